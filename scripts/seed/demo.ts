@@ -1,0 +1,246 @@
+import { fakerID_ID as faker } from "@faker-js/faker";
+import { sql } from "drizzle-orm";
+import type { Database } from "../../src/db/client";
+import { participants, payments, sponsors, sponsorshipEnrollments, sponsorships } from "../../src/db/tables";
+import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
+import type { Program } from "../../src/modules/contributions/tables";
+import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
+import { currentMonth, monthStart } from "../../src/modules/participants/rules";
+import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
+
+type ParticipantRow = typeof participants.$inferInsert;
+type PaymentRow = typeof payments.$inferInsert;
+
+const OCCUPATIONS: Record<EcosystemCode, [string, RiskLevel][]> = {
+  VILLAGE: [
+    ["Petani", "MEDIUM"],
+    ["Nelayan", "HIGH"],
+    ["Perangkat desa", "LOW"],
+    ["Peternak", "MEDIUM"],
+  ],
+  MARKET: [
+    ["Pedagang pasar", "LOW"],
+    ["Kuli angkut", "HIGH"],
+    ["Penjual sayur", "LOW"],
+  ],
+  ECOMMERCE: [
+    ["Pengemudi ojek daring", "HIGH"],
+    ["Kurir", "HIGH"],
+    ["Penjual daring", "LOW"],
+  ],
+  UMKM: [
+    ["Penjahit", "LOW"],
+    ["Pengrajin", "MEDIUM"],
+    ["Pemilik warung", "LOW"],
+    ["Tukang las", "HIGH"],
+  ],
+  VULNERABLE_WORKERS: [
+    ["Asisten rumah tangga", "MEDIUM"],
+    ["Pemulung", "HIGH"],
+    ["Buruh harian", "HIGH"],
+  ],
+};
+const ECOSYSTEMS = Object.keys(OCCUPATIONS) as EcosystemCode[];
+const CHANNELS = ["JMO", "JMO", "JMO", "PARTNER", "OFFICE", "PERISAI"];
+const SPONSORS = [
+  ["PT Sejahtera Nusantara", "COMPANY", "SERTAKAN"],
+  ["PT Bank Rakyat Contoh", "COMPANY", "CSR"],
+  ["Pemerintah Kabupaten Contoh", "GOVERNMENT", "SERTAKAN"],
+  ["Yayasan Peduli Pekerja", "NGO", "SERTAKAN"],
+  ["Budi Santoso", "INDIVIDUAL", "NYALAKAN"],
+  ["PT Logistik Cepat", "COMPANY", "CSR"],
+] as const;
+
+/** NIK: district (6 digits) + birth date DDMMYY, day + 40 for women + a 4-digit serial (not 0000). */
+function composeNik(districtCode: string, birthDate: Date, female: boolean, serial: number): string {
+  const day = birthDate.getUTCDate() + (female ? 40 : 0);
+  const month = birthDate.getUTCMonth() + 1;
+  const year = birthDate.getUTCFullYear() % 100;
+  return `${districtCode.replaceAll(".", "")}${[day, month, year].map((n) => String(n).padStart(2, "0")).join("")}${String(serial).padStart(4, "0")}`;
+}
+
+/** Splits the months from `first` to `last` into payments of 1, 3, 6 or 12 months. */
+function paymentTermsCovering(first: number, last: number): [number, number][] {
+  const spans: [number, number][] = [];
+  let month = first;
+  while (month <= last) {
+    const left = last - month + 1;
+    const term = faker.helpers.arrayElement([1, 1, 3, 6, 12].filter((t) => t <= left));
+    spans.push([month, month + term - 1]);
+    month += term;
+  }
+  return spans;
+}
+
+/**
+ * Realistic demo data for local development: participants across ecosystems, regions, segments
+ * and every status, with Nyalakan referrals, Sertakan sponsors and consistent payment histories.
+ * Deterministic for a given seed and date. Skips when participants already exist.
+ */
+export async function seedDemoData(db: Database, options: { participants?: number; now?: Date; seed?: number } = {}) {
+  const count = options.participants ?? 2_000;
+  const now = options.now ?? new Date();
+  faker.seed(options.seed ?? 20_240_131);
+  if ((await db.$count(participants)) > 0) return { participants: 0, payments: 0 };
+
+  const villages = await db.query.regions.findMany({
+    where: { level: "VILLAGE" },
+    columns: { code: true, parentCode: true },
+  });
+  const thisMonth = currentMonth(now);
+
+  const sponsorIds: number[] = [];
+  const sponsorshipIds: number[] = [];
+  for (const [name, kind, program] of SPONSORS) {
+    const [sponsor] = await db
+      .insert(sponsors)
+      .values({
+        name,
+        kind,
+        program,
+        contactEmail: `csr@${faker.internet.domainWord()}.co.id`,
+        contactPhone: "+622150000000",
+      })
+      .returning({ id: sponsors.id });
+    if (!sponsor) throw new Error("sponsor insert returned nothing");
+    sponsorIds.push(sponsor.id);
+    const [sponsorship] = await db
+      .insert(sponsorships)
+      .values({
+        sponsorId: sponsor.id,
+        programs: ["JKK", "JKM"],
+        monthsPerPeriod: 1,
+        maxParticipants: 500,
+        budget: 500n * 16_800n * 12n,
+        startsOn: monthStart(thisMonth - 11),
+        endsOn: monthStart(thisMonth + 12),
+      })
+      .returning({ id: sponsorships.id });
+    if (!sponsorship) throw new Error("sponsorship insert returned nothing");
+    sponsorshipIds.push(sponsorship.id);
+  }
+
+  const niks = new Set<string>();
+  const insertedIds: number[] = [];
+  let paymentCount = 0;
+  let keySerial = 0;
+  for (let start = 0; start < count; start += 250) {
+    const batch: (ParticipantRow & { sponsorIndex: number | null })[] = [];
+    for (let i = start; i < Math.min(count, start + 250); i++) {
+      const village = faker.helpers.arrayElement(villages);
+      const female = faker.datatype.boolean();
+      const birth = faker.date.birthdate({ mode: "age", min: 18, max: 60 });
+      let nik = "";
+      do nik = composeNik(village.parentCode ?? "", birth, female, faker.number.int({ min: 1, max: 9999 }));
+      while (niks.has(nik));
+      niks.add(nik);
+      const ecosystem = faker.helpers.weightedArrayElement(
+        ECOSYSTEMS.map((value, k) => ({ value, weight: [30, 20, 15, 20, 15][k] ?? 1 })),
+      );
+      const [occupation, riskLevel] = faker.helpers.arrayElement(OCCUPATIONS[ecosystem]);
+      const segment: Segment = ecosystem === "UMKM" && faker.number.float() < 0.4 ? "PU" : "BPU";
+      const sponsored = ecosystem === "VULNERABLE_WORKERS" && faker.number.float() < 0.7;
+      const income =
+        segment === "PU"
+          ? BigInt(faker.number.int({ min: 25, max: 120 }) * 100_000)
+          : sponsored
+            ? 1_000_000n
+            : BigInt(faker.helpers.arrayElement([1_000_000, 1_000_000, 1_500_000, 2_000_000, 3_000_000, 5_000_000]));
+      const programs: Program[] =
+        segment === "PU"
+          ? ["JKK", "JKM", "JHT", "JP"]
+          : sponsored || faker.number.float() < 0.5
+            ? ["JKK", "JKM"]
+            : ["JKK", "JKM", "JHT"];
+      const registeredMonth = thisMonth - faker.number.int({ min: 0, max: 30 });
+      const registeredAt = new Date(`${monthStart(registeredMonth)}T03:00:00Z`);
+      registeredAt.setUTCDate(faker.number.int({ min: 1, max: 28 }));
+      const roll = faker.number.float();
+      // About 60% active, 12% in grace, 18% inactive, 10% never paid.
+      const paidThroughMonth =
+        roll < 0.1
+          ? null
+          : roll < 0.7
+            ? thisMonth + faker.number.int({ min: 0, max: 2 })
+            : roll < 0.82
+              ? thisMonth - faker.number.int({ min: 1, max: 2 })
+              : thisMonth - faker.number.int({ min: 3, max: 12 });
+      const referrer =
+        insertedIds.length > 0 && faker.number.float() < 0.35 ? faker.helpers.arrayElement(insertedIds) : null;
+      const sponsorIndex = sponsored ? faker.number.int({ min: 0, max: sponsorIds.length - 1 }) : null;
+      batch.push({
+        nik,
+        fullName: faker.person.fullName({ sex: female ? "female" : "male" }).slice(0, 150),
+        birthDate: birth.toISOString().slice(0, 10),
+        sex: female ? "FEMALE" : "MALE",
+        phone: faker.datatype.boolean() ? `+628${faker.string.numeric(10)}` : null,
+        segment,
+        occupation,
+        riskLevel,
+        ecosystemCode: ecosystem,
+        villageCode: village.code,
+        reportedMonthlyIncome: income,
+        programs,
+        registeredById: referrer,
+        sponsorId: sponsorIndex === null ? null : (sponsorIds[sponsorIndex] ?? null),
+        sponsorIndex,
+        channel: faker.helpers.arrayElement(CHANNELS),
+        paidThrough:
+          paidThroughMonth === null || paidThroughMonth < registeredMonth ? null : monthStart(paidThroughMonth),
+        registeredAt: registeredAt.toISOString(),
+      });
+    }
+    const inserted = await db
+      .insert(participants)
+      .values(batch.map(({ sponsorIndex: _ignored, ...row }) => row))
+      .returning({ id: participants.id });
+
+    const paymentRows: PaymentRow[] = [];
+    const enrollments: (typeof sponsorshipEnrollments.$inferInsert)[] = [];
+    inserted.forEach(({ id }, k) => {
+      insertedIds.push(id);
+      const row = batch[k];
+      if (!row) return;
+      if (row.sponsorIndex !== null) {
+        const sponsorshipId = sponsorshipIds[row.sponsorIndex];
+        if (sponsorshipId) enrollments.push({ sponsorshipId, participantId: id });
+      }
+      if (!row.paidThrough) return;
+      const registered = currentMonth(new Date(row.registeredAt ?? now));
+      const last = currentMonth(new Date(`${row.paidThrough}T12:00:00Z`));
+      for (const [from, through] of paymentTermsCovering(registered, last)) {
+        const months = through - from + 1;
+        const lines =
+          contributionLines(row.segment, row.programs, row.reportedMonthlyIncome, row.riskLevel, months) ?? [];
+        const createdAt = new Date(`${monthStart(from)}T02:00:00Z`);
+        createdAt.setUTCDate(faker.number.int({ min: 1, max: 20 }));
+        const sponsorId = row.sponsorId ?? null;
+        paymentRows.push({
+          participantId: id,
+          months,
+          coverageFrom: monthStart(from),
+          coverageThrough: monthStart(through),
+          amount: totalOf(lines),
+          lines,
+          payer: sponsorId ? "SPONSOR" : "SELF",
+          payerSponsorId: sponsorId,
+          channel: faker.helpers.arrayElement(["BRIVA", "MANDIRI_VA", "ALFAMART", "INDOMARET", "GOPAY", "OVO"]),
+          externalReference: faker.string.alphanumeric({ length: 16, casing: "upper" }),
+          status: "SETTLED",
+          idempotencyKey: `demo-${++keySerial}`,
+          createdAt: createdAt.toISOString(),
+          settledAt: createdAt.toISOString(),
+        });
+      }
+    });
+    for (let i = 0; i < paymentRows.length; i += 500) await db.insert(payments).values(paymentRows.slice(i, i + 500));
+    if (enrollments.length > 0) await db.insert(sponsorshipEnrollments).values(enrollments);
+    paymentCount += paymentRows.length;
+  }
+
+  // What each sponsorship has spent so far is what its sponsor's settled payments add up to.
+  await db.execute(
+    sql`update sponsorships s set spent = coalesce((select sum(p.amount) from payments p where p.payer_sponsor_id = s.sponsor_id and p.status = 'SETTLED'), 0)`,
+  );
+  return { participants: insertedIds.length, payments: paymentCount };
+}

@@ -1,0 +1,22 @@
+import { startEmbeddedPostgres } from "../embedded-postgres";
+import { migrateDatabase } from "../migrate";
+import { closeNodeProxy, connectNode } from "../node-database";
+import { seedReferenceData } from "../seed/reference";
+
+const pg = await startEmbeddedPostgres({});
+const { db, close } = await connectNode(pg.url);
+let t = Date.now();
+await migrateDatabase(db);
+console.log("migrate", Date.now() - t);
+t = Date.now();
+console.log(await seedReferenceData(db), Date.now() - t);
+t = Date.now();
+const dump = await pg.db.dumpDataDir("none");
+console.log("dump", dump.size, Date.now() - t);
+await close();
+await closeNodeProxy();
+await pg.stop();
+t = Date.now();
+const pg2 = await startEmbeddedPostgres({ loadDataDir: dump });
+console.log((await pg2.db.query("select count(*) from regions")).rows, "load", Date.now() - t);
+await pg2.stop();

@@ -1,0 +1,91 @@
+import { neonConfig } from "@neondatabase/serverless";
+import type { Logger } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import type { Context as HonoContext } from "hono";
+import { Hono } from "hono";
+import { openDatabase, useWebSocketProxy } from "./db/client";
+import { type AppEnv, parseEnv } from "./env";
+import { yoga } from "./graphql-server";
+import { type Clock, systemClock } from "./shared/clock";
+import { currentRequestId, runWithRequestId } from "./shared/request-scope";
+
+export interface AppOptions {
+  /** "Today" for status rules; tests pin it. */
+  clock?: Clock;
+  /** Sees every SQL statement (tests count round trips with it). */
+  queryLogger?: Logger;
+}
+
+type AppBindings = { Bindings: Record<string, unknown>; Variables: { requestId: string; env: AppEnv } };
+
+/** Runs `work` after the response: `waitUntil` on Workers, in the background under Node. */
+function afterResponse(c: HonoContext<AppBindings>, work: Promise<unknown>): void {
+  const settled = work.catch((error: unknown) => console.error("after-response work failed", error));
+  try {
+    c.executionCtx.waitUntil(settled);
+  } catch {
+    // Node servers and tests have no ExecutionContext: the promise simply runs on.
+  }
+}
+
+let parsedEnv: { bindings: unknown; env: AppEnv } | undefined;
+
+/** Bindings are fixed for an isolate's lifetime, so they are parsed once. */
+function envFor(bindings: unknown): AppEnv {
+  const cached = parsedEnv;
+  if (cached && cached.bindings === bindings) return cached.env;
+  const env = parseEnv(bindings);
+  parsedEnv = { bindings, env };
+  return env;
+}
+
+export function createApp(options: AppOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const app = new Hono<AppBindings>();
+
+  app.use(async (c, next) => {
+    const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.header("x-request-id", requestId);
+    const env = envFor(c.env);
+    c.set("env", env);
+    if (env.databaseWebSocketProxy) useWebSocketProxy(env.databaseWebSocketProxy);
+    else neonConfig.useSecureWebSocket = true;
+    await runWithRequestId(requestId, next);
+  });
+
+  app.get("/health", async (c) => {
+    const { db, pool } = openDatabase(c.var.env.databaseUrl);
+    try {
+      await db.execute(sql`select 1`);
+      return c.json({ status: "ok", database: "ok" });
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", requestId: c.var.requestId, message: String(error) }));
+      return c.json({ status: "degraded", database: "unreachable", requestId: c.var.requestId }, 503);
+    } finally {
+      afterResponse(c, pool.end());
+    }
+  });
+
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
+    const { db, pool } = openDatabase(c.var.env.databaseUrl, options.queryLogger);
+    try {
+      return await yoga.fetch(c.req.raw, { db, clock, requestId: c.var.requestId, env: c.var.env });
+    } finally {
+      // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
+      afterResponse(c, pool.end());
+    }
+  });
+
+  app.notFound((c) =>
+    c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  app.onError((error, c) => {
+    const requestId = currentRequestId() ?? c.get("requestId");
+    console.error(JSON.stringify({ level: "error", requestId, message: String(error), stack: error.stack }));
+    return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error.", requestId } }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,9 @@
+/** Every table and enum, for drizzle-kit and for `defineRelations`. */
+export * from "../modules/audit/tables";
+export * from "../modules/contributions/tables";
+export * from "../modules/ecosystems/tables";
+export * from "../modules/enrollments/tables";
+export * from "../modules/participants/tables";
+export * from "../modules/payments/tables";
+export * from "../modules/regions/tables";
+export * from "../modules/sponsors/tables";

@@ -1,0 +1,36 @@
+import { GraphQLError } from "graphql";
+import { createYoga, maskError } from "graphql-yoga";
+import type { Context } from "./context";
+import { schema } from "./schema";
+import { currentRequestId } from "./shared/request-scope";
+
+/** What the Hono handler hands to Yoga for one request; Yoga passes it on as the GraphQL context. */
+export type ServerContext = Context;
+
+/**
+ * One Yoga per isolate: the schema is built once at module load, requests only execute.
+ * Expected errors (bad input, not found, auth) keep their message and code; anything else is
+ * logged with the request id and answered as a masked INTERNAL_SERVER_ERROR carrying that id.
+ */
+export const yoga = createYoga<ServerContext>({
+  schema,
+  graphqlEndpoint: "/graphql",
+  landingPage: false,
+  graphiql: (_request, context) => context.env.environment === "development",
+  logging: "warn",
+  maskedErrors: {
+    maskError(error, message, isDev) {
+      const masked = maskError(error, message, isDev);
+      if (masked === error) return masked;
+      const requestId = currentRequestId();
+      const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+      console.error(
+        JSON.stringify({ level: "error", requestId, message: String(original), stack: (original as Error)?.stack }),
+      );
+      return new GraphQLError("Unexpected error.", {
+        ...(masked instanceof GraphQLError ? { nodes: masked.nodes, path: masked.path } : {}),
+        extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+      });
+    },
+  },
+});

@@ -1,0 +1,92 @@
+import type { RiskLevel, Segment } from "../participants/tables";
+import type { ContributionLineRow, Program } from "./tables";
+
+/**
+ * Contribution rates, as data. Rates are basis points (1/100 of a percent) of the reported monthly
+ * income or wage; flat amounts are whole rupiah. Every figure names its legal source.
+ */
+export const contributionRates = {
+  BPU: {
+    /** Permenaker 5/2021 art. 26 and annex: reported income from Rp1,000,000 up to Rp20,700,000. */
+    minIncome: 1_000_000n,
+    maxIncome: 20_700_000n,
+    /** JKK 1% of reported income (Rp10,000 at the lowest income); JKM flat Rp6,800; JHT 2%. */
+    programs: {
+      JKK: { basisPoints: 100n },
+      JKM: { flat: 6_800n },
+      JHT: { basisPoints: 200n },
+    },
+    /** JKK and JKM are mandatory for BPU; JHT is optional; JP and JKP are for wage earners only (PP 44/2015 art. 6). */
+    required: ["JKK", "JKM"] as Program[],
+    optional: ["JHT"] as Program[],
+  },
+  PU: {
+    minIncome: 0n,
+    maxIncome: 999_999_999_999n,
+    /** PP 44/2015 annex I: JKK 0.24% to 1.74% by the job's risk group. */
+    jkkByRisk: { LOW: 24n, MEDIUM: 89n, HIGH: 174n } satisfies Record<RiskLevel, bigint>,
+    programs: {
+      /** PP 44/2015 art. 18: JKM 0.30% of wage. */
+      JKM: { basisPoints: 30n },
+      /** PP 46/2015 art. 16: JHT 5.7% (3.7% employer, 2% worker). */
+      JHT: { basisPoints: 570n },
+      /** PP 45/2015 art. 28: JP 3% of wage, up to the yearly wage cap (Rp10,042,300 for 2024). */
+      JP: { basisPoints: 300n, wageCap: 10_042_300n },
+      /** PP 37/2021 art. 11: JKP 0.46%, paid by the government and recomposed JKK/JKM, nothing from the payer. */
+      JKP: { flat: 0n },
+    },
+    required: ["JKK", "JKM", "JHT"] as Program[],
+    optional: ["JP", "JKP"] as Program[],
+  },
+} as const;
+
+/** Months one payment may cover (Permenaker 5/2021: monthly, or ahead for 3, 6 or 12 months). */
+export const paymentTerms = [1, 3, 6, 12] as const;
+
+function percentOf(amount: bigint, basisPoints: bigint): bigint {
+  // Round half up to whole rupiah, in integers only.
+  return (amount * basisPoints + 5_000n) / 10_000n;
+}
+
+/** The monthly amount of one program for one worker, or null when the segment has no rate for it. */
+export function monthlyProgramAmount(
+  segment: Segment,
+  program: Program,
+  income: bigint,
+  riskLevel: RiskLevel,
+): bigint | null {
+  if (segment === "BPU") {
+    const rate = contributionRates.BPU.programs[program as keyof typeof contributionRates.BPU.programs];
+    if (!rate) return null;
+    return "flat" in rate ? rate.flat : percentOf(income, rate.basisPoints);
+  }
+  if (segment === "PU") {
+    if (program === "JKK") return percentOf(income, contributionRates.PU.jkkByRisk[riskLevel]);
+    const rate = contributionRates.PU.programs[program];
+    if ("flat" in rate) return rate.flat;
+    const base = "wageCap" in rate && income > rate.wageCap ? rate.wageCap : income;
+    return percentOf(base, rate.basisPoints);
+  }
+  return null;
+}
+
+/** Contribution = sum over enrolled programs of the monthly amount × months. */
+export function contributionLines(
+  segment: Segment,
+  programs: readonly Program[],
+  income: bigint,
+  riskLevel: RiskLevel,
+  months: number,
+): ContributionLineRow[] | null {
+  const lines: ContributionLineRow[] = [];
+  for (const program of programs) {
+    const monthly = monthlyProgramAmount(segment, program, income, riskLevel);
+    if (monthly === null) return null;
+    lines.push({ program, monthlyAmount: monthly.toString(), amount: (monthly * BigInt(months)).toString() });
+  }
+  return lines;
+}
+
+export function totalOf(lines: readonly ContributionLineRow[]): bigint {
+  return lines.reduce((sum, line) => sum + BigInt(line.amount), 0n);
+}

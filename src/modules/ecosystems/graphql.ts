@@ -1,0 +1,36 @@
+import { builder } from "../../builder";
+import { ecosystemCodes } from "./tables";
+
+export const EcosystemCodeEnum = builder.enumType("EcosystemCode", { values: ecosystemCodes });
+
+export const EcosystemTarget = builder.drizzleObject("ecosystemTargets", {
+  name: "EcosystemTarget",
+  fields: (t) => ({
+    year: t.exposeInt("year"),
+    activeTarget: t.exposeInt("activeTarget", { description: "Participants still paying at year end." }),
+  }),
+});
+
+export const Ecosystem = builder.drizzleObject("ecosystems", {
+  name: "Ecosystem",
+  description: "One of the five growth ecosystems: village, market, e-commerce, UMKM and vulnerable workers.",
+  fields: (t) => ({
+    code: t.expose("code", { type: EcosystemCodeEnum }),
+    name: t.exposeString("name"),
+    description: t.exposeString("description"),
+    targets: t.relation("targets", { query: { orderBy: { year: "asc" } } }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  ecosystems: t.drizzleField({
+    type: ["ecosystems"],
+    resolve: (query, _root, _args, ctx) => ctx.db.query.ecosystems.findMany(query({ orderBy: { code: "asc" } })),
+  }),
+  ecosystem: t.drizzleField({
+    type: "ecosystems",
+    nullable: true,
+    args: { code: t.arg({ type: EcosystemCodeEnum, required: true }) },
+    resolve: (query, _root, args, ctx) => ctx.db.query.ecosystems.findFirst(query({ where: { code: args.code } })),
+  }),
+}));

@@ -1,0 +1,68 @@
+import { sql } from "drizzle-orm";
+import { type AnyPgColumn, bigint, check, date, index, pgEnum, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
+import { programEnum } from "../contributions/tables";
+import { ecosystemCodeEnum, ecosystems } from "../ecosystems/tables";
+import { regions } from "../regions/tables";
+import { sponsors } from "../sponsors/tables";
+
+/** BPU informal, PU wage earner, JAKON construction, PMI migrant worker (PP 44/2015, Permenaker 5/2021). */
+export const segments = ["BPU", "PU", "JAKON", "PMI"] as const;
+export type Segment = (typeof segments)[number];
+export const segmentEnum = pgEnum("segment", segments);
+
+export const sexes = ["MALE", "FEMALE"] as const;
+export type Sex = (typeof sexes)[number];
+export const sexEnum = pgEnum("sex", sexes);
+
+/** Every job carries a work-accident risk level (PP 44/2015 annex I groups). */
+export const riskLevels = ["LOW", "MEDIUM", "HIGH"] as const;
+export type RiskLevel = (typeof riskLevels)[number];
+export const riskLevelEnum = pgEnum("risk_level", riskLevels);
+
+export const participants = pgTable(
+  "participants",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    nik: varchar("nik", { length: 16 }).notNull().unique("participants_nik_key"),
+    fullName: varchar("full_name", { length: 150 }).notNull(),
+    birthDate: date("birth_date", { mode: "string" }).notNull(),
+    sex: sexEnum("sex").notNull(),
+    /** E.164, e.g. +6281234567890. */
+    phone: varchar("phone", { length: 16 }),
+    segment: segmentEnum("segment").notNull(),
+    occupation: varchar("occupation", { length: 120 }).notNull(),
+    riskLevel: riskLevelEnum("risk_level").notNull(),
+    ecosystemCode: ecosystemCodeEnum("ecosystem_code")
+      .notNull()
+      .references(() => ecosystems.code),
+    villageCode: varchar("village_code", { length: 13 })
+      .notNull()
+      .references(() => regions.code),
+    reportedMonthlyIncome: bigint("reported_monthly_income", { mode: "bigint" }).notNull(),
+    programs: programEnum("programs").array().notNull(),
+    /** Nyalakan: whoever registered this worker, when it was another participant. */
+    registeredById: bigint("registered_by_id", { mode: "number" }).references((): AnyPgColumn => participants.id),
+    sponsorId: bigint("sponsor_id", { mode: "number" }).references(() => sponsors.id),
+    channel: varchar("channel", { length: 40 }).notNull(),
+    /** First day of the last month covered by settled contributions; null until the first payment. */
+    paidThrough: date("paid_through", { mode: "string" }),
+    registeredAt: timestamp("registered_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("participants_nik_format", sql`${t.nik} ~ '^[0-9]{16}$'`),
+    check("participants_income", sql`${t.reportedMonthlyIncome} >= 0`),
+    check("participants_programs", sql`cardinality(${t.programs}) > 0`),
+    check("participants_paid_through_month", sql`extract(day from ${t.paidThrough}) = 1`),
+    check("participants_phone_format", sql`${t.phone} ~ '^\\+[1-9][0-9]{7,14}$'`),
+    // Prefix search on any region level (`31.71%`) needs pattern ops under a non-C collation.
+    index("participants_village_idx").on(t.villageCode.op("text_pattern_ops"), t.id),
+    index("participants_ecosystem_idx").on(t.ecosystemCode, t.id),
+    // Status is a range on paid_through against today, so this index serves every status filter.
+    index("participants_paid_through_idx").on(t.paidThrough, t.id),
+    index("participants_sponsor_idx").on(t.sponsorId, t.id),
+    index("participants_registered_by_idx").on(t.registeredById, t.id),
+    index("participants_registered_at_idx").on(t.registeredAt, t.id),
+    index("participants_name_search_idx").on(sql`lower(${t.fullName}) text_pattern_ops`),
+  ],
+);

@@ -1,0 +1,69 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, date, index, jsonb, pgEnum, pgTable, smallint, timestamp, varchar } from "drizzle-orm/pg-core";
+import type { ContributionLineRow } from "../contributions/tables";
+import { participants } from "../participants/tables";
+import { sponsors, sponsorships } from "../sponsors/tables";
+
+export const paymentStatuses = ["PENDING", "SETTLED", "FAILED", "REFUNDED"] as const;
+export type PaymentStatus = (typeof paymentStatuses)[number];
+export const paymentStatusEnum = pgEnum("payment_status", paymentStatuses);
+
+export const payerKinds = ["SELF", "SPONSOR"] as const;
+export const payerKindEnum = pgEnum("payer_kind", payerKinds);
+
+/** A sponsor's batch payment (Sertakan): many payments, one idempotency key, all or nothing. */
+export const paymentBatches = pgTable(
+  "payment_batches",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    sponsorshipId: bigint("sponsorship_id", { mode: "number" })
+      .notNull()
+      .references(() => sponsorships.id),
+    months: smallint("months").notNull(),
+    total: bigint("total", { mode: "bigint" }).notNull(),
+    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("payment_batches_idempotency_key"),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("payment_batches_sponsorship_idx").on(t.sponsorshipId),
+    check("payment_batches_total", sql`${t.total} >= 0`),
+    check("payment_batches_months", sql`${t.months} in (1, 3, 6, 12)`),
+  ],
+);
+
+export const payments = pgTable(
+  "payments",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    months: smallint("months").notNull(),
+    /** First and last month covered (first day of each month). */
+    coverageFrom: date("coverage_from", { mode: "string" }).notNull(),
+    coverageThrough: date("coverage_through", { mode: "string" }).notNull(),
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    lines: jsonb("lines").$type<ContributionLineRow[]>().notNull(),
+    payer: payerKindEnum("payer").notNull(),
+    payerSponsorId: bigint("payer_sponsor_id", { mode: "number" }).references(() => sponsors.id),
+    channel: varchar("channel", { length: 40 }).notNull(),
+    externalReference: varchar("external_reference", { length: 128 }),
+    status: paymentStatusEnum("status").notNull().default("PENDING"),
+    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("payments_idempotency_key"),
+    batchId: bigint("batch_id", { mode: "number" }).references(() => paymentBatches.id),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    // "Last 3 payments" of a participant is an index range scan.
+    index("payments_participant_created_idx").on(t.participantId, t.createdAt.desc(), t.id.desc()),
+    index("payments_status_created_idx").on(t.status, t.createdAt),
+    index("payments_created_idx").on(t.createdAt, t.id),
+    index("payments_payer_sponsor_idx").on(t.payerSponsorId),
+    index("payments_batch_idx").on(t.batchId),
+    check("payments_amount", sql`${t.amount} >= 0`),
+    check("payments_months", sql`${t.months} in (1, 3, 6, 12)`),
+    check("payments_coverage", sql`${t.coverageThrough} >= ${t.coverageFrom}`),
+    check("payments_payer", sql`(${t.payer} = 'SPONSOR') = (${t.payerSponsorId} is not null)`),
+  ],
+);

@@ -1,0 +1,41 @@
+import { builder } from "../../builder";
+import { REGION_CODE } from "./store";
+import { regionLevels } from "./tables";
+
+export const RegionLevelEnum = builder.enumType("RegionLevel", { values: regionLevels });
+
+export const Region = builder.drizzleObject("regions", {
+  name: "Region",
+  description: "An official Indonesian administrative region (Kemendagri code).",
+  fields: (t) => ({
+    code: t.exposeString("code"),
+    name: t.exposeString("name"),
+    level: t.expose("level", { type: RegionLevelEnum }),
+    parent: t.relation("parent", { nullable: true }),
+  }),
+});
+
+const regionCodeArg = {
+  regex: [REGION_CODE, { message: "must be a Kemendagri region code such as 31.71" }] as [RegExp, { message: string }],
+};
+
+builder.queryFields((t) => ({
+  region: t.drizzleField({
+    type: "regions",
+    nullable: true,
+    args: { code: t.arg.string({ required: true, validate: regionCodeArg }) },
+    resolve: (query, _root, args, ctx) => ctx.db.query.regions.findFirst(query({ where: { code: args.code } })),
+  }),
+  regions: t.drizzleField({
+    type: ["regions"],
+    description: "The regions directly below `parentCode`; the 38 provinces when it is omitted.",
+    args: { parentCode: t.arg.string({ validate: regionCodeArg }) },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.query.regions.findMany(
+        query({
+          where: args.parentCode ? { parentCode: args.parentCode } : { parentCode: { isNull: true } },
+          orderBy: { code: "asc" },
+        }),
+      ),
+  }),
+}));

@@ -1,0 +1,8 @@
+/**
+ * The row id inside a decoded global ID, or null when it cannot name a row, so a malformed id
+ * answers "not found" instead of reaching the database as NaN.
+ */
+export function rowId(id: string | number | bigint): number | null {
+  const value = typeof id === "number" ? id : /^[0-9]{1,16}$/.test(String(id)) ? Number(id) : Number.NaN;
+  return Number.isSafeInteger(value) && value > 0 ? value : null;
+}

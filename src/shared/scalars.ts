@@ -1,0 +1,76 @@
+import { GraphQLError } from "graphql";
+import { builder } from "../builder";
+
+const DIGITS = /^(0|[1-9][0-9]{0,18})$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const ISO_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+const MAX_RUPIAH = 9_223_372_036_854_775_807n;
+
+function invalid(message: string): never {
+  throw new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+}
+
+/** Whole rupiah as a string of digits: money never passes through a float. */
+export function parseRupiah(value: unknown): bigint {
+  if (typeof value !== "string" || !DIGITS.test(value)) {
+    invalid('Rupiah must be a string of digits (whole rupiah), e.g. "36800"');
+  }
+  const amount = BigInt(value);
+  if (amount > MAX_RUPIAH) invalid("Rupiah amount is too large");
+  return amount;
+}
+
+export function isRealDate(value: string): boolean {
+  if (!ISO_DATE.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+builder.scalarType("Rupiah", {
+  description: 'An amount of Indonesian rupiah: whole rupiah as a string of digits, e.g. "36800".',
+  serialize: (value) => {
+    const text = typeof value === "bigint" ? value.toString() : String(value);
+    if (!DIGITS.test(text)) throw new Error(`Not a whole rupiah amount: ${text}`);
+    return text;
+  },
+  parseValue: parseRupiah,
+  parseLiteral: (ast) => parseRupiah(ast.kind === "StringValue" ? ast.value : undefined),
+});
+
+function parseDate(value: unknown): string {
+  if (typeof value !== "string" || !isRealDate(value)) invalid("Date must be a real calendar date as YYYY-MM-DD");
+  return value;
+}
+
+builder.scalarType("Date", {
+  description: "A calendar date, ISO-8601 `YYYY-MM-DD`.",
+  serialize: (value) => String(value).slice(0, 10),
+  parseValue: parseDate,
+  parseLiteral: (ast) => parseDate(ast.kind === "StringValue" ? ast.value : undefined),
+});
+
+function parseDateTime(value: unknown): string {
+  if (typeof value !== "string" || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    invalid("DateTime must be an ISO-8601 timestamp, e.g. 2026-11-25T08:00:00Z");
+  }
+  return new Date(value).toISOString();
+}
+
+builder.scalarType("DateTime", {
+  description: "An instant, ISO-8601 in UTC, e.g. `2026-11-25T08:00:00.000Z`.",
+  serialize: (value) => new Date(String(value).replace(" ", "T")).toISOString(),
+  parseValue: parseDateTime,
+  parseLiteral: (ast) => parseDateTime(ast.kind === "StringValue" ? ast.value : undefined),
+});
+
+function parseMonth(value: unknown): string {
+  if (typeof value !== "string" || !ISO_MONTH.test(value)) invalid("Month must be ISO-8601 `YYYY-MM`");
+  return `${value}-01`;
+}
+
+builder.scalarType("Month", {
+  description: "A calendar month, ISO-8601 `YYYY-MM` (coverage is counted in whole months).",
+  serialize: (value) => String(value).slice(0, 7),
+  parseValue: parseMonth,
+  parseLiteral: (ast) => parseMonth(ast.kind === "StringValue" ? ast.value : undefined),
+});
