@@ -77,11 +77,14 @@ function paymentTermsCovering(first: number, last: number): [number, number][] {
  * and every status, with Nyalakan referrals, Sertakan sponsors and consistent payment histories.
  * Deterministic for a given seed and date. Skips when participants already exist.
  */
-export async function seedDemoData(db: Database, options: { participants?: number; now?: Date; seed?: number } = {}) {
+export async function seedDemoData(
+  db: Database,
+  options: { participants?: number; now?: Date; seed?: number; /** seed even when participants exist */ force?: boolean } = {},
+) {
   const count = options.participants ?? 2_000;
   const now = options.now ?? new Date();
   faker.seed(options.seed ?? 20_240_131);
-  if ((await db.$count(participants)) > 0) return { participants: 0, payments: 0 };
+  if (!options.force && (await db.$count(participants)) > 0) return { participants: 0, payments: 0 };
 
   const villages = await db.query.regions.findMany({
     where: { level: "VILLAGE" },

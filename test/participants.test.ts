@@ -1,0 +1,236 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemoData } from "../scripts/seed/demo";
+import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { givenParticipant, givenSettledPayment, givenSponsor } from "./testkit/fixtures";
+
+let api: TestApi;
+const ids: Record<string, string> = {};
+
+type Page = {
+  participants: {
+    totalCount: number;
+    nodes: { id: string; fullName: string; status: string }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+};
+
+async function names(filter: Record<string, unknown>, orderBy = "FULL_NAME_ASC"): Promise<string[]> {
+  const page = dataOf(
+    await api.graphql<Page>(
+      `query ($filter: ParticipantFilter, $orderBy: ParticipantOrder!) {
+        participants(first: 50, filter: $filter, orderBy: $orderBy) {
+          totalCount nodes { fullName }
+        }
+      }`,
+      { filter, orderBy },
+    ),
+  );
+  expect(page.participants.totalCount).toBe(page.participants.nodes.length);
+  return page.participants.nodes.map((n) => n.fullName);
+}
+
+beforeAll(async () => {
+  api = await startTestApi(); // today is 2026-11-15
+  const sponsor = await givenSponsor(api.db, { name: "PT Sejahtera Nusantara" });
+  ids.sponsor = Buffer.from(`Sponsor:${sponsor.id}`).toString("base64");
+  // Active: paid through November 2026, in Jakarta Pusat, sponsored.
+  const ani = await givenParticipant(api.db, {
+    fullName: "Ani Lestari",
+    villageCode: "31.71.01.1001",
+    ecosystemCode: "VULNERABLE_WORKERS",
+    sponsorId: sponsor.id,
+    programs: ["JKK", "JKM"],
+    paidThrough: "2026-11-01",
+    registeredAt: "2026-09-10T03:00:00Z",
+  });
+  for (const month of ["2026-09-01", "2026-10-01", "2026-11-01"]) {
+    await givenSettledPayment(api.db, ani.id, month, { payer: "SPONSOR", payerSponsorId: sponsor.id });
+  }
+  ids.ani = Buffer.from(`Participant:${ani.id}`).toString("base64");
+  // Grace: paid through September (two unpaid months), in Bandung, registered by Ani (Nyalakan).
+  await givenParticipant(api.db, {
+    fullName: "Budi Santoso",
+    villageCode: "32.73.01.1001",
+    ecosystemCode: "VILLAGE",
+    registeredById: ani.id,
+    paidThrough: "2026-09-01",
+    registeredAt: "2026-03-01T03:00:00Z",
+  });
+  // Inactive: paid through August (three unpaid months), a PU worker in Jakarta Pusat.
+  await givenParticipant(api.db, {
+    fullName: "Citra Dewi",
+    villageCode: "31.71.02.1001",
+    ecosystemCode: "UMKM",
+    segment: "PU",
+    reportedMonthlyIncome: 5_000_000n,
+    paidThrough: "2026-08-01",
+    registeredAt: "2025-01-20T03:00:00Z",
+  });
+  // Pending: never paid, registered on 14 November in WIB (13 November 20:00 UTC).
+  await givenParticipant(api.db, {
+    fullName: "Dedi Kurniawan",
+    villageCode: "32.73.01.1002",
+    ecosystemCode: "ECOMMERCE",
+    registeredAt: "2026-11-13T20:00:00Z",
+  });
+});
+
+afterAll(async () => api?.close());
+
+describe("participant", () => {
+  it("answers one participant with its ecosystem, region, sponsor, referrer and newest payments", async () => {
+    const { participant } = dataOf(
+      await api.graphql<{ participant: Record<string, unknown> }>(
+        `query ($id: ID!) {
+          participant(id: $id) {
+            id fullName nik status paidThrough monthsInArrears segment programs reportedMonthlyIncome
+            ecosystem { code name } region { code name level parent { code level } }
+            sponsor { id name } registeredBy { id }
+            payments(first: 2) { totalCount nodes { coverageFrom amount payer lines { program monthlyAmount amount } } }
+          }
+        }`,
+        { id: ids.ani },
+      ),
+    );
+    expect(participant).toMatchObject({
+      id: ids.ani,
+      fullName: "Ani Lestari",
+      status: "ACTIVE",
+      paidThrough: "2026-11",
+      monthsInArrears: 0,
+      segment: "BPU",
+      programs: ["JKK", "JKM"],
+      reportedMonthlyIncome: "1000000",
+      ecosystem: { code: "VULNERABLE_WORKERS", name: "Pekerja Rentan" },
+      region: { code: "31.71.01.1001", level: "VILLAGE", parent: { code: "31.71.01", level: "DISTRICT" } },
+      sponsor: { id: ids.sponsor, name: "PT Sejahtera Nusantara" },
+      registeredBy: null,
+      payments: {
+        totalCount: 3,
+        nodes: [
+          { coverageFrom: "2026-11", amount: "36800", payer: "SPONSOR" },
+          { coverageFrom: "2026-10", amount: "36800", payer: "SPONSOR" },
+        ],
+      },
+    });
+  });
+
+  it("is null for an id that names no participant, and an error for an id that is not one", async () => {
+    const missing = Buffer.from("Participant:999999").toString("base64");
+    expect(dataOf(await api.graphql(`{ participant(id: "${missing}") { id } }`))).toEqual({ participant: null });
+    const sponsorId = await api.graphql(`query ($id: ID!) { participant(id: $id) { id } }`, { id: ids.sponsor });
+    expect(sponsorId.errors?.[0]?.message).toMatch(/Participant/);
+    const garbage = await api.graphql(`{ participant(id: "not-an-id") { id } }`);
+    expect(garbage.status).toBe(200);
+    expect(garbage.errors?.length).toBe(1);
+  });
+
+  it("is reachable as a Relay node", async () => {
+    const data = dataOf(
+      await api.graphql<{ node: { __typename: string; fullName: string } }>(
+        `query ($id: ID!) { node(id: $id) { __typename ... on Participant { fullName } } }`,
+        { id: ids.ani },
+      ),
+    );
+    expect(data.node).toEqual({ __typename: "Participant", fullName: "Ani Lestari" });
+  });
+});
+
+describe("participants", () => {
+  it("filters by status against today's month", async () => {
+    expect(await names({ status: "ACTIVE" })).toEqual(["Ani Lestari"]);
+    expect(await names({ status: "GRACE" })).toEqual(["Budi Santoso"]);
+    expect(await names({ status: "INACTIVE" })).toEqual(["Citra Dewi"]);
+    expect(await names({ status: "PENDING" })).toEqual(["Dedi Kurniawan"]);
+  });
+
+  it("filters by region at every level", async () => {
+    expect(await names({ regionCode: "31" })).toEqual(["Ani Lestari", "Citra Dewi"]);
+    expect(await names({ regionCode: "32.73" })).toEqual(["Budi Santoso", "Dedi Kurniawan"]);
+    expect(await names({ regionCode: "31.71.02" })).toEqual(["Citra Dewi"]);
+    expect(await names({ regionCode: "32.73.01.1002" })).toEqual(["Dedi Kurniawan"]);
+    expect(await names({ regionCode: "33" })).toEqual([]);
+  });
+
+  it("filters by ecosystem, segment, sponsor, registration dates and search", async () => {
+    expect(await names({ ecosystem: "UMKM" })).toEqual(["Citra Dewi"]);
+    expect(await names({ segment: "PU" })).toEqual(["Citra Dewi"]);
+    expect(await names({ sponsorId: ids.sponsor })).toEqual(["Ani Lestari"]);
+    expect(await names({ registeredFrom: "2026-11-14", registeredTo: "2026-11-14" })).toEqual(["Dedi Kurniawan"]);
+    expect(await names({ registeredFrom: "2026-01-01", registeredTo: "2026-10-31" })).toEqual([
+      "Ani Lestari",
+      "Budi Santoso",
+    ]);
+    expect(await names({ search: "bud" })).toEqual(["Budi Santoso"]);
+    expect(await names({ search: "100%" })).toEqual([]);
+    expect(await names({ ecosystem: "VILLAGE", status: "GRACE", regionCode: "32" })).toEqual(["Budi Santoso"]);
+  });
+
+  it("orders and pages with cursors in both directions", async () => {
+    expect(await names({}, "REGISTERED_AT_DESC")).toEqual([
+      "Dedi Kurniawan",
+      "Ani Lestari",
+      "Budi Santoso",
+      "Citra Dewi",
+    ]);
+    const first = dataOf(
+      await api.graphql<Page>(
+        `{ participants(first: 3, orderBy: FULL_NAME_ASC) { totalCount nodes { fullName } pageInfo { hasNextPage endCursor } } }`,
+      ),
+    );
+    expect(first.participants.nodes.map((n) => n.fullName)).toEqual(["Ani Lestari", "Budi Santoso", "Citra Dewi"]);
+    expect(first.participants.pageInfo.hasNextPage).toBe(true);
+    const next = dataOf(
+      await api.graphql<Page>(
+        `query ($after: String) { participants(first: 3, after: $after, orderBy: FULL_NAME_ASC) { totalCount nodes { fullName } pageInfo { hasNextPage endCursor } } }`,
+        { after: first.participants.pageInfo.endCursor },
+      ),
+    );
+    expect(next.participants.nodes.map((n) => n.fullName)).toEqual(["Dedi Kurniawan"]);
+    expect(next.participants.pageInfo.hasNextPage).toBe(false);
+    expect(next.participants.totalCount).toBe(4);
+    const last = dataOf(
+      await api.graphql<Page>(`{ participants(last: 2, orderBy: FULL_NAME_ASC) { totalCount nodes { fullName } } }`),
+    );
+    expect(last.participants.nodes.map((n) => n.fullName)).toEqual(["Citra Dewi", "Dedi Kurniawan"]);
+  });
+
+  it("rejects bad filters with a clear error instead of a partial answer", async () => {
+    for (const [filter, message] of [
+      [{ regionCode: "31.7" }, /Kemendagri/],
+      [{ search: "a" }, /at least 2/],
+      [{ registeredFrom: "2026-02-30" }, /real calendar date/],
+    ] as const) {
+      const response = await api.graphql(`query ($filter: ParticipantFilter) { participants(first: 5, filter: $filter) { totalCount } }`, {
+        filter,
+      });
+      expect(response.data ?? null).toBeNull();
+      expect(response.errors?.[0]?.message).toMatch(message);
+    }
+  });
+});
+
+describe("a page of 100 participants with everything a list screen shows", () => {
+  it("costs one SQL statement, two with totalCount", async () => {
+    await seedDemoData(api.db, { participants: 150, now: new Date("2026-11-15T03:00:00Z"), seed: 7, force: true });
+    const query = (withCount: boolean) => `{
+      participants(first: 100, orderBy: REGISTERED_AT_DESC) {
+        ${withCount ? "totalCount" : ""}
+        nodes {
+          id nik fullName status paidThrough
+          ecosystem { code name } region { code name } sponsor { id name }
+          payments(first: 3) { nodes { id amount status coverageFrom } }
+        }
+      }
+    }`;
+    for (const [withCount, expected] of [
+      [false, 1],
+      [true, 2],
+    ] as const) {
+      api.statements.length = 0;
+      const data = dataOf(await api.graphql<Page>(query(withCount)));
+      expect(data.participants.nodes).toHaveLength(100);
+      expect(api.statements).toHaveLength(expected);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { givenParticipant, givenSettledPayment, givenSponsor, givenSponsorship } from "./testkit/fixtures";
+
+let api: TestApi;
+const globalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString("base64");
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  api = await startTestApi();
+  const company = await givenSponsor(api.db, { name: "PT Sejahtera Nusantara" });
+  const ngo = await givenSponsor(api.db, { name: "Yayasan Peduli Pekerja", kind: "NGO" });
+  await givenSponsorship(api.db, company.id);
+  ids.company = globalId("Sponsor", company.id);
+  ids.ngo = globalId("Sponsor", ngo.id);
+  const worker = await givenParticipant(api.db, { fullName: "Ani Lestari", sponsorId: company.id });
+  ids.worker = globalId("Participant", worker.id);
+  const self = await givenParticipant(api.db, { fullName: "Budi Santoso" });
+  await givenSettledPayment(api.db, worker.id, "2026-10-01", { payer: "SPONSOR", payerSponsorId: company.id, channel: "BRIVA" });
+  await givenSettledPayment(api.db, self.id, "2026-10-01", { channel: "GOPAY", createdAt: "2026-10-20T02:00:00Z" });
+  const failed = await givenSettledPayment(api.db, self.id, "2026-11-01", {
+    status: "FAILED",
+    settledAt: null,
+    channel: "GOPAY",
+    createdAt: "2026-11-02T02:00:00Z",
+  });
+  ids.failed = globalId("Payment", failed.id);
+});
+afterAll(async () => api?.close());
+
+describe("sponsors", () => {
+  it("lists sponsors by name with their sponsorships", async () => {
+    const { sponsors } = dataOf(
+      await api.graphql<{
+        sponsors: { totalCount: number; nodes: { name: string; kind: string; sponsorships: { budget: string; programs: string[] }[] }[] };
+      }>(`{ sponsors(first: 10) { totalCount nodes { name kind sponsorships { budget spent programs monthsPerPeriod startsOn } } } }`),
+    );
+    expect(sponsors.totalCount).toBe(2);
+    expect(sponsors.nodes.map((s) => s.name)).toEqual(["PT Sejahtera Nusantara", "Yayasan Peduli Pekerja"]);
+    expect(sponsors.nodes[0]?.sponsorships).toEqual([
+      { budget: "20160000", spent: "0", programs: ["JKK", "JKM"], monthsPerPeriod: 1, startsOn: "2026-01-01" },
+    ]);
+  });
+
+  it("answers one sponsor by id", async () => {
+    const data = dataOf(await api.graphql<{ sponsor: { name: string } }>(`query ($id: ID!) { sponsor(id: $id) { name kind } }`, { id: ids.ngo }));
+    expect(data.sponsor).toEqual({ name: "Yayasan Peduli Pekerja", kind: "NGO" });
+  });
+});
+
+describe("payments", () => {
+  it("lists payments newest first, filtered by status, channel, participant, payer and dates", async () => {
+    const list = async (filter: Record<string, unknown>) => {
+      const data = dataOf(
+        await api.graphql<{ payments: { totalCount: number; nodes: { channel: string; status: string; participant: { fullName: string } }[] } }>(
+          `query ($filter: PaymentFilter) { payments(first: 10, filter: $filter) { totalCount nodes { channel status amount participant { fullName } } } }`,
+          { filter },
+        ),
+      );
+      expect(data.payments.totalCount).toBe(data.payments.nodes.length);
+      return data.payments.nodes.map((p) => `${p.participant.fullName}/${p.channel}/${p.status}`);
+    };
+    expect(await list({})).toEqual(["Budi Santoso/GOPAY/FAILED", "Budi Santoso/GOPAY/SETTLED", "Ani Lestari/BRIVA/SETTLED"]);
+    expect(await list({ status: "FAILED" })).toEqual(["Budi Santoso/GOPAY/FAILED"]);
+    expect(await list({ channel: "BRIVA" })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);
+    expect(await list({ participantId: ids.worker })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);
+    expect(await list({ payerSponsorId: ids.company })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);
+    expect(await list({ payerSponsorId: ids.ngo })).toEqual([]);
+    expect(await list({ createdFrom: "2026-11-01", createdTo: "2026-11-30" })).toEqual(["Budi Santoso/GOPAY/FAILED"]);
+  });
+
+  it("answers one payment with its per-program breakdown", async () => {
+    const data = dataOf(
+      await api.graphql<{ payment: Record<string, unknown> }>(
+        `query ($id: ID!) { payment(id: $id) { status months coverageFrom coverageThrough amount payer payerSponsor { name } settledAt lines { program monthlyAmount amount } } }`,
+        { id: ids.failed },
+      ),
+    );
+    expect(data.payment).toEqual({
+      status: "FAILED",
+      months: 1,
+      coverageFrom: "2026-11",
+      coverageThrough: "2026-11",
+      amount: "36800",
+      payer: "SELF",
+      payerSponsor: null,
+      settledAt: null,
+      lines: [
+        { program: "JKK", monthlyAmount: "10000", amount: "10000" },
+        { program: "JKM", monthlyAmount: "6800", amount: "6800" },
+        { program: "JHT", monthlyAmount: "20000", amount: "20000" },
+      ],
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import type { Database } from "../../src/db/client";
+import { participants, payments, sponsors, sponsorships } from "../../src/db/tables";
+import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
+
+type ParticipantInsert = typeof participants.$inferInsert;
+
+let serial = 0;
+
+/** A unique, well-formed NIK for a man born 1 Jan 1990 in the given district (`31.71.01`). */
+export function testNik(districtCode = "31.71.01"): string {
+  serial += 1;
+  return `${districtCode.replaceAll(".", "")}010190${String(serial).padStart(4, "0")}`;
+}
+
+/** Arranges one participant directly in the database; defaults describe a BPU worker in Jakarta. */
+export async function givenParticipant(db: Database, overrides: Partial<ParticipantInsert> = {}) {
+  const [row] = await db
+    .insert(participants)
+    .values({
+      nik: testNik(),
+      fullName: "Siti Rahayu",
+      birthDate: "1990-01-01",
+      sex: "MALE",
+      phone: "+6281234567890",
+      segment: "BPU",
+      occupation: "Pedagang pasar",
+      riskLevel: "LOW",
+      ecosystemCode: "MARKET",
+      villageCode: "31.71.01.1001",
+      reportedMonthlyIncome: 1_000_000n,
+      programs: ["JKK", "JKM", "JHT"],
+      channel: "JMO",
+      ...overrides,
+    })
+    .returning();
+  if (!row) throw new Error("participant insert returned nothing");
+  return row;
+}
+
+export async function givenSponsor(db: Database, overrides: Partial<typeof sponsors.$inferInsert> = {}) {
+  const [row] = await db
+    .insert(sponsors)
+    .values({ name: "PT Sejahtera Nusantara", kind: "COMPANY", program: "SERTAKAN", ...overrides })
+    .returning();
+  if (!row) throw new Error("sponsor insert returned nothing");
+  return row;
+}
+
+export async function givenSponsorship(db: Database, sponsorId: number) {
+  const [row] = await db
+    .insert(sponsorships)
+    .values({
+      sponsorId,
+      programs: ["JKK", "JKM"],
+      monthsPerPeriod: 1,
+      maxParticipants: 100,
+      budget: 20_160_000n,
+      startsOn: "2026-01-01",
+      endsOn: "2026-12-31",
+    })
+    .returning();
+  if (!row) throw new Error("sponsorship insert returned nothing");
+  return row;
+}
+
+/** A settled one-month BPU payment for `month` (`YYYY-MM-01`), created at `createdAt`. */
+export async function givenSettledPayment(
+  db: Database,
+  participantId: number,
+  month: string,
+  overrides: Partial<typeof payments.$inferInsert> = {},
+) {
+  const lines = contributionLines("BPU", ["JKK", "JKM", "JHT"], 1_000_000n, "LOW", 1) ?? [];
+  serial += 1;
+  const [row] = await db
+    .insert(payments)
+    .values({
+      participantId,
+      months: 1,
+      coverageFrom: month,
+      coverageThrough: month,
+      amount: totalOf(lines),
+      lines,
+      payer: "SELF",
+      channel: "BRIVA",
+      status: "SETTLED",
+      idempotencyKey: `fixture-${serial}`,
+      createdAt: `${month.slice(0, 7)}-05T02:00:00Z`,
+      settledAt: `${month.slice(0, 7)}-05T02:00:00Z`,
+      ...overrides,
+    })
+    .returning();
+  if (!row) throw new Error("payment insert returned nothing");
+  return row;
+}

@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * Unit tests beside the code; integration tests under test/ through GraphQL against embedded
+ * PGlite (one database per test file); the same integration tests again against the real
+ * PostgreSQL in DATABASE_URL when it is set; and one tier that runs the built Worker in workerd.
+ */
+const integration = { include: ["test/**/*.test.ts"], exclude: ["test/worker/**"] };
+
+export default defineConfig({
+  // graphql ships CJS and ESM builds; loading both breaks its instanceof checks, so use one.
+  resolve: { alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }] },
+  test: {
+    globalSetup: ["test/testkit/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
+      { extends: true, test: { name: "pglite", ...integration, env: { TEST_DATABASE: "pglite" } } },
+      ...(process.env.DATABASE_URL
+        ? [{ extends: true as const, test: { name: "postgres", ...integration, env: { TEST_DATABASE: "postgres" } } }]
+        : []),
+      { extends: true, test: { name: "workerd", include: ["test/worker/**/*.test.ts"] } },
+    ],
+  },
+});
