@@ -1,12 +1,13 @@
 import { fileURLToPath } from "node:url";
+import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { migrate } from "drizzle-orm/neon-serverless/migrator";
-import type { Database } from "../src/db/client";
+import type { Relations } from "../src/db/relations";
 import { closeNodeProxy, connectNode } from "./node-database";
 
 export const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
 
 /** Applies the checked-in drizzle-kit migrations; already-applied ones are skipped. */
-export async function migrateDatabase(db: Database): Promise<void> {
+export async function migrateDatabase(db: NeonDatabase<Relations>): Promise<void> {
   await migrate(db, { migrationsFolder });
 }
 

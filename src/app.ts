@@ -1,9 +1,8 @@
-import { neonConfig } from "@neondatabase/serverless";
 import type { Logger } from "drizzle-orm";
 import { sql } from "drizzle-orm";
 import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
-import { openDatabase, useWebSocketProxy } from "./db/client";
+import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
 import { yoga } from "./graphql-server";
 import { type Clock, systemClock } from "./shared/clock";
@@ -39,6 +38,14 @@ function envFor(bindings: unknown): AppEnv {
   return env;
 }
 
+/** A connection for one request, through the driver the bindings call for. */
+function connect(env: AppEnv, logger?: Logger): DatabaseConnection {
+  const { database } = env;
+  if (database.driver === "hyperdrive") return openHyperdriveDatabase(database.url, logger);
+  if (database.webSocketProxy) useWebSocketProxy(database.webSocketProxy);
+  return openDatabase(database.url, logger);
+}
+
 export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
   const app = new Hono<AppBindings>();
@@ -47,15 +54,12 @@ export function createApp(options: AppOptions = {}) {
     const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
     c.set("requestId", requestId);
     c.header("x-request-id", requestId);
-    const env = envFor(c.env);
-    c.set("env", env);
-    if (env.databaseWebSocketProxy) useWebSocketProxy(env.databaseWebSocketProxy);
-    else neonConfig.useSecureWebSocket = true;
+    c.set("env", envFor(c.env));
     await runWithRequestId(requestId, next);
   });
 
   app.get("/health", async (c) => {
-    const { db, pool } = openDatabase(c.var.env.databaseUrl);
+    const { db, end } = connect(c.var.env);
     try {
       await db.execute(sql`select 1`);
       return c.json({ status: "ok", database: "ok" });
@@ -63,17 +67,17 @@ export function createApp(options: AppOptions = {}) {
       console.error(JSON.stringify({ level: "error", requestId: c.var.requestId, message: String(error) }));
       return c.json({ status: "degraded", database: "unreachable", requestId: c.var.requestId }, 503);
     } finally {
-      afterResponse(c, pool.end());
+      afterResponse(c, end());
     }
   });
 
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
-    const { db, pool } = openDatabase(c.var.env.databaseUrl, options.queryLogger);
+    const { db, end } = connect(c.var.env, options.queryLogger);
     try {
       return await yoga.fetch(c.req.raw, { db, clock, requestId: c.var.requestId, env: c.var.env });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
-      afterResponse(c, pool.end());
+      afterResponse(c, end());
     }
   });
 

@@ -13,8 +13,8 @@ const bindingsSchema = z.object({
 
 export interface AppEnv {
   environment: "development" | "test" | "production";
-  databaseUrl: string;
-  databaseWebSocketProxy: string | undefined;
+  /** Neon (WebSocket) by default; node-postgres over TCP when a Hyperdrive binding is present. */
+  database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
 }
 
 export function parseEnv(bindings: unknown): AppEnv {
@@ -23,7 +23,13 @@ export function parseEnv(bindings: unknown): AppEnv {
     throw new Error(`Invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
   }
   const env = parsed.data;
-  const databaseUrl = env.HYPERDRIVE?.connectionString ?? env.DATABASE_URL;
-  if (!databaseUrl) throw new Error("Invalid Worker configuration: DATABASE_URL (or a HYPERDRIVE binding) is required");
-  return { environment: env.ENVIRONMENT, databaseUrl, databaseWebSocketProxy: env.DATABASE_WS_PROXY };
+  if (env.HYPERDRIVE) {
+    return { environment: env.ENVIRONMENT, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
+  }
+  if (!env.DATABASE_URL)
+    throw new Error("Invalid Worker configuration: DATABASE_URL (or a HYPERDRIVE binding) is required");
+  return {
+    environment: env.ENVIRONMENT,
+    database: { driver: "neon", url: env.DATABASE_URL, webSocketProxy: env.DATABASE_WS_PROXY },
+  };
 }

@@ -16,9 +16,31 @@ describe("HTTP surface", () => {
   });
 
   it("reports a degraded health when the database is unreachable", async () => {
-    const response = await api.app.request("/health", {}, { ...api.env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" });
+    const response = await api.app.request(
+      "/health",
+      {},
+      { ...api.env, DATABASE_URL: "postgres://postgres@127.0.0.1:1/none" },
+    );
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ status: "degraded", database: "unreachable" });
+  });
+
+  it("reaches PostgreSQL over TCP with node-postgres when a Hyperdrive binding is present", async () => {
+    const hyperdrive = { ENVIRONMENT: "test", HYPERDRIVE: { connectionString: api.env.DATABASE_URL } };
+    const health = await api.app.request("/health", {}, hyperdrive);
+    expect(await health.json()).toEqual({ status: "ok", database: "ok" });
+    const response = await api.app.request(
+      "/graphql",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ ecosystem(code: VILLAGE) { name targets { year } } }" }),
+      },
+      hyperdrive,
+    );
+    expect(await response.json()).toEqual({
+      data: { ecosystem: { name: "Desa", targets: [{ year: 2024 }, { year: 2025 }, { year: 2026 }] } },
+    });
   });
 
   it("answers unknown routes with a JSON 404", async () => {
@@ -43,7 +65,11 @@ describe("HTTP surface", () => {
     expect(syntax.errors?.[0]?.message).toMatch(/Syntax Error/);
     const unknown = await api.graphql(`{ participants(first: 1) { nodes { salary } } }`);
     expect(unknown.errors?.[0]?.message).toMatch(/Cannot query field "salary"/);
-    const malformedJson = await api.request("/graphql", { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    const malformedJson = await api.request("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     expect(malformedJson.status).toBe(400);
   });
 

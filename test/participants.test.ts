@@ -201,9 +201,12 @@ describe("participants", () => {
       [{ search: "a" }, /at least 2/],
       [{ registeredFrom: "2026-02-30" }, /real calendar date/],
     ] as const) {
-      const response = await api.graphql(`query ($filter: ParticipantFilter) { participants(first: 5, filter: $filter) { totalCount } }`, {
-        filter,
-      });
+      const response = await api.graphql(
+        `query ($filter: ParticipantFilter) { participants(first: 5, filter: $filter) { totalCount } }`,
+        {
+          filter,
+        },
+      );
       expect(response.data ?? null).toBeNull();
       expect(response.errors?.[0]?.message).toMatch(message);
     }

@@ -11,14 +11,18 @@ type Region = { code: string; name: string; level: string; parent: { code: strin
 
 describe("regions", () => {
   it("lists the 38 provinces at the top of the official hierarchy", async () => {
-    const { regions } = dataOf(await api.graphql<{ regions: Region[] }>(`{ regions { code name level parent { code } } }`));
+    const { regions } = dataOf(
+      await api.graphql<{ regions: Region[] }>(`{ regions { code name level parent { code } } }`),
+    );
     expect(regions).toHaveLength(38);
     expect(regions[0]).toEqual({ code: "11", name: "Aceh", level: "PROVINCE", parent: null });
     expect(regions.find((r) => r.code === "31")?.name).toBe("Daerah Khusus Ibukota Jakarta");
   });
 
   it("walks down from a province to its villages", async () => {
-    const regencies = dataOf(await api.graphql<{ regions: Region[] }>(`{ regions(parentCode: "31") { code name level } }`));
+    const regencies = dataOf(
+      await api.graphql<{ regions: Region[] }>(`{ regions(parentCode: "31") { code name level } }`),
+    );
     expect(regencies.regions.map((r) => r.code)).toContain("31.71");
     expect(regencies.regions.every((r) => r.level === "REGENCY")).toBe(true);
     const villages = dataOf(

@@ -16,7 +16,11 @@ beforeAll(async () => {
   const worker = await givenParticipant(api.db, { fullName: "Ani Lestari", sponsorId: company.id });
   ids.worker = globalId("Participant", worker.id);
   const self = await givenParticipant(api.db, { fullName: "Budi Santoso" });
-  await givenSettledPayment(api.db, worker.id, "2026-10-01", { payer: "SPONSOR", payerSponsorId: company.id, channel: "BRIVA" });
+  await givenSettledPayment(api.db, worker.id, "2026-10-01", {
+    payer: "SPONSOR",
+    payerSponsorId: company.id,
+    channel: "BRIVA",
+  });
   await givenSettledPayment(api.db, self.id, "2026-10-01", { channel: "GOPAY", createdAt: "2026-10-20T02:00:00Z" });
   const failed = await givenSettledPayment(api.db, self.id, "2026-11-01", {
     status: "FAILED",
@@ -32,8 +36,13 @@ describe("sponsors", () => {
   it("lists sponsors by name with their sponsorships", async () => {
     const { sponsors } = dataOf(
       await api.graphql<{
-        sponsors: { totalCount: number; nodes: { name: string; kind: string; sponsorships: { budget: string; programs: string[] }[] }[] };
-      }>(`{ sponsors(first: 10) { totalCount nodes { name kind sponsorships { budget spent programs monthsPerPeriod startsOn } } } }`),
+        sponsors: {
+          totalCount: number;
+          nodes: { name: string; kind: string; sponsorships: { budget: string; programs: string[] }[] }[];
+        };
+      }>(
+        `{ sponsors(first: 10) { totalCount nodes { name kind sponsorships { budget spent programs monthsPerPeriod startsOn } } } }`,
+      ),
     );
     expect(sponsors.totalCount).toBe(2);
     expect(sponsors.nodes.map((s) => s.name)).toEqual(["PT Sejahtera Nusantara", "Yayasan Peduli Pekerja"]);
@@ -43,7 +52,11 @@ describe("sponsors", () => {
   });
 
   it("answers one sponsor by id", async () => {
-    const data = dataOf(await api.graphql<{ sponsor: { name: string } }>(`query ($id: ID!) { sponsor(id: $id) { name kind } }`, { id: ids.ngo }));
+    const data = dataOf(
+      await api.graphql<{ sponsor: { name: string } }>(`query ($id: ID!) { sponsor(id: $id) { name kind } }`, {
+        id: ids.ngo,
+      }),
+    );
     expect(data.sponsor).toEqual({ name: "Yayasan Peduli Pekerja", kind: "NGO" });
   });
 });
@@ -52,7 +65,12 @@ describe("payments", () => {
   it("lists payments newest first, filtered by status, channel, participant, payer and dates", async () => {
     const list = async (filter: Record<string, unknown>) => {
       const data = dataOf(
-        await api.graphql<{ payments: { totalCount: number; nodes: { channel: string; status: string; participant: { fullName: string } }[] } }>(
+        await api.graphql<{
+          payments: {
+            totalCount: number;
+            nodes: { channel: string; status: string; participant: { fullName: string } }[];
+          };
+        }>(
           `query ($filter: PaymentFilter) { payments(first: 10, filter: $filter) { totalCount nodes { channel status amount participant { fullName } } } }`,
           { filter },
         ),
@@ -60,7 +78,11 @@ describe("payments", () => {
       expect(data.payments.totalCount).toBe(data.payments.nodes.length);
       return data.payments.nodes.map((p) => `${p.participant.fullName}/${p.channel}/${p.status}`);
     };
-    expect(await list({})).toEqual(["Budi Santoso/GOPAY/FAILED", "Budi Santoso/GOPAY/SETTLED", "Ani Lestari/BRIVA/SETTLED"]);
+    expect(await list({})).toEqual([
+      "Budi Santoso/GOPAY/FAILED",
+      "Budi Santoso/GOPAY/SETTLED",
+      "Ani Lestari/BRIVA/SETTLED",
+    ]);
     expect(await list({ status: "FAILED" })).toEqual(["Budi Santoso/GOPAY/FAILED"]);
     expect(await list({ channel: "BRIVA" })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);
     expect(await list({ participantId: ids.worker })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);

@@ -79,7 +79,12 @@ function paymentTermsCovering(first: number, last: number): [number, number][] {
  */
 export async function seedDemoData(
   db: Database,
-  options: { participants?: number; now?: Date; seed?: number; /** seed even when participants exist */ force?: boolean } = {},
+  options: {
+    participants?: number;
+    now?: Date;
+    seed?: number /** seed even when participants exist */;
+    force?: boolean;
+  } = {},
 ) {
   const count = options.participants ?? 2_000;
   const now = options.now ?? new Date();

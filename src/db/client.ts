@@ -1,9 +1,19 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import type { Logger } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/neon-serverless";
-import { relations } from "./relations";
+import { drizzle as drizzleNeon } from "drizzle-orm/neon-serverless";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { PgAsyncDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { Client } from "pg";
+import { type Relations, relations } from "./relations";
 
-export type Database = ReturnType<typeof openDatabase>["db"];
+/** The Drizzle client resolvers and stores use, whichever driver carries it. */
+export type Database = PgAsyncDatabase<PgQueryResultHKT, Relations>;
+
+export interface DatabaseConnection {
+  db: Database;
+  /** Closes the connection; the Worker calls it through `waitUntil` after the response. */
+  end(): Promise<void>;
+}
 
 /**
  * Routes the Neon driver's WebSocket through a plain `ws://` proxy (`host:port/v1`) instead of
@@ -16,9 +26,25 @@ export function useWebSocketProxy(proxy: string): void {
   neonConfig.pipelineConnect = false;
 }
 
-/** One pool per request: Workers cannot share sockets across requests, so the caller ends it. */
+/**
+ * Neon's serverless driver over WebSockets (Neon in production, the proxy locally). One pool per
+ * request: Workers cannot share sockets across requests, so the caller ends it.
+ */
 export function openDatabase(connectionString: string, logger?: Logger) {
   const pool = new Pool({ connectionString, max: 4 });
-  const db = drizzle({ client: pool, relations, ...(logger ? { logger } : {}) });
-  return { db, pool };
+  const db = drizzleNeon({ client: pool, relations, ...(logger ? { logger } : {}) });
+  return { db, pool, end: () => pool.end() } satisfies DatabaseConnection & { pool: Pool };
+}
+
+/**
+ * Any PostgreSQL behind Cloudflare Hyperdrive: Hyperdrive speaks TCP (node-postgres over
+ * `cloudflare:sockets`), not Neon's WebSocket protocol, and pools connections itself.
+ */
+export function openHyperdriveDatabase(connectionString: string, logger?: Logger): DatabaseConnection {
+  const client = new Client({ connectionString });
+  const connected = client.connect();
+  const db: Database = drizzlePg({ client, relations, ...(logger ? { logger } : {}) });
+  // node-postgres queues queries until the connection is up; surface a failed connect through them.
+  connected.catch(() => undefined);
+  return { db, end: () => connected.then(() => client.end()).catch(() => undefined) };
 }

@@ -1,6 +1,6 @@
+import { nodeProxy } from "../../scripts/node-database";
 import { createApp } from "../../src/app";
 import { fixedClock } from "../../src/shared/clock";
-import { nodeProxy } from "../../scripts/node-database";
 import { startTestDatabase, type TestDatabase } from "./database";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -49,7 +49,16 @@ export async function startTestApi(options: { now?: string } = {}) {
     return { status: response.status, headers: response.headers, ...body };
   }
 
-  return { app, env, db: database.db, databaseKind: database.kind, request, graphql, statements, close: database.close };
+  return {
+    app,
+    env,
+    db: database.db,
+    databaseKind: database.kind,
+    request,
+    graphql,
+    statements,
+    close: database.close,
+  };
 }
 
 export type TestApi = Awaited<ReturnType<typeof startTestApi>>;

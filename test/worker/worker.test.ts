@@ -2,8 +2,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
 import { closeNodeProxy, nodeProxy } from "../../scripts/node-database";
-import { givenParticipant } from "../testkit/fixtures";
 import { startTestDatabase, type TestDatabase } from "../testkit/database";
+import { givenParticipant } from "../testkit/fixtures";
 
 /** The Worker as wrangler builds it, running in workerd, reaching the database through the Neon driver. */
 let worker: Unstable_DevWorker;
