@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { migrateDatabase } from "./migrate";
 import { closeNodeProxy, connectNode, nodeProxy } from "./node-database";
@@ -42,6 +43,7 @@ console.log(
     : "Database ready (already seeded; `npm run dev -- --reset` starts over).",
 );
 console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)}s; starting wrangler dev…`);
+console.log("Authenticate with: Authorization: Bearer $(npm run -s token -- --role ADMIN)");
 
 const wrangler = spawn(
   "wrangler",
@@ -53,6 +55,8 @@ const wrangler = spawn(
     `DATABASE_URL:${postgres.url}`,
     "--var",
     `DATABASE_WS_PROXY:127.0.0.1:${proxy.port}/v1`,
+    "--var",
+    `JWT_SECRET:${DEVELOPMENT_JWT_SECRET}`,
   ],
   { stdio: "inherit", env: process.env },
 );

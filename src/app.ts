@@ -2,13 +2,19 @@ import type { Logger } from "drizzle-orm";
 import { sql } from "drizzle-orm";
 import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
 import { yoga } from "./graphql-server";
+import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
+import { AuthenticationError, authenticate } from "./modules/access/authenticate";
+import type { Viewer } from "./modules/access/rules";
 import { type Clock, systemClock } from "./shared/clock";
 import { currentRequestId, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
+  /** Stands in for the Workers rate-limiting binding when there is none (Node, tests). */
+  rateLimiter?: RateLimiter;
   /** "Today" for status rules; tests pin it. */
   clock?: Clock;
   /** Sees every SQL statement (tests count round trips with it). */
@@ -46,8 +52,22 @@ function connect(env: AppEnv, logger?: Logger): DatabaseConnection {
   return openDatabase(database.url, logger);
 }
 
+/** Large enough for a 10,000-row sponsored enrollment, small enough to refuse abuse. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+function graphqlError(c: HonoContext<AppBindings>, status: 401 | 413 | 429, code: string, message: string) {
+  return c.json({ errors: [{ message, extensions: { code, requestId: c.var.requestId } }] }, status);
+}
+
+/** One budget per API key, per token subject, or per client address for anonymous callers. */
+function rateLimitKey(viewer: Viewer, headers: Headers): string {
+  if (viewer.kind === "user") return viewer.apiKeyId ? `key:${viewer.apiKeyId}` : `sub:${viewer.subject}`;
+  return `ip:${headers.get("cf-connecting-ip") ?? headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? "unknown"}`;
+}
+
 export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
+  const fallbackLimiter = options.rateLimiter ?? memoryRateLimiter({ limit: 600, periodSeconds: 60 });
   const app = new Hono<AppBindings>();
 
   app.use(async (c, next) => {
@@ -71,10 +91,29 @@ export function createApp(options: AppOptions = {}) {
     }
   });
 
+  app.use(
+    "/graphql",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        graphqlError(c, 413, "PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
     const { db, end } = connect(c.var.env, options.queryLogger);
     try {
-      return await yoga.fetch(c.req.raw, { db, clock, requestId: c.var.requestId, env: c.var.env });
+      let viewer: Viewer;
+      try {
+        viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
+      } catch (error) {
+        if (error instanceof AuthenticationError) return graphqlError(c, 401, error.code, error.message);
+        throw error;
+      }
+      const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
+      const { success } = await limiter.limit({ key: rateLimitKey(viewer, c.req.raw.headers) });
+      if (!success) return graphqlError(c, 429, "RATE_LIMITED", "Too many requests; slow down and retry shortly");
+      return await yoga.fetch(c.req.raw, { db, clock, requestId: c.var.requestId, env: c.var.env, viewer });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());

@@ -5,15 +5,20 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import { getTableConfig } from "drizzle-orm/pg-core";
+import { GraphQLError } from "graphql";
 import type { Context } from "./context";
 import type { Relations } from "./db/relations";
 import { relations } from "./db/relations";
+import { hasScope, type Role, type Scope } from "./modules/access/rules";
 
 export interface SchemaTypes {
   Context: Context;
   DrizzleRelations: Relations;
   AuthScopes: {
     public: boolean;
+    authenticated: boolean;
+    role: Role;
+    scope: Scope;
   };
   Scalars: {
     ID: { Input: string; Output: string | number | bigint };
@@ -42,7 +47,17 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     nodesOnConnection: true,
   },
   scopeAuth: {
-    authScopes: () => ({ public: true }),
+    authScopes: ({ viewer }) => ({
+      public: true,
+      authenticated: viewer.kind === "user",
+      role: (role) => viewer.kind === "user" && viewer.role === role,
+      scope: (scope) => hasScope(viewer, scope),
+    }),
+    // Anonymous callers are told to authenticate; authenticated ones that they may not.
+    unauthorizedError: (_parent, { viewer }, _info, result) =>
+      viewer.kind === "user"
+        ? new GraphQLError(`Forbidden: ${result.message}`, { extensions: { code: "FORBIDDEN" } })
+        : new GraphQLError("Authentication required", { extensions: { code: "UNAUTHENTICATED" } }),
   },
   errors: {
     defaultTypes: [],

@@ -1,5 +1,6 @@
 import type { Database } from "./db/client";
 import type { AppEnv } from "./env";
+import type { Viewer } from "./modules/access/rules";
 import type { Clock } from "./shared/clock";
 
 /** Everything a resolver may use for one request. */
@@ -8,4 +9,5 @@ export interface Context {
   clock: Clock;
   requestId: string;
   env: AppEnv;
+  viewer: Viewer;
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { RateLimiter } from "./http/rate-limit";
+import type { AuthConfig } from "./modules/access/authenticate";
 
 /** Worker bindings and secrets, parsed once per isolate; a misconfiguration fails loudly. */
 const bindingsSchema = z.object({
@@ -9,12 +11,24 @@ const bindingsSchema = z.object({
   HYPERDRIVE: z.object({ connectionString: z.string().min(1) }).optional(),
   /** `host:port/path` of a plain-WebSocket proxy to PostgreSQL (local development and tests only). */
   DATABASE_WS_PROXY: z.string().min(1).optional(),
+  /** HS256 secret for Bearer tokens (secret in production; `.dev.vars` or `npm run dev` locally). */
+  JWT_SECRET: z.string().min(32, "JWT_SECRET needs at least 32 characters").optional(),
+  /** The identity provider's JWKS in production (RS256/ES256); wins over JWT_SECRET. */
+  JWT_JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Workers rate-limiting binding (`[[ratelimits]]`); an in-memory window stands in without it. */
+  RATE_LIMITER: z
+    .custom<RateLimiter>((value) => typeof (value as RateLimiter | undefined)?.limit === "function")
+    .optional(),
 });
 
 export interface AppEnv {
   environment: "development" | "test" | "production";
   /** Neon (WebSocket) by default; node-postgres over TCP when a Hyperdrive binding is present. */
   database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
+  auth: AuthConfig;
+  rateLimiter: RateLimiter | undefined;
 }
 
 export function parseEnv(bindings: unknown): AppEnv {
@@ -23,13 +37,19 @@ export function parseEnv(bindings: unknown): AppEnv {
     throw new Error(`Invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
   }
   const env = parsed.data;
-  if (env.HYPERDRIVE) {
-    return { environment: env.ENVIRONMENT, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
-  }
-  if (!env.DATABASE_URL)
-    throw new Error("Invalid Worker configuration: DATABASE_URL (or a HYPERDRIVE binding) is required");
-  return {
+  const common = {
     environment: env.ENVIRONMENT,
-    database: { driver: "neon", url: env.DATABASE_URL, webSocketProxy: env.DATABASE_WS_PROXY },
+    auth: {
+      ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),
+      ...(env.JWT_JWKS_URL ? { jwksUrl: env.JWT_JWKS_URL } : {}),
+      ...(env.JWT_ISSUER ? { issuer: env.JWT_ISSUER } : {}),
+      ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
+    },
+    rateLimiter: env.RATE_LIMITER,
   };
+  if (env.HYPERDRIVE) return { ...common, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
+  if (!env.DATABASE_URL) {
+    throw new Error("Invalid Worker configuration: DATABASE_URL (or a HYPERDRIVE binding) is required");
+  }
+  return { ...common, database: { driver: "neon", url: env.DATABASE_URL, webSocketProxy: env.DATABASE_WS_PROXY } };
 }

@@ -1,6 +1,8 @@
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError } from "graphql";
 import { createYoga, maskError } from "graphql-yoga";
 import type { Context } from "./context";
+import { useConnectionLimits, useProductionIntrospectionBlock } from "./graphql-limits";
 import { schema } from "./schema";
 import { currentRequestId } from "./shared/request-scope";
 
@@ -18,6 +20,18 @@ export const yoga = createYoga<ServerContext>({
   landingPage: false,
   graphiql: (_request, context) => context.env.environment === "development",
   logging: "warn",
+  plugins: [
+    EnvelopArmorPlugin({
+      maxDepth: { n: 12, exposeLimits: false },
+      maxAliases: { n: 20, exposeLimits: false },
+      maxDirectives: { n: 20, exposeLimits: false },
+      maxTokens: { n: 3_000, exposeLimits: false },
+      costLimit: { maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, exposeLimits: false },
+      blockFieldSuggestion: { enabled: true },
+    }),
+    useConnectionLimits(),
+    useProductionIntrospectionBlock(),
+  ],
   maskedErrors: {
     maskError(error, message, isDev) {
       const masked = maskError(error, message, isDev);

@@ -7,8 +7,10 @@ import "./modules/ecosystems/graphql";
 import "./modules/sponsors/graphql";
 import "./modules/participants/graphql";
 import "./modules/payments/graphql";
+import "./modules/access/graphql";
 
-builder.queryType({});
+// Closed by default: every query field needs an authenticated caller unless it says otherwise.
+builder.queryType({ authScopes: { authenticated: true } });
 
 /** Built once per isolate, when this module is first imported. */
 export const schema = lexicographicSortSchema(builder.toSchema());

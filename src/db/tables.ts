@@ -1,4 +1,6 @@
 /** Every table and enum, for drizzle-kit and for `defineRelations`. */
+
+export * from "../modules/access/tables";
 export * from "../modules/audit/tables";
 export * from "../modules/contributions/tables";
 export * from "../modules/ecosystems/tables";

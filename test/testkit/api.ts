@@ -1,5 +1,7 @@
 import { nodeProxy } from "../../scripts/node-database";
 import { createApp } from "../../src/app";
+import type { RateLimiter } from "../../src/http/rate-limit";
+import { signDevelopmentToken, type TokenClaims } from "../../src/modules/access/tokens";
 import { fixedClock } from "../../src/shared/clock";
 import { startTestDatabase, type TestDatabase } from "./database";
 
@@ -17,11 +19,26 @@ export const TODAY = "2026-11-15T03:00:00Z";
  * The real app (Hono + Yoga + Neon driver) over a fresh test database, called through `fetch`
  * like a client would. `statements` records every SQL statement the API sent.
  */
-export async function startTestApi(options: { now?: string } = {}) {
+export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
+
+/** Headers for a caller with these claims (a signed HS256 token, as a real client sends). */
+export async function bearer(
+  claims: Partial<TokenClaims> & { role: TokenClaims["role"] },
+): Promise<Record<string, string>> {
+  const token = await signDevelopmentToken(
+    { subject: `test-${claims.role.toLowerCase()}`, ...claims },
+    TEST_JWT_SECRET,
+  );
+  return { authorization: `Bearer ${token}` };
+}
+
+export async function startTestApi(options: { now?: string; rateLimiter?: RateLimiter } = {}) {
   const database: TestDatabase = await startTestDatabase();
   const proxy = await nodeProxy();
   const statements: string[] = [];
+  const admin = await bearer({ role: "ADMIN" });
   const app = createApp({
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     clock: fixedClock(options.now ?? TODAY),
     queryLogger: { logQuery: (query) => statements.push(query) },
   });
@@ -29,16 +46,18 @@ export async function startTestApi(options: { now?: string } = {}) {
     ENVIRONMENT: "test",
     DATABASE_URL: database.url,
     DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+    JWT_SECRET: TEST_JWT_SECRET,
   };
 
   async function request(path: string, init?: RequestInit): Promise<Response> {
     return app.request(path, init, env);
   }
 
+  /** A GraphQL request; as ADMIN unless other headers are given (`{}` is anonymous). */
   async function graphql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
-    headers: Record<string, string> = {},
+    headers: Record<string, string> = admin,
   ): Promise<GraphQLResponse<T>> {
     const response = await request("/graphql", {
       method: "POST",

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
 import { closeNodeProxy, nodeProxy } from "../../scripts/node-database";
+import { bearer, TEST_JWT_SECRET } from "../testkit/api";
 import { startTestDatabase, type TestDatabase } from "../testkit/database";
 import { givenParticipant } from "../testkit/fixtures";
 
@@ -15,7 +16,12 @@ beforeAll(async () => {
   await givenParticipant(database.db, { fullName: "Ani Lestari", paidThrough: "2026-11-01" });
   worker = await unstable_dev(fileURLToPath(new URL("../../src/index.ts", import.meta.url)), {
     config: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)),
-    vars: { ENVIRONMENT: "test", DATABASE_URL: database.url, DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1` },
+    vars: {
+      ENVIRONMENT: "test",
+      DATABASE_URL: database.url,
+      DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+      JWT_SECRET: TEST_JWT_SECRET,
+    },
     logLevel: "error",
     experimental: { disableExperimentalWarning: true },
   });
@@ -37,7 +43,7 @@ describe("the Worker in workerd", () => {
   it("answers GraphQL queries from the database", async () => {
     const response = await worker.fetch("/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...(await bearer({ role: "ADMIN" })) },
       body: JSON.stringify({
         query: "{ participants(first: 5) { totalCount nodes { fullName region { name } ecosystem { code } } } }",
       }),
@@ -51,6 +57,16 @@ describe("the Worker in workerd", () => {
         },
       },
     });
+  });
+
+  it("refuses anonymous participant queries", async () => {
+    const response = await worker.fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ participants(first: 5) { totalCount } }" }),
+    });
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
   });
 
   it("answers unknown routes with a JSON 404", async () => {

@@ -25,10 +25,15 @@ export const Ecosystem = builder.drizzleObject("ecosystems", {
 builder.queryFields((t) => ({
   ecosystems: t.drizzleField({
     type: ["ecosystems"],
+    description: "Public: the five ecosystems and their targets.",
+    skipTypeScopes: true,
+    authScopes: { public: true },
     resolve: (query, _root, _args, ctx) => ctx.db.query.ecosystems.findMany(query({ orderBy: { code: "asc" } })),
   }),
   ecosystem: t.drizzleField({
     type: "ecosystems",
+    skipTypeScopes: true,
+    authScopes: { public: true },
     nullable: true,
     args: { code: t.arg({ type: EcosystemCodeEnum, required: true }) },
     resolve: (query, _root, args, ctx) => ctx.db.query.ecosystems.findFirst(query({ where: { code: args.code } })),

@@ -1,11 +1,12 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
+import { canSeeParticipant, hasScope, maskNik, maskPhone } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/store";
 import { Sponsor } from "../sponsors/graphql";
 import { membershipStatus, monthsInArrears, participantStatuses } from "./rules";
-import { countParticipants, type ParticipantFilter, participantConditions } from "./store";
+import { countParticipants, type ParticipantFilter, visibleParticipants } from "./store";
 import { riskLevels, segments, sexes } from "./tables";
 
 export const SegmentEnum = builder.enumType("Segment", {
@@ -24,12 +25,25 @@ export const Participant = builder.drizzleNode("participants", {
   name: "Participant",
   description: "A worker enrolled in BPJS Ketenagakerjaan programs.",
   id: { column: (participant) => participant.id },
+  // Every path to a participant (lists, node, relations) passes this row-level check.
+  authScopes: (participant, { viewer }) => canSeeParticipant(viewer, participant),
   fields: (t) => ({
-    nik: t.exposeString("nik", { description: "16-digit national ID number (NIK)." }),
+    nik: t.string({
+      description: "16-digit national ID number (NIK); masked (`3171********0001`) without `pii:read`.",
+      select: { columns: { nik: true } },
+      resolve: (participant, _args, { viewer }) =>
+        hasScope(viewer, "pii:read") ? participant.nik : maskNik(participant.nik),
+    }),
     fullName: t.exposeString("fullName"),
     birthDate: t.expose("birthDate", { type: "Date" }),
     sex: t.expose("sex", { type: SexEnum }),
-    phone: t.exposeString("phone", { nullable: true, description: "E.164, e.g. +6281234567890." }),
+    phone: t.string({
+      nullable: true,
+      description: "E.164, e.g. +6281234567890; masked without `pii:read`.",
+      select: { columns: { phone: true } },
+      resolve: ({ phone }, _args, { viewer }) =>
+        phone === null || hasScope(viewer, "pii:read") ? phone : maskPhone(phone),
+    }),
     segment: t.expose("segment", { type: SegmentEnum }),
     occupation: t.exposeString("occupation"),
     riskLevel: t.expose("riskLevel", { type: RiskLevelEnum }),
@@ -123,13 +137,13 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: ParticipantFilterInput }),
       orderBy: t.arg({ type: ParticipantOrder, defaultValue: "REGISTERED_AT_DESC", required: true }),
     },
-    totalCount: (_parent, args, ctx) => countParticipants(ctx.db, toFilter(args.filter), ctx.clock.now()),
+    totalCount: (_parent, args, ctx) => countParticipants(ctx.db, toFilter(args.filter), ctx.viewer, ctx.clock.now()),
     resolve: (query, _root, args, ctx) => {
       const filter = toFilter(args.filter);
       const now = ctx.clock.now();
       return ctx.db.query.participants.findMany(
         query({
-          where: { RAW: (table) => participantConditions(table, filter, now) },
+          where: { RAW: (table) => visibleParticipants(table, filter, ctx.viewer, now) },
           orderBy: orderings[args.orderBy],
         }),
       );

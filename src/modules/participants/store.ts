@@ -1,6 +1,7 @@
 import { and, eq, gte, isNull, like, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import type { Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { type ParticipantStatus, paidThroughRange } from "./rules";
 import { participants, type Segment } from "./tables";
@@ -31,14 +32,7 @@ export function participantConditions(table: typeof participants, filter: Partic
   if (filter.ecosystem) conditions.push(eq(table.ecosystemCode, filter.ecosystem));
   if (filter.segment) conditions.push(eq(table.segment, filter.segment));
   if (filter.sponsorId != null) conditions.push(eq(table.sponsorId, filter.sponsorId));
-  if (filter.regionCode) {
-    // Village codes are full four-level codes, so a village matches itself and a higher level its dotted prefix.
-    conditions.push(
-      filter.regionCode.split(".").length === 4
-        ? eq(table.villageCode, filter.regionCode)
-        : like(table.villageCode, `${escapeLike(filter.regionCode)}.%`),
-    );
-  }
+  if (filter.regionCode) conditions.push(regionCondition(table, filter.regionCode));
   if (filter.status) {
     const range = paidThroughRange(filter.status, now);
     if ("isNull" in range) conditions.push(isNull(table.paidThrough));
@@ -60,6 +54,35 @@ export function participantConditions(table: typeof participants, filter: Partic
   return and(...conditions) ?? sql`true`;
 }
 
-export function countParticipants(db: Database, filter: ParticipantFilter, now: Date): Promise<number> {
-  return db.$count(participants, participantConditions(participants, filter, now));
+/** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */
+export function participantVisibility(table: typeof participants, viewer: Viewer): SQL {
+  if (viewer.kind !== "user") return sql`false`;
+  switch (viewer.role) {
+    case "ADMIN":
+      return sql`true`;
+    case "OFFICER":
+      return viewer.regionCode ? regionCondition(table, viewer.regionCode) : sql`false`;
+    case "SPONSOR":
+      return viewer.sponsorId ? eq(table.sponsorId, viewer.sponsorId) : sql`false`;
+    case "PARTICIPANT":
+      return viewer.participantId ? eq(table.id, viewer.participantId) : sql`false`;
+    case "PARTNER":
+      if (viewer.sponsorId) return eq(table.sponsorId, viewer.sponsorId);
+      return viewer.scopes.has("participants:read") ? sql`true` : sql`false`;
+  }
+}
+
+/** A village matches itself; a higher level matches its dotted prefix (village codes are full four-level codes). */
+function regionCondition(table: typeof participants, regionCode: string): SQL {
+  return regionCode.split(".").length === 4
+    ? eq(table.villageCode, regionCode)
+    : like(table.villageCode, `${escapeLike(regionCode)}.%`);
+}
+
+export function visibleParticipants(table: typeof participants, filter: ParticipantFilter, viewer: Viewer, now: Date) {
+  return and(participantVisibility(table, viewer), participantConditions(table, filter, now)) ?? sql`true`;
+}
+
+export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
+  return db.$count(participants, visibleParticipants(participants, filter, viewer, now));
 }

@@ -1,9 +1,10 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
+import { canSeeParticipant } from "../access/rules";
 import { ContributionLine } from "../contributions/graphql";
 import { Participant } from "../participants/graphql";
 import { Sponsor } from "../sponsors/graphql";
-import { countPayments, type PaymentFilter, paymentConditions } from "./store";
+import { countPayments, type PaymentFilter, visiblePayments } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
 
 export const PaymentStatusEnum = builder.enumType("PaymentStatus", { values: paymentStatuses });
@@ -13,6 +14,12 @@ export const Payment = builder.drizzleNode("payments", {
   name: "Payment",
   description: "One contribution payment for one participant, covering 1, 3, 6 or 12 months.",
   id: { column: (payment) => payment.id },
+  // A payment is visible to whoever may see its participant.
+  select: {
+    columns: { participantId: true },
+    with: { participant: { columns: { id: true, villageCode: true, sponsorId: true } } },
+  },
+  authScopes: (payment, { viewer }) => canSeeParticipant(viewer, payment.participant),
   fields: (t) => ({
     participant: t.relation("participant", { type: Participant }),
     months: t.exposeInt("months"),
@@ -69,12 +76,12 @@ builder.queryFields((t) => ({
     type: "payments",
     description: "Payments, newest first.",
     args: { filter: t.arg({ type: PaymentFilterInput }) },
-    totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter)),
+    totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter), ctx.viewer),
     resolve: (query, _root, args, ctx) => {
       const filter = toFilter(args.filter);
       return ctx.db.query.payments.findMany(
         query({
-          where: { RAW: (table) => paymentConditions(table, filter) },
+          where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },
           orderBy: { createdAt: "desc", id: "desc" },
         }),
       );

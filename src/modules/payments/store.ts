@@ -1,6 +1,9 @@
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import type { Viewer } from "../access/rules";
+import { participantVisibility } from "../participants/store";
+import { participants } from "../participants/tables";
 import { type PaymentStatus, payments } from "./tables";
 
 export interface PaymentFilter {
@@ -24,6 +27,16 @@ export function paymentConditions(table: typeof payments, filter: PaymentFilter)
   return and(...conditions) ?? sql`true`;
 }
 
-export function countPayments(db: Database, filter: PaymentFilter): Promise<number> {
-  return db.$count(payments, paymentConditions(payments, filter));
+/** Payments whose participant the viewer may see, matching the filter. */
+export function visiblePayments(table: typeof payments, filter: PaymentFilter, viewer: Viewer): SQL {
+  const visibility = participantVisibility(participants, viewer);
+  const scoped =
+    viewer.kind === "user" && viewer.role === "ADMIN"
+      ? undefined
+      : inArray(table.participantId, sql`(select ${participants.id} from ${participants} where ${visibility})`);
+  return and(scoped, paymentConditions(table, filter)) ?? sql`true`;
+}
+
+export function countPayments(db: Database, filter: PaymentFilter, viewer: Viewer): Promise<number> {
+  return db.$count(payments, visiblePayments(payments, filter, viewer));
 }

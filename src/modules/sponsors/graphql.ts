@@ -1,6 +1,8 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
+import { canSeeSponsor } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
+import { sponsorVisibility } from "./store";
 import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tables";
 
 export const SponsorKindEnum = builder.enumType("SponsorKind", { values: sponsorKinds });
@@ -10,6 +12,7 @@ export const Sponsor = builder.drizzleNode("sponsors", {
   name: "Sponsor",
   description: "A company, government body, NGO or individual paying contributions for workers (Sertakan).",
   id: { column: (sponsor) => sponsor.id },
+  authScopes: (sponsor, { viewer }) => canSeeSponsor(viewer, sponsor.id),
   fields: (t) => ({
     name: t.exposeString("name"),
     kind: t.expose("kind", { type: SponsorKindEnum }),
@@ -25,6 +28,7 @@ export const Sponsorship = builder.drizzleNode("sponsorships", {
   name: "Sponsorship",
   description: "A commitment to cover a set of workers for some months with given programs, within a budget.",
   id: { column: (sponsorship) => sponsorship.id },
+  authScopes: (sponsorship, { viewer }) => canSeeSponsor(viewer, sponsorship.sponsorId),
   fields: (t) => ({
     sponsor: t.relation("sponsor"),
     programs: t.expose("programs", { type: [ProgramEnum] }),
@@ -49,7 +53,10 @@ builder.queryFields((t) => ({
   }),
   sponsors: t.drizzleConnection({
     type: "sponsors",
-    totalCount: (_parent, _args, ctx) => ctx.db.$count(sponsorsTable),
-    resolve: (query, _root, _args, ctx) => ctx.db.query.sponsors.findMany(query({ orderBy: { name: "asc" } })),
+    totalCount: (_parent, _args, ctx) => ctx.db.$count(sponsorsTable, sponsorVisibility(sponsorsTable, ctx.viewer)),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.db.query.sponsors.findMany(
+        query({ where: { RAW: (table) => sponsorVisibility(table, ctx.viewer) }, orderBy: { name: "asc" } }),
+      ),
   }),
 }));

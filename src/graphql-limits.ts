@@ -1,0 +1,82 @@
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  getNamedType,
+  isObjectType,
+  NoSchemaIntrospectionCustomRule,
+  TypeInfo,
+  valueFromAST,
+  visit,
+  visitWithTypeInfo,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Context } from "./context";
+
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * Every connection must say how much it wants (`first` or `last`, 0 to 100): an unbounded or
+ * oversized page is refused up front rather than silently clamped.
+ */
+export function connectionArgumentErrors(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+): GraphQLError[] {
+  const typeInfo = new TypeInfo(schema);
+  const errors: GraphQLError[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        const type = field ? getNamedType(field.type) : undefined;
+        if (!field || !isObjectType(type) || !type.name.endsWith("Connection") || !type.getFields().pageInfo) return;
+        const sizes: Record<string, unknown> = {};
+        for (const argument of node.arguments ?? []) {
+          const definition = field.args.find((a) => a.name === argument.name.value);
+          if (definition) sizes[argument.name.value] = valueFromAST(argument.value, definition.type, variables ?? {});
+        }
+        const requested = [sizes.first, sizes.last].filter((size) => size !== undefined && size !== null);
+        if (requested.length === 0) {
+          errors.push(
+            new GraphQLError(`${field.name} needs \`first\` or \`last\` (at most ${MAX_PAGE_SIZE}).`, {
+              nodes: node,
+              extensions: { code: "BAD_USER_INPUT" },
+            }),
+          );
+        }
+        for (const size of requested) {
+          if (typeof size !== "number" || size < 0 || size > MAX_PAGE_SIZE) {
+            errors.push(
+              new GraphQLError(`${field.name} pages hold 0 to ${MAX_PAGE_SIZE} items; asked for ${String(size)}.`, {
+                nodes: node,
+                extensions: { code: "BAD_USER_INPUT" },
+              }),
+            );
+          }
+        }
+      },
+    }),
+  );
+  return errors;
+}
+
+export function useConnectionLimits(): Plugin<Context> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const errors = connectionArgumentErrors(args.schema, args.document, args.variableValues);
+      if (errors.length > 0) setResultAndStopExecution({ errors });
+    },
+  };
+}
+
+/** Introspection is for development; production clients use the checked-in schema. */
+export function useProductionIntrospectionBlock(): Plugin<Context> {
+  return {
+    onValidate({ context, addValidationRule }) {
+      if (context.env.environment === "production") addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
+}

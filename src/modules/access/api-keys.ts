@@ -1,0 +1,38 @@
+/**
+ * Partner API keys look like `kp_<prefix>_<secret>`: the 12-character prefix finds the stored
+ * row, the whole key is checked against its SHA-256 hash, so a database leak reveals no key.
+ */
+const KEY_FORMAT = /^kp_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+export function parseApiKey(key: string): { prefix: string } | null {
+  const match = KEY_FORMAT.exec(key);
+  return match?.[1] ? { prefix: match[1] } : null;
+}
+
+export async function hashApiKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Compares two equal-length hex digests without an early exit, so timing reveals nothing. */
+export function sameDigest(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** A new random key and what to store for it. The key itself is shown once and never stored. */
+export async function generateApiKey(): Promise<{ key: string; prefix: string; secretHash: string }> {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const prefix = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => alphabet[b % alphabet.length]).join("");
+  const key = `kp_${prefix}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
+  return { key, prefix, secretHash: await hashApiKey(key) };
+}

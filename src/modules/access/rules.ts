@@ -1,0 +1,91 @@
+/**
+ * Who may see and do what (DESIGN §3). Pure functions over the viewer; SQL filters that apply the
+ * same rules to lists live in the stores.
+ */
+
+export const roles = ["ADMIN", "OFFICER", "SPONSOR", "PARTNER", "PARTICIPANT"] as const;
+export type Role = (typeof roles)[number];
+
+/** Scopes a partner key or token may carry. ADMIN holds every scope. */
+export const scopes = [
+  "pii:read",
+  "participants:read",
+  "participants:register",
+  "participants:write",
+  "payments:read",
+  "payments:write",
+  "sponsors:read",
+  "sponsors:write",
+] as const;
+export type Scope = (typeof scopes)[number];
+
+export type Viewer =
+  | { kind: "anonymous" }
+  | {
+      kind: "user";
+      role: Role;
+      subject: string;
+      scopes: ReadonlySet<Scope>;
+      /** OFFICER: the region prefix (`31`, `31.71`, ...) they are limited to. */
+      regionCode?: string;
+      /** SPONSOR (or a sponsor's partner key): the sponsor acted for. */
+      sponsorId?: number;
+      /** PARTICIPANT: the participant themself. */
+      participantId?: number;
+      /** PARTNER via X-Api-Key: the key's id, for audit and rate limits. */
+      apiKeyId?: number;
+    };
+
+export type AuthenticatedViewer = Extract<Viewer, { kind: "user" }>;
+
+export const anonymous: Viewer = { kind: "anonymous" };
+
+export function hasScope(viewer: Viewer, scope: Scope): boolean {
+  return viewer.kind === "user" && (viewer.role === "ADMIN" || viewer.scopes.has(scope));
+}
+
+/** Row-level visibility of a participant; lists apply the same rule in SQL (participants store). */
+export function canSeeParticipant(
+  viewer: Viewer,
+  participant: { id: number; villageCode: string; sponsorId: number | null },
+): boolean {
+  if (viewer.kind !== "user") return false;
+  switch (viewer.role) {
+    case "ADMIN":
+      return true;
+    case "OFFICER":
+      return viewer.regionCode !== undefined && inRegion(participant.villageCode, viewer.regionCode);
+    case "SPONSOR":
+      return viewer.sponsorId !== undefined && participant.sponsorId === viewer.sponsorId;
+    case "PARTICIPANT":
+      return participant.id === viewer.participantId;
+    case "PARTNER":
+      return viewer.sponsorId !== undefined
+        ? participant.sponsorId === viewer.sponsorId
+        : viewer.scopes.has("participants:read");
+  }
+}
+
+export function canSeeSponsor(viewer: Viewer, sponsorId: number): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "ADMIN" || viewer.role === "OFFICER") return true;
+  if (viewer.sponsorId !== undefined) return viewer.sponsorId === sponsorId;
+  return viewer.role === "PARTNER" && viewer.scopes.has("sponsors:read");
+}
+
+/** A village code lies in a region when it is the region or below it in the hierarchy. */
+export function inRegion(villageCode: string, regionCode: string): boolean {
+  return villageCode === regionCode || villageCode.startsWith(`${regionCode}.`);
+}
+
+/** `3171012345670001` → `3171********0001`: enough to recognise, not enough to use. */
+export function maskNik(nik: string): string {
+  return nik.length === 16 ? `${nik.slice(0, 4)}********${nik.slice(12)}` : "****************";
+}
+
+/** `+6281234567890` → `+62812*****890`. */
+export function maskPhone(phone: string): string {
+  return phone.length <= 8
+    ? "*".repeat(phone.length)
+    : `${phone.slice(0, 6)}${"*".repeat(phone.length - 9)}${phone.slice(-3)}`;
+}
