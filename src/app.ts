@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
-import { yoga } from "./graphql-server";
+import { yogaFor } from "./graphql-server";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { AuthenticationError, authenticate } from "./modules/access/authenticate";
 import type { Viewer } from "./modules/access/rules";
@@ -73,9 +73,10 @@ export function createApp(options: AppOptions = {}) {
   app.use(async (c, next) => {
     const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
     c.set("requestId", requestId);
-    c.header("x-request-id", requestId);
     c.set("env", envFor(c.env));
     await runWithRequestId(requestId, next);
+    // Set after the handler: responses built by Yoga do not carry Hono's pending headers.
+    c.res.headers.set("x-request-id", requestId);
   });
 
   app.get("/health", async (c) => {
@@ -113,7 +114,13 @@ export function createApp(options: AppOptions = {}) {
       const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
       const { success } = await limiter.limit({ key: rateLimitKey(viewer, c.req.raw.headers) });
       if (!success) return graphqlError(c, 429, "RATE_LIMITED", "Too many requests; slow down and retry shortly");
-      return await yoga.fetch(c.req.raw, { db, clock, requestId: c.var.requestId, env: c.var.env, viewer });
+      return await yogaFor(c.var.env.environment).fetch(c.req.raw, {
+        db,
+        clock,
+        requestId: c.var.requestId,
+        env: c.var.env,
+        viewer,
+      });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());

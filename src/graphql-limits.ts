@@ -72,6 +72,28 @@ export function useConnectionLimits(): Plugin<Context> {
   };
 }
 
+/**
+ * PostgreSQL text cannot hold U+0000, so a NUL in any string would fail deep in a query. Refuse
+ * it at the door with a clear error instead.
+ */
+export function useNulCharacterGuard(): Plugin<Context> {
+  return {
+    onParams({ params, setResult }) {
+      const text = `${params.query ?? ""}${JSON.stringify(params.variables ?? {})}`;
+      // JSON.stringify writes a NUL as the escape \u0000; a GraphQL string literal may spell it the same way.
+      if (text.includes("\\u0000") || text.includes("\u0000")) {
+        setResult({
+          errors: [
+            new GraphQLError("Strings must not contain the NUL character (U+0000).", {
+              extensions: { code: "BAD_USER_INPUT" },
+            }),
+          ],
+        });
+      }
+    },
+  };
+}
+
 /** Introspection is for development; production clients use the checked-in schema. */
 export function useProductionIntrospectionBlock(): Plugin<Context> {
   return {

@@ -1,7 +1,7 @@
 import { and, eq, gte, isNull, like, lt, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
-import type { Viewer } from "../access/rules";
+import { hasScope, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { type ParticipantStatus, paidThroughRange } from "./rules";
 import { participants, type Segment } from "./tables";
@@ -27,7 +27,13 @@ function escapeLike(text: string): string {
  * The filter as SQL over `table`, which may be the aliased table of a relational query. Every
  * condition is served by an index on participants (see tables.ts).
  */
-export function participantConditions(table: typeof participants, filter: ParticipantFilter, now: Date): SQL {
+export function participantConditions(
+  table: typeof participants,
+  filter: ParticipantFilter,
+  now: Date,
+  /** Whether a full NIK may be searched: without `pii:read` it would be an oracle for unmasked NIKs. */
+  nikSearch = true,
+): SQL {
   const conditions: (SQL | undefined)[] = [];
   if (filter.ecosystem) conditions.push(eq(table.ecosystemCode, filter.ecosystem));
   if (filter.segment) conditions.push(eq(table.segment, filter.segment));
@@ -47,7 +53,9 @@ export function participantConditions(table: typeof participants, filter: Partic
   if (search) {
     conditions.push(
       /^[0-9]{16}$/.test(search)
-        ? eq(table.nik, search)
+        ? nikSearch
+          ? eq(table.nik, search)
+          : sql`false`
         : sql`lower(${table.fullName}) like ${`${escapeLike(search.toLowerCase())}%`}`,
     );
   }
@@ -80,7 +88,8 @@ function regionCondition(table: typeof participants, regionCode: string): SQL {
 }
 
 export function visibleParticipants(table: typeof participants, filter: ParticipantFilter, viewer: Viewer, now: Date) {
-  return and(participantVisibility(table, viewer), participantConditions(table, filter, now)) ?? sql`true`;
+  const conditions = participantConditions(table, filter, now, hasScope(viewer, "pii:read"));
+  return and(participantVisibility(table, viewer), conditions) ?? sql`true`;
 }
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
