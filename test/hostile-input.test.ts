@@ -95,6 +95,7 @@ describe("hostile input", () => {
       "<script>alert(1)</script>",
       "\\' or 1=1 --",
       "%_%",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, meant literally
       "${jndi:ldap://x}",
       "\u0000",
     ];
