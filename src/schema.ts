@@ -11,6 +11,7 @@ import "./modules/access/graphql";
 
 // Closed by default: every query field needs an authenticated caller unless it says otherwise.
 builder.queryType({ authScopes: { authenticated: true } });
+builder.mutationType({ authScopes: { authenticated: true } });
 
 /** Built once per isolate, when this module is first imported. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -9,6 +9,10 @@ import { type Relations, relations } from "./relations";
 /** The Drizzle client resolvers and stores use, whichever driver carries it. */
 export type Database = PgAsyncDatabase<PgQueryResultHKT, Relations>;
 
+/** A transaction handed to `db.transaction(tx => ...)`; stores accept either. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type Executor = Database | Transaction;
+
 export interface DatabaseConnection {
   db: Database;
   /** Closes the connection; the Worker calls it through `waitUntil` after the response. */

@@ -8,7 +8,13 @@ const user = (overrides: Partial<Extract<Viewer, { kind: "user" }>>): Viewer => 
   scopes: new Set(),
   ...overrides,
 });
-const jakartaWorker = { id: 7, villageCode: "31.71.01.1001", sponsorId: 3 };
+const jakartaWorker = {
+  id: 7,
+  villageCode: "31.71.01.1001",
+  sponsorId: 3,
+  registeredById: 9,
+  registeredBySubject: "partner-app",
+};
 
 describe("participant visibility", () => {
   it("lets ADMIN see everyone and anonymous callers no one", () => {
@@ -28,6 +34,12 @@ describe("participant visibility", () => {
     expect(canSeeParticipant(user({ role: "SPONSOR", sponsorId: 4 }), jakartaWorker)).toBe(false);
     expect(canSeeParticipant(user({ role: "PARTICIPANT", participantId: 7 }), jakartaWorker)).toBe(true);
     expect(canSeeParticipant(user({ role: "PARTICIPANT", participantId: 8 }), jakartaWorker)).toBe(false);
+  });
+
+  it("lets whoever registered a worker see them", () => {
+    expect(canSeeParticipant(user({ role: "PARTICIPANT", participantId: 9 }), jakartaWorker)).toBe(true);
+    expect(canSeeParticipant(user({ role: "PARTNER", subject: "partner-app" }), jakartaWorker)).toBe(true);
+    expect(canSeeParticipant(user({ role: "PARTNER", subject: "other-app" }), jakartaWorker)).toBe(false);
   });
 
   it("lets a PARTNER read only with participants:read", () => {

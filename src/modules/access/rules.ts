@@ -47,9 +47,17 @@ export function hasScope(viewer: Viewer, scope: Scope): boolean {
 /** Row-level visibility of a participant; lists apply the same rule in SQL (participants store). */
 export function canSeeParticipant(
   viewer: Viewer,
-  participant: { id: number; villageCode: string; sponsorId: number | null },
+  participant: {
+    id: number;
+    villageCode: string;
+    sponsorId: number | null;
+    registeredById: number | null;
+    registeredBySubject: string | null;
+  },
 ): boolean {
   if (viewer.kind !== "user") return false;
+  // Whoever registered a worker (Nyalakan, a partner's app) may see that worker's record.
+  if (participant.registeredBySubject === viewer.subject) return true;
   switch (viewer.role) {
     case "ADMIN":
       return true;
@@ -58,7 +66,7 @@ export function canSeeParticipant(
     case "SPONSOR":
       return viewer.sponsorId !== undefined && participant.sponsorId === viewer.sponsorId;
     case "PARTICIPANT":
-      return participant.id === viewer.participantId;
+      return participant.id === viewer.participantId || participant.registeredById === viewer.participantId;
     case "PARTNER":
       return viewer.sponsorId !== undefined
         ? participant.sponsorId === viewer.sponsorId
@@ -88,4 +96,18 @@ export function maskPhone(phone: string): string {
   return phone.length <= 8
     ? "*".repeat(phone.length)
     : `${phone.slice(0, 6)}${"*".repeat(phone.length - 9)}${phone.slice(-3)}`;
+}
+
+/** Registering workers: staff, partners with `participants:register`, and participants (Nyalakan). */
+export function mayRegisterParticipants(viewer: Viewer): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "PARTNER") return viewer.scopes.has("participants:register");
+  return viewer.role === "ADMIN" || viewer.role === "OFFICER" || viewer.role === "PARTICIPANT";
+}
+
+/** Changing a participant's details, on top of being allowed to see them. */
+export function mayUpdateParticipants(viewer: Viewer): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "PARTNER") return viewer.scopes.has("participants:write");
+  return viewer.role === "ADMIN" || viewer.role === "OFFICER" || viewer.role === "PARTICIPANT";
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contributionLines, monthlyProgramAmount, totalOf } from "./rules";
+import { contributionLines, incomeProblem, monthlyProgramAmount, programProblem, totalOf } from "./rules";
 
 describe("BPU contribution", () => {
   it("is Rp36,800 a month at the lowest income with JKK, JKM and JHT", () => {
@@ -31,5 +31,24 @@ describe("PU contribution", () => {
     expect(monthlyProgramAmount("PU", "JKK", 5_000_000n, "LOW")).toBe(12_000n);
     expect(monthlyProgramAmount("PU", "JKK", 5_000_000n, "HIGH")).toBe(87_000n);
     expect(monthlyProgramAmount("PU", "JP", 20_000_000n, "LOW")).toBe(301_269n);
+  });
+});
+
+describe("segment policies", () => {
+  it("requires JKK and JKM for BPU, allows JHT, and refuses JP and JKP", () => {
+    expect(programProblem("BPU", ["JKK", "JKM"])).toBeNull();
+    expect(programProblem("BPU", ["JKK", "JKM", "JHT"])).toBeNull();
+    expect(programProblem("BPU", ["JKK"])).toMatchObject({ code: "PROGRAM_REQUIRED", program: "JKM" });
+    expect(programProblem("BPU", ["JKK", "JKM", "JP"])).toMatchObject({ code: "PROGRAM_NOT_ALLOWED", program: "JP" });
+    expect(programProblem("PU", ["JKK", "JKM", "JHT", "JP", "JKP"])).toBeNull();
+    expect(programProblem("JAKON", ["JKK", "JKM", "JHT"])).toMatchObject({ code: "PROGRAM_NOT_ALLOWED" });
+  });
+
+  it("bounds BPU reported income to Rp1,000,000 - Rp20,700,000", () => {
+    expect(incomeProblem("BPU", 1_000_000n)).toBeNull();
+    expect(incomeProblem("BPU", 20_700_000n)).toBeNull();
+    expect(incomeProblem("BPU", 999_999n)).toMatch(/between Rp1\.000\.000 and Rp20\.700\.000/);
+    expect(incomeProblem("BPU", 20_700_001n)).not.toBeNull();
+    expect(incomeProblem("PU", 0n)).toMatch(/at least/);
   });
 });

@@ -7,22 +7,14 @@ import type { ContributionLineRow, Program } from "./tables";
  */
 export const contributionRates = {
   BPU: {
-    /** Permenaker 5/2021 art. 26 and annex: reported income from Rp1,000,000 up to Rp20,700,000. */
-    minIncome: 1_000_000n,
-    maxIncome: 20_700_000n,
     /** JKK 1% of reported income (Rp10,000 at the lowest income); JKM flat Rp6,800; JHT 2%. */
     programs: {
       JKK: { basisPoints: 100n },
       JKM: { flat: 6_800n },
       JHT: { basisPoints: 200n },
     },
-    /** JKK and JKM are mandatory for BPU; JHT is optional; JP and JKP are for wage earners only (PP 44/2015 art. 6). */
-    required: ["JKK", "JKM"] as Program[],
-    optional: ["JHT"] as Program[],
   },
   PU: {
-    minIncome: 0n,
-    maxIncome: 999_999_999_999n,
     /** PP 44/2015 annex I: JKK 0.24% to 1.74% by the job's risk group. */
     jkkByRisk: { LOW: 24n, MEDIUM: 89n, HIGH: 174n } satisfies Record<RiskLevel, bigint>,
     programs: {
@@ -35,10 +27,55 @@ export const contributionRates = {
       /** PP 37/2021 art. 11: JKP 0.46%, paid by the government and recomposed JKK/JKM, nothing from the payer. */
       JKP: { flat: 0n },
     },
-    required: ["JKK", "JKM", "JHT"] as Program[],
-    optional: ["JP", "JKP"] as Program[],
   },
 } as const;
+
+/**
+ * Which programs each segment must and may join, and the reported monthly income it may declare.
+ * BPU: JKK and JKM mandatory, JHT optional, income Rp1,000,000 to Rp20,700,000 (Permenaker 5/2021
+ * art. 5 and annex); JP and JKP are for wage earners only (PP 45/2015, PP 37/2021). PU: JKK, JKM
+ * and JHT mandatory, JP and JKP by employer size (PP 44/2015 art. 6, PP 45/2015). JAKON: JKK and
+ * JKM (Permenaker 44/2015). PMI: JKK and JKM mandatory, JHT optional (Permenaker 4/2023).
+ */
+export const segmentPolicies: Record<
+  Segment,
+  { required: readonly Program[]; optional: readonly Program[]; minIncome: bigint; maxIncome: bigint | null }
+> = {
+  BPU: { required: ["JKK", "JKM"], optional: ["JHT"], minIncome: 1_000_000n, maxIncome: 20_700_000n },
+  PU: { required: ["JKK", "JKM", "JHT"], optional: ["JP", "JKP"], minIncome: 1n, maxIncome: null },
+  JAKON: { required: ["JKK", "JKM"], optional: [], minIncome: 1n, maxIncome: null },
+  PMI: { required: ["JKK", "JKM"], optional: ["JHT"], minIncome: 1n, maxIncome: null },
+};
+
+export type ProgramProblem = { code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED"; program: Program; message: string };
+
+/** The first reason `programs` is not a valid enrollment for `segment`, or null. */
+export function programProblem(segment: Segment, programs: readonly Program[]): ProgramProblem | null {
+  const policy = segmentPolicies[segment];
+  for (const program of policy.required) {
+    if (!programs.includes(program)) {
+      return { code: "PROGRAM_REQUIRED", program, message: `${segment} participants must join ${program}` };
+    }
+  }
+  for (const program of programs) {
+    if (!policy.required.includes(program) && !policy.optional.includes(program)) {
+      return { code: "PROGRAM_NOT_ALLOWED", program, message: `${program} is not open to ${segment} participants` };
+    }
+  }
+  return null;
+}
+
+/** Why `income` may not be declared for `segment`, or null. */
+export function incomeProblem(segment: Segment, income: bigint): string | null {
+  const { minIncome, maxIncome } = segmentPolicies[segment];
+  const rupiah = (n: bigint) => `Rp${n.toLocaleString("id-ID")}`;
+  if (income < minIncome || (maxIncome !== null && income > maxIncome)) {
+    return maxIncome === null
+      ? `${segment} reported monthly income must be at least ${rupiah(minIncome)}`
+      : `${segment} reported monthly income must be between ${rupiah(minIncome)} and ${rupiah(maxIncome)}`;
+  }
+  return null;
+}
 
 /** Months one payment may cover (Permenaker 5/2021: monthly, or ahead for 3, 6 or 12 months). */
 export const paymentTerms = [1, 3, 6, 12] as const;

@@ -1,13 +1,34 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
-import { canSeeParticipant, hasScope, maskNik, maskPhone } from "../access/rules";
+import { UserError } from "../../shared/user-error-type";
+import {
+  canSeeParticipant,
+  hasScope,
+  maskNik,
+  maskPhone,
+  mayRegisterParticipants,
+  mayUpdateParticipants,
+} from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/store";
 import { Sponsor } from "../sponsors/graphql";
-import { membershipStatus, monthsInArrears, participantStatuses } from "./rules";
-import { countParticipants, type ParticipantFilter, visibleParticipants } from "./store";
-import { riskLevels, segments, sexes } from "./tables";
+import { occupations } from "./occupations";
+import { membershipStatus, monthsInArrears, nextDueDate, participantStatuses } from "./rules";
+import {
+  type RegisterParticipantResult,
+  registerParticipant,
+  type UpdateParticipantResult,
+  updateParticipant,
+} from "./service";
+import {
+  countParticipants,
+  type ParticipantFilter,
+  participantVisibility,
+  referralTallies,
+  visibleParticipants,
+} from "./store";
+import { type RiskLevel, riskLevels, segments, sexes } from "./tables";
 
 export const SegmentEnum = builder.enumType("Segment", {
   description: "BPU informal worker, PU wage earner, JAKON construction worker, PMI migrant worker.",
@@ -74,6 +95,20 @@ export const Participant = builder.drizzleNode("participants", {
       nullable: true,
       description: "Nyalakan: the participant who registered this worker.",
     }),
+    nextDueDate: t.field({
+      type: "Date",
+      description: "When the next unpaid month's contribution is due (the 15th of that month).",
+      select: { columns: { paidThrough: true, registeredAt: true } },
+      resolve: (participant) => nextDueDate(participant.paidThrough, participant.registeredAt),
+    }),
+    referrals: t.relatedConnection("referrals", {
+      description: "Nyalakan: the workers this participant registered, newest first.",
+      query: (_args, ctx) => ({
+        where: { RAW: (table) => participantVisibility(table, ctx.viewer) },
+        orderBy: { registeredAt: "desc" },
+      }),
+      totalCount: true,
+    }),
     payments: t.relatedConnection("payments", {
       description: "Contribution payments, newest first.",
       query: { orderBy: { createdAt: "desc", id: "desc" } },
@@ -95,7 +130,8 @@ const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     registeredFrom: t.field({ type: "Date" }),
     registeredTo: t.field({ type: "Date" }),
     search: t.string({
-      description: "A name prefix (case-insensitive) or a full 16-digit NIK.",
+      description:
+        "A name prefix (case-insensitive), the last 4 digits of a NIK (as masked NIKs show them), or a full NIK (needs `pii:read`).",
       validate: { minLength: [2, { message: "search needs at least 2 characters" }], maxLength: 100 },
     }),
   }),
@@ -147,6 +183,176 @@ builder.queryFields((t) => ({
           orderBy: orderings[args.orderBy],
         }),
       );
+    },
+  }),
+}));
+
+builder.queryFields((t) => ({
+  participantByNik: t.drizzleField({
+    type: "participants",
+    nullable: true,
+    description: "Looks a worker up by full NIK; needs `pii:read`.",
+    authScopes: { scope: "pii:read" },
+    args: {
+      nik: t.arg.string({ required: true, validate: { regex: [/^[0-9]{16}$/, { message: "NIK must be 16 digits" }] } }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.query.participants.findFirst(
+        query({ where: { nik: args.nik, RAW: (table) => participantVisibility(table, ctx.viewer) } }),
+      ),
+  }),
+  occupations: t.field({
+    type: [Occupation],
+    description: "The occupations a participant may register with, and the risk level each carries.",
+    resolve: () => occupations.map(([code, name, riskLevel]) => ({ code, name, riskLevel })),
+  }),
+  referralLeaderboard: t.field({
+    type: [ReferralLeaderboardEntry],
+    description:
+      "Nyalakan registrants ranked by how many of the workers they registered are still active (paying), then by registrations.",
+    args: {
+      regionCode: t.arg.string({
+        description: "Only referrals living in this region (any level).",
+        validate: { regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] },
+      }),
+      period: t.arg({
+        type: DateRange,
+        description: "Only referrals registered in this period (WIB dates, inclusive).",
+      }),
+      first: t.arg.int({ defaultValue: 10, validate: { min: 1, max: 100 } }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const tallies = await referralTallies(ctx.db, ctx.viewer, ctx.clock.now(), {
+        regionCode: args.regionCode ?? null,
+        registeredFrom: args.period?.from ?? null,
+        registeredTo: args.period?.to ?? null,
+        limit: args.first ?? 10,
+      });
+      return tallies.map((tally, i) => ({ ...tally, rank: i + 1 }));
+    },
+  }),
+}));
+
+const Occupation = builder.objectRef<{ code: string; name: string; riskLevel: RiskLevel }>("Occupation").implement({
+  fields: (t) => ({
+    code: t.exposeString("code"),
+    name: t.exposeString("name"),
+    riskLevel: t.expose("riskLevel", { type: RiskLevelEnum }),
+  }),
+});
+
+const DateRange = builder.inputType("DateRange", {
+  fields: (t) => ({
+    from: t.field({ type: "Date", required: true }),
+    to: t.field({ type: "Date", required: true }),
+  }),
+  validate: [(range) => range.from <= range.to, { message: "period.from must not be after period.to" }],
+});
+
+const ReferralLeaderboardEntry = builder
+  .objectRef<{ rank: number; registrantId: number; registered: number; active: number }>("ReferralLeaderboardEntry")
+  .implement({
+    fields: (t) => ({
+      rank: t.exposeInt("rank"),
+      registrant: t.drizzleField({
+        type: "participants",
+        resolve: async (query, entry, _args, ctx) => {
+          const registrant = await ctx.db.query.participants.findFirst(query({ where: { id: entry.registrantId } }));
+          if (!registrant) throw new Error(`registrant ${entry.registrantId} vanished`);
+          return registrant;
+        },
+      }),
+      activeReferrals: t.exposeInt("active", { description: "Referred workers paid through the current month." }),
+      registeredReferrals: t.exposeInt("registered"),
+      activeShare: t.float({
+        description: "Share of referred workers still active, 0 to 1.",
+        resolve: (entry) => (entry.registered === 0 ? 0 : entry.active / entry.registered),
+      }),
+    }),
+  });
+
+const RegisterParticipantInput = builder.inputType("RegisterParticipantInput", {
+  fields: (t) => ({
+    nik: t.string({ required: true, description: "16-digit NIK; birth date and sex are derived from it." }),
+    fullName: t.string({ required: true }),
+    phone: t.string({ description: "Any Indonesian spelling (0812-3456-7890, +62 812...); stored as E.164." }),
+    segment: t.field({ type: SegmentEnum, required: true }),
+    occupation: t.string({ required: true, description: "A code or name from the occupations query." }),
+    ecosystem: t.field({ type: EcosystemCodeEnum, required: true }),
+    villageCode: t.string({ required: true, description: "Where the worker lives (4-level Kemendagri code)." }),
+    reportedMonthlyIncome: t.field({ type: "Rupiah", required: true }),
+    programs: t.field({ type: [ProgramEnum], required: true }),
+    channel: t.string({ description: "Registration channel, e.g. JMO, PARTNER, OFFICE (defaults from the caller)." }),
+    registeredById: t.globalID({
+      for: Participant,
+      description: "Nyalakan: the participant who registers this worker.",
+    }),
+    birthDate: t.field({ type: "Date", description: "Optional; must agree with the NIK." }),
+    sex: t.field({ type: SexEnum, description: "Optional; must agree with the NIK." }),
+  }),
+});
+
+const UpdateParticipantInput = builder.inputType("UpdateParticipantInput", {
+  fields: (t) => ({
+    id: t.globalID({ required: true, for: Participant }),
+    phone: t.string({ description: "null removes the phone number." }),
+    occupation: t.string(),
+    ecosystem: t.field({ type: EcosystemCodeEnum }),
+    villageCode: t.string(),
+    reportedMonthlyIncome: t.field({ type: "Rupiah" }),
+    programs: t.field({ type: [ProgramEnum] }),
+  }),
+});
+
+const RegisterParticipantPayload = builder
+  .objectRef<RegisterParticipantResult>("RegisterParticipantPayload")
+  .implement({
+    fields: (t) => ({
+      participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+      existingParticipant: t.field({
+        type: Participant,
+        nullable: true,
+        description: "With NIK_ALREADY_REGISTERED: who holds the NIK, when the caller may see them.",
+        resolve: (result) => result.existingParticipant,
+      }),
+      userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+    }),
+  });
+
+const UpdateParticipantPayload = builder.objectRef<UpdateParticipantResult>("UpdateParticipantPayload").implement({
+  fields: (t) => ({
+    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  registerParticipant: t.field({
+    type: RegisterParticipantPayload,
+    authScopes: (_root, _args, { viewer }) => mayRegisterParticipants(viewer),
+    args: { input: t.arg({ type: RegisterParticipantInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      registerParticipant(ctx, {
+        ...input,
+        registeredById: input.registeredById ? (rowId(input.registeredById.id) ?? -1) : null,
+      }),
+  }),
+  updateParticipant: t.field({
+    type: UpdateParticipantPayload,
+    authScopes: (_root, _args, { viewer }) => mayUpdateParticipants(viewer),
+    args: { input: t.arg({ type: UpdateParticipantInput, required: true }) },
+    resolve: (_root, { input }, ctx) => {
+      const { id, phone, occupation, ecosystem, villageCode, reportedMonthlyIncome, programs } = input;
+      // Only the fields the caller gave: an omitted field stays as it is, an explicit null clears the phone.
+      return updateParticipant(ctx, {
+        id: rowId(id.id) ?? -1,
+        ...(phone !== undefined ? { phone } : {}),
+        ...(occupation != null ? { occupation } : {}),
+        ...(ecosystem != null ? { ecosystem } : {}),
+        ...(villageCode != null ? { villageCode } : {}),
+        ...(reportedMonthlyIncome != null ? { reportedMonthlyIncome } : {}),
+        ...(programs != null ? { programs } : {}),
+      });
     },
   }),
 }));

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { currentMonth, membershipStatus, monthNumber, monthStart, monthsInArrears, paidThroughRange } from "./rules";
+import {
+  currentMonth,
+  membershipStatus,
+  monthNumber,
+  monthStart,
+  monthsInArrears,
+  nextDueDate,
+  paidThroughRange,
+} from "./rules";
 
 const at = (iso: string) => new Date(iso);
 
@@ -54,5 +62,16 @@ describe("membership status", () => {
       if ("from" in range && range.from) expect(paidThrough >= range.from).toBe(true);
       if ("before" in range && range.before) expect(paidThrough < range.before).toBe(true);
     }
+  });
+});
+
+describe("next due date", () => {
+  it("is the 15th of the first unpaid month", () => {
+    expect(nextDueDate("2026-11-01", "2025-01-10T03:00:00Z")).toBe("2026-12-15");
+    expect(nextDueDate("2026-12-01", "2025-01-10T03:00:00Z")).toBe("2027-01-15");
+  });
+
+  it("is the registration month's 15th before the first payment, counted in WIB", () => {
+    expect(nextDueDate(null, "2026-10-31T18:00:00Z")).toBe("2026-11-15");
   });
 });

@@ -72,3 +72,14 @@ export function paidThroughRange(
       return { before: monthStart(firstGraceMonth) };
   }
 }
+
+/**
+ * A month's contribution is due by the 15th of that month (Permenaker 5/2021 art. 31 for BPU).
+ * The next due date is the 15th of the first unpaid month: the registration month before any payment.
+ */
+export const contributionDueDay = 15;
+
+export function nextDueDate(paidThrough: string | null, registeredAt: string): string {
+  const month = paidThrough === null ? currentMonth(new Date(registeredAt)) : monthNumber(paidThrough) + 1;
+  return `${monthStart(month).slice(0, 8)}${String(contributionDueDay).padStart(2, "0")}`;
+}

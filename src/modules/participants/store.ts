@@ -1,7 +1,8 @@
-import { and, eq, gte, isNull, like, lt, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import { and, asc, desc, eq, gte, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
+import { type AnyPgColumn, alias } from "drizzle-orm/pg-core";
+import type { Database, Executor } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
-import { hasScope, type Viewer } from "../access/rules";
+import { type AuthenticatedViewer, hasScope, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { type ParticipantStatus, paidThroughRange } from "./rules";
 import { participants, type Segment } from "./tables";
@@ -56,15 +57,31 @@ export function participantConditions(
         ? nikSearch
           ? eq(table.nik, search)
           : sql`false`
-        : sql`lower(${table.fullName}) like ${`${escapeLike(search.toLowerCase())}%`}`,
+        : /^[0-9]{4}$/.test(search)
+          ? sql`right(${table.nik}, 4) = ${search}`
+          : sql`lower(${table.fullName}) like ${`${escapeLike(search.toLowerCase())}%`}`,
     );
   }
   return and(...conditions) ?? sql`true`;
 }
 
+/** The columns visibility reads; an aliased participants table has them too. */
+type VisibilityColumns = {
+  id: AnyPgColumn;
+  villageCode: AnyPgColumn;
+  sponsorId: AnyPgColumn;
+  registeredById: AnyPgColumn;
+  registeredBySubject: AnyPgColumn;
+};
+
 /** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */
-export function participantVisibility(table: typeof participants, viewer: Viewer): SQL {
+export function participantVisibility(table: VisibilityColumns, viewer: Viewer): SQL {
   if (viewer.kind !== "user") return sql`false`;
+  if (viewer.role === "ADMIN") return sql`true`;
+  return or(eq(table.registeredBySubject, viewer.subject), roleVisibility(table, viewer)) ?? sql`false`;
+}
+
+function roleVisibility(table: VisibilityColumns, viewer: AuthenticatedViewer): SQL {
   switch (viewer.role) {
     case "ADMIN":
       return sql`true`;
@@ -73,7 +90,9 @@ export function participantVisibility(table: typeof participants, viewer: Viewer
     case "SPONSOR":
       return viewer.sponsorId ? eq(table.sponsorId, viewer.sponsorId) : sql`false`;
     case "PARTICIPANT":
-      return viewer.participantId ? eq(table.id, viewer.participantId) : sql`false`;
+      return viewer.participantId
+        ? (or(eq(table.id, viewer.participantId), eq(table.registeredById, viewer.participantId)) ?? sql`false`)
+        : sql`false`;
     case "PARTNER":
       if (viewer.sponsorId) return eq(table.sponsorId, viewer.sponsorId);
       return viewer.scopes.has("participants:read") ? sql`true` : sql`false`;
@@ -81,7 +100,7 @@ export function participantVisibility(table: typeof participants, viewer: Viewer
 }
 
 /** A village matches itself; a higher level matches its dotted prefix (village codes are full four-level codes). */
-function regionCondition(table: typeof participants, regionCode: string): SQL {
+function regionCondition(table: { villageCode: AnyPgColumn }, regionCode: string): SQL {
   return regionCode.split(".").length === 4
     ? eq(table.villageCode, regionCode)
     : like(table.villageCode, `${escapeLike(regionCode)}.%`);
@@ -94,4 +113,96 @@ export function visibleParticipants(table: typeof participants, filter: Particip
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
   return db.$count(participants, visibleParticipants(participants, filter, viewer, now));
+}
+
+export type ParticipantRow = typeof participants.$inferSelect;
+
+export function findParticipant(db: Executor, id: number) {
+  return db.query.participants.findFirst({ where: { id } });
+}
+
+export function findParticipantByNik(db: Executor, nik: string) {
+  return db.query.participants.findFirst({ where: { nik } });
+}
+
+/** Which of these region codes exist, with their levels. */
+export async function regionLevels(db: Executor, codes: string[]): Promise<Map<string, string>> {
+  const rows = await db.query.regions.findMany({
+    where: { code: { in: codes } },
+    columns: { code: true, level: true },
+  });
+  return new Map(rows.map((row) => [row.code, row.level]));
+}
+
+/** Inserts unless the NIK is taken; null means another registration of that NIK exists (possibly concurrent). */
+export async function insertParticipant(
+  db: Executor,
+  row: typeof participants.$inferInsert,
+): Promise<ParticipantRow | null> {
+  const [created] = await db
+    .insert(participants)
+    .values(row)
+    .onConflictDoNothing({ target: participants.nik })
+    .returning();
+  return created ?? null;
+}
+
+export async function updateParticipantRow(
+  db: Executor,
+  id: number,
+  changes: Partial<typeof participants.$inferInsert>,
+): Promise<ParticipantRow | null> {
+  const [updated] = await db
+    .update(participants)
+    .set({ ...changes, updatedAt: sql`now()` })
+    .where(eq(participants.id, id))
+    .returning();
+  return updated ?? null;
+}
+
+export interface ReferralTally {
+  registrantId: number;
+  registered: number;
+  active: number;
+}
+
+/**
+ * Registrants ranked by how many of the workers they registered are still paying (Nyalakan is
+ * measured by retention, not sign-ups); ties go to more registrations, then the earlier registrant.
+ * Only referrals and registrants the viewer may see count.
+ */
+export async function referralTallies(
+  db: Database,
+  viewer: Viewer,
+  now: Date,
+  options: { regionCode?: string | null; registeredFrom?: string | null; registeredTo?: string | null; limit: number },
+): Promise<ReferralTally[]> {
+  const registrant = alias(participants, "registrant");
+  const activeFrom = paidThroughRange("ACTIVE", now);
+  const isActive =
+    "from" in activeFrom && activeFrom.from ? gte(participants.paidThrough, activeFrom.from) : sql`false`;
+  const active = sql<number>`count(*) filter (where ${isActive})`.mapWith(Number);
+  const registered = sql<number>`count(*)`.mapWith(Number);
+  return db
+    .select({ registrantId: participants.registeredById, registered, active })
+    .from(participants)
+    .innerJoin(registrant, eq(registrant.id, participants.registeredById))
+    .where(
+      and(
+        participantVisibility(participants, viewer),
+        participantVisibility(registrant, viewer),
+        participantConditions(
+          participants,
+          {
+            regionCode: options.regionCode ?? null,
+            registeredFrom: options.registeredFrom ?? null,
+            registeredTo: options.registeredTo ?? null,
+          },
+          now,
+        ),
+      ),
+    )
+    .groupBy(participants.registeredById)
+    .orderBy(desc(active), desc(registered), asc(participants.registeredById))
+    .limit(options.limit) as Promise<ReferralTally[]>;
 }

@@ -42,6 +42,8 @@ export const participants = pgTable(
     programs: programEnum("programs").array().notNull(),
     /** Nyalakan: whoever registered this worker, when it was another participant. */
     registeredById: bigint("registered_by_id", { mode: "number" }).references((): AnyPgColumn => participants.id),
+    /** Who entered the registration: a token subject or `api-key:<prefix>`. */
+    registeredBySubject: varchar("registered_by_subject", { length: 128 }),
     sponsorId: bigint("sponsor_id", { mode: "number" }).references(() => sponsors.id),
     channel: varchar("channel", { length: 40 }).notNull(),
     /** First day of the last month covered by settled contributions; null until the first payment. */
@@ -64,5 +66,7 @@ export const participants = pgTable(
     index("participants_registered_by_idx").on(t.registeredById, t.id),
     index("participants_registered_at_idx").on(t.registeredAt, t.id),
     index("participants_name_search_idx").on(sql`lower(${t.fullName}) text_pattern_ops`),
+    // Masked NIKs show the last four digits, so that is what callers without pii:read search by.
+    index("participants_nik_suffix_idx").on(sql`right(${t.nik}, 4)`),
   ],
 );

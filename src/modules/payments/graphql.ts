@@ -17,7 +17,11 @@ export const Payment = builder.drizzleNode("payments", {
   // A payment is visible to whoever may see its participant.
   select: {
     columns: { participantId: true },
-    with: { participant: { columns: { id: true, villageCode: true, sponsorId: true } } },
+    with: {
+      participant: {
+        columns: { id: true, villageCode: true, sponsorId: true, registeredById: true, registeredBySubject: true },
+      },
+    },
   },
   authScopes: (payment, { viewer }) => canSeeParticipant(viewer, payment.participant),
   fields: (t) => ({

@@ -1,0 +1,37 @@
+import type { Database, Transaction } from "../../db/client";
+import type { Viewer } from "../access/rules";
+import { type AuditOutcome, recordAudit } from "./store";
+
+export interface MutationContext {
+  db: Database;
+  viewer: Viewer;
+  requestId: string;
+}
+
+export interface AuditedResult<T> {
+  result: T;
+  targetIds: string[];
+  outcome: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Runs a mutation's writes and its audit row in one transaction: the change and the record of
+ * who made it commit together or not at all. Rejected attempts are recorded too.
+ */
+export async function audited<T>(
+  ctx: MutationContext,
+  operation: string,
+  work: (tx: Transaction) => Promise<AuditedResult<T>>,
+): Promise<T> {
+  return ctx.db.transaction(async (tx) => {
+    const { result, targetIds, outcome, details } = await work(tx);
+    await recordAudit(tx, ctx.viewer, ctx.requestId, {
+      operation,
+      targetIds,
+      outcome,
+      ...(details ? { details } : {}),
+    });
+    return result;
+  });
+}

@@ -1,0 +1,25 @@
+import type { Executor } from "../../db/client";
+import type { Viewer } from "../access/rules";
+import { auditLog } from "./tables";
+
+export type AuditOutcome = "SUCCEEDED" | "REJECTED";
+
+export interface AuditEntry {
+  operation: string;
+  targetIds: string[];
+  outcome: AuditOutcome;
+  details?: Record<string, unknown>;
+}
+
+/** Writes one audit row with the caller's identity; pass the mutation's transaction so both commit together. */
+export async function recordAudit(executor: Executor, viewer: Viewer, requestId: string, entry: AuditEntry) {
+  await executor.insert(auditLog).values({
+    requestId,
+    actorId: viewer.kind === "user" ? viewer.subject : null,
+    actorRole: viewer.kind === "user" ? viewer.role : "ANONYMOUS",
+    operation: entry.operation,
+    targetIds: entry.targetIds,
+    outcome: entry.outcome,
+    details: entry.details ?? null,
+  });
+}

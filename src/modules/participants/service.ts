@@ -1,0 +1,267 @@
+import type { Transaction } from "../../db/client";
+import type { Clock } from "../../shared/clock";
+import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import {
+  canSeeParticipant,
+  inRegion,
+  mayRegisterParticipants,
+  mayUpdateParticipants,
+  type Viewer,
+} from "../access/rules";
+import { audited, type MutationContext } from "../audit/service";
+import { incomeProblem, programProblem } from "../contributions/rules";
+import type { Program } from "../contributions/tables";
+import { nikProblemMessages, parseNik } from "./nik";
+import { findOccupation } from "./occupations";
+import { normalizeIndonesianPhone } from "./phone";
+import {
+  findParticipant,
+  findParticipantByNik,
+  insertParticipant,
+  type ParticipantRow,
+  regionLevels,
+  updateParticipantRow,
+} from "./store";
+import type { Segment } from "./tables";
+import {
+  type RegisterParticipantInput,
+  registerParticipantInput,
+  type UpdateParticipantInput,
+  updateParticipantInput,
+} from "./validation";
+
+export interface ServiceContext extends MutationContext {
+  clock: Clock;
+}
+
+export interface RegisterParticipantResult {
+  participant: ParticipantRow | null;
+  /** Set with NIK_ALREADY_REGISTERED when the caller may see the participant who holds the NIK. */
+  existingParticipant: ParticipantRow | null;
+  userErrors: UserError[];
+}
+
+function defaultChannel(viewer: Viewer): string {
+  if (viewer.kind !== "user") return "UNKNOWN";
+  return viewer.role === "PARTICIPANT" ? "JMO" : viewer.role === "PARTNER" ? "PARTNER" : "OFFICE";
+}
+
+/** Checks shared by registration and updates: programs and income against the segment, occupation, phone. */
+function enrollmentErrors(
+  segment: Segment,
+  values: { programs?: readonly Program[]; reportedMonthlyIncome?: bigint; occupation?: string; phone?: string | null },
+): UserError[] {
+  const errors: UserError[] = [];
+  if (values.programs) {
+    const problem = programProblem(segment, values.programs);
+    if (problem) errors.push(userError(problem.code, problem.message, ["input", "programs"]));
+  }
+  if (values.reportedMonthlyIncome !== undefined) {
+    const problem = incomeProblem(segment, values.reportedMonthlyIncome);
+    if (problem) errors.push(userError("INCOME_OUT_OF_RANGE", problem, ["input", "reportedMonthlyIncome"]));
+  }
+  if (values.occupation !== undefined && !findOccupation(values.occupation)) {
+    errors.push(
+      userError("UNKNOWN_OCCUPATION", `Unknown occupation "${values.occupation}"; see the occupations query`, [
+        "input",
+        "occupation",
+      ]),
+    );
+  }
+  if (values.phone && !normalizeIndonesianPhone(values.phone)) {
+    errors.push(
+      userError("INVALID_PHONE", "Phone must be an Indonesian number such as 0812-3456-7890 or +62 21 555 1234", [
+        "input",
+        "phone",
+      ]),
+    );
+  }
+  return errors;
+}
+
+async function villageError(tx: Transaction, villageCode: string): Promise<UserError | null> {
+  const levels = await regionLevels(tx, [villageCode]);
+  return levels.get(villageCode) === "VILLAGE"
+    ? null
+    : userError("INVALID_VILLAGE", `No village has the code ${villageCode}`, ["input", "villageCode"]);
+}
+
+/**
+ * Registers a worker (often by someone else: Nyalakan). Every problem with the input is reported
+ * at once, field by field; nothing is written unless all pass. A NIK registered before, even by a
+ * concurrent request, is reported as NIK_ALREADY_REGISTERED.
+ */
+export async function registerParticipant(
+  ctx: ServiceContext,
+  raw: RegisterParticipantInput,
+): Promise<RegisterParticipantResult> {
+  if (!mayRegisterParticipants(ctx.viewer)) throw forbidden("this caller may not register participants");
+  const viewer = ctx.viewer;
+  const now = ctx.clock.now();
+  return audited<RegisterParticipantResult>(ctx, "registerParticipant", async (tx) => {
+    const rejected = (userErrors: UserError[], existingParticipant: ParticipantRow | null = null) => ({
+      result: { participant: null, existingParticipant, userErrors },
+      targetIds: existingParticipant ? [`participant:${existingParticipant.id}`] : [],
+      outcome: "REJECTED" as const,
+      details: { codes: userErrors.map((e) => e.code) },
+    });
+    const parsed = registerParticipantInput.safeParse(raw);
+    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
+    const input = parsed.data;
+
+    const errors: UserError[] = [];
+    const nik = parseNik(input.nik, now);
+    if ("problem" in nik) {
+      errors.push(userError("INVALID_NIK", nikProblemMessages[nik.problem], ["input", "nik"]));
+    } else {
+      if (input.birthDate && input.birthDate !== nik.birthDate) {
+        errors.push(userError("NIK_MISMATCH", `The NIK says born ${nik.birthDate}`, ["input", "birthDate"]));
+      }
+      if (input.sex && input.sex !== nik.sex) {
+        errors.push(userError("NIK_MISMATCH", `The NIK says ${nik.sex.toLowerCase()}`, ["input", "sex"]));
+      }
+    }
+    errors.push(...enrollmentErrors(input.segment, input));
+
+    const levels = await regionLevels(tx, ["districtCode" in nik ? nik.districtCode : "", input.villageCode]);
+    if ("districtCode" in nik && levels.get(nik.districtCode) !== "DISTRICT") {
+      errors.push(
+        userError("INVALID_NIK", `The NIK's region ${nik.districtCode} is not a known district`, ["input", "nik"]),
+      );
+    }
+    if (levels.get(input.villageCode) !== "VILLAGE") {
+      errors.push(
+        userError("INVALID_VILLAGE", `No village has the code ${input.villageCode}`, ["input", "villageCode"]),
+      );
+    }
+    const registeredById = input.registeredById ?? (viewer.kind === "user" ? viewer.participantId : undefined) ?? null;
+    if (registeredById !== null && !(await findParticipant(tx, registeredById))) {
+      errors.push(userError("NOT_FOUND", "No participant has the registrant's id", ["input", "registeredById"]));
+    }
+    if (errors.length > 0 || "problem" in nik) return rejected(errors);
+
+    if (viewer.kind === "user" && viewer.role === "OFFICER" && !inRegion(input.villageCode, viewer.regionCode ?? "-")) {
+      throw forbidden(`officers register workers in ${viewer.regionCode} only`);
+    }
+
+    const occupation = findOccupation(input.occupation);
+    const created = await insertParticipant(tx, {
+      nik: input.nik,
+      fullName: input.fullName,
+      birthDate: nik.birthDate,
+      sex: nik.sex,
+      phone: input.phone ? normalizeIndonesianPhone(input.phone) : null,
+      segment: input.segment,
+      occupation: occupation?.name ?? input.occupation,
+      riskLevel: occupation?.riskLevel ?? "HIGH",
+      ecosystemCode: input.ecosystem,
+      villageCode: input.villageCode,
+      reportedMonthlyIncome: input.reportedMonthlyIncome,
+      programs: input.programs,
+      registeredById,
+      registeredBySubject: viewer.kind === "user" ? viewer.subject : null,
+      channel: input.channel ?? defaultChannel(viewer),
+    });
+    if (!created) {
+      const existing = await findParticipantByNik(tx, input.nik);
+      return rejected(
+        [userError("NIK_ALREADY_REGISTERED", "A participant with this NIK is already registered", ["input", "nik"])],
+        existing && canSeeParticipant(viewer, existing) ? existing : null,
+      );
+    }
+    return {
+      result: { participant: created, existingParticipant: null, userErrors: [] },
+      targetIds: [`participant:${created.id}`],
+      outcome: "SUCCEEDED",
+    };
+  });
+}
+
+export interface UpdateParticipantResult {
+  participant: ParticipantRow | null;
+  userErrors: UserError[];
+}
+
+const updatableFields = [
+  "phone",
+  "occupation",
+  "riskLevel",
+  "ecosystemCode",
+  "villageCode",
+  "reportedMonthlyIncome",
+  "programs",
+] as const;
+
+/** Changes contact, occupation, ecosystem, village, income or programs, validated as at registration; the audit row keeps before and after. */
+export async function updateParticipant(
+  ctx: ServiceContext,
+  raw: UpdateParticipantInput,
+): Promise<UpdateParticipantResult> {
+  if (!mayUpdateParticipants(ctx.viewer)) throw forbidden("this caller may not change participants");
+  const viewer = ctx.viewer;
+  return audited<UpdateParticipantResult>(ctx, "updateParticipant", async (tx) => {
+    const rejected = (userErrors: UserError[], targetIds: string[] = []) => ({
+      result: { participant: null, userErrors },
+      targetIds,
+      outcome: "REJECTED" as const,
+      details: { codes: userErrors.map((e) => e.code) },
+    });
+    const parsed = updateParticipantInput.safeParse(raw);
+    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
+    const input = parsed.data;
+    const current = await findParticipant(tx, input.id);
+    // A participant the caller may not see does not exist for them.
+    if (!current || !canSeeParticipant(viewer, current)) {
+      return rejected([userError("NOT_FOUND", "No participant has this id", ["input", "id"])]);
+    }
+    const target = [`participant:${current.id}`];
+    const errors = enrollmentErrors(current.segment, input);
+    if (input.villageCode !== undefined) {
+      const problem = await villageError(tx, input.villageCode);
+      if (problem) errors.push(problem);
+    }
+    if (errors.length > 0) return rejected(errors, target);
+    if (
+      viewer.kind === "user" &&
+      viewer.role === "OFFICER" &&
+      input.villageCode !== undefined &&
+      !inRegion(input.villageCode, viewer.regionCode ?? "-")
+    ) {
+      throw forbidden(`officers keep workers in ${viewer.regionCode}`);
+    }
+
+    const occupation = input.occupation !== undefined ? findOccupation(input.occupation) : undefined;
+    const next = {
+      ...(input.phone !== undefined ? { phone: input.phone ? normalizeIndonesianPhone(input.phone) : null } : {}),
+      ...(occupation ? { occupation: occupation.name, riskLevel: occupation.riskLevel } : {}),
+      ...(input.ecosystem !== undefined ? { ecosystemCode: input.ecosystem } : {}),
+      ...(input.villageCode !== undefined ? { villageCode: input.villageCode } : {}),
+      ...(input.reportedMonthlyIncome !== undefined ? { reportedMonthlyIncome: input.reportedMonthlyIncome } : {}),
+      ...(input.programs !== undefined ? { programs: input.programs } : {}),
+    };
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const field of updatableFields) {
+      if (!(field in next)) continue;
+      const from = current[field];
+      const to = next[field as keyof typeof next];
+      if (JSON.stringify(from, bigintJson) !== JSON.stringify(to, bigintJson)) {
+        changes[field] = { from: jsonSafe(from), to: jsonSafe(to) };
+      }
+    }
+    const updated = Object.keys(changes).length > 0 ? await updateParticipantRow(tx, current.id, next) : current;
+    return {
+      result: { participant: updated, userErrors: [] },
+      targetIds: target,
+      outcome: "SUCCEEDED",
+      details: { changes },
+    };
+  });
+}
+
+function bigintJson(_key: string, value: unknown) {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+function jsonSafe(value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}

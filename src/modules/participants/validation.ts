@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { programs } from "../contributions/tables";
+import { ecosystemCodes } from "../ecosystems/tables";
+import { segments, sexes } from "./tables";
+
+const VILLAGE_CODE = /^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$/;
+/** Letters (any script), spaces and the punctuation found in Indonesian names. */
+const PERSON_NAME = /^[\p{L}\p{M}][\p{L}\p{M} .,'-]*$/u;
+
+const programList = z
+  .array(z.enum(programs))
+  .min(1, "Choose at least one program")
+  .refine((list) => new Set(list).size === list.length, "Each program may be listed once");
+
+const fields = {
+  fullName: z
+    .string()
+    .trim()
+    .min(2, "Full name needs at least 2 characters")
+    .max(150, "Full name is at most 150 characters")
+    .regex(PERSON_NAME, "Full name may contain letters, spaces and . , ' - only"),
+  phone: z.string().trim().max(32, "Phone number is too long").nullish(),
+  occupation: z.string().trim().min(2, "Occupation is required").max(120),
+  ecosystem: z.enum(ecosystemCodes),
+  villageCode: z.string().regex(VILLAGE_CODE, "Village code must be a 4-level Kemendagri code such as 31.71.01.1001"),
+  reportedMonthlyIncome: z.bigint().positive("Reported monthly income must be positive"),
+  programs: programList,
+};
+
+/** registerParticipant's input; domain checks that need rules or the database follow in the service. */
+export const registerParticipantInput = z.object({
+  nik: z.string().trim(),
+  ...fields,
+  segment: z.enum(segments),
+  channel: z
+    .string()
+    .trim()
+    .regex(/^[A-Z0-9_]{2,40}$/, "Channel is 2-40 capital letters, digits or _ (e.g. JMO, PARTNER)")
+    .nullish(),
+  registeredById: z.number().int().positive().nullish(),
+  birthDate: z.string().nullish(),
+  sex: z.enum(sexes).nullish(),
+});
+export type RegisterParticipantInput = z.input<typeof registerParticipantInput>;
+
+/** updateParticipant's input: only what changes is given; NIK, name and birth data are fixed at registration. */
+export const updateParticipantInput = z
+  .object({
+    id: z.number().int().positive(),
+    phone: fields.phone,
+    occupation: fields.occupation.optional(),
+    ecosystem: fields.ecosystem.optional(),
+    villageCode: fields.villageCode.optional(),
+    reportedMonthlyIncome: fields.reportedMonthlyIncome.optional(),
+    programs: programList.optional(),
+  })
+  .refine((input) => Object.keys(input).some((key) => key !== "id" && input[key as keyof typeof input] !== undefined), {
+    message: "Give at least one field to change",
+  });
+export type UpdateParticipantInput = z.input<typeof updateParticipantInput>;
