@@ -9,6 +9,7 @@ import { yogaFor } from "./graphql-server";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { AuthenticationError, authenticate } from "./modules/access/authenticate";
 import type { Viewer } from "./modules/access/rules";
+import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { currentRequestId, runWithRequestId } from "./shared/request-scope";
 
@@ -93,6 +94,13 @@ export function createApp(options: AppOptions = {}) {
   });
 
   app.use(
+    "/webhooks/*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) => c.json({ error: { code: "PAYLOAD_TOO_LARGE", message: "Notifications are at most 64 KB" } }, 413),
+    }),
+  );
+  app.use(
     "/graphql",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -123,6 +131,21 @@ export function createApp(options: AppOptions = {}) {
       });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
+      afterResponse(c, end());
+    }
+  });
+
+  app.post("/webhooks/payments/:channel", async (c) => {
+    const { db, end } = connect(c.var.env);
+    try {
+      const reply = await handlePaymentWebhook(
+        { db, clock, requestId: c.var.requestId, secrets: c.var.env.paymentChannelSecrets },
+        c.req.param("channel"),
+        c.req.header("x-signature"),
+        await c.req.text(),
+      );
+      return c.json(reply.body, reply.status);
+    } finally {
       afterResponse(c, end());
     }
   });

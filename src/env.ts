@@ -17,6 +17,18 @@ const bindingsSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Secret: `{"BRIVA": "<secret>", ...}`, one HMAC secret per payment channel for its webhook. */
+  PAYMENT_CHANNEL_SECRETS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string().regex(/^[A-Z0-9_]{2,40}$/), z.string().min(16)).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON mapping channel codes to secrets of 16+ characters" });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   /** Workers rate-limiting binding (`[[ratelimits]]`); an in-memory window stands in without it. */
   RATE_LIMITER: z
     .custom<RateLimiter>((value) => typeof (value as RateLimiter | undefined)?.limit === "function")
@@ -29,6 +41,7 @@ export interface AppEnv {
   database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
   auth: AuthConfig;
   rateLimiter: RateLimiter | undefined;
+  paymentChannelSecrets: ReadonlyMap<string, string>;
 }
 
 export function parseEnv(bindings: unknown): AppEnv {
@@ -46,6 +59,7 @@ export function parseEnv(bindings: unknown): AppEnv {
       ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
     },
     rateLimiter: env.RATE_LIMITER,
+    paymentChannelSecrets: new Map(Object.entries(env.PAYMENT_CHANNEL_SECRETS ?? {})),
   };
   if (env.HYPERDRIVE) return { ...common, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
   if (!env.DATABASE_URL) {

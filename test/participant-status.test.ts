@@ -8,7 +8,13 @@ afterAll(async () => {
   await Promise.all(apis.map((api) => api.close()));
 });
 
-type Row = { fullName: string; status: string; paidThrough: string | null; monthsInArrears: number | null; nextDueDate: string };
+type Row = {
+  fullName: string;
+  status: string;
+  paidThrough: string | null;
+  monthsInArrears: number | null;
+  nextDueDate: string;
+};
 
 async function statusesAt(now: string) {
   const api = await startTestApi({ now });
@@ -45,7 +51,11 @@ describe("membership status through GraphQL", () => {
   it("follows paidThrough against today's month: active, grace for one or two unpaid months, inactive from three", async () => {
     const { byName, counts } = await statusesAt("2026-11-15T03:00:00Z");
     expect(byName["Paid Ahead"]).toMatchObject({ status: "ACTIVE", monthsInArrears: 0, nextDueDate: "2027-03-15" });
-    expect(byName["Paid This Month"]).toMatchObject({ status: "ACTIVE", monthsInArrears: 0, nextDueDate: "2026-12-15" });
+    expect(byName["Paid This Month"]).toMatchObject({
+      status: "ACTIVE",
+      monthsInArrears: 0,
+      nextDueDate: "2026-12-15",
+    });
     expect(byName["One Behind"]).toMatchObject({ status: "GRACE", monthsInArrears: 1, nextDueDate: "2026-11-15" });
     expect(byName["Two Behind"]).toMatchObject({ status: "GRACE", monthsInArrears: 2 });
     expect(byName["Three Behind"]).toMatchObject({ status: "INACTIVE", monthsInArrears: 3, paidThrough: "2026-08" });
@@ -73,8 +83,12 @@ describe("referralLeaderboard", () => {
     const ani = await registrant("Ani", "31.71.01.1001");
     const budi = await registrant("Budi", "32.73.01.1001");
     const citra = await registrant("Citra", "31.71.02.1001");
-    const refer = (registeredById: number, paidThrough: string | null, villageCode: string, registeredAt = "2026-06-10T03:00:00Z") =>
-      givenParticipant(api.db, { fullName: "Referral", registeredById, paidThrough, villageCode, registeredAt });
+    const refer = (
+      registeredById: number,
+      paidThrough: string | null,
+      villageCode: string,
+      registeredAt = "2026-06-10T03:00:00Z",
+    ) => givenParticipant(api.db, { fullName: "Referral", registeredById, paidThrough, villageCode, registeredAt });
     // Ani: 2 of 3 still paying. Budi: 1 of 2. Citra: 0 of 4, although she registered the most.
     await refer(ani.id, "2026-11-01", "31.71.01.1001");
     await refer(ani.id, "2026-12-01", "31.71.01.1001");
@@ -84,7 +98,13 @@ describe("referralLeaderboard", () => {
     for (let i = 0; i < 4; i++) await refer(citra.id, "2026-06-01", "31.71.02.1001");
   });
 
-  type Entry = { rank: number; registrant: { fullName: string }; activeReferrals: number; registeredReferrals: number; activeShare: number };
+  type Entry = {
+    rank: number;
+    registrant: { fullName: string };
+    activeReferrals: number;
+    registeredReferrals: number;
+    activeShare: number;
+  };
   const QUERY = `query ($regionCode: String, $period: DateRange) {
     referralLeaderboard(regionCode: $regionCode, period: $period, first: 10) {
       rank registrant { fullName } activeReferrals registeredReferrals activeShare

@@ -42,7 +42,11 @@ export const relations = defineRelations(tables, (r) => ({
     referrals: r.many.participants({ from: r.participants.id, to: r.participants.registeredById, alias: "referral" }),
     payments: r.many.payments({ from: r.participants.id, to: r.payments.participantId }),
   },
+  coveredMonths: {
+    payment: r.one.payments({ from: r.coveredMonths.paymentId, to: r.payments.id, optional: false }),
+  },
   payments: {
+    coveredMonths: r.many.coveredMonths({ from: r.payments.id, to: r.coveredMonths.paymentId }),
     participant: r.one.participants({ from: r.payments.participantId, to: r.participants.id, optional: false }),
     payerSponsor: r.one.sponsors({ from: r.payments.payerSponsorId, to: r.sponsors.id }),
     batch: r.one.paymentBatches({ from: r.payments.batchId, to: r.paymentBatches.id }),

@@ -6,3 +6,19 @@ export function rowId(id: string | number | bigint): number | null {
   const value = typeof id === "number" ? id : /^[0-9]{1,16}$/.test(String(id)) ? Number(id) : Number.NaN;
   return Number.isSafeInteger(value) && value > 0 ? value : null;
 }
+
+/** Relay global IDs are base64 of `Type:id` (Pothos' default); for ids that arrive outside GraphQL. */
+export function decodeGlobalId(globalId: string, type: string): number | null {
+  let decoded: string;
+  try {
+    decoded = atob(globalId);
+  } catch {
+    return null;
+  }
+  const prefix = `${type}:`;
+  return decoded.startsWith(prefix) ? rowId(decoded.slice(prefix.length)) : null;
+}
+
+export function encodeGlobalId(type: string, id: number): string {
+  return btoa(`${type}:${id}`);
+}

@@ -1,3 +1,5 @@
+import { sha256Hex } from "../../shared/digest";
+
 /**
  * Partner API keys look like `kp_<prefix>_<secret>`: the 12-character prefix finds the stored
  * row, the whole key is checked against its SHA-256 hash, so a database leak reveals no key.
@@ -9,17 +11,8 @@ export function parseApiKey(key: string): { prefix: string } | null {
   return match?.[1] ? { prefix: match[1] } : null;
 }
 
-export async function hashApiKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Compares two equal-length hex digests without an early exit, so timing reveals nothing. */
-export function sameDigest(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
+export function hashApiKey(key: string): Promise<string> {
+  return sha256Hex(key);
 }
 
 function base64url(bytes: Uint8Array): string {

@@ -1,8 +1,9 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { Database } from "../../db/client";
+import { sameDigest } from "../../shared/digest";
 import { REGION_CODE } from "../regions/store";
-import { hashApiKey, parseApiKey, sameDigest } from "./api-keys";
+import { hashApiKey, parseApiKey } from "./api-keys";
 import { type Role, roles, type Scope, scopes, type Viewer } from "./rules";
 import { findApiKeyByPrefix } from "./store";
 

@@ -14,6 +14,7 @@ export const scopes = [
   "participants:write",
   "payments:read",
   "payments:write",
+  "payments:settle",
   "sponsors:read",
   "sponsors:write",
 ] as const;
@@ -110,4 +111,16 @@ export function mayUpdateParticipants(viewer: Viewer): boolean {
   if (viewer.kind !== "user") return false;
   if (viewer.role === "PARTNER") return viewer.scopes.has("participants:write");
   return viewer.role === "ADMIN" || viewer.role === "OFFICER" || viewer.role === "PARTICIPANT";
+}
+
+/** Paying contributions: staff, the participant, sponsors (as payer) and partners with `payments:write`. */
+export function mayPayContributions(viewer: Viewer): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "PARTNER") return viewer.scopes.has("payments:write");
+  return true;
+}
+
+/** Recording a channel's outcome by hand: ADMIN, or a back office holding `payments:settle`. */
+export function maySettlePayments(viewer: Viewer): boolean {
+  return hasScope(viewer, "payments:settle");
 }

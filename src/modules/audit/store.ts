@@ -2,7 +2,7 @@ import type { Executor } from "../../db/client";
 import type { Viewer } from "../access/rules";
 import { auditLog } from "./tables";
 
-export type AuditOutcome = "SUCCEEDED" | "REJECTED";
+export type AuditOutcome = "SUCCEEDED" | "REJECTED" | "REPLAYED";
 
 export interface AuditEntry {
   operation: string;

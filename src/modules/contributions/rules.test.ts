@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { contributionLines, incomeProblem, monthlyProgramAmount, programProblem, totalOf } from "./rules";
+import {
+  contributionLines,
+  incomeProblem,
+  monthlyProgramAmount,
+  programProblem,
+  quoteContribution,
+  totalOf,
+} from "./rules";
 
 describe("BPU contribution", () => {
   it("is Rp36,800 a month at the lowest income with JKK, JKM and JHT", () => {
@@ -50,5 +57,35 @@ describe("segment policies", () => {
     expect(incomeProblem("BPU", 999_999n)).toMatch(/between Rp1\.000\.000 and Rp20\.700\.000/);
     expect(incomeProblem("BPU", 20_700_001n)).not.toBeNull();
     expect(incomeProblem("PU", 0n)).toMatch(/at least/);
+  });
+});
+
+describe("contribution quote", () => {
+  it("prices BPU at Rp36,800 a month and Rp441,600 for twelve", () => {
+    expect(
+      quoteContribution({
+        segment: "BPU",
+        reportedMonthlyIncome: 1_000_000n,
+        programs: ["JKK", "JKM", "JHT"],
+        months: 12,
+      }),
+    ).toMatchObject({
+      total: 441_600n,
+    });
+  });
+
+  it("lists every reason a request cannot be priced", () => {
+    expect(quoteContribution({ segment: "BPU", reportedMonthlyIncome: 1n, programs: ["JKK"], months: 2 })).toEqual({
+      problems: [
+        { field: "months", code: "INVALID_MONTHS", message: "A payment covers 1, 3, 6 or 12 months" },
+        { field: "programs", code: "PROGRAM_REQUIRED", message: "BPU participants must join JKM" },
+        { field: "reportedMonthlyIncome", code: "INCOME_OUT_OF_RANGE", message: expect.stringMatching(/between/) },
+      ],
+    });
+    expect(
+      quoteContribution({ segment: "PMI", reportedMonthlyIncome: 5_000_000n, programs: ["JKK", "JKM"], months: 1 }),
+    ).toMatchObject({
+      problems: [{ code: "NOT_PRICED_MONTHLY" }],
+    });
   });
 });

@@ -127,3 +127,50 @@ export function contributionLines(
 export function totalOf(lines: readonly ContributionLineRow[]): bigint {
   return lines.reduce((sum, line) => sum + BigInt(line.amount), 0n);
 }
+
+export interface QuoteRequest {
+  segment: Segment;
+  reportedMonthlyIncome: bigint;
+  programs: readonly Program[];
+  months: number;
+  /** Needed for PU, whose JKK rate depends on the job's risk; BPU pay 1% whatever the risk. */
+  riskLevel?: RiskLevel | null;
+}
+
+export type QuoteProblem = { field: keyof QuoteRequest; code: string; message: string };
+
+/** A contribution quote, or every reason the request cannot be priced. */
+export function quoteContribution(
+  request: QuoteRequest,
+): { lines: ContributionLineRow[]; total: bigint } | { problems: QuoteProblem[] } {
+  const problems: QuoteProblem[] = [];
+  if (!(paymentTerms as readonly number[]).includes(request.months)) {
+    problems.push({ field: "months", code: "INVALID_MONTHS", message: "A payment covers 1, 3, 6 or 12 months" });
+  }
+  if (request.segment !== "BPU" && request.segment !== "PU") {
+    problems.push({
+      field: "segment",
+      code: "NOT_PRICED_MONTHLY",
+      message: `${request.segment} contributions are set per project or placement, not as a monthly rate`,
+    });
+    return { problems };
+  }
+  const program = programProblem(request.segment, request.programs);
+  if (program) problems.push({ field: "programs", code: program.code, message: program.message });
+  const income = incomeProblem(request.segment, request.reportedMonthlyIncome);
+  if (income) problems.push({ field: "reportedMonthlyIncome", code: "INCOME_OUT_OF_RANGE", message: income });
+  if (request.segment === "PU" && !request.riskLevel) {
+    problems.push({ field: "riskLevel", code: "INVALID_INPUT", message: "PU quotes need the job's riskLevel" });
+  }
+  if (problems.length > 0) return { problems };
+  const lines = contributionLines(
+    request.segment,
+    request.programs,
+    request.reportedMonthlyIncome,
+    request.riskLevel ?? "LOW",
+    request.months,
+  );
+  if (!lines)
+    return { problems: [{ field: "programs", code: "PROGRAM_NOT_ALLOWED", message: "No rate for these programs" }] };
+  return { lines, total: totalOf(lines) };
+}

@@ -109,11 +109,6 @@ export const Participant = builder.drizzleNode("participants", {
       }),
       totalCount: true,
     }),
-    payments: t.relatedConnection("payments", {
-      description: "Contribution payments, newest first.",
-      query: { orderBy: { createdAt: "desc", id: "desc" } },
-      totalCount: true,
-    }),
   }),
 });
 

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, alias } from "drizzle-orm/pg-core";
-import type { Database, Executor } from "../../db/client";
+import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { type AuthenticatedViewer, hasScope, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
@@ -205,4 +205,10 @@ export async function referralTallies(
     .groupBy(participants.registeredById)
     .orderBy(desc(active), desc(registered), asc(participants.registeredById))
     .limit(options.limit) as Promise<ReferralTally[]>;
+}
+
+/** Reads a participant and holds its row lock: coverage changes of one participant queue here. */
+export async function lockParticipant(tx: Transaction, id: number): Promise<ParticipantRow | null> {
+  const [row] = await tx.select().from(participants).where(eq(participants.id, id)).for("update");
+  return row ?? null;
 }

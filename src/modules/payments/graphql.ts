@@ -1,10 +1,15 @@
+import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
-import { canSeeParticipant } from "../access/rules";
-import { ContributionLine } from "../contributions/graphql";
-import { Participant } from "../participants/graphql";
+import { UserError } from "../../shared/user-error-type";
+import { canSeeParticipant, mayPayContributions, maySettlePayments } from "../access/rules";
+import { ContributionLine, ProgramEnum } from "../contributions/graphql";
+import { quoteContribution } from "../contributions/rules";
+import type { ContributionLineRow } from "../contributions/tables";
+import { Participant, RiskLevelEnum, SegmentEnum } from "../participants/graphql";
 import { Sponsor } from "../sponsors/graphql";
-import { countPayments, type PaymentFilter, visiblePayments } from "./store";
+import { type PaymentResult, payContribution, settlePayment } from "./service";
+import { countPayments, type PaymentFilter, paymentConditions, visiblePayments } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
 
 export const PaymentStatusEnum = builder.enumType("PaymentStatus", { values: paymentStatuses });
@@ -51,6 +56,7 @@ const PaymentFilterInput = builder.inputType("PaymentFilter", {
     channel: t.string({ validate: { maxLength: 40 } }),
     participantId: t.globalID({ for: Participant }),
     payerSponsorId: t.globalID({ for: Sponsor }),
+    payer: t.field({ type: PayerKindEnum }),
     createdFrom: t.field({ type: "Date" }),
     createdTo: t.field({ type: "Date" }),
   }),
@@ -65,6 +71,22 @@ function toFilter(input: typeof PaymentFilterInput.$inferInput | null | undefine
     ...(payerSponsorId ? { payerSponsorId: rowId(payerSponsorId.id) ?? -1 } : {}),
   };
 }
+
+// The payments module owns a participant's payments: the field lives here, beside its filter.
+builder.drizzleObjectFields(Participant, (t) => ({
+  payments: t.relatedConnection("payments", {
+    description: "Contribution payments, newest first.",
+    args: { filter: t.arg({ type: PaymentFilterInput }) },
+    query: (args) => {
+      const filter = toFilter(args.filter);
+      return {
+        where: { RAW: (table) => paymentConditions(table, filter) },
+        orderBy: { createdAt: "desc", id: "desc" },
+      };
+    },
+    totalCount: true,
+  }),
+}));
 
 builder.queryFields((t) => ({
   payment: t.drizzleField({
@@ -90,5 +112,127 @@ builder.queryFields((t) => ({
         }),
       );
     },
+  }),
+}));
+
+const ContributionQuoteInput = builder.inputType("ContributionQuoteInput", {
+  fields: (t) => ({
+    segment: t.field({ type: SegmentEnum, required: true }),
+    reportedMonthlyIncome: t.field({ type: "Rupiah", required: true }),
+    programs: t.field({ type: [ProgramEnum], required: true }),
+    months: t.int({ required: true, description: "1, 3, 6 or 12." }),
+    riskLevel: t.field({
+      type: RiskLevelEnum,
+      description: "Needed for PU, whose JKK rate depends on the job's risk.",
+    }),
+  }),
+});
+
+const ContributionQuote = builder
+  .objectRef<{ lines: ContributionLineRow[]; total: bigint; months: number }>("ContributionQuote")
+  .implement({
+    description: "What a contribution costs: per program and in total, for the months asked.",
+    fields: (t) => ({
+      total: t.field({ type: "Rupiah", resolve: (quote) => quote.total }),
+      monthlyTotal: t.field({ type: "Rupiah", resolve: (quote) => quote.total / BigInt(quote.months) }),
+      months: t.exposeInt("months"),
+      lines: t.field({ type: [ContributionLine], resolve: (quote) => quote.lines }),
+    }),
+  });
+
+const PayContributionInput = builder.inputType("PayContributionInput", {
+  fields: (t) => ({
+    participantId: t.globalID({ required: true, for: Participant }),
+    months: t.int({ required: true, description: "1, 3, 6 or 12." }),
+    payerSponsorId: t.globalID({
+      for: Sponsor,
+      description: "When a sponsor pays (Sertakan); a SPONSOR caller pays as itself.",
+    }),
+    channel: t.string({ required: true, description: "Payment channel code, e.g. BRIVA, MANDIRI_VA, GOPAY." }),
+    idempotencyKey: t.string({
+      required: true,
+      description: "Unique per payment attempt: a retry with the same key and input returns the same payment.",
+    }),
+  }),
+});
+
+const SettlementOutcomeEnum = builder.enumType("SettlementOutcome", {
+  values: ["SETTLED", "FAILED", "REFUNDED"] as const,
+});
+
+const SettlePaymentInput = builder.inputType("SettlePaymentInput", {
+  fields: (t) => ({
+    paymentId: t.globalID({ required: true, for: Payment }),
+    outcome: t.field({ type: SettlementOutcomeEnum, required: true }),
+    externalReference: t.string({ description: "The channel's transaction reference." }),
+    amount: t.field({
+      type: "Rupiah",
+      description: "What the channel collected (or refunded); checked against the payment.",
+    }),
+  }),
+});
+
+const PaymentPayload = builder.objectRef<PaymentResult>("PaymentPayload").implement({
+  fields: (t) => ({
+    // Read back with the client's selection (and the participant that Payment's access check needs).
+    payment: t.drizzleField({
+      type: "payments",
+      nullable: true,
+      resolve: (query, result, _args, ctx) =>
+        result.payment ? ctx.db.query.payments.findFirst(query({ where: { id: result.payment.id } })) : null,
+    }),
+    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+builder.queryField("contributionQuote", (t) =>
+  t.field({
+    type: ContributionQuote,
+    description: "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month).",
+    skipTypeScopes: true,
+    authScopes: { public: true },
+    args: { input: t.arg({ type: ContributionQuoteInput, required: true }) },
+    resolve: (_root, { input }) => {
+      const quote = quoteContribution(input);
+      if ("problems" in quote) {
+        throw new GraphQLError(quote.problems.map((p) => p.message).join("; "), {
+          extensions: {
+            code: "BAD_USER_INPUT",
+            userErrors: quote.problems.map((p) => ({ field: ["input", p.field], code: p.code, message: p.message })),
+          },
+        });
+      }
+      return { ...quote, months: input.months };
+    },
+  }),
+);
+
+builder.mutationFields((t) => ({
+  payContribution: t.field({
+    type: PaymentPayload,
+    authScopes: (_root, _args, { viewer }) => mayPayContributions(viewer),
+    args: { input: t.arg({ type: PayContributionInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      payContribution(ctx, {
+        participantId: rowId(input.participantId.id) ?? -1,
+        months: input.months,
+        payerSponsorId: input.payerSponsorId ? (rowId(input.payerSponsorId.id) ?? -1) : null,
+        channel: input.channel,
+        idempotencyKey: input.idempotencyKey,
+      }),
+  }),
+  settlePayment: t.field({
+    type: PaymentPayload,
+    description: "Records a channel's outcome by hand (the webhook is the usual path); needs payments:settle.",
+    authScopes: (_root, _args, { viewer }) => maySettlePayments(viewer),
+    args: { input: t.arg({ type: SettlePaymentInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      settlePayment(ctx, {
+        paymentId: rowId(input.paymentId.id) ?? -1,
+        outcome: input.outcome,
+        externalReference: input.externalReference ?? null,
+        amount: input.amount ?? null,
+      }),
   }),
 }));

@@ -1,16 +1,17 @@
 import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
 import { participantVisibility } from "../participants/store";
 import { participants } from "../participants/tables";
-import { type PaymentStatus, payments } from "./tables";
+import { coveredMonths, type PaymentStatus, paymentEvents, payments } from "./tables";
 
 export interface PaymentFilter {
   status?: PaymentStatus | null;
   channel?: string | null;
   participantId?: number | null;
   payerSponsorId?: number | null;
+  payer?: "SELF" | "SPONSOR" | null;
   /** Inclusive calendar dates in WIB. */
   createdFrom?: string | null;
   createdTo?: string | null;
@@ -22,6 +23,7 @@ export function paymentConditions(table: typeof payments, filter: PaymentFilter)
   if (filter.channel) conditions.push(eq(table.channel, filter.channel));
   if (filter.participantId != null) conditions.push(eq(table.participantId, filter.participantId));
   if (filter.payerSponsorId != null) conditions.push(eq(table.payerSponsorId, filter.payerSponsorId));
+  if (filter.payer) conditions.push(eq(table.payer, filter.payer));
   if (filter.createdFrom) conditions.push(gte(table.createdAt, wibDayStart(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(table.createdAt, wibDayEnd(filter.createdTo)));
   return and(...conditions) ?? sql`true`;
@@ -39,4 +41,80 @@ export function visiblePayments(table: typeof payments, filter: PaymentFilter, v
 
 export function countPayments(db: Database, filter: PaymentFilter, viewer: Viewer): Promise<number> {
   return db.$count(payments, visiblePayments(payments, filter, viewer));
+}
+
+export type PaymentRow = typeof payments.$inferSelect;
+
+export function findPayment(db: Executor, id: number) {
+  return db.query.payments.findFirst({ where: { id } });
+}
+
+export function findPaymentByKey(db: Executor, idempotencyKey: string) {
+  return db.query.payments.findFirst({ where: { idempotencyKey } });
+}
+
+/** Inserts unless the idempotency key is taken (possibly by a concurrent request); null then. */
+export async function insertPaymentUnlessKeyTaken(
+  db: Executor,
+  row: typeof payments.$inferInsert,
+): Promise<PaymentRow | null> {
+  const [created] = await db
+    .insert(payments)
+    .values(row)
+    .onConflictDoNothing({ target: payments.idempotencyKey })
+    .returning();
+  return created ?? null;
+}
+
+/** Reads a payment and holds its row lock until the transaction ends: settlements of one payment queue here. */
+export async function lockPayment(tx: Transaction, id: number): Promise<PaymentRow | null> {
+  const [row] = await tx.select().from(payments).where(eq(payments.id, id)).for("update");
+  return row ?? null;
+}
+
+export async function updatePayment(tx: Transaction, id: number, changes: Partial<typeof payments.$inferInsert>) {
+  const [row] = await tx.update(payments).set(changes).where(eq(payments.id, id)).returning();
+  if (!row) throw new Error(`payment ${id} vanished inside its own lock`);
+  return row;
+}
+
+export async function coverMonths(tx: Transaction, participantId: number, paymentId: number, months: string[]) {
+  await tx.insert(coveredMonths).values(months.map((month) => ({ participantId, paymentId, month })));
+}
+
+export function monthsCoveredBy(tx: Transaction, paymentId: number) {
+  return tx.query.coveredMonths.findMany({ where: { paymentId }, orderBy: { month: "asc" } });
+}
+
+export async function uncoverMonths(tx: Transaction, paymentId: number, months: string[]) {
+  if (months.length === 0) return;
+  await tx
+    .delete(coveredMonths)
+    .where(and(eq(coveredMonths.paymentId, paymentId), inArray(coveredMonths.month, months)));
+}
+
+/** The last month any settled payment covers for a participant: what `paid_through` must equal. */
+export async function lastCoveredMonth(tx: Transaction, participantId: number): Promise<string | null> {
+  const [row] = await tx
+    .select({ month: sql<string | null>`max(${coveredMonths.month})::text` })
+    .from(coveredMonths)
+    .where(eq(coveredMonths.participantId, participantId));
+  return row?.month ?? null;
+}
+
+export async function insertPaymentEventUnlessSeen(db: Executor, row: typeof paymentEvents.$inferInsert) {
+  const [created] = await db
+    .insert(paymentEvents)
+    .values(row)
+    .onConflictDoNothing({ target: [paymentEvents.channel, paymentEvents.reference] })
+    .returning();
+  return created ?? null;
+}
+
+export function findPaymentEvent(db: Executor, channel: string, reference: string) {
+  return db.query.paymentEvents.findFirst({ where: { channel, reference } });
+}
+
+export async function setPaymentEventOutcome(tx: Transaction, id: number, outcome: string, paymentId: number | null) {
+  await tx.update(paymentEvents).set({ outcome, paymentId }).where(eq(paymentEvents.id, id));
 }

@@ -1,5 +1,18 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, date, index, jsonb, pgEnum, pgTable, smallint, timestamp, varchar } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  check,
+  date,
+  index,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  smallint,
+  timestamp,
+  unique,
+  varchar,
+} from "drizzle-orm/pg-core";
 import type { ContributionLineRow } from "../contributions/tables";
 import { participants } from "../participants/tables";
 import { sponsors, sponsorships } from "../sponsors/tables";
@@ -50,9 +63,15 @@ export const payments = pgTable(
     externalReference: varchar("external_reference", { length: 128 }),
     status: paymentStatusEnum("status").notNull().default("PENDING"),
     idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("payments_idempotency_key"),
+    /** SHA-256 of the request (caller and input): a retry with the same key must match it. */
+    requestFingerprint: varchar("request_fingerprint", { length: 64 }),
     batchId: bigint("batch_id", { mode: "number" }).references(() => paymentBatches.id),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true, mode: "string" }),
+    failedAt: timestamp("failed_at", { withTimezone: true, mode: "string" }),
+    refundedAt: timestamp("refunded_at", { withTimezone: true, mode: "string" }),
+    /** What a refund returned: the unused months' share of the amount. */
+    refundedAmount: bigint("refunded_amount", { mode: "bigint" }),
   },
   (t) => [
     // "Last 3 payments" of a participant is an index range scan.
@@ -65,5 +84,58 @@ export const payments = pgTable(
     check("payments_months", sql`${t.months} in (1, 3, 6, 12)`),
     check("payments_coverage", sql`${t.coverageThrough} >= ${t.coverageFrom}`),
     check("payments_payer", sql`(${t.payer} = 'SPONSOR') = (${t.payerSponsorId} is not null)`),
+    check(
+      "payments_status_times",
+      sql`(${t.status} in ('SETTLED', 'REFUNDED')) = (${t.settledAt} is not null) and (${t.status} = 'REFUNDED') = (${t.refundedAt} is not null)`,
+    ),
+    check(
+      "payments_refund",
+      sql`${t.refundedAmount} is null or (${t.refundedAmount} >= 0 and ${t.refundedAmount} <= ${t.amount})`,
+    ),
+  ],
+);
+
+/**
+ * The months a participant's settled payments cover, one row per month: the primary key makes
+ * "one settled payment per participant-month" a constraint, and `paid_through` is their maximum.
+ */
+export const coveredMonths = pgTable(
+  "covered_months",
+  {
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    month: date("month", { mode: "string" }).notNull(),
+    paymentId: bigint("payment_id", { mode: "number" })
+      .notNull()
+      .references(() => payments.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.participantId, t.month] }),
+    index("covered_months_payment_idx").on(t.paymentId),
+    check("covered_months_first_day", sql`extract(day from ${t.month}) = 1`),
+  ],
+);
+
+/**
+ * Every notification a payment channel sent, unique per channel reference: a replay finds its
+ * earlier row and changes nothing. Refused notifications (bad amount, unknown payment) are kept too.
+ */
+export const paymentEvents = pgTable(
+  "payment_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    channel: varchar("channel", { length: 40 }).notNull(),
+    reference: varchar("reference", { length: 128 }).notNull(),
+    paymentId: bigint("payment_id", { mode: "number" }).references(() => payments.id),
+    status: paymentStatusEnum("status").notNull(),
+    amount: bigint("amount", { mode: "bigint" }).notNull(),
+    currency: varchar("currency", { length: 3 }).notNull(),
+    outcome: varchar("outcome", { length: 32 }).notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("payment_events_channel_reference").on(t.channel, t.reference),
+    index("payment_events_payment_idx").on(t.paymentId),
   ],
 );

@@ -1,0 +1,353 @@
+import type { Transaction } from "../../db/client";
+import { sha256Hex } from "../../shared/digest";
+import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { decodeGlobalId } from "../../shared/ids";
+import { canSeeParticipant, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
+import { audited } from "../audit/service";
+import { contributionLines, totalOf } from "../contributions/rules";
+import type { ServiceContext } from "../participants/service";
+import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
+import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
+import {
+  coverMonths,
+  findPayment,
+  findPaymentByKey,
+  findPaymentEvent,
+  insertPaymentEventUnlessSeen,
+  insertPaymentUnlessKeyTaken,
+  lastCoveredMonth,
+  lockPayment,
+  monthsCoveredBy,
+  type PaymentRow,
+  setPaymentEventOutcome,
+  uncoverMonths,
+  updatePayment,
+} from "./store";
+import {
+  type ChannelNotification,
+  type PayContributionInput,
+  payContributionInput,
+  type SettlePaymentInput,
+  settlePaymentInput,
+} from "./validation";
+
+export interface PaymentResult {
+  payment: PaymentRow | null;
+  participant: ParticipantRow | null;
+  userErrors: UserError[];
+}
+
+/** Same caller and same input give the same fingerprint: what makes a retry a retry. */
+function fingerprint(
+  viewer: Viewer,
+  input: { participantId: number; months: number; payerSponsorId: number | null; channel: string },
+) {
+  const subject = viewer.kind === "user" ? viewer.subject : "anonymous";
+  return sha256Hex(JSON.stringify([subject, input.participantId, input.months, input.payerSponsorId, input.channel]));
+}
+
+/**
+ * Creates a PENDING payment for the participant's next months at today's rates. Idempotent: the
+ * same key with the same input returns the original payment (never a second charge), the same key
+ * with another input is IDEMPOTENCY_KEY_REUSED; concurrent retries resolve on the key's unique index.
+ * Which months it covers is fixed when it settles.
+ */
+export async function payContribution(ctx: ServiceContext, raw: PayContributionInput): Promise<PaymentResult> {
+  if (!mayPayContributions(ctx.viewer)) throw forbidden("this caller may not pay contributions");
+  const viewer = ctx.viewer;
+  const now = ctx.clock.now();
+  return audited<PaymentResult>(ctx, "payContribution", async (tx) => {
+    const rejected = (userErrors: UserError[], targetIds: string[] = []) => ({
+      result: { payment: null, participant: null, userErrors },
+      targetIds,
+      outcome: "REJECTED" as const,
+      details: { codes: userErrors.map((e) => e.code) },
+    });
+    const parsed = payContributionInput.safeParse(raw);
+    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
+    const input = parsed.data;
+    // A sponsor pays as itself; naming another payer is not a mistake to report but a refusal.
+    const payerSponsorId =
+      input.payerSponsorId ?? (viewer.kind === "user" && viewer.role === "SPONSOR" ? viewer.sponsorId : null) ?? null;
+    if (viewer.kind === "user" && viewer.role === "SPONSOR" && payerSponsorId !== viewer.sponsorId) {
+      throw forbidden("a sponsor pays as itself only");
+    }
+    const request = {
+      participantId: input.participantId,
+      months: input.months,
+      payerSponsorId,
+      channel: input.channel,
+    };
+    const requestFingerprint = await fingerprint(viewer, request);
+
+    const replay = async (existing: PaymentRow) => {
+      if (existing.requestFingerprint !== requestFingerprint) {
+        return rejected(
+          [
+            userError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for a different payment request", [
+              "input",
+              "idempotencyKey",
+            ]),
+          ],
+          [`payment:${existing.id}`],
+        );
+      }
+      const participant = (await findParticipant(tx, existing.participantId)) ?? null;
+      return {
+        result: { payment: existing, participant, userErrors: [] },
+        targetIds: [`payment:${existing.id}`],
+        outcome: "REPLAYED" as const,
+      };
+    };
+    const earlier = await findPaymentByKey(tx, input.idempotencyKey);
+    if (earlier) return replay(earlier);
+
+    const participant = await findParticipant(tx, input.participantId);
+    if (!participant || !canSeeParticipant(viewer, participant)) {
+      return rejected([userError("NOT_FOUND", "No participant has this id", ["input", "participantId"])]);
+    }
+    const target = [`participant:${participant.id}`];
+    if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
+      return rejected(
+        [userError("PAYER_NOT_SPONSOR", "This sponsor does not sponsor this participant", ["input", "payerSponsorId"])],
+        target,
+      );
+    }
+    const lines = contributionLines(
+      participant.segment,
+      participant.programs,
+      participant.reportedMonthlyIncome,
+      participant.riskLevel,
+      input.months,
+    );
+    if (!lines) {
+      return rejected(
+        [
+          userError(
+            "NOT_PAYABLE",
+            `${participant.segment} contributions for ${participant.programs.join(", ")} are not paid monthly through this API`,
+            ["input", "participantId"],
+          ),
+        ],
+        target,
+      );
+    }
+    // Shown to the payer now; settlement fixes the months in case other payments settle first.
+    const provisional = coverageFor(participant.paidThrough, input.months, now);
+    const created = await insertPaymentUnlessKeyTaken(tx, {
+      participantId: participant.id,
+      months: input.months,
+      coverageFrom: provisional.from,
+      coverageThrough: provisional.through,
+      amount: totalOf(lines),
+      lines,
+      payer: payerSponsorId === null ? "SELF" : "SPONSOR",
+      payerSponsorId,
+      channel: input.channel,
+      idempotencyKey: input.idempotencyKey,
+      requestFingerprint,
+    });
+    if (!created) {
+      const winner = await findPaymentByKey(tx, input.idempotencyKey);
+      if (!winner) throw new Error("idempotency key conflicted but no payment holds it");
+      return replay(winner);
+    }
+    return {
+      result: { payment: created, participant, userErrors: [] },
+      targetIds: [`payment:${created.id}`, ...target],
+      outcome: "SUCCEEDED",
+      details: { amount: created.amount.toString(), months: created.months },
+    };
+  });
+}
+
+export type OutcomeResult =
+  | { kind: "APPLIED" | "ALREADY_APPLIED"; payment: PaymentRow; participant: ParticipantRow }
+  | { kind: "NOT_FOUND" | "INVALID_TRANSITION" | "AMOUNT_MISMATCH"; payment: PaymentRow | null; message: string };
+
+/**
+ * Applies a channel's outcome to a payment inside the caller's transaction, holding the payment's
+ * row lock and then the participant's, so concurrent settlements of one payment extend coverage
+ * once and payments of one participant take consecutive months.
+ */
+export async function applyPaymentOutcome(
+  tx: Transaction,
+  paymentId: number,
+  outcome: SettlementOutcome,
+  now: Date,
+  evidence: { externalReference?: string | null; amount?: bigint | null },
+): Promise<OutcomeResult> {
+  const payment = await lockPayment(tx, paymentId);
+  if (!payment) return { kind: "NOT_FOUND", payment: null, message: "No payment has this id" };
+  const step = transition(payment.status, outcome);
+  if (step === "INVALID") {
+    return {
+      kind: "INVALID_TRANSITION",
+      payment,
+      message: `A ${payment.status} payment cannot become ${outcome}`,
+    };
+  }
+  const amount = evidence.amount ?? null;
+  if (amount !== null && (outcome === "REFUNDED" ? amount > payment.amount : amount !== payment.amount)) {
+    return {
+      kind: "AMOUNT_MISMATCH",
+      payment,
+      message: `The channel reports Rp${amount} but the payment is for Rp${payment.amount}`,
+    };
+  }
+  const participant = await lockParticipant(tx, payment.participantId);
+  if (!participant) throw new Error(`payment ${payment.id} has no participant`);
+  if (step === "ALREADY_APPLIED") return { kind: "ALREADY_APPLIED", payment, participant };
+
+  const at = now.toISOString();
+  if (outcome === "FAILED") {
+    const failed = await updatePayment(tx, payment.id, { status: "FAILED", failedAt: at });
+    return { kind: "APPLIED", payment: failed, participant };
+  }
+  if (outcome === "SETTLED") {
+    const coverage = coverageFor(participant.paidThrough, payment.months, now);
+    await coverMonths(tx, participant.id, payment.id, coverage.months);
+    const settled = await updatePayment(tx, payment.id, {
+      status: "SETTLED",
+      settledAt: at,
+      coverageFrom: coverage.from,
+      coverageThrough: coverage.through,
+      ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
+    });
+    const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through });
+    return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
+  }
+  // REFUNDED: give back the months not used yet; coverage already used stays.
+  const covered = await monthsCoveredBy(tx, payment.id);
+  const unused = unusedMonths(
+    covered.map((row) => row.month),
+    now,
+  );
+  await uncoverMonths(tx, payment.id, unused);
+  const refunded = await updatePayment(tx, payment.id, {
+    status: "REFUNDED",
+    refundedAt: at,
+    refundedAmount: refundAmount(payment.lines, unused.length),
+  });
+  const paidThrough = await lastCoveredMonth(tx, participant.id);
+  const shortened = await updateParticipantRow(tx, participant.id, { paidThrough });
+  return { kind: "APPLIED", payment: refunded, participant: shortened ?? participant };
+}
+
+/** settlePayment: a back office records a channel's outcome by hand; the webhook is the usual path. */
+export async function settlePayment(ctx: ServiceContext, raw: SettlePaymentInput): Promise<PaymentResult> {
+  if (!maySettlePayments(ctx.viewer)) throw forbidden("settling payments needs payments:settle");
+  const now = ctx.clock.now();
+  return audited<PaymentResult>(ctx, "settlePayment", async (tx) => {
+    const parsed = settlePaymentInput.safeParse(raw);
+    if (!parsed.success) {
+      const userErrors = zodUserErrors(parsed.error, ["input"]);
+      return { result: { payment: null, participant: null, userErrors }, targetIds: [], outcome: "REJECTED" };
+    }
+    const input = parsed.data;
+    const applied = await applyPaymentOutcome(tx, input.paymentId, input.outcome, now, input);
+    const targetIds = [`payment:${input.paymentId}`];
+    if ("message" in applied) {
+      const field =
+        applied.kind === "AMOUNT_MISMATCH" ? "amount" : applied.kind === "NOT_FOUND" ? "paymentId" : "outcome";
+      return {
+        result: {
+          payment: null,
+          participant: null,
+          userErrors: [userError(applied.kind, applied.message, ["input", field])],
+        },
+        targetIds,
+        outcome: "REJECTED",
+        details: { codes: [applied.kind] },
+      };
+    }
+    return {
+      result: { payment: applied.payment, participant: applied.participant, userErrors: [] },
+      targetIds: [...targetIds, `participant:${applied.participant.id}`],
+      outcome: applied.kind === "APPLIED" ? "SUCCEEDED" : "REPLAYED",
+      details: { status: applied.payment.status, coverageThrough: applied.payment.coverageThrough },
+    };
+  });
+}
+
+export type NotificationOutcome =
+  | "APPLIED"
+  | "ALREADY_APPLIED"
+  | "UNKNOWN_PAYMENT"
+  | "CHANNEL_MISMATCH"
+  | "CURRENCY_MISMATCH"
+  | "AMOUNT_MISMATCH"
+  | "INVALID_TRANSITION";
+
+export interface NotificationResult {
+  outcome: NotificationOutcome;
+  duplicate: boolean;
+  paymentId: number | null;
+}
+
+/**
+ * A payment channel's notification. Idempotent on the channel's reference: a replay answers with
+ * the first delivery's outcome and changes nothing. Refused notifications (wrong amount, currency,
+ * channel, unknown payment) are recorded with their reason and change nothing else.
+ */
+export async function receiveChannelNotification(
+  ctx: { db: ServiceContext["db"]; requestId: string; clock: ServiceContext["clock"] },
+  channel: string,
+  notification: ChannelNotification,
+): Promise<NotificationResult> {
+  const now = ctx.clock.now();
+  const viewer: Viewer = {
+    kind: "user",
+    role: "PARTNER",
+    subject: `channel:${channel}`,
+    scopes: new Set(["payments:settle"]),
+  };
+  return audited<NotificationResult>(
+    { db: ctx.db, viewer, requestId: ctx.requestId },
+    "paymentChannelNotification",
+    async (tx) => {
+      const paymentId = decodeGlobalId(notification.paymentId, "Payment");
+      const amount = BigInt(notification.amount);
+      const event = await insertPaymentEventUnlessSeen(tx, {
+        channel,
+        reference: notification.reference,
+        paymentId: null,
+        status: notification.status,
+        amount,
+        currency: notification.currency,
+        outcome: "RECEIVED",
+      });
+      const targetIds = [`payment-event:${channel}:${notification.reference}`];
+      if (!event) {
+        const first = await findPaymentEvent(tx, channel, notification.reference);
+        const outcome = (first?.outcome ?? "APPLIED") as NotificationOutcome;
+        return {
+          result: { outcome, duplicate: true, paymentId: first?.paymentId ?? null },
+          targetIds,
+          outcome: "REPLAYED",
+        };
+      }
+      const decide = async (): Promise<NotificationOutcome> => {
+        if (paymentId === null) return "UNKNOWN_PAYMENT";
+        const payment = await findPayment(tx, paymentId);
+        if (!payment) return "UNKNOWN_PAYMENT";
+        if (payment.channel !== channel) return "CHANNEL_MISMATCH";
+        if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
+        const applied = await applyPaymentOutcome(tx, payment.id, notification.status, now, {
+          externalReference: notification.reference,
+          amount,
+        });
+        return applied.kind === "NOT_FOUND" ? "UNKNOWN_PAYMENT" : applied.kind;
+      };
+      const outcome = await decide();
+      const knownPayment = outcome === "UNKNOWN_PAYMENT" ? null : paymentId;
+      await setPaymentEventOutcome(tx, event.id, outcome, knownPayment);
+      return {
+        result: { outcome, duplicate: false, paymentId: knownPayment },
+        targetIds: knownPayment ? [...targetIds, `payment:${knownPayment}`] : targetIds,
+        outcome: outcome === "APPLIED" ? "SUCCEEDED" : outcome === "ALREADY_APPLIED" ? "REPLAYED" : "REJECTED",
+        details: { status: notification.status, amount: notification.amount, currency: notification.currency, outcome },
+      };
+    },
+  );
+}

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { paymentTerms } from "../contributions/rules";
+
+export const channelCode = z
+  .string()
+  .trim()
+  .regex(/^[A-Z0-9_]{2,40}$/, "Channel is 2-40 capital letters, digits or _ (e.g. BRIVA, GOPAY)");
+
+export const idempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{8,128}$/, "Idempotency key is 8-128 characters of letters, digits and _ . : -");
+
+export const payContributionInput = z.object({
+  participantId: z.number().int().positive(),
+  months: z
+    .number()
+    .int()
+    .refine((months) => (paymentTerms as readonly number[]).includes(months), "A payment covers 1, 3, 6 or 12 months"),
+  payerSponsorId: z.number().int().positive().nullish(),
+  channel: channelCode,
+  idempotencyKey,
+});
+export type PayContributionInput = z.input<typeof payContributionInput>;
+
+export const settlePaymentInput = z.object({
+  paymentId: z.number().int().positive(),
+  outcome: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
+  externalReference: z.string().trim().min(1).max(128).nullish(),
+  /** When given, must equal what the payment asks for (a settlement) or what a refund returns at most. */
+  amount: z.bigint().nonnegative().nullish(),
+});
+export type SettlePaymentInput = z.input<typeof settlePaymentInput>;
+
+/** What a payment channel posts to the webhook. */
+export const channelNotification = z.object({
+  reference: z.string().trim().min(1).max(128),
+  paymentId: z.string().min(1).max(200),
+  status: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
+  amount: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "amount is whole rupiah as a string of digits"),
+  currency: z.string().length(3),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type ChannelNotification = z.infer<typeof channelNotification>;

@@ -1,0 +1,77 @@
+import type { Database } from "../../db/client";
+import type { Clock } from "../../shared/clock";
+import { encodeGlobalId } from "../../shared/ids";
+import { type NotificationOutcome, receiveChannelNotification } from "./service";
+import { verifySignature } from "./signature";
+import { channelNotification } from "./validation";
+
+export interface WebhookReply {
+  status: 200 | 400 | 401 | 404 | 409 | 422;
+  body: Record<string, unknown>;
+}
+
+const statusFor: Record<NotificationOutcome, WebhookReply["status"]> = {
+  APPLIED: 200,
+  ALREADY_APPLIED: 200,
+  UNKNOWN_PAYMENT: 404,
+  INVALID_TRANSITION: 409,
+  CHANNEL_MISMATCH: 422,
+  CURRENCY_MISMATCH: 422,
+  AMOUNT_MISMATCH: 422,
+};
+
+function refusal(status: WebhookReply["status"], code: string, message: string): WebhookReply {
+  return { status, body: { error: { code, message } } };
+}
+
+/**
+ * `POST /webhooks/payments/:channel`: a payment channel reports a payment's outcome. The signature
+ * is checked over the raw bytes before anything is parsed; see README "Payment channel webhook".
+ */
+export async function handlePaymentWebhook(
+  deps: { db: Database; clock: Clock; requestId: string; secrets: ReadonlyMap<string, string> },
+  channel: string,
+  signature: string | undefined,
+  rawBody: string,
+): Promise<WebhookReply> {
+  const secret = deps.secrets.get(channel);
+  if (!secret) return refusal(404, "UNKNOWN_CHANNEL", `No payment channel ${channel} is configured`);
+  const problem = await verifySignature(signature, rawBody, secret, deps.clock.now());
+  if (problem) {
+    const messages = {
+      MISSING: "X-Signature header is missing",
+      MALFORMED: "X-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>",
+      STALE: "The signature timestamp is too far from now (replay?)",
+      MISMATCH: "The signature does not match the body",
+    };
+    return refusal(401, "INVALID_SIGNATURE", messages[problem]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return refusal(400, "MALFORMED_JSON", "The body is not JSON");
+  }
+  const parsed = channelNotification.safeParse(json);
+  if (!parsed.success) {
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: "INVALID_NOTIFICATION",
+          message: "The notification does not match the contract",
+          issues: parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })),
+        },
+      },
+    };
+  }
+  const result = await receiveChannelNotification(deps, channel, parsed.data);
+  return {
+    status: statusFor[result.outcome],
+    body: {
+      outcome: result.outcome,
+      duplicate: result.duplicate,
+      paymentId: result.paymentId === null ? null : encodeGlobalId("Payment", result.paymentId),
+    },
+  };
+}
