@@ -56,9 +56,23 @@ function parseDateTime(value: unknown): string {
   return new Date(value).toISOString();
 }
 
+/**
+ * PostgreSQL writes timestamptz as `2026-11-15 03:00:00.123456+00`; JavaScript dates need a `T`
+ * and a `+00:00` offset. Microseconds beyond milliseconds are dropped in the output.
+ */
+export function isoInstant(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  const text = String(value)
+    .replace(" ", "T")
+    .replace(/([+-]\d{2})$/, "$1:00");
+  const instant = new Date(text);
+  if (Number.isNaN(instant.getTime())) throw new Error(`Not an instant: ${String(value)}`);
+  return instant.toISOString();
+}
+
 builder.scalarType("DateTime", {
   description: "An instant, ISO-8601 in UTC, e.g. `2026-11-25T08:00:00.000Z`.",
-  serialize: (value) => new Date(String(value).replace(" ", "T")).toISOString(),
+  serialize: isoInstant,
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === "StringValue" ? ast.value : undefined),
 });

@@ -2,7 +2,7 @@ import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
-import { canSeeParticipant, mayPayContributions, maySettlePayments } from "../access/rules";
+import { canSeePayment, mayPayContributions, maySettlePayments } from "../access/rules";
 import { ContributionLine, ProgramEnum } from "../contributions/graphql";
 import { quoteContribution } from "../contributions/rules";
 import type { ContributionLineRow } from "../contributions/tables";
@@ -28,7 +28,7 @@ export const Payment = builder.drizzleNode("payments", {
       },
     },
   },
-  authScopes: (payment, { viewer }) => canSeeParticipant(viewer, payment.participant),
+  authScopes: (payment, { viewer }) => canSeePayment(viewer, payment),
   fields: (t) => ({
     participant: t.relation("participant", { type: Participant }),
     months: t.exposeInt("months"),

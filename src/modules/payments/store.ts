@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
-import type { Viewer } from "../access/rules";
+import { seesAllPayments, type Viewer } from "../access/rules";
 import { participantVisibility } from "../participants/store";
 import { participants } from "../participants/tables";
 import { coveredMonths, type PaymentStatus, paymentEvents, payments } from "./tables";
@@ -32,10 +32,9 @@ export function paymentConditions(table: typeof payments, filter: PaymentFilter)
 /** Payments whose participant the viewer may see, matching the filter. */
 export function visiblePayments(table: typeof payments, filter: PaymentFilter, viewer: Viewer): SQL {
   const visibility = participantVisibility(participants, viewer);
-  const scoped =
-    viewer.kind === "user" && viewer.role === "ADMIN"
-      ? undefined
-      : inArray(table.participantId, sql`(select ${participants.id} from ${participants} where ${visibility})`);
+  const scoped = seesAllPayments(viewer)
+    ? undefined
+    : inArray(table.participantId, sql`(select ${participants.id} from ${participants} where ${visibility})`);
   return and(scoped, paymentConditions(table, filter)) ?? sql`true`;
 }
 
