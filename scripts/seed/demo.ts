@@ -1,11 +1,18 @@
 import { fakerID_ID as faker } from "@faker-js/faker";
 import { sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client";
-import { participants, payments, sponsors, sponsorshipEnrollments, sponsorships } from "../../src/db/tables";
+import {
+  coveredMonths,
+  participants,
+  payments,
+  sponsors,
+  sponsorshipEnrollments,
+  sponsorships,
+} from "../../src/db/tables";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import type { Program } from "../../src/modules/contributions/tables";
 import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
-import { currentMonth, monthStart } from "../../src/modules/participants/rules";
+import { currentMonth, monthNumber, monthStart } from "../../src/modules/participants/rules";
 import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
 
 type ParticipantRow = typeof participants.$inferInsert;
@@ -241,7 +248,27 @@ export async function seedDemoData(
         });
       }
     });
-    for (let i = 0; i < paymentRows.length; i += 500) await db.insert(payments).values(paymentRows.slice(i, i + 500));
+    for (let i = 0; i < paymentRows.length; i += 500) {
+      const inserted = await db
+        .insert(payments)
+        .values(paymentRows.slice(i, i + 500))
+        .returning({
+          id: payments.id,
+          participantId: payments.participantId,
+          from: payments.coverageFrom,
+          months: payments.months,
+        });
+      // Settled payments cover their months, as settlement would have recorded them.
+      const covered = inserted.flatMap((p) =>
+        Array.from({ length: p.months }, (_, k) => ({
+          participantId: p.participantId,
+          paymentId: p.id,
+          month: monthStart(monthNumber(p.from) + k),
+        })),
+      );
+      for (let j = 0; j < covered.length; j += 2_000)
+        await db.insert(coveredMonths).values(covered.slice(j, j + 2_000));
+    }
     if (enrollments.length > 0) await db.insert(sponsorshipEnrollments).values(enrollments);
     paymentCount += paymentRows.length;
   }
