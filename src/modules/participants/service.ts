@@ -1,20 +1,13 @@
 import type { Transaction } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import {
-  canSeeParticipant,
-  inRegion,
-  mayRegisterParticipants,
-  mayUpdateParticipants,
-  type Viewer,
-} from "../access/rules";
+import { canSeeParticipant, inRegion, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
 import { audited, type MutationContext } from "../audit/service";
-import { incomeProblem, programProblem } from "../contributions/rules";
-import type { Program } from "../contributions/tables";
-import { nikProblemMessages, parseNik } from "./nik";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
+import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import {
+  existingParticipantIds,
   findParticipant,
   findParticipantByNik,
   insertParticipant,
@@ -22,13 +15,7 @@ import {
   regionLevels,
   updateParticipantRow,
 } from "./store";
-import type { Segment } from "./tables";
-import {
-  type RegisterParticipantInput,
-  registerParticipantInput,
-  type UpdateParticipantInput,
-  updateParticipantInput,
-} from "./validation";
+import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
 
 export interface ServiceContext extends MutationContext {
   clock: Clock;
@@ -39,44 +26,6 @@ export interface RegisterParticipantResult {
   /** Set with NIK_ALREADY_REGISTERED when the caller may see the participant who holds the NIK. */
   existingParticipant: ParticipantRow | null;
   userErrors: UserError[];
-}
-
-function defaultChannel(viewer: Viewer): string {
-  if (viewer.kind !== "user") return "UNKNOWN";
-  return viewer.role === "PARTICIPANT" ? "JMO" : viewer.role === "PARTNER" ? "PARTNER" : "OFFICE";
-}
-
-/** Checks shared by registration and updates: programs and income against the segment, occupation, phone. */
-function enrollmentErrors(
-  segment: Segment,
-  values: { programs?: readonly Program[]; reportedMonthlyIncome?: bigint; occupation?: string; phone?: string | null },
-): UserError[] {
-  const errors: UserError[] = [];
-  if (values.programs) {
-    const problem = programProblem(segment, values.programs);
-    if (problem) errors.push(userError(problem.code, problem.message, ["input", "programs"]));
-  }
-  if (values.reportedMonthlyIncome !== undefined) {
-    const problem = incomeProblem(segment, values.reportedMonthlyIncome);
-    if (problem) errors.push(userError("INCOME_OUT_OF_RANGE", problem, ["input", "reportedMonthlyIncome"]));
-  }
-  if (values.occupation !== undefined && !findOccupation(values.occupation)) {
-    errors.push(
-      userError("UNKNOWN_OCCUPATION", `Unknown occupation "${values.occupation}"; see the occupations query`, [
-        "input",
-        "occupation",
-      ]),
-    );
-  }
-  if (values.phone && !normalizeIndonesianPhone(values.phone)) {
-    errors.push(
-      userError("INVALID_PHONE", "Phone must be an Indonesian number such as 0812-3456-7890 or +62 21 555 1234", [
-        "input",
-        "phone",
-      ]),
-    );
-  }
-  return errors;
 }
 
 async function villageError(tx: Transaction, villageCode: string): Promise<UserError | null> {
@@ -105,63 +54,18 @@ export async function registerParticipant(
       outcome: "REJECTED" as const,
       details: { codes: userErrors.map((e) => e.code) },
     });
-    const parsed = registerParticipantInput.safeParse(raw);
-    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
-    const input = parsed.data;
-
-    const errors: UserError[] = [];
-    const nik = parseNik(input.nik, now);
-    if ("problem" in nik) {
-      errors.push(userError("INVALID_NIK", nikProblemMessages[nik.problem], ["input", "nik"]));
-    } else {
-      if (input.birthDate && input.birthDate !== nik.birthDate) {
-        errors.push(userError("NIK_MISMATCH", `The NIK says born ${nik.birthDate}`, ["input", "birthDate"]));
-      }
-      if (input.sex && input.sex !== nik.sex) {
-        errors.push(userError("NIK_MISMATCH", `The NIK says ${nik.sex.toLowerCase()}`, ["input", "sex"]));
-      }
-    }
-    errors.push(...enrollmentErrors(input.segment, input));
-
-    const levels = await regionLevels(tx, ["districtCode" in nik ? nik.districtCode : "", input.villageCode]);
-    if ("districtCode" in nik && levels.get(nik.districtCode) !== "DISTRICT") {
-      errors.push(
-        userError("INVALID_NIK", `The NIK's region ${nik.districtCode} is not a known district`, ["input", "nik"]),
-      );
-    }
-    if (levels.get(input.villageCode) !== "VILLAGE") {
-      errors.push(
-        userError("INVALID_VILLAGE", `No village has the code ${input.villageCode}`, ["input", "villageCode"]),
-      );
-    }
-    const registeredById = input.registeredById ?? (viewer.kind === "user" ? viewer.participantId : undefined) ?? null;
-    if (registeredById !== null && !(await findParticipant(tx, registeredById))) {
-      errors.push(userError("NOT_FOUND", "No participant has the registrant's id", ["input", "registeredById"]));
-    }
-    if (errors.length > 0 || "problem" in nik) return rejected(errors);
-
+    const needed = lookupsNeeded([raw], now, viewer);
+    const lookups: RegistrationLookups = {
+      regionLevels: await regionLevels(tx, needed.regionCodes),
+      knownParticipantIds: await existingParticipantIds(tx, needed.participantIds),
+    };
+    const checked = checkRegistration(raw, now, viewer, lookups, ["input"]);
+    if (!checked.row) return rejected(checked.errors);
+    const input = checked.row;
     if (viewer.kind === "user" && viewer.role === "OFFICER" && !inRegion(input.villageCode, viewer.regionCode ?? "-")) {
       throw forbidden(`officers register workers in ${viewer.regionCode} only`);
     }
-
-    const occupation = findOccupation(input.occupation);
-    const created = await insertParticipant(tx, {
-      nik: input.nik,
-      fullName: input.fullName,
-      birthDate: nik.birthDate,
-      sex: nik.sex,
-      phone: input.phone ? normalizeIndonesianPhone(input.phone) : null,
-      segment: input.segment,
-      occupation: occupation?.name ?? input.occupation,
-      riskLevel: occupation?.riskLevel ?? "HIGH",
-      ecosystemCode: input.ecosystem,
-      villageCode: input.villageCode,
-      reportedMonthlyIncome: input.reportedMonthlyIncome,
-      programs: input.programs,
-      registeredById,
-      registeredBySubject: viewer.kind === "user" ? viewer.subject : null,
-      channel: input.channel ?? defaultChannel(viewer),
-    });
+    const created = await insertParticipant(tx, input);
     if (!created) {
       const existing = await findParticipantByNik(tx, input.nik);
       return rejected(
@@ -215,7 +119,7 @@ export async function updateParticipant(
       return rejected([userError("NOT_FOUND", "No participant has this id", ["input", "id"])]);
     }
     const target = [`participant:${current.id}`];
-    const errors = enrollmentErrors(current.segment, input);
+    const errors = enrollmentErrors(current.segment, input, ["input"]);
     if (input.villageCode !== undefined) {
       const problem = await villageError(tx, input.villageCode);
       if (problem) errors.push(problem);

@@ -134,6 +134,12 @@ export async function regionLevels(db: Executor, codes: string[]): Promise<Map<s
   return new Map(rows.map((row) => [row.code, row.level]));
 }
 
+export async function existingParticipantIds(db: Executor, ids: number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.query.participants.findMany({ where: { id: { in: ids } }, columns: { id: true } });
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Inserts unless the NIK is taken; null means another registration of that NIK exists (possibly concurrent). */
 export async function insertParticipant(
   db: Executor,

@@ -1,0 +1,141 @@
+import { type UserError, userError, zodUserErrors } from "../../shared/errors";
+import type { Viewer } from "../access/rules";
+import { incomeProblem, programProblem } from "../contributions/rules";
+import type { Program } from "../contributions/tables";
+import { nikProblemMessages, parseNik } from "./nik";
+import { findOccupation } from "./occupations";
+import { normalizeIndonesianPhone } from "./phone";
+import type { participants, Segment } from "./tables";
+import { type RegisterParticipantInput, registerParticipantInput } from "./validation";
+
+/** What the database knows that a registration is checked against, looked up once for a whole batch. */
+export interface RegistrationLookups {
+  /** Region code → level, for the NIK districts and villages named. */
+  regionLevels: ReadonlyMap<string, string>;
+  /** Registrant ids that exist. */
+  knownParticipantIds: ReadonlySet<number>;
+}
+
+/** The region codes and registrant ids a set of registrations refers to. */
+export function lookupsNeeded(rows: readonly RegisterParticipantInput[], now: Date, viewer: Viewer) {
+  const regionCodes = new Set<string>();
+  const participantIds = new Set<number>();
+  for (const row of rows) {
+    const nik = parseNik(String(row.nik ?? "").trim(), now);
+    if ("districtCode" in nik) regionCodes.add(nik.districtCode);
+    if (typeof row.villageCode === "string") regionCodes.add(row.villageCode);
+    if (typeof row.registeredById === "number") participantIds.add(row.registeredById);
+  }
+  // A participant registering someone becomes the registrant unless another is named.
+  if (viewer.kind === "user" && viewer.participantId !== undefined) participantIds.add(viewer.participantId);
+  return { regionCodes: [...regionCodes], participantIds: [...participantIds] };
+}
+
+function defaultChannel(viewer: Viewer): string {
+  if (viewer.kind !== "user") return "UNKNOWN";
+  if (viewer.role === "PARTICIPANT") return "JMO";
+  if (viewer.role === "PARTNER") return "PARTNER";
+  return viewer.role === "SPONSOR" ? "SERTAKAN" : "OFFICE";
+}
+
+/** Programs and income against the segment, occupation and phone: shared by registration and updates. */
+export function enrollmentErrors(
+  segment: Segment,
+  values: { programs?: readonly Program[]; reportedMonthlyIncome?: bigint; occupation?: string; phone?: string | null },
+  field: string[],
+): UserError[] {
+  const errors: UserError[] = [];
+  if (values.programs) {
+    const problem = programProblem(segment, values.programs);
+    if (problem) errors.push(userError(problem.code, problem.message, [...field, "programs"]));
+  }
+  if (values.reportedMonthlyIncome !== undefined) {
+    const problem = incomeProblem(segment, values.reportedMonthlyIncome);
+    if (problem) errors.push(userError("INCOME_OUT_OF_RANGE", problem, [...field, "reportedMonthlyIncome"]));
+  }
+  if (values.occupation !== undefined && !findOccupation(values.occupation)) {
+    errors.push(
+      userError("UNKNOWN_OCCUPATION", `Unknown occupation "${values.occupation}"; see the occupations query`, [
+        ...field,
+        "occupation",
+      ]),
+    );
+  }
+  if (values.phone && !normalizeIndonesianPhone(values.phone)) {
+    errors.push(
+      userError("INVALID_PHONE", "Phone must be an Indonesian number such as 0812-3456-7890 or +62 21 555 1234", [
+        ...field,
+        "phone",
+      ]),
+    );
+  }
+  return errors;
+}
+
+/**
+ * Every rule a registration must pass, without touching the database: one worker from
+ * registerParticipant or one row of a sponsor's 10,000-row enrollment are checked alike. Returns
+ * the row to insert, or every problem addressed under `field` (e.g. `["input", "participants", "12"]`).
+ */
+export function checkRegistration(
+  raw: RegisterParticipantInput,
+  now: Date,
+  viewer: Viewer,
+  lookups: RegistrationLookups,
+  field: string[],
+):
+  | { row: typeof participants.$inferInsert & { villageCode: string }; errors: [] }
+  | { row: null; errors: UserError[] } {
+  const parsed = registerParticipantInput.safeParse(raw);
+  if (!parsed.success) return { row: null, errors: zodUserErrors(parsed.error, field) };
+  const input = parsed.data;
+  const errors: UserError[] = [];
+  const nik = parseNik(input.nik, now);
+  if ("problem" in nik) {
+    errors.push(userError("INVALID_NIK", nikProblemMessages[nik.problem], [...field, "nik"]));
+  } else {
+    if (input.birthDate && input.birthDate !== nik.birthDate) {
+      errors.push(userError("NIK_MISMATCH", `The NIK says born ${nik.birthDate}`, [...field, "birthDate"]));
+    }
+    if (input.sex && input.sex !== nik.sex) {
+      errors.push(userError("NIK_MISMATCH", `The NIK says ${nik.sex.toLowerCase()}`, [...field, "sex"]));
+    }
+  }
+  errors.push(...enrollmentErrors(input.segment, input, field));
+  if ("districtCode" in nik && lookups.regionLevels.get(nik.districtCode) !== "DISTRICT") {
+    errors.push(
+      userError("INVALID_NIK", `The NIK's region ${nik.districtCode} is not a known district`, [...field, "nik"]),
+    );
+  }
+  if (lookups.regionLevels.get(input.villageCode) !== "VILLAGE") {
+    errors.push(
+      userError("INVALID_VILLAGE", `No village has the code ${input.villageCode}`, [...field, "villageCode"]),
+    );
+  }
+  const registeredById = input.registeredById ?? (viewer.kind === "user" ? viewer.participantId : undefined) ?? null;
+  if (registeredById !== null && !lookups.knownParticipantIds.has(registeredById)) {
+    errors.push(userError("NOT_FOUND", "No participant has the registrant's id", [...field, "registeredById"]));
+  }
+  if (errors.length > 0 || "problem" in nik) return { row: null, errors };
+  const occupation = findOccupation(input.occupation);
+  return {
+    row: {
+      nik: input.nik,
+      fullName: input.fullName,
+      birthDate: nik.birthDate,
+      sex: nik.sex,
+      phone: input.phone ? normalizeIndonesianPhone(input.phone) : null,
+      segment: input.segment,
+      occupation: occupation?.name ?? input.occupation,
+      riskLevel: occupation?.riskLevel ?? "HIGH",
+      ecosystemCode: input.ecosystem,
+      villageCode: input.villageCode,
+      reportedMonthlyIncome: input.reportedMonthlyIncome,
+      programs: input.programs,
+      registeredById,
+      registeredBySubject: viewer.kind === "user" ? viewer.subject : null,
+      channel: input.channel ?? defaultChannel(viewer),
+    },
+    errors: [],
+  };
+}
