@@ -1,14 +1,22 @@
 import type { Logger } from "drizzle-orm";
 import { sql } from "drizzle-orm";
+import { GraphQLError } from "graphql";
 import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
+import {
+  type Database,
+  type DatabaseConnection,
+  openDatabase,
+  openHyperdriveDatabase,
+  useWebSocketProxy,
+} from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
 import { yogaFor } from "./graphql-server";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { AuthenticationError, authenticate } from "./modules/access/authenticate";
 import type { Viewer } from "./modules/access/rules";
+import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { currentRequestId, runWithRequestId } from "./shared/request-scope";
@@ -101,6 +109,14 @@ export function createApp(options: AppOptions = {}) {
     }),
   );
   app.use(
+    "/sponsors/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        graphqlError(c, 413, "PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+  app.use(
     "/graphql",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -109,19 +125,26 @@ export function createApp(options: AppOptions = {}) {
     }),
   );
 
+  /** Who is calling, or the response that refuses them (bad credential, or over their rate). */
+  async function admit(c: HonoContext<AppBindings>, db: Database): Promise<Viewer | Response> {
+    let viewer: Viewer;
+    try {
+      viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
+    } catch (error) {
+      if (error instanceof AuthenticationError) return graphqlError(c, 401, error.code, error.message);
+      throw error;
+    }
+    const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
+    const { success } = await limiter.limit({ key: rateLimitKey(viewer, c.req.raw.headers) });
+    if (!success) return graphqlError(c, 429, "RATE_LIMITED", "Too many requests; slow down and retry shortly");
+    return viewer;
+  }
+
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
     const { db, end } = connect(c.var.env, options.queryLogger);
     try {
-      let viewer: Viewer;
-      try {
-        viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
-      } catch (error) {
-        if (error instanceof AuthenticationError) return graphqlError(c, 401, error.code, error.message);
-        throw error;
-      }
-      const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
-      const { success } = await limiter.limit({ key: rateLimitKey(viewer, c.req.raw.headers) });
-      if (!success) return graphqlError(c, 429, "RATE_LIMITED", "Too many requests; slow down and retry shortly");
+      const viewer = await admit(c, db);
+      if (viewer instanceof Response) return viewer;
       return await yogaFor(c.var.env.environment).fetch(c.req.raw, {
         db,
         clock,
@@ -131,6 +154,32 @@ export function createApp(options: AppOptions = {}) {
       });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
+      afterResponse(c, end());
+    }
+  });
+
+  app.post("/sponsors/:sponsorId/enrollments.csv", async (c) => {
+    const { db, end } = connect(c.var.env);
+    try {
+      const viewer = await admit(c, db);
+      if (viewer instanceof Response) return viewer;
+      const reply = await handleEnrollmentCsv(
+        { db, clock, requestId: c.var.requestId, viewer },
+        {
+          sponsorId: c.req.param("sponsorId"),
+          sponsorshipId: c.req.query("sponsorshipId"),
+          idempotencyKey: c.req.header("idempotency-key"),
+        },
+        await c.req.text(),
+      );
+      return c.json(reply.body, reply.status);
+    } catch (error) {
+      // Access errors from the service carry their code; answer them as JSON like the GraphQL ones.
+      if (error instanceof GraphQLError && error.extensions.code === "FORBIDDEN") {
+        return c.json({ error: { code: "FORBIDDEN", message: error.message } }, 403);
+      }
+      throw error;
+    } finally {
       afterResponse(c, end());
     }
   });

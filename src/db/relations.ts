@@ -29,6 +29,7 @@ export const relations = defineRelations(tables, (r) => ({
       to: r.participants.id.through(r.sponsorshipEnrollments.participantId),
     }),
     batches: r.many.paymentBatches({ from: r.sponsorships.id, to: r.paymentBatches.sponsorshipId }),
+    enrollmentBatches: r.many.enrollmentBatches({ from: r.sponsorships.id, to: r.enrollmentBatches.sponsorshipId }),
   },
   participants: {
     ecosystem: r.one.ecosystems({ from: r.participants.ecosystemCode, to: r.ecosystems.code, optional: false }),

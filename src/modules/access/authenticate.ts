@@ -90,7 +90,8 @@ async function verifyApiKey(key: string, db: Database): Promise<Viewer> {
   if (stored.revokedAt) throw new AuthenticationError("The API key has been revoked");
   return {
     kind: "user",
-    role: "PARTNER",
+    // A key issued to a sponsor is that sponsor's login; any other key is a partner integration.
+    role: stored.sponsorId ? "SPONSOR" : "PARTNER",
     subject: `api-key:${stored.prefix}`,
     scopes: toScopes(stored.scopes),
     apiKeyId: stored.id,

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, primaryKey, timestamp } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, timestamp, varchar } from "drizzle-orm/pg-core";
 import { participants } from "../participants/tables";
 import { sponsorships } from "../sponsors/tables";
 
@@ -13,9 +13,38 @@ export const sponsorshipEnrollments = pgTable(
       .notNull()
       .references(() => participants.id),
     enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    /** Set when the sponsor stops covering the worker; batch payments cover enrollments without it. */
+    endedAt: timestamp("ended_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
     primaryKey({ columns: [t.sponsorshipId, t.participantId] }),
     index("sponsorship_enrollments_participant_idx").on(t.participantId),
   ],
 );
+
+/**
+ * One call of enrollSponsoredParticipants (or one CSV upload), kept with its result: a retry with
+ * the same idempotency key answers the same report and changes nothing.
+ */
+export const enrollmentBatches = pgTable("enrollment_batches", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  sponsorshipId: bigint("sponsorship_id", { mode: "number" })
+    .notNull()
+    .references(() => sponsorships.id),
+  idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("enrollment_batches_idempotency_key"),
+  requestFingerprint: varchar("request_fingerprint", { length: 64 }).notNull(),
+  result: jsonb("result").$type<EnrollmentReport>().notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+});
+
+export type EnrollmentRowStatus = "CREATED" | "ATTACHED" | "ALREADY_ENROLLED" | "REJECTED";
+
+/** What became of each row, and the totals: every row is accounted for, none silently dropped. */
+export interface EnrollmentReport {
+  rows: { index: number; status: EnrollmentRowStatus; participantId: number | null }[];
+  userErrors: { field: string[] | null; code: string; message: string }[];
+  created: number;
+  attached: number;
+  alreadyEnrolled: number;
+  rejected: number;
+}

@@ -29,6 +29,7 @@ import {
   visibleParticipants,
 } from "./store";
 import { type RiskLevel, riskLevels, segments, sexes } from "./tables";
+import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 
 export const SegmentEnum = builder.enumType("Segment", {
   description: "BPU informal worker, PU wage earner, JAKON construction worker, PMI migrant worker.",
@@ -266,7 +267,7 @@ const ReferralLeaderboardEntry = builder
     }),
   });
 
-const RegisterParticipantInput = builder.inputType("RegisterParticipantInput", {
+export const RegisterParticipantInput = builder.inputType("RegisterParticipantInput", {
   fields: (t) => ({
     nik: t.string({ required: true, description: "16-digit NIK; birth date and sex are derived from it." }),
     fullName: t.string({ required: true }),
@@ -326,11 +327,7 @@ builder.mutationFields((t) => ({
     type: RegisterParticipantPayload,
     authScopes: (_root, _args, { viewer }) => mayRegisterParticipants(viewer),
     args: { input: t.arg({ type: RegisterParticipantInput, required: true }) },
-    resolve: (_root, { input }, ctx) =>
-      registerParticipant(ctx, {
-        ...input,
-        registeredById: input.registeredById ? (rowId(input.registeredById.id) ?? -1) : null,
-      }),
+    resolve: (_root, { input }, ctx) => registerParticipant(ctx, toRegistration(input)),
   }),
   updateParticipant: t.field({
     type: UpdateParticipantPayload,
@@ -351,3 +348,8 @@ builder.mutationFields((t) => ({
     },
   }),
 }));
+
+/** A RegisterParticipantInput as the service takes it (global registrant id to row id). */
+export function toRegistration(input: typeof RegisterParticipantInput.$inferInput): RegisterParticipantServiceInput {
+  return { ...input, registeredById: input.registeredById ? (rowId(input.registeredById.id) ?? -1) : null };
+}

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, alias } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
@@ -217,4 +217,40 @@ export async function referralTallies(
 export async function lockParticipant(tx: Transaction, id: number): Promise<ParticipantRow | null> {
   const [row] = await tx.select().from(participants).where(eq(participants.id, id)).for("update");
   return row ?? null;
+}
+
+/** Inserts in chunks of 1,000 rows, skipping NIKs already taken (possibly concurrently); returns the rows created. */
+export async function insertParticipantsSkippingTaken(
+  tx: Transaction,
+  rows: (typeof participants.$inferInsert)[],
+): Promise<{ id: number; nik: string }[]> {
+  const created: { id: number; nik: string }[] = [];
+  for (let i = 0; i < rows.length; i += 1_000) {
+    created.push(
+      ...(await tx
+        .insert(participants)
+        .values(rows.slice(i, i + 1_000))
+        .onConflictDoNothing({ target: participants.nik })
+        .returning({ id: participants.id, nik: participants.nik })),
+    );
+  }
+  return created;
+}
+
+export async function findParticipantsByNiks(db: Executor, niks: string[]) {
+  const found: ParticipantRow[] = [];
+  for (let i = 0; i < niks.length; i += 5_000) {
+    found.push(...(await db.query.participants.findMany({ where: { nik: { in: niks.slice(i, i + 5_000) } } })));
+  }
+  return new Map(found.map((row) => [row.nik, row]));
+}
+
+/** Gives unsponsored participants a sponsor; those sponsored already keep theirs. */
+export async function attachSponsor(tx: Transaction, ids: number[], sponsorId: number) {
+  for (let i = 0; i < ids.length; i += 5_000) {
+    await tx
+      .update(participants)
+      .set({ sponsorId, updatedAt: sql`now()` })
+      .where(and(inArray(participants.id, ids.slice(i, i + 5_000)), isNull(participants.sponsorId)));
+  }
 }

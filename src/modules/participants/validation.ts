@@ -23,7 +23,9 @@ const fields = {
   occupation: z.string().trim().min(2, "Occupation is required").max(120),
   ecosystem: z.enum(ecosystemCodes),
   villageCode: z.string().regex(VILLAGE_CODE, "Village code must be a 4-level Kemendagri code such as 31.71.01.1001"),
-  reportedMonthlyIncome: z.bigint().positive("Reported monthly income must be positive"),
+  reportedMonthlyIncome: z
+    .bigint({ error: "Reported monthly income must be whole rupiah, e.g. 1500000" })
+    .positive("Reported monthly income must be positive"),
   programs: programList,
 };
 

@@ -2,12 +2,13 @@ import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
-import { canSeePayment, mayPayContributions, maySettlePayments } from "../access/rules";
+import { canSeePayment, canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine, ProgramEnum } from "../contributions/graphql";
 import { quoteContribution } from "../contributions/rules";
 import type { ContributionLineRow } from "../contributions/tables";
 import { Participant, RiskLevelEnum, SegmentEnum } from "../participants/graphql";
-import { Sponsor } from "../sponsors/graphql";
+import { Sponsor, Sponsorship } from "../sponsors/graphql";
+import { type BatchResult, paySponsoredContributions } from "./batch";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
 import { countPayments, type PaymentFilter, paymentConditions, visiblePayments } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
@@ -236,3 +237,58 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
+
+export const PaymentBatch = builder.drizzleNode("paymentBatches", {
+  name: "PaymentBatch",
+  description: "A sponsor's batch payment: one settled payment per covered worker, paid from the sponsorship's budget.",
+  id: { column: (batch) => batch.id },
+  authScopes: (batch, { viewer }) => seesAllPayments(viewer) || canSeeSponsor(viewer, batch.sponsorship.sponsorId),
+  select: { columns: { sponsorshipId: true }, with: { sponsorship: { columns: { sponsorId: true } } } },
+  fields: (t) => ({
+    sponsorship: t.relation("sponsorship", { type: Sponsorship }),
+    months: t.exposeInt("months"),
+    total: t.expose("total", { type: "Rupiah" }),
+    paymentCount: t.exposeInt("paymentCount"),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    payments: t.relatedConnection("payments", { query: { orderBy: { id: "asc" } }, totalCount: true }),
+  }),
+});
+
+builder.drizzleObjectFields(Sponsorship, (t) => ({
+  batches: t.relation("batches", { query: { orderBy: { createdAt: "desc", id: "desc" } } }),
+}));
+
+const PaySponsoredContributionsInput = builder.inputType("PaySponsoredContributionsInput", {
+  fields: (t) => ({
+    sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
+    months: t.int({ required: true, description: "1, 3, 6 or 12." }),
+    idempotencyKey: t.string({ required: true }),
+  }),
+});
+
+const PaySponsoredContributionsPayload = builder.objectRef<BatchResult>("PaySponsoredContributionsPayload").implement({
+  fields: (t) => ({
+    batch: t.drizzleField({
+      type: "paymentBatches",
+      nullable: true,
+      resolve: (query, result, _args, ctx) =>
+        result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
+    }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+builder.mutationField("paySponsoredContributions", (t) =>
+  t.field({
+    type: PaySponsoredContributionsPayload,
+    description:
+      "Pays every worker a sponsorship covers for `months`, from its budget: all or nothing (BUDGET_EXCEEDED).",
+    args: { input: t.arg({ type: PaySponsoredContributionsInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      paySponsoredContributions(ctx, {
+        sponsorshipId: rowId(input.sponsorshipId.id) ?? -1,
+        months: input.months,
+        idempotencyKey: input.idempotencyKey,
+      }),
+  }),
+);

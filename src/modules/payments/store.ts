@@ -1,10 +1,11 @@
-import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { seesAllPayments, type Viewer } from "../access/rules";
+import { sponsorshipEnrollments } from "../enrollments/tables";
 import { participantVisibility } from "../participants/store";
 import { participants } from "../participants/tables";
-import { coveredMonths, type PaymentStatus, paymentEvents, payments } from "./tables";
+import { coveredMonths, type PaymentStatus, paymentBatches, paymentEvents, payments } from "./tables";
 
 export interface PaymentFilter {
   status?: PaymentStatus | null;
@@ -116,4 +117,68 @@ export function findPaymentEvent(db: Executor, channel: string, reference: strin
 
 export async function setPaymentEventOutcome(tx: Transaction, id: number, outcome: string, paymentId: number | null) {
   await tx.update(paymentEvents).set({ outcome, paymentId }).where(eq(paymentEvents.id, id));
+}
+
+export function findPaymentBatch(db: Executor, idempotencyKey: string) {
+  return db.query.paymentBatches.findFirst({ where: { idempotencyKey } });
+}
+
+export async function insertPaymentBatch(tx: Transaction, row: typeof paymentBatches.$inferInsert) {
+  const [created] = await tx.insert(paymentBatches).values(row).returning();
+  if (!created) throw new Error("payment batch insert returned nothing");
+  return created;
+}
+
+/** The participants a sponsorship covers now, locked for their coverage to change. */
+export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: number) {
+  return tx
+    .select({
+      id: participants.id,
+      segment: participants.segment,
+      programs: participants.programs,
+      reportedMonthlyIncome: participants.reportedMonthlyIncome,
+      riskLevel: participants.riskLevel,
+      paidThrough: participants.paidThrough,
+    })
+    .from(participants)
+    .innerJoin(
+      sponsorshipEnrollments,
+      and(
+        eq(sponsorshipEnrollments.participantId, participants.id),
+        eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId),
+        isNull(sponsorshipEnrollments.endedAt),
+      ),
+    )
+    .orderBy(participants.id)
+    .for("update", { of: participants });
+}
+
+/** Writes settled payments with their covered months and new paid_through, in set-sized statements. */
+export async function recordSettledPayments(
+  tx: Transaction,
+  rows: (typeof payments.$inferInsert & { coveredMonths: string[] })[],
+) {
+  for (let i = 0; i < rows.length; i += 1_000) {
+    const chunk = rows.slice(i, i + 1_000);
+    const inserted = await tx
+      .insert(payments)
+      .values(chunk.map(({ coveredMonths: _months, ...payment }) => payment))
+      .returning({ id: payments.id, participantId: payments.participantId });
+    const covered = inserted.flatMap((payment, k) =>
+      (chunk[k]?.coveredMonths ?? []).map((month) => ({
+        participantId: payment.participantId,
+        paymentId: payment.id,
+        month,
+      })),
+    );
+    for (let j = 0; j < covered.length; j += 5_000) await tx.insert(coveredMonths).values(covered.slice(j, j + 5_000));
+    const paidThrough = sql.join(
+      chunk.map((row) => sql`(${row.participantId}::bigint, ${row.coverageThrough}::date)`),
+      sql`, `,
+    );
+    await tx.execute(
+      sql`update ${participants} set paid_through = v.paid_through, updated_at = now()
+          from (values ${paidThrough}) as v(id, paid_through) where ${participants.id} = v.id`,
+    );
+  }
 }

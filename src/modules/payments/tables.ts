@@ -4,6 +4,7 @@ import {
   check,
   date,
   index,
+  integer,
   jsonb,
   pgEnum,
   pgTable,
@@ -35,6 +36,9 @@ export const paymentBatches = pgTable(
     months: smallint("months").notNull(),
     total: bigint("total", { mode: "bigint" }).notNull(),
     idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("payment_batches_idempotency_key"),
+    requestFingerprint: varchar("request_fingerprint", { length: 64 }),
+    /** How many payments the batch made (one per enrolled worker). */
+    paymentCount: integer("payment_count").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
   },
   (t) => [

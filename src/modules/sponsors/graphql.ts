@@ -1,7 +1,9 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
+import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
+import { type CreateSponsorResult, type CreateSponsorshipResult, createSponsor, createSponsorship } from "./service";
 import { sponsorVisibility } from "./store";
 import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tables";
 
@@ -38,6 +40,11 @@ export const Sponsorship = builder.drizzleNode("sponsorships", {
     spent: t.expose("spent", { type: "Rupiah" }),
     startsOn: t.expose("startsOn", { type: "Date" }),
     endsOn: t.expose("endsOn", { type: "Date" }),
+    remainingBudget: t.field({
+      type: "Rupiah",
+      select: { columns: { budget: true, spent: true } },
+      resolve: (sponsorship) => sponsorship.budget - sponsorship.spent,
+    }),
   }),
 });
 
@@ -58,5 +65,74 @@ builder.queryFields((t) => ({
       ctx.db.query.sponsors.findMany(
         query({ where: { RAW: (table) => sponsorVisibility(table, ctx.viewer) }, orderBy: { name: "asc" } }),
       ),
+  }),
+}));
+
+const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    kind: t.field({ type: SponsorKindEnum, required: true }),
+    program: t.field({ type: SponsorProgramEnum, required: true }),
+    contactEmail: t.string(),
+    contactPhone: t.string(),
+  }),
+});
+
+const CreateSponsorPayload = builder.objectRef<CreateSponsorResult>("CreateSponsorPayload").implement({
+  fields: (t) => ({
+    sponsor: t.field({ type: Sponsor, nullable: true, resolve: (result) => result.sponsor }),
+    apiKey: t.string({
+      nullable: true,
+      description:
+        "The sponsor's login: an X-Api-Key acting as SPONSOR for this sponsor only. Shown once; store it now.",
+      resolve: (result) => result.apiKey,
+    }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+const CreateSponsorshipInput = builder.inputType("CreateSponsorshipInput", {
+  fields: (t) => ({
+    sponsorId: t.globalID({ required: true, for: Sponsor }),
+    programs: t.field({ type: [ProgramEnum], required: true, description: "At least JKK and JKM." }),
+    monthsPerPeriod: t.int({
+      required: true,
+      description: "1, 3, 6 or 12: how many months each batch payment covers.",
+    }),
+    maxParticipants: t.int({ required: true }),
+    budget: t.field({ type: "Rupiah", required: true }),
+    startsOn: t.field({ type: "Date", required: true }),
+    endsOn: t.field({ type: "Date", required: true }),
+  }),
+});
+
+const CreateSponsorshipPayload = builder.objectRef<CreateSponsorshipResult>("CreateSponsorshipPayload").implement({
+  fields: (t) => ({
+    sponsorship: t.drizzleField({
+      type: "sponsorships",
+      nullable: true,
+      resolve: (query, result, _args, ctx) =>
+        result.sponsorship
+          ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))
+          : null,
+    }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createSponsor: t.field({
+    type: CreateSponsorPayload,
+    description: "Signs up a sponsor (ADMIN or sponsors:write) and returns its login key once.",
+    authScopes: { scope: "sponsors:write" },
+    args: { input: t.arg({ type: CreateSponsorInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createSponsor(ctx, input),
+  }),
+  createSponsorship: t.field({
+    type: CreateSponsorshipPayload,
+    description: "A commitment to cover workers: programs, months per period, how many workers, budget, period.",
+    args: { input: t.arg({ type: CreateSponsorshipInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      createSponsorship(ctx, { ...input, sponsorId: rowId(input.sponsorId.id) ?? -1 }),
   }),
 }));

@@ -1,0 +1,80 @@
+import type { Database } from "../../db/client";
+import type { Clock } from "../../shared/clock";
+import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
+import type { Viewer } from "../access/rules";
+import { findSponsorship } from "../sponsors/store";
+import { enrollmentRowsFromCsv } from "./csv";
+import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
+
+export interface CsvUploadReply {
+  status: 200 | 400 | 404 | 413 | 422;
+  body: Record<string, unknown>;
+}
+
+/**
+ * `POST /sponsors/:sponsorId/enrollments.csv?sponsorshipId=<id>` with `Idempotency-Key`: the CSV
+ * form of enrollSponsoredParticipants, same rules, with a report line by line (line 2 is the first
+ * data row, after the header).
+ */
+export async function handleEnrollmentCsv(
+  deps: { db: Database; clock: Clock; requestId: string; viewer: Viewer },
+  params: { sponsorId: string; sponsorshipId: string | undefined; idempotencyKey: string | undefined },
+  csv: string,
+): Promise<CsvUploadReply> {
+  const refuse = (status: CsvUploadReply["status"], code: string, message: string): CsvUploadReply => ({
+    status,
+    body: { error: { code, message } },
+  });
+  const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
+  const sponsorshipId = params.sponsorshipId ? decodeGlobalId(params.sponsorshipId, "Sponsorship") : null;
+  if (sponsorId === null || sponsorshipId === null) {
+    return refuse(400, "INVALID_INPUT", "Give the sponsor's id in the path and ?sponsorshipId=<Sponsorship id>");
+  }
+  if (!params.idempotencyKey) return refuse(400, "INVALID_INPUT", "The Idempotency-Key header is required");
+  const sponsorship = await findSponsorship(deps.db, sponsorshipId);
+  if (!sponsorship || sponsorship.sponsorId !== sponsorId) {
+    return refuse(404, "NOT_FOUND", "This sponsor has no such sponsorship");
+  }
+  const parsed = enrollmentRowsFromCsv(csv);
+  if ("problem" in parsed) return refuse(422, "INVALID_CSV", parsed.problem);
+  if (parsed.rows.length > MAX_ENROLLMENT_ROWS) {
+    return refuse(
+      413,
+      "TOO_MANY_ROWS",
+      `At most ${MAX_ENROLLMENT_ROWS} rows per file; this one has ${parsed.rows.length}`,
+    );
+  }
+  const result = await enrollSponsoredParticipants(deps, {
+    sponsorshipId,
+    participants: parsed.rows,
+    idempotencyKey: params.idempotencyKey,
+  });
+  if (!result.report)
+    return {
+      status: 422,
+      body: { error: { code: "REJECTED", message: "Nothing was enrolled" }, userErrors: result.userErrors },
+    };
+  const errorsByRow = new Map<number, { field: string; code: string; message: string }[]>();
+  for (const error of result.report.userErrors) {
+    const index = Number(error.field?.[2]);
+    const list = errorsByRow.get(index) ?? [];
+    list.push({ field: error.field?.slice(3).join(".") ?? "", code: error.code, message: error.message });
+    errorsByRow.set(index, list);
+  }
+  const { created, attached, alreadyEnrolled, rejected } = result.report;
+  return {
+    status: 200,
+    body: {
+      created,
+      attached,
+      alreadyEnrolled,
+      rejected,
+      rows: result.report.rows.map((row) => ({
+        line: row.index + 2,
+        status: row.status,
+        participantId: row.participantId === null ? null : encodeGlobalId("Participant", row.participantId),
+        errors: errorsByRow.get(row.index) ?? [],
+      })),
+    },
+  };
+}

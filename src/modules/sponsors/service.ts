@@ -1,0 +1,101 @@
+import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { generateApiKey } from "../access/api-keys";
+import { hasScope, type Viewer } from "../access/rules";
+import { insertApiKey } from "../access/store";
+import { audited } from "../audit/service";
+import { normalizeIndonesianPhone } from "../participants/phone";
+import type { ServiceContext } from "../participants/service";
+import { findSponsor, insertSponsor, insertSponsorship, type SponsorRow, type SponsorshipRow } from "./store";
+import {
+  type CreateSponsorInput,
+  type CreateSponsorshipInput,
+  createSponsorInput,
+  createSponsorshipInput,
+} from "./validation";
+
+/** Sponsors are signed up by the agency; a sponsor manages its own sponsorships. */
+export function mayActForSponsor(viewer: Viewer, sponsorId: number): boolean {
+  if (viewer.kind !== "user") return false;
+  return viewer.role === "ADMIN" || hasScope(viewer, "sponsors:write") || viewer.sponsorId === sponsorId;
+}
+
+export interface CreateSponsorResult {
+  sponsor: SponsorRow | null;
+  /** The sponsor's login: an API key acting as SPONSOR for this sponsor only. Shown once, stored hashed. */
+  apiKey: string | null;
+  userErrors: UserError[];
+}
+
+export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput): Promise<CreateSponsorResult> {
+  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden("signing up sponsors needs ADMIN or sponsors:write");
+  return audited<CreateSponsorResult>(ctx, "createSponsor", async (tx) => {
+    const parsed = createSponsorInput.safeParse(raw);
+    const errors = parsed.success ? [] : zodUserErrors(parsed.error, ["input"]);
+    const phone =
+      parsed.success && parsed.data.contactPhone ? normalizeIndonesianPhone(parsed.data.contactPhone) : null;
+    if (parsed.success && parsed.data.contactPhone && !phone) {
+      errors.push(userError("INVALID_PHONE", "Contact phone must be an Indonesian number", ["input", "contactPhone"]));
+    }
+    if (!parsed.success || errors.length > 0) {
+      return {
+        result: { sponsor: null, apiKey: null, userErrors: errors },
+        targetIds: [],
+        outcome: "REJECTED",
+        details: { codes: errors.map((e) => e.code) },
+      };
+    }
+    const sponsor = await insertSponsor(tx, {
+      name: parsed.data.name,
+      kind: parsed.data.kind,
+      program: parsed.data.program,
+      contactEmail: parsed.data.contactEmail ?? null,
+      contactPhone: phone,
+    });
+    const key = await generateApiKey();
+    await insertApiKey(tx, {
+      name: `${sponsor.name} (sponsor login)`,
+      prefix: key.prefix,
+      secretHash: key.secretHash,
+      scopes: ["participants:register", "payments:write"],
+      sponsorId: sponsor.id,
+    });
+    return {
+      result: { sponsor, apiKey: key.key, userErrors: [] },
+      targetIds: [`sponsor:${sponsor.id}`, `api-key:${key.prefix}`],
+      outcome: "SUCCEEDED",
+    };
+  });
+}
+
+export interface CreateSponsorshipResult {
+  sponsorship: SponsorshipRow | null;
+  userErrors: UserError[];
+}
+
+export async function createSponsorship(
+  ctx: ServiceContext,
+  raw: CreateSponsorshipInput,
+): Promise<CreateSponsorshipResult> {
+  return audited<CreateSponsorshipResult>(ctx, "createSponsorship", async (tx) => {
+    const rejected = (userErrors: UserError[]) => ({
+      result: { sponsorship: null, userErrors },
+      targetIds: [],
+      outcome: "REJECTED" as const,
+      details: { codes: userErrors.map((e) => e.code) },
+    });
+    const parsed = createSponsorshipInput.safeParse(raw);
+    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
+    const input = parsed.data;
+    if (!mayActForSponsor(ctx.viewer, input.sponsorId)) throw forbidden("a sponsor manages its own sponsorships only");
+    if (!(await findSponsor(tx, input.sponsorId))) {
+      return rejected([userError("NOT_FOUND", "No sponsor has this id", ["input", "sponsorId"])]);
+    }
+    const sponsorship = await insertSponsorship(tx, input);
+    return {
+      result: { sponsorship, userErrors: [] },
+      targetIds: [`sponsorship:${sponsorship.id}`, `sponsor:${input.sponsorId}`],
+      outcome: "SUCCEEDED",
+      details: { budget: input.budget.toString(), maxParticipants: input.maxParticipants },
+    };
+  });
+}
