@@ -7,7 +7,7 @@ import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
 
 export interface CsvUploadReply {
-  status: 200 | 400 | 404 | 413 | 422;
+  status: 200 | 400 | 401 | 404 | 413 | 422;
   body: Record<string, unknown>;
 }
 
@@ -25,6 +25,7 @@ export async function handleEnrollmentCsv(
     status,
     body: { error: { code, message } },
   });
+  if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", "Authentication required");
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
   const sponsorshipId = params.sponsorshipId ? decodeGlobalId(params.sponsorshipId, "Sponsorship") : null;
   if (sponsorId === null || sponsorshipId === null) {
