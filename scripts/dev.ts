@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
+import { DEVELOPMENT_CHANNEL_SECRETS, DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { migrateDatabase } from "./migrate";
 import { closeNodeProxy, connectNode, nodeProxy } from "./node-database";
@@ -57,6 +57,8 @@ const wrangler = spawn(
     `DATABASE_WS_PROXY:127.0.0.1:${proxy.port}/v1`,
     "--var",
     `JWT_SECRET:${DEVELOPMENT_JWT_SECRET}`,
+    "--var",
+    `PAYMENT_CHANNEL_SECRETS:${DEVELOPMENT_CHANNEL_SECRETS}`,
   ],
   { stdio: "inherit", env: process.env },
 );

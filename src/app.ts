@@ -16,6 +16,7 @@ import { yogaFor } from "./graphql-server";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { AuthenticationError, authenticate } from "./modules/access/authenticate";
 import type { Viewer } from "./modules/access/rules";
+import { verifyRollups } from "./modules/dashboard/service";
 import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
@@ -210,4 +211,22 @@ export function createApp(options: AppOptions = {}) {
   });
 
   return app;
+}
+
+/**
+ * The Cron Trigger: verifies every dashboard rollup against a full recount and rebuilds any that
+ * drifted (see `verifyRollups`). Logged as one JSON line for observability.
+ */
+export async function runScheduledJob(
+  bindings: unknown,
+): Promise<Record<string, { drift: number; repaired: boolean }>> {
+  const env = envFor(bindings);
+  const { db, end } = connect(env);
+  try {
+    const report = await verifyRollups(db, { repair: true });
+    console.log(JSON.stringify({ level: "info", job: "rollup-verification", report }));
+    return report;
+  } finally {
+    await end();
+  }
 }

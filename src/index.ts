@@ -1,4 +1,11 @@
-import { createApp } from "./app";
+import { createApp, runScheduledJob } from "./app";
 
-/** The Worker: one app (and one GraphQL schema) per isolate. */
-export default createApp();
+const app = createApp();
+
+/** The Worker: one app (and one GraphQL schema) per isolate, and the daily rollup check. */
+export default {
+  fetch: app.fetch,
+  scheduled(_controller: unknown, env: unknown, ctx: { waitUntil(promise: Promise<unknown>): void }) {
+    ctx.waitUntil(runScheduledJob(env));
+  },
+};

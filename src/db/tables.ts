@@ -3,6 +3,7 @@
 export * from "../modules/access/tables";
 export * from "../modules/audit/tables";
 export * from "../modules/contributions/tables";
+export * from "../modules/dashboard/tables";
 export * from "../modules/ecosystems/tables";
 export * from "../modules/enrollments/tables";
 export * from "../modules/participants/tables";

@@ -1,5 +1,5 @@
 import type { Database } from "../../src/db/client";
-import { participants, payments, sponsors, sponsorships } from "../../src/db/tables";
+import { coveredMonths, participants, payments, sponsors, sponsorships } from "../../src/db/tables";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 
 type ParticipantInsert = typeof participants.$inferInsert;
@@ -92,4 +92,12 @@ export async function givenSettledPayment(
     .returning();
   if (!row) throw new Error("payment insert returned nothing");
   return row;
+}
+
+/** Settled one-month payments and their covered months, as if paid in the past (`YYYY-MM-01` each). */
+export async function givenCoverage(db: Database, participantId: number, months: string[]) {
+  for (const month of months) {
+    const payment = await givenSettledPayment(db, participantId, month);
+    await db.insert(coveredMonths).values({ participantId, paymentId: payment.id, month });
+  }
 }

@@ -1,0 +1,186 @@
+import { builder } from "../../builder";
+import { UserError } from "../../shared/user-error-type";
+import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
+import { SegmentEnum } from "../participants/graphql";
+import { REGION_CODE } from "../regions/store";
+import { progress, statusCounts } from "./rules";
+import {
+  type CoverageDashboard as CoverageDashboardShape,
+  coverageDashboard,
+  type RetentionCohort as RetentionCohortShape,
+  retentionCohorts,
+  type SetCoverageTargetResult,
+  type Slice,
+  setCoverageTarget,
+} from "./service";
+import { scopeBuckets, targetsFor } from "./store";
+
+const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
+  description: "Counts for one ecosystem, region, segment or sponsor program.",
+  fields: (t) => ({
+    key: t.exposeString("key", {
+      description: "Ecosystem code, region code, segment, or sponsor program (NONE: self-paying).",
+    }),
+    label: t.exposeString("label"),
+    registered: t.exposeInt("registered"),
+    pending: t.exposeInt("pending"),
+    active: t.exposeInt("active"),
+    grace: t.exposeInt("grace"),
+    inactive: t.exposeInt("inactive"),
+    target: t.exposeInt("target", { nullable: true }),
+    progress: t.exposeFloat("progress", { nullable: true, description: "active / target." }),
+  }),
+});
+
+const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDashboard").implement({
+  fields: (t) => ({
+    asOf: t.field({ type: "Date", resolve: (d) => d.asOf }),
+    regionCode: t.exposeString("regionCode", { nullable: true }),
+    registered: t.exposeInt("registered"),
+    pending: t.exposeInt("pending"),
+    active: t.exposeInt("active", { description: "Paid through the month of asOf: the figure the target counts." }),
+    grace: t.exposeInt("grace"),
+    inactive: t.exposeInt("inactive"),
+    target: t.exposeInt("target", {
+      nullable: true,
+      description: "Active participants aimed for in the year of asOf.",
+    }),
+    progress: t.exposeFloat("progress", { nullable: true }),
+    byEcosystem: t.field({ type: [CoverageSlice], resolve: (d) => d.byEcosystem }),
+    byRegion: t.field({
+      type: [CoverageSlice],
+      description: "Provinces nationally, or the regions one level below regionCode.",
+      resolve: (d) => d.byRegion,
+    }),
+    bySegment: t.field({ type: [CoverageSlice], resolve: (d) => d.bySegment }),
+    bySponsorProgram: t.field({ type: [CoverageSlice], resolve: (d) => d.bySponsorProgram }),
+    activeThisMonth: t.exposeInt("activeThisMonth", {
+      nullable: true,
+      description: "With coverage for the month of asOf (national or province scopes).",
+    }),
+    activeLastMonth: t.exposeInt("activeLastMonth", { nullable: true }),
+    netGrowth: t.exposeInt("netGrowth", {
+      nullable: true,
+      description: "Month-over-month change in active participants.",
+    }),
+  }),
+});
+
+const RetentionCohort = builder.objectRef<RetentionCohortShape>("RetentionCohort").implement({
+  description: "Of the participants registered in a month, the share with coverage 1, 3, 6 and 12 months later.",
+  fields: (t) => ({
+    cohort: t.field({ type: "Month", resolve: (c) => c.cohort }),
+    ecosystem: t.field({ type: EcosystemCodeEnum, nullable: true, resolve: (c) => c.ecosystem }),
+    registered: t.exposeInt("registered"),
+    after1: t.exposeFloat("after1", { nullable: true }),
+    after3: t.exposeFloat("after3", { nullable: true }),
+    after6: t.exposeFloat("after6", { nullable: true }),
+    after12: t.exposeFloat("after12", { nullable: true }),
+  }),
+});
+
+const regionCodeArg = {
+  regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] as [
+    RegExp,
+    { message: string },
+  ],
+};
+
+builder.queryFields((t) => ({
+  coverageDashboard: t.field({
+    type: CoverageDashboard,
+    description: "Progress to the active-participant target, from rollups (ADMIN; OFFICER within their region).",
+    args: {
+      asOf: t.arg({ type: "Date", description: "Defaults to today (WIB)." }),
+      regionCode: t.arg.string({ validate: regionCodeArg }),
+      ecosystem: t.arg({ type: EcosystemCodeEnum }),
+      segment: t.arg({ type: SegmentEnum }),
+    },
+    resolve: (_root, args, ctx) =>
+      coverageDashboard(ctx, {
+        asOf: args.asOf ? new Date(`${args.asOf}T12:00:00+07:00`) : ctx.clock.now(),
+        regionCode: args.regionCode ?? null,
+        ecosystem: args.ecosystem ?? null,
+        segment: args.segment ?? null,
+      }),
+  }),
+  retentionCohorts: t.field({
+    type: [RetentionCohort],
+    description: "Retention by registration month: overall, for one ecosystem, or per ecosystem.",
+    args: {
+      from: t.arg({ type: "Month", required: true }),
+      to: t.arg({ type: "Month", required: true }),
+      ecosystem: t.arg({ type: EcosystemCodeEnum }),
+      perEcosystem: t.arg.boolean({ defaultValue: false }),
+    },
+    resolve: (_root, args, ctx) =>
+      retentionCohorts(ctx, {
+        from: args.from,
+        to: args.to,
+        asOf: ctx.clock.now(),
+        ecosystem: args.ecosystem ?? null,
+        perEcosystem: args.perEcosystem ?? false,
+      }),
+  }),
+}));
+
+const EcosystemCoverage = builder
+  .objectRef<{ registered: number; active: number; target: number | null; progress: number | null }>(
+    "EcosystemCoverage",
+  )
+  .implement({
+    description: "Public national totals of an ecosystem.",
+    fields: (t) => ({
+      registered: t.exposeInt("registered"),
+      active: t.exposeInt("active"),
+      target: t.exposeInt("target", { nullable: true }),
+      progress: t.exposeFloat("progress", { nullable: true }),
+    }),
+  });
+
+builder.drizzleObjectFields(Ecosystem, (t) => ({
+  coverage: t.field({
+    type: EcosystemCoverage,
+    description: "Public: registered and active participants nationally, against this year's target.",
+    select: { columns: { code: true } },
+    resolve: async (ecosystem, _args, ctx) => {
+      const now = ctx.clock.now();
+      const [buckets, targets] = await Promise.all([
+        scopeBuckets(ctx.db, { ecosystem: ecosystem.code }),
+        targetsFor(ctx.db, Number(new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 4))),
+      ]);
+      const counts = statusCounts(buckets.ecosystem, now);
+      const target = targets.ecosystem.get(ecosystem.code) ?? null;
+      return {
+        registered: counts.registered,
+        active: counts.active,
+        target,
+        progress: progress(counts.active, target),
+      };
+    },
+  }),
+}));
+
+const SetCoverageTargetInput = builder.inputType("SetCoverageTargetInput", {
+  fields: (t) => ({
+    year: t.int({ required: true }),
+    ecosystem: t.field({ type: EcosystemCodeEnum, description: "Omit for the national target." }),
+    activeTarget: t.int({ required: true }),
+  }),
+});
+
+const SetCoverageTargetPayload = builder.objectRef<SetCoverageTargetResult>("SetCoverageTargetPayload").implement({
+  fields: (t) => ({
+    year: t.exposeInt("year", { nullable: true }),
+    userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
+  }),
+});
+
+builder.mutationField("setCoverageTarget", (t) =>
+  t.field({
+    type: SetCoverageTargetPayload,
+    authScopes: { role: "ADMIN" },
+    args: { input: t.arg({ type: SetCoverageTargetInput, required: true }) },
+    resolve: (_root, { input }, ctx) => setCoverageTarget(ctx, input),
+  }),
+);

@@ -1,0 +1,69 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, date, index, pgTable, smallint, unique, varchar } from "drizzle-orm/pg-core";
+import { ecosystemCodeEnum } from "../ecosystems/tables";
+import { segmentEnum } from "../participants/tables";
+
+/**
+ * Participants counted by where they live (each of province, regency and district: one row per
+ * level), ecosystem, segment, sponsor program and paid-through month. Status is a range of
+ * paid-through months against the month asked about, so every status count is a sum here, never
+ * a scan of participants. Kept exact by statement triggers on participants (migration
+ * `coverage_rollups`), in the same transaction as the change.
+ */
+export const coverageRollups = pgTable(
+  "coverage_rollups",
+  {
+    regionCode: varchar("region_code", { length: 8 }).notNull(),
+    regionLevel: smallint("region_level").notNull(),
+    ecosystemCode: ecosystemCodeEnum("ecosystem_code").notNull(),
+    segment: segmentEnum("segment").notNull(),
+    /** The sponsor's program, or NONE for workers paying for themselves. */
+    sponsorProgram: varchar("sponsor_program", { length: 16 }).notNull(),
+    /** Null for participants who never paid (PENDING). */
+    paidThrough: date("paid_through", { mode: "string" }),
+    participants: bigint("participants", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    unique("coverage_rollups_key")
+      .on(t.regionCode, t.ecosystemCode, t.segment, t.sponsorProgram, t.paidThrough)
+      .nullsNotDistinct(),
+    index("coverage_rollups_level_region_idx").on(t.regionLevel, t.regionCode),
+    check("coverage_rollups_level", sql`${t.regionLevel} in (1, 2, 3)`),
+  ],
+);
+
+/** Covered months by month, province and ecosystem: who was active in any month, past or present. */
+export const monthlyActiveRollups = pgTable(
+  "monthly_active_rollups",
+  {
+    month: date("month", { mode: "string" }).notNull(),
+    provinceCode: varchar("province_code", { length: 2 }).notNull(),
+    ecosystemCode: ecosystemCodeEnum("ecosystem_code").notNull(),
+    participants: bigint("participants", { mode: "number" }).notNull(),
+  },
+  (t) => [unique("monthly_active_rollups_key").on(t.month, t.provinceCode, t.ecosystemCode)],
+);
+
+/**
+ * Retention cohorts: participants registered in a month (months_after 0) and how many of them
+ * have coverage 1, 3, 6 and 12 months later: the agency's "sustainable growth" figure.
+ */
+export const retentionRollups = pgTable(
+  "retention_rollups",
+  {
+    cohortMonth: date("cohort_month", { mode: "string" }).notNull(),
+    ecosystemCode: ecosystemCodeEnum("ecosystem_code").notNull(),
+    monthsAfter: smallint("months_after").notNull(),
+    participants: bigint("participants", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    unique("retention_rollups_key").on(t.cohortMonth, t.ecosystemCode, t.monthsAfter),
+    check("retention_rollups_months_after", sql`${t.monthsAfter} in (0, 1, 3, 6, 12)`),
+  ],
+);
+
+/** The national active-participant target for a year (53.9 M for 2024, 70 M by 2026). */
+export const nationalTargets = pgTable("national_targets", {
+  year: smallint("year").primaryKey(),
+  activeTarget: bigint("active_target", { mode: "number" }).notNull(),
+});

@@ -1,0 +1,320 @@
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Viewer } from "../src/modules/access/rules";
+import { verifyRollups } from "../src/modules/dashboard/service";
+import { registerParticipant, updateParticipant } from "../src/modules/participants/service";
+import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
+import { fixedClock } from "../src/shared/clock";
+import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
+
+let api: TestApi;
+const month = (m: string) => `${m}-01`;
+
+type Dashboard = {
+  coverageDashboard: {
+    registered: number;
+    pending: number;
+    active: number;
+    grace: number;
+    inactive: number;
+    target: number | null;
+    progress: number | null;
+    byEcosystem: { key: string; active: number; registered: number; target: number | null }[];
+    byRegion: { key: string; label: string; registered: number; active: number }[];
+    bySegment: { key: string; registered: number }[];
+    bySponsorProgram: { key: string; registered: number }[];
+    activeThisMonth: number | null;
+    activeLastMonth: number | null;
+    netGrowth: number | null;
+  };
+};
+const DASHBOARD = `query ($regionCode: String, $ecosystem: EcosystemCode, $segment: Segment, $asOf: Date) {
+  coverageDashboard(regionCode: $regionCode, ecosystem: $ecosystem, segment: $segment, asOf: $asOf) {
+    registered pending active grace inactive target progress
+    byEcosystem { key active registered target }
+    byRegion { key label registered active }
+    bySegment { key registered }
+    bySponsorProgram { key registered }
+    activeThisMonth activeLastMonth netGrowth
+  }
+}`;
+
+beforeAll(async () => {
+  api = await startTestApi(); // today: 2026-11-15
+  const sertakan = await givenSponsor(api.db, { program: "SERTAKAN" });
+  // Jakarta (31): 3 active (one sponsored), 1 in grace. West Java (32): 1 inactive, 1 pending (PU).
+  const given = [
+    { villageCode: "31.71.01.1001", ecosystemCode: "MARKET", paidThrough: month("2026-11"), sponsorId: sertakan.id },
+    { villageCode: "31.71.02.1001", ecosystemCode: "MARKET", paidThrough: month("2026-12") },
+    { villageCode: "31.74.01.1001", ecosystemCode: "VILLAGE", paidThrough: month("2026-11") },
+    { villageCode: "31.71.01.1001", ecosystemCode: "UMKM", paidThrough: month("2026-10") },
+    { villageCode: "32.73.01.1001", ecosystemCode: "VILLAGE", paidThrough: month("2026-06") },
+    { villageCode: "32.73.01.1001", ecosystemCode: "UMKM", paidThrough: null, segment: "PU" as const },
+  ] as const;
+  for (const g of given) {
+    const p = await givenParticipant(api.db, { ...g, registeredAt: "2026-01-10T03:00:00Z" });
+    // Coverage history for month-over-month growth: October and November as paid.
+    const months =
+      g.paidThrough === null ? [] : ["2026-10-01", "2026-11-01", "2026-12-01"].filter((m) => m <= g.paidThrough);
+    await givenCoverage(api.db, p.id, months);
+  }
+});
+afterAll(async () => api?.close());
+
+describe("coverageDashboard", () => {
+  it("counts the nation by status, ecosystem, province, segment and sponsor program against the target", async () => {
+    const { coverageDashboard: d } = dataOf(await api.graphql<Dashboard>(DASHBOARD, {}));
+    expect({
+      registered: d.registered,
+      pending: d.pending,
+      active: d.active,
+      grace: d.grace,
+      inactive: d.inactive,
+    }).toEqual({
+      registered: 6,
+      pending: 1,
+      active: 3,
+      grace: 1,
+      inactive: 1,
+    });
+    expect(d.target).toBe(70_000_000);
+    expect(d.progress).toBeCloseTo(3 / 70_000_000);
+    expect(d.byEcosystem).toEqual([
+      { key: "MARKET", active: 2, registered: 2, target: 4_300_000 },
+      { key: "VILLAGE", active: 1, registered: 2, target: 8_600_000 },
+      { key: "UMKM", active: 0, registered: 2, target: 6_500_000 },
+    ]);
+    expect(d.byRegion).toEqual([
+      { key: "31", label: "Daerah Khusus Ibukota Jakarta", registered: 4, active: 3 },
+      { key: "32", label: "Jawa Barat", registered: 2, active: 0 },
+    ]);
+    expect(d.bySegment).toEqual([
+      { key: "BPU", registered: 5 },
+      { key: "PU", registered: 1 },
+    ]);
+    expect(d.bySponsorProgram).toEqual([
+      { key: "NONE", registered: 5 },
+      { key: "SERTAKAN", registered: 1 },
+    ]);
+    // October: 4 had coverage (three in Jakarta and the December payer); November: 3.
+    expect({ thisMonth: d.activeThisMonth, lastMonth: d.activeLastMonth, net: d.netGrowth }).toEqual({
+      thisMonth: 3,
+      lastMonth: 4,
+      net: -1,
+    });
+  });
+
+  it("breaks a province down by regency and narrows by ecosystem", async () => {
+    const { coverageDashboard: d } = dataOf(
+      await api.graphql<Dashboard>(DASHBOARD, { regionCode: "31", ecosystem: "MARKET" }),
+    );
+    expect({ registered: d.registered, active: d.active, target: d.target }).toEqual({
+      registered: 2,
+      active: 2,
+      target: null,
+    });
+    expect(d.byRegion.map((r) => [r.key, r.registered])).toEqual([["31.71", 2]]);
+  });
+
+  it("moves with the month asked about", async () => {
+    const { coverageDashboard: d } = dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: "2026-12-20" }));
+    expect({ active: d.active, grace: d.grace, inactive: d.inactive }).toEqual({ active: 1, grace: 3, inactive: 1 });
+  });
+
+  it("keeps an officer to their region and refuses other roles", async () => {
+    const officer = await bearer({ role: "OFFICER", region: "32" });
+    const own = dataOf(await api.graphql<Dashboard>(DASHBOARD, {}, officer)).coverageDashboard;
+    expect({ registered: own.registered, inactive: own.inactive, pending: own.pending }).toEqual({
+      registered: 2,
+      inactive: 1,
+      pending: 1,
+    });
+    const outside = await api.graphql(DASHBOARD, { regionCode: "31" }, officer);
+    expect(outside.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const sponsor = await api.graphql(DASHBOARD, {}, await bearer({ role: "SPONSOR", sponsorId: 1 }));
+    expect(sponsor.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("lets ADMIN set targets, and shows public ecosystem totals to anyone", async () => {
+    const set = dataOf(
+      await api.graphql<{ setCoverageTarget: { year: number; userErrors: unknown[] } }>(
+        `mutation { setCoverageTarget(input: { year: 2026, activeTarget: 6 }) { year userErrors { code } } }`,
+      ),
+    );
+    expect(set.setCoverageTarget).toEqual({ year: 2026, userErrors: [] });
+    const d = dataOf(await api.graphql<Dashboard>(DASHBOARD, {})).coverageDashboard;
+    expect({ target: d.target, progress: d.progress }).toEqual({ target: 6, progress: 0.5 });
+    const officer = await api.graphql(
+      `mutation { setCoverageTarget(input: { year: 2026, activeTarget: 1 }) { year } }`,
+      {},
+      await bearer({ role: "OFFICER", region: "31" }),
+    );
+    expect(officer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const publicTotals = dataOf(
+      await api.graphql<{ ecosystem: { coverage: unknown } }>(
+        `{ ecosystem(code: MARKET) { coverage { registered active target } } }`,
+        {},
+        {},
+      ),
+    );
+    expect(publicTotals.ecosystem.coverage).toEqual({ registered: 2, active: 2, target: 4_300_000 });
+  });
+});
+
+describe("retention cohorts", () => {
+  it("gives the share of a month's registrations still covered 1, 3, 6 and 12 months later", async () => {
+    const local = await startTestApi({ now: "2026-11-15T03:00:00Z" });
+    try {
+      const cohort = [];
+      for (let i = 0; i < 4; i++)
+        cohort.push(
+          await givenParticipant(local.db, {
+            ecosystemCode: i < 2 ? "VILLAGE" : "MARKET",
+            registeredAt: "2026-01-20T03:00:00Z",
+          }),
+        );
+      const cover = (participantId: number, months: string[]) => givenCoverage(local.db, participantId, months);
+      // Feb (after 1): 3 of 4; Apr (after 3): 2; Jul (after 6): 1.
+      await cover(cohort[0]?.id ?? 0, ["2026-02-01", "2026-04-01", "2026-07-01"]);
+      await cover(cohort[1]?.id ?? 0, ["2026-02-01", "2026-04-01"]);
+      await cover(cohort[2]?.id ?? 0, ["2026-02-01"]);
+      const query = `query ($per: Boolean) { retentionCohorts(from: "2026-01", to: "2026-01", perEcosystem: $per) { cohort ecosystem registered after1 after3 after6 after12 } }`;
+      const overall = dataOf(
+        await local.graphql<{ retentionCohorts: unknown[] }>(query, { per: false }),
+      ).retentionCohorts;
+      expect(overall).toEqual([
+        { cohort: "2026-01", ecosystem: null, registered: 4, after1: 0.75, after3: 0.5, after6: 0.25, after12: null },
+      ]);
+      const perEcosystem = dataOf(
+        await local.graphql<{ retentionCohorts: unknown[] }>(query, { per: true }),
+      ).retentionCohorts;
+      expect(perEcosystem).toEqual([
+        { cohort: "2026-01", ecosystem: "MARKET", registered: 2, after1: 0.5, after3: 0, after6: 0, after12: null },
+        { cohort: "2026-01", ecosystem: "VILLAGE", registered: 2, after1: 1, after3: 1, after6: 0.5, after12: null },
+      ]);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe("rollups stay exact", () => {
+  it("equal a full recount after any sequence of registrations, payments, refunds, moves and month-end runs", {
+    timeout: 240_000,
+  }, async () => {
+    const local = await startTestApi();
+    const admin: Viewer = { kind: "user", role: "ADMIN", subject: "property-test", scopes: new Set() };
+    let serial = 0;
+    const ctxAt = (iso: string) => ({
+      db: local.db,
+      viewer: admin,
+      clock: fixedClock(iso),
+      requestId: "property-test",
+    });
+    const villages = ["31.71.01.1001", "31.74.01.1001", "32.73.01.1001"];
+    const ecosystems = ["VILLAGE", "MARKET", "UMKM", "ECOMMERCE", "VULNERABLE_WORKERS"] as const;
+    const operation = fc.oneof(
+      fc.record({
+        kind: fc.constant("register" as const),
+        village: fc.constantFrom(...villages),
+        ecosystem: fc.constantFrom(...ecosystems),
+      }),
+      fc.record({
+        kind: fc.constant("pay" as const),
+        pick: fc.nat(),
+        months: fc.constantFrom(1, 3, 6, 12),
+        settle: fc.constantFrom("SETTLED", "FAILED"),
+      }),
+      fc.record({ kind: fc.constant("refund" as const), pick: fc.nat() }),
+      fc.record({
+        kind: fc.constant("move" as const),
+        pick: fc.nat(),
+        village: fc.constantFrom(...villages),
+        ecosystem: fc.constantFrom(...ecosystems),
+      }),
+      fc.record({ kind: fc.constant("monthEnd" as const) }),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(operation, { minLength: 1, maxLength: 12 }),
+          fc.constantFrom("2026-09-15T03:00:00Z", "2026-11-15T03:00:00Z"),
+          async (ops, now) => {
+            const ids: number[] = [];
+            const settled: number[] = [];
+            for (const op of ops) {
+              if (op.kind === "register") {
+                serial += 1;
+                const result = await registerParticipant(ctxAt(now), {
+                  nik: `317101${String(1 + (serial % 28)).padStart(2, "0")}0590${String(serial).padStart(4, "0")}`,
+                  fullName: "Pekerja Acak",
+                  segment: "BPU",
+                  occupation: "Petani",
+                  ecosystem: op.ecosystem,
+                  villageCode: op.village,
+                  reportedMonthlyIncome: 1_000_000n,
+                  programs: ["JKK", "JKM"],
+                });
+                if (result.participant) ids.push(result.participant.id);
+              } else if (op.kind === "pay" && ids.length > 0) {
+                const participantId = ids[op.pick % ids.length] ?? 0;
+                serial += 1;
+                const paid = await payContribution(ctxAt(now), {
+                  participantId,
+                  months: op.months,
+                  channel: "BRIVA",
+                  idempotencyKey: `prop-${serial}`,
+                });
+                if (paid.payment) {
+                  const paymentId = paid.payment.id;
+                  await local.db.transaction((tx) =>
+                    applyPaymentOutcome(tx, paymentId, op.settle as "SETTLED" | "FAILED", new Date(now), {}),
+                  );
+                  if (op.settle === "SETTLED") settled.push(paymentId);
+                }
+              } else if (op.kind === "refund" && settled.length > 0) {
+                const paymentId = settled[op.pick % settled.length] ?? 0;
+                await local.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "REFUNDED", new Date(now), {}));
+              } else if (op.kind === "move" && ids.length > 0) {
+                await updateParticipant(ctxAt(now), {
+                  id: ids[op.pick % ids.length] ?? 0,
+                  villageCode: op.village,
+                  ecosystem: op.ecosystem,
+                });
+              } else if (op.kind === "monthEnd") {
+                const report = await verifyRollups(local.db, { repair: false });
+                expect(Object.values(report).every((r) => r.drift === 0)).toBe(true);
+              }
+            }
+            const report = await verifyRollups(local.db, { repair: false });
+            expect(report).toEqual({
+              coverage_rollups: { drift: 0, repaired: false },
+              monthly_active_rollups: { drift: 0, repaired: false },
+              retention_rollups: { drift: 0, repaired: false },
+            });
+          },
+        ),
+        { numRuns: 25, seed: 20_241_131 },
+      );
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("finds and repairs drift", async () => {
+    const local = await startTestApi();
+    try {
+      await givenParticipant(local.db, {});
+      await local.db.execute(sql`update coverage_rollups set participants = participants + 5 where region_level = 1`);
+      expect((await verifyRollups(local.db, { repair: true })).coverage_rollups).toEqual({ drift: 1, repaired: true });
+      expect((await verifyRollups(local.db, { repair: false })).coverage_rollups).toEqual({
+        drift: 0,
+        repaired: false,
+      });
+    } finally {
+      await local.close();
+    }
+  });
+});
