@@ -23,6 +23,11 @@ import { type Clock, systemClock } from "./shared/clock";
 import { currentRequestId, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
+  /**
+   * Where requests get their database. Workers open one connection per request (the default);
+   * a long-lived Node server passes a shared pool here instead.
+   */
+  database?: (env: AppEnv, logger?: Logger) => DatabaseConnection;
   /** Stands in for the Workers rate-limiting binding when there is none (Node, tests). */
   rateLimiter?: RateLimiter;
   /** "Today" for status rules; tests pin it. */
@@ -55,7 +60,7 @@ function envFor(bindings: unknown): AppEnv {
 }
 
 /** A connection for one request, through the driver the bindings call for. */
-function connect(env: AppEnv, logger?: Logger): DatabaseConnection {
+function connectPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection {
   const { database } = env;
   if (database.driver === "hyperdrive") return openHyperdriveDatabase(database.url, logger);
   if (database.webSocketProxy) useWebSocketProxy(database.webSocketProxy);
@@ -77,6 +82,7 @@ function rateLimitKey(viewer: Viewer, headers: Headers): string {
 
 export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
+  const connect = options.database ?? connectPerRequest;
   const fallbackLimiter = options.rateLimiter ?? memoryRateLimiter({ limit: 600, periodSeconds: 60 });
   const app = new Hono<AppBindings>();
 
@@ -221,7 +227,7 @@ export async function runScheduledJob(
   bindings: unknown,
 ): Promise<Record<string, { drift: number; repaired: boolean }>> {
   const env = envFor(bindings);
-  const { db, end } = connect(env);
+  const { db, end } = connectPerRequest(env);
   try {
     const report = await verifyRollups(db, { repair: true });
     console.log(JSON.stringify({ level: "info", job: "rollup-verification", report }));

@@ -1,0 +1,299 @@
+/**
+ * `npm run bench [-- --scale N | --quick] [--seconds S] [--rounds R] [--connections C] [--only a,b]`
+ * Seeds a real PostgreSQL reproducibly (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench),
+ * starts each contender in its own process, loads them with autocannon from another process, and
+ * writes bench/RESULTS.md. Not part of `npm test`; test/bench-harness.test.ts keeps it working.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { sql } from "drizzle-orm";
+import { closeNodeProxy, connectNode } from "../scripts/node-database";
+import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { currentMonth, monthStart } from "../src/modules/participants/rules";
+import type { LoadSpec } from "./scenarios";
+import { seedBench } from "./seed";
+import { BENCH_JWT_SECRET } from "./settings";
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: "string" },
+    quick: { type: "boolean", default: false },
+    seconds: { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+    connections: { type: "string", default: "10" },
+    only: { type: "string" },
+    "database-url": { type: "string" },
+    out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) },
+  },
+});
+const scale = Number(values.scale ?? (values.quick ? 100_000 : 1_000_000));
+const url = values["database-url"] ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/bench";
+const only = values.only ? new Set(values.only.split(",")) : null;
+const now = new Date();
+const root = fileURLToPath(new URL("..", import.meta.url));
+const log = (line: string) => console.log(line);
+
+/** Creates the benchmark database on first use (through the server's maintenance database). */
+async function ensureDatabase() {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const { db, close } = await connectNode(admin.toString());
+  const exists = await db.execute(sql`select 1 from pg_database where datname = ${name}`);
+  if (exists.rows.length === 0) await db.execute(sql.raw(`create database "${name.replaceAll('"', "")}"`));
+  await close();
+}
+
+function startContender(kind: string, port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("tsx", ["bench/server.ts", kind, String(port), url], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("ready")) resolve(child);
+    });
+    child.on("exit", (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+function runLoad(
+  spec: LoadSpec,
+): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number; requests: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("tsx", ["bench/load.ts", JSON.stringify(spec)], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(output.trim().split("\n").pop() ?? "{}"))
+        : reject(new Error(`load exited ${code}`)),
+    );
+  });
+}
+
+async function statementsOf(port: number): Promise<{ statements: number; requests: number } | null> {
+  try {
+    return (await (await fetch(`http://127.0.0.1:${port}/__statements`)).json()) as {
+      statements: number;
+      requests: number;
+    };
+  } catch {
+    return null;
+  }
+}
+
+await ensureDatabase();
+const { db, close } = await connectNode(url);
+log(`Seeding ${scale.toLocaleString("en")} participants into ${new URL(url).pathname.slice(1)} (fixed seed)…`);
+await seedBench(db, { participants: scale, seed: 20_240_131, now, log });
+const provinces = (
+  (await db.execute(sql`select code from regions where level = 'PROVINCE' order by code`)).rows as { code: string }[]
+).map((r) => r.code);
+const counts = (
+  await db.execute(
+    sql`select (select count(*) from participants)::int as participants, (select count(*) from payments)::int as payments`,
+  )
+).rows[0] as { participants: number; payments: number };
+
+const ports = { api: 9101, sql: 9102, postgraphile: 9103 } as const;
+const servers: ChildProcess[] = [];
+const results: string[] = [];
+try {
+  for (const kind of Object.keys(ports) as (keyof typeof ports)[])
+    servers.push(await startContender(kind, ports[kind]));
+  const token = await signDevelopmentToken({ subject: "bench", role: "ADMIN" }, BENCH_JWT_SECRET);
+  const base = {
+    connections: Number(values.connections),
+    seconds: Number(values.seconds),
+    rounds: Number(values.rounds),
+    warmupSeconds: 3,
+    token,
+    participants: counts.participants,
+    provinces,
+    activeFrom: monthStart(currentMonth(now)),
+  };
+  const scenarios: { name: string; scenario: LoadSpec["scenario"]; contenders: (keyof typeof ports)[] }[] = [
+    {
+      name: "Page of 100 participants + ecosystem, region, sponsor, last 3 payments",
+      scenario: "page",
+      contenders: ["api", "sql", "postgraphile"],
+    },
+    { name: "One participant by id (same selection)", scenario: "byId", contenders: ["api", "sql", "postgraphile"] },
+    { name: "Region prefix + ACTIVE status, page of 100", scenario: "regionStatus", contenders: ["api", "sql"] },
+    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api"] },
+    { name: "coverageDashboard, per province", scenario: "dashboardProvince", contenders: ["api"] },
+    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api"] },
+  ];
+  for (const scenario of scenarios) {
+    if (only && !only.has(scenario.scenario)) continue;
+    log(`\n${scenario.name}`);
+    const rows: {
+      contender: string;
+      rps: number;
+      p50: number;
+      p95: number;
+      p99: number;
+      errors: number;
+      statements: string;
+    }[] = [];
+    for (const contender of scenario.contenders) {
+      const before = await statementsOf(ports[contender]);
+      const measured = await runLoad({
+        ...base,
+        url: `http://127.0.0.1:${ports[contender]}`,
+        scenario: scenario.scenario,
+        contender,
+      });
+      const after = await statementsOf(ports[contender]);
+      const perRequest =
+        before && after && after.requests > before.requests
+          ? ((after.statements - before.statements) / (after.requests - before.requests)).toFixed(2)
+          : contender === "postgraphile"
+            ? "1 (by design)"
+            : "n/a";
+      rows.push({ contender, ...measured, statements: perRequest });
+      log(
+        `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${perRequest}`,
+      );
+    }
+    const reference = rows.find((r) => r.contender === "sql");
+    results.push(
+      `### ${scenario.name}\n\n| contender | req/s | p50 ms | p95 ms | p99 ms | errors | SQL statements / request | req/s vs hand-written SQL |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${rows
+        .map(
+          (r) =>
+            `| ${r.contender} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.statements} | ${reference ? (r.rps / reference.rps).toFixed(2) : "—"} |`,
+        )
+        .join("\n")}\n`,
+    );
+  }
+
+  if (!only || only.has("retries")) {
+    // 50 concurrent retries of one idempotency key: exactly one payment must exist afterwards.
+    const key = `bench-retry-${Date.now()}`;
+    const body = JSON.stringify({
+      query: `mutation ($input: PayContributionInput!) { payContribution(input: $input) { payment { id } userErrors { code } } }`,
+      variables: { input: { participantId: btoa("Participant:1"), months: 1, channel: "BRIVA", idempotencyKey: key } },
+    });
+    const started = Date.now();
+    const replies = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        fetch(`http://127.0.0.1:${ports.api}/graphql`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body,
+        }).then((r) => r.json()),
+      ),
+    );
+    const made = (
+      (await db.execute(sql`select count(*)::int as n from payments where idempotency_key = ${key}`)).rows[0] as {
+        n: number;
+      }
+    ).n;
+    const ids = new Set(
+      replies.map((r) =>
+        JSON.stringify(
+          (r as { data?: { payContribution?: { payment?: { id: string } } } }).data?.payContribution?.payment?.id,
+        ),
+      ),
+    );
+    results.push(
+      `### 50 concurrent retries of one idempotency key\n\n${made} payment created, ${ids.size} distinct payment id answered, ${Date.now() - started} ms for all 50.\n`,
+    );
+    log(`\n50 retries of one key: ${made} payment, ${ids.size} distinct answer(s)`);
+  }
+
+  if (!only || only.has("enroll")) {
+    // 10,000-row sponsored enrollment through GraphQL, end to end.
+    const sponsor = (
+      (
+        await db.execute(
+          sql`insert into sponsors (name, kind, program) values ('Bench Sponsor', 'COMPANY', 'SERTAKAN') returning id`,
+        )
+      ).rows[0] as { id: number }
+    ).id;
+    const sponsorship = (
+      (
+        await db.execute(sql`insert into sponsorships (sponsor_id, programs, months_per_period, max_participants, budget, starts_on, ends_on)
+      values (${sponsor}, '{JKK,JKM}', 1, 20000, 1000000000, '2024-01-01', '2030-12-31') returning id`)
+      ).rows[0] as { id: number }
+    ).id;
+    const stamp = Date.now() % 9000;
+    const rows = Array.from({ length: 10_000 }, (_, i) => ({
+      // Gambir (31.71.01), a birth date that changes with each run, a serial per row: all valid, all new.
+      nik: `317101${String(1 + ((i / 9000) | 0) + (stamp % 20)).padStart(2, "0")}${String(1 + (stamp % 12)).padStart(2, "0")}99${String((i % 9000) + 1).padStart(4, "0")}`,
+      fullName: "Pekerja Bench",
+      segment: "BPU",
+      occupation: "Buruh harian",
+      ecosystem: "VULNERABLE_WORKERS",
+      villageCode: "31.71.01.1001",
+      reportedMonthlyIncome: "1000000",
+      programs: ["JKK", "JKM"],
+    }));
+    const started = Date.now();
+    const response = await fetch(`http://127.0.0.1:${ports.api}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: `mutation ($input: EnrollSponsoredParticipantsInput!) { enrollSponsoredParticipants(input: $input) { created attached rejected } }`,
+        variables: {
+          input: {
+            sponsorshipId: btoa(`Sponsorship:${sponsorship}`),
+            participants: rows,
+            idempotencyKey: `bench-enroll-${Date.now()}`,
+          },
+        },
+      }),
+    });
+    const outcome = JSON.stringify(((await response.json()) as { data?: unknown }).data);
+    const ms = Date.now() - started;
+    results.push(
+      `### enrollSponsoredParticipants, 10,000 rows\n\n${ms} ms end to end (target < 5,000 ms): ${outcome}\n`,
+    );
+    log(`\n10,000-row enrollment: ${ms} ms ${outcome}`);
+  }
+} finally {
+  for (const server of servers) server.kill("SIGTERM");
+  await close();
+  await closeNodeProxy();
+}
+
+// Worker bundle and schema build time: what every isolate pays at cold start.
+const build = spawn("wrangler", ["deploy", "--dry-run", "--outdir", "dist"], {
+  cwd: root,
+  stdio: ["ignore", "pipe", "pipe"],
+});
+await new Promise((resolve) => build.on("exit", resolve));
+const bundle = await readFile(`${root}/dist/index.js`);
+const gzipKiB = gzipSync(bundle).length / 1024;
+const schemaBuild = await new Promise<string>((resolve) => {
+  const child = spawn("tsx", ["bench/schema-build.ts"], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.on("exit", () => resolve(out.trim()));
+});
+results.push(
+  `### Worker\n\nBundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuild} ms (once per isolate).\n`,
+);
+log(`\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms`);
+
+const header = `# Benchmark results
+
+Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
+
+Contenders: **api** = this API (the same Hono app as the Worker, on Node, Neon driver through the local WebSocket proxy, production settings, ADMIN token); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+
+`;
+await writeFile(values.out, `${header}${results.join("\n")}`);
+log(`\nWrote ${values.out}`);

@@ -1,0 +1,129 @@
+import { sql } from "drizzle-orm";
+import type { NeonDatabase } from "drizzle-orm/neon-serverless";
+import { migrateDatabase } from "../scripts/migrate";
+import { seedReferenceData } from "../scripts/seed/reference";
+import type { Relations } from "../src/db/relations";
+import { contributionLines, totalOf } from "../src/modules/contributions/rules";
+import type { Program } from "../src/modules/contributions/tables";
+import { rebuildRollup, rollupTables } from "../src/modules/dashboard/store";
+import { currentMonth, monthStart } from "../src/modules/participants/rules";
+import type { RiskLevel, Segment } from "../src/modules/participants/tables";
+
+type Db = NeonDatabase<Relations>;
+
+const INCOMES = [1_000_000n, 1_500_000n, 2_000_000n, 3_000_000n, 5_000_000n];
+const PLANS: { segment: Segment; programs: Program[]; risk: RiskLevel; occupation: string }[] = [
+  { segment: "BPU", programs: ["JKK", "JKM"], risk: "MEDIUM", occupation: "Petani" },
+  { segment: "BPU", programs: ["JKK", "JKM", "JHT"], risk: "LOW", occupation: "Pedagang pasar" },
+  { segment: "BPU", programs: ["JKK", "JKM"], risk: "HIGH", occupation: "Pengemudi ojek daring" },
+  { segment: "BPU", programs: ["JKK", "JKM", "JHT"], risk: "HIGH", occupation: "Nelayan" },
+  { segment: "PU", programs: ["JKK", "JKM", "JHT", "JP"], risk: "LOW", occupation: "Karyawan" },
+];
+
+/**
+ * Bulk, reproducible benchmark data generated inside PostgreSQL (`generate_series` with a fixed
+ * `setseed`): participants over all 83k villages and every status, ~5 settled monthly payments
+ * each with their covered months, sponsors; then rollups rebuilt and tables analysed. Prices come
+ * from the same rate table as the API (a VALUES list computed by `contributionLines`).
+ */
+export async function seedBench(
+  db: Db,
+  options: { participants: number; seed: number; now: Date; log: (line: string) => void },
+) {
+  await migrateDatabase(db);
+  await seedReferenceData(db);
+  const marker = `${options.participants}:${options.seed}:${monthStart(currentMonth(options.now))}`;
+  await db.execute(sql`create table if not exists bench_marker (marker text primary key)`);
+  const existing = await db.execute(sql`select marker from bench_marker`);
+  if ((existing.rows as { marker: string }[])[0]?.marker === marker) {
+    options.log(`Reusing seeded data (${marker}).`);
+    return;
+  }
+  const started = Date.now();
+  await db.execute(sql`truncate bench_marker, audit_log, payment_events, covered_months, payments, payment_batches,
+    sponsorship_enrollments, enrollment_batches, participants, sponsorships, api_keys, sponsors,
+    coverage_rollups, monthly_active_rollups, retention_rollups restart identity cascade`);
+  await db.execute(sql`alter table participants disable trigger user`);
+  await db.execute(sql`alter table covered_months disable trigger user`);
+
+  await db.execute(sql`insert into sponsors (name, kind, program) select 'Sponsor ' || g, (array['COMPANY','GOVERNMENT','NGO','INDIVIDUAL'])[1 + g % 4]::sponsor_kind,
+    (array['SERTAKAN','CSR','NYALAKAN'])[1 + g % 3]::sponsor_program from generate_series(1, 50) g`);
+  const prices = PLANS.flatMap((plan, p) =>
+    INCOMES.map((income, i) => {
+      const lines =
+        contributionLines(plan.segment, plan.programs, plan.segment === "PU" ? income * 2n : income, plan.risk, 1) ??
+        [];
+      return sql`(${p * INCOMES.length + i}, ${plan.segment}::segment, ${`{${plan.programs.join(",")}}`}::program[], ${plan.risk}::risk_level,
+        ${plan.occupation}, ${(plan.segment === "PU" ? income * 2n : income).toString()}::bigint, ${totalOf(lines).toString()}::bigint, ${JSON.stringify(lines)}::jsonb)`;
+    }),
+  );
+  await db.execute(
+    sql`create temp table bench_plans (plan int, segment segment, programs program[], risk risk_level, occupation text, income bigint, amount bigint, lines jsonb)`,
+  );
+  await db.execute(sql`insert into bench_plans values ${sql.join(prices, sql`, `)}`);
+  await db.execute(
+    sql`create temp table bench_villages as select row_number() over (order by code) as n, code from regions where level = 'VILLAGE'`,
+  );
+  await db.execute(sql`select setseed(${options.seed / 2 ** 31})`);
+
+  const current = currentMonth(options.now);
+  const chunk = 100_000;
+  for (let from = 1; from <= options.participants; from += chunk) {
+    const to = Math.min(options.participants, from + chunk - 1);
+    // NIK: the village's district, then a birth date and serial that encode g, so every NIK is unique.
+    await db.execute(sql`
+      insert into participants (nik, full_name, birth_date, sex, phone, segment, occupation, risk_level, ecosystem_code, village_code,
+        reported_monthly_income, programs, sponsor_id, channel, paid_through, registered_at)
+      select replace(left(v.code, 8), '.', '') || lpad((1 + (g / 9999) % 28 + case when female then 40 else 0 end)::text, 2, '0')
+               || lpad((1 + (g / 279972) % 12)::text, 2, '0') || lpad((60 + (g / 3359664) % 40)::text, 2, '0') || lpad((1 + g % 9999)::text, 4, '0'),
+             (array['Siti','Budi','Ani','Agus','Dewi','Rudi','Sri','Joko','Rina','Eko','Wati','Andi'])[1 + (random() * 11)::int] || ' ' ||
+             (array['Santoso','Lestari','Rahayu','Wijaya','Saputra','Hidayat','Kurniawan','Susanti','Pratama','Nugroho'])[1 + (random() * 9)::int],
+             make_date(1960 + (g / 3359664) % 40, 1 + (g / 279972) % 12, 1 + (g / 9999) % 28),
+             case when female then 'FEMALE' else 'MALE' end::sex,
+             case when random() < 0.6 then '+628' || lpad((random() * 1e10)::bigint::text, 10, '0') end,
+             p.segment, p.occupation, p.risk, eco, v.code, p.income, p.programs,
+             case when eco = 'VULNERABLE_WORKERS' and random() < 0.5 then 1 + (random() * 49)::int end,
+             (array['JMO','JMO','PARTNER','OFFICE'])[1 + (random() * 3)::int],
+             case when r < 0.1 then null
+                  when r < 0.7 then make_date(${monthStart(current).slice(0, 4)}::int, ${monthStart(current).slice(5, 7)}::int, 1) + ((random() * 2)::int || ' month')::interval
+                  when r < 0.82 then make_date(${monthStart(current).slice(0, 4)}::int, ${monthStart(current).slice(5, 7)}::int, 1) - ((1 + (random())::int) || ' month')::interval
+                  else make_date(${monthStart(current).slice(0, 4)}::int, ${monthStart(current).slice(5, 7)}::int, 1) - ((3 + (random() * 9)::int) || ' month')::interval end,
+             ${options.now.toISOString()}::timestamptz - ((random() * 900)::int || ' days')::interval
+      from (select g, random() as r, random() < 0.5 as female,
+                   (array['VILLAGE','VILLAGE','MARKET','ECOMMERCE','UMKM','UMKM','VULNERABLE_WORKERS'])[1 + (random() * 6)::int]::ecosystem_code as eco,
+                   1 + (random() * (select count(*) - 1 from bench_villages))::int as vn,
+                   (random() * 24)::int as plan
+            from generate_series(${from}::int, ${to}::int) g) s
+      join bench_villages v on v.n = s.vn
+      join bench_plans p on p.plan = s.plan`);
+    options.log(
+      `  participants ${to.toLocaleString("en")} / ${options.participants.toLocaleString("en")} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
+  }
+  // Registration never after the first covered month: a paid-through participant registered months before.
+  await db.execute(
+    sql`update participants set paid_through = null where paid_through < date_trunc('month', registered_at)::date`,
+  );
+  options.log("  payments and covered months");
+  await db.execute(sql`
+    insert into payments (participant_id, months, coverage_from, coverage_through, amount, lines, payer, payer_sponsor_id, channel,
+      external_reference, status, idempotency_key, created_at, settled_at)
+    select p.id, 1, m, m, bp.amount, bp.lines, case when p.sponsor_id is null then 'SELF' else 'SPONSOR' end::payer_kind, p.sponsor_id,
+           'BRIVA', 'SEED-' || p.id || '-' || k, 'SETTLED', 'seed-' || p.id || '-' || k, m + interval '4 days', m + interval '4 days'
+    from participants p
+    join bench_plans bp on bp.segment = p.segment and bp.programs = p.programs and bp.risk = p.risk_level and bp.income = p.reported_monthly_income
+    cross join lateral generate_series(0, least(8, (extract(year from age(p.paid_through, date_trunc('month', p.registered_at))) * 12
+           + extract(month from age(p.paid_through, date_trunc('month', p.registered_at))))::int)) k
+    cross join lateral (select (p.paid_through - (k || ' month')::interval)::date as m) months
+    where p.paid_through is not null`);
+  await db.execute(
+    sql`insert into covered_months (participant_id, month, payment_id) select participant_id, coverage_from, id from payments`,
+  );
+  await db.execute(sql`alter table participants enable trigger user`);
+  await db.execute(sql`alter table covered_months enable trigger user`);
+  options.log("  rollups");
+  for (const table of rollupTables) await db.transaction((tx) => rebuildRollup(tx, table));
+  await db.execute(sql`analyze`);
+  await db.execute(sql`insert into bench_marker values (${marker})`);
+  options.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+}

@@ -1,0 +1,121 @@
+/**
+ * One benchmark contender as its own process: `tsx bench/server.ts <api|sql|postgraphile> <port> <postgres-url>`.
+ * Prints `ready` when listening; `GET /__statements` (api, sql) reports SQL statements per request.
+ */
+import { createServer } from "node:http";
+import { serve } from "@hono/node-server";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { Hono } from "hono";
+import pg from "pg";
+import { nodeProxy } from "../scripts/node-database";
+import { createApp } from "../src/app";
+import { relations } from "../src/db/relations";
+import { memoryRateLimiter } from "../src/http/rate-limit";
+import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
+
+const [kind, portText, url] = process.argv.slice(2);
+const port = Number(portText);
+if (!kind || !url || !port) throw new Error("usage: server.ts <api|sql|postgraphile> <port> <postgres-url>");
+
+let statements = 0;
+let requests = 0;
+
+if (kind === "api") {
+  // The same Hono app as the Worker, on Node: a long-lived process keeps one pool of 10
+  // connections (node-postgres, like the other contenders) instead of a connection per request.
+  const proxy = await nodeProxy();
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const app = createApp({
+    database: (_env, logger) => ({
+      db: drizzle({ client: pool, relations, ...(logger ? { logger } : {}) }),
+      end: async () => {},
+    }),
+    queryLogger: {
+      logQuery: () => {
+        statements += 1;
+      },
+    },
+    rateLimiter: memoryRateLimiter({ limit: 1e9, periodSeconds: 60 }),
+  });
+  const env = {
+    ENVIRONMENT: "production",
+    DATABASE_URL: url,
+    DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+  };
+  const outer = new Hono();
+  outer.get("/__statements", (c) => c.json({ statements, requests }));
+  outer.all("*", (c) => {
+    requests += 1;
+    return app.fetch(c.req.raw, env);
+  });
+  serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
+} else if (kind === "sql") {
+  // The practical limit: one tuned statement per request, each participant's JSON built in SQL.
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const app = new Hono();
+  const participantJson = `json_build_object(
+      'id', p.id, 'nik', p.nik, 'fullName', p.full_name, 'paidThrough', p.paid_through,
+      'ecosystem', json_build_object('code', e.code, 'name', e.name),
+      'region', json_build_object('code', r.code, 'name', r.name),
+      'sponsor', case when s.id is null then null else json_build_object('id', s.id, 'name', s.name) end,
+      'payments', coalesce((select json_agg(json_build_object('id', x.id, 'amount', x.amount::text, 'status', x.status, 'coverageFrom', x.coverage_from))
+                  from (select * from payments y where y.participant_id = p.id order by y.created_at desc, y.id desc limit 3) x), '[]'))`;
+  const from = `from participants p join ecosystems e on e.code = p.ecosystem_code join regions r on r.code = p.village_code
+      left join sponsors s on s.id = p.sponsor_id`;
+  const query = async (text: string, values: unknown[]) => {
+    statements += 1;
+    return pool.query(text, values);
+  };
+  app.get("/__statements", (c) => c.json({ statements, requests }));
+  app.get("/page", async (c) => {
+    requests += 1;
+    const result = await query(
+      `select ${participantJson} as node ${from} where p.ecosystem_code = $1 order by p.registered_at desc, p.id desc limit 100`,
+      [c.req.query("ecosystem")],
+    );
+    return c.json({ data: { participants: { nodes: result.rows.map((row) => row.node) } } });
+  });
+  app.get("/participant", async (c) => {
+    requests += 1;
+    const result = await query(`select ${participantJson} as node ${from} where p.id = $1`, [
+      Number(c.req.query("id")),
+    ]);
+    return c.json({ data: { participant: result.rows[0]?.node ?? null } });
+  });
+  app.get("/region", async (c) => {
+    requests += 1;
+    const result = await query(
+      `select ${participantJson} as node ${from} where p.village_code like $1 and p.paid_through >= $2::date
+       order by p.registered_at desc, p.id desc limit 100`,
+      [`${c.req.query("region")}.%`, c.req.query("from")],
+    );
+    return c.json({ data: { participants: { nodes: result.rows.map((row) => row.node) } } });
+  });
+  serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
+} else if (kind === "postgraphile") {
+  // PostGraphile v5 over the same database and schema, with its recommended preset.
+  const { postgraphile } = await import("postgraphile");
+  const { PostGraphileAmberPreset } = await import("postgraphile/presets/amber");
+  const { makePgService } = await import("postgraphile/adaptors/pg");
+  const { grafserv } = await import("postgraphile/grafserv/node");
+  const pgl = postgraphile({
+    extends: [PostGraphileAmberPreset],
+    pgServices: [makePgService({ connectionString: url, schemas: ["public"], poolConfig: { max: 10 } })],
+    grafserv: { graphqlPath: "/graphql", graphiql: false },
+    grafast: { explain: false },
+  });
+  const serv = pgl.createServ(grafserv);
+  const server = createServer();
+  serv.addTo(server).catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+  server.listen(port, "127.0.0.1", () => console.log("ready"));
+} else {
+  throw new Error(`unknown contender ${kind}`);
+}
+
+// Exit cleanly when the runner is done, so profilers (--cpu-prof) can write their output.
+process.on("SIGTERM", () => process.exit(0));
