@@ -284,7 +284,7 @@ const schemaBuild = await new Promise<string>((resolve) => {
   child.on("exit", () => resolve(out.trim()));
 });
 results.push(
-  `### Worker\n\nBundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuild} ms (once per isolate).\n`,
+  `### Worker\n\nBundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuild} ms in Node via tsx, including loading every dependency (once per isolate).\n`,
 );
 log(`\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms`);
 
@@ -292,7 +292,7 @@ const header = `# Benchmark results
 
 Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
 
-Contenders: **api** = this API (the same Hono app as the Worker, on Node, Neon driver through the local WebSocket proxy, production settings, ADMIN token); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
 
 `;
 await writeFile(values.out, `${header}${results.join("\n")}`);
