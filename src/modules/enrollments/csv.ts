@@ -46,16 +46,8 @@ export const enrollmentCsvColumns = [
   "reportedMonthlyIncome",
   "programs",
 ] as const;
-const required = [
-  "nik",
-  "fullName",
-  "segment",
-  "occupation",
-  "ecosystem",
-  "villageCode",
-  "reportedMonthlyIncome",
-  "programs",
-];
+/** Every column but the phone, which a worker may not have. */
+const required: readonly string[] = enrollmentCsvColumns.filter((column) => column !== "phone");
 
 /**
  * The rows of an enrollment CSV as registration inputs. The header names the columns (any order);
