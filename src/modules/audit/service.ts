@@ -1,4 +1,5 @@
 import type { Database, Transaction } from "../../db/client";
+import type { UserError } from "../../shared/errors";
 import type { Viewer } from "../access/rules";
 import { type AuditOutcome, recordAudit } from "./store";
 
@@ -13,6 +14,14 @@ export interface AuditedResult<T> {
   targetIds: string[];
   outcome: AuditOutcome;
   details?: Record<string, unknown>;
+}
+
+/** A refused attempt: nothing changes but its audit row, which keeps the error codes. */
+export function rejection<T extends { userErrors: UserError[] }>(
+  result: T,
+  targetIds: string[] = [],
+): AuditedResult<T> {
+  return { result, targetIds, outcome: "REJECTED", details: { codes: result.userErrors.map((e) => e.code) } };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import { audited } from "../audit/service";
+import { audited, rejection } from "../audit/service";
 import { checkRegistration, lookupsNeeded } from "../participants/registration";
 import type { ServiceContext } from "../participants/service";
 import {
@@ -57,10 +57,9 @@ export async function enrollSponsoredParticipants(
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   return audited<EnrollmentResult>(ctx, "enrollSponsoredParticipants", async (tx) => {
+    // A whole-file refusal may repeat a code per row: the audit keeps each code once.
     const rejected = (userErrors: UserError[], sponsorship: SponsorshipRow | null = null) => ({
-      result: { sponsorship, report: null, userErrors },
-      targetIds: sponsorship ? [`sponsorship:${sponsorship.id}`] : [],
-      outcome: "REJECTED" as const,
+      ...rejection({ sponsorship, report: null, userErrors }, sponsorship ? [`sponsorship:${sponsorship.id}`] : []),
       details: { codes: [...new Set(userErrors.map((e) => e.code))] },
     });
     const shape = requestShape.safeParse(raw);

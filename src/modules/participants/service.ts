@@ -2,7 +2,7 @@ import type { Transaction } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { canSeeParticipant, inRegion, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
-import { audited, type MutationContext } from "../audit/service";
+import { audited, type MutationContext, rejection } from "../audit/service";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
@@ -48,12 +48,11 @@ export async function registerParticipant(
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   return audited<RegisterParticipantResult>(ctx, "registerParticipant", async (tx) => {
-    const rejected = (userErrors: UserError[], existingParticipant: ParticipantRow | null = null) => ({
-      result: { participant: null, existingParticipant, userErrors },
-      targetIds: existingParticipant ? [`participant:${existingParticipant.id}`] : [],
-      outcome: "REJECTED" as const,
-      details: { codes: userErrors.map((e) => e.code) },
-    });
+    const rejected = (userErrors: UserError[], existingParticipant: ParticipantRow | null = null) =>
+      rejection(
+        { participant: null, existingParticipant, userErrors },
+        existingParticipant ? [`participant:${existingParticipant.id}`] : [],
+      );
     const needed = lookupsNeeded([raw], now, viewer);
     const lookups: RegistrationLookups = {
       regionLevels: await regionLevels(tx, needed.regionCodes),
@@ -104,12 +103,8 @@ export async function updateParticipant(
   if (!mayUpdateParticipants(ctx.viewer)) throw forbidden("this caller may not change participants");
   const viewer = ctx.viewer;
   return audited<UpdateParticipantResult>(ctx, "updateParticipant", async (tx) => {
-    const rejected = (userErrors: UserError[], targetIds: string[] = []) => ({
-      result: { participant: null, userErrors },
-      targetIds,
-      outcome: "REJECTED" as const,
-      details: { codes: userErrors.map((e) => e.code) },
-    });
+    const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
+      rejection({ participant: null, userErrors }, targetIds);
     const parsed = updateParticipantInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import { audited } from "../audit/service";
+import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
 import { currentMonth, monthNumber } from "../participants/rules";
 import type { ServiceContext } from "../participants/service";
@@ -43,12 +43,8 @@ export async function paySponsoredContributions(
 ): Promise<BatchResult> {
   const now = ctx.clock.now();
   return audited<BatchResult>(ctx, "paySponsoredContributions", async (tx) => {
-    const rejected = (userErrors: UserError[], sponsorship: SponsorshipRow | null = null) => ({
-      result: { batch: null, sponsorship, userErrors },
-      targetIds: sponsorship ? [`sponsorship:${sponsorship.id}`] : [],
-      outcome: "REJECTED" as const,
-      details: { codes: userErrors.map((e) => e.code) },
-    });
+    const rejected = (userErrors: UserError[], sponsorship: SponsorshipRow | null = null) =>
+      rejection({ batch: null, sponsorship, userErrors }, sponsorship ? [`sponsorship:${sponsorship.id}`] : []);
     const parsed = batchInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;

@@ -3,7 +3,7 @@ import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
 import { canSeeParticipant, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
-import { audited } from "../audit/service";
+import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import type { ServiceContext } from "../participants/service";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
@@ -57,12 +57,8 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   return audited<PaymentResult>(ctx, "payContribution", async (tx) => {
-    const rejected = (userErrors: UserError[], targetIds: string[] = []) => ({
-      result: { payment: null, participant: null, userErrors },
-      targetIds,
-      outcome: "REJECTED" as const,
-      details: { codes: userErrors.map((e) => e.code) },
-    });
+    const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
+      rejection({ payment: null, participant: null, userErrors }, targetIds);
     const parsed = payContributionInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
@@ -250,16 +246,10 @@ export async function settlePayment(ctx: ServiceContext, raw: SettlePaymentInput
     if ("message" in applied) {
       const field =
         applied.kind === "AMOUNT_MISMATCH" ? "amount" : applied.kind === "NOT_FOUND" ? "paymentId" : "outcome";
-      return {
-        result: {
-          payment: null,
-          participant: null,
-          userErrors: [userError(applied.kind, applied.message, ["input", field])],
-        },
+      return rejection(
+        { payment: null, participant: null, userErrors: [userError(applied.kind, applied.message, ["input", field])] },
         targetIds,
-        outcome: "REJECTED",
-        details: { codes: [applied.kind] },
-      };
+      );
     }
     return {
       result: { payment: applied.payment, participant: applied.participant, userErrors: [] },

@@ -2,7 +2,7 @@ import { forbidden, type UserError, userError, zodUserErrors } from "../../share
 import { generateApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
 import { insertApiKey } from "../access/store";
-import { audited } from "../audit/service";
+import { audited, rejection } from "../audit/service";
 import { normalizeIndonesianPhone } from "../participants/phone";
 import type { ServiceContext } from "../participants/service";
 import { findSponsor, insertSponsor, insertSponsorship, type SponsorRow, type SponsorshipRow } from "./store";
@@ -37,12 +37,7 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       errors.push(userError("INVALID_PHONE", "Contact phone must be an Indonesian number", ["input", "contactPhone"]));
     }
     if (!parsed.success || errors.length > 0) {
-      return {
-        result: { sponsor: null, apiKey: null, userErrors: errors },
-        targetIds: [],
-        outcome: "REJECTED",
-        details: { codes: errors.map((e) => e.code) },
-      };
+      return rejection({ sponsor: null, apiKey: null, userErrors: errors });
     }
     const sponsor = await insertSponsor(tx, {
       name: parsed.data.name,
@@ -77,12 +72,7 @@ export async function createSponsorship(
   raw: CreateSponsorshipInput,
 ): Promise<CreateSponsorshipResult> {
   return audited<CreateSponsorshipResult>(ctx, "createSponsorship", async (tx) => {
-    const rejected = (userErrors: UserError[]) => ({
-      result: { sponsorship: null, userErrors },
-      targetIds: [],
-      outcome: "REJECTED" as const,
-      details: { codes: userErrors.map((e) => e.code) },
-    });
+    const rejected = (userErrors: UserError[]) => rejection({ sponsorship: null, userErrors });
     const parsed = createSponsorshipInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
