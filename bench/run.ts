@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --scale N | --quick] [--seconds S] [--rounds R] [--connections C] [--only a,b]`
+ * `npm run bench [-- --scale N | --quick] [--seconds S] [--rounds R] [--connections C] [--only a,b] [--seed-only]`
  * Seeds a real PostgreSQL reproducibly (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench),
  * starts each contender in its own process, loads them with autocannon from another process, and
  * writes bench/RESULTS.md. Not part of `npm test`; test/bench-harness.test.ts keeps it working.
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "10" },
     only: { type: "string" },
+    "seed-only": { type: "boolean", default: false },
     "database-url": { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) },
   },
@@ -96,6 +97,11 @@ await ensureDatabase();
 const { db, close } = await connectNode(url);
 log(`Seeding ${scale.toLocaleString("en")} participants into ${new URL(url).pathname.slice(1)} (fixed seed)…`);
 await seedBench(db, { participants: scale, seed: 20_240_131, now, log });
+if (values["seed-only"]) {
+  await close();
+  await closeNodeProxy();
+  process.exit(0);
+}
 const provinces = (
   (await db.execute(sql`select code from regions where level = 'PROVINCE' order by code`)).rows as { code: string }[]
 ).map((r) => r.code);

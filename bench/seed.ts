@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { migrateDatabase } from "../scripts/migrate";
 import { seedReferenceData } from "../scripts/seed/reference";
+import type { Transaction } from "../src/db/client";
 import type { Relations } from "../src/db/relations";
 import { contributionLines, totalOf } from "../src/modules/contributions/rules";
 import type { Program } from "../src/modules/contributions/tables";
@@ -40,14 +41,58 @@ export async function seedBench(
     return;
   }
   const started = Date.now();
-  await db.execute(sql`truncate bench_marker, audit_log, payment_events, covered_months, payments, payment_batches,
-    sponsorship_enrollments, enrollment_batches, participants, sponsorships, api_keys, sponsors,
-    coverage_rollups, monthly_active_rollups, retention_rollups restart identity cascade`);
-  await db.execute(sql`alter table participants disable trigger user`);
-  await db.execute(sql`alter table covered_months disable trigger user`);
+  // One session for the whole load: setseed() and the settings below are per session.
+  await db.transaction(async (tx) => {
+    // Bulk-load mode: no foreign-key checks or rollup triggers per row (rollups are rebuilt from a
+    // recount afterwards), and secondary indexes built once at the end instead of row by row.
+    await tx.execute(sql`set local session_replication_role = replica`);
+    await tx.execute(sql`set local maintenance_work_mem = '512MB'`);
+    await tx.execute(sql`truncate bench_marker, audit_log, payment_events, covered_months, payments, payment_batches,
+      sponsorship_enrollments, enrollment_batches, participants, sponsorships, api_keys, sponsors,
+      coverage_rollups, monthly_active_rollups, retention_rollups restart identity cascade`);
+    const deferred = await dropSecondaryIndexes(tx, BULK_TABLES);
+    await loadRows(tx, options, started);
+    for (const statement of deferred) {
+      options.log(`  ${statement.label} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      await tx.execute(sql.raw(statement.create));
+    }
+  });
+  options.log(`  rollups (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  for (const table of rollupTables) await db.transaction((tx) => rebuildRollup(tx, table));
+  await db.execute(sql`analyze`);
+  await db.execute(sql`insert into bench_marker values (${marker})`);
+  options.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+}
 
-  await db.execute(sql`insert into sponsors (name, kind, program) select 'Sponsor ' || g, (array['COMPANY','GOVERNMENT','NGO','INDIVIDUAL'])[1 + g % 4]::sponsor_kind,
-    (array['SERTAKAN','CSR','NYALAKAN'])[1 + g % 3]::sponsor_program from generate_series(1, 50) g`);
+const BULK_TABLES = ["participants", "payments", "covered_months"];
+
+/**
+ * Drops the plain indexes and the unique constraints no foreign key depends on, returning the
+ * statements that recreate them (definitions read from the catalog, so they follow migrations).
+ */
+async function dropSecondaryIndexes(tx: Transaction, tables: string[]) {
+  const found = await tx.execute(sql`
+    select format('index %s', i.indexrelid::regclass) as label, format('drop index %s', i.indexrelid::regclass) as drop,
+           pg_get_indexdef(i.indexrelid) as create
+      from pg_index i join pg_class t on t.oid = i.indrelid
+     where t.relname = any(${`{${tables.join(",")}}`}::name[]) and t.relnamespace = 'public'::regnamespace
+       and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
+    union all
+    select format('constraint %s', c.conname), format('alter table %s drop constraint %I', c.conrelid::regclass, c.conname),
+           format('alter table %s add constraint %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+      from pg_constraint c join pg_class t on t.oid = c.conrelid
+     where c.contype = 'u' and t.relname = any(${`{${tables.join(",")}}`}::name[]) and t.relnamespace = 'public'::regnamespace
+       and not exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = c.conindid)`);
+  const statements = (found as unknown as { rows: { label: string; drop: string; create: string }[] }).rows;
+  for (const statement of statements) await tx.execute(sql.raw(statement.drop));
+  return statements;
+}
+
+async function loadRows(
+  db: Transaction,
+  options: { participants: number; seed: number; now: Date; log: (line: string) => void },
+  started: number,
+) {
   const prices = PLANS.flatMap((plan, p) =>
     INCOMES.map((income, i) => {
       const lines =
@@ -104,26 +149,26 @@ export async function seedBench(
   await db.execute(
     sql`update participants set paid_through = null where paid_through < date_trunc('month', registered_at)::date`,
   );
-  options.log("  payments and covered months");
-  await db.execute(sql`
-    insert into payments (participant_id, months, coverage_from, coverage_through, amount, lines, payer, payer_sponsor_id, channel,
-      external_reference, status, idempotency_key, created_at, settled_at)
-    select p.id, 1, m, m, bp.amount, bp.lines, case when p.sponsor_id is null then 'SELF' else 'SPONSOR' end::payer_kind, p.sponsor_id,
-           'BRIVA', 'SEED-' || p.id || '-' || k, 'SETTLED', 'seed-' || p.id || '-' || k, m + interval '4 days', m + interval '4 days'
-    from participants p
-    join bench_plans bp on bp.segment = p.segment and bp.programs = p.programs and bp.risk = p.risk_level and bp.income = p.reported_monthly_income
-    cross join lateral generate_series(0, least(8, (extract(year from age(p.paid_through, date_trunc('month', p.registered_at))) * 12
-           + extract(month from age(p.paid_through, date_trunc('month', p.registered_at))))::int)) k
-    cross join lateral (select (p.paid_through - (k || ' month')::interval)::date as m) months
-    where p.paid_through is not null`);
-  await db.execute(
-    sql`insert into covered_months (participant_id, month, payment_id) select participant_id, coverage_from, id from payments`,
-  );
-  await db.execute(sql`alter table participants enable trigger user`);
-  await db.execute(sql`alter table covered_months enable trigger user`);
-  options.log("  rollups");
-  for (const table of rollupTables) await db.transaction((tx) => rebuildRollup(tx, table));
-  await db.execute(sql`analyze`);
-  await db.execute(sql`insert into bench_marker values (${marker})`);
-  options.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  // Payments and their covered months in one statement per slice of participants, for progress.
+  const slice = 500_000;
+  for (let from = 1; from <= options.participants; from += slice) {
+    const to = Math.min(options.participants, from + slice - 1);
+    await db.execute(sql`
+      with paid as (
+        insert into payments (participant_id, months, coverage_from, coverage_through, amount, lines, payer, payer_sponsor_id, channel,
+          external_reference, status, idempotency_key, created_at, settled_at)
+        select p.id, 1, m, m, bp.amount, bp.lines, case when p.sponsor_id is null then 'SELF' else 'SPONSOR' end::payer_kind, p.sponsor_id,
+               'BRIVA', 'SEED-' || p.id || '-' || k, 'SETTLED', 'seed-' || p.id || '-' || k, m + interval '4 days', m + interval '4 days'
+        from participants p
+        join bench_plans bp on bp.segment = p.segment and bp.programs = p.programs and bp.risk = p.risk_level and bp.income = p.reported_monthly_income
+        cross join lateral generate_series(0, least(8, (extract(year from age(p.paid_through, date_trunc('month', p.registered_at))) * 12
+               + extract(month from age(p.paid_through, date_trunc('month', p.registered_at))))::int)) k
+        cross join lateral (select (p.paid_through - (k || ' month')::interval)::date as m) months
+        where p.paid_through is not null and p.id between ${from} and ${to}
+        returning participant_id, coverage_from, id)
+      insert into covered_months (participant_id, month, payment_id) select participant_id, coverage_from, id from paid`);
+    options.log(
+      `  payments of participants ${to.toLocaleString("en")} / ${options.participants.toLocaleString("en")} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
+  }
 }

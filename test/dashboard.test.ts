@@ -65,7 +65,10 @@ afterAll(async () => api?.close());
 
 describe("coverageDashboard", () => {
   it("counts the nation by status, ecosystem, province, segment and sponsor program against the target", async () => {
+    api.statements.length = 0;
     const { coverageDashboard: d } = dataOf(await api.graphql<Dashboard>(DASHBOARD, {}));
+    // Buckets, region names, month-over-month and targets: one round trip.
+    expect(api.statements).toHaveLength(1);
     expect({
       registered: d.registered,
       pending: d.pending,
@@ -116,6 +119,26 @@ describe("coverageDashboard", () => {
       target: null,
     });
     expect(d.byRegion.map((r) => [r.key, r.registered])).toEqual([["31.71", 2]]);
+  });
+
+  it("breaks a regency down by district, and answers a district at its own grain", async () => {
+    const regency = dataOf(await api.graphql<Dashboard>(DASHBOARD, { regionCode: "31.71" })).coverageDashboard;
+    expect(regency.byRegion.map((r) => [r.key, r.label, r.registered, r.active])).toEqual([
+      ["31.71.01", "Gambir", 2, 1],
+      ["31.71.02", "Sawah Besar", 1, 1],
+    ]);
+    expect({ registered: regency.registered, grace: regency.grace, netGrowth: regency.netGrowth }).toEqual({
+      registered: 3,
+      grace: 1,
+      netGrowth: null,
+    });
+    const district = dataOf(await api.graphql<Dashboard>(DASHBOARD, { regionCode: "31.71.01" })).coverageDashboard;
+    expect({ registered: district.registered, active: district.active, byRegion: district.byRegion }).toEqual({
+      registered: 2,
+      active: 1,
+      byRegion: [],
+    });
+    expect(district.byEcosystem.map((e) => e.key).sort()).toEqual(["MARKET", "UMKM"]);
   });
 
   it("moves with the month asked about", async () => {

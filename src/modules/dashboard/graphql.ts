@@ -3,17 +3,17 @@ import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
 import { SegmentEnum } from "../participants/graphql";
 import { REGION_CODE } from "../regions/store";
-import { progress, statusCounts } from "./rules";
 import {
   type CoverageDashboard as CoverageDashboardShape,
   coverageDashboard,
+  type EcosystemCoverage as EcosystemCoverageShape,
+  ecosystemCoverage,
   type RetentionCohort as RetentionCohortShape,
   retentionCohorts,
   type SetCoverageTargetResult,
   type Slice,
   setCoverageTarget,
 } from "./service";
-import { scopeBuckets, targetsFor } from "./store";
 
 const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
   description: "Counts for one ecosystem, region, segment or sponsor program.",
@@ -124,40 +124,22 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const EcosystemCoverage = builder
-  .objectRef<{ registered: number; active: number; target: number | null; progress: number | null }>(
-    "EcosystemCoverage",
-  )
-  .implement({
-    description: "Public national totals of an ecosystem.",
-    fields: (t) => ({
-      registered: t.exposeInt("registered"),
-      active: t.exposeInt("active"),
-      target: t.exposeInt("target", { nullable: true }),
-      progress: t.exposeFloat("progress", { nullable: true }),
-    }),
-  });
+const EcosystemCoverage = builder.objectRef<EcosystemCoverageShape>("EcosystemCoverage").implement({
+  description: "Public national totals of an ecosystem.",
+  fields: (t) => ({
+    registered: t.exposeInt("registered"),
+    active: t.exposeInt("active"),
+    target: t.exposeInt("target", { nullable: true }),
+    progress: t.exposeFloat("progress", { nullable: true }),
+  }),
+});
 
 builder.drizzleObjectFields(Ecosystem, (t) => ({
   coverage: t.field({
     type: EcosystemCoverage,
     description: "Public: registered and active participants nationally, against this year's target.",
     select: { columns: { code: true } },
-    resolve: async (ecosystem, _args, ctx) => {
-      const now = ctx.clock.now();
-      const [buckets, targets] = await Promise.all([
-        scopeBuckets(ctx.db, { ecosystem: ecosystem.code }),
-        targetsFor(ctx.db, Number(new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 4))),
-      ]);
-      const counts = statusCounts(buckets.ecosystem, now);
-      const target = targets.ecosystem.get(ecosystem.code) ?? null;
-      return {
-        registered: counts.registered,
-        active: counts.active,
-        target,
-        progress: progress(counts.active, target),
-      };
-    },
+    resolve: (ecosystem, _args, ctx) => ecosystemCoverage(ctx, ecosystem.code, ctx.clock.now()),
   }),
 }));
 

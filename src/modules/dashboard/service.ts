@@ -7,16 +7,14 @@ import { currentMonth, monthNumber, monthStart } from "../participants/rules";
 import type { ServiceContext } from "../participants/service";
 import { progress, retentionShare, type StatusCounts, statusCounts } from "./rules";
 import {
-  activeByMonth,
-  type Bucket,
+  coverageFigures,
   type DashboardScope,
+  type FigureDimension,
   rebuildRollup,
-  regionBuckets,
+  regionLevel,
   retentionRows,
   rollupDrift,
   rollupTables,
-  scopeBuckets,
-  targetsFor,
   upsertEcosystemTarget,
   upsertNationalTarget,
 } from "./store";
@@ -49,6 +47,8 @@ export function dashboardScopeFor(viewer: Viewer, regionCode: string | null | un
   throw forbidden("the coverage dashboard is for ADMIN and OFFICER callers");
 }
 
+type Bucket = { key: string; paidThrough: string | null; participants: number };
+
 function slices(
   buckets: Bucket[],
   asOf: Date,
@@ -66,9 +66,15 @@ function slices(
     .sort((a, b) => b.active - a.active || a.key.localeCompare(b.key));
 }
 
+/** The Indonesian (WIB) calendar year of an instant: targets are per year. */
+function wibYear(at: Date): number {
+  return Number(monthStart(currentMonth(at)).slice(0, 4));
+}
+
 /**
  * Registered, active, grace and inactive participants against the year's target, by ecosystem,
- * region, segment and sponsor program, all summed from rollups: no participant row is read.
+ * region, segment and sponsor program, all summed from rollups in one statement: no participant
+ * row is read.
  */
 export async function coverageDashboard(
   ctx: { db: Database; viewer: Viewer },
@@ -77,28 +83,26 @@ export async function coverageDashboard(
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
   const scope = { regionCode, ecosystem: args.ecosystem ?? null, segment: args.segment ?? null };
   const month = currentMonth(args.asOf);
-  const [dimensions, regionRows, targets, active] = await Promise.all([
-    scopeBuckets(ctx.db, scope),
-    regionBuckets(ctx.db, scope),
-    targetsFor(ctx.db, Number(monthStart(month).slice(0, 4))),
-    scope.segment || (regionCode && regionCode.length > 2)
-      ? Promise.resolve(null)
-      : activeByMonth(ctx.db, [monthStart(month), monthStart(month - 1)], {
-          provinceCode: regionCode,
-          ecosystem: scope.ecosystem,
-        }),
-  ]);
-  const totals = statusCounts(dimensions.ecosystem, args.asOf);
+  // Covered months are rolled up by province and ecosystem only.
+  const monthOverMonth = !scope.segment && regionLevel(regionCode) <= 1;
+  const rows = await coverageFigures(ctx.db, scope, {
+    months: monthOverMonth ? [monthStart(month), monthStart(month - 1)] : [],
+    year: wibYear(args.asOf),
+  });
+  const of = (dimension: FigureDimension) => rows.filter((row) => row.dimension === dimension);
+  const totals = statusCounts(of("ecosystem"), args.asOf);
+  const ecosystemTargets = new Map(of("ecosystemTarget").map((row) => [row.key, row.participants]));
   // Targets exist nationally and per ecosystem; a regional or segment scope has none.
-  const target =
-    regionCode || scope.segment
-      ? null
-      : scope.ecosystem
-        ? (targets.ecosystem.get(scope.ecosystem) ?? null)
-        : targets.national;
-  const regionNames = new Map(regionRows.map((row) => [row.key, row.name]));
-  const thisMonth = active ? (active.get(monthStart(month)) ?? 0) : null;
-  const lastMonth = active ? (active.get(monthStart(month - 1)) ?? 0) : null;
+  const targeted = !regionCode && !scope.segment;
+  const target = !targeted
+    ? null
+    : scope.ecosystem
+      ? (ecosystemTargets.get(scope.ecosystem) ?? null)
+      : (of("nationalTarget")[0]?.participants ?? null);
+  const regionNames = new Map(of("regionName").map((row) => [row.key, row.label ?? row.key]));
+  const active = new Map(of("activeInMonth").map((row) => [row.key, row.participants]));
+  const thisMonth = monthOverMonth ? (active.get(monthStart(month)) ?? 0) : null;
+  const lastMonth = monthOverMonth ? (active.get(monthStart(month - 1)) ?? 0) : null;
   return {
     asOf: args.asOf.toISOString().slice(0, 10),
     regionCode,
@@ -106,25 +110,29 @@ export async function coverageDashboard(
     target,
     progress: progress(totals.active, target),
     byEcosystem: slices(
-      dimensions.ecosystem,
+      of("ecosystem"),
       args.asOf,
       (key) => key,
-      (key) => (regionCode || scope.segment ? null : (targets.ecosystem.get(key) ?? null)),
+      (key) => (targeted ? (ecosystemTargets.get(key) ?? null) : null),
     ),
-    byRegion: slices(
-      regionRows,
-      args.asOf,
-      (key) => regionNames.get(key) ?? key,
-      () => null,
-    ),
+    // A district's own row is not a breakdown: villages are not rolled up.
+    byRegion:
+      regionLevel(regionCode) >= 3
+        ? []
+        : slices(
+            of("region"),
+            args.asOf,
+            (key) => regionNames.get(key) ?? key,
+            () => null,
+          ),
     bySegment: slices(
-      dimensions.segment,
+      of("segment"),
       args.asOf,
       (key) => key,
       () => null,
     ),
     bySponsorProgram: slices(
-      dimensions.sponsorProgram,
+      of("sponsorProgram"),
       args.asOf,
       (key) => key,
       () => null,
@@ -133,6 +141,28 @@ export async function coverageDashboard(
     activeLastMonth: lastMonth,
     netGrowth: thisMonth === null || lastMonth === null ? null : thisMonth - lastMonth,
   };
+}
+
+export interface EcosystemCoverage {
+  registered: number;
+  active: number;
+  target: number | null;
+  progress: number | null;
+}
+
+/** Public national totals of one ecosystem against this year's target (no caller check: public). */
+export async function ecosystemCoverage(
+  ctx: { db: Database },
+  ecosystem: EcosystemCode,
+  now: Date,
+): Promise<EcosystemCoverage> {
+  const rows = await coverageFigures(ctx.db, { ecosystem }, { months: [], year: wibYear(now) });
+  const counts = statusCounts(
+    rows.filter((row) => row.dimension === "ecosystem"),
+    now,
+  );
+  const target = rows.find((row) => row.dimension === "ecosystemTarget" && row.key === ecosystem)?.participants ?? null;
+  return { registered: counts.registered, active: counts.active, target, progress: progress(counts.active, target) };
 }
 
 export interface RetentionCohort {

@@ -1,4 +1,4 @@
-import { and, eq, inArray, like, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
@@ -13,8 +13,6 @@ export interface DashboardScope {
   segment?: Segment | null;
 }
 
-export type Bucket = { key: string; paidThrough: string | null; participants: number };
-
 /** 1 province, 2 regency, 3 district; 0 national. Village scopes are answered at their district's grain. */
 export function regionLevel(regionCode: string | null | undefined): number {
   return regionCode ? Math.min(regionCode.split(".").length, 3) : 0;
@@ -27,86 +25,115 @@ function scopeFilters(scope: DashboardScope): SQL[] {
   return filters;
 }
 
+export type FigureDimension =
+  | "region"
+  | "ecosystem"
+  | "segment"
+  | "sponsorProgram"
+  | "regionName"
+  | "activeInMonth"
+  | "nationalTarget"
+  | "ecosystemTarget";
+
+export interface FigureRow {
+  dimension: FigureDimension;
+  key: string;
+  paidThrough: string | null;
+  participants: number;
+  label: string | null;
+}
+
 /**
- * Paid-through buckets of the scope, broken down by ecosystem, segment and sponsor program in one
- * grouped scan of the rollup rows at the scope's level (province rows for national figures).
+ * Everything a dashboard shows, in one statement (one round trip from a Worker):
+ * - paid-through buckets by region, ecosystem, segment and sponsor program, from one grouped
+ *   index-only scan of the rollup rows of the scope's children (provinces for national figures;
+ *   children partition their parent, so their sum is the scope's total). A district has no
+ *   rolled-up children and is read at its own grain;
+ * - the children's names, participants active in each of `months` (kept at province grain, so
+ *   ask only for national or province scopes), and the national and per-ecosystem targets of `year`.
  */
-export async function scopeBuckets(db: Database, scope: DashboardScope) {
+export async function coverageFigures(
+  db: Database,
+  scope: DashboardScope,
+  options: { months: string[]; year: number },
+): Promise<FigureRow[]> {
   const level = regionLevel(scope.regionCode);
   const regionCode = scope.regionCode ? scope.regionCode.split(".").slice(0, 3).join(".") : null;
-  const rows = await db
+  const r = coverageRollups;
+  const buckets = db
     .select({
-      dimension: sql<string>`case
-        when grouping(${coverageRollups.ecosystemCode}) = 0 then 'ecosystem'
-        when grouping(${coverageRollups.segment}) = 0 then 'segment'
-        else 'sponsorProgram' end`,
-      key: sql<string>`coalesce(${coverageRollups.ecosystemCode}::text, ${coverageRollups.segment}::text, ${coverageRollups.sponsorProgram})`,
-      paidThrough: sql<string | null>`${coverageRollups.paidThrough}::text`,
-      participants: sql<number>`sum(${coverageRollups.participants})`.mapWith(Number),
+      dimension: sql<FigureDimension>`case when grouping(${r.regionCode}) = 0 then 'region'
+        when grouping(${r.ecosystemCode}) = 0 then 'ecosystem'
+        when grouping(${r.segment}) = 0 then 'segment' else 'sponsorProgram' end`.as("dimension"),
+      key: sql<string>`coalesce(${r.regionCode}::text, ${r.ecosystemCode}::text, ${r.segment}::text, ${r.sponsorProgram})`.as(
+        "key",
+      ),
+      paidThrough: sql<string | null>`${r.paidThrough}::text`.as("paid_through"),
+      participants: sql<number>`sum(${r.participants})::bigint`.mapWith(Number).as("participants"),
+      label: sql<string | null>`null::text`.as("label"),
     })
-    .from(coverageRollups)
+    .from(r)
     .where(
       and(
-        eq(coverageRollups.regionLevel, Math.max(level, 1)),
-        regionCode ? eq(coverageRollups.regionCode, regionCode) : undefined,
+        level < 3
+          ? regionCode
+            ? eq(r.parentCode, regionCode)
+            : isNull(r.parentCode)
+          : eq(r.regionCode, regionCode ?? ""),
         ...scopeFilters(scope),
       ),
     )
     .groupBy(
-      sql`grouping sets ((${coverageRollups.ecosystemCode}, ${coverageRollups.paidThrough}), (${coverageRollups.segment}, ${coverageRollups.paidThrough}), (${coverageRollups.sponsorProgram}, ${coverageRollups.paidThrough}))`,
+      sql`grouping sets ((${r.regionCode}, ${r.paidThrough}), (${r.ecosystemCode}, ${r.paidThrough}), (${r.segment}, ${r.paidThrough}), (${r.sponsorProgram}, ${r.paidThrough}))`,
     );
-  const by = (dimension: string): Bucket[] =>
-    rows
-      .filter((row) => row.dimension === dimension)
-      .map(({ key, paidThrough, participants }) => ({ key, paidThrough, participants }));
-  return { ecosystem: by("ecosystem"), segment: by("segment"), sponsorProgram: by("sponsorProgram") };
-}
-
-/** Paid-through buckets of each region one level below the scope (provinces for national figures). */
-export async function regionBuckets(db: Database, scope: DashboardScope): Promise<(Bucket & { name: string })[]> {
-  const level = regionLevel(scope.regionCode);
-  if (level >= 3) return [];
-  const prefix = scope.regionCode ? `${scope.regionCode}.%` : undefined;
-  return db
+  const names = db
     .select({
-      key: coverageRollups.regionCode,
-      name: regions.name,
-      paidThrough: sql<string | null>`${coverageRollups.paidThrough}::text`,
-      participants: sql<number>`sum(${coverageRollups.participants})`.mapWith(Number),
+      dimension: sql<FigureDimension>`'regionName'`,
+      key: sql<string>`${regions.code}::text`,
+      paidThrough: sql<string | null>`null::text`,
+      participants: sql<number>`0::bigint`.mapWith(Number),
+      label: sql<string | null>`${regions.name}::text`,
     })
-    .from(coverageRollups)
-    .innerJoin(regions, eq(regions.code, coverageRollups.regionCode))
-    .where(
-      and(
-        eq(coverageRollups.regionLevel, level + 1),
-        prefix ? like(coverageRollups.regionCode, prefix) : undefined,
-        ...scopeFilters(scope),
-      ),
-    )
-    .groupBy(coverageRollups.regionCode, regions.name, coverageRollups.paidThrough);
-}
-
-/** Participants with coverage in each of these months (exact history from covered months). */
-export async function activeByMonth(
-  db: Database,
-  months: string[],
-  scope: { provinceCode?: string | null; ecosystem?: EcosystemCode | null },
-) {
-  const rows = await db
+    .from(regions)
+    .where(level < 3 ? (regionCode ? eq(regions.parentCode, regionCode) : isNull(regions.parentCode)) : sql`false`);
+  const active = db
     .select({
-      month: sql<string>`${monthlyActiveRollups.month}::text`,
-      participants: sql<number>`sum(${monthlyActiveRollups.participants})`.mapWith(Number),
+      dimension: sql<FigureDimension>`'activeInMonth'`,
+      key: sql<string>`${monthlyActiveRollups.month}::text`,
+      paidThrough: sql<string | null>`null::text`,
+      participants: sql<number>`sum(${monthlyActiveRollups.participants})::bigint`.mapWith(Number),
+      label: sql<string | null>`null::text`,
     })
     .from(monthlyActiveRollups)
     .where(
       and(
-        inArray(monthlyActiveRollups.month, months),
-        scope.provinceCode ? eq(monthlyActiveRollups.provinceCode, scope.provinceCode) : undefined,
+        inArray(monthlyActiveRollups.month, options.months),
+        regionCode ? eq(monthlyActiveRollups.provinceCode, regionCode.slice(0, 2)) : undefined,
         scope.ecosystem ? eq(monthlyActiveRollups.ecosystemCode, scope.ecosystem) : undefined,
       ),
     )
     .groupBy(monthlyActiveRollups.month);
-  return new Map(rows.map((row) => [row.month, row.participants]));
+  const national = db
+    .select({
+      dimension: sql<FigureDimension>`'nationalTarget'`,
+      key: sql<string>`'NATIONAL'`,
+      paidThrough: sql<string | null>`null::text`,
+      participants: sql<number>`${nationalTargets.activeTarget}`.mapWith(Number),
+      label: sql<string | null>`null::text`,
+    })
+    .from(nationalTargets)
+    .where(eq(nationalTargets.year, options.year));
+  const byEcosystem = db
+    .select({
+      dimension: sql<FigureDimension>`'ecosystemTarget'`,
+      key: sql<string>`${ecosystemTargets.ecosystemCode}::text`,
+      paidThrough: sql<string | null>`null::text`,
+      participants: sql<number>`${ecosystemTargets.activeTarget}`.mapWith(Number),
+      label: sql<string | null>`null::text`,
+    })
+    .from(ecosystemTargets)
+    .where(eq(ecosystemTargets.year, options.year));
+  return buckets.unionAll(names).unionAll(active).unionAll(national).unionAll(byEcosystem);
 }
 
 export async function retentionRows(db: Database, from: string, to: string, ecosystem?: EcosystemCode | null) {
@@ -124,15 +151,6 @@ export async function retentionRows(db: Database, from: string, to: string, ecos
         ecosystem ? eq(retentionRollups.ecosystemCode, ecosystem) : undefined,
       ),
     );
-}
-
-export async function targetsFor(db: Database, year: number) {
-  const [national] = await db.select().from(nationalTargets).where(eq(nationalTargets.year, year));
-  const byEcosystem = await db.select().from(ecosystemTargets).where(eq(ecosystemTargets.year, year));
-  return {
-    national: national?.activeTarget ?? null,
-    ecosystem: new Map(byEcosystem.map((row) => [row.ecosystemCode as string, row.activeTarget])),
-  };
 }
 
 export async function upsertNationalTarget(db: Executor, year: number, activeTarget: number) {

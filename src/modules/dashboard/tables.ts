@@ -8,13 +8,17 @@ import { segmentEnum } from "../participants/tables";
  * level), ecosystem, segment, sponsor program and paid-through month. Status is a range of
  * paid-through months against the month asked about, so every status count is a sum here, never
  * a scan of participants. Kept exact by statement triggers on participants (migration
- * `coverage_rollups`), in the same transaction as the change.
+ * `coverage_rollup_triggers`), in the same transaction as the change.
  */
 export const coverageRollups = pgTable(
   "coverage_rollups",
   {
     regionCode: varchar("region_code", { length: 8 }).notNull(),
     regionLevel: smallint("region_level").notNull(),
+    /** The region one level up (null for provinces): a dashboard reads the rows of its scope's children. */
+    parentCode: varchar("parent_code", { length: 5 }).generatedAlwaysAs(
+      sql`case region_level when 2 then left(region_code, 2) when 3 then left(region_code, 5) end`,
+    ),
     ecosystemCode: ecosystemCodeEnum("ecosystem_code").notNull(),
     segment: segmentEnum("segment").notNull(),
     /** The sponsor's program, or NONE for workers paying for themselves. */
@@ -27,7 +31,17 @@ export const coverageRollups = pgTable(
     unique("coverage_rollups_key")
       .on(t.regionCode, t.ecosystemCode, t.segment, t.sponsorProgram, t.paidThrough)
       .nullsNotDistinct(),
-    index("coverage_rollups_level_region_idx").on(t.regionLevel, t.regionCode),
+    // Every column, so a dashboard is an index-only scan of its scope's children (provinces for
+    // national figures) filtered by ecosystem and segment, never a visit to scattered heap pages.
+    index("coverage_rollups_children_idx").on(
+      t.parentCode,
+      t.ecosystemCode,
+      t.segment,
+      t.regionCode,
+      t.sponsorProgram,
+      t.paidThrough,
+      t.participants,
+    ),
     check("coverage_rollups_level", sql`${t.regionLevel} in (1, 2, 3)`),
   ],
 );
