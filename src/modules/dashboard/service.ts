@@ -5,11 +5,12 @@ import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { currentMonth, monthNumber, monthStart } from "../participants/rules";
 import type { ServiceContext } from "../participants/service";
-import { progress, retentionShare, type StatusCounts, statusCounts } from "./rules";
+import { progress, retentionShare, type StatusCounts } from "./rules";
 import {
   coverageFigures,
   type DashboardScope,
   type FigureDimension,
+  type FigureRow,
   rebuildRollup,
   regionLevel,
   retentionRows,
@@ -47,21 +48,24 @@ export function dashboardScopeFor(viewer: Viewer, regionCode: string | null | un
   throw forbidden("the coverage dashboard is for ADMIN and OFFICER callers");
 }
 
-type Bucket = { key: string; paidThrough: string | null; participants: number };
+function countsOf(rows: readonly FigureRow[]): StatusCounts {
+  const counts: StatusCounts = { registered: 0, pending: 0, active: 0, grace: 0, inactive: 0 };
+  for (const row of rows) {
+    counts.registered += row.total;
+    counts.pending += row.pending;
+    counts.active += row.active;
+    counts.grace += row.grace;
+    counts.inactive += row.inactive;
+  }
+  return counts;
+}
 
-function slices(
-  buckets: Bucket[],
-  asOf: Date,
-  label: (key: string) => string,
-  target: (key: string) => number | null,
-): Slice[] {
-  const byKey = new Map<string, Bucket[]>();
-  for (const bucket of buckets) byKey.set(bucket.key, [...(byKey.get(bucket.key) ?? []), bucket]);
-  return [...byKey.entries()]
-    .map(([key, list]) => {
-      const counts = statusCounts(list, asOf);
-      const goal = target(key);
-      return { key, label: label(key), ...counts, target: goal, progress: progress(counts.active, goal) };
+function slices(rows: FigureRow[], label: (key: string) => string, target: (key: string) => number | null): Slice[] {
+  return rows
+    .map((row) => {
+      const counts = countsOf([row]);
+      const goal = target(row.key);
+      return { key: row.key, label: label(row.key), ...counts, target: goal, progress: progress(counts.active, goal) };
     })
     .sort((a, b) => b.active - a.active || a.key.localeCompare(b.key));
 }
@@ -86,21 +90,22 @@ export async function coverageDashboard(
   // Covered months are rolled up by province and ecosystem only.
   const monthOverMonth = !scope.segment && regionLevel(regionCode) <= 1;
   const rows = await coverageFigures(ctx.db, scope, {
+    asOf: args.asOf,
     months: monthOverMonth ? [monthStart(month), monthStart(month - 1)] : [],
     year: wibYear(args.asOf),
   });
   const of = (dimension: FigureDimension) => rows.filter((row) => row.dimension === dimension);
-  const totals = statusCounts(of("ecosystem"), args.asOf);
-  const ecosystemTargets = new Map(of("ecosystemTarget").map((row) => [row.key, row.participants]));
+  const totals = countsOf(of("ecosystem"));
+  const ecosystemTargets = new Map(of("ecosystemTarget").map((row) => [row.key, row.total]));
   // Targets exist nationally and per ecosystem; a regional or segment scope has none.
   const targeted = !regionCode && !scope.segment;
   const target = !targeted
     ? null
     : scope.ecosystem
       ? (ecosystemTargets.get(scope.ecosystem) ?? null)
-      : (of("nationalTarget")[0]?.participants ?? null);
+      : (of("nationalTarget")[0]?.total ?? null);
   const regionNames = new Map(of("regionName").map((row) => [row.key, row.label ?? row.key]));
-  const active = new Map(of("activeInMonth").map((row) => [row.key, row.participants]));
+  const active = new Map(of("activeInMonth").map((row) => [row.key, row.total]));
   const thisMonth = monthOverMonth ? (active.get(monthStart(month)) ?? 0) : null;
   const lastMonth = monthOverMonth ? (active.get(monthStart(month - 1)) ?? 0) : null;
   return {
@@ -111,7 +116,6 @@ export async function coverageDashboard(
     progress: progress(totals.active, target),
     byEcosystem: slices(
       of("ecosystem"),
-      args.asOf,
       (key) => key,
       (key) => (targeted ? (ecosystemTargets.get(key) ?? null) : null),
     ),
@@ -121,19 +125,16 @@ export async function coverageDashboard(
         ? []
         : slices(
             of("region"),
-            args.asOf,
             (key) => regionNames.get(key) ?? key,
             () => null,
           ),
     bySegment: slices(
       of("segment"),
-      args.asOf,
       (key) => key,
       () => null,
     ),
     bySponsorProgram: slices(
       of("sponsorProgram"),
-      args.asOf,
       (key) => key,
       () => null,
     ),
@@ -156,12 +157,9 @@ export async function ecosystemCoverage(
   ecosystem: EcosystemCode,
   now: Date,
 ): Promise<EcosystemCoverage> {
-  const rows = await coverageFigures(ctx.db, { ecosystem }, { months: [], year: wibYear(now) });
-  const counts = statusCounts(
-    rows.filter((row) => row.dimension === "ecosystem"),
-    now,
-  );
-  const target = rows.find((row) => row.dimension === "ecosystemTarget" && row.key === ecosystem)?.participants ?? null;
+  const rows = await coverageFigures(ctx.db, { ecosystem }, { asOf: now, months: [], year: wibYear(now) });
+  const counts = countsOf(rows.filter((row) => row.dimension === "ecosystem"));
+  const target = rows.find((row) => row.dimension === "ecosystemTarget" && row.key === ecosystem)?.total ?? null;
   return { registered: counts.registered, active: counts.active, target, progress: progress(counts.active, target) };
 }
 

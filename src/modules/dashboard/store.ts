@@ -1,7 +1,8 @@
-import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
+import { type ParticipantStatus, paidThroughRange } from "../participants/rules";
 import type { Segment } from "../participants/tables";
 import { regions } from "../regions/tables";
 import { coverageRollups, monthlyActiveRollups, nationalTargets, retentionRollups } from "./tables";
@@ -38,24 +39,64 @@ export type FigureDimension =
 export interface FigureRow {
   dimension: FigureDimension;
   key: string;
-  paidThrough: string | null;
-  participants: number;
   label: string | null;
+  /** Registered participants for buckets; the figure itself for targets and active-in-month rows. */
+  total: number;
+  pending: number;
+  active: number;
+  grace: number;
+  inactive: number;
+}
+
+/** Participants of each status in the month of `asOf`: the same paid-through ranges as a status filter. */
+function statusSums(asOf: Date) {
+  const r = coverageRollups;
+  const sum = (condition: SQL) =>
+    sql<number>`coalesce(sum(${r.participants}) filter (where ${condition}), 0)::bigint`.mapWith(Number);
+  const range = (status: ParticipantStatus) => {
+    const bounds = paidThroughRange(status, asOf);
+    if ("isNull" in bounds) return isNull(r.paidThrough);
+    return and(
+      bounds.from ? gte(r.paidThrough, bounds.from) : undefined,
+      bounds.before ? lt(r.paidThrough, bounds.before) : undefined,
+    ) as SQL;
+  };
+  return {
+    total: sql<number>`sum(${r.participants})::bigint`.mapWith(Number).as("total"),
+    pending: sum(range("PENDING")).as("pending"),
+    active: sum(range("ACTIVE")).as("active"),
+    grace: sum(range("GRACE")).as("grace"),
+    inactive: sum(range("INACTIVE")).as("inactive"),
+  };
+}
+
+/** A row of the union that carries one figure (a name, a target, a monthly count) and no statuses. */
+function figure(dimension: FigureDimension, key: SQL, total: SQL, label: SQL = sql`null::text`) {
+  return {
+    dimension: sql<FigureDimension>`${dimension}::text`,
+    key: sql<string>`${key}::text`,
+    label: sql<string | null>`${label}`,
+    total: sql<number>`${total}::bigint`.mapWith(Number),
+    pending: sql<number>`0::bigint`.mapWith(Number),
+    active: sql<number>`0::bigint`.mapWith(Number),
+    grace: sql<number>`0::bigint`.mapWith(Number),
+    inactive: sql<number>`0::bigint`.mapWith(Number),
+  };
 }
 
 /**
  * Everything a dashboard shows, in one statement (one round trip from a Worker):
- * - paid-through buckets by region, ecosystem, segment and sponsor program, from one grouped
- *   index-only scan of the rollup rows of the scope's children (provinces for national figures;
- *   children partition their parent, so their sum is the scope's total). A district has no
- *   rolled-up children and is read at its own grain;
+ * - status counts by region, ecosystem, segment and sponsor program, from one grouped index-only
+ *   scan of the rollup rows of the scope's children (provinces for national figures; children
+ *   partition their parent, so their sum is the scope's total). A district has no rolled-up
+ *   children and is read at its own grain;
  * - the children's names, participants active in each of `months` (kept at province grain, so
  *   ask only for national or province scopes), and the national and per-ecosystem targets of `year`.
  */
 export async function coverageFigures(
   db: Database,
   scope: DashboardScope,
-  options: { months: string[]; year: number },
+  options: { asOf: Date; months: string[]; year: number },
 ): Promise<FigureRow[]> {
   const level = regionLevel(scope.regionCode);
   const regionCode = scope.regionCode ? scope.regionCode.split(".").slice(0, 3).join(".") : null;
@@ -68,9 +109,8 @@ export async function coverageFigures(
       key: sql<string>`coalesce(${r.regionCode}::text, ${r.ecosystemCode}::text, ${r.segment}::text, ${r.sponsorProgram})`.as(
         "key",
       ),
-      paidThrough: sql<string | null>`${r.paidThrough}::text`.as("paid_through"),
-      participants: sql<number>`sum(${r.participants})::bigint`.mapWith(Number).as("participants"),
       label: sql<string | null>`null::text`.as("label"),
+      ...statusSums(options.asOf),
     })
     .from(r)
     .where(
@@ -83,27 +123,13 @@ export async function coverageFigures(
         ...scopeFilters(scope),
       ),
     )
-    .groupBy(
-      sql`grouping sets ((${r.regionCode}, ${r.paidThrough}), (${r.ecosystemCode}, ${r.paidThrough}), (${r.segment}, ${r.paidThrough}), (${r.sponsorProgram}, ${r.paidThrough}))`,
-    );
+    .groupBy(sql`grouping sets ((${r.regionCode}), (${r.ecosystemCode}), (${r.segment}), (${r.sponsorProgram}))`);
   const names = db
-    .select({
-      dimension: sql<FigureDimension>`'regionName'`,
-      key: sql<string>`${regions.code}::text`,
-      paidThrough: sql<string | null>`null::text`,
-      participants: sql<number>`0::bigint`.mapWith(Number),
-      label: sql<string | null>`${regions.name}::text`,
-    })
+    .select(figure("regionName", sql`${regions.code}`, sql`0`, sql`${regions.name}::text`))
     .from(regions)
     .where(level < 3 ? (regionCode ? eq(regions.parentCode, regionCode) : isNull(regions.parentCode)) : sql`false`);
   const active = db
-    .select({
-      dimension: sql<FigureDimension>`'activeInMonth'`,
-      key: sql<string>`${monthlyActiveRollups.month}::text`,
-      paidThrough: sql<string | null>`null::text`,
-      participants: sql<number>`sum(${monthlyActiveRollups.participants})::bigint`.mapWith(Number),
-      label: sql<string | null>`null::text`,
-    })
+    .select(figure("activeInMonth", sql`${monthlyActiveRollups.month}`, sql`sum(${monthlyActiveRollups.participants})`))
     .from(monthlyActiveRollups)
     .where(
       and(
@@ -114,23 +140,11 @@ export async function coverageFigures(
     )
     .groupBy(monthlyActiveRollups.month);
   const national = db
-    .select({
-      dimension: sql<FigureDimension>`'nationalTarget'`,
-      key: sql<string>`'NATIONAL'`,
-      paidThrough: sql<string | null>`null::text`,
-      participants: sql<number>`${nationalTargets.activeTarget}`.mapWith(Number),
-      label: sql<string | null>`null::text`,
-    })
+    .select(figure("nationalTarget", sql`'NATIONAL'`, sql`${nationalTargets.activeTarget}`))
     .from(nationalTargets)
     .where(eq(nationalTargets.year, options.year));
   const byEcosystem = db
-    .select({
-      dimension: sql<FigureDimension>`'ecosystemTarget'`,
-      key: sql<string>`${ecosystemTargets.ecosystemCode}::text`,
-      paidThrough: sql<string | null>`null::text`,
-      participants: sql<number>`${ecosystemTargets.activeTarget}`.mapWith(Number),
-      label: sql<string | null>`null::text`,
-    })
+    .select(figure("ecosystemTarget", sql`${ecosystemTargets.ecosystemCode}`, sql`${ecosystemTargets.activeTarget}`))
     .from(ecosystemTargets)
     .where(eq(ecosystemTargets.year, options.year));
   return buckets.unionAll(names).unionAll(active).unionAll(national).unionAll(byEcosystem);
