@@ -51,7 +51,7 @@ async function ensureDatabase() {
 
 function startContender(kind: string, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn("tsx", ["bench/server.ts", kind, String(port), url], {
+    const child = spawn("tsx", ["bench/server.ts", kind, String(port), url, String(statementsPort(port))], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -64,7 +64,7 @@ function startContender(kind: string, port: number): Promise<ChildProcess> {
 
 function runLoad(
   spec: LoadSpec,
-): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number; requests: number }> {
+): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number; requests: number; sent: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn("tsx", ["bench/load.ts", JSON.stringify(spec)], {
       cwd: root,
@@ -82,11 +82,16 @@ function runLoad(
   });
 }
 
-async function statementsOf(port: number): Promise<{ statements: number; requests: number } | null> {
+/** Where a contender reports its statement count: its own port, or beside it for those whose server answers every path. */
+function statementsPort(port: number): number {
+  return port === ports.worker || port === ports.postgraphile ? port + 100 : port;
+}
+
+async function statementsOf(port: number): Promise<{ statements: number; requests: number | null } | null> {
   try {
-    return (await (await fetch(`http://127.0.0.1:${port}/__statements`)).json()) as {
+    return (await (await fetch(`http://127.0.0.1:${statementsPort(port)}/__statements`)).json()) as {
       statements: number;
-      requests: number;
+      requests: number | null;
     };
   } catch {
     return null;
@@ -111,7 +116,7 @@ const counts = (
   )
 ).rows[0] as { participants: number; payments: number };
 
-const ports = { api: 9101, sql: 9102, postgraphile: 9103 } as const;
+const ports = { api: 9101, worker: 9104, sql: 9102, postgraphile: 9103 } as const;
 const servers: ChildProcess[] = [];
 const results: string[] = [];
 try {
@@ -132,13 +137,21 @@ try {
     {
       name: "Page of 100 participants + ecosystem, region, sponsor, last 3 payments",
       scenario: "page",
-      contenders: ["api", "sql", "postgraphile"],
+      contenders: ["api", "worker", "sql", "postgraphile"],
     },
-    { name: "One participant by id (same selection)", scenario: "byId", contenders: ["api", "sql", "postgraphile"] },
-    { name: "Region prefix + ACTIVE status, page of 100", scenario: "regionStatus", contenders: ["api", "sql"] },
-    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api"] },
-    { name: "coverageDashboard, per province", scenario: "dashboardProvince", contenders: ["api"] },
-    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api"] },
+    {
+      name: "One participant by id (same selection)",
+      scenario: "byId",
+      contenders: ["api", "worker", "sql", "postgraphile"],
+    },
+    {
+      name: "Region prefix + ACTIVE status, page of 100",
+      scenario: "regionStatus",
+      contenders: ["api", "worker", "sql"],
+    },
+    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api", "worker"] },
+    { name: "coverageDashboard, per province", scenario: "dashboardProvince", contenders: ["api", "worker"] },
+    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker"] },
   ];
   for (const scenario of scenarios) {
     if (only && !only.has(scenario.scenario)) continue;
@@ -161,12 +174,11 @@ try {
         contender,
       });
       const after = await statementsOf(ports[contender]);
+      // The Worker counts no requests: the load generator's count (warm-up included) stands in.
+      const served =
+        before?.requests != null && after?.requests != null ? after.requests - before.requests : measured.sent;
       const perRequest =
-        before && after && after.requests > before.requests
-          ? ((after.statements - before.statements) / (after.requests - before.requests)).toFixed(2)
-          : contender === "postgraphile"
-            ? "1 (by design)"
-            : "n/a";
+        before && after && served > 0 ? ((after.statements - before.statements) / served).toFixed(2) : "n/a";
       rows.push({ contender, ...measured, statements: perRequest });
       log(
         `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${perRequest}`,
@@ -298,7 +310,7 @@ const header = `# Benchmark results
 
 Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
 
-Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --env bench\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
 
 `;
 await writeFile(values.out, `${header}${results.join("\n")}`);

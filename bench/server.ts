@@ -1,19 +1,24 @@
 /**
- * One benchmark contender as its own process: `tsx bench/server.ts <api|sql|postgraphile> <port> <postgres-url>`.
- * Prints `ready` when listening; `GET /__statements` (api, sql) reports SQL statements per request.
+ * One benchmark contender as its own process:
+ * `tsx bench/server.ts <api|worker|sql|postgraphile> <port> <postgres-url> [statements-port]`.
+ * Prints `ready` when listening; `GET /__statements` reports the SQL statements sent so far and
+ * the requests served (on `statements-port` for the Worker and PostGraphile, whose own servers
+ * answer every path; the Worker counts no requests itself).
  */
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { serve } from "@hono/node-server";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Hono } from "hono";
 import pg from "pg";
 import { nodeProxy } from "../scripts/node-database";
+import { startWebSocketProxy } from "../scripts/ws-proxy";
 import { createApp } from "../src/app";
 import { relations } from "../src/db/relations";
 import { memoryRateLimiter } from "../src/http/rate-limit";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
 
-const [kind, portText, url] = process.argv.slice(2);
+const [kind, portText, url, statementsPortText] = process.argv.slice(2);
 const port = Number(portText);
 if (!kind || !url || !port) throw new Error("usage: server.ts <api|sql|postgraphile> <port> <postgres-url>");
 
@@ -51,6 +56,55 @@ if (kind === "api") {
     return app.fetch(c.req.raw, env);
   });
   serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
+} else if (kind === "worker") {
+  // The Worker itself under workerd (`wrangler dev --env bench`: production settings, a rate limit
+  // no benchmark reaches), reaching PostgreSQL as in production: the Neon driver over a WebSocket,
+  // one connection per request. Statements are counted on the wire by the proxy.
+  const proxy = await startWebSocketProxy(0, {
+    onStatement: () => {
+      statements += 1;
+    },
+  });
+  const vars = {
+    DATABASE_URL: url,
+    DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+  };
+  const wrangler = spawn(
+    "wrangler",
+    [
+      "dev",
+      "--env",
+      "bench",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+      "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ],
+    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  wrangler.on("exit", (code) => {
+    console.error(`wrangler dev exited with ${code}`);
+    process.exit(1);
+  });
+  process.on("exit", () => wrangler.kill("SIGTERM"));
+  const counter = new Hono();
+  counter.get("/__statements", (c) => c.json({ statements, requests: null }));
+  serve({ fetch: counter.fetch, port: Number(statementsPortText), hostname: "127.0.0.1" });
+  for (;;) {
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  console.log("ready");
 } else if (kind === "sql") {
   // The practical limit: one tuned statement per request, each participant's JSON built in SQL.
   const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -100,14 +154,31 @@ if (kind === "api") {
   const { PostGraphileAmberPreset } = await import("postgraphile/presets/amber");
   const { makePgService } = await import("postgraphile/adaptors/pg");
   const { grafserv } = await import("postgraphile/grafserv/node");
+  // Its own pool of 10, each client's query() counted: every statement PostGraphile sends.
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    Object.assign(client, {
+      query: (...args: unknown[]) => {
+        statements += 1;
+        return query(...args);
+      },
+    });
+  });
   const pgl = postgraphile({
     extends: [PostGraphileAmberPreset],
-    pgServices: [makePgService({ connectionString: url, schemas: ["public"], poolConfig: { max: 10 } })],
+    pgServices: [makePgService({ pool, schemas: ["public"] })],
     grafserv: { graphqlPath: "/graphql", graphiql: false },
     grafast: { explain: false },
   });
   const serv = pgl.createServ(grafserv);
   const server = createServer();
+  server.on("request", (request) => {
+    if (request.url === "/graphql") requests += 1;
+  });
+  const counter = new Hono();
+  counter.get("/__statements", (c) => c.json({ statements, requests }));
+  serve({ fetch: counter.fetch, port: Number(statementsPortText), hostname: "127.0.0.1" });
   serv.addTo(server).catch((error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -12,7 +12,10 @@ const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
  * PGlite's socket server keeps the TCP side open after Terminate, so the bridge closes both sides
  * itself; otherwise `pool.end()` never resolves.
  */
-export async function startWebSocketProxy(port = 0): Promise<{ port: number; close(): Promise<void> }> {
+export async function startWebSocketProxy(
+  port = 0,
+  options: { onStatement?: () => void } = {},
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((_req, res) => {
     res.writeHead(426).end("WebSocket only");
   });
@@ -37,7 +40,9 @@ export async function startWebSocketProxy(port = 0): Promise<{ port: number; clo
     });
     tcp.on("error", closeBoth);
     tcp.on("close", closeBoth);
+    const count = options.onStatement ? statementCounter(options.onStatement) : undefined;
     socket.on("message", (data: Buffer) => {
+      count?.(data);
       tcp.write(data);
       if (data.length >= TERMINATE.length && data.subarray(data.length - TERMINATE.length).equals(TERMINATE)) {
         tcp.end(closeBoth);
@@ -57,5 +62,30 @@ export async function startWebSocketProxy(port = 0): Promise<{ port: number; clo
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Counts the statements a client sends (Query and Execute messages of the PostgreSQL wire
+ * protocol), for benchmarks of a Worker, whose driver cannot be instrumented from outside.
+ * Messages may span WebSocket frames, so it walks message boundaries across chunks: first the
+ * untyped startup message, then `type, int32 length, body`.
+ */
+export function statementCounter(onStatement: () => void): (chunk: Buffer) => void {
+  let started = false;
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let at = 0;
+    for (;;) {
+      const header = started ? 5 : 4;
+      if (pending.length - at < header) break;
+      const length = started ? pending.readInt32BE(at + 1) + 1 : pending.readInt32BE(at);
+      if (pending.length - at < length) break;
+      if (started && (pending[at] === 0x45 || pending[at] === 0x51)) onStatement(); // 'E', 'Q'
+      started = true;
+      at += length;
+    }
+    pending = pending.subarray(at);
   };
 }

@@ -32,7 +32,10 @@ beforeAll(async () => {
   const own = await givenParticipant(api.db, { fullName: "Jakarta Self", villageCode: "31.71.02.1001" });
   raw.jakarta = jakarta.id;
   ids.bandung = gid("Participant", bandung.id);
-  for (const p of [jakarta, bandung, own]) await givenSettledPayment(api.db, p.id, "2026-10-01");
+  const paid = [];
+  for (const p of [jakarta, bandung, own]) paid.push(await givenSettledPayment(api.db, p.id, "2026-10-01"));
+  ids.jakartaPayment = gid("Payment", paid[0]?.id ?? 0);
+  ids.bandungPayment = gid("Payment", paid[1]?.id ?? 0);
 });
 afterAll(async () => api?.close());
 
@@ -114,6 +117,36 @@ const operations: {
       sponsor: "FORBIDDEN",
       participant: "FORBIDDEN",
       partnerReader: ["Bandung Sponsored"],
+      partner: "FORBIDDEN",
+    },
+  },
+  {
+    name: "payments as Relay nodes, without their participants in the request (looked up in one batch)",
+    query: `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Payment { amount } } }`,
+    variables: () => ({ ids: [ids.jakartaPayment, ids.bandungPayment] }),
+    pick: (d: { nodes: ({ amount: string } | null)[] }) => d.nodes.map((n) => (n ? "visible" : "hidden")),
+    expected: {
+      anonymous: "UNAUTHENTICATED",
+      admin: ["visible", "visible"],
+      officer: "FORBIDDEN",
+      sponsor: "FORBIDDEN",
+      participant: "FORBIDDEN",
+      partnerReader: ["visible", "visible"],
+      partner: "FORBIDDEN",
+    },
+  },
+  {
+    name: "a payment in the caller's reach, as a Relay node",
+    query: `query ($id: ID!) { node(id: $id) { ... on Payment { amount } } }`,
+    variables: () => ({ id: ids.jakartaPayment }),
+    pick: (d: { node: { amount: string } | null }) => (d.node ? "visible" : "hidden"),
+    expected: {
+      anonymous: "UNAUTHENTICATED",
+      admin: "visible",
+      officer: "visible",
+      sponsor: "visible",
+      participant: "visible",
+      partnerReader: "visible",
       partner: "FORBIDDEN",
     },
   },

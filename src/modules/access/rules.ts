@@ -76,13 +76,6 @@ export function canSeeParticipant(
 }
 
 /** Payments follow their participant; payment back offices (`payments:read`, `payments:settle`) see all. */
-export function canSeePayment(
-  viewer: Viewer,
-  payment: { participant: Parameters<typeof canSeeParticipant>[1] },
-): boolean {
-  return seesAllPayments(viewer) || canSeeParticipant(viewer, payment.participant);
-}
-
 export function seesAllPayments(viewer: Viewer): boolean {
   return hasScope(viewer, "payments:read") || hasScope(viewer, "payments:settle");
 }

@@ -1,14 +1,7 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
-import {
-  canSeeParticipant,
-  hasScope,
-  maskNik,
-  maskPhone,
-  mayRegisterParticipants,
-  mayUpdateParticipants,
-} from "../access/rules";
+import { hasScope, maskNik, maskPhone, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/store";
@@ -30,6 +23,7 @@ import {
 } from "./store";
 import { type RiskLevel, riskLevels, segments, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
+import { showParticipant } from "./visibility";
 
 export const SegmentEnum = builder.enumType("Segment", {
   description: "BPU informal worker, PU wage earner, JAKON construction worker, PMI migrant worker.",
@@ -47,8 +41,9 @@ export const Participant = builder.drizzleNode("participants", {
   name: "Participant",
   description: "A worker enrolled in BPJS Ketenagakerjaan programs.",
   id: { column: (participant) => participant.id },
-  // Every path to a participant (lists, node, relations) passes this row-level check.
-  authScopes: (participant, { viewer }) => canSeeParticipant(viewer, participant),
+  // Every path to a participant (lists, node, relations) passes this row-level check, once per
+  // object; a participant that passes authorises the records reached through it (its payments).
+  authScopes: (participant, ctx) => showParticipant(ctx, participant),
   fields: (t) => ({
     nik: t.string({
       description: "16-digit national ID number (NIK); masked (`3171********0001`) without `pii:read`.",

@@ -134,6 +134,21 @@ export async function regionLevels(db: Executor, codes: string[]): Promise<Map<s
   return new Map(rows.map((row) => [row.code, row.level]));
 }
 
+/** What `canSeeParticipant` needs of each of these participants. */
+export async function visibilityColumnsOf(db: Executor, ids: number[]) {
+  if (ids.length === 0) return [];
+  return db
+    .select({
+      id: participants.id,
+      villageCode: participants.villageCode,
+      sponsorId: participants.sponsorId,
+      registeredById: participants.registeredById,
+      registeredBySubject: participants.registeredBySubject,
+    })
+    .from(participants)
+    .where(inArray(participants.id, ids));
+}
+
 export async function existingParticipantIds(db: Executor, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
   const rows = await db.query.participants.findMany({ where: { id: { in: ids } }, columns: { id: true } });

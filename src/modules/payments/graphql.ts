@@ -2,11 +2,12 @@ import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
-import { canSeePayment, canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
+import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine, ProgramEnum } from "../contributions/graphql";
 import { quoteContribution } from "../contributions/rules";
 import type { ContributionLineRow } from "../contributions/tables";
 import { Participant, RiskLevelEnum, SegmentEnum } from "../participants/graphql";
+import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions } from "./batch";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
@@ -20,16 +21,10 @@ export const Payment = builder.drizzleNode("payments", {
   name: "Payment",
   description: "One contribution payment for one participant, covering 1, 3, 6 or 12 months.",
   id: { column: (payment) => payment.id },
-  // A payment is visible to whoever may see its participant.
-  select: {
-    columns: { participantId: true },
-    with: {
-      participant: {
-        columns: { id: true, villageCode: true, sponsorId: true, registeredById: true, registeredBySubject: true },
-      },
-    },
-  },
-  authScopes: (payment, { viewer }) => canSeePayment(viewer, payment),
+  // A payment is visible to whoever may see its participant: known without a read when the
+  // payment was reached through that participant, looked up (batched) otherwise.
+  select: { columns: { participantId: true } },
+  authScopes: (payment, ctx) => seesAllPayments(ctx.viewer) || participantVisible(ctx, payment.participantId),
   fields: (t) => ({
     participant: t.relation("participant", { type: Participant }),
     months: t.exposeInt("months"),
