@@ -32,6 +32,19 @@ const claimsSchema = z.object({
 
 const knownScopes = new Set<string>(scopes);
 const jwksByUrl = new Map<string, JWTVerifyGetKey>();
+/** Imported once per isolate: importing the secret on every request was most of a verification's cost. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "verify",
+    ]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
 
 function toScopes(values: readonly string[] | undefined): Set<Scope> {
   return new Set((values ?? []).filter((s): s is Scope => knownScopes.has(s)));
@@ -52,8 +65,7 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
       }
       ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ["RS256", "ES256"] }));
     } else if (config.jwtSecret) {
-      const key = new TextEncoder().encode(config.jwtSecret);
-      ({ payload } = await jwtVerify(token, key, { ...options, algorithms: ["HS256"] }));
+      ({ payload } = await jwtVerify(token, await hmacKey(config.jwtSecret), { ...options, algorithms: ["HS256"] }));
     } else {
       throw new AuthenticationError("Bearer tokens are not accepted: no JWT verification is configured");
     }
