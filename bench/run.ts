@@ -133,7 +133,13 @@ try {
     provinces,
     activeFrom: monthStart(currentMonth(now)),
   };
-  const scenarios: { name: string; scenario: LoadSpec["scenario"]; contenders: (keyof typeof ports)[] }[] = [
+  const scenarios: {
+    name: string;
+    scenario: LoadSpec["scenario"];
+    contenders: (keyof typeof ports)[];
+    /** Clients at once, when not the run's `--connections`: 1 measures answer time without queueing. */
+    connections?: number;
+  }[] = [
     {
       name: "Page of 100 participants + ecosystem, region, sponsor, last 3 payments",
       scenario: "page",
@@ -150,6 +156,12 @@ try {
       contenders: ["api", "worker", "sql"],
     },
     { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api", "worker"] },
+    {
+      name: "coverageDashboard, national, one client at a time (answer time without queueing)",
+      scenario: "dashboard",
+      contenders: ["api", "worker"],
+      connections: 1,
+    },
     { name: "coverageDashboard, per province", scenario: "dashboardProvince", contenders: ["api", "worker"] },
     { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker"] },
   ];
@@ -170,6 +182,7 @@ try {
       const measured = await runLoad({
         ...base,
         url: `http://127.0.0.1:${ports[contender]}`,
+        connections: scenario.connections ?? base.connections,
         scenario: scenario.scenario,
         contender,
       });
