@@ -163,6 +163,9 @@ describe("payContribution", () => {
         message: "This idempotency key was used for a different payment request",
       },
     ]);
+    // The key decides before the request is judged: a reused key is named, not the unknown participant.
+    const elsewhere = dataOf(await pay({ ...input, participantId: gid("Participant", 999_999) })).payContribution;
+    expect(elsewhere.userErrors.map((e: { code: string }) => e.code)).toEqual(["IDEMPOTENCY_KEY_REUSED"]);
     const outcomes = await api.db
       .select({ outcome: auditLog.outcome })
       .from(auditLog)

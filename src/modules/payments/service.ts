@@ -95,16 +95,20 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
         outcome: "REPLAYED" as const,
       };
     };
-    const earlier = await findPaymentByKey(tx, input.idempotencyKey);
-    if (earlier) return replay(earlier);
+    // A retry answers with its payment even if the request would be refused today, so a refusal
+    // looks the key up first; a new request finds the key free at insert, without a lookup.
+    const refuse = async (userErrors: UserError[], targetIds: string[] = []) => {
+      const earlier = await findPaymentByKey(tx, input.idempotencyKey);
+      return earlier ? replay(earlier) : rejected(userErrors, targetIds);
+    };
 
     const participant = await findParticipant(tx, input.participantId);
     if (!participant || !canSeeParticipant(viewer, participant)) {
-      return rejected([userError("NOT_FOUND", "No participant has this id", ["input", "participantId"])]);
+      return refuse([userError("NOT_FOUND", "No participant has this id", ["input", "participantId"])]);
     }
     const target = [`participant:${participant.id}`];
     if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
-      return rejected(
+      return refuse(
         [userError("PAYER_NOT_SPONSOR", "This sponsor does not sponsor this participant", ["input", "payerSponsorId"])],
         target,
       );
@@ -117,7 +121,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
       input.months,
     );
     if (!lines) {
-      return rejected(
+      return refuse(
         [
           userError(
             "NOT_PAYABLE",
