@@ -14,10 +14,11 @@ export const EcosystemTarget = builder.drizzleObject("ecosystemTargets", {
 export const Ecosystem = builder.drizzleObject("ecosystems", {
   name: "Ecosystem",
   description: "One of the five growth ecosystems: village, market, e-commerce, UMKM and vulnerable workers.",
+  // Loaded whole: fields read the row (see Participant for why not `expose`).
   fields: (t) => ({
-    code: t.expose("code", { type: EcosystemCodeEnum }),
-    name: t.exposeString("name"),
-    description: t.exposeString("description"),
+    code: t.field({ type: EcosystemCodeEnum, resolve: (row) => row.code }),
+    name: t.string({ resolve: (row) => row.name }),
+    description: t.string({ resolve: (row) => row.description }),
     targets: t.relation("targets", { query: { orderBy: { year: "asc" } } }),
   }),
 });

@@ -7,10 +7,11 @@ export const RegionLevelEnum = builder.enumType("RegionLevel", { values: regionL
 export const Region = builder.drizzleObject("regions", {
   name: "Region",
   description: "An official Indonesian administrative region (Kemendagri code).",
+  // Loaded whole: fields read the row (see Participant for why not `expose`).
   fields: (t) => ({
-    code: t.exposeString("code"),
-    name: t.exposeString("name"),
-    level: t.expose("level", { type: RegionLevelEnum }),
+    code: t.string({ resolve: (row) => row.code }),
+    name: t.string({ resolve: (row) => row.name }),
+    level: t.field({ type: RegionLevelEnum, resolve: (row) => row.level }),
     parent: t.relation("parent", { nullable: true }),
   }),
 });

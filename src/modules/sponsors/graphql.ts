@@ -15,13 +15,14 @@ export const Sponsor = builder.drizzleNode("sponsors", {
   description: "A company, government body, NGO or individual paying contributions for workers (Sertakan).",
   id: { column: (sponsor) => sponsor.id },
   authScopes: (sponsor, { viewer }) => canSeeSponsor(viewer, sponsor.id),
+  // Loaded whole: fields read the row (see Participant for why not `expose`).
   fields: (t) => ({
-    name: t.exposeString("name"),
-    kind: t.expose("kind", { type: SponsorKindEnum }),
-    program: t.expose("program", { type: SponsorProgramEnum }),
-    contactEmail: t.exposeString("contactEmail", { nullable: true }),
-    contactPhone: t.exposeString("contactPhone", { nullable: true }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    name: t.string({ resolve: (row) => row.name }),
+    kind: t.field({ type: SponsorKindEnum, resolve: (row) => row.kind }),
+    program: t.field({ type: SponsorProgramEnum, resolve: (row) => row.program }),
+    contactEmail: t.string({ nullable: true, resolve: (row) => row.contactEmail }),
+    contactPhone: t.string({ nullable: true, resolve: (row) => row.contactPhone }),
+    createdAt: t.field({ type: "DateTime", resolve: (row) => row.createdAt }),
     sponsorships: t.relation("sponsorships", { query: { orderBy: { startsOn: "desc", id: "desc" } } }),
   }),
 });
