@@ -326,5 +326,9 @@ Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} partici
 Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --env bench\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
 
 `;
-await writeFile(values.out, `${header}${results.join("\n")}`);
+// What follows the marker in an earlier file is written by hand (the analysis): kept across runs.
+const ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by npm run bench -->";
+const earlier = await readFile(values.out, "utf8").catch(() => "");
+const analysis = earlier.includes(ANALYSIS_MARKER) ? earlier.slice(earlier.indexOf(ANALYSIS_MARKER)) : "";
+await writeFile(values.out, `${header}${results.join("\n")}${analysis ? `\n${analysis}` : ""}`);
 log(`\nWrote ${values.out}`);
