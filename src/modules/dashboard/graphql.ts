@@ -138,7 +138,6 @@ builder.drizzleObjectFields(Ecosystem, (t) => ({
   coverage: t.field({
     type: EcosystemCoverage,
     description: "Public: registered and active participants nationally, against this year's target.",
-    select: { columns: { code: true } },
     resolve: (ecosystem, _args, ctx) => ecosystemCoverage(ctx, ecosystem.code, ctx.clock.now()),
   }),
 }));
