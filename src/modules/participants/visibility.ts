@@ -31,14 +31,14 @@ export function participantVisible(ctx: Context, participantId: number): boolean
   let answer = state.answers.get(participantId);
   if (!answer) {
     if (!state.batch) {
-      const batch = { ids: [] as number[], visible: Promise.resolve(new Map<number, boolean>()) };
+      const ids: number[] = [];
       // Resolved after the current tick, when every sibling in the list has asked.
-      batch.visible = Promise.resolve().then(async () => {
+      const visible = Promise.resolve().then(async () => {
         state.batch = null;
-        const rows = await visibilityColumnsOf(ctx.db, batch.ids);
+        const rows = await visibilityColumnsOf(ctx.db, ids);
         return new Map(rows.map((row) => [row.id, canSeeParticipant(ctx.viewer, row)]));
       });
-      state.batch = batch;
+      state.batch = { ids, visible };
     }
     state.batch.ids.push(participantId);
     answer = state.batch.visible.then((visible) => visible.get(participantId) ?? false);
