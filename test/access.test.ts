@@ -240,6 +240,29 @@ describe.each(operations)("$name", (operation) => {
   });
 });
 
+describe("payments reached without their participant", () => {
+  it("look their participants up in one statement, and none when reached through the participant", async () => {
+    const reader = await bearer({ role: "PARTNER", scopes: ["participants:read"] });
+    const visibilityReads = () => api.statements.filter((q) => /^select .* from "participants" .* in \(/.test(q));
+    api.statements.length = 0;
+    const byId = await api.graphql<{ nodes: unknown[] }>(
+      `query ($ids: [ID!]!) { nodes(ids: $ids) { ... on Payment { amount } } }`,
+      { ids: [ids.jakartaPayment, ids.bandungPayment] },
+      reader,
+    );
+    expect(byId.errors).toBeUndefined();
+    expect(visibilityReads()).toHaveLength(1);
+    api.statements.length = 0;
+    const throughParticipants = await api.graphql(
+      "{ participants(first: 10) { nodes { payments(first: 3) { nodes { amount } } } } }",
+      {},
+      reader,
+    );
+    expect(throughParticipants.errors).toBeUndefined();
+    expect(visibilityReads()).toHaveLength(0);
+  });
+});
+
 describe("personal data", () => {
   const query = '{ participants(first: 1, filter: { search: "Jakarta Spo" }) { nodes { nik phone } } }';
   it("shows NIK and phone to holders of pii:read (ADMIN holds every scope)", async () => {
