@@ -1,9 +1,8 @@
 /**
  * One benchmark contender as its own process:
  * `tsx bench/server.ts <api|worker|sql|postgraphile> <port> <postgres-url> [statements-port]`.
- * Prints `ready` when listening; `GET /__statements` reports the SQL statements sent so far and
- * the requests served (on `statements-port` for the Worker and PostGraphile, whose own servers
- * answer every path; the Worker counts no requests itself).
+ * Prints `ready` when listening; `GET /__statements` on `statements-port` reports the SQL
+ * statements sent so far and the requests served.
  */
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
@@ -24,6 +23,12 @@ if (!kind || !url || !port) throw new Error("usage: server.ts <api|sql|postgraph
 
 let statements = 0;
 let requests = 0;
+
+// Every contender reports beside its own port, which its server answers in full.
+const counter = new Hono();
+// The Worker counts no requests itself: the runner divides by what the load generator sent.
+counter.get("/__statements", (c) => c.json({ statements, requests: kind === "worker" ? null : requests }));
+serve({ fetch: counter.fetch, port: Number(statementsPortText), hostname: "127.0.0.1" });
 
 if (kind === "api") {
   // The same Hono app as the Worker, on Node: a long-lived process keeps one pool of 10
@@ -50,7 +55,6 @@ if (kind === "api") {
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
   };
   const outer = new Hono();
-  outer.get("/__statements", (c) => c.json({ statements, requests }));
   outer.all("*", (c) => {
     requests += 1;
     return app.fetch(c.req.raw, env);
@@ -93,9 +97,6 @@ if (kind === "api") {
     process.exit(1);
   });
   process.on("exit", () => wrangler.kill("SIGTERM"));
-  const counter = new Hono();
-  counter.get("/__statements", (c) => c.json({ statements, requests: null }));
-  serve({ fetch: counter.fetch, port: Number(statementsPortText), hostname: "127.0.0.1" });
   for (;;) {
     const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
       (response) => response.ok,
@@ -122,7 +123,6 @@ if (kind === "api") {
     statements += 1;
     return pool.query(text, values);
   };
-  app.get("/__statements", (c) => c.json({ statements, requests }));
   app.get("/page", async (c) => {
     requests += 1;
     const result = await query(
@@ -176,9 +176,6 @@ if (kind === "api") {
   server.on("request", (request) => {
     if (request.url === "/graphql") requests += 1;
   });
-  const counter = new Hono();
-  counter.get("/__statements", (c) => c.json({ statements, requests }));
-  serve({ fetch: counter.fetch, port: Number(statementsPortText), hostname: "127.0.0.1" });
   serv.addTo(server).catch((error: unknown) => {
     console.error(error);
     process.exit(1);

@@ -1,8 +1,10 @@
-import { and, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
-import { type ParticipantStatus, paidThroughRange } from "../participants/rules";
+import type { ParticipantStatus } from "../participants/rules";
+import { paidThroughCondition } from "../participants/store";
 import type { Segment } from "../participants/tables";
 import { regions } from "../regions/tables";
 import { coverageRollups, monthlyActiveRollups, nationalTargets, retentionRollups } from "./tables";
@@ -53,14 +55,7 @@ function statusSums(asOf: Date) {
   const r = coverageRollups;
   const sum = (condition: SQL) =>
     sql<number>`coalesce(sum(${r.participants}) filter (where ${condition}), 0)::bigint`.mapWith(Number);
-  const range = (status: ParticipantStatus) => {
-    const bounds = paidThroughRange(status, asOf);
-    if ("isNull" in bounds) return isNull(r.paidThrough);
-    return and(
-      bounds.from ? gte(r.paidThrough, bounds.from) : undefined,
-      bounds.before ? lt(r.paidThrough, bounds.before) : undefined,
-    ) as SQL;
-  };
+  const range = (status: ParticipantStatus) => paidThroughCondition(r.paidThrough, status, asOf);
   return {
     total: sql<number>`sum(${r.participants})::bigint`.mapWith(Number).as("total"),
     pending: sum(range("PENDING")).as("pending"),
@@ -101,6 +96,8 @@ export async function coverageFigures(
   const level = regionLevel(scope.regionCode);
   const regionCode = scope.regionCode ? scope.regionCode.split(".").slice(0, 3).join(".") : null;
   const r = coverageRollups;
+  // The scope's children, in the rollups and in the region names alike (provinces for the nation).
+  const childOfScope = (parentCode: AnyPgColumn) => (regionCode ? eq(parentCode, regionCode) : isNull(parentCode));
   const buckets = db
     .select({
       dimension: sql<FigureDimension>`case when grouping(${r.regionCode}) = 0 then 'region'
@@ -113,21 +110,12 @@ export async function coverageFigures(
       ...statusSums(options.asOf),
     })
     .from(r)
-    .where(
-      and(
-        level < 3
-          ? regionCode
-            ? eq(r.parentCode, regionCode)
-            : isNull(r.parentCode)
-          : eq(r.regionCode, regionCode ?? ""),
-        ...scopeFilters(scope),
-      ),
-    )
+    .where(and(level < 3 ? childOfScope(r.parentCode) : eq(r.regionCode, regionCode ?? ""), ...scopeFilters(scope)))
     .groupBy(sql`grouping sets ((${r.regionCode}), (${r.ecosystemCode}), (${r.segment}), (${r.sponsorProgram}))`);
   const names = db
     .select(figure("regionName", sql`${regions.code}`, sql`0`, sql`${regions.name}::text`))
     .from(regions)
-    .where(level < 3 ? (regionCode ? eq(regions.parentCode, regionCode) : isNull(regions.parentCode)) : sql`false`);
+    .where(level < 3 ? childOfScope(regions.parentCode) : sql`false`);
   const active = db
     .select(figure("activeInMonth", sql`${monthlyActiveRollups.month}`, sql`sum(${monthlyActiveRollups.participants})`))
     .from(monthlyActiveRollups)

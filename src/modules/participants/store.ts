@@ -40,14 +40,7 @@ export function participantConditions(
   if (filter.segment) conditions.push(eq(table.segment, filter.segment));
   if (filter.sponsorId != null) conditions.push(eq(table.sponsorId, filter.sponsorId));
   if (filter.regionCode) conditions.push(regionCondition(table, filter.regionCode));
-  if (filter.status) {
-    const range = paidThroughRange(filter.status, now);
-    if ("isNull" in range) conditions.push(isNull(table.paidThrough));
-    else {
-      if (range.from) conditions.push(gte(table.paidThrough, range.from));
-      if (range.before) conditions.push(lt(table.paidThrough, range.before));
-    }
-  }
+  if (filter.status) conditions.push(paidThroughCondition(table.paidThrough, filter.status, now));
   if (filter.registeredFrom) conditions.push(gte(table.registeredAt, wibDayStart(filter.registeredFrom)));
   if (filter.registeredTo) conditions.push(lt(table.registeredAt, wibDayEnd(filter.registeredTo)));
   const search = filter.search?.trim();
@@ -73,6 +66,19 @@ type VisibilityColumns = {
   registeredById: AnyPgColumn;
   registeredBySubject: AnyPgColumn;
 };
+
+/**
+ * Participants of a status today as a condition on a paid-through column (participants, or the
+ * dashboard's rollup buckets): the ranges of `paidThroughRange`, so an index range scan.
+ */
+export function paidThroughCondition(column: AnyPgColumn, status: ParticipantStatus, now: Date): SQL {
+  const range = paidThroughRange(status, now);
+  if ("isNull" in range) return isNull(column);
+  return (
+    and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
+    sql`true`
+  );
+}
 
 /** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */
 export function participantVisibility(table: VisibilityColumns, viewer: Viewer): SQL {
@@ -199,9 +205,7 @@ export async function referralTallies(
   options: { regionCode?: string | null; registeredFrom?: string | null; registeredTo?: string | null; limit: number },
 ): Promise<ReferralTally[]> {
   const registrant = alias(participants, "registrant");
-  const activeFrom = paidThroughRange("ACTIVE", now);
-  const isActive =
-    "from" in activeFrom && activeFrom.from ? gte(participants.paidThrough, activeFrom.from) : sql`false`;
+  const isActive = paidThroughCondition(participants.paidThrough, "ACTIVE", now);
   const active = sql<number>`count(*) filter (where ${isActive})`.mapWith(Number);
   const registered = sql<number>`count(*)`.mapWith(Number);
   return db
