@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
  * PGlite (one database per test file); the same integration tests again against the real
  * PostgreSQL in DATABASE_URL when it is set; and one tier that runs the built Worker in workerd.
  */
+// One real-PostgreSQL template per run; workers inherit the name through the environment.
+process.env.KEPESERTAAN_PG_TEMPLATE ??= `kepesertaan_test_template_${process.pid}`;
+
 const integration = { include: ["test/**/*.test.ts"], exclude: ["test/worker/**"] };
 
 export default defineConfig({

@@ -11,7 +11,7 @@ import { pgliteTemplatePath, postgresTemplateName, withDatabase } from "./templa
  * Builds the database templates once: migrations and reference data (all 91k regions) take
  * seconds, copying a template per test file takes well under one.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => Promise<void>> {
   const embedded = await startEmbeddedPostgres({});
   const local = await connectNode(embedded.url);
   await migrateDatabase(local.db);
@@ -34,4 +34,11 @@ export default async function setup(): Promise<void> {
     await template.close();
   }
   await closeNodeProxy();
+  return async () => {
+    if (!url) return;
+    const admin = await connectNode(url);
+    await admin.db.execute(sql.raw(`drop database if exists ${postgresTemplateName} with (force)`));
+    await admin.close();
+    await closeNodeProxy();
+  };
 }
