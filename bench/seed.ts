@@ -159,9 +159,9 @@ async function loadRows(
     await db.execute(sql`
       with paid as (
         insert into payments (participant_id, months, coverage_from, coverage_through, amount, lines, payer, payer_sponsor_id, channel,
-          external_reference, status, idempotency_key, created_at, settled_at)
+          external_reference, status, idempotency_scope, idempotency_key, created_at, settled_at)
         select p.id, 1, m, m, bp.amount, bp.lines, case when p.sponsor_id is null then 'SELF' else 'SPONSOR' end::payer_kind, p.sponsor_id,
-               'BRIVA', 'SEED-' || p.id || '-' || k, 'SETTLED', 'seed-' || p.id || '-' || k, m + interval '4 days', m + interval '4 days'
+               'BRIVA', 'SEED-' || p.id || '-' || k, 'SETTLED', 'bench-seed', 'seed-' || p.id || '-' || k, m + interval '4 days', m + interval '4 days'
         from participants p
         join bench_plans bp on bp.segment = p.segment and bp.programs = p.programs and bp.risk = p.risk_level and bp.income = p.reported_monthly_income
         cross join lateral generate_series(0, least(8, (extract(year from age(p.paid_through, date_trunc('month', p.registered_at))) * 12

@@ -1,9 +1,10 @@
 import type { Logger } from "drizzle-orm";
 import { sql } from "drizzle-orm";
-import { GraphQLError } from "graphql";
+import { parse } from "graphql";
 import type { Context as HonoContext } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import {
   type Database,
   type DatabaseConnection,
@@ -13,13 +14,16 @@ import {
 } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
 import { yogaFor } from "./graphql-server";
+import { type AuthFailureGuard, authFailureGuard, oncePerWindow } from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
-import { AuthenticationError, authenticate } from "./modules/access/authenticate";
-import type { Viewer } from "./modules/access/rules";
+import { authenticate } from "./modules/access/authenticate";
+import { anonymous, type Viewer } from "./modules/access/rules";
+import { mutationOf, recordRefusals } from "./modules/audit/refusals";
 import { verifyRollups } from "./modules/dashboard/service";
 import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
+import { AccessDenied, type AccessRefusal } from "./shared/errors";
 import { currentRequestId, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
@@ -30,6 +34,8 @@ export interface AppOptions {
   database?: (env: AppEnv, logger?: Logger) => DatabaseConnection;
   /** Stands in for the Workers rate-limiting binding when there is none (Node, tests). */
   rateLimiter?: RateLimiter;
+  /** Counts failed authentications when there is no AUTH_FAILURE_LIMITER binding (Node, tests). */
+  authFailures?: AuthFailureGuard;
   /** "Today" for status rules; tests pin it. */
   clock?: Clock;
   /** Sees every SQL statement (tests count round trips with it). */
@@ -70,30 +76,92 @@ function connectPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection {
 /** Large enough for a 10,000-row sponsored enrollment, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-function graphqlError(c: HonoContext<AppBindings>, status: 401 | 413 | 429, code: string, message: string) {
+function graphqlError(c: HonoContext<AppBindings>, status: 401 | 403 | 413 | 415 | 429, code: string, message: string) {
   return c.json({ errors: [{ message, extensions: { code, requestId: c.var.requestId } }] }, status);
 }
 
-/** One budget per API key, per token subject, or per client address for anonymous callers. */
-function rateLimitKey(viewer: Viewer, headers: Headers): string {
-  if (viewer.kind === "user") return viewer.apiKeyId ? `key:${viewer.apiKeyId}` : `sub:${viewer.subject}`;
-  return `ip:${headers.get("cf-connecting-ip") ?? headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? "unknown"}`;
+/** Whether Cloudflare's edge handed us this request (it sets `request.cf`); Node servers and tests are not. */
+function onCloudflare(c: HonoContext<AppBindings>): boolean {
+  return (c.req.raw as Request & { cf?: unknown }).cf !== undefined;
 }
 
+/**
+ * The caller's address, from headers only a trusted hop can set: CF-Connecting-IP on Cloudflare,
+ * X-Forwarded-For behind a proxy configured as trusted; otherwise unknown (all share one budget).
+ */
+function clientAddress(c: HonoContext<AppBindings>): string {
+  if (onCloudflare(c)) return c.req.header("cf-connecting-ip") ?? "unknown";
+  if (c.var.env.trustForwardedFor) return c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+  return "unknown";
+}
+
+/** One budget per API key, per token subject, or per client address for anonymous callers. */
+function rateLimitKey(viewer: Viewer, address: string): string {
+  if (viewer.kind === "user") return viewer.apiKeyId ? `key:${viewer.apiKeyId}` : `sub:${viewer.subject}`;
+  return `ip:${address}`;
+}
+
+/** The mutation a GraphQL request asks for, if any; read only when a refusal must be audited. */
+async function requestedMutation(request: Request): Promise<string | null> {
+  try {
+    const url = new URL(request.url);
+    let query = url.searchParams.get("query");
+    let operationName = url.searchParams.get("operationName");
+    if (request.method === "POST") {
+      const body = (await request.clone().json()) as { query?: unknown; operationName?: unknown };
+      query = typeof body.query === "string" ? body.query : null;
+      operationName = typeof body.operationName === "string" ? body.operationName : null;
+    }
+    if (!query) return null;
+    const mutation = mutationOf(parse(query, { maxTokens: 3_000 }), operationName);
+    const first = mutation?.selectionSet.selections[0];
+    return first?.kind === "Field" ? first.name.value : mutation ? "mutation" : null;
+  } catch {
+    return null;
+  }
+}
+
+const CORS_ALLOWED_HEADERS = [
+  "authorization",
+  "x-api-key",
+  "content-type",
+  "accept",
+  "accept-language",
+  "idempotency-key",
+  "x-graphql-yoga-csrf",
+];
 export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
   const connect = options.database ?? connectPerRequest;
   const fallbackLimiter = options.rateLimiter ?? memoryRateLimiter({ limit: 600, periodSeconds: 60 });
+  let failureGuard = options.authFailures;
+  // Under a flood, the first refusal per caller and window is audited, not every request.
+  const firstRefusalInWindow = oncePerWindow(60);
   const app = new Hono<AppBindings>();
 
   app.use(async (c, next) => {
-    const requestId = c.req.header("cf-ray") ?? crypto.randomUUID();
+    // Our own id, never a client's header: a caller could otherwise choose what our logs say.
+    const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
     c.set("env", envFor(c.env));
     await runWithRequestId(requestId, next);
     // Set after the handler: responses built by Yoga do not carry Hono's pending headers.
     c.res.headers.set("x-request-id", requestId);
   });
+
+  // An explicit allowlist (CORS_ALLOWED_ORIGINS); no origin is reflected, and no credentials are
+  // allowed: callers authenticate with headers, which a page on another origin cannot add unasked.
+  app.use(
+    "*",
+    cors({
+      origin: (origin, c) =>
+        (c as HonoContext<AppBindings>).var.env.corsAllowedOrigins.includes(origin) ? origin : null,
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      allowHeaders: CORS_ALLOWED_HEADERS,
+      exposeHeaders: ["x-request-id"],
+      maxAge: 600,
+    }),
+  );
 
   app.get("/health", async (c) => {
     const { db, end } = connect(c.var.env);
@@ -132,20 +200,65 @@ export function createApp(options: AppOptions = {}) {
     }),
   );
 
+  /**
+   * A refusal before GraphQL runs (bad credential, over a rate): audited when it stopped a
+   * mutation, once per caller and window, then answered with its status.
+   */
+  async function refuse(
+    c: HonoContext<AppBindings>,
+    db: Database,
+    viewer: Viewer,
+    refusal: AccessRefusal,
+    message: string,
+    auditKey: string,
+  ): Promise<Response> {
+    const operation = c.req.path === "/graphql" ? await requestedMutation(c.req.raw) : "enrollSponsoredParticipantsCsv";
+    if (operation && firstRefusalInWindow(`${refusal}:${auditKey}`)) {
+      await recordRefusals(db, viewer, c.var.requestId, [
+        { operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) },
+      ]);
+    }
+    const status = new AccessDenied(refusal, message).httpStatus;
+    return graphqlError(c, status, refusal, message);
+  }
+
   /** Who is calling, or the response that refuses them (bad credential, or over their rate). */
   async function admit(c: HonoContext<AppBindings>, db: Database): Promise<Viewer | Response> {
+    const address = clientAddress(c);
+    failureGuard ??= authFailureGuard(c.var.env.authFailureLimiter);
+    const guard = failureGuard;
+    const presentsCredential = c.req.header("authorization") !== undefined || c.req.header("x-api-key") !== undefined;
+    const tooManyFailures = "Too many failed sign-ins from this address; wait a minute and retry";
+    // Before any lookup: an address that keeps presenting bad credentials costs nothing more.
+    if (presentsCredential && guard.isBlocked(address)) {
+      return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}`);
+    }
     let viewer: Viewer;
     try {
       viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
     } catch (error) {
-      if (error instanceof AuthenticationError) return graphqlError(c, 401, error.code, error.message);
-      throw error;
+      if (!(error instanceof AccessDenied)) throw error;
+      if (await guard.recordFailure(address)) {
+        return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}`);
+      }
+      return refuse(c, db, anonymous, error.refusal, error.message, `ip:${address}:${c.var.requestId}`);
     }
     const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
-    const { success } = await limiter.limit({ key: rateLimitKey(viewer, c.req.raw.headers) });
-    if (!success) return graphqlError(c, 429, "RATE_LIMITED", "Too many requests; slow down and retry shortly");
+    const key = rateLimitKey(viewer, address);
+    const { success } = await limiter.limit({ key });
+    if (!success) return refuse(c, db, viewer, "RATE_LIMITED", "Too many requests; slow down and retry shortly", key);
     return viewer;
   }
+
+  // CSRF: a browser may send text/plain or form bodies cross-origin without a preflight; GraphQL
+  // POSTs must be JSON, so no such request ever runs an operation.
+  app.post("/graphql", async (c, next) => {
+    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json") {
+      return graphqlError(c, 415, "UNSUPPORTED_MEDIA_TYPE", "GraphQL requests are POSTed as application/json");
+    }
+    await next();
+  });
 
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
     const { db, end } = connect(c.var.env, options.queryLogger);
@@ -180,12 +293,6 @@ export function createApp(options: AppOptions = {}) {
         await c.req.text(),
       );
       return c.json(reply.body, reply.status);
-    } catch (error) {
-      // Access errors from the service carry their code; answer them as JSON like the GraphQL ones.
-      if (error instanceof GraphQLError && error.extensions.code === "FORBIDDEN") {
-        return c.json({ error: { code: "FORBIDDEN", message: error.message } }, 403);
-      }
-      throw error;
     } finally {
       afterResponse(c, end());
     }
@@ -212,6 +319,10 @@ export function createApp(options: AppOptions = {}) {
 
   app.onError((error, c) => {
     const requestId = currentRequestId() ?? c.get("requestId");
+    // An access refusal from a service outside GraphQL (the CSV route): its own status and code.
+    if (error instanceof AccessDenied) {
+      return c.json({ error: { code: error.refusal, message: error.message, requestId } }, error.httpStatus);
+    }
     console.error(JSON.stringify({ level: "error", requestId, message: String(error), stack: error.stack }));
     return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error.", requestId } }, 500);
   });

@@ -5,11 +5,13 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
 import { getTableConfig } from "drizzle-orm/pg-core";
-import { GraphQLError } from "graphql";
+import { type GraphQLSchema, isObjectType } from "graphql";
 import type { Context } from "./context";
 import type { Relations } from "./db/relations";
 import { relations } from "./db/relations";
 import { hasScope, type Role, type Scope } from "./modules/access/rules";
+import { AccessDenied } from "./shared/errors";
+import { rowId } from "./shared/ids";
 
 export interface SchemaTypes {
   Context: Context;
@@ -30,6 +32,22 @@ export interface SchemaTypes {
   DefaultFieldNullability: false;
 }
 
+/** Every node type's ids are positive integers, so anything else names no row. */
+function nodeIdCanExist(globalId: { typename: string; id: string }, schema: GraphQLSchema): boolean {
+  const type = schema.getType(globalId.typename);
+  return isObjectType(type) && type.getInterfaces().some((i) => i.name === "Node") && rowId(globalId.id) !== null;
+}
+
+/** plugin-drizzle rejects a node that is not there; for `node`/`nodes` that is an answer, null. */
+async function orNullIfMissing<T>(load: Promise<T> | T): Promise<T | null> {
+  try {
+    return await load;
+  } catch (error) {
+    if (error instanceof Error && /^Model \w+\(.*\) not found$/.test(error.message)) return null;
+    throw error;
+  }
+}
+
 export const builder = new SchemaBuilder<SchemaTypes>({
   // Relay before scope-auth so scope checks see decoded global IDs.
   plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, ZodPlugin, DrizzlePlugin],
@@ -45,6 +63,26 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     clientMutationId: "omit",
     cursorType: "String",
     nodesOnConnection: true,
+    // An id that cannot name a row (`Participant:0`, `Participant:abc`, an unknown type) and a row
+    // that does not exist both answer null, before and without a query; never an internal error.
+    nodeQueryOptions: {
+      resolve: async (_root, args, _ctx, info, resolveNode) =>
+        nodeIdCanExist(args.id, info.schema) ? orNullIfMissing(resolveNode(args.id)) : null,
+    },
+    nodesQueryOptions: {
+      resolve: (_root, args, _ctx, info, resolveNodes) => {
+        const requested = args.ids;
+        // Loaded one id per call (batched by the model loader all the same) so that one missing
+        // row answers null in its place instead of failing its neighbours.
+        const answers = requested.map((id) => {
+          if (!nodeIdCanExist(id, info.schema)) return null;
+          args.ids = [id];
+          return orNullIfMissing(Promise.resolve(resolveNodes([id])).then((nodes) => nodes[0] ?? null));
+        });
+        args.ids = requested;
+        return Promise.all(answers);
+      },
+    },
   },
   scopeAuth: {
     // Check an object's type scopes once, when it is resolved, rather than wrapping every field of
@@ -60,8 +98,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     // Anonymous callers are told to authenticate; authenticated ones that they may not.
     unauthorizedError: (_parent, { viewer }, _info, result) =>
       viewer.kind === "user"
-        ? new GraphQLError(`Forbidden: ${result.message}`, { extensions: { code: "FORBIDDEN" } })
-        : new GraphQLError("Authentication required", { extensions: { code: "UNAUTHENTICATED" } }),
+        ? new AccessDenied("FORBIDDEN", `Forbidden: ${result.message}`)
+        : new AccessDenied("UNAUTHENTICATED", "Authentication required"),
   },
   errors: {
     defaultTypes: [],

@@ -2,6 +2,10 @@ import { z } from "zod";
 import type { RateLimiter } from "./http/rate-limit";
 import type { AuthConfig } from "./modules/access/authenticate";
 
+const rateLimiterBinding = z
+  .custom<RateLimiter>((value) => typeof (value as RateLimiter | undefined)?.limit === "function")
+  .optional();
+
 /** Worker bindings and secrets, parsed once per isolate; a misconfiguration fails loudly. */
 const bindingsSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
@@ -30,9 +34,25 @@ const bindingsSchema = z.object({
     })
     .optional(),
   /** Workers rate-limiting binding (`[[ratelimits]]`); an in-memory window stands in without it. */
-  RATE_LIMITER: z
-    .custom<RateLimiter>((value) => typeof (value as RateLimiter | undefined)?.limit === "function")
-    .optional(),
+  RATE_LIMITER: rateLimiterBinding,
+  /** Counts failed authentications per client address (`[[ratelimits]]`); in memory without it. */
+  AUTH_FAILURE_LIMITER: rateLimiterBinding,
+  /** Browser origins allowed to call the API (comma-separated, exact `https://app.example.id`); none by default. */
+  CORS_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((text) =>
+      (text ?? "")
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+    )
+    .pipe(z.array(z.url().regex(/^https?:\/\/[^/]+$/, "origins are scheme://host[:port], nothing after"))),
+  /**
+   * Outside Cloudflare only: take the client address from X-Forwarded-For, for a Node server behind
+   * a proxy that sets it. Never on Workers, where CF-Connecting-IP is the address.
+   */
+  TRUST_X_FORWARDED_FOR: z.enum(["true", "false"]).default("false"),
 });
 
 export interface AppEnv {
@@ -41,6 +61,9 @@ export interface AppEnv {
   database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
   auth: AuthConfig;
   rateLimiter: RateLimiter | undefined;
+  authFailureLimiter: RateLimiter | undefined;
+  corsAllowedOrigins: readonly string[];
+  trustForwardedFor: boolean;
   paymentChannelSecrets: ReadonlyMap<string, string>;
 }
 
@@ -59,6 +82,9 @@ export function parseEnv(bindings: unknown): AppEnv {
       ...(env.JWT_AUDIENCE ? { audience: env.JWT_AUDIENCE } : {}),
     },
     rateLimiter: env.RATE_LIMITER,
+    authFailureLimiter: env.AUTH_FAILURE_LIMITER,
+    corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
+    trustForwardedFor: env.TRUST_X_FORWARDED_FOR === "true",
     paymentChannelSecrets: new Map(Object.entries(env.PAYMENT_CHANNEL_SECRETS ?? {})),
   };
   if (env.HYPERDRIVE) return { ...common, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };

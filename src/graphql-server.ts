@@ -1,9 +1,11 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError } from "graphql";
 import { createYoga, maskError } from "graphql-yoga";
 import type { Context } from "./context";
 import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
+import { useRefusalAudit } from "./modules/audit/refusals";
 import { schema } from "./schema";
 import { currentRequestId } from "./shared/request-scope";
 
@@ -23,6 +25,8 @@ function createServer(environment: AppEnv["environment"]) {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // CORS is answered by the Hono app from its allowlist (src/http/cors.ts), never reflected here.
+    cors: false,
     graphiql: (_request, context) => context.env.environment === "development",
     logging: "warn",
     plugins: [
@@ -37,6 +41,10 @@ function createServer(environment: AppEnv["environment"]) {
       useNulCharacterGuard(),
       useConnectionLimits(),
       useProductionIntrospectionBlock(),
+      // A browser cannot send a simple (preflight-free) request that runs an operation: GETs need
+      // a custom header, and POSTs are application/json only (checked in the app).
+      useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "graphql-preflight", "apollo-require-preflight"] }),
+      useRefusalAudit(),
     ],
     maskedErrors: {
       maskError(error, message, isDev) {

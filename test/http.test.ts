@@ -49,9 +49,9 @@ describe("HTTP surface", () => {
     expect(await response.json()).toEqual({ error: { code: "NOT_FOUND", message: "No route for GET /nope" } });
   });
 
-  it("answers GET queries too", async () => {
+  it("answers GET queries too, with a CSRF-prevention header", async () => {
     const response = await api.request(`/graphql?query=${encodeURIComponent("{ ecosystem(code: MARKET) { name } }")}`, {
-      headers: { accept: "application/json" },
+      headers: { accept: "application/json", "x-graphql-yoga-csrf": "1" },
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { ecosystem: { name: "Pasar" } } });

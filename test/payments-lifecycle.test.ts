@@ -451,6 +451,7 @@ async function seedPaymentId(participantId: number): Promise<number> {
     .insert(payments)
     .values({
       participantId,
+      idempotencyScope: "test-fixture",
       months: 1,
       coverageFrom: "2026-06-01",
       coverageThrough: "2026-06-01",

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { participants, paymentBatches, payments, sponsorshipEnrollments, sponsorships } from "../src/db/tables";
-import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { bearer, dataOf, type GraphQLResponse, startTestApi, type TestApi } from "./testkit/api";
 import { givenParticipant, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -56,6 +56,12 @@ function worker(i: number, overrides: Record<string, unknown> = {}) {
     programs: ["JKK", "JKM"],
     ...overrides,
   };
+}
+
+/** The worker of row `i` as already registered: same NIK, name and the birth date the NIK encodes. */
+function registeredWorker(i: number) {
+  const { nik, fullName } = worker(i);
+  return { nik, fullName, birthDate: `19${nik.slice(10, 12)}-${nik.slice(8, 10)}-${nik.slice(6, 8)}` };
 }
 
 async function newSponsorship(
@@ -255,8 +261,8 @@ describe("enrollSponsoredParticipants", () => {
     const sponsor = await givenSponsor(api.db, { name: "Yayasan Kecil" });
     const elsewhere = await givenSponsor(api.db, { name: "Sponsor Lain" });
     const sponsorshipId = await newSponsorship(sponsor.id, { maxParticipants: 3 });
-    const registered = await givenParticipant(api.db, { nik: worker(20_001).nik });
-    await givenParticipant(api.db, { nik: worker(20_002).nik, sponsorId: elsewhere.id });
+    const registered = await givenParticipant(api.db, registeredWorker(20_001));
+    await givenParticipant(api.db, { ...registeredWorker(20_002), sponsorId: elsewhere.id });
     const first = dataOf(
       await api.graphql<Enrolled>(ENROLL, {
         input: {
@@ -297,7 +303,7 @@ describe("enrollSponsoredParticipants", () => {
     expect(again.rows.map((r) => r.status)).toEqual(["ALREADY_ENROLLED"]);
   });
 
-  it("lets a sponsor enroll only into its own sponsorships", async () => {
+  it("lets a sponsor enroll only into its own sponsorships; another's is answered as not found", async () => {
     const sponsor = await givenSponsor(api.db, { name: "Pemilik" });
     const sponsorshipId = await newSponsorship(sponsor.id);
     const stranger = await bearer({ role: "SPONSOR", sponsorId: sponsor.id + 1000 });
@@ -306,7 +312,9 @@ describe("enrollSponsoredParticipants", () => {
       { input: { sponsorshipId, idempotencyKey: key(), participants: [worker(30_001)] } },
       stranger,
     );
-    expect(response.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(dataOf(response as GraphQLResponse<Enrolled>).enrollSponsoredParticipants.userErrors).toEqual([
+      { field: ["input", "sponsorshipId"], code: "NOT_FOUND", message: "No sponsorship has this id" },
+    ]);
   });
 
   it("takes a CSV file with the same rules and reports line by line", async () => {
@@ -371,7 +379,7 @@ describe("enrollSponsoredParticipants", () => {
       ...(await bearer({ role: "SPONSOR", sponsorId: sponsor.id + 1000 })),
       "idempotency-key": key(),
     });
-    expect(stranger.status).toBe(403);
+    expect(stranger.status).toBe(404);
   });
 });
 

@@ -232,6 +232,7 @@ export async function seedDemoData(
         const sponsorId = row.sponsorId ?? null;
         paymentRows.push({
           participantId: id,
+          idempotencyScope: "demo-seed",
           months,
           coverageFrom: monthStart(from),
           coverageThrough: monthStart(through),

@@ -84,6 +84,7 @@ export async function givenSettledPayment(
       payer: "SELF",
       channel: "BRIVA",
       status: "SETTLED",
+      idempotencyScope: "test-fixture",
       idempotencyKey: `fixture-${serial}`,
       createdAt: `${month.slice(0, 7)}-05T02:00:00Z`,
       settledAt: `${month.slice(0, 7)}-05T02:00:00Z`,

@@ -2,9 +2,10 @@ import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jos
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { sameDigest } from "../../shared/digest";
+import { AccessDenied } from "../../shared/errors";
 import { REGION_CODE } from "../regions/store";
 import { hashApiKey, parseApiKey } from "./api-keys";
-import { type Role, roles, type Scope, scopes, type Viewer } from "./rules";
+import { type Role, roles, type Scope, scopes, scopesUsableByKey, type Viewer } from "./rules";
 import { findApiKeyByPrefix } from "./store";
 
 export interface AuthConfig {
@@ -17,12 +18,19 @@ export interface AuthConfig {
 }
 
 /** A credential was presented and is not acceptable: answered as UNAUTHENTICATED (401). */
-export class AuthenticationError extends Error {
-  readonly code = "UNAUTHENTICATED";
+function unauthenticated(message: string): AccessDenied {
+  return new AccessDenied("UNAUTHENTICATED", message);
 }
 
+/** Subjects of API keys; a token may not claim one, or it would act as that key. */
+export const API_KEY_SUBJECT_PREFIX = "api-key:";
+
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(128),
+  sub: z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((sub) => !sub.startsWith(API_KEY_SUBJECT_PREFIX), "token subjects may not name an API key"),
   role: z.enum(roles),
   scopes: z.array(z.string()).max(50).optional(),
   region: z.string().regex(REGION_CODE).optional(),
@@ -67,20 +75,20 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
     } else if (config.jwtSecret) {
       ({ payload } = await jwtVerify(token, await hmacKey(config.jwtSecret), { ...options, algorithms: ["HS256"] }));
     } else {
-      throw new AuthenticationError("Bearer tokens are not accepted: no JWT verification is configured");
+      throw unauthenticated("Bearer tokens are not accepted: no JWT verification is configured");
     }
   } catch (error) {
-    if (error instanceof AuthenticationError) throw error;
-    if (error instanceof errors.JWTExpired) throw new AuthenticationError("The token has expired");
-    throw new AuthenticationError("The token is not valid");
+    if (error instanceof AccessDenied) throw error;
+    if (error instanceof errors.JWTExpired) throw unauthenticated("The token has expired");
+    throw unauthenticated("The token is not valid");
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new AuthenticationError("The token's claims are not valid");
+  if (!claims.success) throw unauthenticated("The token's claims are not valid");
   const { sub, role, region, sponsorId, participantId } = claims.data;
-  if (role === "OFFICER" && !region) throw new AuthenticationError("An OFFICER token needs a region claim");
-  if (role === "SPONSOR" && !sponsorId) throw new AuthenticationError("A SPONSOR token needs a sponsorId claim");
+  if (role === "OFFICER" && !region) throw unauthenticated("An OFFICER token needs a region claim");
+  if (role === "SPONSOR" && !sponsorId) throw unauthenticated("A SPONSOR token needs a sponsorId claim");
   if (role === "PARTICIPANT" && !participantId) {
-    throw new AuthenticationError("A PARTICIPANT token needs a participantId claim");
+    throw unauthenticated("A PARTICIPANT token needs a participantId claim");
   }
   return {
     kind: "user",
@@ -95,17 +103,19 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
 
 async function verifyApiKey(key: string, db: Database): Promise<Viewer> {
   const parsed = parseApiKey(key);
-  if (!parsed) throw new AuthenticationError("The API key is not valid");
+  if (!parsed) throw unauthenticated("The API key is not valid");
   const stored = await findApiKeyByPrefix(db, parsed.prefix);
   const hash = await hashApiKey(key);
-  if (!stored || !sameDigest(stored.secretHash, hash)) throw new AuthenticationError("The API key is not valid");
-  if (stored.revokedAt) throw new AuthenticationError("The API key has been revoked");
+  if (!stored || !sameDigest(stored.secretHash, hash)) throw unauthenticated("The API key is not valid");
+  if (stored.revokedAt) throw unauthenticated("The API key has been revoked");
+  // A key issued to a sponsor is that sponsor's login; any other key is a partner integration.
+  const role = stored.sponsorId ? "SPONSOR" : "PARTNER";
   return {
     kind: "user",
-    // A key issued to a sponsor is that sponsor's login; any other key is a partner integration.
-    role: stored.sponsorId ? "SPONSOR" : "PARTNER",
-    subject: `api-key:${stored.prefix}`,
-    scopes: toScopes(stored.scopes),
+    role,
+    subject: `${API_KEY_SUBJECT_PREFIX}${stored.prefix}`,
+    // A scope the role cannot use is never held (older sponsor keys were issued some).
+    scopes: new Set([...toScopes(stored.scopes)].filter((scope) => scopesUsableByKey(role).has(scope))),
     apiKeyId: stored.id,
     ...(stored.sponsorId ? { sponsorId: stored.sponsorId } : {}),
   };
@@ -117,7 +127,7 @@ export async function authenticate(headers: Headers, config: AuthConfig, db: Dat
   const apiKey = headers.get("x-api-key");
   if (authorization !== null) {
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
-    if (!match?.[1]) throw new AuthenticationError("The Authorization header must be `Bearer <JWT>`");
+    if (!match?.[1]) throw unauthenticated("The Authorization header must be `Bearer <JWT>`");
     return verifyToken(match[1], config);
   }
   if (apiKey !== null) return verifyApiKey(apiKey.trim(), db);

@@ -68,8 +68,8 @@ describe("sponsor visibility and scopes", () => {
 });
 
 describe("masking", () => {
-  it("masks the middle of a NIK and of a phone number", () => {
-    expect(maskNik("3171012345670001")).toBe("3171********0001");
+  it("masks all but a NIK's province and regency, and the middle of a phone number", () => {
+    expect(maskNik("3171012345670001")).toBe("3171************");
     expect(maskPhone("+6281234567890")).toBe("+62812*****890");
     expect(inRegion("31.71.01.1001", "31.71.01.1001")).toBe(true);
   });

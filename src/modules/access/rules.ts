@@ -20,6 +20,20 @@ export const scopes = [
 ] as const;
 export type Scope = (typeof scopes)[number];
 
+/**
+ * The scopes an API key of each kind may hold. A sponsor's login acts for its own sponsor whatever
+ * it holds, so only `pii:read` means anything to it: write and read-all scopes would widen it to
+ * other sponsors' workers and money.
+ */
+const keyScopes: Record<"SPONSOR" | "PARTNER", ReadonlySet<Scope>> = {
+  SPONSOR: new Set(["pii:read"]),
+  PARTNER: new Set(scopes),
+};
+
+export function scopesUsableByKey(role: "SPONSOR" | "PARTNER"): ReadonlySet<Scope> {
+  return keyScopes[role];
+}
+
 export type Viewer =
   | { kind: "anonymous" }
   | {
@@ -40,6 +54,14 @@ export type Viewer =
 export type AuthenticatedViewer = Extract<Viewer, { kind: "user" }>;
 
 export const anonymous: Viewer = { kind: "anonymous" };
+
+/**
+ * Whose idempotency keys these are: the caller's subject (token subject, or `api-key:<prefix>`).
+ * Two callers' equal keys are two operations; neither can block or probe the other's.
+ */
+export function idempotencyScopeOf(viewer: Viewer): string {
+  return viewer.kind === "user" ? viewer.subject : "anonymous";
+}
 
 export function hasScope(viewer: Viewer, scope: Scope): boolean {
   return viewer.kind === "user" && (viewer.role === "ADMIN" || viewer.scopes.has(scope));
@@ -92,9 +114,23 @@ export function inRegion(villageCode: string, regionCode: string): boolean {
   return villageCode === regionCode || villageCode.startsWith(`${regionCode}.`);
 }
 
-/** `3171012345670001` → `3171********0001`: enough to recognise, not enough to use. */
+/**
+ * Whether the caller reads a worker's identifying details (full NIK, phone, exact birth date):
+ * `pii:read`, or the worker themself.
+ */
+export function mayReadPersonalData(viewer: Viewer, participant: { id: number }): boolean {
+  if (hasScope(viewer, "pii:read")) return true;
+  return viewer.kind === "user" && viewer.role === "PARTICIPANT" && viewer.participantId === participant.id;
+}
+
+/**
+ * `3171015708900001` → `3171************`: the province and regency only, which the worker's
+ * region shows anyway. The rest is district, birth date and serial; with the district and the
+ * birth date known, the serial's 9,999 values would be all that is left to guess, so none of it
+ * is shown (and the birth date is shown as a year only).
+ */
 export function maskNik(nik: string): string {
-  return nik.length === 16 ? `${nik.slice(0, 4)}********${nik.slice(12)}` : "****************";
+  return nik.length === 16 ? `${nik.slice(0, 4)}************` : "****************";
 }
 
 /** `+6281234567890` → `+62812*****890`. */

@@ -2,7 +2,8 @@ import type { Executor } from "../../db/client";
 import type { Viewer } from "../access/rules";
 import { auditLog } from "./tables";
 
-export type AuditOutcome = "SUCCEEDED" | "REJECTED" | "REPLAYED";
+/** REJECTED: refused by the rules (userErrors); REFUSED: refused access (FORBIDDEN, UNAUTHENTICATED, RATE_LIMITED). */
+export type AuditOutcome = "SUCCEEDED" | "REJECTED" | "REPLAYED" | "REFUSED";
 
 export interface AuditEntry {
   operation: string;

@@ -106,7 +106,8 @@ builder.queryFields((t) => ({
   }),
   retentionCohorts: t.field({
     type: [RetentionCohort],
-    description: "Retention by registration month: overall, for one ecosystem, or per ecosystem.",
+    description:
+      "Retention by registration month: overall, for one ecosystem, or per ecosystem. National figures: ADMIN only.",
     args: {
       from: t.arg({ type: "Month", required: true }),
       to: t.arg({ type: "Month", required: true }),

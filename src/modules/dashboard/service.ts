@@ -179,7 +179,10 @@ export async function retentionCohorts(
   ctx: { db: Database; viewer: Viewer },
   args: { from: string; to: string; asOf: Date; ecosystem?: EcosystemCode | null; perEcosystem: boolean },
 ): Promise<RetentionCohort[]> {
-  dashboardScopeFor(ctx.viewer, null);
+  // Cohorts are kept nationally and per ecosystem only, so an officer (one region) may not read them.
+  if (ctx.viewer.kind !== "user" || ctx.viewer.role !== "ADMIN") {
+    throw forbidden("retention cohorts are national figures, for ADMIN callers");
+  }
   const rows = await retentionRows(ctx.db, args.from, args.to, args.ecosystem);
   const cohorts = new Map<string, { cohort: string; ecosystem: EcosystemCode | null; counts: Map<number, number> }>();
   for (const row of rows) {

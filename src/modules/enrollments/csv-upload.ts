@@ -2,6 +2,8 @@ import type { Database } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import type { Viewer } from "../access/rules";
+import { recordRefusals } from "../audit/refusals";
+import { mayActForSponsor } from "../sponsors/service";
 import { findSponsorship } from "../sponsors/store";
 import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
@@ -33,7 +35,18 @@ export async function handleEnrollmentCsv(
   }
   if (!params.idempotencyKey) return refuse(400, "INVALID_INPUT", "The Idempotency-Key header is required");
   const sponsorship = await findSponsorship(deps.db, sponsorshipId);
-  if (!sponsorship || sponsorship.sponsorId !== sponsorId) {
+  // One answer for a sponsorship that does not exist and one the caller may not use: no probing.
+  if (!sponsorship || sponsorship.sponsorId !== sponsorId || !mayActForSponsor(deps.viewer, sponsorId)) {
+    if (sponsorship && sponsorship.sponsorId === sponsorId) {
+      await recordRefusals(deps.db, deps.viewer, deps.requestId, [
+        {
+          operation: "enrollSponsoredParticipantsCsv",
+          refusal: "FORBIDDEN",
+          reason: "a sponsor enrolls into its own sponsorships only",
+          targetIds: [`sponsorship:${sponsorship.id}`],
+        },
+      ]);
+    }
     return refuse(404, "NOT_FOUND", "This sponsor has no such sponsorship");
   }
   const parsed = enrollmentRowsFromCsv(csv);

@@ -53,10 +53,11 @@ builder.drizzleObjectFields(Sponsorship, (t) => ({
   }),
   figures: t.field({
     type: SponsorshipFigures,
-    description: "Coverage, retention (activeShare), spend against budget and the next period's cost.",
+    description:
+      "Coverage, retention (activeShare), spend against budget and the next period's cost, counting only the workers the caller may see.",
     select: { columns: { id: true, programs: true, monthsPerPeriod: true, budget: true, spent: true } },
     resolve: async (sponsorship, _args, ctx) => ({
-      ...sponsorshipFigures(await coveredWorkers(ctx.db, sponsorship.id), sponsorship, ctx.clock.now()),
+      ...sponsorshipFigures(await coveredWorkers(ctx.db, sponsorship.id, ctx.viewer), sponsorship, ctx.clock.now()),
       budget: sponsorship.budget,
       spent: sponsorship.spent,
     }),

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { sha256Hex } from "../../shared/digest";
-import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import { checkRegistration, lookupsNeeded } from "../participants/registration";
+import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
 import type { ServiceContext } from "../participants/service";
 import {
   attachSponsor,
-  existingParticipantIds,
+  creditableRegistrantIds,
   findParticipantsByNiks,
   insertParticipantsSkippingTaken,
   type ParticipantRow,
@@ -66,17 +67,24 @@ export async function enrollSponsoredParticipants(
     if (!shape.success) return rejected(zodUserErrors(shape.error, ["input"]));
     // Holding the sponsorship's lock makes capacity checks and key replays exact under concurrency.
     const sponsorship = await lockSponsorship(tx, raw.sponsorshipId);
-    if (!sponsorship)
-      return rejected([userError("NOT_FOUND", "No sponsorship has this id", ["input", "sponsorshipId"])]);
-    if (!mayActForSponsor(viewer, sponsorship.sponsorId))
-      throw forbidden("a sponsor enrolls into its own sponsorships only");
+    // Another sponsor's sponsorship is answered as one that does not exist: ids cannot be probed.
+    if (!sponsorship || !mayActForSponsor(viewer, sponsorship.sponsorId)) {
+      const answer = rejected([userError("NOT_FOUND", "No sponsorship has this id", ["input", "sponsorshipId"])]);
+      return sponsorship
+        ? {
+            ...answer,
+            targetIds: [`sponsorship:${sponsorship.id}`],
+            details: { codes: ["NOT_FOUND"], refused: "FORBIDDEN" },
+          }
+        : answer;
+    }
 
     const fingerprint = await sha256Hex(
       JSON.stringify([viewer.kind === "user" ? viewer.subject : "", raw.sponsorshipId, raw.participants], (_k, v) =>
         typeof v === "bigint" ? v.toString() : v,
       ),
     );
-    const earlier = await findEnrollmentBatch(tx, raw.idempotencyKey);
+    const earlier = await findEnrollmentBatch(tx, idempotencyScopeOf(viewer), raw.idempotencyKey);
     if (earlier) {
       if (earlier.requestFingerprint !== fingerprint || earlier.sponsorshipId !== sponsorship.id) {
         return rejected(
@@ -100,7 +108,7 @@ export async function enrollSponsoredParticipants(
     const needed = lookupsNeeded(rows, now, viewer);
     const lookups = {
       regionLevels: await regionLevels(tx, needed.regionCodes),
-      knownParticipantIds: await existingParticipantIds(tx, needed.participantIds),
+      creditableRegistrantIds: await creditableRegistrantIds(tx, needed.participantIds, viewer),
     };
     const statuses: { status: EnrollmentRowStatus; participantId: number | null }[] = rows.map(() => ({
       status: "REJECTED",
@@ -137,9 +145,16 @@ export async function enrollSponsoredParticipants(
     let capacity = sponsorship.maxParticipants - (await countActiveEnrollments(tx, sponsorship.id));
     const toCreate: { index: number; row: typeof participants.$inferInsert }[] = [];
     const toAttach: { index: number; participant: ParticipantRow }[] = [];
+    const notThisWorker = (field: string[]) =>
+      userError("NIK_MISMATCH", "The name does not match the worker registered with this NIK", [...field, "fullName"]);
     for (const entry of valid) {
       const field = ["input", "participants", String(entry.index)];
       const holder = existing.get(entry.row.nik);
+      // Checked first: a row that does not describe the registered worker learns nothing about them.
+      if (holder && !describesRegisteredWorker(entry.row, holder)) {
+        userErrors.push(notThisWorker(field));
+        continue;
+      }
       if (holder && enrolledBefore.has(holder.id)) {
         statuses[entry.index] = { status: "ALREADY_ENROLLED", participantId: holder.id };
         continue;
@@ -183,7 +198,9 @@ export async function enrollSponsoredParticipants(
       if (id !== undefined) statuses[entry.index] = { status: "CREATED", participantId: id };
       else {
         const late = lateArrivals.get(entry.row.nik);
-        if (late) toAttach.push({ index: entry.index, participant: late });
+        if (late && describesRegisteredWorker(entry.row, late))
+          toAttach.push({ index: entry.index, participant: late });
+        else if (late) userErrors.push(notThisWorker(["input", "participants", String(entry.index)]));
       }
     }
     for (const entry of toAttach) statuses[entry.index] = { status: "ATTACHED", participantId: entry.participant.id };
@@ -205,6 +222,7 @@ export async function enrollSponsoredParticipants(
     };
     await insertEnrollmentBatch(tx, {
       sponsorshipId: sponsorship.id,
+      idempotencyScope: idempotencyScopeOf(viewer),
       idempotencyKey: raw.idempotencyKey,
       requestFingerprint: fingerprint,
       result: report,

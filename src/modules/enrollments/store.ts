@@ -1,10 +1,12 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
+import type { Viewer } from "../access/rules";
+import { participantVisibility } from "../participants/store";
 import { participants } from "../participants/tables";
 import { enrollmentBatches, sponsorshipEnrollments } from "./tables";
 
-export function findEnrollmentBatch(db: Executor, idempotencyKey: string) {
-  return db.query.enrollmentBatches.findFirst({ where: { idempotencyKey } });
+export function findEnrollmentBatch(db: Executor, idempotencyScope: string, idempotencyKey: string) {
+  return db.query.enrollmentBatches.findFirst({ where: { idempotencyScope, idempotencyKey } });
 }
 
 export async function insertEnrollmentBatch(tx: Transaction, row: typeof enrollmentBatches.$inferInsert) {
@@ -50,7 +52,8 @@ export async function enroll(tx: Transaction, sponsorshipId: number, participant
 }
 
 /** The workers a sponsorship covers now, with what pricing and status need. */
-export function coveredWorkers(db: Executor, sponsorshipId: number) {
+/** The workers a sponsorship covers that the viewer may see: figures never count what a caller cannot read. */
+export function coveredWorkers(db: Executor, sponsorshipId: number, viewer: Viewer) {
   return db
     .select({
       segment: participants.segment,
@@ -60,5 +63,11 @@ export function coveredWorkers(db: Executor, sponsorshipId: number) {
     })
     .from(sponsorshipEnrollments)
     .innerJoin(participants, eq(participants.id, sponsorshipEnrollments.participantId))
-    .where(and(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId), isNull(sponsorshipEnrollments.endedAt)));
+    .where(
+      and(
+        eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId),
+        isNull(sponsorshipEnrollments.endedAt),
+        participantVisibility(participants, viewer),
+      ),
+    );
 }

@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, primaryKey, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, timestamp, unique, varchar } from "drizzle-orm/pg-core";
 import { participants } from "../participants/tables";
 import { sponsorships } from "../sponsors/tables";
 
@@ -26,16 +26,22 @@ export const sponsorshipEnrollments = pgTable(
  * One call of enrollSponsoredParticipants (or one CSV upload), kept with its result: a retry with
  * the same idempotency key answers the same report and changes nothing.
  */
-export const enrollmentBatches = pgTable("enrollment_batches", {
-  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-  sponsorshipId: bigint("sponsorship_id", { mode: "number" })
-    .notNull()
-    .references(() => sponsorships.id),
-  idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("enrollment_batches_idempotency_key"),
-  requestFingerprint: varchar("request_fingerprint", { length: 64 }).notNull(),
-  result: jsonb("result").$type<EnrollmentReport>().notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
-});
+export const enrollmentBatches = pgTable(
+  "enrollment_batches",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    sponsorshipId: bigint("sponsorship_id", { mode: "number" })
+      .notNull()
+      .references(() => sponsorships.id),
+    /** Whose key it is (the caller's subject): the same key from two callers is two enrollments. */
+    idempotencyScope: varchar("idempotency_scope", { length: 160 }).notNull(),
+    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull(),
+    requestFingerprint: varchar("request_fingerprint", { length: 64 }).notNull(),
+    result: jsonb("result").$type<EnrollmentReport>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+  },
+  (t) => [unique("enrollment_batches_idempotency_key").on(t.idempotencyScope, t.idempotencyKey)],
+);
 
 export type EnrollmentRowStatus = "CREATED" | "ATTACHED" | "ALREADY_ENROLLED" | "REJECTED";
 

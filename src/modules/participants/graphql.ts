@@ -1,7 +1,13 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
-import { hasScope, maskNik, maskPhone, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
+import {
+  maskNik,
+  maskPhone,
+  mayReadPersonalData,
+  mayRegisterParticipants,
+  mayUpdateParticipants,
+} from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/store";
@@ -49,18 +55,31 @@ export const Participant = builder.drizzleNode("participants", {
   // selection bookkeeping, about a quarter of the CPU of a 100-participant page.
   fields: (t) => ({
     nik: t.string({
-      description: "16-digit national ID number (NIK); masked (`3171********0001`) without `pii:read`.",
+      description:
+        "16-digit national ID number (NIK). Without `pii:read` (and not the worker themself) only the province and regency digits: `3171************`.",
       resolve: (participant, _args, { viewer }) =>
-        hasScope(viewer, "pii:read") ? participant.nik : maskNik(participant.nik),
+        mayReadPersonalData(viewer, participant) ? participant.nik : maskNik(participant.nik),
     }),
     fullName: t.string({ resolve: (row) => row.fullName }),
-    birthDate: t.field({ type: "Date", resolve: (row) => row.birthDate }),
+    birthDate: t.field({
+      type: "Date",
+      nullable: true,
+      description:
+        "Null without `pii:read` (unless the worker themself): with the district, an exact date would leave only the NIK's serial to guess. See `birthYear`.",
+      resolve: (row, _args, { viewer }) => (mayReadPersonalData(viewer, row) ? row.birthDate : null),
+    }),
+    birthYear: t.int({
+      description: "The year of birth, shown to every caller who may see the worker.",
+      resolve: (row) => Number(row.birthDate.slice(0, 4)),
+    }),
     sex: t.field({ type: SexEnum, resolve: (row) => row.sex }),
     phone: t.string({
       nullable: true,
       description: "E.164, e.g. +6281234567890; masked without `pii:read`.",
-      resolve: ({ phone }, _args, { viewer }) =>
-        phone === null || hasScope(viewer, "pii:read") ? phone : maskPhone(phone),
+      resolve: (participant, _args, { viewer }) =>
+        participant.phone === null || mayReadPersonalData(viewer, participant)
+          ? participant.phone
+          : maskPhone(participant.phone),
     }),
     segment: t.field({ type: SegmentEnum, resolve: (row) => row.segment }),
     occupation: t.string({ resolve: (row) => row.occupation }),
@@ -124,7 +143,7 @@ const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     registeredTo: t.field({ type: "Date" }),
     search: t.string({
       description:
-        "A name prefix (case-insensitive), the last 4 digits of a NIK (as masked NIKs show them), or a full NIK (needs `pii:read`).",
+        "A name prefix (case-insensitive); with `pii:read` also the last 4 digits of a NIK or a full NIK. Without it, digits match no one: a NIK search would reveal the digits masking hides.",
       validate: { minLength: [2, { message: "search needs at least 2 characters" }], maxLength: 100 },
     }),
   }),
@@ -249,6 +268,9 @@ const ReferralLeaderboardEntry = builder
       rank: t.exposeInt("rank"),
       registrant: t.drizzleField({
         type: "participants",
+        nullable: true,
+        description:
+          "Null (with one FORBIDDEN error here) when the caller may see the referrals but not the registrant.",
         resolve: async (query, entry, _args, ctx) => {
           const registrant = await ctx.db.query.participants.findFirst(query({ where: { id: entry.registrantId } }));
           if (!registrant) throw new Error(`registrant ${entry.registrantId} vanished`);

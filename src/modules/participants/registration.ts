@@ -12,8 +12,11 @@ import { type RegisterParticipantInput, registerParticipantInput } from "./valid
 export interface RegistrationLookups {
   /** Region code → level, for the NIK districts and villages named. */
   regionLevels: ReadonlyMap<string, string>;
-  /** Registrant ids that exist. */
-  knownParticipantIds: ReadonlySet<number>;
+  /**
+   * Registrant ids the caller may credit: themself, or a participant they may see. Any other id
+   * (unknown, unseen or malformed) is answered alike, so ids cannot be probed through referrals.
+   */
+  creditableRegistrantIds: ReadonlySet<number>;
 }
 
 /** The region codes and registrant ids a set of registrations refers to. */
@@ -113,7 +116,7 @@ export function checkRegistration(
     );
   }
   const registeredById = input.registeredById ?? (viewer.kind === "user" ? viewer.participantId : undefined) ?? null;
-  if (registeredById !== null && !lookups.knownParticipantIds.has(registeredById)) {
+  if (registeredById !== null && !lookups.creditableRegistrantIds.has(registeredById)) {
     errors.push(userError("NOT_FOUND", "No participant has the registrant's id", [...field, "registeredById"]));
   }
   if (errors.length > 0 || "problem" in nik) return { row: null, errors };
@@ -138,4 +141,26 @@ export function checkRegistration(
     },
     errors: [],
   };
+}
+
+/** A name as people write it differently: case, accents, punctuation and spacing do not count. */
+export function normalizedName(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+/**
+ * Whether an enrollment row describes the worker already registered with its NIK: the same
+ * normalised full name and the birth date the NIK encodes. A NIK alone is not enough to take a
+ * worker into a sponsorship: NIKs are printed on documents that pass through many hands.
+ */
+export function describesRegisteredWorker(
+  row: { fullName: string; birthDate: string },
+  registered: { fullName: string; birthDate: string },
+): boolean {
+  return normalizedName(row.fullName) === normalizedName(registered.fullName) && row.birthDate === registered.birthDate;
 }

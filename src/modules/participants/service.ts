@@ -7,7 +7,7 @@ import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import {
-  existingParticipantIds,
+  creditableRegistrantIds,
   findParticipant,
   findParticipantByNik,
   insertParticipant,
@@ -56,7 +56,7 @@ export async function registerParticipant(
     const needed = lookupsNeeded([raw], now, viewer);
     const lookups: RegistrationLookups = {
       regionLevels: await regionLevels(tx, needed.regionCodes),
-      knownParticipantIds: await existingParticipantIds(tx, needed.participantIds),
+      creditableRegistrantIds: await creditableRegistrantIds(tx, needed.participantIds, viewer),
     };
     const checked = checkRegistration(raw, now, viewer, lookups, ["input"]);
     if (!checked.row) return rejected(checked.errors);

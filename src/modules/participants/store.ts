@@ -32,7 +32,7 @@ export function participantConditions(
   table: typeof participants,
   filter: ParticipantFilter,
   now: Date,
-  /** Whether a full NIK may be searched: without `pii:read` it would be an oracle for unmasked NIKs. */
+  /** Whether NIK digits may be searched: without `pii:read` it would be an oracle for masked digits. */
   nikSearch = true,
 ): SQL {
   const conditions: (SQL | undefined)[] = [];
@@ -51,7 +51,9 @@ export function participantConditions(
           ? eq(table.nik, search)
           : sql`false`
         : /^[0-9]{4}$/.test(search)
-          ? sql`right(${table.nik}, 4) = ${search}`
+          ? nikSearch
+            ? sql`right(${table.nik}, 4) = ${search}`
+            : sql`false`
           : sql`lower(${table.fullName}) like ${`${escapeLike(search.toLowerCase())}%`}`,
     );
   }
@@ -155,9 +157,14 @@ export async function visibilityColumnsOf(db: Executor, ids: number[]) {
     .where(inArray(participants.id, ids));
 }
 
-export async function existingParticipantIds(db: Executor, ids: number[]): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.query.participants.findMany({ where: { id: { in: ids } }, columns: { id: true } });
+/** Of these ids, the participants the viewer may credit as registrant: themself or one they may see. */
+export async function creditableRegistrantIds(db: Executor, ids: number[], viewer: Viewer): Promise<Set<number>> {
+  if (ids.length === 0 || viewer.kind !== "user") return new Set();
+  const rows = await db
+    .select({ id: participants.id })
+    .from(participants)
+    // A PARTICIPANT sees themself, so "themself or one they may see" is the visibility rule.
+    .where(and(inArray(participants.id, ids), participantVisibility(participants, viewer)));
   return new Set(rows.map((row) => row.id));
 }
 

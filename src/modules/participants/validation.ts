@@ -39,7 +39,8 @@ export const registerParticipantInput = z.object({
     .trim()
     .regex(/^[A-Z0-9_]{2,40}$/, "Channel is 2-40 capital letters, digits or _ (e.g. JMO, PARTNER)")
     .nullish(),
-  registeredById: z.number().int().positive().nullish(),
+  // Any integer: an id that names no participant the caller may credit is NOT_FOUND, however it looks.
+  registeredById: z.number().int().nullish(),
   birthDate: z.string().nullish(),
   sex: z.enum(sexes).nullish(),
 });
@@ -48,7 +49,8 @@ export type RegisterParticipantInput = z.input<typeof registerParticipantInput>;
 /** updateParticipant's input: only what changes is given; NIK, name and birth data are fixed at registration. */
 export const updateParticipantInput = z
   .object({
-    id: z.number().int().positive(),
+    // Any integer: an id that names no participant the caller may see is NOT_FOUND, however it looks.
+    id: z.number().int(),
     phone: fields.phone,
     occupation: fields.occupation.optional(),
     ecosystem: fields.ecosystem.optional(),

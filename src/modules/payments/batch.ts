@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
 import { currentMonth, monthNumber } from "../participants/rules";
@@ -56,7 +57,7 @@ export async function paySponsoredContributions(
       throw forbidden("a sponsor pays for its own sponsorships only");
 
     const fingerprint = await sha256Hex(JSON.stringify([input.sponsorshipId, input.months]));
-    const earlier = await findPaymentBatch(tx, input.idempotencyKey);
+    const earlier = await findPaymentBatch(tx, idempotencyScopeOf(ctx.viewer), input.idempotencyKey);
     if (earlier) {
       if (earlier.requestFingerprint !== fingerprint) {
         return rejected(
@@ -137,6 +138,7 @@ export async function paySponsoredContributions(
       sponsorshipId: sponsorship.id,
       months: input.months,
       total,
+      idempotencyScope: idempotencyScopeOf(ctx.viewer),
       idempotencyKey: input.idempotencyKey,
       requestFingerprint: fingerprint,
       paymentCount: workers.length,
@@ -160,6 +162,7 @@ export async function paySponsoredContributions(
           channel: SPONSOR_BUDGET_CHANNEL,
           externalReference: `batch:${batch.id}`,
           status: "SETTLED" as const,
+          idempotencyScope: idempotencyScopeOf(ctx.viewer),
           idempotencyKey: `${input.idempotencyKey}:${worker.id}`,
           batchId: batch.id,
           createdAt: at,

@@ -26,7 +26,12 @@ export const Payment = builder.drizzleNode("payments", {
   select: { columns: { participantId: true } },
   authScopes: (payment, ctx) => seesAllPayments(ctx.viewer) || participantVisible(ctx, payment.participantId),
   fields: (t) => ({
-    participant: t.relation("participant", { type: Participant }),
+    participant: t.relation("participant", {
+      type: Participant,
+      nullable: true,
+      description:
+        "Null (with one FORBIDDEN error here) when the caller may read the payment but not its worker, e.g. a payments back office.",
+    }),
     months: t.exposeInt("months"),
     coverageFrom: t.expose("coverageFrom", { type: "Month", description: "First month this payment covers." }),
     coverageThrough: t.expose("coverageThrough", { type: "Month", description: "Last month this payment covers." }),
@@ -240,12 +245,23 @@ export const PaymentBatch = builder.drizzleNode("paymentBatches", {
   authScopes: (batch, { viewer }) => seesAllPayments(viewer) || canSeeSponsor(viewer, batch.sponsorship.sponsorId),
   select: { columns: { sponsorshipId: true }, with: { sponsorship: { columns: { sponsorId: true } } } },
   fields: (t) => ({
-    sponsorship: t.relation("sponsorship", { type: Sponsorship }),
+    sponsorship: t.relation("sponsorship", {
+      type: Sponsorship,
+      nullable: true,
+      description: "Null (with one FORBIDDEN error here) when the caller may read the batch but not the sponsor.",
+    }),
     months: t.exposeInt("months"),
     total: t.expose("total", { type: "Rupiah" }),
     paymentCount: t.exposeInt("paymentCount"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
-    payments: t.relatedConnection("payments", { query: { orderBy: { id: "asc" } }, totalCount: true }),
+    // Only payments the caller may read: a worker since sponsored by someone else stays out of the list.
+    payments: t.relatedConnection("payments", {
+      query: (_args, ctx) => ({
+        where: { RAW: (table) => visiblePayments(table, {}, ctx.viewer) },
+        orderBy: { id: "asc" },
+      }),
+      totalCount: true,
+    }),
   }),
 });
 

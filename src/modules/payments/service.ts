@@ -2,7 +2,13 @@ import type { Transaction } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
-import { canSeeParticipant, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
+import {
+  canSeeParticipant,
+  idempotencyScopeOf,
+  mayPayContributions,
+  maySettlePayments,
+  type Viewer,
+} from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import type { ServiceContext } from "../participants/service";
@@ -98,7 +104,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
     // A retry answers with its payment even if the request would be refused today, so a refusal
     // looks the key up first; a new request finds the key free at insert, without a lookup.
     const refuse = async (userErrors: UserError[], targetIds: string[] = []) => {
-      const earlier = await findPaymentByKey(tx, input.idempotencyKey);
+      const earlier = await findPaymentByKey(tx, idempotencyScopeOf(viewer), input.idempotencyKey);
       return earlier ? replay(earlier) : rejected(userErrors, targetIds);
     };
 
@@ -144,11 +150,12 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
       payer: payerSponsorId === null ? "SELF" : "SPONSOR",
       payerSponsorId,
       channel: input.channel,
+      idempotencyScope: idempotencyScopeOf(viewer),
       idempotencyKey: input.idempotencyKey,
       requestFingerprint,
     });
     if (!created) {
-      const winner = await findPaymentByKey(tx, input.idempotencyKey);
+      const winner = await findPaymentByKey(tx, idempotencyScopeOf(viewer), input.idempotencyKey);
       if (!winner) throw new Error("idempotency key conflicted but no payment holds it");
       return replay(winner);
     }

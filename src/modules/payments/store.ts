@@ -49,8 +49,8 @@ export function findPayment(db: Executor, id: number) {
   return db.query.payments.findFirst({ where: { id } });
 }
 
-export function findPaymentByKey(db: Executor, idempotencyKey: string) {
-  return db.query.payments.findFirst({ where: { idempotencyKey } });
+export function findPaymentByKey(db: Executor, idempotencyScope: string, idempotencyKey: string) {
+  return db.query.payments.findFirst({ where: { idempotencyScope, idempotencyKey } });
 }
 
 /** Inserts unless the idempotency key is taken (possibly by a concurrent request); null then. */
@@ -61,7 +61,7 @@ export async function insertPaymentUnlessKeyTaken(
   const [created] = await db
     .insert(payments)
     .values(row)
-    .onConflictDoNothing({ target: payments.idempotencyKey })
+    .onConflictDoNothing({ target: [payments.idempotencyScope, payments.idempotencyKey] })
     .returning();
   return created ?? null;
 }
@@ -119,8 +119,8 @@ export async function setPaymentEventOutcome(tx: Transaction, id: number, outcom
   await tx.update(paymentEvents).set({ outcome, paymentId }).where(eq(paymentEvents.id, id));
 }
 
-export function findPaymentBatch(db: Executor, idempotencyKey: string) {
-  return db.query.paymentBatches.findFirst({ where: { idempotencyKey } });
+export function findPaymentBatch(db: Executor, idempotencyScope: string, idempotencyKey: string) {
+  return db.query.paymentBatches.findFirst({ where: { idempotencyScope, idempotencyKey } });
 }
 
 export async function insertPaymentBatch(tx: Transaction, row: typeof paymentBatches.$inferInsert) {

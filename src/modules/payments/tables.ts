@@ -35,13 +35,16 @@ export const paymentBatches = pgTable(
       .references(() => sponsorships.id),
     months: smallint("months").notNull(),
     total: bigint("total", { mode: "bigint" }).notNull(),
-    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("payment_batches_idempotency_key"),
+    /** Whose key it is (the caller's subject): the same key from two callers is two batches. */
+    idempotencyScope: varchar("idempotency_scope", { length: 160 }).notNull(),
+    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull(),
     requestFingerprint: varchar("request_fingerprint", { length: 64 }),
     /** How many payments the batch made (one per enrolled worker). */
     paymentCount: integer("payment_count").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
   },
   (t) => [
+    unique("payment_batches_idempotency_key").on(t.idempotencyScope, t.idempotencyKey),
     index("payment_batches_sponsorship_idx").on(t.sponsorshipId),
     check("payment_batches_total", sql`${t.total} >= 0`),
     check("payment_batches_months", sql`${t.months} in (1, 3, 6, 12)`),
@@ -66,7 +69,9 @@ export const payments = pgTable(
     channel: varchar("channel", { length: 40 }).notNull(),
     externalReference: varchar("external_reference", { length: 128 }),
     status: paymentStatusEnum("status").notNull().default("PENDING"),
-    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull().unique("payments_idempotency_key"),
+    /** Whose key it is (the caller's subject): keys are unique per caller, as Stripe scopes them per account. */
+    idempotencyScope: varchar("idempotency_scope", { length: 160 }).notNull(),
+    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull(),
     /** SHA-256 of the request (caller and input): a retry with the same key must match it. */
     requestFingerprint: varchar("request_fingerprint", { length: 64 }),
     batchId: bigint("batch_id", { mode: "number" }).references(() => paymentBatches.id),
@@ -78,6 +83,7 @@ export const payments = pgTable(
     refundedAmount: bigint("refunded_amount", { mode: "bigint" }),
   },
   (t) => [
+    unique("payments_idempotency_key").on(t.idempotencyScope, t.idempotencyKey),
     // "Last 3 payments" of a participant is an index range scan.
     index("payments_participant_created_idx").on(t.participantId, t.createdAt.desc(), t.id.desc()),
     index("payments_status_created_idx").on(t.status, t.createdAt),

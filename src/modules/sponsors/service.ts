@@ -51,7 +51,8 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       name: `${sponsor.name} (sponsor login)`,
       prefix: key.prefix,
       secretHash: key.secretHash,
-      scopes: ["participants:register", "payments:write"],
+      // A sponsor acts for itself without scopes; any it held could only widen it (see scopesUsableByKey).
+      scopes: [],
       sponsorId: sponsor.id,
     });
     return {
