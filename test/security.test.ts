@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { auditLog, participants, payments } from "../src/db/tables";
+import { auditLog, participants, paymentBatches, payments } from "../src/db/tables";
 import { generateApiKey } from "../src/modules/access/api-keys";
 import { canSeeParticipant, type Scope, type Viewer } from "../src/modules/access/rules";
 import { insertApiKey } from "../src/modules/access/store";
@@ -79,7 +79,11 @@ describe("1. masked means masked", () => {
 
   it("leaves at least 10,000 candidate NIKs from everything an officer without pii:read reads", async () => {
     const read = dataOf(
-      await api.graphql<Read>(READ_ALL, { id: gid("Participant", worker.id) }, await bearer({ role: "OFFICER", region: "31" })),
+      await api.graphql<Read>(
+        READ_ALL,
+        { id: gid("Participant", worker.id) },
+        await bearer({ role: "OFFICER", region: "31" }),
+      ),
     ).participant;
     expect(read.nik).toBe("3171************");
     expect(read.birthDate).toBeNull();
@@ -104,7 +108,9 @@ describe("1. masked means masked", () => {
       await bearer({ role: "OFFICER", region: "31", scopes: ["pii:read"] }),
       await bearer({ role: "PARTICIPANT", participantId: worker.id }),
     ]) {
-      const read = dataOf(await api.graphql<Read>(READ_ALL, { id: gid("Participant", worker.id) }, headers)).participant;
+      const read = dataOf(
+        await api.graphql<Read>(READ_ALL, { id: gid("Participant", worker.id) }, headers),
+      ).participant;
       expect(read.nik).toBe(WORKER_NIK);
       expect(read.birthDate).toBe("1990-01-17");
       expect(candidateCount(read)).toBe(1);
@@ -146,7 +152,10 @@ function rowFor(nik: string, fullName: string) {
 describe("2. no takeover by NIK", () => {
   const callers = [
     { name: "the sponsor's own login", headers: () => bearer({ role: "SPONSOR", sponsorId: sponsorA.id }) },
-    { name: "a PARTNER key that may enroll for sponsors", headers: () => bearer({ role: "PARTNER", scopes: ["sponsors:write"] }) },
+    {
+      name: "a PARTNER key that may enroll for sponsors",
+      headers: () => bearer({ role: "PARTNER", scopes: ["sponsors:write"] }),
+    },
   ];
   for (const caller of callers) {
     it(`refuses to attach a registered worker on the NIK alone (${caller.name})`, async () => {
@@ -242,8 +251,14 @@ describe("3. every refused mutation is audited", () => {
   it("keeps a REFUSED row for a bad credential on a mutation, before GraphQL runs", async () => {
     const response = await api.request("/graphql", {
       method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": "kp_nothere_0000000000000000000000000000", "x-forwarded-for": "203.0.113.30" },
-      body: JSON.stringify({ query: `mutation { createSponsor(input: { name: "X", kind: COMPANY, program: SERTAKAN }) { apiKey } }` }),
+      headers: {
+        "content-type": "application/json",
+        "x-api-key": "kp_nothere_0000000000000000000000000000",
+        "x-forwarded-for": "203.0.113.30",
+      },
+      body: JSON.stringify({
+        query: `mutation { createSponsor(input: { name: "X", kind: COMPANY, program: SERTAKAN }) { apiKey } }`,
+      }),
     });
     expect(response.status).toBe(401);
     const [row] = await auditRows("createSponsor");
@@ -252,6 +267,81 @@ describe("3. every refused mutation is audited", () => {
       outcome: "REFUSED",
       details: { code: "UNAUTHENTICATED", clientAddress: "203.0.113.30" },
     });
+  });
+});
+
+describe("3. refused mutations: a role x attempt matrix, each refusal audited", () => {
+  type Attempt = { name: string; query: string; variables: () => Record<string, unknown> };
+  const attempts: Attempt[] = [
+    {
+      name: "createSponsor",
+      query: `mutation { createSponsor(input: { name: "Matrix", kind: COMPANY, program: SERTAKAN }) { apiKey } }`,
+      variables: () => ({}),
+    },
+    {
+      name: "registerParticipant",
+      query: `mutation ($input: RegisterParticipantInput!) { registerParticipant(input: $input) { participant { id } } }`,
+      variables: () => ({ input: { ...rowFor("3273010101900009", "Matrix Worker"), villageCode: "32.73.01.1001" } }),
+    },
+    {
+      name: "settlePayment",
+      query: `mutation ($id: ID!) { settlePayment(input: { paymentId: $id, outcome: SETTLED }) { payment { id } } }`,
+      variables: () => ({ id: gid("Payment", 1) }),
+    },
+  ];
+  // What each caller gets: a refusal code, or "allowed" (then not part of this matrix).
+  const expected: Record<string, Record<string, string>> = {
+    anonymous: {
+      createSponsor: "UNAUTHENTICATED",
+      registerParticipant: "UNAUTHENTICATED",
+      settlePayment: "UNAUTHENTICATED",
+    },
+    officer: { createSponsor: "FORBIDDEN", registerParticipant: "FORBIDDEN", settlePayment: "FORBIDDEN" },
+    sponsor: { createSponsor: "FORBIDDEN", registerParticipant: "FORBIDDEN", settlePayment: "FORBIDDEN" },
+    participant: { createSponsor: "FORBIDDEN", settlePayment: "FORBIDDEN" },
+    partner: { createSponsor: "FORBIDDEN", registerParticipant: "FORBIDDEN", settlePayment: "FORBIDDEN" },
+  };
+  const callers: Record<string, () => Promise<Record<string, string>>> = {
+    anonymous: async () => ({}),
+    officer: () => bearer({ role: "OFFICER", region: "31", subject: "matrix-officer" }),
+    sponsor: () => bearer({ role: "SPONSOR", sponsorId: sponsorA.id, subject: "matrix-sponsor" }),
+    participant: () => bearer({ role: "PARTICIPANT", participantId: worker.id, subject: "matrix-participant" }),
+    partner: () => bearer({ role: "PARTNER", scopes: ["payments:read"], subject: "matrix-partner" }),
+  };
+  for (const [caller, outcomes] of Object.entries(expected)) {
+    for (const attempt of attempts) {
+      const code = outcomes[attempt.name];
+      if (!code) continue;
+      it(`${caller} → ${attempt.name}: ${code}, audited as REFUSED`, async () => {
+        const headers = await callers[caller]?.();
+        const response = await api.graphql(attempt.query, attempt.variables(), headers);
+        expect(response.errors?.[0]?.extensions?.code).toBe(code);
+        const [row] = await auditRows(attempt.name);
+        expect(row).toMatchObject({ outcome: "REFUSED", details: { code } });
+        expect(row?.actorId).toBe(caller === "anonymous" ? null : `matrix-${caller}`);
+      });
+    }
+  }
+
+  it("audits a rate-limited mutation once per caller and window", async () => {
+    const limited = await startTestApi({ rateLimiter: { limit: async () => ({ success: false }) } });
+    try {
+      const headers = await bearer({ role: "ADMIN", subject: "busy-admin" });
+      for (let i = 0; i < 3; i += 1) {
+        const response = await limited.graphql(attempts[0]?.query ?? "", {}, headers);
+        expect(response.status).toBe(429);
+      }
+      const rows = await limited.db.select().from(auditLog).where(eq(auditLog.actorId, "busy-admin"));
+      expect(rows).toEqual([
+        expect.objectContaining({
+          operation: "createSponsor",
+          outcome: "REFUSED",
+          details: expect.objectContaining({ code: "RATE_LIMITED" }),
+        }),
+      ]);
+    } finally {
+      await limited.close();
+    }
   });
 });
 
@@ -292,7 +382,14 @@ describe("5. idempotency keys belong to their caller", () => {
       dataOf(
         await api.graphql<{ payContribution: { payment: { id: string } | null; userErrors: { code: string }[] } }>(
           PAY,
-          { input: { participantId: gid("Participant", participantId), months: 1, channel: "BRIVA", idempotencyKey: shared } },
+          {
+            input: {
+              participantId: gid("Participant", participantId),
+              months: 1,
+              channel: "BRIVA",
+              idempotencyKey: shared,
+            },
+          },
           await bearer({ role: "PARTNER", subject, scopes: ["payments:write", "participants:read"] }),
         ),
       ).payContribution;
@@ -351,13 +448,34 @@ describe("6. one forbidden object never wipes its neighbours", () => {
   });
 });
 
+describe("6. a batch's sponsorship the caller may not see", () => {
+  it("is null with one FORBIDDEN, and the batch stays", async () => {
+    const sponsorship = await givenSponsorship(api.db, sponsorB.id);
+    const [batch] = await api.db
+      .insert(paymentBatches)
+      .values({ sponsorshipId: sponsorship.id, months: 1, total: 0n, idempotencyScope: "test", idempotencyKey: key() })
+      .returning();
+    const response = await api.graphql<{ node: { months: number; sponsorship: null } }>(
+      `query ($id: ID!) { node(id: $id) { ... on PaymentBatch { months sponsorship { id } } } }`,
+      { id: gid("PaymentBatch", batch?.id ?? 0) },
+      await bearer({ role: "PARTNER", scopes: ["payments:read"] }),
+    );
+    expect(response.data?.node).toEqual({ months: 1, sponsorship: null });
+    expect(response.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+  });
+});
+
 describe("7. referral credit only where the caller has it", () => {
   const REGISTER = `mutation ($input: RegisterParticipantInput!) { registerParticipant(input: $input) { participant { id } userErrors { field code message } } }`;
   it("answers an unseen registrant exactly like an unknown or malformed one", async () => {
     const unseen = await givenParticipant(api.db, { fullName: "Far Away", villageCode: "32.73.01.1001" });
     const headers = await bearer({ role: "OFFICER", region: "31.71" });
     const answers = [];
-    for (const registeredById of [gid("Participant", unseen.id), gid("Participant", 987_654), gid("Participant", "abc")]) {
+    for (const registeredById of [
+      gid("Participant", unseen.id),
+      gid("Participant", 987_654),
+      gid("Participant", "abc"),
+    ]) {
       const response = await api.graphql<{ registerParticipant: { userErrors: unknown[] } }>(
         REGISTER,
         { input: { ...rowFor("3171010101750001", "Credit Seeker"), registeredById } },
@@ -375,7 +493,9 @@ describe("7. referral credit only where the caller has it", () => {
     const response = dataOf(
       await api.graphql<{ registerParticipant: { participant: { id: string } | null; userErrors: unknown[] } }>(
         REGISTER,
-        { input: { ...rowFor("3171010101750002", "Credited Worker"), registeredById: gid("Participant", neighbour.id) } },
+        {
+          input: { ...rowFor("3171010101750002", "Credited Worker"), registeredById: gid("Participant", neighbour.id) },
+        },
         await bearer({ role: "OFFICER", region: "31.71" }),
       ),
     );
@@ -444,9 +564,13 @@ describe("9. credentials cannot impersonate each other", () => {
       ),
     ).createSponsor;
     const viewer = dataOf(
-      await api.graphql<{ viewer: { role: string; scopes: string[] } }>(`{ viewer { role scopes } }`, {}, {
-        "x-api-key": created.apiKey,
-      }),
+      await api.graphql<{ viewer: { role: string; scopes: string[] } }>(
+        `{ viewer { role scopes } }`,
+        {},
+        {
+          "x-api-key": created.apiKey,
+        },
+      ),
     ).viewer;
     expect(viewer).toEqual({ role: "SPONSOR", scopes: [] });
   });
@@ -457,7 +581,11 @@ describe("10. browsers cannot be turned against a caller", () => {
     const preflight = (origin: string, path = "/graphql") =>
       api.request(path, {
         method: "OPTIONS",
-        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type",
+        },
       });
     const evil = await preflight("https://evil.example");
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
@@ -481,7 +609,9 @@ describe("10. browsers cannot be turned against a caller", () => {
       const response = await api.request("/graphql", {
         method: "POST",
         headers: { ...headers, "content-type": contentType },
-        body: JSON.stringify({ query: `mutation { createSponsor(input: { name: "CSRF", kind: COMPANY, program: SERTAKAN }) { apiKey } }` }),
+        body: JSON.stringify({
+          query: `mutation { createSponsor(input: { name: "CSRF", kind: COMPANY, program: SERTAKAN }) { apiKey } }`,
+        }),
       });
       expect(response.status).toBe(415);
     }

@@ -8,6 +8,9 @@ import { findSponsorship } from "../sponsors/store";
 import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
 
+/** The audit log's name for an upload: the CSV form of enrollSponsoredParticipants. */
+const CSV_OPERATION = "enrollSponsoredParticipantsCsv";
+
 export interface CsvUploadReply {
   status: 200 | 400 | 401 | 404 | 413 | 422;
   body: Record<string, unknown>;
@@ -27,7 +30,12 @@ export async function handleEnrollmentCsv(
     status,
     body: { error: { code, message } },
   });
-  if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", "Authentication required");
+  if (deps.viewer.kind !== "user") {
+    await recordRefusals(deps.db, deps.viewer, deps.requestId, [
+      { operation: CSV_OPERATION, refusal: "UNAUTHENTICATED", reason: "Authentication required", targetIds: [] },
+    ]);
+    return refuse(401, "UNAUTHENTICATED", "Authentication required");
+  }
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
   const sponsorshipId = params.sponsorshipId ? decodeGlobalId(params.sponsorshipId, "Sponsorship") : null;
   if (sponsorId === null || sponsorshipId === null) {
@@ -40,7 +48,7 @@ export async function handleEnrollmentCsv(
     if (sponsorship && sponsorship.sponsorId === sponsorId) {
       await recordRefusals(deps.db, deps.viewer, deps.requestId, [
         {
-          operation: "enrollSponsoredParticipantsCsv",
+          operation: CSV_OPERATION,
           refusal: "FORBIDDEN",
           reason: "a sponsor enrolls into its own sponsorships only",
           targetIds: [`sponsorship:${sponsorship.id}`],
