@@ -212,11 +212,15 @@ export function createApp(options: AppOptions = {}) {
     message: string,
     auditKey: string,
   ): Promise<Response> {
-    const operation = c.req.path === "/graphql" ? await requestedMutation(c.req.raw) : "enrollSponsoredParticipantsCsv";
-    if (operation && firstRefusalInWindow(`${refusal}:${auditKey}`)) {
-      await recordRefusals(db, viewer, c.var.requestId, [
-        { operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) },
-      ]);
+    // Checked before the body is read: a flood of refused requests parses one body per minute.
+    if (firstRefusalInWindow(`${refusal}:${auditKey}`)) {
+      const operation =
+        c.req.path === "/graphql" ? await requestedMutation(c.req.raw) : c.req.method === "POST" ? c.req.path : null;
+      if (operation) {
+        await recordRefusals(db, viewer, c.var.requestId, [
+          { operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) },
+        ]);
+      }
     }
     const status = new AccessDenied(refusal, message).httpStatus;
     return graphqlError(c, status, refusal, message);
