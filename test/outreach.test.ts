@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
-import { givenParticipant, givenSponsor } from "./testkit/fixtures";
+import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
 
 // "Today" is 15 November 2026, 10:00 WIB: contributions for November fall due today.
 let api: TestApi;
@@ -71,7 +71,11 @@ describe("work lists", () => {
     const due = await list(admin, { list: "DUE_SOON", withinDays: 7, filter: { regionCode: "31" } });
     expect(due.nodes.map((n) => [n.fullName, n.nextDueDate])).toEqual([["Paid Through October", "2026-11-15"]]);
     const month = await list(admin, { list: "DUE_SOON", withinDays: 31, filter: { regionCode: "31" } });
-    expect(month.nodes.map((n) => n.fullName)).toEqual(["Paid Through October", "Nyalakan Registrant", "Paid Through November"]);
+    expect(month.nodes.map((n) => n.fullName)).toEqual([
+      "Paid Through October",
+      "Nyalakan Registrant",
+      "Paid Through November",
+    ]);
     const winBack = await list(admin, { list: "WIN_BACK", lapsedWithinMonths: 1 });
     expect(winBack.nodes.map((n) => [n.fullName, n.inactiveSince])).toEqual([["Paid Through August", "2026-11"]]);
     const longer = await list(admin, { list: "WIN_BACK", lapsedWithinMonths: 4 });
@@ -84,7 +88,9 @@ describe("work lists", () => {
     const registrant = await bearer({ role: "PARTICIPANT", participantId: ids.registrant });
     const referrals = await list(registrant, { list: "IN_GRACE" });
     expect(referrals.nodes.map((n) => n.fullName)).toEqual(["Paid Through October"]);
-    expect((await list(registrant, { list: "WIN_BACK" })).nodes.map((n) => n.fullName)).toEqual(["Paid Through August"]);
+    expect((await list(registrant, { list: "WIN_BACK" })).nodes.map((n) => n.fullName)).toEqual([
+      "Paid Through August",
+    ]);
   });
 
   it("refuses windows outside the limits, and anonymous callers", async () => {
@@ -113,15 +119,29 @@ const RECORD = `mutation ($input: RecordOutreachInput!) {
 }`;
 type Recorded = {
   recordOutreach: {
-    outreach: { channel: string; outcome: string; note: string | null; statusAtContact: string; recordedByRole: string } | null;
-    participant: { fullName: string; outreach: { totalCount: number; nodes: { channel: string; outcome: string }[] } } | null;
+    outreach: {
+      channel: string;
+      outcome: string;
+      note: string | null;
+      statusAtContact: string;
+      recordedByRole: string;
+    } | null;
+    participant: {
+      fullName: string;
+      outreach: { totalCount: number; nodes: { channel: string; outcome: string }[] };
+    } | null;
     userErrors: { field: string[]; code: string; message: string }[];
   };
 };
 
 describe("recording outreach", () => {
   const input = (name: string, extra: Record<string, unknown> = {}) => ({
-    input: { participantId: gid("Participant", ids[name] ?? 0), channel: "VISIT", outcome: "PROMISED_TO_PAY", ...extra },
+    input: {
+      participantId: gid("Participant", ids[name] ?? 0),
+      channel: "VISIT",
+      outcome: "PROMISED_TO_PAY",
+      ...extra,
+    },
   });
 
   it("keeps an officer's visit in the worker's history, with the status at the time", async () => {
@@ -143,7 +163,11 @@ describe("recording outreach", () => {
   it("lets a registrant record outreach to their referral, not to themself", async () => {
     const registrant = await bearer({ role: "PARTICIPANT", participantId: ids.registrant });
     const referral = dataOf(
-      await api.graphql<Recorded>(RECORD, input("Paid Through October", { channel: "WHATSAPP", outcome: "REACHED" }), registrant),
+      await api.graphql<Recorded>(
+        RECORD,
+        input("Paid Through October", { channel: "WHATSAPP", outcome: "REACHED" }),
+        registrant,
+      ),
     ).recordOutreach;
     expect(referral.userErrors).toEqual([]);
     const self = await api.graphql<Recorded>(RECORD, input("registrant"), registrant);
@@ -164,5 +188,57 @@ describe("recording outreach", () => {
       await bearer({ role: "PARTNER", scopes: ["participants:read"] }),
     );
     expect(partner.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("sponsor reports for Indonesian Excel", () => {
+  async function download(path: string, headers: Record<string, string>) {
+    const response = await api.request(path, { headers });
+    return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
+  }
+
+  it("lists the sponsor's workers with status, paid-through and what it paid per month, ;-separated", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "Laporan Sponsor" });
+    const covered = await givenParticipant(api.db, {
+      fullName: "Covered; Worker",
+      sponsorId: sponsor.id,
+      paidThrough: "2026-10-01",
+    });
+    await givenCoverage(api.db, covered.id, ["2026-09-01", "2026-10-01"], {
+      payer: "SPONSOR",
+      payerSponsorId: sponsor.id,
+    });
+    const path = `/sponsors/${gid("Sponsor", sponsor.id)}/workers.csv?from=2026-09&to=2026-11`;
+    const report = await download(path, await bearer({ role: "SPONSOR", sponsorId: sponsor.id }));
+    expect(report.status).toBe(200);
+    expect(report.type).toContain("text/csv");
+    const [header, row, ...rest] = report.text
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(header).toBe("participantId;nik;fullName;villageCode;status;paidThrough;2026-09;2026-10;2026-11");
+    expect(row).toBe(
+      `${gid("Participant", covered.id)};${covered.nik.slice(0, 4)}************;"Covered; Worker";31.71.01.1001;GRACE;2026-10;36800;36800;`,
+    );
+    expect(rest).toEqual([]);
+    const receipts = await download(
+      `/sponsors/${gid("Sponsor", sponsor.id)}/receipts.csv?from=2026-09&to=2026-10`,
+      await bearer({ role: "SPONSOR", sponsorId: sponsor.id }),
+    );
+    expect(receipts.text.trimEnd().split("\r\n")).toHaveLength(3);
+  });
+
+  it("answers another sponsor's report as not found, and bad months as bad input", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "Sponsor Lain" });
+    const stranger = await bearer({ role: "SPONSOR", sponsorId: sponsor.id + 1000 });
+    const other = await download(`/sponsors/${gid("Sponsor", sponsor.id)}/workers.csv`, stranger);
+    const missing = await download(`/sponsors/${gid("Sponsor", 987_654)}/workers.csv`, stranger);
+    expect(other.status).toBe(404);
+    expect(other.text).toBe(missing.text);
+    const own = await bearer({ role: "SPONSOR", sponsorId: sponsor.id });
+    for (const query of ["?from=2026-13", "?from=2026-11&to=2026-01", "?from=2020-01&to=2026-01"]) {
+      expect((await download(`/sponsors/${gid("Sponsor", sponsor.id)}/workers.csv${query}`, own)).status).toBe(400);
+    }
+    expect((await download(`/sponsors/${gid("Sponsor", sponsor.id)}/receipts.csv`, {})).status).toBe(401);
   });
 });
