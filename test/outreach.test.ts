@@ -242,3 +242,46 @@ describe("sponsor reports for Indonesian Excel", () => {
     expect((await download(`/sponsors/${gid("Sponsor", sponsor.id)}/receipts.csv`, {})).status).toBe(401);
   });
 });
+
+describe("regional retention cohorts", () => {
+  const COHORTS = `query ($regionCode: String) {
+    retentionCohorts(from: "2026-08", to: "2026-08", regionCode: $regionCode) { cohort regionCode registered after1 }
+  }`;
+  type Cohorts = {
+    retentionCohorts: { cohort: string; regionCode: string | null; registered: number; after1: number | null }[];
+  };
+
+  beforeAll(async () => {
+    const registeredAt = "2026-08-10T03:00:00Z";
+    const kept = await givenParticipant(api.db, {
+      fullName: "Cohort Kept",
+      villageCode: "31.71.02.1001",
+      registeredAt,
+    });
+    await givenParticipant(api.db, { fullName: "Cohort Lost", villageCode: "31.73.01.1001", registeredAt });
+    await givenParticipant(api.db, { fullName: "Cohort Bandung", villageCode: "32.73.01.1001", registeredAt });
+    await givenCoverage(api.db, kept.id, ["2026-09-01"]);
+  });
+
+  it("gives an officer their own province's and regencies' cohorts", async () => {
+    const officer = await bearer({ role: "OFFICER", region: "31" });
+    const province = dataOf(await api.graphql<Cohorts>(COHORTS, {}, officer)).retentionCohorts;
+    expect(province).toEqual([{ cohort: "2026-08", regionCode: "31", registered: 2, after1: 0.5 }]);
+    const regency = dataOf(await api.graphql<Cohorts>(COHORTS, { regionCode: "31.73" }, officer)).retentionCohorts;
+    expect(regency).toEqual([{ cohort: "2026-08", regionCode: "31.73", registered: 1, after1: 0 }]);
+  });
+
+  it("refuses another region, a district-level officer, and national cohorts to officers", async () => {
+    const officer = await bearer({ role: "OFFICER", region: "31" });
+    const elsewhere = await api.graphql(COHORTS, { regionCode: "32" }, officer);
+    expect(elsewhere.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const district = await api.graphql(COHORTS, {}, await bearer({ role: "OFFICER", region: "31.71.02" }));
+    expect(district.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const admin = dataOf(await api.graphql<Cohorts>(COHORTS, { regionCode: "32" })).retentionCohorts;
+    expect(admin).toEqual([{ cohort: "2026-08", regionCode: "32", registered: 1, after1: 0 }]);
+    const mixed = await api.graphql(
+      `{ retentionCohorts(from: "2026-08", to: "2026-08", regionCode: "31", perEcosystem: true) { cohort } }`,
+    );
+    expect(mixed.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+});
