@@ -43,22 +43,17 @@ function reportMonths(from: string | undefined, to: string | undefined, now: Dat
   return Array.from({ length: last - first + 1 }, (_, i) => first + i);
 }
 
-/**
- * `GET /sponsors/:sponsorId/workers.csv?from=YYYY-MM&to=YYYY-MM`: every worker the sponsor covers,
- * with status, paid-through month and, per month, what the sponsor paid for that worker's month.
- */
-export async function sponsorWorkersCsv(
-  deps: { db: Database; clock: Clock; viewer: Viewer },
-  params: { sponsorId: string; from: string | undefined; to: string | undefined },
-): Promise<ReportReply> {
+type ReportParams = { sponsorId: string; from: string | undefined; to: string | undefined };
+type ReportDeps = { db: Database; clock: Clock; viewer: Viewer };
+
+/** The sponsor and months a report is for, or the refusal: another sponsor's answers as one that does not exist. */
+function reportScope(deps: ReportDeps, params: ReportParams): { sponsorId: number; months: number[] } | ReportReply {
   if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", "Authentication required");
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
-  // Another sponsor's report is answered as one that does not exist.
   if (sponsorId === null || !mayActForSponsor(deps.viewer, sponsorId)) {
     return refuse(404, "NOT_FOUND", "No sponsor has this id");
   }
-  const now = deps.clock.now();
-  const months = reportMonths(params.from, params.to, now);
+  const months = reportMonths(params.from, params.to, deps.clock.now());
   if (!months) {
     return refuse(
       400,
@@ -66,6 +61,18 @@ export async function sponsorWorkersCsv(
       `from and to are months (YYYY-MM), from ≤ to, at most ${MAX_REPORT_MONTHS} apart`,
     );
   }
+  return { sponsorId, months };
+}
+
+/**
+ * `GET /sponsors/:sponsorId/workers.csv?from=YYYY-MM&to=YYYY-MM`: every worker the sponsor covers,
+ * with status, paid-through month and, per month, what the sponsor paid for that worker's month.
+ */
+export async function sponsorWorkersCsv(deps: ReportDeps, params: ReportParams): Promise<ReportReply> {
+  const scope = reportScope(deps, params);
+  if ("status" in scope) return scope;
+  const { sponsorId, months } = scope;
+  const now = deps.clock.now();
   const first = monthStart(months[0] ?? 0);
   const last = monthStart(months.at(-1) ?? 0);
   const workers = await deps.db
@@ -113,23 +120,10 @@ export async function sponsorWorkersCsv(
 }
 
 /** `GET /sponsors/:sponsorId/receipts.csv?from=YYYY-MM&to=YYYY-MM`: the sponsor's payments created in those months. */
-export async function sponsorReceiptsCsv(
-  deps: { db: Database; clock: Clock; viewer: Viewer },
-  params: { sponsorId: string; from: string | undefined; to: string | undefined },
-): Promise<ReportReply> {
-  if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", "Authentication required");
-  const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
-  if (sponsorId === null || !mayActForSponsor(deps.viewer, sponsorId)) {
-    return refuse(404, "NOT_FOUND", "No sponsor has this id");
-  }
-  const months = reportMonths(params.from, params.to, deps.clock.now());
-  if (!months) {
-    return refuse(
-      400,
-      "INVALID_INPUT",
-      `from and to are months (YYYY-MM), from ≤ to, at most ${MAX_REPORT_MONTHS} apart`,
-    );
-  }
+export async function sponsorReceiptsCsv(deps: ReportDeps, params: ReportParams): Promise<ReportReply> {
+  const scope = reportScope(deps, params);
+  if ("status" in scope) return scope;
+  const { sponsorId, months } = scope;
   const from = `${monthStart(months[0] ?? 0)}T00:00:00+07:00`;
   const before = `${monthStart((months.at(-1) ?? 0) + 1)}T00:00:00+07:00`;
   const rows = await deps.db
