@@ -21,6 +21,7 @@ import { anonymous, type Viewer } from "./modules/access/rules";
 import { mutationOf, recordRefusals } from "./modules/audit/refusals";
 import { verifyRollups } from "./modules/dashboard/service";
 import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
+import { sponsorReceiptsCsv, sponsorWorkersCsv } from "./modules/enrollments/reports";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied, type AccessRefusal } from "./shared/errors";
@@ -301,6 +302,31 @@ export function createApp(options: AppOptions = {}) {
       afterResponse(c, end());
     }
   });
+
+  // Sponsor reports as `;`-separated CSV for Indonesian Excel (see enrollments/reports.ts).
+  for (const [path, report] of [
+    ["/sponsors/:sponsorId/workers.csv", sponsorWorkersCsv],
+    ["/sponsors/:sponsorId/receipts.csv", sponsorReceiptsCsv],
+  ] as const) {
+    app.get(path, async (c) => {
+      const { db, end } = connect(c.var.env);
+      try {
+        const viewer = await admit(c, db);
+        if (viewer instanceof Response) return viewer;
+        const reply = await report(
+          { db, clock, viewer },
+          { sponsorId: c.req.param("sponsorId"), from: c.req.query("from"), to: c.req.query("to") },
+        );
+        if (typeof reply.body !== "string") return c.json(reply.body, reply.status);
+        return c.body(reply.body, 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="${path.split("/").at(-1)}"`,
+        });
+      } finally {
+        afterResponse(c, end());
+      }
+    });
+  }
 
   app.post("/webhooks/payments/:channel", async (c) => {
     const { db, end } = connect(c.var.env);

@@ -9,6 +9,7 @@ import "./modules/participants/graphql";
 import "./modules/payments/graphql";
 import "./modules/enrollments/graphql";
 import "./modules/dashboard/graphql";
+import "./modules/outreach/graphql";
 import "./modules/access/graphql";
 
 // Closed by default: every query field needs an authenticated caller unless it says otherwise.

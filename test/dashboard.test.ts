@@ -316,6 +316,7 @@ describe("rollups stay exact", () => {
               coverage_rollups: { drift: 0, repaired: false },
               monthly_active_rollups: { drift: 0, repaired: false },
               retention_rollups: { drift: 0, repaired: false },
+              regional_retention_rollups: { drift: 0, repaired: false },
             });
           },
         ),

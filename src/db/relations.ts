@@ -42,6 +42,14 @@ export const relations = defineRelations(tables, (r) => ({
     }),
     referrals: r.many.participants({ from: r.participants.id, to: r.participants.registeredById, alias: "referral" }),
     payments: r.many.payments({ from: r.participants.id, to: r.payments.participantId }),
+    outreachContacts: r.many.outreachContacts({ from: r.participants.id, to: r.outreachContacts.participantId }),
+  },
+  outreachContacts: {
+    participant: r.one.participants({
+      from: r.outreachContacts.participantId,
+      to: r.participants.id,
+      optional: false,
+    }),
   },
   coveredMonths: {
     payment: r.one.payments({ from: r.coveredMonths.paymentId, to: r.payments.id, optional: false }),

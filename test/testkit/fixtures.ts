@@ -96,9 +96,14 @@ export async function givenSettledPayment(
 }
 
 /** Settled one-month payments and their covered months, as if paid in the past (`YYYY-MM-01` each). */
-export async function givenCoverage(db: Database, participantId: number, months: string[]) {
+export async function givenCoverage(
+  db: Database,
+  participantId: number,
+  months: string[],
+  overrides: Partial<typeof payments.$inferInsert> = {},
+) {
   for (const month of months) {
-    const payment = await givenSettledPayment(db, participantId, month);
+    const payment = await givenSettledPayment(db, participantId, month, overrides);
     await db.insert(coveredMonths).values({ participantId, paymentId: payment.id, month });
   }
 }

@@ -17,6 +17,7 @@ export const scopes = [
   "payments:settle",
   "sponsors:read",
   "sponsors:write",
+  "outreach:write",
 ] as const;
 export type Scope = (typeof scopes)[number];
 
@@ -164,4 +165,15 @@ export function mayPayContributions(viewer: Viewer): boolean {
 /** Recording a channel's outcome by hand: ADMIN, or a back office holding `payments:settle`. */
 export function maySettlePayments(viewer: Viewer): boolean {
   return hasScope(viewer, "payments:settle");
+}
+
+/**
+ * Recording outreach to a worker the caller may see: staff, sponsors, partners with
+ * `outreach:write`, and Nyalakan registrants for the workers they registered (not for themselves).
+ */
+export function mayRecordOutreach(viewer: Viewer, participant: { id: number; registeredById: number | null }): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "PARTNER") return viewer.scopes.has("outreach:write");
+  if (viewer.role === "PARTICIPANT") return participant.registeredById === viewer.participantId;
+  return true;
 }

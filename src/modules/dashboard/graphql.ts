@@ -71,6 +71,10 @@ const RetentionCohort = builder.objectRef<RetentionCohortShape>("RetentionCohort
   fields: (t) => ({
     cohort: t.field({ type: "Month", resolve: (c) => c.cohort }),
     ecosystem: t.field({ type: EcosystemCodeEnum, nullable: true, resolve: (c) => c.ecosystem }),
+    regionCode: t.exposeString("regionCode", {
+      nullable: true,
+      description: "The province or regency of a regional cohort; null for national cohorts.",
+    }),
     registered: t.exposeInt("registered"),
     after1: t.exposeFloat("after1", { nullable: true }),
     after3: t.exposeFloat("after3", { nullable: true }),
@@ -107,15 +111,21 @@ builder.queryFields((t) => ({
   retentionCohorts: t.field({
     type: [RetentionCohort],
     description:
-      "Retention by registration month: overall, for one ecosystem, or per ecosystem. National figures: ADMIN only.",
+      "Retention by registration month: nationally (overall, for one ecosystem, or per ecosystem; ADMIN) or for a province or regency (ADMIN, and officers inside their own region).",
     args: {
       from: t.arg({ type: "Month", required: true }),
       to: t.arg({ type: "Month", required: true }),
       ecosystem: t.arg({ type: EcosystemCodeEnum }),
       perEcosystem: t.arg.boolean({ defaultValue: false }),
+      regionCode: t.arg.string({
+        description:
+          "A province (`31`) or regency (`31.71`): that region's cohorts, all ecosystems together. An officer's own region by default.",
+        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: "regionCode must be a province or regency code" }] },
+      }),
     },
     resolve: (_root, args, ctx) =>
       retentionCohorts(ctx, {
+        regionCode: args.regionCode ?? null,
         from: args.from,
         to: args.to,
         asOf: ctx.clock.now(),

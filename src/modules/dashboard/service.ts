@@ -1,3 +1,4 @@
+import { GraphQLError } from "graphql";
 import type { Database } from "../../db/client";
 import { forbidden, type UserError, userError } from "../../shared/errors";
 import { inRegion, type Viewer } from "../access/rules";
@@ -12,6 +13,7 @@ import {
   type FigureDimension,
   type FigureRow,
   rebuildRollup,
+  regionalRetentionRows,
   regionLevel,
   retentionRows,
   rollupDrift,
@@ -166,6 +168,8 @@ export async function ecosystemCoverage(
 export interface RetentionCohort {
   cohort: string;
   ecosystem: EcosystemCode | null;
+  /** The province or regency of a regional cohort; null for national ones. */
+  regionCode: string | null;
   registered: number;
   /** Share with coverage 1, 3, 6 and 12 months after the registration month; null until then. */
   after1: number | null;
@@ -174,16 +178,50 @@ export interface RetentionCohort {
   after12: number | null;
 }
 
-/** Retention cohorts by registration month, overall or per ecosystem: the sustainable-growth figure. */
+/**
+ * Which cohorts a caller may read: national ones (overall, per ecosystem) are ADMIN's; a province's
+ * or regency's are ADMIN's and, inside their own region, an officer's (who reads their own by default).
+ */
+function cohortScopeFor(viewer: Viewer, regionCode: string | null | undefined): string | null {
+  if (viewer.kind === "user" && viewer.role === "ADMIN") return regionCode ?? null;
+  if (viewer.kind === "user" && viewer.role === "OFFICER" && viewer.regionCode) {
+    const scope = regionCode ?? viewer.regionCode;
+    if (!inRegion(scope, viewer.regionCode) || regionLevel(scope) > 2) {
+      throw forbidden(`officers read the cohorts of their own province or regency (${viewer.regionCode}) only`);
+    }
+    return scope;
+  }
+  throw forbidden("retention cohorts are for ADMIN, and for OFFICER callers in their own region");
+}
+
+/** Retention cohorts by registration month: overall, per ecosystem, or of a province or regency. */
 export async function retentionCohorts(
   ctx: { db: Database; viewer: Viewer },
-  args: { from: string; to: string; asOf: Date; ecosystem?: EcosystemCode | null; perEcosystem: boolean },
+  args: {
+    from: string;
+    to: string;
+    asOf: Date;
+    ecosystem?: EcosystemCode | null;
+    perEcosystem: boolean;
+    regionCode?: string | null;
+  },
 ): Promise<RetentionCohort[]> {
-  // Cohorts are kept nationally and per ecosystem only, so an officer (one region) may not read them.
-  if (ctx.viewer.kind !== "user" || ctx.viewer.role !== "ADMIN") {
-    throw forbidden("retention cohorts are national figures, for ADMIN callers");
+  const regionCode = cohortScopeFor(ctx.viewer, args.regionCode);
+  if (regionCode !== null && (args.ecosystem || args.perEcosystem)) {
+    throw new GraphQLError(
+      "Regional cohorts are kept for all ecosystems together: leave out ecosystem and perEcosystem",
+      {
+        extensions: { code: "BAD_USER_INPUT" },
+      },
+    );
   }
-  const rows = await retentionRows(ctx.db, args.from, args.to, args.ecosystem);
+  const rows =
+    regionCode === null
+      ? await retentionRows(ctx.db, args.from, args.to, args.ecosystem)
+      : (await regionalRetentionRows(ctx.db, args.from, args.to, regionCode)).map((row) => ({
+          ...row,
+          ecosystemCode: null,
+        }));
   const cohorts = new Map<string, { cohort: string; ecosystem: EcosystemCode | null; counts: Map<number, number> }>();
   for (const row of rows) {
     const ecosystem = args.perEcosystem ? row.ecosystemCode : (args.ecosystem ?? null);
@@ -200,6 +238,7 @@ export async function retentionCohorts(
       return {
         cohort,
         ecosystem,
+        regionCode,
         registered: size,
         after1: share(1),
         after3: share(3),

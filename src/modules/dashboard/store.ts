@@ -7,7 +7,13 @@ import type { ParticipantStatus } from "../participants/rules";
 import { paidThroughCondition } from "../participants/store";
 import type { Segment } from "../participants/tables";
 import { regions } from "../regions/tables";
-import { coverageRollups, monthlyActiveRollups, nationalTargets, retentionRollups } from "./tables";
+import {
+  coverageRollups,
+  monthlyActiveRollups,
+  nationalTargets,
+  regionalRetentionRollups,
+  retentionRollups,
+} from "./tables";
 
 export interface DashboardScope {
   /** A region at any level; national when absent. */
@@ -155,6 +161,23 @@ export async function retentionRows(db: Database, from: string, to: string, ecos
     );
 }
 
+/** Cohort marks of one province or regency (its own rows, found by the key's leading column). */
+export async function regionalRetentionRows(db: Database, from: string, to: string, regionCode: string) {
+  return db
+    .select({
+      cohortMonth: sql<string>`${regionalRetentionRollups.cohortMonth}::text`,
+      monthsAfter: regionalRetentionRollups.monthsAfter,
+      participants: regionalRetentionRollups.participants,
+    })
+    .from(regionalRetentionRollups)
+    .where(
+      and(
+        eq(regionalRetentionRollups.regionCode, regionCode),
+        sql`${regionalRetentionRollups.cohortMonth} between ${from}::date and ${to}::date`,
+      ),
+    );
+}
+
 export async function upsertNationalTarget(db: Executor, year: number, activeTarget: number) {
   await db
     .insert(nationalTargets)
@@ -188,12 +211,21 @@ const expected = {
     select wib_month(p.registered_at), p.ecosystem_code, (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id
       where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) group by 1, 2, 3`,
+  regional_retention_rollups: sql`select left(p.village_code, l.len)::varchar as region_code, wib_month(p.registered_at) as cohort_month,
+      0::smallint as months_after, l.level::smallint as region_level, count(*)::bigint as participants
+      from participants p cross join (values (1, 2), (2, 5)) as l(level, len) group by 1, 2, 3, 4
+    union all
+    select left(p.village_code, l.len)::varchar, wib_month(p.registered_at),
+      (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, l.level::smallint, count(*)::bigint
+      from covered_months c join participants p on p.id = c.participant_id cross join (values (1, 2), (2, 5)) as l(level, len)
+      where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) group by 1, 2, 3, 4`,
 } as const;
 
 const keys: Record<string, string[]> = {
   coverage_rollups: ["region_code", "ecosystem_code", "segment", "sponsor_program", "paid_through"],
   monthly_active_rollups: ["month", "province_code", "ecosystem_code"],
   retention_rollups: ["cohort_month", "ecosystem_code", "months_after"],
+  regional_retention_rollups: ["region_code", "cohort_month", "months_after", "region_level"],
 };
 
 export type RollupTable = keyof typeof expected;
@@ -225,6 +257,8 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable) {
       ? sql`(region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, participants)`
       : table === "monthly_active_rollups"
         ? sql`(month, province_code, ecosystem_code, participants)`
-        : sql`(cohort_month, ecosystem_code, months_after, participants)`;
+        : table === "regional_retention_rollups"
+          ? sql`(region_code, cohort_month, months_after, region_level, participants)`
+          : sql`(cohort_month, ecosystem_code, months_after, participants)`;
   await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${expected[table]}`);
 }

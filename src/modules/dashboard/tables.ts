@@ -76,6 +76,26 @@ export const retentionRollups = pgTable(
   ],
 );
 
+/**
+ * Retention cohorts by region: the same marks as `retention_rollups`, per province (level 1) and
+ * regency (level 2) of where the worker lives, so an officer reads their own region's cohorts.
+ */
+export const regionalRetentionRollups = pgTable(
+  "regional_retention_rollups",
+  {
+    cohortMonth: date("cohort_month", { mode: "string" }).notNull(),
+    regionCode: varchar("region_code", { length: 5 }).notNull(),
+    regionLevel: smallint("region_level").notNull(),
+    monthsAfter: smallint("months_after").notNull(),
+    participants: bigint("participants", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    unique("regional_retention_rollups_key").on(t.regionCode, t.cohortMonth, t.monthsAfter),
+    check("regional_retention_rollups_level", sql`${t.regionLevel} in (1, 2)`),
+    check("regional_retention_rollups_months_after", sql`${t.monthsAfter} in (0, 1, 3, 6, 12)`),
+  ],
+);
+
 /** The national active-participant target for a year (53.9 M for 2024, 70 M by 2026). */
 export const nationalTargets = pgTable("national_targets", {
   year: smallint("year").primaryKey(),

@@ -129,7 +129,7 @@ export const Participant = builder.drizzleNode("participants", {
   }),
 });
 
-const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
+export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
   fields: (t) => ({
     ecosystem: t.field({ type: EcosystemCodeEnum }),
     status: t.field({ type: ParticipantStatusEnum }),
@@ -162,7 +162,7 @@ const orderings = {
 
 type FilterArg = typeof ParticipantFilterInput.$inferInput | null | undefined;
 
-function toFilter(input: FilterArg): ParticipantFilter {
+export function toFilter(input: FilterArg): ParticipantFilter {
   if (!input) return {};
   const { sponsorId, ...rest } = input;
   // An id that cannot name a sponsor matches no participant rather than every participant.

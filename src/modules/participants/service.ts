@@ -1,7 +1,13 @@
-import type { Transaction } from "../../db/client";
+import type { Executor, Transaction } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import { canSeeParticipant, inRegion, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
+import {
+  canSeeParticipant,
+  inRegion,
+  mayRegisterParticipants,
+  mayUpdateParticipants,
+  type Viewer,
+} from "../access/rules";
 import { audited, type MutationContext, rejection } from "../audit/service";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
@@ -19,6 +25,12 @@ import { type RegisterParticipantInput, type UpdateParticipantInput, updateParti
 
 export interface ServiceContext extends MutationContext {
   clock: Clock;
+}
+
+/** A participant the viewer may see, for other modules' services; null for any other id. */
+export async function findVisibleParticipant(db: Executor, viewer: Viewer, id: number): Promise<ParticipantRow | null> {
+  const participant = await findParticipant(db, id);
+  return participant && canSeeParticipant(viewer, participant) ? participant : null;
 }
 
 export interface RegisterParticipantResult {

@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { outreachChannels, outreachOutcomes } from "./tables";
+
+export const recordOutreachInput = z.object({
+  participantId: z.number().int(),
+  channel: z.enum(outreachChannels),
+  outcome: z.enum(outreachOutcomes),
+  note: z
+    .string()
+    .trim()
+    .max(500, "A note is at most 500 characters")
+    .nullish()
+    .transform((note) => (note ? note : null)),
+});
+export type RecordOutreachInput = z.input<typeof recordOutreachInput>;
