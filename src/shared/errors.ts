@@ -2,16 +2,49 @@ import { GraphQLError } from "graphql";
 import type { z } from "zod";
 
 /**
+ * Every code an expected failure may carry, with what it means: the `UserErrorCode` enum of the
+ * schema, so clients can switch over them exhaustively. A new code is added here first.
+ */
+export const userErrorCodes = {
+  INVALID_INPUT: "The value does not have the expected shape (length, format, range).",
+  NOT_FOUND: "No such record, or none the caller may see.",
+  INVALID_NIK: "The NIK is not 16 digits with a real region, birth date and serial.",
+  NIK_MISMATCH: "What was given (birth date, sex, or a name for an existing worker) contradicts the NIK's record.",
+  NIK_ALREADY_REGISTERED: "A participant with this NIK is registered already.",
+  INVALID_PHONE: "Not an Indonesian phone number.",
+  INVALID_VILLAGE: "No village has this code.",
+  UNKNOWN_OCCUPATION: "Not an occupation of the `occupations` list.",
+  INCOME_OUT_OF_RANGE: "The reported income is outside the segment's range.",
+  PROGRAM_REQUIRED: "A program the segment must join is missing.",
+  PROGRAM_NOT_ALLOWED: "A program the segment may not join.",
+  INVALID_MONTHS: "A payment covers 1, 3, 6 or 12 months.",
+  NOT_PRICED_MONTHLY: "The segment's contributions are not priced per month.",
+  IDEMPOTENCY_KEY_REUSED: "The idempotency key was used before with a different request.",
+  PAYER_NOT_SPONSOR: "The named payer does not sponsor this participant.",
+  NOTHING_TO_PAY: "There is nothing to pay (no covered worker, or no amount).",
+  NOT_PAYABLE: "The participant cannot be paid for now.",
+  INVALID_TRANSITION: "The payment cannot move to that status from the one it has.",
+  AMOUNT_MISMATCH: "The amount does not match what the payment is worth.",
+  BUDGET_EXCEEDED: "The sponsorship's remaining budget does not cover this.",
+  CAPACITY_EXCEEDED: "The sponsorship covers no more workers.",
+  SPONSORED_ELSEWHERE: "The worker is sponsored by another sponsor.",
+  SPONSORSHIP_NOT_ACTIVE: "The sponsorship's period does not include today.",
+  DUPLICATE_ROW: "The same worker appears in an earlier row.",
+} as const;
+
+export type UserErrorCode = keyof typeof userErrorCodes;
+
+/**
  * An expected failure, returned as data in a mutation payload (`userErrors`): which input field,
  * a stable code clients branch on, and a sentence for people.
  */
 export interface UserError {
   field: string[] | null;
-  code: string;
+  code: UserErrorCode;
   message: string;
 }
 
-export function userError(code: string, message: string, field: string[] | null = null): UserError {
+export function userError(code: UserErrorCode, message: string, field: string[] | null = null): UserError {
   return { field, code, message };
 }
 

@@ -1,4 +1,5 @@
 import { bigint, index, jsonb, pgTable, primaryKey, timestamp, unique, varchar } from "drizzle-orm/pg-core";
+import type { UserError } from "../../shared/errors";
 import { participants } from "../participants/tables";
 import { sponsorships } from "../sponsors/tables";
 
@@ -48,7 +49,7 @@ export type EnrollmentRowStatus = "CREATED" | "ATTACHED" | "ALREADY_ENROLLED" | 
 /** What became of each row, and the totals: every row is accounted for, none silently dropped. */
 export interface EnrollmentReport {
   rows: { index: number; status: EnrollmentRowStatus; participantId: number | null }[];
-  userErrors: { field: string[] | null; code: string; message: string }[];
+  userErrors: UserError[];
   created: number;
   attached: number;
   alreadyEnrolled: number;
