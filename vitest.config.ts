@@ -18,7 +18,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
+      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"] } },
       { extends: true, test: { name: "pglite", ...integration, env: { TEST_DATABASE: "pglite" } } },
       ...(process.env.DATABASE_URL
         ? [{ extends: true as const, test: { name: "postgres", ...integration, env: { TEST_DATABASE: "postgres" } } }]

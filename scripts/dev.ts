@@ -32,8 +32,9 @@ const postgres = await startEmbeddedPostgres({ dataDir, port: Number(values["db-
 const proxy = await nodeProxy();
 console.log(`Embedded PostgreSQL on ${postgres.url} (data in .data/pglite), WebSocket proxy on :${proxy.port}`);
 
-const { db, close } = await connectNode(postgres.url);
-await migrateDatabase(db);
+const connection = await connectNode(postgres.url);
+const { db, close } = connection;
+await migrateDatabase(connection);
 const reference = await seedReferenceData(db);
 const demo = await seedDemoData(db);
 await close();

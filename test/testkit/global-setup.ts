@@ -14,7 +14,7 @@ import { pgliteTemplatePath, postgresTemplateName, withDatabase } from "./templa
 export default async function setup(): Promise<() => Promise<void>> {
   const embedded = await startEmbeddedPostgres({});
   const local = await connectNode(embedded.url);
-  await migrateDatabase(local.db);
+  await migrateDatabase(local);
   await seedReferenceData(local.db);
   await local.close();
   const dump = await embedded.db.dumpDataDir("none");
@@ -29,7 +29,7 @@ export default async function setup(): Promise<() => Promise<void>> {
     await admin.db.execute(sql.raw(`create database ${postgresTemplateName}`));
     await admin.close();
     const template = await connectNode(withDatabase(url, postgresTemplateName));
-    await migrateDatabase(template.db);
+    await migrateDatabase(template);
     await seedReferenceData(template.db);
     await template.close();
   }
