@@ -61,7 +61,7 @@ if (kind === "api") {
   });
   serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
 } else if (kind === "worker") {
-  // The Worker itself under workerd (`wrangler dev --env bench`: production settings, a rate limit
+  // The Worker itself under workerd (`wrangler dev --config bench/wrangler.bench.toml`: production settings, a rate limit
   // no benchmark reaches), reaching PostgreSQL as in production: the Neon driver over a WebSocket,
   // one connection per request. Statements are counted on the wire by the proxy.
   const proxy = await startWebSocketProxy(0, {
@@ -79,8 +79,8 @@ if (kind === "api") {
     "wrangler",
     [
       "dev",
-      "--env",
-      "bench",
+      "--config",
+      "bench/wrangler.bench.toml",
       "--port",
       String(port),
       "--ip",
