@@ -1,6 +1,6 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError } from "graphql";
-import { createYoga, maskError } from "graphql-yoga";
+import { createYoga, type GraphiQLOptions, maskError, renderGraphiQL } from "graphql-yoga";
 import type { Context } from "./context";
 import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
@@ -23,7 +23,16 @@ function createServer(environment: AppEnv["environment"]) {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: (_request, context) => context.env.environment === "development",
+    graphiql: (_request, context) => {
+      if (context.env.environment !== "development") return false;
+      const options: GraphiQLWithAssets = {
+        title: "kepesertaan",
+        headers: JSON.stringify({ Authorization: "Bearer <npm run -s token -- --role ADMIN>" }, null, 2),
+        assetsUrl: context.env.graphiqlAssetsUrl,
+      };
+      return options;
+    },
+    renderGraphiQL: renderDevelopmentGraphiQL,
     logging: "warn",
     plugins: [
       EnvelopArmorPlugin({
@@ -54,6 +63,24 @@ function createServer(environment: AppEnv["environment"]) {
       },
     },
   });
+}
+
+type GraphiQLWithAssets = GraphiQLOptions & { assetsUrl?: string | undefined };
+
+/**
+ * GraphiQL in development, with no CDN: a page that loads the GraphiQL bundle `npm run dev` serves
+ * from the @graphql-yoga/render-graphiql package (too big for the Worker). Without that server
+ * (plain `wrangler dev`) Yoga's own page is used, which loads GraphiQL from unpkg.
+ */
+function renderDevelopmentGraphiQL(options: GraphiQLWithAssets): string {
+  const { assetsUrl, ...graphiql } = options;
+  if (!assetsUrl) return renderGraphiQL(graphiql);
+  // `<` escaped so no option value can close the script element.
+  const settings = JSON.stringify(graphiql).replaceAll("<", "\\u003c");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kepesertaan GraphiQL</title></head>
+<body id="body" class="no-focus-outline"><div id="root"></div>
+<script>window.KEPESERTAAN_GRAPHIQL = ${settings};</script>
+<script src="${encodeURI(`${assetsUrl}/graphiql.js`)}"></script></body></html>`;
 }
 
 const servers = new Map<AppEnv["environment"], ReturnType<typeof createServer>>();
