@@ -2,7 +2,7 @@ import { nodeProxy } from "../../scripts/node-database";
 import { createApp } from "../../src/app";
 import type { RateLimiter } from "../../src/http/rate-limit";
 import { signDevelopmentToken, type TokenClaims } from "../../src/modules/access/tokens";
-import { fixedClock } from "../../src/shared/clock";
+import { settableClock } from "../../src/shared/clock";
 import { startTestDatabase, type TestDatabase } from "./database";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -38,9 +38,10 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
   const proxy = await nodeProxy();
   const statements: string[] = [];
   const admin = await bearer({ role: "ADMIN" });
+  const clock = settableClock(options.now ?? TODAY);
   const app = createApp({
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
-    clock: fixedClock(options.now ?? TODAY),
+    clock,
     queryLogger: { logQuery: (query) => statements.push(query) },
   });
   const env = {
@@ -78,6 +79,8 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     request,
     graphql,
     statements,
+    /** Moves "today" for the API: one database can be seen from several dates. */
+    setToday: (iso: string) => clock.set(iso),
     close: database.close,
   };
 }
