@@ -36,6 +36,8 @@ if (kind === "api") {
   const proxy = await nodeProxy();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const app = createApp({
+    // stdout is the harness's channel ("ready"); operation logs would flood it.
+    log: () => {},
     database: (_env, logger) => ({
       db: drizzle({ client: pool, relations, ...(logger ? { logger } : {}) }),
       end: async () => {},

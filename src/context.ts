@@ -10,4 +10,8 @@ export interface Context {
   requestId: string;
   env: AppEnv;
   viewer: Viewer;
+  /** SQL statements this request has sent so far (for its operation log). */
+  statements: () => number;
+  /** Writes one structured log object (console.log on Workers, where Workers Logs indexes it). */
+  log: (entry: object) => void;
 }

@@ -4,6 +4,7 @@ import { createYoga, type GraphiQLOptions, maskError, renderGraphiQL } from "gra
 import type { Context } from "./context";
 import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
+import { useOperationLog } from "./graphql-log";
 import { schema } from "./schema";
 import { currentRequestId } from "./shared/request-scope";
 
@@ -46,6 +47,7 @@ function createServer(environment: AppEnv["environment"]) {
       useNulCharacterGuard(),
       useConnectionLimits(),
       useProductionIntrospectionBlock(),
+      useOperationLog(),
     ],
     maskedErrors: {
       maskError(error, message, isDev) {
@@ -53,9 +55,13 @@ function createServer(environment: AppEnv["environment"]) {
         if (masked === error) return masked;
         const requestId = currentRequestId();
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        console.error(
-          JSON.stringify({ level: "error", requestId, message: String(original), stack: (original as Error)?.stack }),
-        );
+        console.error({
+          level: "error",
+          event: "graphql.unexpected-error",
+          requestId,
+          message: String(original),
+          stack: (original as Error)?.stack,
+        });
         return new GraphQLError("Unexpected error.", {
           ...(masked instanceof GraphQLError ? { nodes: masked.nodes, path: masked.path } : {}),
           extensions: { code: "INTERNAL_SERVER_ERROR", requestId },

@@ -9,7 +9,7 @@ const app = createApp();
  */
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
-  scheduled(_controller: unknown, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(runScheduledJob(env));
+  scheduled(controller: { scheduledTime: number }, env: Env, ctx: ExecutionContext) {
+    ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
   },
 };

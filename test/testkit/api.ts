@@ -37,11 +37,14 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
   const database: TestDatabase = await startTestDatabase();
   const proxy = await nodeProxy();
   const statements: string[] = [];
+  /** Every structured log object the API wrote (operation logs), in order. */
+  const logs: Record<string, unknown>[] = [];
   const admin = await bearer({ role: "ADMIN" });
   const clock = settableClock(options.now ?? TODAY);
   const app = createApp({
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     clock,
+    log: (entry) => logs.push(entry as Record<string, unknown>),
     queryLogger: { logQuery: (query) => statements.push(query) },
   });
   const env = {
@@ -79,6 +82,7 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     request,
     graphql,
     statements,
+    logs,
     /** Moves "today" for the API: one database can be seen from several dates. */
     setToday: (iso: string) => clock.set(iso),
     close: database.close,
