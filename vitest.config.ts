@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -26,7 +27,31 @@ export default defineConfig({
       ...(process.env.DATABASE_URL
         ? [{ extends: true as const, test: { name: "postgres", ...integration, env: { TEST_DATABASE: "postgres" } } }]
         : []),
-      { extends: true, test: { name: "workerd", include: ["test/worker/**/*.test.ts"] } },
+      // The Worker inside workerd: its own pool, so it does not extend the Node projects' setup.
+      {
+        resolve: { alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }] },
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: "./src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ENVIRONMENT: "test",
+                DATABASE_URL: inject("workerDatabaseUrl"),
+                DATABASE_WS_PROXY: inject("workerDatabaseProxy"),
+                JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workerd",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["test/worker/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -30,13 +30,18 @@ async function buildPgliteTemplate(path: string): Promise<void> {
   }
 }
 
+/** The cached PGlite template, built when migrations/ or the seed changed since the last one. */
+export async function ensurePgliteTemplate(): Promise<void> {
+  if (!existsSync(pgliteTemplatePath)) await buildPgliteTemplate(pgliteTemplatePath);
+}
+
 /**
  * Builds the database templates: the PGlite one once per content of migrations/ and the seed
  * (cached by their hash), the real-PostgreSQL one once per run. Copying a template per test file
  * takes well under a second.
  */
 export default async function setup(): Promise<() => Promise<void>> {
-  if (!existsSync(pgliteTemplatePath)) await buildPgliteTemplate(pgliteTemplatePath);
+  await ensurePgliteTemplate();
 
   const url = process.env.DATABASE_URL;
   if (url) {
