@@ -1,6 +1,5 @@
 import SchemaBuilder from "@pothos/core";
 import DrizzlePlugin from "@pothos/plugin-drizzle";
-import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
@@ -32,7 +31,7 @@ export interface SchemaTypes {
 
 export const builder = new SchemaBuilder<SchemaTypes>({
   // Relay before scope-auth so scope checks see decoded global IDs.
-  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, ZodPlugin, DrizzlePlugin],
+  plugins: [RelayPlugin, ScopeAuthPlugin, ZodPlugin, DrizzlePlugin],
   defaultFieldNullability: false,
   drizzle: {
     client: (ctx) => ctx.db,
@@ -62,9 +61,6 @@ export const builder = new SchemaBuilder<SchemaTypes>({
       viewer.kind === "user"
         ? new GraphQLError(`Forbidden: ${result.message}`, { extensions: { code: "FORBIDDEN" } })
         : new GraphQLError("Authentication required", { extensions: { code: "UNAUTHENTICATED" } }),
-  },
-  errors: {
-    defaultTypes: [],
   },
   zod: {
     validationError: (error) => error.issues.map((issue) => issue.message).join("; "),

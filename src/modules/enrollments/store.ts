@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
 import { participants } from "../participants/tables";
 import { enrollmentBatches, sponsorshipEnrollments } from "./tables";
@@ -12,10 +12,7 @@ export async function insertEnrollmentBatch(tx: Transaction, row: typeof enrollm
 }
 
 export function countActiveEnrollments(db: Executor, sponsorshipId: number): Promise<number> {
-  return db.$count(
-    sponsorshipEnrollments,
-    and(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId), isNull(sponsorshipEnrollments.endedAt)),
-  );
+  return db.$count(sponsorshipEnrollments, eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId));
 }
 
 /** Which of these participants the sponsorship already covers. */
@@ -60,5 +57,5 @@ export function coveredWorkers(db: Executor, sponsorshipId: number) {
     })
     .from(sponsorshipEnrollments)
     .innerJoin(participants, eq(participants.id, sponsorshipEnrollments.participantId))
-    .where(and(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId), isNull(sponsorshipEnrollments.endedAt)));
+    .where(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId));
 }

@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { seesAllPayments, type Viewer } from "../access/rules";
@@ -146,7 +146,6 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
       and(
         eq(sponsorshipEnrollments.participantId, participants.id),
         eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId),
-        isNull(sponsorshipEnrollments.endedAt),
       ),
     )
     .orderBy(participants.id)
