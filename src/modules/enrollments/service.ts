@@ -1,10 +1,10 @@
 import { z } from "zod";
+import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { audited, rejection } from "../audit/service";
 import { checkRegistration, lookupsNeeded } from "../participants/registration";
-import type { ServiceContext } from "../participants/service";
 import {
   attachSponsor,
   existingParticipantIds,

@@ -1,8 +1,8 @@
+import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
-import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { canSeeParticipant, inRegion, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
-import { audited, type MutationContext, rejection } from "../audit/service";
+import { audited, rejection } from "../audit/service";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
@@ -16,10 +16,6 @@ import {
   updateParticipantRow,
 } from "./store";
 import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
-
-export interface ServiceContext extends MutationContext {
-  clock: Clock;
-}
 
 export interface RegisterParticipantResult {
   participant: ParticipantRow | null;

@@ -1,10 +1,10 @@
+import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { generateApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
 import { insertApiKey } from "../access/store";
 import { audited, rejection } from "../audit/service";
 import { normalizeIndonesianPhone } from "../participants/phone";
-import type { ServiceContext } from "../participants/service";
 import { findSponsor, insertSponsor, insertSponsorship, type SponsorRow, type SponsorshipRow } from "./store";
 import {
   type CreateSponsorInput,
