@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
-import { currentMonth, monthStart } from "../src/modules/participants/rules";
+import { currentMonth, monthStart } from "../src/shared/calendar";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";

@@ -6,8 +6,8 @@ import type { Transaction } from "../src/db/client";
 import { contributionLines, totalOf } from "../src/modules/contributions/rules";
 import type { Program } from "../src/modules/contributions/tables";
 import { rebuildRollup, rollupTables } from "../src/modules/dashboard/store";
-import { currentMonth, monthStart } from "../src/modules/participants/rules";
 import type { RiskLevel, Segment } from "../src/modules/participants/tables";
+import { currentMonth, monthStart } from "../src/shared/calendar";
 
 const INCOMES = [1_000_000n, 1_500_000n, 2_000_000n, 3_000_000n, 5_000_000n];
 const PLANS: { segment: Segment; programs: Program[]; risk: RiskLevel; occupation: string }[] = [

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { ServiceContext } from "../../context";
+import { currentMonth, monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
-import { currentMonth, monthNumber } from "../participants/rules";
 import { mayActForSponsor } from "../sponsors/service";
 import { addSpending, lockSponsorship, type SponsorshipRow } from "../sponsors/store";
 import { coverageFor } from "./rules";
