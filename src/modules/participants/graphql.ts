@@ -6,6 +6,7 @@ import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/store";
 import { Sponsor } from "../sponsors/graphql";
+import { participantVisibility } from "./conditions";
 import { occupations } from "./occupations";
 import { membershipStatus, monthsInArrears, nextDueDate, participantStatuses } from "./rules";
 import {
@@ -14,13 +15,7 @@ import {
   type UpdateParticipantResult,
   updateParticipant,
 } from "./service";
-import {
-  countParticipants,
-  type ParticipantFilter,
-  participantVisibility,
-  referralTallies,
-  visibleParticipants,
-} from "./store";
+import { countParticipants, type ParticipantFilter, referralTallies, visibleParticipants } from "./store";
 import { type RiskLevel, riskLevels, segments, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";

@@ -3,7 +3,7 @@ import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { seesAllPayments, type Viewer } from "../access/rules";
 import { sponsorshipEnrollments } from "../enrollments/tables";
-import { participantVisibility } from "../participants/store";
+import { participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { coveredMonths, type PaymentStatus, paymentBatches, paymentEvents, payments } from "./tables";
 
