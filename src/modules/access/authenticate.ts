@@ -2,7 +2,7 @@ import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jos
 import { z } from "zod";
 import type { Database } from "../../db/client";
 import { sameDigest } from "../../shared/digest";
-import { REGION_CODE } from "../regions/store";
+import { REGION_CODE } from "../regions/codes";
 import { hashApiKey, parseApiKey } from "./api-keys";
 import { type Role, roles, type Scope, scopes, type Viewer } from "./rules";
 import { findApiKeyByPrefix } from "./store";

@@ -4,7 +4,7 @@ import { UserError } from "../../shared/user-error-type";
 import { hasScope, maskNik, maskPhone, mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
-import { REGION_CODE } from "../regions/store";
+import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
 import { participantVisibility } from "./conditions";
 import { occupations } from "./occupations";
