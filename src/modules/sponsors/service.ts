@@ -1,8 +1,7 @@
 import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import { generateApiKey } from "../access/api-keys";
+import { issueApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
-import { insertApiKey } from "../access/store";
 import { audited, rejection } from "../audit/service";
 import { normalizeIndonesianPhone } from "../participants/phone";
 import { findSponsor, insertSponsor, insertSponsorship, type SponsorRow, type SponsorshipRow } from "./store";
@@ -46,11 +45,8 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       contactEmail: parsed.data.contactEmail ?? null,
       contactPhone: phone,
     });
-    const key = await generateApiKey();
-    await insertApiKey(tx, {
+    const key = await issueApiKey(tx, {
       name: `${sponsor.name} (sponsor login)`,
-      prefix: key.prefix,
-      secretHash: key.secretHash,
       scopes: ["participants:register", "payments:write"],
       sponsorId: sponsor.id,
     });
