@@ -2,7 +2,7 @@ import type { Database } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import type { Viewer } from "../access/rules";
-import { findSponsorship } from "../sponsors/store";
+import { findSponsorship } from "../sponsors/service";
 import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
 

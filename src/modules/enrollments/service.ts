@@ -12,12 +12,11 @@ import {
   insertParticipantsSkippingTaken,
   type ParticipantRow,
   regionLevels,
-} from "../participants/store";
+} from "../participants/service";
 import type { participants } from "../participants/tables";
 import type { RegisterParticipantInput } from "../participants/validation";
 import { idempotencyKey } from "../payments/validation";
-import { mayActForSponsor } from "../sponsors/service";
-import { lockSponsorship, type SponsorshipRow } from "../sponsors/store";
+import { lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
 import { alreadyEnrolled, countActiveEnrollments, enroll, findEnrollmentBatch, insertEnrollmentBatch } from "./store";
 import type { EnrollmentReport, EnrollmentRowStatus } from "./tables";
 

@@ -160,3 +160,21 @@ function bigintJson(_key: string, value: unknown) {
 function jsonSafe(value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
 }
+
+/**
+ * What other modules use of participants inside their own transactions: payments lock a
+ * participant and move its paid-through month; sponsored enrollment looks workers up by NIK,
+ * creates them in bulk (the rows checked by `checkRegistration`, as registration does) and
+ * attaches them to a sponsor.
+ */
+export {
+  attachSponsor,
+  existingParticipantIds,
+  findParticipant,
+  findParticipantsByNiks,
+  insertParticipantsSkippingTaken,
+  lockParticipant,
+  type ParticipantRow,
+  regionLevels,
+  updateParticipantRow,
+} from "./store";

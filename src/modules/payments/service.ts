@@ -6,7 +6,7 @@ import { decodeGlobalId } from "../../shared/ids";
 import { canSeeParticipant, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
-import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
+import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   coverMonths,

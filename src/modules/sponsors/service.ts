@@ -85,3 +85,9 @@ export async function createSponsorship(
     };
   });
 }
+
+/**
+ * What other modules use of sponsorships inside their own transactions (enrollment, batch
+ * payment): the row, locked while they decide, and spending recorded against the budget.
+ */
+export { addSpending, findSponsorship, lockSponsorship, type SponsorshipRow } from "./store";
