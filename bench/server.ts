@@ -5,7 +5,10 @@
  * statements sent so far and the requests served.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Hono } from "hono";
@@ -77,6 +80,17 @@ if (kind === "api") {
     JWT_SECRET: BENCH_JWT_SECRET,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
   };
+  // The values (the database URL may hold a password) go in a file, never on a command line `ps` shows.
+  const envFile = `${mkdtempSync(join(tmpdir(), "kepesertaan-bench-"))}/bench.env`;
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([name, value]) => `${name}='${value}'`)
+      .join("\n"),
+    {
+      mode: 0o600,
+    },
+  );
   const wrangler = spawn(
     "wrangler",
     [
@@ -90,7 +104,8 @@ if (kind === "api") {
       "--log-level",
       "warn",
       "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      "--env-file",
+      envFile,
     ],
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );
