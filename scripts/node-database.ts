@@ -53,6 +53,9 @@ export async function connectNode(url: string): Promise<NodeConnection> {
   }
   // node-postgres reads `sslmode` from the URL itself (verify-full for `require` since pg 8).
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection the server ends (a test database dropped WITH (FORCE), a restart) is
+  // replaced on next use; unhandled, node-postgres would throw it as an uncaught exception.
+  pool.on("error", (error) => console.warn(`idle database connection lost: ${error.message}`));
   const db = drizzlePg({ client: pool, relations });
   return {
     db,
