@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
-import { currentMonth, monthStart } from "../src/modules/participants/rules";
+import { currentMonth, monthStart } from "../src/shared/calendar";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";
@@ -99,9 +99,10 @@ async function statementsOf(port: number): Promise<{ statements: number; request
 }
 
 await ensureDatabase();
-const { db, close } = await connectNode(url);
+const connection = await connectNode(url);
+const { db, close } = connection;
 log(`Seeding ${scale.toLocaleString("en")} participants into ${new URL(url).pathname.slice(1)} (fixed seed)…`);
-await seedBench(db, { participants: scale, seed: 20_240_131, now, log });
+await seedBench(connection, { participants: scale, seed: 20_240_131, now, log });
 if (values["seed-only"]) {
   await close();
   await closeNodeProxy();
@@ -323,7 +324,7 @@ const header = `# Benchmark results
 
 Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
 
-Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --env bench\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --config bench/wrangler.bench.toml\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
 
 `;
 // What follows the marker in an earlier file is written by hand (the analysis): kept across runs.

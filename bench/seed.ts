@@ -1,16 +1,13 @@
 import { sql } from "drizzle-orm";
-import type { NeonDatabase } from "drizzle-orm/neon-serverless";
 import { migrateDatabase } from "../scripts/migrate";
+import type { NodeConnection } from "../scripts/node-database";
 import { seedReferenceData } from "../scripts/seed/reference";
 import type { Transaction } from "../src/db/client";
-import type { Relations } from "../src/db/relations";
 import { contributionLines, totalOf } from "../src/modules/contributions/rules";
 import type { Program } from "../src/modules/contributions/tables";
 import { rebuildRollup, rollupTables } from "../src/modules/dashboard/store";
-import { currentMonth, monthStart } from "../src/modules/participants/rules";
 import type { RiskLevel, Segment } from "../src/modules/participants/tables";
-
-type Db = NeonDatabase<Relations>;
+import { currentMonth, monthStart } from "../src/shared/calendar";
 
 const INCOMES = [1_000_000n, 1_500_000n, 2_000_000n, 3_000_000n, 5_000_000n];
 const PLANS: { segment: Segment; programs: Program[]; risk: RiskLevel; occupation: string }[] = [
@@ -28,10 +25,11 @@ const PLANS: { segment: Segment; programs: Program[]; risk: RiskLevel; occupatio
  * from the same rate table as the API (a VALUES list computed by `contributionLines`).
  */
 export async function seedBench(
-  db: Db,
+  connection: NodeConnection,
   options: { participants: number; seed: number; now: Date; log: (line: string) => void },
 ) {
-  await migrateDatabase(db);
+  const { db } = connection;
+  await migrateDatabase(connection);
   await seedReferenceData(db);
   const marker = `${options.participants}:${options.seed}:${monthStart(currentMonth(options.now))}`;
   await db.execute(sql`create table if not exists bench_marker (marker text primary key)`);

@@ -5,7 +5,10 @@
  * statements sent so far and the requests served.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Hono } from "hono";
@@ -36,6 +39,8 @@ if (kind === "api") {
   const proxy = await nodeProxy();
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const app = createApp({
+    // stdout is the harness's channel ("ready"); operation logs would flood it.
+    log: () => {},
     database: (_env, logger) => ({
       db: drizzle({ client: pool, relations, ...(logger ? { logger } : {}) }),
       end: async () => {},
@@ -61,7 +66,7 @@ if (kind === "api") {
   });
   serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
 } else if (kind === "worker") {
-  // The Worker itself under workerd (`wrangler dev --env bench`: production settings, a rate limit
+  // The Worker itself under workerd (`wrangler dev --config bench/wrangler.bench.toml`: production settings, a rate limit
   // no benchmark reaches), reaching PostgreSQL as in production: the Neon driver over a WebSocket,
   // one connection per request. Statements are counted on the wire by the proxy.
   const proxy = await startWebSocketProxy(0, {
@@ -75,12 +80,23 @@ if (kind === "api") {
     JWT_SECRET: BENCH_JWT_SECRET,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
   };
+  // The values (the database URL may hold a password) go in a file, never on a command line `ps` shows.
+  const envFile = `${mkdtempSync(join(tmpdir(), "kepesertaan-bench-"))}/bench.env`;
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([name, value]) => `${name}='${value}'`)
+      .join("\n"),
+    {
+      mode: 0o600,
+    },
+  );
   const wrangler = spawn(
     "wrangler",
     [
       "dev",
-      "--env",
-      "bench",
+      "--config",
+      "bench/wrangler.bench.toml",
       "--port",
       String(port),
       "--ip",
@@ -88,7 +104,8 @@ if (kind === "api") {
       "--log-level",
       "warn",
       "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      "--env-file",
+      envFile,
     ],
     { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
   );

@@ -1,22 +1,28 @@
 /**
- * Partner API keys. Create:  npm run api-key -- create <postgres-url> --name "Bank X" --scopes participants:register,payments:write [--sponsor <id>]
- * Revoke:                    npm run api-key -- revoke <postgres-url> <prefix>
+ * Partner API keys, on the database in DATABASE_URL (or a URL given after the command):
+ * Create:  npm run api-key -- create --name "Bank X" --scopes participants:register,payments:write [--sponsor <id>]
+ * Revoke:  npm run api-key -- revoke <prefix>
  * The key is printed once; only its SHA-256 hash is stored.
  */
 import { parseArgs } from "node:util";
 import { generateApiKey } from "../src/modules/access/api-keys";
 import { scopes } from "../src/modules/access/rules";
 import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
-import { closeNodeProxy, connectNode } from "./node-database";
+import { scriptDatabaseUrl } from "./database-route";
+import { connectNode } from "./node-database";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { name: { type: "string" }, scopes: { type: "string", default: "" }, sponsor: { type: "string" } },
 });
-const [command, url, prefix] = positionals;
+const [command, ...rest] = positionals;
+// A URL right after the command is still accepted (`create <url>`, `revoke <url> <prefix>`).
+const explicitUrl = rest[0]?.startsWith("postgres") ? rest.shift() : undefined;
+const url = scriptDatabaseUrl(explicitUrl);
+const prefix = rest[0];
 if (!url || (command !== "create" && command !== "revoke") || (command === "revoke" && !prefix)) {
   console.error(
-    "usage: npm run api-key -- create <postgres-url> --name NAME --scopes a,b | revoke <postgres-url> <prefix>",
+    "usage: DATABASE_URL=<postgres-url> npm run api-key -- create --name NAME --scopes a,b | revoke <prefix>",
   );
   process.exit(2);
 }
@@ -46,5 +52,4 @@ try {
   }
 } finally {
   await close();
-  await closeNodeProxy();
 }

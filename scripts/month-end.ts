@@ -5,13 +5,14 @@
  */
 import { parseArgs } from "node:util";
 import { verifyRollups } from "../src/modules/dashboard/service";
-import { closeNodeProxy, connectNode } from "./node-database";
+import { scriptDatabaseUrl } from "./database-route";
+import { connectNode } from "./node-database";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { "check-only": { type: "boolean", default: false } },
 });
-const url = positionals[0] ?? process.env.DATABASE_URL;
+const url = scriptDatabaseUrl(positionals[0]);
 if (!url) {
   console.error("usage: npm run month-end -- <postgres-url> [--check-only]");
   process.exit(2);
@@ -23,5 +24,4 @@ try {
   if (values["check-only"] && Object.values(report).some((r) => r.drift > 0)) process.exitCode = 1;
 } finally {
   await close();
-  await closeNodeProxy();
 }

@@ -1,13 +1,19 @@
 import { neonConfig } from "@neondatabase/serverless";
+import { migrate as migrateNeon } from "drizzle-orm/neon-serverless/migrator";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
 import ws from "ws";
 import { openDatabase, useWebSocketProxy } from "../src/db/client";
+import { type Relations, relations } from "../src/db/relations";
+import { nodeRouteFor } from "./database-route";
 import { startWebSocketProxy } from "./ws-proxy";
 
 let proxy: Promise<{ port: number; close(): Promise<void> }> | undefined;
 
 /**
- * Node-side access to a loopback PostgreSQL (PGlite or a real server) through the same Neon
- * driver the Worker uses, via one in-process WebSocket proxy shared by all connections.
+ * The in-process WebSocket proxy that lets the Worker's Neon driver reach a loopback PostgreSQL
+ * (the embedded PGlite in `npm run dev` and tests, or the machine's own). Scripts never use it.
  */
 export async function nodeProxy(): Promise<{ port: number; close(): Promise<void> }> {
   proxy ??= startWebSocketProxy().then((started) => {
@@ -18,10 +24,46 @@ export async function nodeProxy(): Promise<{ port: number; close(): Promise<void
   return proxy;
 }
 
-export async function connectNode(url: string) {
-  await nodeProxy();
-  const { db, pool } = openDatabase(url);
-  return { db, pool, close: () => pool.end() };
+/**
+ * Scripts read `execute()` results as node-postgres `QueryResult`s; the Neon driver returns the
+ * same shape (it is node-postgres' API over a WebSocket), so both are typed as node-postgres.
+ */
+export type ScriptDatabase = NodePgDatabase<Relations>;
+
+export interface NodeConnection {
+  db: ScriptDatabase;
+  /** Applies the checked-in drizzle-kit migrations with the migrator of this connection's driver. */
+  migrate(migrationsFolder: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A script's connection to `url`, by the route `nodeRouteFor` decides (see scripts/database-route.ts). */
+export async function connectNode(url: string): Promise<NodeConnection> {
+  const route = nodeRouteFor(url);
+  if (route.driver === "neon-websocket") {
+    neonConfig.webSocketConstructor = ws;
+    const { db, pool } = openDatabase(url);
+    return {
+      db: db as unknown as ScriptDatabase,
+      migrate: async (migrationsFolder) => {
+        await migrateNeon(db, { migrationsFolder });
+      },
+      close: () => pool.end(),
+    };
+  }
+  // node-postgres reads `sslmode` from the URL itself (verify-full for `require` since pg 8).
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection the server ends (a test database dropped WITH (FORCE), a restart) is
+  // replaced on next use; unhandled, node-postgres would throw it as an uncaught exception.
+  pool.on("error", (error) => console.warn(`idle database connection lost: ${error.message}`));
+  const db = drizzlePg({ client: pool, relations });
+  return {
+    db,
+    migrate: async (migrationsFolder) => {
+      await migratePg(db, { migrationsFolder });
+    },
+    close: () => pool.end(),
+  };
 }
 
 export async function closeNodeProxy(): Promise<void> {

@@ -3,7 +3,8 @@
  * targets) and, on an empty database, the demo participants, sponsors and payments.
  */
 import { parseArgs } from "node:util";
-import { closeNodeProxy, connectNode } from "./node-database";
+import { scriptDatabaseUrl } from "./database-route";
+import { connectNode } from "./node-database";
 import { seedDemoData } from "./seed/demo";
 import { seedReferenceData } from "./seed/reference";
 
@@ -11,7 +12,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { participants: { type: "string", default: "2000" }, "reference-only": { type: "boolean", default: false } },
 });
-const url = positionals[0] ?? process.env.DATABASE_URL;
+const url = scriptDatabaseUrl(positionals[0]);
 if (!url) {
   console.error("usage: npm run db:seed -- <postgres-url> [--participants N] [--reference-only]");
   process.exit(2);
@@ -24,4 +25,3 @@ if (!values["reference-only"]) {
   console.log(`Demo data: ${demo.participants} participants, ${demo.payments} payments.`);
 }
 await close();
-await closeNodeProxy();

@@ -41,7 +41,11 @@ export interface AppOptions {
   clock?: Clock;
   /** Sees every SQL statement (tests count round trips with it). */
   queryLogger?: Logger;
+  /** Where structured logs go: console.log by default (Workers Logs); tests collect them. */
+  log?: (entry: object) => void;
 }
+
+const consoleLog = (entry: object) => console.log(entry);
 
 type AppBindings = { Bindings: Record<string, unknown>; Variables: { requestId: string; env: AppEnv } };
 
@@ -266,7 +270,14 @@ export function createApp(options: AppOptions = {}) {
   });
 
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
-    const { db, end } = connect(c.var.env, options.queryLogger);
+    let statements = 0;
+    const counting: Logger = {
+      logQuery(query, params) {
+        statements += 1;
+        options.queryLogger?.logQuery(query, params);
+      },
+    };
+    const { db, end } = connect(c.var.env, counting);
     try {
       const viewer = await admit(c, db);
       if (viewer instanceof Response) return viewer;
@@ -276,6 +287,8 @@ export function createApp(options: AppOptions = {}) {
         requestId: c.var.requestId,
         env: c.var.env,
         viewer,
+        statements: () => statements,
+        log: options.log ?? consoleLog,
       });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
@@ -353,7 +366,13 @@ export function createApp(options: AppOptions = {}) {
     if (error instanceof AccessDenied) {
       return c.json({ error: { code: error.refusal, message: error.message, requestId } }, error.httpStatus);
     }
-    console.error(JSON.stringify({ level: "error", requestId, message: String(error), stack: error.stack }));
+    console.error({
+      level: "error",
+      event: "http.unexpected-error",
+      requestId,
+      message: String(error),
+      stack: error.stack,
+    });
     return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error.", requestId } }, 500);
   });
 
@@ -362,17 +381,46 @@ export function createApp(options: AppOptions = {}) {
 
 /**
  * The Cron Trigger: verifies every dashboard rollup against a full recount and rebuilds any that
- * drifted (see `verifyRollups`). Logged as one JSON line for observability.
+ * drifted (see `verifyRollups`). Logs one structured object per run: what drifted and was
+ * repaired, how long it took, and on failure the error with its stack (then fails the run, so
+ * the Cron Trigger shows it as failed).
  */
 export async function runScheduledJob(
   bindings: unknown,
+  options: { log?: (entry: object) => void; scheduledTime?: number; database?: AppOptions["database"] } = {},
 ): Promise<Record<string, { drift: number; repaired: boolean }>> {
+  const log = options.log ?? consoleLog;
+  const runId = crypto.randomUUID();
+  const startedAt = performance.now();
+  const base = {
+    event: "cron.rollup-verification",
+    runId,
+    scheduledTime: options.scheduledTime ? new Date(options.scheduledTime).toISOString() : null,
+  };
   const env = envFor(bindings);
-  const { db, end } = connectPerRequest(env);
+  const { db, end } = (options.database ?? connectPerRequest)(env);
   try {
     const report = await verifyRollups(db, { repair: true });
-    console.log(JSON.stringify({ level: "info", job: "rollup-verification", report }));
+    const drifted = Object.entries(report).filter(([, table]) => table.drift > 0);
+    log({
+      level: drifted.length > 0 ? "warn" : "info",
+      ...base,
+      outcome: drifted.length > 0 ? "REPAIRED" : "OK",
+      durationMs: Math.round(performance.now() - startedAt),
+      drifted: Object.fromEntries(drifted.map(([table, { drift }]) => [table, drift])),
+      report,
+    });
     return report;
+  } catch (error) {
+    log({
+      level: "error",
+      ...base,
+      outcome: "FAILED",
+      durationMs: Math.round(performance.now() - startedAt),
+      message: String(error),
+      stack: (error as Error)?.stack,
+    });
+    throw error;
   } finally {
     await end();
   }

@@ -1,6 +1,5 @@
 import SchemaBuilder from "@pothos/core";
 import DrizzlePlugin from "@pothos/plugin-drizzle";
-import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import ZodPlugin from "@pothos/plugin-zod";
@@ -50,7 +49,7 @@ async function orNullIfMissing<T>(load: Promise<T> | T): Promise<T | null> {
 
 export const builder = new SchemaBuilder<SchemaTypes>({
   // Relay before scope-auth so scope checks see decoded global IDs.
-  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, ZodPlugin, DrizzlePlugin],
+  plugins: [RelayPlugin, ScopeAuthPlugin, ZodPlugin, DrizzlePlugin],
   defaultFieldNullability: false,
   drizzle: {
     client: (ctx) => ctx.db,
@@ -100,9 +99,6 @@ export const builder = new SchemaBuilder<SchemaTypes>({
       viewer.kind === "user"
         ? new AccessDenied("FORBIDDEN", `Forbidden: ${result.message}`)
         : new AccessDenied("UNAUTHENTICATED", "Authentication required"),
-  },
-  errors: {
-    defaultTypes: [],
   },
   zod: {
     validationError: (error) => error.issues.map((issue) => issue.message).join("; "),

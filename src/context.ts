@@ -3,11 +3,19 @@ import type { AppEnv } from "./env";
 import type { Viewer } from "./modules/access/rules";
 import type { Clock } from "./shared/clock";
 
-/** Everything a resolver may use for one request. */
-export interface Context {
+/** What a domain service works with: the database, the caller, the request (for audit), "today". */
+export interface ServiceContext {
   db: Database;
-  clock: Clock;
-  requestId: string;
-  env: AppEnv;
   viewer: Viewer;
+  requestId: string;
+  clock: Clock;
+}
+
+/** Everything a resolver may use for one request. */
+export interface Context extends ServiceContext {
+  env: AppEnv;
+  /** SQL statements this request has sent so far (for its operation log). */
+  statements: () => number;
+  /** Writes one structured log object (console.log on Workers, where Workers Logs indexes it). */
+  log: (entry: object) => void;
 }

@@ -15,6 +15,8 @@ const bindingsSchema = z.object({
   HYPERDRIVE: z.object({ connectionString: z.string().min(1) }).optional(),
   /** `host:port/path` of a plain-WebSocket proxy to PostgreSQL (local development and tests only). */
   DATABASE_WS_PROXY: z.string().min(1).optional(),
+  /** `npm run dev` serves GraphiQL's assets from an npm package here (development only, no CDN). */
+  GRAPHIQL_ASSETS_URL: z.url().optional(),
   /** HS256 secret for Bearer tokens (secret in production; `.dev.vars` or `npm run dev` locally). */
   JWT_SECRET: z.string().min(32, "JWT_SECRET needs at least 32 characters").optional(),
   /** The identity provider's JWKS in production (RS256/ES256); wins over JWT_SECRET. */
@@ -57,6 +59,7 @@ const bindingsSchema = z.object({
 
 export interface AppEnv {
   environment: "development" | "test" | "production";
+  graphiqlAssetsUrl: string | undefined;
   /** Neon (WebSocket) by default; node-postgres over TCP when a Hyperdrive binding is present. */
   database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
   auth: AuthConfig;
@@ -75,6 +78,7 @@ export function parseEnv(bindings: unknown): AppEnv {
   const env = parsed.data;
   const common = {
     environment: env.ENVIRONMENT,
+    graphiqlAssetsUrl: env.GRAPHIQL_ASSETS_URL,
     auth: {
       ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),
       ...(env.JWT_JWKS_URL ? { jwksUrl: env.JWT_JWKS_URL } : {}),

@@ -1,10 +1,11 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError } from "graphql";
-import { createYoga, maskError } from "graphql-yoga";
+import { createYoga, type GraphiQLOptions, maskError, renderGraphiQL } from "graphql-yoga";
 import type { Context } from "./context";
 import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
+import { useOperationLog } from "./graphql-log";
 import { useRefusalAudit } from "./modules/audit/refusals";
 import { schema } from "./schema";
 import { currentRequestId } from "./shared/request-scope";
@@ -25,9 +26,18 @@ function createServer(environment: AppEnv["environment"]) {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    // CORS is answered by the Hono app from its allowlist (src/http/cors.ts), never reflected here.
+    // CORS is answered by the Hono app from its allowlist (CORS_ALLOWED_ORIGINS), never reflected here.
     cors: false,
-    graphiql: (_request, context) => context.env.environment === "development",
+    graphiql: (_request, context) => {
+      if (context.env.environment !== "development") return false;
+      const options: GraphiQLWithAssets = {
+        title: "kepesertaan",
+        headers: JSON.stringify({ Authorization: "Bearer <npm run -s token -- --role ADMIN>" }, null, 2),
+        assetsUrl: context.env.graphiqlAssetsUrl,
+      };
+      return options;
+    },
+    renderGraphiQL: renderDevelopmentGraphiQL,
     logging: "warn",
     plugins: [
       EnvelopArmorPlugin({
@@ -45,6 +55,7 @@ function createServer(environment: AppEnv["environment"]) {
       // a custom header, and POSTs are application/json only (checked in the app).
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "graphql-preflight", "apollo-require-preflight"] }),
       useRefusalAudit(),
+      useOperationLog(),
     ],
     maskedErrors: {
       maskError(error, message, isDev) {
@@ -52,9 +63,13 @@ function createServer(environment: AppEnv["environment"]) {
         if (masked === error) return masked;
         const requestId = currentRequestId();
         const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-        console.error(
-          JSON.stringify({ level: "error", requestId, message: String(original), stack: (original as Error)?.stack }),
-        );
+        console.error({
+          level: "error",
+          event: "graphql.unexpected-error",
+          requestId,
+          message: String(original),
+          stack: (original as Error)?.stack,
+        });
         return new GraphQLError("Unexpected error.", {
           ...(masked instanceof GraphQLError ? { nodes: masked.nodes, path: masked.path } : {}),
           extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
@@ -62,6 +77,24 @@ function createServer(environment: AppEnv["environment"]) {
       },
     },
   });
+}
+
+type GraphiQLWithAssets = GraphiQLOptions & { assetsUrl?: string | undefined };
+
+/**
+ * GraphiQL in development, with no CDN: a page that loads the GraphiQL bundle `npm run dev` serves
+ * from the @graphql-yoga/render-graphiql package (too big for the Worker). Without that server
+ * (plain `wrangler dev`) Yoga's own page is used, which loads GraphiQL from unpkg.
+ */
+function renderDevelopmentGraphiQL(options: GraphiQLWithAssets): string {
+  const { assetsUrl, ...graphiql } = options;
+  if (!assetsUrl) return renderGraphiQL(graphiql);
+  // `<` escaped so no option value can close the script element.
+  const settings = JSON.stringify(graphiql).replaceAll("<", "\\u003c");
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kepesertaan GraphiQL</title></head>
+<body id="body" class="no-focus-outline"><div id="root"></div>
+<script>window.KEPESERTAAN_GRAPHIQL = ${settings};</script>
+<script src="${encodeURI(`${assetsUrl}/graphiql.js`)}"></script></body></html>`;
 }
 
 const servers = new Map<AppEnv["environment"], ReturnType<typeof createServer>>();

@@ -15,12 +15,13 @@ describe("benchmark harness", () => {
   afterAll(async () => api?.close());
 
   it("seeds reproducibly with consistent coverage and rollups", { timeout: 120_000 }, async () => {
-    const { db, close } = await connectNode(api.env.DATABASE_URL);
+    const connection = await connectNode(api.env.DATABASE_URL);
+    const { db, close } = connection;
     try {
       // The seed drops secondary indexes and unique constraints to bulk-load; all must come back.
       const indexes = sql`select indexdef from pg_indexes where tablename in ('participants', 'payments', 'covered_months') order by indexname`;
       const before = (await db.execute(indexes)).rows;
-      await seedBench(db, { participants: 500, seed: 7, now: new Date(TODAY), log: () => {} });
+      await seedBench(connection, { participants: 500, seed: 7, now: new Date(TODAY), log: () => {} });
       expect((await db.execute(indexes)).rows).toEqual(before);
       const counts = (
         await db.execute(sql`select (select count(*) from participants)::int as participants,

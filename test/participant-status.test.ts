@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { givenParticipant } from "./testkit/fixtures";
 
-/** Status is computed against "today" in WIB; each API here pins a different today over the same kind of data. */
+/** Status is computed against "today" in WIB: one database, seen from several todays. */
 const apis: TestApi[] = [];
 afterAll(async () => {
   await Promise.all(apis.map((api) => api.close()));
@@ -16,9 +16,10 @@ type Row = {
   nextDueDate: string;
 };
 
-async function statusesAt(now: string) {
-  const api = await startTestApi({ now });
-  apis.push(api);
+let statusApi: TestApi;
+beforeAll(async () => {
+  statusApi = await startTestApi();
+  apis.push(statusApi);
   for (const [fullName, paidThrough] of [
     ["Paid Ahead", "2027-02-01"],
     ["Paid This Month", "2026-11-01"],
@@ -27,8 +28,13 @@ async function statusesAt(now: string) {
     ["Three Behind", "2026-08-01"],
     ["Never Paid", null],
   ] as const) {
-    await givenParticipant(api.db, { fullName, paidThrough, registeredAt: "2026-01-10T03:00:00Z" });
+    await givenParticipant(statusApi.db, { fullName, paidThrough, registeredAt: "2026-01-10T03:00:00Z" });
   }
+});
+
+async function statusesAt(now: string) {
+  const api = statusApi;
+  api.setToday(now);
   const data = dataOf(
     await api.graphql<{ participants: { nodes: Row[] } }>(
       "{ participants(first: 10, orderBy: REGISTERED_AT_ASC) { nodes { fullName status paidThrough monthsInArrears nextDueDate } } }",

@@ -6,7 +6,7 @@ import { auditLog, participants, paymentBatches, payments } from "../src/db/tabl
 import { generateApiKey } from "../src/modules/access/api-keys";
 import { canSeeParticipant, type Scope, type Viewer } from "../src/modules/access/rules";
 import { insertApiKey } from "../src/modules/access/store";
-import { participantVisibility } from "../src/modules/participants/store";
+import { participantVisibility } from "../src/modules/participants/conditions";
 import { bearer, dataOf, startTestApi, TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, type TestApi } from "./testkit/api";
 import { givenParticipant, givenSettledPayment, givenSponsor, givenSponsorship } from "./testkit/fixtures";
 

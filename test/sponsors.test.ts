@@ -365,7 +365,7 @@ describe("enrollSponsoredParticipants", () => {
           status: "REJECTED",
           errors: [
             {
-              field: "reportedMonthlyIncome",
+              field: ["reportedMonthlyIncome"],
               code: "INVALID_INPUT",
               message: "Reported monthly income must be whole rupiah, e.g. 1500000",
             },

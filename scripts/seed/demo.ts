@@ -12,8 +12,8 @@ import {
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import type { Program } from "../../src/modules/contributions/tables";
 import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
-import { currentMonth, monthNumber, monthStart } from "../../src/modules/participants/rules";
 import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
+import { currentMonth, monthNumber, monthStart } from "../../src/shared/calendar";
 
 type ParticipantRow = typeof participants.$inferInsert;
 type PaymentRow = typeof payments.$inferInsert;

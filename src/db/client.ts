@@ -36,6 +36,11 @@ export function useWebSocketProxy(proxy: string): void {
  */
 export function openDatabase(connectionString: string, logger?: Logger) {
   const pool = new Pool({ connectionString, max: 4 });
+  // An idle connection that drops (the server restarted, the proxy closed) must not crash the
+  // isolate as an unhandled 'error' event; the next query opens a new one.
+  pool.on("error", (error: { message?: unknown }) =>
+    console.warn({ level: "warn", event: "database.idle-connection-lost", message: String(error?.message ?? error) }),
+  );
   const db = drizzleNeon({ client: pool, relations, ...(logger ? { logger } : {}) });
   return { db, pool, end: () => pool.end() } satisfies DatabaseConnection & { pool: Pool };
 }

@@ -9,3 +9,25 @@ export function wibDayEnd(isoDate: string): string {
   day.setUTCDate(day.getUTCDate() + 1);
   return wibDayStart(day.toISOString().slice(0, 10));
 }
+
+/** Billing months are WIB months too: UTC+7, no daylight saving. */
+const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/** Months since year 0: a month as one integer, so month arithmetic is subtraction. */
+export function monthNumber(isoDate: string): number {
+  const year = Number(isoDate.slice(0, 4));
+  const month = Number(isoDate.slice(5, 7));
+  return year * 12 + (month - 1);
+}
+
+/** The first day (`YYYY-MM-01`) of a month number. */
+export function monthStart(month: number): string {
+  const year = Math.floor(month / 12);
+  const m = (month % 12) + 1;
+  return `${String(year).padStart(4, "0")}-${String(m).padStart(2, "0")}-01`;
+}
+
+/** The current billing month in WIB, as a month number. */
+export function currentMonth(now: Date): number {
+  return monthNumber(new Date(now.getTime() + WIB_OFFSET_MS).toISOString());
+}

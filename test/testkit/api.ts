@@ -2,7 +2,7 @@ import { nodeProxy } from "../../scripts/node-database";
 import { createApp } from "../../src/app";
 import type { RateLimiter } from "../../src/http/rate-limit";
 import { signDevelopmentToken, type TokenClaims } from "../../src/modules/access/tokens";
-import { fixedClock } from "../../src/shared/clock";
+import { settableClock } from "../../src/shared/clock";
 import { startTestDatabase, type TestDatabase } from "./database";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -39,10 +39,14 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
   const database: TestDatabase = await startTestDatabase();
   const proxy = await nodeProxy();
   const statements: string[] = [];
+  /** Every structured log object the API wrote (operation logs), in order. */
+  const logs: Record<string, unknown>[] = [];
   const admin = await bearer({ role: "ADMIN" });
+  const clock = settableClock(options.now ?? TODAY);
   const app = createApp({
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
-    clock: fixedClock(options.now ?? TODAY),
+    clock,
+    log: (entry) => logs.push(entry as Record<string, unknown>),
     queryLogger: { logQuery: (query) => statements.push(query) },
   });
   const env = {
@@ -83,6 +87,9 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     request,
     graphql,
     statements,
+    logs,
+    /** Moves "today" for the API: one database can be seen from several dates. */
+    setToday: (iso: string) => clock.set(iso),
     close: database.close,
   };
 }

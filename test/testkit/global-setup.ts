@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { sql } from "drizzle-orm";
 import { startEmbeddedPostgres } from "../../scripts/embedded-postgres";
 import { migrateDatabase } from "../../scripts/migrate";
@@ -7,20 +8,40 @@ import { closeNodeProxy, connectNode } from "../../scripts/node-database";
 import { seedReferenceData } from "../../scripts/seed/reference";
 import { pgliteTemplatePath, postgresTemplateName, withDatabase } from "./templates";
 
-/**
- * Builds the database templates once: migrations and reference data (all 91k regions) take
- * seconds, copying a template per test file takes well under one.
- */
-export default async function setup(): Promise<() => Promise<void>> {
+/** Migrations and all 91k regions into a PGlite data directory, written atomically to `path`. */
+async function buildPgliteTemplate(path: string): Promise<void> {
   const embedded = await startEmbeddedPostgres({});
   const local = await connectNode(embedded.url);
-  await migrateDatabase(local.db);
+  await migrateDatabase(local);
   await seedReferenceData(local.db);
   await local.close();
   const dump = await embedded.db.dumpDataDir("none");
   await embedded.stop();
-  await mkdir(dirname(pgliteTemplatePath), { recursive: true });
-  await writeFile(pgliteTemplatePath, Buffer.from(await dump.arrayBuffer()));
+  await mkdir(dirname(path), { recursive: true });
+  // Written under a temporary name, then renamed: a concurrent run never reads half a template.
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+  await rename(partial, path);
+  // Templates of older migrations are of no further use.
+  for (const name of await readdir(dirname(path))) {
+    if (name.startsWith("pglite-template") && name.endsWith(".tar") && name !== basename(path)) {
+      await rm(join(dirname(path), name), { force: true });
+    }
+  }
+}
+
+/** The cached PGlite template, built when migrations/ or the seed changed since the last one. */
+export async function ensurePgliteTemplate(): Promise<void> {
+  if (!existsSync(pgliteTemplatePath)) await buildPgliteTemplate(pgliteTemplatePath);
+}
+
+/**
+ * Builds the database templates: the PGlite one once per content of migrations/ and the seed
+ * (cached by their hash), the real-PostgreSQL one once per run. Copying a template per test file
+ * takes well under a second.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  await ensurePgliteTemplate();
 
   const url = process.env.DATABASE_URL;
   if (url) {
@@ -29,16 +50,15 @@ export default async function setup(): Promise<() => Promise<void>> {
     await admin.db.execute(sql.raw(`create database ${postgresTemplateName}`));
     await admin.close();
     const template = await connectNode(withDatabase(url, postgresTemplateName));
-    await migrateDatabase(template.db);
+    await migrateDatabase(template);
     await seedReferenceData(template.db);
     await template.close();
   }
-  await closeNodeProxy();
   return async () => {
+    await closeNodeProxy();
     if (!url) return;
     const admin = await connectNode(url);
     await admin.db.execute(sql.raw(`drop database if exists ${postgresTemplateName} with (force)`));
     await admin.close();
-    await closeNodeProxy();
   };
 }

@@ -1,55 +1,54 @@
-import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Unstable_DevWorker, unstable_dev } from "wrangler";
-import { closeNodeProxy, nodeProxy } from "../../scripts/node-database";
-import { bearer, TEST_JWT_SECRET } from "../testkit/api";
-import { startTestDatabase, type TestDatabase } from "../testkit/database";
-import { givenParticipant } from "../testkit/fixtures";
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { signDevelopmentToken } from "../../src/modules/access/tokens";
 
-/** The Worker as wrangler builds it, running in workerd, reaching the database through the Neon driver. */
-let worker: Unstable_DevWorker;
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await startTestDatabase();
-  const proxy = await nodeProxy();
-  await givenParticipant(database.db, { fullName: "Ani Lestari", paidThrough: "2026-11-01" });
-  worker = await unstable_dev(fileURLToPath(new URL("../../src/index.ts", import.meta.url)), {
-    config: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)),
-    vars: {
-      ENVIRONMENT: "test",
-      DATABASE_URL: database.url,
-      DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
-      JWT_SECRET: TEST_JWT_SECRET,
-    },
-    logLevel: "error",
-    experimental: { disableExperimentalWarning: true },
+/**
+ * The Worker inside workerd (@cloudflare/vitest-pool-workers): the real runtime, its bindings as
+ * wrangler.toml declares them (the rate limiter included), the Neon driver over a WebSocket to the
+ * embedded database that test/worker/global-setup.ts started.
+ */
+async function graphql(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const response = await SELF.fetch("http://worker.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ query, variables }),
   });
-});
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions?: { code?: string } }[] },
+  };
+}
 
-afterAll(async () => {
-  await worker?.stop();
-  await database?.close();
-  await closeNodeProxy();
-});
+async function as(role: "ADMIN" | "OFFICER", claims: { region?: string } = {}) {
+  const token = await signDevelopmentToken({ subject: `workerd-${role}`, role, ...claims }, String(env.JWT_SECRET));
+  return { authorization: `Bearer ${token}` };
+}
 
 describe("the Worker in workerd", () => {
   it("checks its database on /health", async () => {
-    const response = await worker.fetch("/health");
+    const response = await SELF.fetch("http://worker.test/health");
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok", database: "ok" });
   });
 
-  it("answers GraphQL queries from the database", async () => {
-    const response = await worker.fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(await bearer({ role: "ADMIN" })) },
-      body: JSON.stringify({
-        query: "{ participants(first: 5) { totalCount nodes { fullName region { name } ecosystem { code } } } }",
-      }),
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({
+  it("authenticates: a signed token is a caller, a forged one is refused 401, none is anonymous", async () => {
+    const viewer = await graphql("{ viewer { role } }", {}, await as("ADMIN"));
+    expect(viewer.body.data).toEqual({ viewer: { role: "ADMIN" } });
+    const forged = await graphql("{ viewer { role } }", {}, { authorization: "Bearer not.a.token" });
+    expect(forged.status).toBe(401);
+    expect(forged.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const anonymous = await graphql("{ participants(first: 5) { totalCount } }");
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+
+  it("answers a page of participants from the database, within an officer's region", async () => {
+    const page = await graphql(
+      "{ participants(first: 5) { totalCount nodes { fullName region { name } ecosystem { code } } } }",
+      {},
+      await as("OFFICER", { region: "31" }),
+    );
+    expect(page.body).toEqual({
       data: {
         participants: {
           totalCount: 1,
@@ -57,20 +56,69 @@ describe("the Worker in workerd", () => {
         },
       },
     });
+    const elsewhere = await graphql(
+      "{ participants(first: 5) { totalCount } }",
+      {},
+      await as("OFFICER", { region: "32" }),
+    );
+    expect(elsewhere.body.data).toEqual({ participants: { totalCount: 0 } });
   });
 
-  it("refuses anonymous participant queries", async () => {
-    const response = await worker.fetch("/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "{ participants(first: 5) { totalCount } }" }),
+  it("runs a mutation in a transaction: registers a worker, and refuses the same NIK again as data", async () => {
+    const register = `mutation ($input: RegisterParticipantInput!) {
+      registerParticipant(input: $input) { participant { fullName status } userErrors { field code } } }`;
+    const input = {
+      nik: "3171015708900001",
+      fullName: "Siti Rahayu",
+      phone: "0812-3456-7890",
+      segment: "BPU",
+      occupation: "Nelayan",
+      ecosystem: "VILLAGE",
+      villageCode: "32.73.01.1001",
+      reportedMonthlyIncome: "1500000",
+      programs: ["JKK", "JKM", "JHT"],
+    };
+    const admin = await as("ADMIN");
+    const first = await graphql(register, { input }, admin);
+    expect(first.body.data).toEqual({
+      registerParticipant: { participant: { fullName: "Siti Rahayu", status: "PENDING" }, userErrors: [] },
     });
-    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
-    expect(body.errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
+    const again = await graphql(register, { input }, admin);
+    expect(again.body.data).toEqual({
+      registerParticipant: {
+        participant: null,
+        userErrors: [{ field: ["input", "nik"], code: "NIK_ALREADY_REGISTERED" }],
+      },
+    });
+  });
+
+  it("runs the cron handler: verifies the rollups, nothing drifted", async () => {
+    const logs: unknown[] = [];
+    const original = console.log;
+    console.log = (entry: unknown) => logs.push(entry);
+    try {
+      const ctx = createExecutionContext();
+      const controller = createScheduledController({
+        scheduledTime: Date.parse("2026-11-25T17:05:00Z"),
+        cron: "5 17 * * *",
+      });
+      await worker.scheduled(controller, env as unknown as Env, ctx);
+      await waitOnExecutionContext(ctx);
+    } finally {
+      console.log = original;
+    }
+    expect(logs).toEqual([
+      expect.objectContaining({
+        event: "cron.rollup-verification",
+        outcome: "OK",
+        scheduledTime: "2026-11-25T17:05:00.000Z",
+      }),
+    ]);
   });
 
   it("answers unknown routes with a JSON 404", async () => {
-    const response = await worker.fetch("/missing");
+    const response = await SELF.fetch("http://worker.test/missing");
     expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
   });
 });

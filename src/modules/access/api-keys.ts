@@ -1,4 +1,7 @@
+import type { Database } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
+import type { Scope } from "./rules";
+import { insertApiKey } from "./store";
 
 /**
  * Partner API keys look like `kp_<prefix>_<secret>`: the 12-character prefix finds the stored
@@ -28,4 +31,18 @@ export async function generateApiKey(): Promise<{ key: string; prefix: string; s
   const prefix = [...crypto.getRandomValues(new Uint8Array(12))].map((b) => alphabet[b % alphabet.length]).join("");
   const key = `kp_${prefix}_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
   return { key, prefix, secretHash: await hashApiKey(key) };
+}
+
+/**
+ * Issues a key: generated, its hash stored with its scopes (and sponsor, for a sponsor's login).
+ * Returns the key itself, to be shown once, and its prefix (safe to log). How other modules
+ * create keys (sponsor sign-up).
+ */
+export async function issueApiKey(
+  db: Database,
+  grant: { name: string; scopes: Scope[]; sponsorId: number | null },
+): Promise<{ key: string; prefix: string }> {
+  const generated = await generateApiKey();
+  await insertApiKey(db, { ...grant, prefix: generated.prefix, secretHash: generated.secretHash });
+  return { key: generated.key, prefix: generated.prefix };
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { sameDigest } from "../../shared/digest";
 import { AccessDenied } from "../../shared/errors";
-import { REGION_CODE } from "../regions/store";
+import { REGION_CODE } from "../regions/codes";
 import { hashApiKey, parseApiKey } from "./api-keys";
 import { type Role, roles, type Scope, scopes, scopesUsableByKey, type Viewer } from "./rules";
 import { findApiKeyByPrefix } from "./store";

@@ -1,13 +1,10 @@
-import type { Database, Transaction } from "../../db/client";
+import type { ServiceContext } from "../../context";
+import type { Transaction } from "../../db/client";
 import type { UserError } from "../../shared/errors";
-import type { Viewer } from "../access/rules";
 import { type AuditOutcome, recordAudit } from "./store";
 
-export interface MutationContext {
-  db: Database;
-  viewer: Viewer;
-  requestId: string;
-}
+/** What an audited mutation needs of its ServiceContext. */
+export type MutationContext = Pick<ServiceContext, "db" | "viewer" | "requestId">;
 
 export interface AuditedResult<T> {
   result: T;

@@ -2,7 +2,7 @@ import { builder } from "../../builder";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
 import { SegmentEnum } from "../participants/graphql";
-import { REGION_CODE } from "../regions/store";
+import { REGION_CODE } from "../regions/codes";
 import {
   type CoverageDashboard as CoverageDashboardShape,
   coverageDashboard,

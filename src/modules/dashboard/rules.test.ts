@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { monthNumber } from "../participants/rules";
+import { monthNumber } from "../../shared/calendar";
 import { progress, retentionShare } from "./rules";
 
 describe("dashboard figures", () => {

@@ -1,11 +1,11 @@
 import { GraphQLError } from "graphql";
+import type { ServiceContext } from "../../context";
 import type { Database } from "../../db/client";
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { forbidden, type UserError, userError } from "../../shared/errors";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
-import { currentMonth, monthNumber, monthStart } from "../participants/rules";
-import type { ServiceContext } from "../participants/service";
 import { progress, retentionShare, type StatusCounts } from "./rules";
 import {
   coverageFigures,

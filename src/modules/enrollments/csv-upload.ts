@@ -3,8 +3,7 @@ import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import type { Viewer } from "../access/rules";
 import { recordRefusals } from "../audit/refusals";
-import { mayActForSponsor } from "../sponsors/service";
-import { findSponsorship } from "../sponsors/store";
+import { findSponsorship, mayActForSponsor } from "../sponsors/service";
 import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
 
@@ -18,8 +17,9 @@ export interface CsvUploadReply {
 
 /**
  * `POST /sponsors/:sponsorId/enrollments.csv?sponsorshipId=<id>` with `Idempotency-Key`: the CSV
- * form of enrollSponsoredParticipants, same rules, with a report line by line (line 2 is the first
- * data row, after the header).
+ * form of enrollSponsoredParticipants, same rules, with a report row by row: `line` is the row's
+ * line in the file (the header is line 1; a quoted cell may span lines), and its `errors` have the
+ * shape of GraphQL userErrors, `field` a path within the row (`["reportedMonthlyIncome"]`).
  */
 export async function handleEnrollmentCsv(
   deps: { db: Database; clock: Clock; requestId: string; viewer: Viewer },
@@ -58,7 +58,9 @@ export async function handleEnrollmentCsv(
     return refuse(404, "NOT_FOUND", "This sponsor has no such sponsorship");
   }
   const parsed = enrollmentRowsFromCsv(csv);
-  if ("problem" in parsed) return refuse(422, "INVALID_CSV", parsed.problem);
+  if ("problem" in parsed) {
+    return { status: 422, body: { error: { code: "INVALID_CSV", message: parsed.problem, line: parsed.line } } };
+  }
   if (parsed.rows.length > MAX_ENROLLMENT_ROWS) {
     return refuse(
       413,
@@ -76,11 +78,12 @@ export async function handleEnrollmentCsv(
       status: 422,
       body: { error: { code: "REJECTED", message: "Nothing was enrolled" }, userErrors: result.userErrors },
     };
-  const errorsByRow = new Map<number, { field: string; code: string; message: string }[]>();
+  const errorsByRow = new Map<number, { field: string[]; code: string; message: string }[]>();
   for (const error of result.report.userErrors) {
     const index = Number(error.field?.[2]);
     const list = errorsByRow.get(index) ?? [];
-    list.push({ field: error.field?.slice(3).join(".") ?? "", code: error.code, message: error.message });
+    // ["input", "participants", <row>, ...path within the row]
+    list.push({ field: error.field?.slice(3) ?? [], code: error.code, message: error.message });
     errorsByRow.set(index, list);
   }
   const { created, attached, alreadyEnrolled, rejected } = result.report;
@@ -92,7 +95,7 @@ export async function handleEnrollmentCsv(
       alreadyEnrolled,
       rejected,
       rows: result.report.rows.map((row) => ({
-        line: row.index + 2,
+        line: parsed.lines[row.index] ?? null,
         status: row.status,
         participantId: row.participantId === null ? null : encodeGlobalId("Participant", row.participantId),
         errors: errorsByRow.get(row.index) ?? [],

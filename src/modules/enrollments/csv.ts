@@ -1,38 +1,95 @@
+import { CsvError, parse } from "csv-parse/sync";
 import type { Program } from "../contributions/tables";
 import type { RegisterParticipantInput } from "../participants/validation";
 
-/** RFC 4180 CSV: comma-separated, fields optionally in double quotes with `""` for a quote, CRLF or LF rows. */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = "";
-  let quoted = false;
-  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  for (let i = 0; i < input.length; i++) {
-    const char = input[i];
-    if (quoted) {
-      if (char === '"' && input[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') quoted = false;
-      else field += char;
-    } else if (char === '"' && field === "") quoted = true;
-    else if (char === ",") {
-      record.push(field);
-      field = "";
-    } else if (char === "\n" || char === "\r") {
-      if (char === "\r" && input[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += char;
+/** The separators offices use: `,`, and `;` from Excel with Indonesian (and most European) settings. */
+const DELIMITERS = [",", ";", "\t"] as const;
+
+/**
+ * The separator of a file, read from its header line (column names contain none of them): the one
+ * that occurs most outside quotes. A one-column file has none and is read as comma-separated.
+ */
+export function detectDelimiter(text: string): (typeof DELIMITERS)[number] {
+  const end = text.search(/\r?\n/);
+  const header = (end === -1 ? text : text.slice(0, end)).replace(/"[^"]*"/g, "");
+  let best: (typeof DELIMITERS)[number] = ",";
+  let bestCount = 0;
+  for (const delimiter of DELIMITERS) {
+    const count = header.split(delimiter).length - 1;
+    if (count > bestCount) {
+      best = delimiter;
+      bestCount = count;
+    }
   }
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
+  return best;
+}
+
+export interface CsvRecord {
+  /** The line of the file the record starts on (line 1 is the header). */
+  line: number;
+  cells: string[];
+}
+
+export class CsvProblem extends Error {
+  constructor(
+    message: string,
+    /** The line of the file the problem was found on, when there is one. */
+    readonly line: number | null,
+  ) {
+    super(message);
   }
-  return records.filter((r) => !(r.length === 1 && r[0] === ""));
+}
+
+/**
+ * Records of a CSV file with csv-parse: the separator detected, strict quotes (an unclosed or
+ * stray quote is an error with its line, never rows silently merged into one cell), a byte-order
+ * mark and CRLF or LF line ends accepted, blank lines skipped. Each record keeps its line number.
+ */
+export function parseCsv(text: string): CsvRecord[] {
+  // The line the last complete record ended on: an unclosed quote opened after it.
+  let lastLine = 0;
+  try {
+    const parsed = parse(text, {
+      delimiter: detectDelimiter(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text),
+      bom: true,
+      // CRLF (Excel), LF, and both in one file (a CRLF file edited on Linux).
+      record_delimiter: ["\r\n", "\n"],
+      info: true,
+      raw: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      on_record: (record, context) => {
+        lastLine = context.lines;
+        return record;
+      },
+    }) as unknown as { record: string[]; raw: string; info: { lines: number } }[];
+    // `info.lines` is where a record ends; a quoted cell may span lines, so count back to its start.
+    return parsed.map(({ record, raw, info }) => ({
+      line: info.lines - (raw.replace(/^[\r\n]+|[\r\n]+$/g, "").match(/\n/g)?.length ?? 0),
+      cells: record,
+    }));
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line =
+        error.code === "CSV_QUOTE_NOT_CLOSED" ? lastLine + 1 : typeof error.lines === "number" ? error.lines : null;
+      throw new CsvProblem(explain(error), line);
+    }
+    throw error;
+  }
+}
+
+function explain(error: CsvError): string {
+  switch (error.code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return "A quoted cell is never closed: check for a missing closing quote";
+    case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":
+      return "This row has a different number of cells than the header";
+    case "CSV_INVALID_CLOSING_QUOTE":
+    case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
+      return 'A quote inside a cell must be doubled (""), and the cell itself quoted';
+    default:
+      return error.message;
+  }
 }
 
 export const enrollmentCsvColumns = [
@@ -49,21 +106,33 @@ export const enrollmentCsvColumns = [
 /** Every column but the phone, which a worker may not have. */
 const required: readonly string[] = enrollmentCsvColumns.filter((column) => column !== "phone");
 
+export type EnrollmentCsv =
+  | { rows: RegisterParticipantInput[]; lines: number[] }
+  | { problem: string; line: number | null };
+
 /**
- * The rows of an enrollment CSV as registration inputs. The header names the columns (any order);
- * `programs` is separated by `;` (`JKK;JKM`), income is whole rupiah. Cells are passed on as typed,
- * so a bad cell becomes that row's error, not the file's.
+ * The rows of an enrollment CSV as registration inputs, with the file line of each. The header
+ * names the columns (any order); `programs` lists programs separated by `;`, `,` or spaces
+ * (`JKK;JKM`, or `"JKK;JKM"` quoted in a `;`-separated file); income is whole rupiah. Cells are
+ * passed on as typed, so a bad cell becomes that row's error, not the file's.
  */
-export function enrollmentRowsFromCsv(text: string): { rows: RegisterParticipantInput[] } | { problem: string } {
-  const [header, ...records] = parseCsv(text);
-  if (!header) return { problem: "The file is empty" };
-  const columns = header.map((name) => name.trim());
+export function enrollmentRowsFromCsv(text: string): EnrollmentCsv {
+  let records: CsvRecord[];
+  try {
+    records = parseCsv(text);
+  } catch (error) {
+    if (error instanceof CsvProblem) return { problem: error.message, line: error.line };
+    throw error;
+  }
+  const [header, ...body] = records;
+  if (!header) return { problem: "The file is empty", line: null };
+  const columns = header.cells.map((name) => name.trim());
   const missing = required.filter((name) => !columns.includes(name));
-  if (missing.length > 0) return { problem: `Missing columns: ${missing.join(", ")}` };
+  if (missing.length > 0) return { problem: `Missing columns: ${missing.join(", ")}`, line: header.line };
   const unknown = columns.filter((name) => !(enrollmentCsvColumns as readonly string[]).includes(name));
-  if (unknown.length > 0) return { problem: `Unknown columns: ${unknown.join(", ")}` };
-  const rows = records.map((record) => {
-    const cell = (name: string) => (record[columns.indexOf(name)] ?? "").trim();
+  if (unknown.length > 0) return { problem: `Unknown columns: ${unknown.join(", ")}`, line: header.line };
+  const rows = body.map(({ cells }) => {
+    const cell = (name: string) => (cells[columns.indexOf(name)] ?? "").trim();
     const income = cell("reportedMonthlyIncome");
     return {
       nik: cell("nik"),
@@ -76,10 +145,9 @@ export function enrollmentRowsFromCsv(text: string): { rows: RegisterParticipant
       // Not digits: left as text so the row fails with the usual whole-rupiah message.
       reportedMonthlyIncome: (/^[0-9]{1,19}$/.test(income) ? BigInt(income) : income) as bigint,
       programs: cell("programs")
-        .split(";")
-        .map((program) => program.trim())
+        .split(/[;,\s]+/)
         .filter(Boolean) as Program[],
     };
   });
-  return { rows };
+  return { rows, lines: body.map((record) => record.line) };
 }

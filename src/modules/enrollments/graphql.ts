@@ -1,8 +1,8 @@
 import { builder } from "../../builder";
 import { encodeGlobalId, rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
+import { participantVisibility } from "../participants/conditions";
 import { RegisterParticipantInput, toRegistration } from "../participants/graphql";
-import { participantVisibility } from "../participants/store";
 import { Sponsorship } from "../sponsors/graphql";
 import { sponsorshipFigures } from "./figures";
 import { type EnrollmentResult, enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";

@@ -1,9 +1,10 @@
 import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { maskNik, mayReadPersonalData, type Viewer } from "../access/rules";
-import { currentMonth, membershipStatus, monthNumber, monthStart } from "../participants/rules";
+import { membershipStatus } from "../participants/rules";
 import { participants } from "../participants/tables";
 import { coveredMonths, payments } from "../payments/tables";
 import { mayActForSponsor } from "../sponsors/service";

@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
 import type { Viewer } from "../access/rules";
-import { participantVisibility } from "../participants/store";
+import { participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { enrollmentBatches, sponsorshipEnrollments } from "./tables";
 
@@ -14,10 +14,7 @@ export async function insertEnrollmentBatch(tx: Transaction, row: typeof enrollm
 }
 
 export function countActiveEnrollments(db: Executor, sponsorshipId: number): Promise<number> {
-  return db.$count(
-    sponsorshipEnrollments,
-    and(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId), isNull(sponsorshipEnrollments.endedAt)),
-  );
+  return db.$count(sponsorshipEnrollments, eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId));
 }
 
 /** Which of these participants the sponsorship already covers. */
@@ -63,11 +60,5 @@ export function coveredWorkers(db: Executor, sponsorshipId: number, viewer: View
     })
     .from(sponsorshipEnrollments)
     .innerJoin(participants, eq(participants.id, sponsorshipEnrollments.participantId))
-    .where(
-      and(
-        eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId),
-        isNull(sponsorshipEnrollments.endedAt),
-        participantVisibility(participants, viewer),
-      ),
-    );
+    .where(and(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId), participantVisibility(participants, viewer)));
 }

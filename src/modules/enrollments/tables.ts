@@ -14,8 +14,6 @@ export const sponsorshipEnrollments = pgTable(
       .notNull()
       .references(() => participants.id),
     enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
-    /** Set when the sponsor stops covering the worker; batch payments cover enrollments without it. */
-    endedAt: timestamp("ended_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
     primaryKey({ columns: [t.sponsorshipId, t.participantId] }),

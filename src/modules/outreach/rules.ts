@@ -3,14 +3,8 @@
  * (participants/rules.ts), so every list is a range of `paid_through` months against today, an
  * index range scan at national scale.
  */
-import {
-  contributionDueDay,
-  currentMonth,
-  monthNumber,
-  monthStart,
-  type statusPolicy as StatusPolicy,
-  statusPolicy,
-} from "../participants/rules";
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
+import { contributionDueDay, type statusPolicy as StatusPolicy, statusPolicy } from "../participants/rules";
 
 export const outreachLists = ["DUE_SOON", "IN_GRACE", "WIN_BACK"] as const;
 export type OutreachList = (typeof outreachLists)[number];

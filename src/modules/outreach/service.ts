@@ -1,9 +1,8 @@
+import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { mayRecordOutreach } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import type { ServiceContext } from "../participants/service";
-import { findVisibleParticipant } from "../participants/service";
-import type { ParticipantRow } from "../participants/store";
+import { findVisibleParticipant, type ParticipantRow } from "../participants/service";
 import { insertOutreachContact, type OutreachContactRow } from "./store";
 import { type RecordOutreachInput, recordOutreachInput } from "./validation";
 

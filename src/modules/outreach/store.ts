@@ -1,7 +1,7 @@
 import { and, between, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
 import type { Viewer } from "../access/rules";
-import { type ParticipantFilter, visibleParticipants } from "../participants/store";
+import { type ParticipantFilter, visibleParticipants } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { outreachContacts } from "./tables";
 

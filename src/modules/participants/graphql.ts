@@ -10,8 +10,9 @@ import {
 } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
-import { REGION_CODE } from "../regions/store";
+import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
+import { type ParticipantFilter, participantVisibility, visibleParticipants } from "./conditions";
 import { occupations } from "./occupations";
 import { membershipStatus, monthsInArrears, nextDueDate, participantStatuses } from "./rules";
 import {
@@ -20,13 +21,7 @@ import {
   type UpdateParticipantResult,
   updateParticipant,
 } from "./service";
-import {
-  countParticipants,
-  type ParticipantFilter,
-  participantVisibility,
-  referralTallies,
-  visibleParticipants,
-} from "./store";
+import { countParticipants, referralTallies } from "./store";
 import { type RiskLevel, riskLevels, segments, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  currentMonth,
-  membershipStatus,
-  monthNumber,
-  monthStart,
-  monthsInArrears,
-  nextDueDate,
-  paidThroughRange,
-} from "./rules";
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
+import { membershipStatus, monthsInArrears, nextDueDate, paidThroughRange } from "./rules";
 
 const at = (iso: string) => new Date(iso);
 

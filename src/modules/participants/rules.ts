@@ -3,6 +3,8 @@
  * UTC+7, no daylight saving), where the agency's billing months begin.
  */
 
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
+
 export const participantStatuses = ["PENDING", "ACTIVE", "GRACE", "INACTIVE"] as const;
 export type ParticipantStatus = (typeof participantStatuses)[number];
 
@@ -11,27 +13,6 @@ export type ParticipantStatus = (typeof participantStatuses)[number];
  * paying (Permenaker 5/2021 on BPU contributions; PP 44/2015 art. 27 on unpaid contributions).
  */
 export const statusPolicy = { inactiveAfterUnpaidMonths: 3 } as const;
-
-const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
-
-/** Months since year 0: a month as one integer, so month arithmetic is subtraction. */
-export function monthNumber(isoDate: string): number {
-  const year = Number(isoDate.slice(0, 4));
-  const month = Number(isoDate.slice(5, 7));
-  return year * 12 + (month - 1);
-}
-
-/** The first day (`YYYY-MM-01`) of a month number. */
-export function monthStart(month: number): string {
-  const year = Math.floor(month / 12);
-  const m = (month % 12) + 1;
-  return `${String(year).padStart(4, "0")}-${String(m).padStart(2, "0")}-01`;
-}
-
-/** The current billing month in WIB, as a month number. */
-export function currentMonth(now: Date): number {
-  return monthNumber(new Date(now.getTime() + WIB_OFFSET_MS).toISOString());
-}
 
 /** Whole months due and unpaid up to and including the current month; 0 when paid ahead. */
 export function monthsInArrears(paidThrough: string | null, now: Date): number | null {

@@ -1,5 +1,5 @@
+import type { ServiceContext } from "../../context";
 import type { Executor, Transaction } from "../../db/client";
-import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import {
   canSeeParticipant,
@@ -8,7 +8,7 @@ import {
   mayUpdateParticipants,
   type Viewer,
 } from "../access/rules";
-import { audited, type MutationContext, rejection } from "../audit/service";
+import { audited, rejection } from "../audit/service";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
@@ -22,10 +22,6 @@ import {
   updateParticipantRow,
 } from "./store";
 import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
-
-export interface ServiceContext extends MutationContext {
-  clock: Clock;
-}
 
 /** A participant the viewer may see, for other modules' services; null for any other id. */
 export async function findVisibleParticipant(db: Executor, viewer: Viewer, id: number): Promise<ParticipantRow | null> {
@@ -176,3 +172,21 @@ function bigintJson(_key: string, value: unknown) {
 function jsonSafe(value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
 }
+
+/**
+ * What other modules use of participants inside their own transactions: payments lock a
+ * participant and move its paid-through month; sponsored enrollment looks workers up by NIK,
+ * creates them in bulk (the rows checked by `checkRegistration`, as registration does) and
+ * attaches them to a sponsor.
+ */
+export {
+  attachSponsor,
+  creditableRegistrantIds,
+  findParticipant,
+  findParticipantsByNiks,
+  insertParticipantsSkippingTaken,
+  lockParticipant,
+  type ParticipantRow,
+  regionLevels,
+  updateParticipantRow,
+} from "./store";

@@ -1,123 +1,15 @@
-import { and, asc, desc, eq, gte, inArray, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
-import { type AnyPgColumn, alias } from "drizzle-orm/pg-core";
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
-import { wibDayEnd, wibDayStart } from "../../shared/calendar";
-import { type AuthenticatedViewer, hasScope, type Viewer } from "../access/rules";
-import type { EcosystemCode } from "../ecosystems/tables";
-import { type ParticipantStatus, paidThroughRange } from "./rules";
-import { participants, type Segment } from "./tables";
-
-export interface ParticipantFilter {
-  ecosystem?: EcosystemCode | null;
-  status?: ParticipantStatus | null;
-  segment?: Segment | null;
-  /** A region code at any level; matches every village below it. */
-  regionCode?: string | null;
-  sponsorId?: number | null;
-  /** Inclusive calendar dates in WIB. */
-  registeredFrom?: string | null;
-  registeredTo?: string | null;
-  search?: string | null;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/**
- * The filter as SQL over `table`, which may be the aliased table of a relational query. Every
- * condition is served by an index on participants (see tables.ts).
- */
-export function participantConditions(
-  table: typeof participants,
-  filter: ParticipantFilter,
-  now: Date,
-  /** Whether NIK digits may be searched: without `pii:read` it would be an oracle for masked digits. */
-  nikSearch = true,
-): SQL {
-  const conditions: (SQL | undefined)[] = [];
-  if (filter.ecosystem) conditions.push(eq(table.ecosystemCode, filter.ecosystem));
-  if (filter.segment) conditions.push(eq(table.segment, filter.segment));
-  if (filter.sponsorId != null) conditions.push(eq(table.sponsorId, filter.sponsorId));
-  if (filter.regionCode) conditions.push(regionCondition(table, filter.regionCode));
-  if (filter.status) conditions.push(paidThroughCondition(table.paidThrough, filter.status, now));
-  if (filter.registeredFrom) conditions.push(gte(table.registeredAt, wibDayStart(filter.registeredFrom)));
-  if (filter.registeredTo) conditions.push(lt(table.registeredAt, wibDayEnd(filter.registeredTo)));
-  const search = filter.search?.trim();
-  if (search) {
-    conditions.push(
-      /^[0-9]{16}$/.test(search)
-        ? nikSearch
-          ? eq(table.nik, search)
-          : sql`false`
-        : /^[0-9]{4}$/.test(search)
-          ? nikSearch
-            ? sql`right(${table.nik}, 4) = ${search}`
-            : sql`false`
-          : sql`lower(${table.fullName}) like ${`${escapeLike(search.toLowerCase())}%`}`,
-    );
-  }
-  return and(...conditions) ?? sql`true`;
-}
-
-/** The columns visibility reads; an aliased participants table has them too. */
-type VisibilityColumns = {
-  id: AnyPgColumn;
-  villageCode: AnyPgColumn;
-  sponsorId: AnyPgColumn;
-  registeredById: AnyPgColumn;
-  registeredBySubject: AnyPgColumn;
-};
-
-/**
- * Participants of a status today as a condition on a paid-through column (participants, or the
- * dashboard's rollup buckets): the ranges of `paidThroughRange`, so an index range scan.
- */
-export function paidThroughCondition(column: AnyPgColumn, status: ParticipantStatus, now: Date): SQL {
-  const range = paidThroughRange(status, now);
-  if ("isNull" in range) return isNull(column);
-  return (
-    and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
-    sql`true`
-  );
-}
-
-/** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */
-export function participantVisibility(table: VisibilityColumns, viewer: Viewer): SQL {
-  if (viewer.kind !== "user") return sql`false`;
-  if (viewer.role === "ADMIN") return sql`true`;
-  return or(eq(table.registeredBySubject, viewer.subject), roleVisibility(table, viewer)) ?? sql`false`;
-}
-
-function roleVisibility(table: VisibilityColumns, viewer: AuthenticatedViewer): SQL {
-  switch (viewer.role) {
-    case "ADMIN":
-      return sql`true`;
-    case "OFFICER":
-      return viewer.regionCode ? regionCondition(table, viewer.regionCode) : sql`false`;
-    case "SPONSOR":
-      return viewer.sponsorId ? eq(table.sponsorId, viewer.sponsorId) : sql`false`;
-    case "PARTICIPANT":
-      return viewer.participantId
-        ? (or(eq(table.id, viewer.participantId), eq(table.registeredById, viewer.participantId)) ?? sql`false`)
-        : sql`false`;
-    case "PARTNER":
-      if (viewer.sponsorId) return eq(table.sponsorId, viewer.sponsorId);
-      return viewer.scopes.has("participants:read") ? sql`true` : sql`false`;
-  }
-}
-
-/** A village matches itself; a higher level matches its dotted prefix (village codes are full four-level codes). */
-function regionCondition(table: { villageCode: AnyPgColumn }, regionCode: string): SQL {
-  return regionCode.split(".").length === 4
-    ? eq(table.villageCode, regionCode)
-    : like(table.villageCode, `${escapeLike(regionCode)}.%`);
-}
-
-export function visibleParticipants(table: typeof participants, filter: ParticipantFilter, viewer: Viewer, now: Date) {
-  const conditions = participantConditions(table, filter, now, hasScope(viewer, "pii:read"));
-  return and(participantVisibility(table, viewer), conditions) ?? sql`true`;
-}
+import type { Viewer } from "../access/rules";
+import {
+  type ParticipantFilter,
+  paidThroughCondition,
+  participantConditions,
+  participantVisibility,
+  visibleParticipants,
+} from "./conditions";
+import { participants } from "./tables";
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
   return db.$count(participants, visibleParticipants(participants, filter, viewer, now));

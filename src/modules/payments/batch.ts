@@ -1,13 +1,12 @@
 import { z } from "zod";
+import type { ServiceContext } from "../../context";
+import { currentMonth, monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
-import { currentMonth, monthNumber } from "../participants/rules";
-import type { ServiceContext } from "../participants/service";
-import { mayActForSponsor } from "../sponsors/service";
-import { addSpending, lockSponsorship, type SponsorshipRow } from "../sponsors/store";
+import { addSpending, lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
 import { coverageFor } from "./rules";
 import { findPaymentBatch, insertPaymentBatch, lockEnrolledParticipants, recordSettledPayments } from "./store";
 import type { paymentBatches } from "./tables";

@@ -1,12 +1,9 @@
-import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
-import { ContributionLine, ProgramEnum } from "../contributions/graphql";
-import { quoteContribution } from "../contributions/rules";
-import type { ContributionLineRow } from "../contributions/tables";
-import { Participant, RiskLevelEnum, SegmentEnum } from "../participants/graphql";
+import { ContributionLine } from "../contributions/graphql";
+import { Participant } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions } from "./batch";
@@ -116,31 +113,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const ContributionQuoteInput = builder.inputType("ContributionQuoteInput", {
-  fields: (t) => ({
-    segment: t.field({ type: SegmentEnum, required: true }),
-    reportedMonthlyIncome: t.field({ type: "Rupiah", required: true }),
-    programs: t.field({ type: [ProgramEnum], required: true }),
-    months: t.int({ required: true, description: "1, 3, 6 or 12." }),
-    riskLevel: t.field({
-      type: RiskLevelEnum,
-      description: "Needed for PU, whose JKK rate depends on the job's risk.",
-    }),
-  }),
-});
-
-const ContributionQuote = builder
-  .objectRef<{ lines: ContributionLineRow[]; total: bigint; months: number }>("ContributionQuote")
-  .implement({
-    description: "What a contribution costs: per program and in total, for the months asked.",
-    fields: (t) => ({
-      total: t.field({ type: "Rupiah", resolve: (quote) => quote.total }),
-      monthlyTotal: t.field({ type: "Rupiah", resolve: (quote) => quote.total / BigInt(quote.months) }),
-      months: t.exposeInt("months"),
-      lines: t.field({ type: [ContributionLine], resolve: (quote) => quote.lines }),
-    }),
-  });
-
 const PayContributionInput = builder.inputType("PayContributionInput", {
   fields: (t) => ({
     participantId: t.globalID({ required: true, for: Participant }),
@@ -186,28 +158,6 @@ const PaymentPayload = builder.objectRef<PaymentResult>("PaymentPayload").implem
     userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
   }),
 });
-
-builder.queryField("contributionQuote", (t) =>
-  t.field({
-    type: ContributionQuote,
-    description: "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month).",
-    skipTypeScopes: true,
-    authScopes: { public: true },
-    args: { input: t.arg({ type: ContributionQuoteInput, required: true }) },
-    resolve: (_root, { input }) => {
-      const quote = quoteContribution(input);
-      if ("problems" in quote) {
-        throw new GraphQLError(quote.problems.map((p) => p.message).join("; "), {
-          extensions: {
-            code: "BAD_USER_INPUT",
-            userErrors: quote.problems.map((p) => ({ field: ["input", p.field], code: p.code, message: p.message })),
-          },
-        });
-      }
-      return { ...quote, months: input.months };
-    },
-  }),
-);
 
 builder.mutationFields((t) => ({
   payContribution: t.field({

@@ -1,5 +1,6 @@
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import type { ContributionLineRow } from "../contributions/tables";
-import { currentMonth, membershipStatus, monthNumber, monthStart, statusPolicy } from "../participants/rules";
+import { membershipStatus, statusPolicy } from "../participants/rules";
 
 /**
  * Which months a payment covers, decided when it settles (two payments created together must not

@@ -1,3 +1,4 @@
+import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
@@ -11,8 +12,7 @@ import {
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
-import type { ServiceContext } from "../participants/service";
-import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
+import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   coverMonths,

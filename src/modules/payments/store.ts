@@ -1,9 +1,9 @@
-import { and, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { seesAllPayments, type Viewer } from "../access/rules";
 import { sponsorshipEnrollments } from "../enrollments/tables";
-import { participantVisibility } from "../participants/store";
+import { participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { coveredMonths, type PaymentStatus, paymentBatches, paymentEvents, payments } from "./tables";
 
@@ -146,7 +146,6 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
       and(
         eq(sponsorshipEnrollments.participantId, participants.id),
         eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId),
-        isNull(sponsorshipEnrollments.endedAt),
       ),
     )
     .orderBy(participants.id)

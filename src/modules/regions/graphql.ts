@@ -1,5 +1,5 @@
 import { builder } from "../../builder";
-import { REGION_CODE } from "./store";
+import { REGION_CODE } from "./codes";
 import { regionLevels } from "./tables";
 
 export const RegionLevelEnum = builder.enumType("RegionLevel", { values: regionLevels });

@@ -1,10 +1,9 @@
+import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import { generateApiKey } from "../access/api-keys";
+import { issueApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
-import { insertApiKey } from "../access/store";
 import { audited, rejection } from "../audit/service";
 import { normalizeIndonesianPhone } from "../participants/phone";
-import type { ServiceContext } from "../participants/service";
 import { findSponsor, insertSponsor, insertSponsorship, type SponsorRow, type SponsorshipRow } from "./store";
 import {
   type CreateSponsorInput,
@@ -46,11 +45,8 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       contactEmail: parsed.data.contactEmail ?? null,
       contactPhone: phone,
     });
-    const key = await generateApiKey();
-    await insertApiKey(tx, {
+    const key = await issueApiKey(tx, {
       name: `${sponsor.name} (sponsor login)`,
-      prefix: key.prefix,
-      secretHash: key.secretHash,
       // A sponsor acts for itself without scopes; any it held could only widen it (see scopesUsableByKey).
       scopes: [],
       sponsorId: sponsor.id,
@@ -90,3 +86,9 @@ export async function createSponsorship(
     };
   });
 }
+
+/**
+ * What other modules use of sponsorships inside their own transactions (enrollment, batch
+ * payment): the row, locked while they decide, and spending recorded against the budget.
+ */
+export { addSpending, findSponsorship, lockSponsorship, type SponsorshipRow } from "./store";

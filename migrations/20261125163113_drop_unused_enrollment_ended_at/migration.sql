@@ -1,0 +1,1 @@
+ALTER TABLE "sponsorship_enrollments" DROP COLUMN "ended_at";
