@@ -43,6 +43,13 @@ export const Payment = builder.drizzleNode("payments", {
     status: t.expose("status", { type: PaymentStatusEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
+    refundedAt: t.expose("refundedAt", { type: "DateTime", nullable: true }),
+    refundedAmount: t.expose("refundedAmount", {
+      type: "Rupiah",
+      nullable: true,
+      description:
+        "What a refund returned: the monthly contribution of each month not yet used when it was refunded (the current and past months stay covered).",
+    }),
   }),
 });
 

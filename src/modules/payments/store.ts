@@ -1,8 +1,9 @@
-import { and, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { seesAllPayments, type Viewer } from "../access/rules";
 import { sponsorshipEnrollments } from "../enrollments/tables";
+import { monthNumber, monthStart } from "../participants/rules";
 import { participantVisibility } from "../participants/store";
 import { participants } from "../participants/tables";
 import { coveredMonths, type PaymentStatus, paymentBatches, paymentEvents, payments } from "./tables";
@@ -93,6 +94,32 @@ export async function uncoverMonths(tx: Transaction, paymentId: number, months: 
     .where(and(eq(coveredMonths.paymentId, paymentId), inArray(coveredMonths.month, months)));
 }
 
+/**
+ * Closes the hole a refund left at `hole` (a month no longer covered): every month covered after
+ * it moves back by the hole's width, oldest first, so prepaid months stay one unbroken run and
+ * `paid_through` is never past an uncovered month. Delete + insert (not update) so the rollup
+ * triggers see the months leave and arrive. Returns the payments whose coverage moved.
+ */
+export async function closeCoverageHole(tx: Transaction, participantId: number, hole: string): Promise<number[]> {
+  const later = await tx
+    .delete(coveredMonths)
+    .where(and(eq(coveredMonths.participantId, participantId), gt(coveredMonths.month, hole)))
+    .returning();
+  if (later.length === 0) return [];
+  later.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+  const start = monthNumber(hole);
+  await tx
+    .insert(coveredMonths)
+    .values(later.map((row, i) => ({ participantId, paymentId: row.paymentId, month: monthStart(start + i) })));
+  const moved = [...new Set(later.map((row) => row.paymentId))];
+  await tx.execute(sql`
+    update ${payments} p set coverage_from = c.first, coverage_through = c.last
+    from (select payment_id, min(month) as first, max(month) as last from ${coveredMonths}
+          where participant_id = ${participantId} and ${inArray(coveredMonths.paymentId, moved)} group by payment_id) c
+    where p.id = c.payment_id`);
+  return moved;
+}
+
 /** The last month any settled payment covers for a participant: what `paid_through` must equal. */
 export async function lastCoveredMonth(tx: Transaction, participantId: number): Promise<string | null> {
   const [row] = await tx
@@ -111,8 +138,14 @@ export async function insertPaymentEventUnlessSeen(db: Executor, row: typeof pay
   return created ?? null;
 }
 
-export function findPaymentEvent(db: Executor, channel: string, reference: string) {
-  return db.query.paymentEvents.findFirst({ where: { channel, reference } });
+/** A channel's earlier notification with this reference, locked until the transaction ends. */
+export async function lockPaymentEvent(tx: Transaction, channel: string, reference: string) {
+  const [row] = await tx
+    .select()
+    .from(paymentEvents)
+    .where(and(eq(paymentEvents.channel, channel), eq(paymentEvents.reference, reference)))
+    .for("update");
+  return row ?? null;
 }
 
 export async function setPaymentEventOutcome(tx: Transaction, id: number, outcome: string, paymentId: number | null) {

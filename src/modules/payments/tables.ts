@@ -136,6 +136,8 @@ export const paymentEvents = pgTable(
     amount: bigint("amount", { mode: "bigint" }).notNull(),
     currency: varchar("currency", { length: 3 }).notNull(),
     outcome: varchar("outcome", { length: 32 }).notNull(),
+    /** SHA-256 of what the notification says (payment, status, amount, currency): a reused reference with another body is refused. */
+    bodyHash: varchar("body_hash", { length: 64 }),
     receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
   },
   (t) => [

@@ -26,7 +26,7 @@ export const settlePaymentInput = z.object({
   paymentId: z.number().int().positive(),
   outcome: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
   externalReference: z.string().trim().min(1).max(128).nullish(),
-  /** When given, must equal what the payment asks for (a settlement) or what a refund returns at most. */
+  /** When given, must equal what the payment asks for (a settlement) or what its unused months are worth (a refund). */
   amount: z.bigint().nonnegative().nullish(),
 });
 export type SettlePaymentInput = z.input<typeof settlePaymentInput>;
