@@ -15,11 +15,18 @@ export function userError(code: string, message: string, field: string[] | null 
   return { field, code, message };
 }
 
-/** Every zod issue as a field-addressed INVALID_INPUT error, under `prefix` (e.g. `["input"]`). */
+/**
+ * Every zod issue as a field-addressed error under `prefix` (e.g. `["input"]`): INVALID_INPUT, or
+ * the rule's own code when a refinement names one (`params: { code }`).
+ */
 export function zodUserErrors(error: z.ZodError, prefix: string[]): UserError[] {
-  return error.issues.map((issue) =>
-    userError("INVALID_INPUT", issue.message, [...prefix, ...issue.path.map((part) => String(part))]),
-  );
+  return error.issues.map((issue) => {
+    const named = issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    return userError(typeof named === "string" ? named : "INVALID_INPUT", issue.message, [
+      ...prefix,
+      ...issue.path.map((part) => String(part)),
+    ]);
+  });
 }
 
 /** An access failure that depends on the input (e.g. an officer outside their region): thrown, not returned. */

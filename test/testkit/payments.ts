@@ -39,7 +39,7 @@ export async function pay(api: TestApi, participantId: number, months: number, h
 /** A signed channel notification to the webhook, as the channel sends it. */
 export async function notify(
   api: TestApi,
-  body: { reference: string; paymentId: string; status: string; amount: string; currency?: string },
+  body: { reference: string; paymentId?: string; batchId?: string; status: string; amount: string; currency?: string },
   channel: keyof typeof TEST_CHANNEL_SECRETS = "BRIVA",
 ) {
   const raw = JSON.stringify({ currency: "IDR", ...body });

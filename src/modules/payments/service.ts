@@ -7,11 +7,13 @@ import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import type { ServiceContext } from "../participants/service";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
+import { applyBatchOutcome } from "./batch";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   closeCoverageHole,
   coverMonths,
   findPayment,
+  findPaymentBatchById,
   findPaymentByKey,
   insertPaymentEventUnlessSeen,
   insertPaymentUnlessKeyTaken,
@@ -185,6 +187,9 @@ export async function applyPaymentOutcome(
   const payment = await lockPayment(tx, paymentId);
   if (!payment) return { kind: "NOT_FOUND", payment: null, message: "No payment has this id" };
   const step = transition(payment.status, outcome);
+  if (payment.batchId !== null && outcome !== "REFUNDED" && step !== "ALREADY_APPLIED") {
+    return { kind: "INVALID_TRANSITION", payment, message: "A sponsor batch's payment settles with its batch" };
+  }
   if (step === "INVALID" && payment.status === "PENDING" && outcome === "REFUNDED") {
     // The refund overtook its settlement: not final, the channel's retry after settlement applies.
     return {
@@ -307,6 +312,7 @@ export interface NotificationResult {
   outcome: NotificationOutcome;
   duplicate: boolean;
   paymentId: number | null;
+  batchId?: number | null;
 }
 
 /**
@@ -330,10 +336,17 @@ export async function receiveChannelNotification(
     { db: ctx.db, viewer, requestId: ctx.requestId },
     "paymentChannelNotification",
     async (tx) => {
-      const paymentId = decodeGlobalId(notification.paymentId, "Payment");
+      const paymentId = notification.paymentId ? decodeGlobalId(notification.paymentId, "Payment") : null;
+      const batchId = notification.batchId ? decodeGlobalId(notification.batchId, "PaymentBatch") : null;
       const amount = BigInt(notification.amount);
       const bodyHash = await sha256Hex(
-        JSON.stringify([notification.paymentId, notification.status, notification.amount, notification.currency]),
+        JSON.stringify([
+          notification.paymentId ?? null,
+          notification.batchId ?? null,
+          notification.status,
+          notification.amount,
+          notification.currency,
+        ]),
       );
       const inserted = await insertPaymentEventUnlessSeen(tx, {
         channel,
@@ -369,7 +382,19 @@ export async function receiveChannelNotification(
         event = first;
       }
       const eventId = event.id;
+      const decideBatch = async (id: number): Promise<NotificationOutcome> => {
+        const batch = await findPaymentBatchById(tx, id);
+        if (!batch) return "UNKNOWN_PAYMENT";
+        if (batch.channel !== channel) return "CHANNEL_MISMATCH";
+        if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
+        const applied = await applyBatchOutcome(tx, batch.id, notification.status, now, {
+          externalReference: notification.reference,
+          amount,
+        });
+        return applied.kind === "NOT_FOUND" ? "UNKNOWN_PAYMENT" : applied.kind;
+      };
       const decide = async (): Promise<NotificationOutcome> => {
+        if (notification.batchId !== undefined) return batchId === null ? "UNKNOWN_PAYMENT" : decideBatch(batchId);
         if (paymentId === null) return "UNKNOWN_PAYMENT";
         const payment = await findPayment(tx, paymentId);
         if (!payment) return "UNKNOWN_PAYMENT";
@@ -383,9 +408,15 @@ export async function receiveChannelNotification(
       };
       const outcome = await decide();
       const knownPayment = outcome === "UNKNOWN_PAYMENT" ? null : paymentId;
+      if (batchId !== null) targetIds.push(`payment-batch:${batchId}`);
       await setPaymentEventOutcome(tx, eventId, outcome, knownPayment);
       return {
-        result: { outcome, duplicate: false, paymentId: knownPayment },
+        result: {
+          outcome,
+          duplicate: false,
+          paymentId: knownPayment,
+          batchId: outcome === "UNKNOWN_PAYMENT" ? null : batchId,
+        },
         targetIds: knownPayment ? [...targetIds, `payment:${knownPayment}`] : targetIds,
         outcome: outcome === "APPLIED" ? "SUCCEEDED" : outcome === "ALREADY_APPLIED" ? "REPLAYED" : "REJECTED",
         details: { status: notification.status, amount: notification.amount, currency: notification.currency, outcome },

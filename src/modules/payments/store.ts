@@ -152,6 +152,10 @@ export async function setPaymentEventOutcome(tx: Transaction, id: number, outcom
   await tx.update(paymentEvents).set({ outcome, paymentId }).where(eq(paymentEvents.id, id));
 }
 
+export function findPaymentBatchById(db: Executor, id: number) {
+  return db.query.paymentBatches.findFirst({ where: { id } });
+}
+
 export function findPaymentBatch(db: Executor, idempotencyKey: string) {
   return db.query.paymentBatches.findFirst({ where: { idempotencyKey } });
 }
@@ -186,32 +190,85 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
     .for("update", { of: participants });
 }
 
-/** Writes settled payments with their covered months and new paid_through, in set-sized statements. */
-export async function recordSettledPayments(
+/** Writes a batch's payments, PENDING until the sponsor's money arrives, in set-sized statements. */
+export async function insertBatchPayments(tx: Transaction, rows: (typeof payments.$inferInsert)[]) {
+  for (let i = 0; i < rows.length; i += 1_000) await tx.insert(payments).values(rows.slice(i, i + 1_000));
+}
+
+/** Reads a batch and holds its row lock: outcomes of one batch queue here. */
+export async function lockPaymentBatch(tx: Transaction, id: number) {
+  const [row] = await tx.select().from(paymentBatches).where(eq(paymentBatches.id, id)).for("update");
+  return row ?? null;
+}
+
+export async function updatePaymentBatch(
   tx: Transaction,
-  rows: (typeof payments.$inferInsert & { coveredMonths: string[] })[],
+  id: number,
+  changes: Partial<typeof paymentBatches.$inferInsert>,
+) {
+  const [row] = await tx.update(paymentBatches).set(changes).where(eq(paymentBatches.id, id)).returning();
+  if (!row) throw new Error(`payment batch ${id} vanished inside its own lock`);
+  return row;
+}
+
+/**
+ * A batch's pending payments with their participants' coverage, the participants locked (in id
+ * order, as every path that locks several participants does) for their coverage to change. Rows
+ * come keyed by payment and participant id, never paired by position.
+ */
+export async function lockBatchPayments(tx: Transaction, batchId: number) {
+  return tx
+    .select({
+      paymentId: payments.id,
+      participantId: participants.id,
+      months: payments.months,
+      amount: payments.amount,
+      paidThrough: participants.paidThrough,
+    })
+    .from(payments)
+    .innerJoin(participants, eq(participants.id, payments.participantId))
+    .where(and(eq(payments.batchId, batchId), eq(payments.status, "PENDING")))
+    .orderBy(participants.id)
+    .for("update", { of: [participants, payments] });
+}
+
+/** Settles a batch's payments: their covered months, coverage and the participants' paid_through, set by set. */
+export async function settleBatchPayments(
+  tx: Transaction,
+  rows: { paymentId: number; participantId: number; months: string[]; from: string; through: string }[],
+  at: string,
 ) {
   for (let i = 0; i < rows.length; i += 1_000) {
     const chunk = rows.slice(i, i + 1_000);
-    const inserted = await tx
-      .insert(payments)
-      .values(chunk.map(({ coveredMonths: _months, ...payment }) => payment))
-      .returning({ id: payments.id, participantId: payments.participantId });
-    const covered = inserted.flatMap((payment, k) =>
-      (chunk[k]?.coveredMonths ?? []).map((month) => ({
-        participantId: payment.participantId,
-        paymentId: payment.id,
-        month,
-      })),
+    const covered = chunk.flatMap((row) =>
+      row.months.map((month) => ({ participantId: row.participantId, paymentId: row.paymentId, month })),
     );
     for (let j = 0; j < covered.length; j += 5_000) await tx.insert(coveredMonths).values(covered.slice(j, j + 5_000));
+    const coverage = sql.join(
+      chunk.map((row) => sql`(${row.paymentId}::bigint, ${row.from}::date, ${row.through}::date)`),
+      sql`, `,
+    );
+    await tx.execute(
+      sql`update ${payments} set status = 'SETTLED', settled_at = ${at}::timestamptz,
+            coverage_from = v.first, coverage_through = v.last
+          from (values ${coverage}) as v(id, first, last) where ${payments.id} = v.id`,
+    );
     const paidThrough = sql.join(
-      chunk.map((row) => sql`(${row.participantId}::bigint, ${row.coverageThrough}::date)`),
+      chunk.map((row) => sql`(${row.participantId}::bigint, ${row.through}::date)`),
       sql`, `,
     );
     await tx.execute(
       sql`update ${participants} set paid_through = v.paid_through, updated_at = now()
           from (values ${paidThrough}) as v(id, paid_through) where ${participants.id} = v.id`,
     );
+  }
+}
+
+export async function failPayments(tx: Transaction, ids: number[], at: string) {
+  for (let i = 0; i < ids.length; i += 5_000) {
+    await tx
+      .update(payments)
+      .set({ status: "FAILED", failedAt: at })
+      .where(and(inArray(payments.id, ids.slice(i, i + 5_000)), eq(payments.status, "PENDING")));
   }
 }

@@ -39,7 +39,14 @@ export const paymentBatches = pgTable(
     requestFingerprint: varchar("request_fingerprint", { length: 64 }),
     /** How many payments the batch made (one per enrolled worker). */
     paymentCount: integer("payment_count").notNull().default(0),
+    /** PENDING until the sponsor's money arrives (channel notification or ADMIN); only then are months covered. */
+    status: paymentStatusEnum("status").notNull().default("PENDING"),
+    /** Where the sponsor's transfer is expected: notifications for the batch must come from this channel. */
+    channel: varchar("channel", { length: 40 }).notNull().default("SPONSOR_BUDGET"),
+    externalReference: varchar("external_reference", { length: 128 }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true, mode: "string" }),
+    failedAt: timestamp("failed_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
     index("payment_batches_sponsorship_idx").on(t.sponsorshipId),

@@ -74,6 +74,7 @@ export async function handlePaymentWebhook(
       outcome: result.outcome,
       duplicate: result.duplicate,
       paymentId: result.paymentId === null ? null : encodeGlobalId("Payment", result.paymentId),
+      ...(result.batchId ? { batchId: encodeGlobalId("PaymentBatch", result.batchId) } : {}),
     },
   };
 }
