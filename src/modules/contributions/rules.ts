@@ -47,11 +47,21 @@ export const segmentPolicies: Record<
   PMI: { required: ["JKK", "JKM"], optional: ["JHT"], minIncome: 1n, maxIncome: null },
 };
 
-export type ProgramProblem = { code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED"; program: Program; message: string };
+export type ProgramProblem = {
+  code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED" | "DUPLICATE_PROGRAM";
+  program: Program;
+  message: string;
+};
 
-/** The first reason `programs` is not a valid enrollment for `segment`, or null. */
+/**
+ * The first reason `programs` is not a valid enrollment for `segment`, or null: the one check
+ * registration, updates and contributionQuote share (a program listed twice is never priced twice).
+ */
 export function programProblem(segment: Segment, programs: readonly Program[]): ProgramProblem | null {
   const policy = segmentPolicies[segment];
+  const repeated = programs.find((program, i) => programs.indexOf(program) !== i);
+  if (repeated)
+    return { code: "DUPLICATE_PROGRAM", program: repeated, message: `${repeated} is listed more than once` };
   for (const program of policy.required) {
     if (!programs.includes(program)) {
       return { code: "PROGRAM_REQUIRED", program, message: `${segment} participants must join ${program}` };
@@ -80,8 +90,11 @@ export function incomeProblem(segment: Segment, income: bigint): string | null {
 /** Months one payment may cover (Permenaker 5/2021: monthly, or ahead for 3, 6 or 12 months). */
 export const paymentTerms = [1, 3, 6, 12] as const;
 
+/**
+ * A percentage of an amount in whole rupiah, rounded half up (Rp0.5 becomes Rp1), in integers
+ * only: each program's monthly amount is rounded once, then multiplied by the months.
+ */
 function percentOf(amount: bigint, basisPoints: bigint): bigint {
-  // Round half up to whole rupiah, in integers only.
   return (amount * basisPoints + 5_000n) / 10_000n;
 }
 
