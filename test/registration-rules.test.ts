@@ -151,3 +151,54 @@ describe("the first due date", () => {
     }
   });
 });
+
+describe("wage-earner rates", () => {
+  const QUOTE = `query ($input: ContributionQuoteInput!) { contributionQuote(input: $input) { total lines { program monthlyAmount amount } } }`;
+  type Quote = {
+    contributionQuote: { total: string; lines: { program: string; monthlyAmount: string; amount: string }[] };
+  };
+  const pu = (overrides: Record<string, unknown>) => ({
+    segment: "PU",
+    reportedMonthlyIncome: "5000000",
+    programs: ["JKK", "JKM", "JHT"],
+    months: 1,
+    riskLevel: "LOW",
+    ...overrides,
+  });
+
+  it("price JKK in the five risk groups", async () => {
+    const jkk = async (riskGroup: number) =>
+      dataOf(await api.graphql<Quote>(QUOTE, { input: pu({ riskGroup }) }, {})).contributionQuote.lines[0]
+        ?.monthlyAmount;
+    expect([await jkk(1), await jkk(2), await jkk(3), await jkk(4), await jkk(5)]).toEqual([
+      "12000",
+      "27000",
+      "44500",
+      "63500",
+      "87000",
+    ]);
+    const bad = await api.graphql(QUOTE, { input: pu({ riskGroup: 6 }) }, {});
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ userErrors: [{ field: ["input", "riskGroup"] }] });
+  });
+
+  it("cap JP at the wage cap in force for the months quoted, not 2024's", async () => {
+    const quote = dataOf(
+      await api.graphql<Quote>(
+        QUOTE,
+        { input: pu({ reportedMonthlyIncome: "20000000", programs: ["JKK", "JKM", "JHT", "JP"], months: 3 }) },
+        {},
+      ),
+    );
+    // November 2026 to January 2027: the cap in force since March 2025, Rp10,547,400 (3%: Rp316,422).
+    expect(quote.contributionQuote.lines.find((l) => l.program === "JP")).toEqual({
+      program: "JP",
+      monthlyAmount: "316422",
+      amount: "949266",
+    });
+  });
+
+  it("say why JAKON and PMI have no monthly tariff", async () => {
+    const jakon = await api.graphql(QUOTE, { input: pu({ segment: "JAKON", programs: ["JKK", "JKM"] }) }, {});
+    expect(jakon.errors?.[0]?.extensions).toMatchObject({ userErrors: [{ code: "NOT_PRICED_MONTHLY" }] });
+  });
+});

@@ -7,6 +7,7 @@ import { ContributionLine, ProgramEnum } from "../contributions/graphql";
 import { quoteContribution } from "../contributions/rules";
 import type { ContributionLineRow } from "../contributions/tables";
 import { Participant, RiskLevelEnum, SegmentEnum } from "../participants/graphql";
+import { currentMonth } from "../participants/rules";
 import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions, type SettleBatchResult, settlePaymentBatch } from "./batch";
@@ -126,7 +127,12 @@ const ContributionQuoteInput = builder.inputType("ContributionQuoteInput", {
     months: t.int({ required: true, description: "1, 3, 6 or 12." }),
     riskLevel: t.field({
       type: RiskLevelEnum,
-      description: "Needed for PU, whose JKK rate depends on the job's risk.",
+      description:
+        "Needed for PU (or riskGroup), whose JKK rate depends on the job's risk: LOW 0.24%, MEDIUM 0.89%, HIGH 1.74%.",
+    }),
+    riskGroup: t.int({
+      description:
+        "PU: the workplace's JKK risk group, 1 to 5 (0.24, 0.54, 0.89, 1.27, 1.74 % of wage; PP 44/2015 annex I).",
     }),
   }),
 });
@@ -193,12 +199,13 @@ const PaymentPayload = builder.objectRef<PaymentResult>("PaymentPayload").implem
 builder.queryField("contributionQuote", (t) =>
   t.field({
     type: ContributionQuote,
-    description: "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month).",
+    description:
+      "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month), for the months from the current one, each at the rates in force that month (the JP wage cap changes every March). Each program's monthly amount is a percentage of the income rounded half up to whole rupiah (Rp0.5 up); flat amounts are as set. JAKON and PMI are not monthly tariffs (NOT_PRICED_MONTHLY).",
     skipTypeScopes: true,
     authScopes: { public: true },
     args: { input: t.arg({ type: ContributionQuoteInput, required: true }) },
-    resolve: (_root, { input }) => {
-      const quote = quoteContribution(input);
+    resolve: (_root, { input }, ctx) => {
+      const quote = quoteContribution({ ...input, firstMonth: currentMonth(ctx.clock.now()) });
       if ("problems" in quote) {
         throw new GraphQLError(quote.problems.map((p) => p.message).join("; "), {
           extensions: {

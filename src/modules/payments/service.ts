@@ -5,6 +5,7 @@ import { decodeGlobalId } from "../../shared/ids";
 import { canSeeParticipant, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
+import { monthNumber } from "../participants/rules";
 import type { ServiceContext } from "../participants/service";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
 import { applyBatchOutcome } from "./batch";
@@ -116,12 +117,15 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
         target,
       );
     }
+    // Shown to the payer now; settlement fixes the months in case other payments settle first.
+    const provisional = coverageFor(participant.paidThrough, input.months, now);
     const lines = contributionLines(
       participant.segment,
       participant.programs,
       participant.reportedMonthlyIncome,
       participant.riskLevel,
       input.months,
+      monthNumber(provisional.from),
     );
     if (!lines) {
       return refuse(
@@ -135,8 +139,6 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
         target,
       );
     }
-    // Shown to the payer now; settlement fixes the months in case other payments settle first.
-    const provisional = coverageFor(participant.paidThrough, input.months, now);
     const created = await insertPaymentUnlessKeyTaken(tx, {
       participantId: participant.id,
       months: input.months,
