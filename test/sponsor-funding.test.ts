@@ -254,3 +254,42 @@ describe("a sponsor's batch", () => {
     expect(inside.userErrors).toEqual([]);
   });
 });
+
+describe("a sponsored package", () => {
+  it("never bills part of a worker's programs and shows the month covered", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Paket Dasar" });
+    const created = await sponsorship({ sponsorId: gid("Sponsor", sponsor.id) }); // JKK + JKM
+    const withJht = dataOf(
+      await api.graphql<{
+        enrollSponsoredParticipants: { created: number; userErrors: { field: string[]; code: string }[] };
+      }>(
+        `mutation ($input: EnrollSponsoredParticipantsInput!) { enrollSponsoredParticipants(input: $input) { created userErrors { field code } } }`,
+        {
+          input: {
+            sponsorshipId: created.id,
+            idempotencyKey: newKey(),
+            participants: [worker({ programs: ["JKK", "JKM", "JHT"] })],
+          },
+        },
+      ),
+    ).enrollSponsoredParticipants;
+    expect(withJht.created).toBe(0);
+    expect(withJht.userErrors).toEqual([
+      { field: ["input", "participants", "0", "programs"], code: "PROGRAMS_NOT_SPONSORED" },
+    ]);
+
+    // A worker enrolled on the package who later joins JHT: the sponsor's batch names them, pays nobody.
+    const [workerId] = await enroll(created.id, [worker()]);
+    const update = dataOf(
+      await api.graphql<{ updateParticipant: { userErrors: unknown[] } }>(
+        `mutation ($input: UpdateParticipantInput!) { updateParticipant(input: $input) { userErrors { code } } }`,
+        { input: { id: gid("Participant", workerId ?? 0), programs: ["JKK", "JKM", "JHT"] } },
+      ),
+    );
+    expect(update.updateParticipant.userErrors).toEqual([]);
+    const batch = await payBatch(created.id);
+    expect(batch.batch).toBeNull();
+    expect(batch.userErrors.map((e) => e.code)).toEqual(["PROGRAMS_NOT_SPONSORED"]);
+    expect(await paidThrough(workerId ?? 0)).toBeNull();
+  });
+});

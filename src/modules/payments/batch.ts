@@ -116,6 +116,23 @@ export async function paySponsoredContributions(
         sponsorship,
       );
     }
+    // A worker enrolled in programs the sponsorship does not pay (e.g. JHT on a JKK+JKM sponsorship)
+    // would be billed Rp16,800 and shown covered with JHT unpaid: the batch names them instead.
+    const partial = workers.filter((worker) => worker.programs.some((p) => !sponsorship.programs.includes(p)));
+    if (partial.length > 0) {
+      return rejected(
+        partial
+          .slice(0, 100)
+          .map((worker) =>
+            userError(
+              "PROGRAMS_NOT_SPONSORED",
+              `Participant ${worker.id} is enrolled in ${worker.programs.join(", ")}; this sponsorship pays ${sponsorship.programs.join(", ")}`,
+              ["input", "sponsorshipId"],
+            ),
+          ),
+        sponsorship,
+      );
+    }
     const priced = workers.map((worker) => ({
       worker,
       lines: contributionLines(
