@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { participants, sponsorships } from "../src/db/tables";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { givenSponsor } from "./testkit/fixtures";
-import { gid, newKey, notify } from "./testkit/payments";
+import { gid, newKey, notify, pay } from "./testkit/payments";
 
 let api: TestApi;
 const fromGid = (id: string) => Number(Buffer.from(id, "base64").toString().split(":")[1]);
@@ -291,5 +291,21 @@ describe("a sponsored package", () => {
     expect(batch.batch).toBeNull();
     expect(batch.userErrors.map((e) => e.code)).toEqual(["PROGRAMS_NOT_SPONSORED"]);
     expect(await paidThrough(workerId ?? 0)).toBeNull();
+  });
+});
+
+describe("batch payments pair with their workers by key", () => {
+  it("settle each worker's own months, whatever order the rows come back in", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Urutan Bebas" });
+    const created = await sponsorship({ sponsorId: gid("Sponsor", sponsor.id) });
+    const [fresh, ahead] = await enroll(created.id, [worker(), worker()]);
+    // The second worker paid November and December themselves: the sponsor's month is January.
+    const own = await pay(api, ahead ?? 0, 3);
+    await notify(api, { reference: `OWN-${newKey()}`, paymentId: own.id, status: "SETTLED", amount: own.amount });
+    const batch = (await payBatch(created.id)).batch;
+    expect(batch?.total).toBe("33600");
+    dataOf(await api.graphql(SETTLE_BATCH, { input: { batchId: batch?.id, outcome: "SETTLED", amount: "33600" } }));
+    expect(await paidThrough(fresh ?? 0)).toBe("2026-11-01");
+    expect(await paidThrough(ahead ?? 0)).toBe("2027-02-01");
   });
 });
