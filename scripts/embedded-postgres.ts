@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { servePglite } from "./pglite-server";
 
 export interface EmbeddedPostgres {
   db: PGlite;
@@ -10,8 +10,9 @@ export interface EmbeddedPostgres {
 
 /**
  * PGlite (PostgreSQL in WebAssembly) behind a TCP socket: a real PostgreSQL wire protocol on
- * loopback, with no installation. It runs one statement at a time, which suits development and
- * most tests; concurrency tests need a real PostgreSQL.
+ * loopback, with no installation. PGlite is one session, so clients take turns a whole exchange or
+ * transaction at a time (scripts/pglite-server.ts): any number may connect, none is refused or
+ * sees another's half-done work. Races and throughput need a real PostgreSQL.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir?: string;
@@ -22,9 +23,8 @@ export async function startEmbeddedPostgres(options: {
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
-  const server = new PGLiteSocketServer({ db, port: options.port ?? 0, host: "127.0.0.1", maxConnections: 64 });
-  await server.start();
-  const port = Number(server.getServerConn().split(":").pop());
+  const server = await servePglite(db, { port: options.port ?? 0, host: "127.0.0.1" });
+  const port = server.port;
   return {
     db,
     port,

@@ -146,6 +146,20 @@ describe("coverageDashboard", () => {
     expect({ active: d.active, grace: d.grace, inactive: d.inactive }).toEqual({ active: 1, grace: 3, inactive: 1 });
   });
 
+  it("refuses a month before the current one instead of counting today's workers in it", async () => {
+    // A worker registered in October must not count as registered, let alone ACTIVE, in June.
+    const past = await api.graphql<Dashboard>(DASHBOARD, { asOf: "2026-06-15" });
+    expect(past.data?.coverageDashboard ?? null).toBeNull();
+    expect(past.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      userErrors: [{ field: ["asOf"], code: "AS_OF_IN_THE_PAST" }],
+    });
+    // Earlier days of the current month are the current month.
+    expect(dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: "2026-11-01" })).coverageDashboard.registered).toBe(
+      6,
+    );
+  });
+
   it("keeps an officer to their region and refuses other roles", async () => {
     const officer = await bearer({ role: "OFFICER", region: "32" });
     const own = dataOf(await api.graphql<Dashboard>(DASHBOARD, {}, officer)).coverageDashboard;

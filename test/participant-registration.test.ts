@@ -140,12 +140,18 @@ describe("registerParticipant", () => {
     [
       "a district code for a village",
       { nik: nik(5), villageCode: "31.71.01" },
-      "INVALID_INPUT",
+      "INVALID_VILLAGE",
       "input.villageCode",
       /4-level/,
     ],
-    ["no programs", { nik: nik(6), programs: [] }, "INVALID_INPUT", "input.programs", /at least one/],
-    ["a program twice", { nik: nik(6), programs: ["JKK", "JKM", "JKM"] }, "INVALID_INPUT", "input.programs", /once/],
+    ["no programs", { nik: nik(6), programs: [] }, "PROGRAM_REQUIRED", "input.programs", /must join JKK/],
+    [
+      "a program twice",
+      { nik: nik(6), programs: ["JKK", "JKM", "JKM"] },
+      "DUPLICATE_PROGRAM",
+      "input.programs",
+      /more than once/,
+    ],
     [
       "JKP for a BPU worker",
       { nik: nik(7), programs: ["JKK", "JKM", "JKP"] },

@@ -22,7 +22,10 @@ const ENROLL = `mutation ($input: EnrollSponsoredParticipantsInput!) {
   }
 }`;
 const PAY_BATCH = `mutation ($input: PaySponsoredContributionsInput!) {
-  paySponsoredContributions(input: $input) { batch { id months total paymentCount payments(first: 5) { totalCount nodes { status payer amount } } } userErrors { field code message } }
+  paySponsoredContributions(input: $input) { batch { id months total paymentCount status payments(first: 5) { totalCount nodes { status payer amount } } } userErrors { field code message } }
+}`;
+const SETTLE_BATCH = `mutation ($input: SettlePaymentBatchInput!) {
+  settlePaymentBatch(input: $input) { batch { id status settledAt } userErrors { field code message } }
 }`;
 
 type Enrolled = {
@@ -401,7 +404,7 @@ describe("paySponsoredContributions", () => {
     return { sponsor, sponsorshipId, workerIds: enrolled.rows.map((r) => fromGid(r.participantId ?? "")) };
   }
 
-  it("pays every covered worker from the budget, down to the last rupiah, and settles their months", async () => {
+  it("bills every covered worker from the budget, down to the last rupiah, and covers their months when the money arrives", async () => {
     const { sponsorshipId, workerIds } = await sponsorshipWithWorkers("50400");
     const idempotencyKey = key();
     const { paySponsoredContributions } = dataOf(
@@ -412,8 +415,19 @@ describe("paySponsoredContributions", () => {
       months: 1,
       total: "50400",
       paymentCount: 3,
+      status: "PENDING",
       payments: { totalCount: 3 },
     });
+    for (const id of workerIds) {
+      const [row] = await api.db.select().from(participants).where(eq(participants.id, id));
+      expect(row?.paidThrough).toBeNull();
+    }
+    const settled = dataOf(
+      await api.graphql<{ settlePaymentBatch: { batch: { status: string } | null } }>(SETTLE_BATCH, {
+        input: { batchId: paySponsoredContributions.batch?.id, outcome: "SETTLED", amount: "50400" },
+      }),
+    );
+    expect(settled.settlePaymentBatch.batch?.status).toBe("SETTLED");
     for (const id of workerIds) {
       const [row] = await api.db.select().from(participants).where(eq(participants.id, id));
       expect(row?.paidThrough).toBe("2026-11-01");
@@ -459,7 +473,10 @@ describe("paySponsoredContributions", () => {
 
   it("shows the sponsor its coverage, retention, spend and what the next period costs", async () => {
     const { sponsor, sponsorshipId } = await sponsorshipWithWorkers("1000000", 4);
-    await api.graphql<Batch>(PAY_BATCH, { input: { sponsorshipId, months: 1, idempotencyKey: key() } });
+    const batch = dataOf(
+      await api.graphql<Batch>(PAY_BATCH, { input: { sponsorshipId, months: 1, idempotencyKey: key() } }),
+    ).paySponsoredContributions.batch;
+    await api.graphql(SETTLE_BATCH, { input: { batchId: batch?.id, outcome: "SETTLED" } });
     const asSponsor = await bearer({ role: "SPONSOR", sponsorId: sponsor.id });
     const view = dataOf(
       await api.graphql<{

@@ -11,7 +11,7 @@ export function wibDayEnd(isoDate: string): string {
 }
 
 /** Billing months are WIB months too: UTC+7, no daylight saving. */
-const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
+export const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
 
 /** Months since year 0: a month as one integer, so month arithmetic is subtraction. */
 export function monthNumber(isoDate: string): number {

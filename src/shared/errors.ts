@@ -30,9 +30,19 @@ export const userErrorCodes = {
   SPONSORED_ELSEWHERE: "The worker is sponsored by another sponsor.",
   SPONSORSHIP_NOT_ACTIVE: "The sponsorship's period does not include today.",
   DUPLICATE_ROW: "The same worker appears in an earlier row.",
+  DUPLICATE_PROGRAM: "The same program is listed twice.",
+  AGE_OUT_OF_RANGE: "The worker's age (from the NIK) is outside the limits for joining.",
+  PROGRAMS_NOT_SPONSORED: "The worker is enrolled in programs the sponsorship does not pay.",
+  OUTSIDE_SPONSORSHIP_PERIOD: "The months would fall outside the sponsorship's period.",
+  BUDGET_BELOW_SPENT: "A budget may not be set below what is already committed.",
+  OUT_OF_ORDER: "The outcome arrived before the one it depends on (a refund before the settlement); retry later.",
 } as const;
 
 export type UserErrorCode = keyof typeof userErrorCodes;
+
+export function isUserErrorCode(code: unknown): code is UserErrorCode {
+  return typeof code === "string" && Object.hasOwn(userErrorCodes, code);
+}
 
 /**
  * An expected failure, returned as data in a mutation payload (`userErrors`): which input field,
@@ -48,11 +58,18 @@ export function userError(code: UserErrorCode, message: string, field: string[] 
   return { field, code, message };
 }
 
-/** Every zod issue as a field-addressed INVALID_INPUT error, under `prefix` (e.g. `["input"]`). */
+/**
+ * Every zod issue as a field-addressed error under `prefix` (e.g. `["input"]`): INVALID_INPUT, or
+ * the rule's own code when a refinement names one (`params: { code }`).
+ */
 export function zodUserErrors(error: z.ZodError, prefix: string[]): UserError[] {
-  return error.issues.map((issue) =>
-    userError("INVALID_INPUT", issue.message, [...prefix, ...issue.path.map((part) => String(part))]),
-  );
+  return error.issues.map((issue) => {
+    const named = issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    return userError(isUserErrorCode(named) ? named : "INVALID_INPUT", issue.message, [
+      ...prefix,
+      ...issue.path.map((part) => String(part)),
+    ]);
+  });
 }
 
 /** Why a caller was turned away: no acceptable credential, not allowed, or over their rate. */

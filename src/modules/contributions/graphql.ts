@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
+import { currentMonth } from "../../shared/calendar";
 import { RiskLevelEnum, SegmentEnum } from "../participants/graphql";
 import { quoteContribution } from "./rules";
 import { type ContributionLineRow, programs } from "./tables";
@@ -26,7 +27,12 @@ const ContributionQuoteInput = builder.inputType("ContributionQuoteInput", {
     months: t.int({ required: true, description: "1, 3, 6 or 12." }),
     riskLevel: t.field({
       type: RiskLevelEnum,
-      description: "Needed for PU, whose JKK rate depends on the job's risk.",
+      description:
+        "Needed for PU (or riskGroup), whose JKK rate depends on the job's risk: LOW 0.24%, MEDIUM 0.89%, HIGH 1.74%.",
+    }),
+    riskGroup: t.int({
+      description:
+        "PU: the workplace's JKK risk group, 1 to 5 (0.24, 0.54, 0.89, 1.27, 1.74 % of wage; PP 44/2015 annex I).",
     }),
   }),
 });
@@ -46,12 +52,13 @@ const ContributionQuote = builder
 builder.queryField("contributionQuote", (t) =>
   t.field({
     type: ContributionQuote,
-    description: "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month).",
+    description:
+      "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month), for the months from the current one, each at the rates in force that month (the JP wage cap changes every March). Each program's monthly amount is a percentage of the income rounded half up to whole rupiah (Rp0.5 up); flat amounts are as set. JAKON and PMI are not monthly tariffs (NOT_PRICED_MONTHLY).",
     skipTypeScopes: true,
     authScopes: { public: true },
     args: { input: t.arg({ type: ContributionQuoteInput, required: true }) },
-    resolve: (_root, { input }) => {
-      const quote = quoteContribution(input);
+    resolve: (_root, { input }, ctx) => {
+      const quote = quoteContribution({ ...input, firstMonth: currentMonth(ctx.clock.now()) });
       if ("problems" in quote) {
         throw new GraphQLError(quote.problems.map((p) => p.message).join("; "), {
           extensions: {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   contributionLines,
   incomeProblem,
+  jpWageCap,
   monthlyProgramAmount,
   programProblem,
   quoteContribution,
@@ -37,7 +38,23 @@ describe("PU contribution", () => {
   it("prices JKK by risk and caps JP at the wage cap", () => {
     expect(monthlyProgramAmount("PU", "JKK", 5_000_000n, "LOW")).toBe(12_000n);
     expect(monthlyProgramAmount("PU", "JKK", 5_000_000n, "HIGH")).toBe(87_000n);
-    expect(monthlyProgramAmount("PU", "JP", 20_000_000n, "LOW")).toBe(301_269n);
+    expect(monthlyProgramAmount("PU", "JP", 20_000_000n, "LOW", "2024-06")).toBe(301_269n);
+  });
+
+  it("prices JKK in five risk groups", () => {
+    const groups = ([1, 2, 3, 4, 5] as const).map((g) =>
+      monthlyProgramAmount("PU", "JKK", 5_000_000n, "LOW", "2026-11", g),
+    );
+    expect(groups).toEqual([12_000n, 27_000n, 44_500n, 63_500n, 87_000n]);
+  });
+
+  it("prices JP with the wage cap in force each month covered", () => {
+    expect(jpWageCap("2024-02")).toBe(9_559_600n);
+    expect(jpWageCap("2024-03")).toBe(10_042_300n);
+    expect(jpWageCap("2026-11")).toBe(10_547_400n);
+    // February 2025 under the 2024 cap, March and April under 2025's.
+    const [jp] = contributionLines("PU", ["JP"], 20_000_000n, "LOW", 3, 2025 * 12 + 1) ?? [];
+    expect(jp).toEqual({ program: "JP", monthlyAmount: "301269", amount: String(301_269 + 2 * 316_422) });
   });
 });
 

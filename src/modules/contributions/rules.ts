@@ -15,20 +15,53 @@ export const contributionRates = {
     },
   },
   PU: {
-    /** PP 44/2015 annex I: JKK 0.24% to 1.74% by the job's risk group. */
-    jkkByRisk: { LOW: 24n, MEDIUM: 89n, HIGH: 174n } satisfies Record<RiskLevel, bigint>,
+    /**
+     * PP 44/2015 annex I: JKK by the workplace's risk group — 1 very low 0.24%, 2 low 0.54%,
+     * 3 medium 0.89%, 4 high 1.27%, 5 very high 1.74%.
+     */
+    jkkByRiskGroup: { 1: 24n, 2: 54n, 3: 89n, 4: 127n, 5: 174n } as Record<RiskGroup, bigint>,
+    /** An occupation's risk level stands for a group when none is given: low 1, medium 3, high 5. */
+    riskGroupOfLevel: { LOW: 1, MEDIUM: 3, HIGH: 5 } satisfies Record<RiskLevel, RiskGroup>,
     programs: {
       /** PP 44/2015 art. 18: JKM 0.30% of wage. */
       JKM: { basisPoints: 30n },
       /** PP 46/2015 art. 16: JHT 5.7% (3.7% employer, 2% worker). */
       JHT: { basisPoints: 570n },
-      /** PP 45/2015 art. 28: JP 3% of wage, up to the yearly wage cap (Rp10,042,300 for 2024). */
-      JP: { basisPoints: 300n, wageCap: 10_042_300n },
+      /** PP 45/2015 art. 28: JP 3% of wage, up to the wage cap in force that month (jpWageCaps). */
+      JP: { basisPoints: 300n, capped: true },
       /** PP 37/2021 art. 11: JKP 0.46%, paid by the government and recomposed JKK/JKM, nothing from the payer. */
       JKP: { flat: 0n },
     },
   },
 } as const;
+
+export type RiskGroup = 1 | 2 | 3 | 4 | 5;
+
+/**
+ * The JP wage cap, as data with the month each figure takes effect: PP 45/2015 art. 28 sets it and
+ * has it raised every year by the previous year's GDP growth, announced by BPJS Ketenagakerjaan and
+ * in force from March. A month is priced with the cap in force in that month; a new year's figure is
+ * one more row here.
+ */
+export const jpWageCaps: readonly { from: string; cap: bigint }[] = [
+  { from: "2023-03", cap: 9_559_600n },
+  { from: "2024-03", cap: 10_042_300n },
+  { from: "2025-03", cap: 10_547_400n },
+];
+
+/** The JP wage cap in force in a month (`YYYY-MM`); before the first row, the first row's. */
+export function jpWageCap(month: string): bigint {
+  let cap = jpWageCaps[0]?.cap ?? 0n;
+  for (const row of jpWageCaps) if (row.from <= month) cap = row.cap;
+  return cap;
+}
+
+/** `YYYY-MM` of a month number (months since year 0). */
+const monthLabel = (month: number) =>
+  `${String(Math.floor(month / 12)).padStart(4, "0")}-${String((month % 12) + 1).padStart(2, "0")}`;
+
+/** The latest month with a figure: what an undated price uses. */
+const latestMonth = () => jpWageCaps.at(-1)?.from ?? "2025-03";
 
 /**
  * Which programs each segment must and may join, and the reported monthly income it may declare.
@@ -47,11 +80,21 @@ export const segmentPolicies: Record<
   PMI: { required: ["JKK", "JKM"], optional: ["JHT"], minIncome: 1n, maxIncome: null },
 };
 
-export type ProgramProblem = { code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED"; program: Program; message: string };
+export type ProgramProblem = {
+  code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED" | "DUPLICATE_PROGRAM";
+  program: Program;
+  message: string;
+};
 
-/** The first reason `programs` is not a valid enrollment for `segment`, or null. */
+/**
+ * The first reason `programs` is not a valid enrollment for `segment`, or null: the one check
+ * registration, updates and contributionQuote share (a program listed twice is never priced twice).
+ */
 export function programProblem(segment: Segment, programs: readonly Program[]): ProgramProblem | null {
   const policy = segmentPolicies[segment];
+  const repeated = programs.find((program, i) => programs.indexOf(program) !== i);
+  if (repeated)
+    return { code: "DUPLICATE_PROGRAM", program: repeated, message: `${repeated} is listed more than once` };
   for (const program of policy.required) {
     if (!programs.includes(program)) {
       return { code: "PROGRAM_REQUIRED", program, message: `${segment} participants must join ${program}` };
@@ -80,17 +123,25 @@ export function incomeProblem(segment: Segment, income: bigint): string | null {
 /** Months one payment may cover (Permenaker 5/2021: monthly, or ahead for 3, 6 or 12 months). */
 export const paymentTerms = [1, 3, 6, 12] as const;
 
+/**
+ * A percentage of an amount in whole rupiah, rounded half up (Rp0.5 becomes Rp1), in integers
+ * only: each program's monthly amount is rounded once, then multiplied by the months.
+ */
 function percentOf(amount: bigint, basisPoints: bigint): bigint {
-  // Round half up to whole rupiah, in integers only.
   return (amount * basisPoints + 5_000n) / 10_000n;
 }
 
-/** The monthly amount of one program for one worker, or null when the segment has no rate for it. */
+/**
+ * The monthly amount of one program for one worker in a month (`YYYY-MM`, default: the latest
+ * rates), or null when the segment has no rate for it.
+ */
 export function monthlyProgramAmount(
   segment: Segment,
   program: Program,
   income: bigint,
   riskLevel: RiskLevel,
+  month: string = latestMonth(),
+  riskGroup: RiskGroup | null = null,
 ): bigint | null {
   if (segment === "BPU") {
     const rate = contributionRates.BPU.programs[program as keyof typeof contributionRates.BPU.programs];
@@ -98,28 +149,44 @@ export function monthlyProgramAmount(
     return "flat" in rate ? rate.flat : percentOf(income, rate.basisPoints);
   }
   if (segment === "PU") {
-    if (program === "JKK") return percentOf(income, contributionRates.PU.jkkByRisk[riskLevel]);
+    if (program === "JKK") {
+      const group = riskGroup ?? contributionRates.PU.riskGroupOfLevel[riskLevel];
+      return percentOf(income, contributionRates.PU.jkkByRiskGroup[group]);
+    }
     const rate = contributionRates.PU.programs[program];
     if ("flat" in rate) return rate.flat;
-    const base = "wageCap" in rate && income > rate.wageCap ? rate.wageCap : income;
-    return percentOf(base, rate.basisPoints);
+    const cap = "capped" in rate ? jpWageCap(month) : null;
+    return percentOf(cap !== null && income > cap ? cap : income, rate.basisPoints);
   }
   return null;
 }
 
-/** Contribution = sum over enrolled programs of the monthly amount × months. */
+/**
+ * Contribution = sum over enrolled programs of each covered month's amount, priced with the rates
+ * in force that month (from `firstMonth`, a month number; default: today's rates for every month).
+ * `monthlyAmount` is the first month's.
+ */
 export function contributionLines(
   segment: Segment,
   programs: readonly Program[],
   income: bigint,
   riskLevel: RiskLevel,
   months: number,
+  firstMonth: number | null = null,
+  riskGroup: RiskGroup | null = null,
 ): ContributionLineRow[] | null {
   const lines: ContributionLineRow[] = [];
   for (const program of programs) {
-    const monthly = monthlyProgramAmount(segment, program, income, riskLevel);
-    if (monthly === null) return null;
-    lines.push({ program, monthlyAmount: monthly.toString(), amount: (monthly * BigInt(months)).toString() });
+    let first: bigint | null = null;
+    let amount = 0n;
+    for (let i = 0; i < months; i++) {
+      const month = firstMonth === null ? latestMonth() : monthLabel(firstMonth + i);
+      const monthly = monthlyProgramAmount(segment, program, income, riskLevel, month, riskGroup);
+      if (monthly === null) return null;
+      first ??= monthly;
+      amount += monthly;
+    }
+    lines.push({ program, monthlyAmount: (first ?? 0n).toString(), amount: amount.toString() });
   }
   return lines;
 }
@@ -135,6 +202,10 @@ export interface QuoteRequest {
   months: number;
   /** Needed for PU, whose JKK rate depends on the job's risk; BPU pay 1% whatever the risk. */
   riskLevel?: RiskLevel | null;
+  /** PU: the workplace's JKK risk group (1-5), more precise than riskLevel. */
+  riskGroup?: number | null;
+  /** The first month priced (a month number); rates in force month by month from there. */
+  firstMonth?: number | null;
 }
 
 export type QuoteProblem = { field: keyof QuoteRequest; code: string; message: string };
@@ -151,6 +222,8 @@ export function quoteContribution(
     problems.push({
       field: "segment",
       code: "NOT_PRICED_MONTHLY",
+      // JAKON is priced on a construction project's contract value (Permenaker 44/2015) and PMI as
+      // fixed packages per placement period (Permenaker 4/2023): neither is a monthly tariff.
       message: `${request.segment} contributions are set per project or placement, not as a monthly rate`,
     });
     return { problems };
@@ -159,8 +232,15 @@ export function quoteContribution(
   if (program) problems.push({ field: "programs", code: program.code, message: program.message });
   const income = incomeProblem(request.segment, request.reportedMonthlyIncome);
   if (income) problems.push({ field: "reportedMonthlyIncome", code: "INCOME_OUT_OF_RANGE", message: income });
-  if (request.segment === "PU" && !request.riskLevel) {
-    problems.push({ field: "riskLevel", code: "INVALID_INPUT", message: "PU quotes need the job's riskLevel" });
+  const riskGroup = request.riskGroup ?? null;
+  if (riskGroup !== null && !(riskGroup >= 1 && riskGroup <= 5 && Number.isInteger(riskGroup))) {
+    problems.push({ field: "riskGroup", code: "INVALID_INPUT", message: "A JKK risk group is 1 to 5" });
+  } else if (request.segment === "PU" && !request.riskLevel && riskGroup === null) {
+    problems.push({
+      field: "riskLevel",
+      code: "INVALID_INPUT",
+      message: "PU quotes need the job's riskLevel or riskGroup",
+    });
   }
   if (problems.length > 0) return { problems };
   const lines = contributionLines(
@@ -169,6 +249,8 @@ export function quoteContribution(
     request.reportedMonthlyIncome,
     request.riskLevel ?? "LOW",
     request.months,
+    request.firstMonth ?? null,
+    riskGroup as RiskGroup | null,
   );
   if (!lines)
     return { problems: [{ field: "programs", code: "PROGRAM_NOT_ALLOWED", message: "No rate for these programs" }] };

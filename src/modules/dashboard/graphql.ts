@@ -1,4 +1,6 @@
+import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
+import { currentMonth } from "../../shared/calendar";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
 import { SegmentEnum } from "../participants/graphql";
@@ -95,18 +97,35 @@ builder.queryFields((t) => ({
     type: CoverageDashboard,
     description: "Progress to the active-participant target, from rollups (ADMIN; OFFICER within their region).",
     args: {
-      asOf: t.arg({ type: "Date", description: "Defaults to today (WIB)." }),
+      asOf: t.arg({
+        type: "Date",
+        description:
+          "Defaults to today (WIB). The current month or later: rollups hold today's registrations and paid-through months, not past ones, so an earlier month is refused (AS_OF_IN_THE_PAST); month-over-month history is in activeThisMonth/activeLastMonth and retentionCohorts.",
+      }),
       regionCode: t.arg.string({ validate: regionCodeArg }),
       ecosystem: t.arg({ type: EcosystemCodeEnum }),
       segment: t.arg({ type: SegmentEnum }),
     },
-    resolve: (_root, args, ctx) =>
-      coverageDashboard(ctx, {
-        asOf: args.asOf ? new Date(`${args.asOf}T12:00:00+07:00`) : ctx.clock.now(),
+    resolve: (_root, args, ctx) => {
+      const asOf = args.asOf ? new Date(`${args.asOf}T12:00:00+07:00`) : ctx.clock.now();
+      if (currentMonth(asOf) < currentMonth(ctx.clock.now())) {
+        // Counting June with October's registrations and paid-through months would be wrong, not old.
+        throw new GraphQLError("coverageDashboard answers the current month or later; asOf is in an earlier month", {
+          extensions: {
+            code: "BAD_USER_INPUT",
+            userErrors: [
+              { field: ["asOf"], code: "AS_OF_IN_THE_PAST", message: "asOf must be in the current month or later" },
+            ],
+          },
+        });
+      }
+      return coverageDashboard(ctx, {
+        asOf,
         regionCode: args.regionCode ?? null,
         ecosystem: args.ecosystem ?? null,
         segment: args.segment ?? null,
-      }),
+      });
+    },
   }),
   retentionCohorts: t.field({
     type: [RetentionCohort],

@@ -90,6 +90,19 @@ async function checkRows(
       userErrors.push(...checked.errors);
       return;
     }
+    // A sponsorship pays for its programs only: a worker enrolled in more would be billed for
+    // part of a month and shown covered while the rest goes unpaid.
+    const unsponsored = (checked.row.programs ?? []).filter((program) => !sponsorship.programs.includes(program));
+    if (unsponsored.length > 0) {
+      userErrors.push(
+        userError(
+          "PROGRAMS_NOT_SPONSORED",
+          `This sponsorship pays ${sponsorship.programs.join(", ")}; the worker is enrolled in ${unsponsored.join(", ")} too`,
+          [...field, "programs"],
+        ),
+      );
+      return;
+    }
     const first = firstRowOfNik.get(checked.row.nik);
     if (first !== undefined) {
       userErrors.push(userError("DUPLICATE_ROW", `The same NIK is in row ${first}`, [...field, "nik"]));

@@ -37,7 +37,9 @@ export function parseNik(nik: string, today: Date): ParsedNik | { problem: NikPr
     month > 12 ||
     Number.isNaN(date.getTime()) ||
     date.toISOString().slice(0, 10) !== birthDate ||
-    date.getTime() > today.getTime()
+    date.getTime() > today.getTime() ||
+    // Nobody alive was born over a century ago: such a date is a misread, not a worker.
+    thisYear - year > 100
   ) {
     return { problem: "BIRTH_DATE" };
   }

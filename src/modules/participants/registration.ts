@@ -1,10 +1,13 @@
+import type { z } from "zod";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import type { Viewer } from "../access/rules";
 import { incomeProblem, programProblem } from "../contributions/rules";
 import type { Program } from "../contributions/tables";
+import { currentDistrictCode } from "../regions/former-codes";
 import { nikProblemMessages, parseNik } from "./nik";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
+import { ageProblem } from "./rules";
 import type { participants, Segment } from "./tables";
 import { type RegisterParticipantInput, registerParticipantInput } from "./validation";
 
@@ -25,7 +28,10 @@ export function lookupsNeeded(rows: readonly RegisterParticipantInput[], now: Da
   const participantIds = new Set<number>();
   for (const row of rows) {
     const nik = parseNik(String(row.nik ?? "").trim(), now);
-    if ("districtCode" in nik) regionCodes.add(nik.districtCode);
+    if ("districtCode" in nik) {
+      regionCodes.add(nik.districtCode);
+      regionCodes.add(currentDistrictCode(nik.districtCode));
+    }
     if (typeof row.villageCode === "string") regionCodes.add(row.villageCode);
     if (typeof row.registeredById === "number") participantIds.add(row.registeredById);
   }
@@ -43,16 +49,16 @@ function defaultChannel(viewer: Viewer): string {
 
 /** Programs and income against the segment, occupation and phone: shared by registration and updates. */
 export function enrollmentErrors(
-  segment: Segment,
+  segment: Segment | undefined,
   values: { programs?: readonly Program[]; reportedMonthlyIncome?: bigint; occupation?: string; phone?: string | null },
   field: string[],
 ): UserError[] {
   const errors: UserError[] = [];
-  if (values.programs) {
+  if (values.programs && segment) {
     const problem = programProblem(segment, values.programs);
     if (problem) errors.push(userError(problem.code, problem.message, [...field, "programs"]));
   }
-  if (values.reportedMonthlyIncome !== undefined) {
+  if (values.reportedMonthlyIncome !== undefined && segment) {
     const problem = incomeProblem(segment, values.reportedMonthlyIncome);
     if (problem) errors.push(userError("INCOME_OUT_OF_RANGE", problem, [...field, "reportedMonthlyIncome"]));
   }
@@ -75,6 +81,19 @@ export function enrollmentErrors(
   return errors;
 }
 
+type RegistrationFields = z.output<typeof registerParticipantInput>;
+
+/** The fields of an input that has shape errors elsewhere which on their own have the right shape. */
+function wellShapedFields(raw: RegisterParticipantInput): Partial<RegistrationFields> {
+  const fields: Record<string, unknown> = {};
+  const values = raw as Record<string, unknown>;
+  for (const [key, schema] of Object.entries(registerParticipantInput.shape)) {
+    const result = (schema as z.ZodType).safeParse(values[key]);
+    if (result.success && result.data !== undefined) fields[key] = result.data;
+  }
+  return fields as Partial<RegistrationFields>;
+}
+
 /**
  * Every rule a registration must pass, without touching the database: one worker from
  * registerParticipant or one row of a sponsor's 10,000-row enrollment are checked alike. Returns
@@ -89,28 +108,35 @@ export function checkRegistration(
 ):
   | { row: typeof participants.$inferInsert & { villageCode: string }; errors: [] }
   | { row: null; errors: UserError[] } {
+  // Shape and rules are judged together: every field that has the right shape is checked against
+  // the rules, so one bad field never hides the others' problems.
   const parsed = registerParticipantInput.safeParse(raw);
-  if (!parsed.success) return { row: null, errors: zodUserErrors(parsed.error, field) };
-  const input = parsed.data;
-  const errors: UserError[] = [];
-  const nik = parseNik(input.nik, now);
-  if ("problem" in nik) {
+  const errors: UserError[] = parsed.success ? [] : zodUserErrors(parsed.error, field);
+  const input = parsed.success ? parsed.data : wellShapedFields(raw);
+  const nik = input.nik === undefined ? null : parseNik(input.nik, now);
+  if (nik && "problem" in nik) {
     errors.push(userError("INVALID_NIK", nikProblemMessages[nik.problem], [...field, "nik"]));
-  } else {
+  } else if (nik) {
     if (input.birthDate && input.birthDate !== nik.birthDate) {
       errors.push(userError("NIK_MISMATCH", `The NIK says born ${nik.birthDate}`, [...field, "birthDate"]));
     }
     if (input.sex && input.sex !== nik.sex) {
       errors.push(userError("NIK_MISMATCH", `The NIK says ${nik.sex.toLowerCase()}`, [...field, "sex"]));
     }
+    const age = ageProblem(nik.birthDate, input.segment ?? "", now);
+    if (age) errors.push(userError("AGE_OUT_OF_RANGE", age, [...field, "nik"]));
+    // A NIK keeps the district code it was issued under, even after a region split re-coded it.
+    if (
+      lookups.regionLevels.get(nik.districtCode) !== "DISTRICT" &&
+      lookups.regionLevels.get(currentDistrictCode(nik.districtCode)) !== "DISTRICT"
+    ) {
+      errors.push(
+        userError("INVALID_NIK", `The NIK's region ${nik.districtCode} is not a known district`, [...field, "nik"]),
+      );
+    }
   }
   errors.push(...enrollmentErrors(input.segment, input, field));
-  if ("districtCode" in nik && lookups.regionLevels.get(nik.districtCode) !== "DISTRICT") {
-    errors.push(
-      userError("INVALID_NIK", `The NIK's region ${nik.districtCode} is not a known district`, [...field, "nik"]),
-    );
-  }
-  if (lookups.regionLevels.get(input.villageCode) !== "VILLAGE") {
+  if (input.villageCode !== undefined && lookups.regionLevels.get(input.villageCode) !== "VILLAGE") {
     errors.push(
       userError("INVALID_VILLAGE", `No village has the code ${input.villageCode}`, [...field, "villageCode"]),
     );
@@ -119,25 +145,29 @@ export function checkRegistration(
   if (registeredById !== null && !lookups.creditableRegistrantIds.has(registeredById)) {
     errors.push(userError("NOT_FOUND", "No participant has the registrant's id", [...field, "registeredById"]));
   }
-  if (errors.length > 0 || "problem" in nik) return { row: null, errors };
-  const occupation = findOccupation(input.occupation);
+  if (!parsed.success || !nik || "problem" in nik) return { row: null, errors };
+  const valid = parsed.data;
+  if (errors.length > 0) return { row: null, errors };
+  const occupation = findOccupation(valid.occupation);
   return {
     row: {
-      nik: input.nik,
-      fullName: input.fullName,
+      nik: valid.nik,
+      fullName: valid.fullName,
       birthDate: nik.birthDate,
       sex: nik.sex,
-      phone: input.phone ? normalizeIndonesianPhone(input.phone) : null,
-      segment: input.segment,
-      occupation: occupation?.name ?? input.occupation,
+      phone: valid.phone ? normalizeIndonesianPhone(valid.phone) : null,
+      segment: valid.segment,
+      occupation: occupation?.name ?? valid.occupation,
       riskLevel: occupation?.riskLevel ?? "HIGH",
-      ecosystemCode: input.ecosystem,
-      villageCode: input.villageCode,
-      reportedMonthlyIncome: input.reportedMonthlyIncome,
-      programs: input.programs,
+      ecosystemCode: valid.ecosystem,
+      villageCode: valid.villageCode,
+      reportedMonthlyIncome: valid.reportedMonthlyIncome,
+      programs: valid.programs,
       registeredById,
       registeredBySubject: viewer.kind === "user" ? viewer.subject : null,
-      channel: input.channel ?? defaultChannel(viewer),
+      channel: valid.channel ?? defaultChannel(viewer),
+      // The injected clock, like every other date rule: cohorts and the first due date follow it.
+      registeredAt: now.toISOString(),
     },
     errors: [],
   };

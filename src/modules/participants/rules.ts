@@ -3,7 +3,7 @@
  * UTC+7, no daylight saving), where the agency's billing months begin.
  */
 
-import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
+import { currentMonth, monthNumber, monthStart, WIB_OFFSET_MS } from "../../shared/calendar";
 
 export const participantStatuses = ["PENDING", "ACTIVE", "GRACE", "INACTIVE"] as const;
 export type ParticipantStatus = (typeof participantStatuses)[number];
@@ -56,11 +56,48 @@ export function paidThroughRange(
 
 /**
  * A month's contribution is due by the 15th of that month (Permenaker 5/2021 art. 31 for BPU).
- * The next due date is the 15th of the first unpaid month: the registration month before any payment.
+ * The next due date is the 15th of the first unpaid month. Before any payment it is the first 15th
+ * on or after registration: a worker registered on 25 Nov is first due on 15 Dec, never in the past.
  */
 export const contributionDueDay = 15;
 
 export function nextDueDate(paidThrough: string | null, registeredAt: string): string {
-  const month = paidThrough === null ? currentMonth(new Date(registeredAt)) : monthNumber(paidThrough) + 1;
-  return `${monthStart(month).slice(0, 8)}${String(contributionDueDay).padStart(2, "0")}`;
+  const dueOn = (month: number) => `${monthStart(month).slice(0, 8)}${String(contributionDueDay).padStart(2, "0")}`;
+  if (paidThrough !== null) return dueOn(monthNumber(paidThrough) + 1);
+  const registered = new Date(registeredAt);
+  const month = currentMonth(registered);
+  const registeredDay = new Date(registered.getTime() + WIB_OFFSET_MS).toISOString().slice(0, 10);
+  return registeredDay <= dueOn(month) ? dueOn(month) : dueOn(month + 1);
+}
+
+/**
+ * Who may register as a worker, by age on the registration day (WIB), as data:
+ * - minimum 18: UU 13/2003 (Manpower Act) art. 1(26) and 68 — under 18 is a child, whom employers
+ *   may not employ (art. 69's light work from 13 to 15 is not membership as a worker);
+ * - maximum 65 for a new BPU member: Permenaker 5/2021 on BPU membership (registration up to 65).
+ * A NIK's two-digit year is read as the most recent year not in the future, and a birth date more
+ * than `maxAgeYears` ago is not a real one.
+ */
+export const agePolicy = {
+  minWorkingAge: 18,
+  maxNewMemberAge: { BPU: 65 } as Partial<Record<string, number>>,
+  maxAgeYears: 100,
+} as const;
+
+/** Whole years between a birth date and a day (both `YYYY-MM-DD`). */
+export function ageOn(birthDate: string, day: string): number {
+  const years = Number(day.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  return day.slice(5) < birthDate.slice(5) ? years - 1 : years;
+}
+
+/** Why a worker born on `birthDate` may not register in `segment` today, or null. */
+export function ageProblem(birthDate: string, segment: string, now: Date): string | null {
+  const today = new Date(now.getTime() + WIB_OFFSET_MS).toISOString().slice(0, 10);
+  const age = ageOn(birthDate, today);
+  if (age < agePolicy.minWorkingAge) {
+    return `A worker must be at least ${agePolicy.minWorkingAge} years old; the NIK says ${age}`;
+  }
+  const max = agePolicy.maxNewMemberAge[segment];
+  if (max !== undefined && age > max) return `New ${segment} members are at most ${max} years old; the NIK says ${age}`;
+  return null;
 }

@@ -7,10 +7,9 @@ const VILLAGE_CODE = /^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$/;
 /** Letters (any script), spaces and the punctuation found in Indonesian names. */
 const PERSON_NAME = /^[\p{L}\p{M}][\p{L}\p{M} .,'-]*$/u;
 
-const programList = z
-  .array(z.enum(programs))
-  .min(1, "Choose at least one program")
-  .refine((list) => new Set(list).size === list.length, "Each program may be listed once");
+// Which programs, how many and how often are rules (contributions' programProblem), checked with
+// the segment, so an empty or repeated list gets its own code there, not a shape error here.
+const programList = z.array(z.enum(programs));
 
 const fields = {
   fullName: z
@@ -22,7 +21,10 @@ const fields = {
   phone: z.string().trim().max(32, "Phone number is too long").nullish(),
   occupation: z.string().trim().min(2, "Occupation is required").max(120),
   ecosystem: z.enum(ecosystemCodes),
-  villageCode: z.string().regex(VILLAGE_CODE, "Village code must be a 4-level Kemendagri code such as 31.71.01.1001"),
+  villageCode: z.string().refine((code) => VILLAGE_CODE.test(code), {
+    message: "Village code must be a 4-level Kemendagri code such as 31.71.01.1001",
+    params: { code: "INVALID_VILLAGE" },
+  }),
   reportedMonthlyIncome: z
     .bigint({ error: "Reported monthly income must be whole rupiah, e.g. 1500000" })
     .positive("Reported monthly income must be positive"),

@@ -1,18 +1,29 @@
 import { z } from "zod";
 import type { ServiceContext } from "../../context";
+import type { Transaction } from "../../db/client";
 import { currentMonth, monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
-import { idempotencyScopeOf } from "../access/rules";
+import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
 import { addSpending, lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
-import { coverageFor } from "./rules";
-import { findPaymentBatch, insertPaymentBatch, lockEnrolledParticipants, recordSettledPayments } from "./store";
+import { coverageFor, type SettlementOutcome, transition } from "./rules";
+import {
+  failPayments,
+  findPaymentBatch,
+  insertBatchPayments,
+  insertPaymentBatch,
+  lockBatchPayments,
+  lockEnrolledParticipants,
+  lockPaymentBatch,
+  settleBatchPayments,
+  updatePaymentBatch,
+} from "./store";
 import type { paymentBatches } from "./tables";
-import { idempotencyKey } from "./validation";
+import { channelCode, idempotencyKey } from "./validation";
 
-/** Sponsored batches are paid from the sponsorship's committed budget: this is their channel. */
+/** Where a sponsor's transfer is expected unless the batch names a payment channel. */
 export const SPONSOR_BUDGET_CHANNEL = "SPONSOR_BUDGET";
 
 const batchInput = z.object({
@@ -22,6 +33,7 @@ const batchInput = z.object({
     .int()
     .refine((months) => (paymentTerms as readonly number[]).includes(months), "A payment covers 1, 3, 6 or 12 months"),
   idempotencyKey,
+  channel: channelCode.nullish(),
 });
 export type PaySponsoredContributionsInput = z.input<typeof batchInput>;
 
@@ -55,7 +67,14 @@ export async function paySponsoredContributions(
     if (!mayActForSponsor(ctx.viewer, sponsorship.sponsorId))
       throw forbidden("a sponsor pays for its own sponsorships only");
 
-    const fingerprint = await sha256Hex(JSON.stringify([input.sponsorshipId, input.months]));
+    const channel = input.channel ?? SPONSOR_BUDGET_CHANNEL;
+    const fingerprint = await sha256Hex(
+      JSON.stringify(
+        channel === SPONSOR_BUDGET_CHANNEL
+          ? [input.sponsorshipId, input.months]
+          : [input.sponsorshipId, input.months, channel],
+      ),
+    );
     const earlier = await findPaymentBatch(tx, idempotencyScopeOf(ctx.viewer), input.idempotencyKey);
     if (earlier) {
       if (earlier.requestFingerprint !== fingerprint) {
@@ -96,6 +115,23 @@ export async function paySponsoredContributions(
         sponsorship,
       );
     }
+    // A worker enrolled in programs the sponsorship does not pay (e.g. JHT on a JKK+JKM sponsorship)
+    // would be billed Rp16,800 and shown covered with JHT unpaid: the batch names them instead.
+    const partial = workers.filter((worker) => worker.programs.some((p) => !sponsorship.programs.includes(p)));
+    if (partial.length > 0) {
+      return rejected(
+        partial
+          .slice(0, 100)
+          .map((worker) =>
+            userError(
+              "PROGRAMS_NOT_SPONSORED",
+              `Participant ${worker.id} is enrolled in ${worker.programs.join(", ")}; this sponsorship pays ${sponsorship.programs.join(", ")}`,
+              ["input", "sponsorshipId"],
+            ),
+          ),
+        sponsorship,
+      );
+    }
     const priced = workers.map((worker) => ({
       worker,
       lines: contributionLines(
@@ -116,6 +152,27 @@ export async function paySponsoredContributions(
             ["input", "sponsorshipId"],
           ),
         ),
+        sponsorship,
+      );
+    }
+    // A sponsorship pays for months inside its period only: arrears from before it, or months after
+    // it ends, are not the sponsor's to pay (a 3-month batch on 10 Dec of a December-ending one).
+    const first = monthNumber(sponsorship.startsOn);
+    const last = monthNumber(sponsorship.endsOn);
+    const outside = priced.filter((p) => {
+      const coverage = coverageFor(p.worker.paidThrough, input.months, now);
+      return monthNumber(coverage.from) < first || monthNumber(coverage.through) > last;
+    });
+    if (outside.length > 0) {
+      return rejected(
+        outside.slice(0, 100).map((p) => {
+          const coverage = coverageFor(p.worker.paidThrough, input.months, now);
+          return userError(
+            "OUTSIDE_SPONSORSHIP_PERIOD",
+            `Participant ${p.worker.id} would be covered ${coverage.from.slice(0, 7)} to ${coverage.through.slice(0, 7)}, outside the sponsorship (${sponsorship.startsOn} to ${sponsorship.endsOn})`,
+            ["input", "months"],
+          );
+        }),
         sponsorship,
       );
     }
@@ -141,9 +198,11 @@ export async function paySponsoredContributions(
       idempotencyKey: input.idempotencyKey,
       requestFingerprint: fingerprint,
       paymentCount: workers.length,
+      channel,
     });
     const at = now.toISOString();
-    await recordSettledPayments(
+    // Pending, like any payment: months are covered when the sponsor's money arrives.
+    await insertBatchPayments(
       tx,
       priced.map(({ worker, lines }) => {
         const coverage = coverageFor(worker.paidThrough, input.months, now);
@@ -153,28 +212,146 @@ export async function paySponsoredContributions(
           months: input.months,
           coverageFrom: coverage.from,
           coverageThrough: coverage.through,
-          coveredMonths: coverage.months,
           amount: totalOf(paymentLines),
           lines: paymentLines,
           payer: "SPONSOR" as const,
           payerSponsorId: sponsorship.sponsorId,
-          channel: SPONSOR_BUDGET_CHANNEL,
+          channel,
           externalReference: `batch:${batch.id}`,
-          status: "SETTLED" as const,
           idempotencyScope: idempotencyScopeOf(ctx.viewer),
           idempotencyKey: `${input.idempotencyKey}:${worker.id}`,
           batchId: batch.id,
           createdAt: at,
-          settledAt: at,
         };
       }),
     );
+    // The budget is committed now, so concurrent batches can never promise more than it holds.
     await addSpending(tx, sponsorship.id, total);
     return {
       result: { batch, sponsorship: { ...sponsorship, spent: sponsorship.spent + total }, userErrors: [] },
       targetIds: [`payment-batch:${batch.id}`, `sponsorship:${sponsorship.id}`],
       outcome: "SUCCEEDED",
-      details: { payments: workers.length, total: total.toString(), months: input.months },
+      details: { payments: workers.length, total: total.toString(), months: input.months, channel },
+    };
+  });
+}
+
+export type BatchOutcomeResult =
+  | { kind: "APPLIED" | "ALREADY_APPLIED"; batch: typeof paymentBatches.$inferSelect }
+  | {
+      kind: "NOT_FOUND" | "INVALID_TRANSITION" | "AMOUNT_MISMATCH";
+      batch: typeof paymentBatches.$inferSelect | null;
+      message: string;
+    };
+
+/**
+ * The sponsor's money arrived (SETTLED) or will not (FAILED). Settling covers each worker's months
+ * by the single-payment rule, fixed now under row locks (batch, then sponsorship, then workers in
+ * id order). A worker whose months would now fall outside the sponsorship's period (they paid
+ * some themselves meanwhile) is not paid by the sponsor: that payment fails and its amount goes
+ * back to the budget. A failed batch gives its whole amount back to the budget.
+ */
+export async function applyBatchOutcome(
+  tx: Transaction,
+  batchId: number,
+  outcome: SettlementOutcome,
+  now: Date,
+  evidence: { externalReference?: string | null; amount?: bigint | null },
+): Promise<BatchOutcomeResult> {
+  const batch = await lockPaymentBatch(tx, batchId);
+  if (!batch) return { kind: "NOT_FOUND", batch: null, message: "No payment batch has this id" };
+  const step = outcome === "REFUNDED" ? "INVALID" : transition(batch.status, outcome);
+  if (step === "INVALID") {
+    return { kind: "INVALID_TRANSITION", batch, message: `A ${batch.status} batch cannot become ${outcome}` };
+  }
+  if (evidence.amount != null && evidence.amount !== batch.total) {
+    return {
+      kind: "AMOUNT_MISMATCH",
+      batch,
+      message: `The channel reports Rp${evidence.amount} but the batch is for Rp${batch.total}`,
+    };
+  }
+  if (step === "ALREADY_APPLIED") return { kind: "ALREADY_APPLIED", batch };
+  const sponsorship = await lockSponsorship(tx, batch.sponsorshipId);
+  if (!sponsorship) throw new Error(`batch ${batch.id} has no sponsorship`);
+  const at = now.toISOString();
+  const reference = evidence.externalReference ? { externalReference: evidence.externalReference } : {};
+  const rows = await lockBatchPayments(tx, batch.id);
+  if (outcome === "FAILED") {
+    await failPayments(
+      tx,
+      rows.map((row) => row.paymentId),
+      at,
+    );
+    await addSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
+    return {
+      kind: "APPLIED",
+      batch: await updatePaymentBatch(tx, batch.id, { status: "FAILED", failedAt: at, ...reference }),
+    };
+  }
+  const first = monthNumber(sponsorship.startsOn);
+  const last = monthNumber(sponsorship.endsOn);
+  const settled = [];
+  const outside = [];
+  for (const row of rows) {
+    const coverage = coverageFor(row.paidThrough, row.months, now);
+    if (monthNumber(coverage.from) < first || monthNumber(coverage.through) > last) outside.push(row);
+    else settled.push({ ...row, months: coverage.months, from: coverage.from, through: coverage.through });
+  }
+  await settleBatchPayments(tx, settled, at);
+  if (outside.length > 0) {
+    await failPayments(
+      tx,
+      outside.map((row) => row.paymentId),
+      at,
+    );
+    await addSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
+  }
+  return {
+    kind: "APPLIED",
+    batch: await updatePaymentBatch(tx, batch.id, { status: "SETTLED", settledAt: at, ...reference }),
+  };
+}
+
+const settleBatchInput = z.object({
+  batchId: z.number().int().positive(),
+  outcome: z.enum(["SETTLED", "FAILED"]),
+  externalReference: z.string().trim().min(1).max(128).nullish(),
+  amount: z.bigint().nonnegative().nullish(),
+});
+export type SettlePaymentBatchInput = z.input<typeof settleBatchInput>;
+
+export interface SettleBatchResult {
+  batch: typeof paymentBatches.$inferSelect | null;
+  userErrors: UserError[];
+}
+
+/** settlePaymentBatch: the agency records that a sponsor's transfer arrived (or will not), by hand. */
+export async function settlePaymentBatch(
+  ctx: ServiceContext,
+  raw: SettlePaymentBatchInput,
+): Promise<SettleBatchResult> {
+  if (!maySettlePayments(ctx.viewer)) throw forbidden("recording a sponsor's transfer needs payments:settle");
+  const now = ctx.clock.now();
+  return audited<SettleBatchResult>(ctx, "settlePaymentBatch", async (tx) => {
+    const parsed = settleBatchInput.safeParse(raw);
+    if (!parsed.success) return rejection({ batch: null, userErrors: zodUserErrors(parsed.error, ["input"]) });
+    const input = parsed.data;
+    const applied = await applyBatchOutcome(tx, input.batchId, input.outcome, now, input);
+    const targetIds = [`payment-batch:${input.batchId}`];
+    if ("message" in applied) {
+      const field =
+        applied.kind === "AMOUNT_MISMATCH" ? "amount" : applied.kind === "NOT_FOUND" ? "batchId" : "outcome";
+      return rejection(
+        { batch: null, userErrors: [userError(applied.kind, applied.message, ["input", field])] },
+        targetIds,
+      );
+    }
+    return {
+      result: { batch: applied.batch, userErrors: [] },
+      targetIds,
+      outcome: applied.kind === "APPLIED" ? "SUCCEEDED" : "REPLAYED",
+      details: { status: applied.batch.status, total: applied.batch.total.toString() },
     };
   });
 }

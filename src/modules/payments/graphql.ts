@@ -6,7 +6,7 @@ import { ContributionLine } from "../contributions/graphql";
 import { Participant } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
-import { type BatchResult, paySponsoredContributions } from "./batch";
+import { type BatchResult, paySponsoredContributions, type SettleBatchResult, settlePaymentBatch } from "./batch";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
 import { countPayments, type PaymentFilter, paymentConditions, visiblePayments } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
@@ -45,6 +45,13 @@ export const Payment = builder.drizzleNode("payments", {
     status: t.expose("status", { type: PaymentStatusEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
+    refundedAt: t.expose("refundedAt", { type: "DateTime", nullable: true }),
+    refundedAmount: t.expose("refundedAmount", {
+      type: "Rupiah",
+      nullable: true,
+      description:
+        "What a refund returned: the monthly contribution of each month not yet used when it was refunded (the current and past months stay covered).",
+    }),
   }),
 });
 
@@ -132,6 +139,7 @@ const PayContributionInput = builder.inputType("PayContributionInput", {
 const SettlementOutcomeEnum = builder.enumType("SettlementOutcome", {
   values: ["SETTLED", "FAILED", "REFUNDED"] as const,
 });
+const BatchOutcomeEnum = builder.enumType("BatchOutcome", { values: ["SETTLED", "FAILED"] as const });
 
 const SettlePaymentInput = builder.inputType("SettlePaymentInput", {
   fields: (t) => ({
@@ -190,7 +198,8 @@ builder.mutationFields((t) => ({
 
 export const PaymentBatch = builder.drizzleNode("paymentBatches", {
   name: "PaymentBatch",
-  description: "A sponsor's batch payment: one settled payment per covered worker, paid from the sponsorship's budget.",
+  description:
+    "A sponsor's batch payment: one payment per covered worker, drawn on the sponsorship's budget; PENDING until the sponsor's transfer arrives (a channel notification with the batch's id, or settlePaymentBatch), and only then covering months.",
   id: { column: (batch) => batch.id },
   authScopes: (batch, { viewer }) => seesAllPayments(viewer) || canSeeSponsor(viewer, batch.sponsorship.sponsorId),
   select: { columns: { sponsorshipId: true }, with: { sponsorship: { columns: { sponsorId: true } } } },
@@ -203,7 +212,11 @@ export const PaymentBatch = builder.drizzleNode("paymentBatches", {
     months: t.exposeInt("months"),
     total: t.expose("total", { type: "Rupiah" }),
     paymentCount: t.exposeInt("paymentCount"),
+    status: t.expose("status", { type: PaymentStatusEnum }),
+    channel: t.exposeString("channel", { description: "Where the sponsor's transfer is expected from." }),
+    externalReference: t.exposeString("externalReference", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
+    settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
     // Only payments the caller may read: a worker since sponsored by someone else stays out of the list.
     payments: t.relatedConnection("payments", {
       query: (_args, ctx) => ({
@@ -224,6 +237,10 @@ const PaySponsoredContributionsInput = builder.inputType("PaySponsoredContributi
     sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
     months: t.int({ required: true, description: "1, 3, 6 or 12." }),
     idempotencyKey: t.string({ required: true }),
+    channel: t.string({
+      description:
+        "The payment channel the sponsor's transfer comes through (default SPONSOR_BUDGET: recorded by the agency).",
+    }),
   }),
 });
 
@@ -243,13 +260,52 @@ builder.mutationField("paySponsoredContributions", (t) =>
   t.field({
     type: PaySponsoredContributionsPayload,
     description:
-      "Pays every worker a sponsorship covers for `months`, from its budget: all or nothing (BUDGET_EXCEEDED).",
+      "Bills every worker a sponsorship covers for `months`, drawn on its budget: all or nothing (BUDGET_EXCEEDED, OUTSIDE_SPONSORSHIP_PERIOD). The batch stays PENDING until the sponsor's money arrives.",
     args: { input: t.arg({ type: PaySponsoredContributionsInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       paySponsoredContributions(ctx, {
         sponsorshipId: rowId(input.sponsorshipId.id) ?? -1,
         months: input.months,
         idempotencyKey: input.idempotencyKey,
+        channel: input.channel ?? null,
+      }),
+  }),
+);
+
+const SettlePaymentBatchInput = builder.inputType("SettlePaymentBatchInput", {
+  fields: (t) => ({
+    batchId: t.globalID({ required: true, for: PaymentBatch }),
+    outcome: t.field({ type: BatchOutcomeEnum, required: true }),
+    externalReference: t.string({ description: "The transfer's reference." }),
+    amount: t.field({ type: "Rupiah", description: "What arrived; must equal the batch's total." }),
+  }),
+});
+
+const SettlePaymentBatchPayload = builder.objectRef<SettleBatchResult>("SettlePaymentBatchPayload").implement({
+  fields: (t) => ({
+    batch: t.drizzleField({
+      type: "paymentBatches",
+      nullable: true,
+      resolve: (query, result, _args, ctx) =>
+        result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
+    }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+builder.mutationField("settlePaymentBatch", (t) =>
+  t.field({
+    type: SettlePaymentBatchPayload,
+    description:
+      "Records that a sponsor's transfer for a batch arrived (SETTLED: its workers' months are covered) or will not (FAILED: the amount returns to the budget); needs payments:settle.",
+    authScopes: (_root, _args, ctx) => maySettlePayments(ctx.viewer),
+    args: { input: t.arg({ type: SettlePaymentBatchInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      settlePaymentBatch(ctx, {
+        batchId: rowId(input.batchId.id) ?? -1,
+        outcome: input.outcome,
+        externalReference: input.externalReference ?? null,
+        amount: input.amount ?? null,
       }),
   }),
 );

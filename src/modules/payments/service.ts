@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
+import { monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
@@ -13,16 +14,19 @@ import {
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
+import { applyBatchOutcome } from "./batch";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
+  closeCoverageHole,
   coverMonths,
   findPayment,
+  findPaymentBatchById,
   findPaymentByKey,
-  findPaymentEvent,
   insertPaymentEventUnlessSeen,
   insertPaymentUnlessKeyTaken,
   lastCoveredMonth,
   lockPayment,
+  lockPaymentEvent,
   monthsCoveredBy,
   type PaymentRow,
   setPaymentEventOutcome,
@@ -119,12 +123,15 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
         target,
       );
     }
+    // Shown to the payer now; settlement fixes the months in case other payments settle first.
+    const provisional = coverageFor(participant.paidThrough, input.months, now);
     const lines = contributionLines(
       participant.segment,
       participant.programs,
       participant.reportedMonthlyIncome,
       participant.riskLevel,
       input.months,
+      monthNumber(provisional.from),
     );
     if (!lines) {
       return refuse(
@@ -138,8 +145,6 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
         target,
       );
     }
-    // Shown to the payer now; settlement fixes the months in case other payments settle first.
-    const provisional = coverageFor(participant.paidThrough, input.months, now);
     const created = await insertPaymentUnlessKeyTaken(tx, {
       participantId: participant.id,
       months: input.months,
@@ -170,7 +175,11 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
 
 export type OutcomeResult =
   | { kind: "APPLIED" | "ALREADY_APPLIED"; payment: PaymentRow; participant: ParticipantRow }
-  | { kind: "NOT_FOUND" | "INVALID_TRANSITION" | "AMOUNT_MISMATCH"; payment: PaymentRow | null; message: string };
+  | {
+      kind: "NOT_FOUND" | "INVALID_TRANSITION" | "OUT_OF_ORDER" | "AMOUNT_MISMATCH";
+      payment: PaymentRow | null;
+      message: string;
+    };
 
 /**
  * Applies a channel's outcome to a payment inside the caller's transaction, holding the payment's
@@ -187,6 +196,17 @@ export async function applyPaymentOutcome(
   const payment = await lockPayment(tx, paymentId);
   if (!payment) return { kind: "NOT_FOUND", payment: null, message: "No payment has this id" };
   const step = transition(payment.status, outcome);
+  if (payment.batchId !== null && outcome !== "REFUNDED" && step !== "ALREADY_APPLIED") {
+    return { kind: "INVALID_TRANSITION", payment, message: "A sponsor batch's payment settles with its batch" };
+  }
+  if (step === "INVALID" && payment.status === "PENDING" && outcome === "REFUNDED") {
+    // The refund overtook its settlement: not final, the channel's retry after settlement applies.
+    return {
+      kind: "OUT_OF_ORDER",
+      payment,
+      message: "This payment has not settled yet; a refund can follow settlement",
+    };
+  }
   if (step === "INVALID") {
     return {
       kind: "INVALID_TRANSITION",
@@ -195,16 +215,21 @@ export async function applyPaymentOutcome(
     };
   }
   const amount = evidence.amount ?? null;
-  if (amount !== null && (outcome === "REFUNDED" ? amount > payment.amount : amount !== payment.amount)) {
-    return {
-      kind: "AMOUNT_MISMATCH",
-      payment,
-      message: `The channel reports Rp${amount} but the payment is for Rp${payment.amount}`,
-    };
+  const mismatch = (expected: bigint, what: string): OutcomeResult => ({
+    kind: "AMOUNT_MISMATCH",
+    payment,
+    message: `The channel reports Rp${amount} but ${what} Rp${expected}`,
+  });
+  if (outcome !== "REFUNDED" && amount !== null && amount !== payment.amount) {
+    return mismatch(payment.amount, "the payment is for");
   }
   const participant = await lockParticipant(tx, payment.participantId);
   if (!participant) throw new Error(`payment ${payment.id} has no participant`);
-  if (step === "ALREADY_APPLIED") return { kind: "ALREADY_APPLIED", payment, participant };
+  if (step === "ALREADY_APPLIED") {
+    const refunded = payment.refundedAmount ?? 0n;
+    if (outcome === "REFUNDED" && amount !== null && amount !== refunded) return mismatch(refunded, "the refund was");
+    return { kind: "ALREADY_APPLIED", payment, participant };
+  }
 
   const at = now.toISOString();
   if (outcome === "FAILED") {
@@ -224,17 +249,24 @@ export async function applyPaymentOutcome(
     const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through });
     return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
   }
-  // REFUNDED: give back the months not used yet; coverage already used stays.
+  // REFUNDED: give back the months not used yet, and exactly their worth; coverage already used stays.
   const covered = await monthsCoveredBy(tx, payment.id);
   const unused = unusedMonths(
     covered.map((row) => row.month),
     now,
   );
+  const worth = refundAmount(payment.lines, unused.length);
+  if (amount !== null && amount !== worth) {
+    return mismatch(worth, `the ${unused.length} unused month(s) of this payment are worth`);
+  }
   await uncoverMonths(tx, payment.id, unused);
+  // Months paid by later payments move back into the hole: coverage stays one unbroken run.
+  const [hole] = unused;
+  if (hole !== undefined) await closeCoverageHole(tx, participant.id, hole);
   const refunded = await updatePayment(tx, payment.id, {
     status: "REFUNDED",
     refundedAt: at,
-    refundedAmount: refundAmount(payment.lines, unused.length),
+    refundedAmount: worth,
   });
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough });
@@ -278,12 +310,18 @@ export type NotificationOutcome =
   | "CHANNEL_MISMATCH"
   | "CURRENCY_MISMATCH"
   | "AMOUNT_MISMATCH"
-  | "INVALID_TRANSITION";
+  | "INVALID_TRANSITION"
+  | "OUT_OF_ORDER"
+  | "REFERENCE_REUSED";
+
+/** Refusals caused by arrival order, not by the notification: a redelivery is judged again. */
+const retryableOutcomes: ReadonlySet<string> = new Set<NotificationOutcome>(["OUT_OF_ORDER"]);
 
 export interface NotificationResult {
   outcome: NotificationOutcome;
   duplicate: boolean;
   paymentId: number | null;
+  batchId?: number | null;
 }
 
 /**
@@ -307,9 +345,19 @@ export async function receiveChannelNotification(
     { db: ctx.db, viewer, requestId: ctx.requestId },
     "paymentChannelNotification",
     async (tx) => {
-      const paymentId = decodeGlobalId(notification.paymentId, "Payment");
+      const paymentId = notification.paymentId ? decodeGlobalId(notification.paymentId, "Payment") : null;
+      const batchId = notification.batchId ? decodeGlobalId(notification.batchId, "PaymentBatch") : null;
       const amount = BigInt(notification.amount);
-      const event = await insertPaymentEventUnlessSeen(tx, {
+      const bodyHash = await sha256Hex(
+        JSON.stringify([
+          notification.paymentId ?? null,
+          notification.batchId ?? null,
+          notification.status,
+          notification.amount,
+          notification.currency,
+        ]),
+      );
+      const inserted = await insertPaymentEventUnlessSeen(tx, {
         channel,
         reference: notification.reference,
         paymentId: null,
@@ -317,18 +365,45 @@ export async function receiveChannelNotification(
         amount,
         currency: notification.currency,
         outcome: "RECEIVED",
+        bodyHash,
       });
       const targetIds = [`payment-event:${channel}:${notification.reference}`];
+      let event = inserted;
       if (!event) {
-        const first = await findPaymentEvent(tx, channel, notification.reference);
-        const outcome = (first?.outcome ?? "APPLIED") as NotificationOutcome;
-        return {
-          result: { outcome, duplicate: true, paymentId: first?.paymentId ?? null },
-          targetIds,
-          outcome: "REPLAYED",
-        };
+        // Held until this transaction ends: redeliveries of one reference are judged one at a time.
+        const first = await lockPaymentEvent(tx, channel, notification.reference);
+        if (first && first.bodyHash !== null && first.bodyHash !== bodyHash) {
+          return {
+            result: { outcome: "REFERENCE_REUSED", duplicate: false, paymentId: first.paymentId ?? null },
+            targetIds,
+            outcome: "REJECTED",
+            details: { reference: notification.reference, outcome: "REFERENCE_REUSED" },
+          };
+        }
+        if (!first || !retryableOutcomes.has(first.outcome)) {
+          const outcome = (first?.outcome ?? "APPLIED") as NotificationOutcome;
+          return {
+            result: { outcome, duplicate: true, paymentId: first?.paymentId ?? null },
+            targetIds,
+            outcome: "REPLAYED",
+          };
+        }
+        event = first;
       }
+      const eventId = event.id;
+      const decideBatch = async (id: number): Promise<NotificationOutcome> => {
+        const batch = await findPaymentBatchById(tx, id);
+        if (!batch) return "UNKNOWN_PAYMENT";
+        if (batch.channel !== channel) return "CHANNEL_MISMATCH";
+        if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
+        const applied = await applyBatchOutcome(tx, batch.id, notification.status, now, {
+          externalReference: notification.reference,
+          amount,
+        });
+        return applied.kind === "NOT_FOUND" ? "UNKNOWN_PAYMENT" : applied.kind;
+      };
       const decide = async (): Promise<NotificationOutcome> => {
+        if (notification.batchId !== undefined) return batchId === null ? "UNKNOWN_PAYMENT" : decideBatch(batchId);
         if (paymentId === null) return "UNKNOWN_PAYMENT";
         const payment = await findPayment(tx, paymentId);
         if (!payment) return "UNKNOWN_PAYMENT";
@@ -342,9 +417,15 @@ export async function receiveChannelNotification(
       };
       const outcome = await decide();
       const knownPayment = outcome === "UNKNOWN_PAYMENT" ? null : paymentId;
-      await setPaymentEventOutcome(tx, event.id, outcome, knownPayment);
+      if (batchId !== null) targetIds.push(`payment-batch:${batchId}`);
+      await setPaymentEventOutcome(tx, eventId, outcome, knownPayment);
       return {
-        result: { outcome, duplicate: false, paymentId: knownPayment },
+        result: {
+          outcome,
+          duplicate: false,
+          paymentId: knownPayment,
+          batchId: outcome === "UNKNOWN_PAYMENT" ? null : batchId,
+        },
         targetIds: knownPayment ? [...targetIds, `payment:${knownPayment}`] : targetIds,
         outcome: outcome === "APPLIED" ? "SUCCEEDED" : outcome === "ALREADY_APPLIED" ? "REPLAYED" : "REJECTED",
         details: { status: notification.status, amount: notification.amount, currency: notification.currency, outcome },

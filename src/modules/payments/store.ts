@@ -1,6 +1,6 @@
-import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
-import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { seesAllPayments, type Viewer } from "../access/rules";
 import { sponsorshipEnrollments } from "../enrollments/tables";
 import { participantVisibility } from "../participants/conditions";
@@ -93,6 +93,32 @@ export async function uncoverMonths(tx: Transaction, paymentId: number, months: 
     .where(and(eq(coveredMonths.paymentId, paymentId), inArray(coveredMonths.month, months)));
 }
 
+/**
+ * Closes the hole a refund left at `hole` (a month no longer covered): every month covered after
+ * it moves back by the hole's width, oldest first, so prepaid months stay one unbroken run and
+ * `paid_through` is never past an uncovered month. Delete + insert (not update) so the rollup
+ * triggers see the months leave and arrive. Returns the payments whose coverage moved.
+ */
+export async function closeCoverageHole(tx: Transaction, participantId: number, hole: string): Promise<number[]> {
+  const later = await tx
+    .delete(coveredMonths)
+    .where(and(eq(coveredMonths.participantId, participantId), gt(coveredMonths.month, hole)))
+    .returning();
+  if (later.length === 0) return [];
+  later.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
+  const start = monthNumber(hole);
+  await tx
+    .insert(coveredMonths)
+    .values(later.map((row, i) => ({ participantId, paymentId: row.paymentId, month: monthStart(start + i) })));
+  const moved = [...new Set(later.map((row) => row.paymentId))];
+  await tx.execute(sql`
+    update ${payments} p set coverage_from = c.first, coverage_through = c.last
+    from (select payment_id, min(month) as first, max(month) as last from ${coveredMonths}
+          where participant_id = ${participantId} and ${inArray(coveredMonths.paymentId, moved)} group by payment_id) c
+    where p.id = c.payment_id`);
+  return moved;
+}
+
 /** The last month any settled payment covers for a participant: what `paid_through` must equal. */
 export async function lastCoveredMonth(tx: Transaction, participantId: number): Promise<string | null> {
   const [row] = await tx
@@ -111,12 +137,22 @@ export async function insertPaymentEventUnlessSeen(db: Executor, row: typeof pay
   return created ?? null;
 }
 
-export function findPaymentEvent(db: Executor, channel: string, reference: string) {
-  return db.query.paymentEvents.findFirst({ where: { channel, reference } });
+/** A channel's earlier notification with this reference, locked until the transaction ends. */
+export async function lockPaymentEvent(tx: Transaction, channel: string, reference: string) {
+  const [row] = await tx
+    .select()
+    .from(paymentEvents)
+    .where(and(eq(paymentEvents.channel, channel), eq(paymentEvents.reference, reference)))
+    .for("update");
+  return row ?? null;
 }
 
 export async function setPaymentEventOutcome(tx: Transaction, id: number, outcome: string, paymentId: number | null) {
   await tx.update(paymentEvents).set({ outcome, paymentId }).where(eq(paymentEvents.id, id));
+}
+
+export function findPaymentBatchById(db: Executor, id: number) {
+  return db.query.paymentBatches.findFirst({ where: { id } });
 }
 
 export function findPaymentBatch(db: Executor, idempotencyScope: string, idempotencyKey: string) {
@@ -152,32 +188,85 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
     .for("update", { of: participants });
 }
 
-/** Writes settled payments with their covered months and new paid_through, in set-sized statements. */
-export async function recordSettledPayments(
+/** Writes a batch's payments, PENDING until the sponsor's money arrives, in set-sized statements. */
+export async function insertBatchPayments(tx: Transaction, rows: (typeof payments.$inferInsert)[]) {
+  for (let i = 0; i < rows.length; i += 1_000) await tx.insert(payments).values(rows.slice(i, i + 1_000));
+}
+
+/** Reads a batch and holds its row lock: outcomes of one batch queue here. */
+export async function lockPaymentBatch(tx: Transaction, id: number) {
+  const [row] = await tx.select().from(paymentBatches).where(eq(paymentBatches.id, id)).for("update");
+  return row ?? null;
+}
+
+export async function updatePaymentBatch(
   tx: Transaction,
-  rows: (typeof payments.$inferInsert & { coveredMonths: string[] })[],
+  id: number,
+  changes: Partial<typeof paymentBatches.$inferInsert>,
+) {
+  const [row] = await tx.update(paymentBatches).set(changes).where(eq(paymentBatches.id, id)).returning();
+  if (!row) throw new Error(`payment batch ${id} vanished inside its own lock`);
+  return row;
+}
+
+/**
+ * A batch's pending payments with their participants' coverage, the participants locked (in id
+ * order, as every path that locks several participants does) for their coverage to change. Rows
+ * come keyed by payment and participant id, never paired by position.
+ */
+export async function lockBatchPayments(tx: Transaction, batchId: number) {
+  return tx
+    .select({
+      paymentId: payments.id,
+      participantId: participants.id,
+      months: payments.months,
+      amount: payments.amount,
+      paidThrough: participants.paidThrough,
+    })
+    .from(payments)
+    .innerJoin(participants, eq(participants.id, payments.participantId))
+    .where(and(eq(payments.batchId, batchId), eq(payments.status, "PENDING")))
+    .orderBy(participants.id)
+    .for("update", { of: [participants, payments] });
+}
+
+/** Settles a batch's payments: their covered months, coverage and the participants' paid_through, set by set. */
+export async function settleBatchPayments(
+  tx: Transaction,
+  rows: { paymentId: number; participantId: number; months: string[]; from: string; through: string }[],
+  at: string,
 ) {
   for (let i = 0; i < rows.length; i += 1_000) {
     const chunk = rows.slice(i, i + 1_000);
-    const inserted = await tx
-      .insert(payments)
-      .values(chunk.map(({ coveredMonths: _months, ...payment }) => payment))
-      .returning({ id: payments.id, participantId: payments.participantId });
-    const covered = inserted.flatMap((payment, k) =>
-      (chunk[k]?.coveredMonths ?? []).map((month) => ({
-        participantId: payment.participantId,
-        paymentId: payment.id,
-        month,
-      })),
+    const covered = chunk.flatMap((row) =>
+      row.months.map((month) => ({ participantId: row.participantId, paymentId: row.paymentId, month })),
     );
     for (let j = 0; j < covered.length; j += 5_000) await tx.insert(coveredMonths).values(covered.slice(j, j + 5_000));
+    const coverage = sql.join(
+      chunk.map((row) => sql`(${row.paymentId}::bigint, ${row.from}::date, ${row.through}::date)`),
+      sql`, `,
+    );
+    await tx.execute(
+      sql`update ${payments} set status = 'SETTLED', settled_at = ${at}::timestamptz,
+            coverage_from = v.first, coverage_through = v.last
+          from (values ${coverage}) as v(id, first, last) where ${payments.id} = v.id`,
+    );
     const paidThrough = sql.join(
-      chunk.map((row) => sql`(${row.participantId}::bigint, ${row.coverageThrough}::date)`),
+      chunk.map((row) => sql`(${row.participantId}::bigint, ${row.through}::date)`),
       sql`, `,
     );
     await tx.execute(
       sql`update ${participants} set paid_through = v.paid_through, updated_at = now()
           from (values ${paidThrough}) as v(id, paid_through) where ${participants.id} = v.id`,
     );
+  }
+}
+
+export async function failPayments(tx: Transaction, ids: number[], at: string) {
+  for (let i = 0; i < ids.length; i += 5_000) {
+    await tx
+      .update(payments)
+      .set({ status: "FAILED", failedAt: at })
+      .where(and(inArray(payments.id, ids.slice(i, i + 5_000)), eq(payments.status, "PENDING")));
   }
 }

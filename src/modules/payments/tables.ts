@@ -41,7 +41,14 @@ export const paymentBatches = pgTable(
     requestFingerprint: varchar("request_fingerprint", { length: 64 }),
     /** How many payments the batch made (one per enrolled worker). */
     paymentCount: integer("payment_count").notNull().default(0),
+    /** PENDING until the sponsor's money arrives (channel notification or ADMIN); only then are months covered. */
+    status: paymentStatusEnum("status").notNull().default("PENDING"),
+    /** Where the sponsor's transfer is expected: notifications for the batch must come from this channel. */
+    channel: varchar("channel", { length: 40 }).notNull().default("SPONSOR_BUDGET"),
+    externalReference: varchar("external_reference", { length: 128 }),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true, mode: "string" }),
+    failedAt: timestamp("failed_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
     unique("payment_batches_idempotency_key").on(t.idempotencyScope, t.idempotencyKey),
@@ -142,6 +149,8 @@ export const paymentEvents = pgTable(
     amount: bigint("amount", { mode: "bigint" }).notNull(),
     currency: varchar("currency", { length: 3 }).notNull(),
     outcome: varchar("outcome", { length: 32 }).notNull(),
+    /** SHA-256 of what the notification says (payment, status, amount, currency): a reused reference with another body is refused. */
+    bodyHash: varchar("body_hash", { length: 64 }),
     receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
   },
   (t) => [

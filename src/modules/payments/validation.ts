@@ -26,18 +26,25 @@ export const settlePaymentInput = z.object({
   paymentId: z.number().int().positive(),
   outcome: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
   externalReference: z.string().trim().min(1).max(128).nullish(),
-  /** When given, must equal what the payment asks for (a settlement) or what a refund returns at most. */
+  /** When given, must equal what the payment asks for (a settlement) or what its unused months are worth (a refund). */
   amount: z.bigint().nonnegative().nullish(),
 });
 export type SettlePaymentInput = z.input<typeof settlePaymentInput>;
 
 /** What a payment channel posts to the webhook. */
-export const channelNotification = z.object({
-  reference: z.string().trim().min(1).max(128),
-  paymentId: z.string().min(1).max(200),
-  status: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
-  amount: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "amount is whole rupiah as a string of digits"),
-  currency: z.string().length(3),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-});
+export const channelNotification = z
+  .object({
+    reference: z.string().trim().min(1).max(128),
+    /** The payment's GraphQL id; or `batchId` for a sponsor's transfer paying a whole batch. */
+    paymentId: z.string().min(1).max(200).optional(),
+    batchId: z.string().min(1).max(200).optional(),
+    status: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
+    amount: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "amount is whole rupiah as a string of digits"),
+    currency: z.string().length(3),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((n) => (n.paymentId === undefined) !== (n.batchId === undefined), {
+    message: "Give exactly one of paymentId and batchId",
+    path: ["paymentId"],
+  });
 export type ChannelNotification = z.infer<typeof channelNotification>;

@@ -15,6 +15,8 @@ const statusFor: Record<NotificationOutcome, WebhookReply["status"]> = {
   ALREADY_APPLIED: 200,
   UNKNOWN_PAYMENT: 404,
   INVALID_TRANSITION: 409,
+  OUT_OF_ORDER: 409,
+  REFERENCE_REUSED: 409,
   CHANNEL_MISMATCH: 422,
   CURRENCY_MISMATCH: 422,
   AMOUNT_MISMATCH: 422,
@@ -72,6 +74,7 @@ export async function handlePaymentWebhook(
       outcome: result.outcome,
       duplicate: result.duplicate,
       paymentId: result.paymentId === null ? null : encodeGlobalId("Payment", result.paymentId),
+      ...(result.batchId ? { batchId: encodeGlobalId("PaymentBatch", result.batchId) } : {}),
     },
   };
 }

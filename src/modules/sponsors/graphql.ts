@@ -3,7 +3,14 @@ import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
-import { type CreateSponsorResult, type CreateSponsorshipResult, createSponsor, createSponsorship } from "./service";
+import {
+  type CreateSponsorResult,
+  type CreateSponsorshipResult,
+  createSponsor,
+  createSponsorship,
+  type SetSponsorshipBudgetResult,
+  setSponsorshipBudget,
+} from "./service";
 import { sponsorVisibility } from "./store";
 import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tables";
 
@@ -37,8 +44,20 @@ export const Sponsorship = builder.drizzleNode("sponsorships", {
     programs: t.expose("programs", { type: [ProgramEnum] }),
     monthsPerPeriod: t.exposeInt("monthsPerPeriod"),
     maxParticipants: t.exposeInt("maxParticipants"),
-    budget: t.expose("budget", { type: "Rupiah" }),
-    spent: t.expose("spent", { type: "Rupiah" }),
+    budget: t.expose("budget", {
+      type: "Rupiah",
+      description:
+        "What the agency committed for this sponsorship (set by ADMIN; a sponsor's own figure waits in requestedBudget).",
+    }),
+    requestedBudget: t.expose("requestedBudget", {
+      type: "Rupiah",
+      nullable: true,
+      description: "A budget the sponsor asked for, until ADMIN sets it with setSponsorshipBudget.",
+    }),
+    spent: t.expose("spent", {
+      type: "Rupiah",
+      description: "Committed to batches: pending ones included, failed ones and workers not paid given back.",
+    }),
     startsOn: t.expose("startsOn", { type: "Date" }),
     endsOn: t.expose("endsOn", { type: "Date" }),
     remainingBudget: t.field({
@@ -101,7 +120,12 @@ const CreateSponsorshipInput = builder.inputType("CreateSponsorshipInput", {
       description: "1, 3, 6 or 12: how many months each batch payment covers.",
     }),
     maxParticipants: t.int({ required: true }),
-    budget: t.field({ type: "Rupiah", required: true }),
+    budget: t.field({
+      type: "Rupiah",
+      required: true,
+      description:
+        "Set as given by ADMIN; from a sponsor it is recorded as requestedBudget, and budget stays 0 until ADMIN sets it.",
+    }),
     startsOn: t.field({ type: "Date", required: true }),
     endsOn: t.field({ type: "Date", required: true }),
   }),
@@ -121,7 +145,39 @@ const CreateSponsorshipPayload = builder.objectRef<CreateSponsorshipResult>("Cre
   }),
 });
 
+const SetSponsorshipBudgetInput = builder.inputType("SetSponsorshipBudgetInput", {
+  fields: (t) => ({
+    sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
+    budget: t.field({ type: "Rupiah", required: true }),
+  }),
+});
+
+const SetSponsorshipBudgetPayload = builder
+  .objectRef<SetSponsorshipBudgetResult>("SetSponsorshipBudgetPayload")
+  .implement({
+    fields: (t) => ({
+      sponsorship: t.drizzleField({
+        type: "sponsorships",
+        nullable: true,
+        resolve: (query, result, _args, ctx) =>
+          result.sponsorship
+            ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))
+            : null,
+      }),
+      userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+    }),
+  });
+
 builder.mutationFields((t) => ({
+  setSponsorshipBudget: t.field({
+    type: SetSponsorshipBudgetPayload,
+    description:
+      "Sets or raises a sponsorship's budget (ADMIN or sponsors:write); never below what is already committed.",
+    authScopes: { scope: "sponsors:write" },
+    args: { input: t.arg({ type: SetSponsorshipBudgetInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      setSponsorshipBudget(ctx, { sponsorshipId: rowId(input.sponsorshipId.id) ?? -1, budget: input.budget }),
+  }),
   createSponsor: t.field({
     type: CreateSponsorPayload,
     description: "Signs up a sponsor (ADMIN or sponsors:write) and returns its login key once.",

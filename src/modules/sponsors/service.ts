@@ -4,12 +4,22 @@ import { issueApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { normalizeIndonesianPhone } from "../participants/phone";
-import { findSponsor, insertSponsor, insertSponsorship, type SponsorRow, type SponsorshipRow } from "./store";
+import {
+  findSponsor,
+  insertSponsor,
+  insertSponsorship,
+  lockSponsorship,
+  type SponsorRow,
+  type SponsorshipRow,
+  updateSponsorship,
+} from "./store";
 import {
   type CreateSponsorInput,
   type CreateSponsorshipInput,
   createSponsorInput,
   createSponsorshipInput,
+  type SetSponsorshipBudgetInput,
+  setSponsorshipBudgetInput,
 } from "./validation";
 
 /** Sponsors are signed up by the agency; a sponsor manages its own sponsorships. */
@@ -77,12 +87,64 @@ export async function createSponsorship(
     if (!(await findSponsor(tx, input.sponsorId))) {
       return rejected([userError("NOT_FOUND", "No sponsor has this id", ["input", "sponsorId"])]);
     }
-    const sponsorship = await insertSponsorship(tx, input);
+    // Money is the agency's to commit: a sponsor's own figure waits as a request until ADMIN sets it.
+    const agency = hasScope(ctx.viewer, "sponsors:write");
+    const sponsorship = await insertSponsorship(tx, {
+      ...input,
+      budget: agency ? input.budget : 0n,
+      requestedBudget: agency ? null : input.budget,
+    });
     return {
       result: { sponsorship, userErrors: [] },
       targetIds: [`sponsorship:${sponsorship.id}`, `sponsor:${input.sponsorId}`],
       outcome: "SUCCEEDED",
       details: { budget: input.budget.toString(), maxParticipants: input.maxParticipants },
+    };
+  });
+}
+
+export interface SetSponsorshipBudgetResult {
+  sponsorship: SponsorshipRow | null;
+  userErrors: UserError[];
+}
+
+/** The agency (ADMIN or sponsors:write) sets or raises a sponsorship's budget; never below what is committed. */
+export async function setSponsorshipBudget(
+  ctx: ServiceContext,
+  raw: SetSponsorshipBudgetInput,
+): Promise<SetSponsorshipBudgetResult> {
+  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden("budgets are set by the agency (ADMIN)");
+  return audited<SetSponsorshipBudgetResult>(ctx, "setSponsorshipBudget", async (tx) => {
+    const parsed = setSponsorshipBudgetInput.safeParse(raw);
+    if (!parsed.success) return rejection({ sponsorship: null, userErrors: zodUserErrors(parsed.error, ["input"]) });
+    const input = parsed.data;
+    const sponsorship = await lockSponsorship(tx, input.sponsorshipId);
+    if (!sponsorship) {
+      return rejection({
+        sponsorship: null,
+        userErrors: [userError("NOT_FOUND", "No sponsorship has this id", ["input", "sponsorshipId"])],
+      });
+    }
+    if (input.budget < sponsorship.spent) {
+      return rejection(
+        {
+          sponsorship: null,
+          userErrors: [
+            userError("BUDGET_BELOW_SPENT", `Rp${sponsorship.spent} of this budget is already committed`, [
+              "input",
+              "budget",
+            ]),
+          ],
+        },
+        [`sponsorship:${sponsorship.id}`],
+      );
+    }
+    const updated = await updateSponsorship(tx, sponsorship.id, { budget: input.budget, requestedBudget: null });
+    return {
+      result: { sponsorship: updated, userErrors: [] },
+      targetIds: [`sponsorship:${sponsorship.id}`],
+      outcome: "SUCCEEDED",
+      details: { before: sponsorship.budget.toString(), after: input.budget.toString() },
     };
   });
 }

@@ -46,3 +46,13 @@ export async function addSpending(tx: Transaction, id: number, amount: bigint) {
     .set({ spent: sql`${sponsorships.spent} + ${amount}` })
     .where(eq(sponsorships.id, id));
 }
+
+export async function updateSponsorship(
+  tx: Transaction,
+  id: number,
+  changes: Partial<typeof sponsorships.$inferInsert>,
+): Promise<SponsorshipRow> {
+  const [row] = await tx.update(sponsorships).set(changes).where(eq(sponsorships.id, id)).returning();
+  if (!row) throw new Error(`sponsorship ${id} vanished inside its own lock`);
+  return row;
+}

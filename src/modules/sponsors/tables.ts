@@ -47,6 +47,8 @@ export const sponsorships = pgTable(
     maxParticipants: integer("max_participants").notNull(),
     budget: bigint("budget", { mode: "bigint" }).notNull(),
     spent: bigint("spent", { mode: "bigint" }).notNull().default(sql`0`),
+    /** A budget a sponsor asked for, waiting for the agency (ADMIN) to set it: a sponsor cannot fund itself by saying so. */
+    requestedBudget: bigint("requested_budget", { mode: "bigint" }),
     startsOn: date("starts_on", { mode: "string" }).notNull(),
     endsOn: date("ends_on", { mode: "string" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),

@@ -21,7 +21,13 @@ export const createSponsorshipInput = z
       .array(z.enum(programs))
       .min(1)
       .refine((list) => new Set(list).size === list.length, "Each program may be listed once")
-      .refine((list) => list.includes("JKK") && list.includes("JKM"), "A sponsorship covers at least JKK and JKM"),
+      .refine((list) => list.includes("JKK") && list.includes("JKM"), "A sponsorship covers at least JKK and JKM")
+      // Sertakan pays for informal (BPU) workers, whose programs are JKK, JKM and JHT; JP and JKP
+      // are wage earners' programs, paid through their employer (PP 45/2015; PP 37/2021).
+      .refine((list) => list.every((p) => (sponsorablePrograms as readonly string[]).includes(p)), {
+        message: "A sponsorship pays BPU programs only: JKK, JKM and JHT (JP and JKP are for wage earners)",
+        params: { code: "PROGRAM_NOT_ALLOWED" },
+      }),
     monthsPerPeriod: z
       .number()
       .int()
@@ -36,3 +42,12 @@ export const createSponsorshipInput = z
     path: ["endsOn"],
   });
 export type CreateSponsorshipInput = z.input<typeof createSponsorshipInput>;
+
+/** The programs a sponsorship may pay: those open to BPU workers (Permenaker 5/2021). */
+export const sponsorablePrograms = ["JKK", "JKM", "JHT"] as const;
+
+export const setSponsorshipBudgetInput = z.object({
+  sponsorshipId: z.number().int().positive(),
+  budget: z.bigint().nonnegative("The budget cannot be negative"),
+});
+export type SetSponsorshipBudgetInput = z.input<typeof setSponsorshipBudgetInput>;

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+
+/** The rules the agency applies at registration, each through GraphQL (today: 2026-11-15 unless said). */
+let api: TestApi;
+let serial = 0;
+/** A NIK registered in `district` (digits only), born on DDMMYY. */
+const nikFor = (district: string, ddmmyy: string) => `${district}${ddmmyy}${String(++serial).padStart(4, "0")}`;
+
+const input = (overrides: Record<string, unknown> = {}) => ({
+  nik: nikFor("317101", "170890"),
+  fullName: "Siti Rahayu",
+  phone: "0812-3456-7890",
+  segment: "BPU",
+  occupation: "Nelayan",
+  ecosystem: "VILLAGE",
+  villageCode: "32.73.01.1001",
+  reportedMonthlyIncome: "1500000",
+  programs: ["JKK", "JKM", "JHT"],
+  ...overrides,
+});
+
+const REGISTER = `mutation ($input: RegisterParticipantInput!) {
+  registerParticipant(input: $input) {
+    participant { id birthDate nextDueDate region { code } }
+    userErrors { field code message }
+  }
+}`;
+type Registered = {
+  registerParticipant: {
+    participant: { id: string; birthDate: string; nextDueDate: string; region: { code: string } } | null;
+    userErrors: { field: string[]; code: string; message: string }[];
+  };
+};
+const register = async (target: TestApi, values: Record<string, unknown>) =>
+  dataOf(await target.graphql<Registered>(REGISTER, { input: values })).registerParticipant;
+const codes = (errors: { field: string[]; code: string }[]) => errors.map((e) => [e.code, e.field.join(".")]);
+
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(async () => api?.close());
+
+describe("one program check for quotes and registration", () => {
+  const QUOTE = `query ($input: ContributionQuoteInput!) { contributionQuote(input: $input) { total } }`;
+
+  it("refuses a program listed twice in a quote, as registration does, instead of charging it twice", async () => {
+    const quote = await api.graphql(
+      QUOTE,
+      { input: { segment: "BPU", reportedMonthlyIncome: "1000000", programs: ["JKK", "JKK", "JKM"], months: 1 } },
+      {},
+    );
+    expect(quote.data?.contributionQuote ?? null).toBeNull();
+    expect(quote.errors?.[0]?.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      userErrors: [{ field: ["input", "programs"], code: "DUPLICATE_PROGRAM" }],
+    });
+    const registration = await register(api, input({ programs: ["JKK", "JKK", "JKM"] }));
+    expect(codes(registration.userErrors)).toEqual([["DUPLICATE_PROGRAM", "input.programs"]]);
+  });
+
+  it("rounds each program's monthly amount half up to whole rupiah", async () => {
+    // JKK 1% of Rp1,000,050 is Rp10,000.50: Rp10,001. JHT 2% is Rp20,001 exactly.
+    const quote = dataOf(
+      await api.graphql<{ contributionQuote: { total: string; lines: { monthlyAmount: string }[] } }>(
+        `query ($input: ContributionQuoteInput!) { contributionQuote(input: $input) { total lines { monthlyAmount } } }`,
+        { input: { segment: "BPU", reportedMonthlyIncome: "1000050", programs: ["JKK", "JKM", "JHT"], months: 3 } },
+        {},
+      ),
+    );
+    expect(quote.contributionQuote.lines.map((l) => l.monthlyAmount)).toEqual(["10001", "6800", "20001"]);
+    expect(quote.contributionQuote.total).toBe(String((10_001 + 6_800 + 20_001) * 3));
+  });
+});
+
+describe("every input error at once", () => {
+  it("reports an empty name together with every other problem, each on its field with its code", async () => {
+    const result = await register(
+      api,
+      input({
+        fullName: "",
+        nik: "317101170890000",
+        phone: "+1 202 555 0100",
+        occupation: "Astronaut",
+        villageCode: "31.71.01",
+        reportedMonthlyIncome: "500000",
+        programs: [],
+      }),
+    );
+    expect(result.participant).toBeNull();
+    const distinct = [...new Map(codes(result.userErrors).map((pair) => [pair.join(" "), pair])).values()];
+    expect(distinct.sort()).toEqual(
+      [
+        ["INVALID_INPUT", "input.fullName"],
+        ["INVALID_NIK", "input.nik"],
+        ["INVALID_PHONE", "input.phone"],
+        ["UNKNOWN_OCCUPATION", "input.occupation"],
+        ["INVALID_VILLAGE", "input.villageCode"],
+        ["INCOME_OUT_OF_RANGE", "input.reportedMonthlyIncome"],
+        ["PROGRAM_REQUIRED", "input.programs"],
+      ].sort(),
+    );
+  });
+});
+
+describe("working age", () => {
+  it("refuses a worker born in 2025, under 18 or over 65 for a new BPU member, and accepts the limits", async () => {
+    expect(codes((await register(api, input({ nik: nikFor("317101", "010125") }))).userErrors)).toEqual([
+      ["AGE_OUT_OF_RANGE", "input.nik"],
+    ]);
+    // 18 tomorrow: still 17 today.
+    expect(codes((await register(api, input({ nik: nikFor("317101", "161108") }))).userErrors)).toEqual([
+      ["AGE_OUT_OF_RANGE", "input.nik"],
+    ]);
+    const eighteen = await register(api, input({ nik: nikFor("317101", "151108") }));
+    expect(eighteen.userErrors).toEqual([]);
+    expect(eighteen.participant?.birthDate).toBe("2008-11-15");
+    // Born 1960: 66, past the age a new BPU member may join at.
+    expect(codes((await register(api, input({ nik: nikFor("317101", "010160") }))).userErrors)).toEqual([
+      ["AGE_OUT_OF_RANGE", "input.nik"],
+    ]);
+    const sixtyFive = await register(api, input({ nik: nikFor("317101", "151161") }));
+    expect(sixtyFive.userErrors).toEqual([]);
+    expect(sixtyFive.participant?.birthDate).toBe("1961-11-15");
+  });
+});
+
+describe("NIKs from before a region split", () => {
+  it("accepts Jayawijaya's 91.02 and Sorong's 92.01, keeping the worker's current village", async () => {
+    const jayawijaya = await register(api, input({ nik: nikFor("910201", "170890"), villageCode: "95.01.01.1001" }));
+    expect(jayawijaya.userErrors).toEqual([]);
+    expect(jayawijaya.participant?.region.code).toBe("95.01.01.1001");
+    const sorong = await register(api, input({ nik: nikFor("920101", "170890") }));
+    expect(sorong.userErrors).toEqual([]);
+    // A code that never existed is still refused.
+    expect(codes((await register(api, input({ nik: nikFor("919901", "170890") }))).userErrors)).toEqual([
+      ["INVALID_NIK", "input.nik"],
+    ]);
+  });
+});
+
+describe("the first due date", () => {
+  it("is never in the past: registered on 25 Nov, first due on 15 Dec", async () => {
+    const late = await startTestApi({ now: "2026-11-25T03:00:00Z" });
+    try {
+      const result = await register(late, input());
+      expect(result.userErrors).toEqual([]);
+      expect(result.participant?.nextDueDate).toBe("2026-12-15");
+    } finally {
+      await late.close();
+    }
+  });
+});
+
+describe("wage-earner rates", () => {
+  const QUOTE = `query ($input: ContributionQuoteInput!) { contributionQuote(input: $input) { total lines { program monthlyAmount amount } } }`;
+  type Quote = {
+    contributionQuote: { total: string; lines: { program: string; monthlyAmount: string; amount: string }[] };
+  };
+  const pu = (overrides: Record<string, unknown>) => ({
+    segment: "PU",
+    reportedMonthlyIncome: "5000000",
+    programs: ["JKK", "JKM", "JHT"],
+    months: 1,
+    riskLevel: "LOW",
+    ...overrides,
+  });
+
+  it("price JKK in the five risk groups", async () => {
+    const jkk = async (riskGroup: number) =>
+      dataOf(await api.graphql<Quote>(QUOTE, { input: pu({ riskGroup }) }, {})).contributionQuote.lines[0]
+        ?.monthlyAmount;
+    expect([await jkk(1), await jkk(2), await jkk(3), await jkk(4), await jkk(5)]).toEqual([
+      "12000",
+      "27000",
+      "44500",
+      "63500",
+      "87000",
+    ]);
+    const bad = await api.graphql(QUOTE, { input: pu({ riskGroup: 6 }) }, {});
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ userErrors: [{ field: ["input", "riskGroup"] }] });
+  });
+
+  it("cap JP at the wage cap in force for the months quoted, not 2024's", async () => {
+    const quote = dataOf(
+      await api.graphql<Quote>(
+        QUOTE,
+        { input: pu({ reportedMonthlyIncome: "20000000", programs: ["JKK", "JKM", "JHT", "JP"], months: 3 }) },
+        {},
+      ),
+    );
+    // November 2026 to January 2027: the cap in force since March 2025, Rp10,547,400 (3%: Rp316,422).
+    expect(quote.contributionQuote.lines.find((l) => l.program === "JP")).toEqual({
+      program: "JP",
+      monthlyAmount: "316422",
+      amount: "949266",
+    });
+  });
+
+  it("say why JAKON and PMI have no monthly tariff", async () => {
+    const jakon = await api.graphql(QUOTE, { input: pu({ segment: "JAKON", programs: ["JKK", "JKM"] }) }, {});
+    expect(jakon.errors?.[0]?.extensions).toMatchObject({ userErrors: [{ code: "NOT_PRICED_MONTHLY" }] });
+  });
+});
