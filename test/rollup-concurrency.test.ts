@@ -59,6 +59,7 @@ describe.runIf(process.env.TEST_DATABASE === "postgres")("rollups under concurre
       coverage_rollups: { drift: 0, repaired: false },
       monthly_active_rollups: { drift: 0, repaired: false },
       retention_rollups: { drift: 0, repaired: false },
+      regional_retention_rollups: { drift: 0, repaired: false },
     });
   });
 });
