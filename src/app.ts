@@ -13,6 +13,7 @@ import {
   useWebSocketProxy,
 } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
+import { relayEvents } from "./events-worker";
 import { yogaFor } from "./graphql-server";
 import { type AuthFailureGuard, authFailureGuard, oncePerWindow } from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
@@ -275,6 +276,8 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
+      // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
+      if (c.req.method === "POST") afterResponse(c, relayEvents(c.env, () => connectPerRequest(c.var.env)));
     }
   });
 
@@ -346,4 +349,9 @@ export async function runScheduledJob(
   } finally {
     await end();
   }
+}
+
+/** A database connection for work outside requests (queue consumer, cron), as requests get one. */
+export function connectFor(bindings: unknown): DatabaseConnection {
+  return connectPerRequest(envFor(bindings));
 }

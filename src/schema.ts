@@ -10,6 +10,7 @@ import "./modules/payments/graphql";
 import "./modules/enrollments/graphql";
 import "./modules/dashboard/graphql";
 import "./modules/access/graphql";
+import "./modules/events/graphql";
 
 // Closed by default: every query field needs an authenticated caller unless it says otherwise.
 builder.queryType({ authScopes: { authenticated: true } });

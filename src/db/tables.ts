@@ -10,3 +10,4 @@ export * from "../modules/participants/tables";
 export * from "../modules/payments/tables";
 export * from "../modules/regions/tables";
 export * from "../modules/sponsors/tables";
+export * from "../modules/events/tables";

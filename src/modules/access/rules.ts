@@ -165,3 +165,13 @@ export function mayPayContributions(viewer: Viewer): boolean {
 export function maySettlePayments(viewer: Viewer): boolean {
   return hasScope(viewer, "payments:settle");
 }
+
+/**
+ * Managing webhook endpoints: ADMIN, and integrations calling with an API key (a partner's, or a
+ * sponsor's login). An endpoint receives what its owner may read, so people's tokens, which
+ * expire, do not own endpoints that outlive them.
+ */
+export function mayManageWebhooks(viewer: Viewer): boolean {
+  if (viewer.kind !== "user") return false;
+  return viewer.role === "ADMIN" || viewer.apiKeyId !== undefined;
+}

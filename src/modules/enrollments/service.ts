@@ -3,6 +3,7 @@ import { sha256Hex } from "../../shared/digest";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
+import { recordSponsorshipEnrolled } from "../events/outbox";
 import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
 import type { ServiceContext } from "../participants/service";
 import {
@@ -220,6 +221,11 @@ export async function enrollSponsoredParticipants(
       alreadyEnrolled: count("ALREADY_ENROLLED"),
       rejected: count("REJECTED"),
     };
+    await recordSponsorshipEnrolled(tx, sponsorship, {
+      enrolled: report.created + report.attached,
+      created: report.created,
+      rejected: report.rejected,
+    });
     await insertEnrollmentBatch(tx, {
       sponsorshipId: sponsorship.id,
       idempotencyScope: idempotencyScopeOf(viewer),

@@ -3,6 +3,7 @@ import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
+import { recordBatchPaymentEvents, recordBudgetLowIfCrossed } from "../events/outbox";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
 import { currentMonth, monthNumber } from "../participants/rules";
 import type { ServiceContext } from "../participants/service";
@@ -171,6 +172,8 @@ export async function paySponsoredContributions(
       }),
     );
     await addSpending(tx, sponsorship.id, total);
+    await recordBatchPaymentEvents(tx, batch.id, ["payment.settled"]);
+    await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total);
     return {
       result: { batch, sponsorship: { ...sponsorship, spent: sponsorship.spent + total }, userErrors: [] },
       targetIds: [`payment-batch:${batch.id}`, `sponsorship:${sponsorship.id}`],

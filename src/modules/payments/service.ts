@@ -11,6 +11,7 @@ import {
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
+import { recordPaymentEvent, recordStatusChange } from "../events/outbox";
 import type { ServiceContext } from "../participants/service";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
@@ -159,6 +160,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
       if (!winner) throw new Error("idempotency key conflicted but no payment holds it");
       return replay(winner);
     }
+    await recordPaymentEvent(tx, "payment.created", created, participant, now);
     return {
       result: { payment: created, participant, userErrors: [] },
       targetIds: [`payment:${created.id}`, ...target],
@@ -209,6 +211,7 @@ export async function applyPaymentOutcome(
   const at = now.toISOString();
   if (outcome === "FAILED") {
     const failed = await updatePayment(tx, payment.id, { status: "FAILED", failedAt: at });
+    await recordPaymentEvent(tx, "payment.failed", failed, participant, now);
     return { kind: "APPLIED", payment: failed, participant };
   }
   if (outcome === "SETTLED") {
@@ -222,6 +225,8 @@ export async function applyPaymentOutcome(
       ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
     });
     const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through });
+    await recordPaymentEvent(tx, "payment.settled", settled, extended ?? participant, now);
+    await recordStatusChange(tx, participant, extended ?? participant, now, "payment.settled");
     return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
   }
   // REFUNDED: give back the months not used yet; coverage already used stays.

@@ -1,0 +1,180 @@
+/**
+ * Writing events into the outbox, inside the caller's transaction: services call these next to
+ * their audit row, so an event commits with its change or not at all.
+ */
+import { sql } from "drizzle-orm";
+import type { Executor } from "../../db/client";
+import { membershipStatus, nextDueDate } from "../participants/rules";
+import type { participants } from "../participants/tables";
+import type { payments } from "../payments/tables";
+import type { sponsorships } from "../sponsors/tables";
+import { budgetLowThresholdPercent, type EventType, eventVersions, globalId, type ParticipantSnapshot } from "./catalogue";
+import { outboxEvents } from "./tables";
+
+type ParticipantRow = typeof participants.$inferSelect;
+type PaymentRow = typeof payments.$inferSelect;
+type SponsorshipRow = typeof sponsorships.$inferSelect;
+
+export function participantSnapshot(row: ParticipantRow, now: Date): ParticipantSnapshot {
+  return {
+    id: globalId("Participant", row.id) ?? "",
+    nik: row.nik,
+    fullName: row.fullName,
+    phone: row.phone,
+    segment: row.segment,
+    ecosystem: row.ecosystemCode,
+    regionCode: row.villageCode,
+    sponsorId: globalId("Sponsor", row.sponsorId),
+    status: membershipStatus(row.paidThrough, now),
+    paidThrough: row.paidThrough?.slice(0, 7) ?? null,
+    nextDueDate: nextDueDate(row.paidThrough, row.registeredAt),
+  };
+}
+
+function paymentSnapshot(row: PaymentRow) {
+  return {
+    id: globalId("Payment", row.id),
+    participantId: globalId("Participant", row.participantId),
+    status: row.status,
+    amount: row.amount.toString(),
+    refundedAmount: row.refundedAmount?.toString() ?? null,
+    months: row.months,
+    coverageFrom: row.coverageFrom.slice(0, 7),
+    coverageThrough: row.coverageThrough.slice(0, 7),
+    channel: row.channel,
+    payer: row.payer,
+    payerSponsorId: globalId("Sponsor", row.payerSponsorId),
+  };
+}
+
+async function insertEvent(
+  tx: Executor,
+  event: {
+    type: EventType;
+    participantId?: number | null;
+    sponsorId?: number | null;
+    data: Record<string, unknown>;
+    dedupeKey?: string;
+  },
+): Promise<void> {
+  await tx
+    .insert(outboxEvents)
+    .values({
+      type: event.type,
+      version: eventVersions[event.type],
+      participantId: event.participantId ?? null,
+      sponsorId: event.sponsorId ?? null,
+      data: event.data,
+      dedupeKey: event.dedupeKey ?? null,
+    })
+    .onConflictDoNothing({ target: outboxEvents.dedupeKey });
+}
+
+export function recordParticipantEvent(
+  tx: Executor,
+  type: "participant.registered" | "participant.updated",
+  row: ParticipantRow,
+  now: Date,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  return insertEvent(tx, {
+    type,
+    participantId: row.id,
+    sponsorId: row.sponsorId,
+    data: { participant: participantSnapshot(row, now), ...extra },
+  });
+}
+
+/** `participant.status_changed` when a change of coverage (settlement, refund) moved the status. */
+export async function recordStatusChange(
+  tx: Executor,
+  before: ParticipantRow,
+  after: ParticipantRow,
+  now: Date,
+  cause: string,
+): Promise<void> {
+  const from = membershipStatus(before.paidThrough, now);
+  const to = membershipStatus(after.paidThrough, now);
+  if (from === to) return;
+  await insertEvent(tx, {
+    type: "participant.status_changed",
+    participantId: after.id,
+    sponsorId: after.sponsorId,
+    data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
+  });
+}
+
+export function recordPaymentEvent(
+  tx: Executor,
+  type: "payment.created" | "payment.settled" | "payment.failed" | "payment.refunded",
+  payment: PaymentRow,
+  participant: ParticipantRow,
+  now: Date,
+): Promise<void> {
+  return insertEvent(tx, {
+    type,
+    participantId: payment.participantId,
+    sponsorId: participant.sponsorId,
+    data: { payment: paymentSnapshot(payment), participant: participantSnapshot(participant, now) },
+  });
+}
+
+/** The payment events of a sponsor's batch, one statement for its thousands of payments. */
+export async function recordBatchPaymentEvents(
+  tx: Executor,
+  batchId: number,
+  types: readonly ("payment.created" | "payment.settled")[],
+): Promise<void> {
+  for (const type of types) {
+    await tx.execute(sql`
+      insert into outbox_events (type, version, participant_id, sponsor_id, data)
+      select ${type}, ${eventVersions[type]}, p.participant_id, p.payer_sponsor_id,
+        jsonb_build_object('payment', jsonb_build_object(
+          'id', encode(convert_to('Payment:' || p.id, 'UTF8'), 'base64'),
+          'participantId', encode(convert_to('Participant:' || p.participant_id, 'UTF8'), 'base64'),
+          'status', p.status, 'amount', p.amount::text, 'refundedAmount', null, 'months', p.months,
+          'coverageFrom', to_char(p.coverage_from, 'YYYY-MM'), 'coverageThrough', to_char(p.coverage_through, 'YYYY-MM'),
+          'channel', p.channel, 'payer', p.payer,
+          'payerSponsorId', encode(convert_to('Sponsor:' || p.payer_sponsor_id, 'UTF8'), 'base64'),
+          'batchId', encode(convert_to('PaymentBatch:' || p.batch_id, 'UTF8'), 'base64')))
+      from payments p where p.batch_id = ${batchId} order by p.id`);
+  }
+}
+
+export function recordSponsorshipEnrolled(
+  tx: Executor,
+  sponsorship: SponsorshipRow,
+  summary: { enrolled: number; created: number; rejected: number },
+): Promise<void> {
+  return insertEvent(tx, {
+    type: "sponsorship.enrolled",
+    sponsorId: sponsorship.sponsorId,
+    data: {
+      sponsorship: { id: globalId("Sponsorship", sponsorship.id), sponsorId: globalId("Sponsor", sponsorship.sponsorId) },
+      ...summary,
+    },
+  });
+}
+
+/** `sponsorship.budget_low` once per sponsorship, when spending crosses the threshold. */
+export async function recordBudgetLowIfCrossed(
+  tx: Executor,
+  sponsorship: SponsorshipRow,
+  spentBefore: bigint,
+  spentAfter: bigint,
+): Promise<void> {
+  const limit = (sponsorship.budget * BigInt(100 - budgetLowThresholdPercent)) / 100n;
+  if (spentBefore >= limit || spentAfter < limit) return;
+  await insertEvent(tx, {
+    type: "sponsorship.budget_low",
+    sponsorId: sponsorship.sponsorId,
+    dedupeKey: `sponsorship.budget_low:${sponsorship.id}:${budgetLowThresholdPercent}`,
+    data: {
+      sponsorship: { id: globalId("Sponsorship", sponsorship.id), sponsorId: globalId("Sponsor", sponsorship.sponsorId) },
+      budget: sponsorship.budget.toString(),
+      spent: spentAfter.toString(),
+      remaining: (sponsorship.budget - spentAfter).toString(),
+      thresholdPercent: budgetLowThresholdPercent,
+    },
+  });
+}
