@@ -35,7 +35,9 @@ export async function consumeEventQueue(
 ): Promise<void> {
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) {
-      console.error(JSON.stringify({ level: "error", job: "webhook-dead-letter", deliveryId: message.body?.deliveryId }));
+      console.error(
+        JSON.stringify({ level: "error", job: "webhook-dead-letter", deliveryId: message.body?.deliveryId }),
+      );
       message.ack();
     }
     return;

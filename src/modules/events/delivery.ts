@@ -84,7 +84,11 @@ async function post(
     // The body is not needed; reading it frees the connection.
     await response.arrayBuffer().catch(() => undefined);
     const ok = response.status >= 200 && response.status < 300;
-    return { outcome: ok ? "DELIVERED" : "HTTP_ERROR", statusCode: response.status, error: ok ? null : `HTTP ${response.status}` };
+    return {
+      outcome: ok ? "DELIVERED" : "HTTP_ERROR",
+      statusCode: response.status,
+      error: ok ? null : `HTTP ${response.status}`,
+    };
   } catch (error) {
     const name = error instanceof Error ? error.name : "";
     if (name === "TimeoutError" || name === "AbortError") {
@@ -119,7 +123,10 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
     // Back when the earlier event's next attempt is due, not sooner: few wake-ups while it retries.
     const nextTry =
       blocking.status === "FAILED" && blocking.lastAttemptAt
-        ? (instant(blocking.lastAttemptAt).getTime() + retryDelaySeconds(blocking.attempts, policy) * 1000 - now().getTime()) / 1000
+        ? (instant(blocking.lastAttemptAt).getTime() +
+            retryDelaySeconds(blocking.attempts, policy) * 1000 -
+            now().getTime()) /
+          1000
         : 0;
     return message.retry({
       delaySeconds: Math.min(policy.maxDelaySeconds, Math.max(policy.orderingDelaySeconds, Math.ceil(nextTry) + 1)),

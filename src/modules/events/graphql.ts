@@ -1,5 +1,5 @@
-import { resolveCursorConnection, type ResolveCursorConnectionArgs } from "@pothos/plugin-relay";
 import { createContextCache } from "@pothos/core";
+import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
 import { builder } from "../../builder";
 import type { Context } from "../../context";
 import { forbidden } from "../../shared/errors";
@@ -28,7 +28,8 @@ import {
 import { webhookDeliveryStatuses, webhookEndpointStatuses } from "./tables";
 
 const WebhookEventTypeEnum = builder.enumType("WebhookEventType", {
-  description: "Partner events; the payload's `type` is the dotted name (PARTICIPANT_STATUS_CHANGED → participant.status_changed).",
+  description:
+    "Partner events; the payload's `type` is the dotted name (PARTICIPANT_STATUS_CHANGED → participant.status_changed).",
   values: Object.fromEntries(eventTypes.map((type) => [eventTypeEnumValue(type), { value: type }])) as Record<
     string,
     { value: EventType }
@@ -50,7 +51,8 @@ function webhookManager(ctx: Context): AuthenticatedViewer {
 }
 
 const WebhookEndpoint = builder.objectRef<EndpointRow>("WebhookEndpoint").implement({
-  description: "Where events are POSTed, signed per Standard Webhooks; it receives only events about workers its owner may read.",
+  description:
+    "Where events are POSTed, signed per Standard Webhooks; it receives only events about workers its owner may read.",
   fields: (t) => ({
     id: t.id({ resolve: (row) => encodeGlobalId("WebhookEndpoint", row.id) }),
     url: t.string({ resolve: (row) => row.url }),
@@ -63,7 +65,11 @@ const WebhookEndpoint = builder.objectRef<EndpointRow>("WebhookEndpoint").implem
       resolve: (row) => row.pausedReason,
     }),
     pausedAt: t.field({ type: "DateTime", nullable: true, resolve: (row) => row.pausedAt }),
-    regionCode: t.string({ nullable: true, description: "Only workers in this region.", resolve: (row) => row.regionCode }),
+    regionCode: t.string({
+      nullable: true,
+      description: "Only workers in this region.",
+      resolve: (row) => row.regionCode,
+    }),
     sponsorId: t.id({
       nullable: true,
       description: "Only this sponsor's workers.",
@@ -87,7 +93,10 @@ const WebhookAttempt = builder.objectRef<AttemptRow>("WebhookAttempt").implement
     startedAt: t.field({ type: "DateTime", resolve: (row) => row.startedAt }),
     latencyMs: t.int({ resolve: (row) => row.latencyMs }),
     statusCode: t.int({ nullable: true, resolve: (row) => row.statusCode }),
-    outcome: t.string({ description: "DELIVERED, HTTP_ERROR, TIMEOUT or NETWORK_ERROR.", resolve: (row) => row.outcome }),
+    outcome: t.string({
+      description: "DELIVERED, HTTP_ERROR, TIMEOUT or NETWORK_ERROR.",
+      resolve: (row) => row.outcome,
+    }),
     error: t.string({ nullable: true, resolve: (row) => row.error }),
   }),
 });
@@ -160,7 +169,9 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: WebhookDeliveryFilter }) },
     resolve: (_root, args, ctx) => {
       const viewer = webhookManager(ctx);
-      const endpointId = args.filter?.endpointId ? decodeGlobalId(String(args.filter.endpointId), "WebhookEndpoint") : null;
+      const endpointId = args.filter?.endpointId
+        ? decodeGlobalId(String(args.filter.endpointId), "WebhookEndpoint")
+        : null;
       if (args.filter?.endpointId && endpointId === null) {
         return resolveCursorConnection({ args, toCursor: (row: DeliveryRow) => String(row.id) }, async () => []);
       }
@@ -192,7 +203,9 @@ const CreateWebhookEndpointInput = builder.inputType("CreateWebhookEndpointInput
     eventTypes: t.field({ type: [WebhookEventTypeEnum], required: true }),
     regionCode: t.string({ description: "Narrow to workers in this region (any level)." }),
     sponsorId: t.id({ description: "Narrow to this sponsor's workers." }),
-    paymentDueDays: t.int({ description: "participant.payment_due this many days before the due date (1-28, default 7)." }),
+    paymentDueDays: t.int({
+      description: "participant.payment_due this many days before the due date (1-28, default 7).",
+    }),
   }),
 });
 
@@ -295,4 +308,3 @@ builder.mutationFields((t) => ({
     resolve: (_root, { input }, ctx) => replayEvents(ctx, endpointId(input.endpointId), input.since),
   }),
 }));
-

@@ -8,7 +8,13 @@ import { membershipStatus, nextDueDate } from "../participants/rules";
 import type { participants } from "../participants/tables";
 import type { payments } from "../payments/tables";
 import type { sponsorships } from "../sponsors/tables";
-import { budgetLowThresholdPercent, type EventType, eventVersions, globalId, type ParticipantSnapshot } from "./catalogue";
+import {
+  budgetLowThresholdPercent,
+  type EventType,
+  eventVersions,
+  globalId,
+  type ParticipantSnapshot,
+} from "./catalogue";
 import { outboxEvents } from "./tables";
 
 type ParticipantRow = typeof participants.$inferSelect;
@@ -150,7 +156,10 @@ export function recordSponsorshipEnrolled(
     type: "sponsorship.enrolled",
     sponsorId: sponsorship.sponsorId,
     data: {
-      sponsorship: { id: globalId("Sponsorship", sponsorship.id), sponsorId: globalId("Sponsor", sponsorship.sponsorId) },
+      sponsorship: {
+        id: globalId("Sponsorship", sponsorship.id),
+        sponsorId: globalId("Sponsor", sponsorship.sponsorId),
+      },
       ...summary,
     },
   });
@@ -170,7 +179,10 @@ export async function recordBudgetLowIfCrossed(
     sponsorId: sponsorship.sponsorId,
     dedupeKey: `sponsorship.budget_low:${sponsorship.id}:${budgetLowThresholdPercent}`,
     data: {
-      sponsorship: { id: globalId("Sponsorship", sponsorship.id), sponsorId: globalId("Sponsor", sponsorship.sponsorId) },
+      sponsorship: {
+        id: globalId("Sponsorship", sponsorship.id),
+        sponsorId: globalId("Sponsor", sponsorship.sponsorId),
+      },
       budget: sponsorship.budget.toString(),
       spent: spentAfter.toString(),
       remaining: (sponsorship.budget - spentAfter).toString(),

@@ -3,6 +3,7 @@
  * owner (ADMIN or an API-key integration); deliveries redelivered and events replayed. Every
  * mutation is audited with its change.
  */
+import { sql } from "drizzle-orm";
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../access/rules";
@@ -66,7 +67,11 @@ export async function createWebhookEndpoint(ctx: EventsContext, raw: CreateEndpo
   return audited<EndpointResult>(ctx, "createWebhookEndpoint", async (tx) => {
     const parsed = createEndpointInput(ctx.env.environment === "production").safeParse(raw);
     if (!parsed.success) {
-      return rejection({ webhookEndpoint: null, signingSecret: null, userErrors: zodUserErrors(parsed.error, ["input"]) });
+      return rejection({
+        webhookEndpoint: null,
+        signingSecret: null,
+        userErrors: zodUserErrors(parsed.error, ["input"]),
+      });
     }
     const input = parsed.data;
     if (owner.role !== "ADMIN" && (await countManagedEndpoints(tx, owner)) >= MAX_ENDPOINTS_PER_OWNER) {
@@ -120,7 +125,8 @@ export async function changeWebhookEndpoint(
   }[change];
   const now = ctx.clock.now();
   return audited<EndpointResult>(ctx, operation, async (tx) => {
-    const refuse = (errors: UserError[]) => rejection({ webhookEndpoint: null, signingSecret: null, userErrors: errors });
+    const refuse = (errors: UserError[]) =>
+      rejection({ webhookEndpoint: null, signingSecret: null, userErrors: errors });
     const endpoint = id === null ? null : await findManagedEndpoint(tx, owner, id, true);
     if (!endpoint) return refuse([notFound(["input", "id"])]);
     const target = [`webhook-endpoint:${endpoint.id}`];
@@ -149,7 +155,8 @@ export async function changeWebhookEndpoint(
       updated = await updateEndpoint(tx, endpoint.id, {
         secret,
         previousSecret: endpoint.secret,
-        previousSecretExpiresAt: new Date(now.getTime() + parsed.data.overlapHours * 3_600_000).toISOString(),
+        // The consumer compares with the real time, so the overlap runs on the database's clock too.
+        previousSecretExpiresAt: sql`now() + make_interval(hours => ${parsed.data.overlapHours})`,
       });
     }
     return {
@@ -177,7 +184,11 @@ export async function redeliverWebhook(ctx: EventsContext, deliveryId: number | 
       });
     }
     const again = await requeueDelivery(tx, delivery.id);
-    return { result: { delivery: again, userErrors: [] }, targetIds: [`webhook-delivery:${delivery.id}`], outcome: "SUCCEEDED" };
+    return {
+      result: { delivery: again, userErrors: [] },
+      targetIds: [`webhook-delivery:${delivery.id}`],
+      outcome: "SUCCEEDED",
+    };
   });
 }
 
@@ -191,7 +202,11 @@ export interface ReplayResult {
  * Sends again every event since `since` that the endpoint subscribes to and may read (what it
  * would have received), delivered or not; the receiver dedupes on `webhook-id`.
  */
-export async function replayEvents(ctx: EventsContext, endpointId: number | null, since: string): Promise<ReplayResult> {
+export async function replayEvents(
+  ctx: EventsContext,
+  endpointId: number | null,
+  since: string,
+): Promise<ReplayResult> {
   const owner = manager(ctx.viewer);
   const now = ctx.clock.now();
   return audited<ReplayResult>(ctx, "replayEvents", async (tx) => {
@@ -208,11 +223,10 @@ export async function replayEvents(ctx: EventsContext, endpointId: number | null
     const events = await eventsSince(tx, from.toISOString(), REPLAY_MAX_EVENTS + 1);
     if (events.length > REPLAY_MAX_EVENTS) {
       return refuse([
-        userError(
-          "TOO_MANY_EVENTS",
-          `More than ${REPLAY_MAX_EVENTS} events since then; replay a later start first`,
-          ["input", "since"],
-        ),
+        userError("TOO_MANY_EVENTS", `More than ${REPLAY_MAX_EVENTS} events since then; replay a later start first`, [
+          "input",
+          "since",
+        ]),
       ]);
     }
     const rows = await deliveriesFor(tx, [endpoint], events, now);

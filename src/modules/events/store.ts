@@ -39,9 +39,7 @@ export async function insertEndpoint(tx: Executor, row: typeof webhookEndpoints.
 /** Endpoints a caller manages: their own; every one for ADMIN. Deleted ones are gone. */
 function managedBy(viewer: AuthenticatedViewer): SQL {
   const live = isNull(webhookEndpoints.deletedAt);
-  return viewer.role === "ADMIN"
-    ? live
-    : (and(live, eq(webhookEndpoints.ownerSubject, viewer.subject)) ?? sql`false`);
+  return viewer.role === "ADMIN" ? live : (and(live, eq(webhookEndpoints.ownerSubject, viewer.subject)) ?? sql`false`);
 }
 
 export async function findManagedEndpoint(
@@ -50,18 +48,16 @@ export async function findManagedEndpoint(
   id: number,
   lock = false,
 ): Promise<EndpointRow | null> {
-  const query = db.select().from(webhookEndpoints).where(and(eq(webhookEndpoints.id, id), managedBy(viewer)));
+  const query = db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.id, id), managedBy(viewer)));
   const [row] = lock ? await query.for("update") : await query;
   return row ?? null;
 }
 
 export function listManagedEndpoints(db: Executor, viewer: AuthenticatedViewer, limit: number) {
-  return db
-    .select()
-    .from(webhookEndpoints)
-    .where(managedBy(viewer))
-    .orderBy(desc(webhookEndpoints.id))
-    .limit(limit);
+  return db.select().from(webhookEndpoints).where(managedBy(viewer)).orderBy(desc(webhookEndpoints.id)).limit(limit);
 }
 
 export async function countManagedEndpoints(db: Executor, viewer: AuthenticatedViewer): Promise<number> {
@@ -71,7 +67,7 @@ export async function countManagedEndpoints(db: Executor, viewer: AuthenticatedV
 export async function updateEndpoint(
   tx: Executor,
   id: number,
-  changes: Partial<typeof webhookEndpoints.$inferInsert>,
+  changes: { [K in keyof typeof webhookEndpoints.$inferInsert]?: (typeof webhookEndpoints.$inferInsert)[K] | SQL },
 ): Promise<EndpointRow> {
   const [row] = await tx.update(webhookEndpoints).set(changes).where(eq(webhookEndpoints.id, id)).returning();
   if (!row) throw new Error(`endpoint ${id} vanished`);
@@ -191,10 +187,7 @@ export async function subscribedEndpoints(db: Executor): Promise<EndpointRow[]> 
     .from(webhookEndpoints)
     .leftJoin(apiKeys, eq(apiKeys.id, webhookEndpoints.ownerApiKeyId))
     .where(
-      and(
-        isNull(webhookEndpoints.deletedAt),
-        or(isNull(webhookEndpoints.ownerApiKeyId), isNull(apiKeys.revokedAt)),
-      ),
+      and(isNull(webhookEndpoints.deletedAt), or(isNull(webhookEndpoints.ownerApiKeyId), isNull(apiKeys.revokedAt))),
     );
   return rows.map((row) => row.endpoint);
 }
@@ -334,10 +327,7 @@ export async function recordAttempt(
 }
 
 export async function holdDelivery(db: Executor, id: number): Promise<void> {
-  await db
-    .update(webhookDeliveries)
-    .set({ status: "HELD", leasedUntil: null })
-    .where(eq(webhookDeliveries.id, id));
+  await db.update(webhookDeliveries).set({ status: "HELD", leasedUntil: null }).where(eq(webhookDeliveries.id, id));
 }
 
 /** Pauses an endpoint that keeps failing (once: a paused one keeps its first reason). */

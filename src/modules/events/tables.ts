@@ -36,9 +36,7 @@ export const outboxEvents = pgTable(
     relayedAt: timestamp("relayed_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
-    index("outbox_events_unrelayed_idx")
-      .on(t.id)
-      .where(sql`${t.relayedAt} is null`),
+    index("outbox_events_unrelayed_idx").on(t.id).where(sql`${t.relayedAt} is null`),
     index("outbox_events_occurred_idx").on(t.occurredAt),
   ],
 );
@@ -124,9 +122,7 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_open_idx")
       .on(t.endpointId, t.participantId, t.eventId)
       .where(sql`${t.status} in ('PENDING', 'FAILED', 'HELD')`),
-    index("webhook_deliveries_unqueued_idx")
-      .on(t.id)
-      .where(sql`${t.queuedAt} is null and ${t.status} = 'PENDING'`),
+    index("webhook_deliveries_unqueued_idx").on(t.id).where(sql`${t.queuedAt} is null and ${t.status} = 'PENDING'`),
     index("webhook_deliveries_event_idx").on(t.eventId),
     check("webhook_deliveries_status", sql`${t.status} in ('PENDING', 'DELIVERED', 'FAILED', 'DEAD', 'HELD')`),
   ],

@@ -3,22 +3,28 @@ import { eventTypes } from "./catalogue";
 
 const regionCode = z
   .string()
-  .regex(/^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$/, "a region code such as 31, 31.71, 31.71.01 or 31.71.01.1001");
+  .regex(
+    /^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$/,
+    "a region code such as 31, 31.71, 31.71.01 or 31.71.01.1001",
+  );
 
 /** Plain http only outside production (a receiver on localhost); never credentials in the URL. */
 export function endpointUrl(production: boolean) {
   return z
     .string()
     .max(2048)
-    .refine((text) => {
-      try {
-        const url = new URL(text);
-        if (url.username || url.password) return false;
-        return url.protocol === "https:" || (!production && url.protocol === "http:");
-      } catch {
-        return false;
-      }
-    }, production ? "an https:// URL without credentials" : "an http(s):// URL without credentials");
+    .refine(
+      (text) => {
+        try {
+          const url = new URL(text);
+          if (url.username || url.password) return false;
+          return url.protocol === "https:" || (!production && url.protocol === "http:");
+        } catch {
+          return false;
+        }
+      },
+      production ? "an https:// URL without credentials" : "an http(s):// URL without credentials",
+    );
 }
 
 export function createEndpointInput(production: boolean) {
