@@ -277,9 +277,11 @@ export function createApp(options: AppOptions = {}) {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
       // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
-      if (c.req.method === "POST") {
-        afterResponse(c, relayEvents(c.env, () => connectPerRequest(c.var.env)));
-      }
+      if (c.req.method === "POST")
+        afterResponse(
+          c,
+          relayEvents(c.env, () => connect(c.var.env)),
+        );
     }
   });
 
