@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { count, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { outboxEvents, participants, webhookDeliveries, webhookEndpoints } from "../src/db/tables";
+import { outboxEvents, participants, sponsorships, webhookDeliveries, webhookEndpoints } from "../src/db/tables";
 import { generateApiKey } from "../src/modules/access/api-keys";
 import { insertApiKey } from "../src/modules/access/store";
 import { type DeliveryPolicy, deliverBatch } from "../src/modules/events/delivery";
@@ -564,5 +564,59 @@ describe("calendar events (the daily cron)", () => {
     expect(mine()).toHaveLength(1);
     expect(mine()[0]?.data).toMatchObject({ dueDate: "2027-02-15", daysBefore: 5 });
     expect(await api.db.$count(participants)).toBeGreaterThan(0);
+  });
+});
+
+describe("sponsor events", () => {
+  it("report an enrollment batch, batch payments with the status they moved, and a low budget once", async () => {
+    const sponsor = await givenSponsor(api.db);
+    const [sponsorship] = await api.db
+      .insert(sponsorships)
+      .values({
+        sponsorId: sponsor.id,
+        programs: ["JKK", "JKM"],
+        monthsPerPeriod: 1,
+        maxParticipants: 10,
+        // Two months of one worker's JKK + JKM (Rp16,800 each).
+        budget: 33_600n,
+        startsOn: "2026-01-01",
+        endsOn: "2026-12-31",
+      })
+      .returning();
+    if (!sponsorship) throw new Error("no sponsorship");
+    const hook = await receiver();
+    await subscribe({
+      url: hook.url,
+      sponsorId: gid("Sponsor", sponsor.id),
+      eventTypes: ["SPONSORSHIP_ENROLLED", "SPONSORSHIP_BUDGET_LOW", "PAYMENT_SETTLED", "PARTICIPANT_STATUS_CHANGED"],
+    });
+    const sponsorshipId = gid("Sponsorship", sponsorship.id);
+    dataOf(
+      await api.graphql(
+        `mutation($input: EnrollSponsoredParticipantsInput!) { enrollSponsoredParticipants(input: $input) { created userErrors { code } } }`,
+        { input: { sponsorshipId, idempotencyKey: `enroll-${sponsorship.id}`, participants: [registration()] } },
+      ),
+    );
+    for (const round of [1, 2]) {
+      const paid = dataOf(
+        await api.graphql<{ paySponsoredContributions: { userErrors: unknown[] } }>(
+          `mutation($input: PaySponsoredContributionsInput!) { paySponsoredContributions(input: $input) { userErrors { code } } }`,
+          { input: { sponsorshipId, months: 1, idempotencyKey: `batch-${sponsorship.id}-${round}` } },
+        ),
+      );
+      expect(paid.paySponsoredContributions.userErrors).toEqual([]);
+    }
+    await flush();
+    const events = hook.delivered();
+    expect(events.map((e) => e.type)).toEqual([
+      "sponsorship.enrolled",
+      "payment.settled",
+      "participant.status_changed",
+      "payment.settled",
+      "sponsorship.budget_low",
+    ]);
+    expect(events[0]?.data).toMatchObject({ sponsorship: { id: sponsorshipId }, enrolled: 1, created: 1 });
+    expect(events[2]?.data).toMatchObject({ previousStatus: "PENDING", status: "ACTIVE" });
+    expect(events[4]?.data).toMatchObject({ remaining: "0", thresholdPercent: 10 });
   });
 });

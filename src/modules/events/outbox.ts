@@ -2,7 +2,7 @@
  * Writing events into the outbox, inside the caller's transaction: services call these next to
  * their audit row, so an event commits with its change or not at all.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { membershipStatus, nextDueDate } from "../participants/rules";
 import type { participants } from "../participants/tables";
@@ -189,4 +189,42 @@ export async function recordBudgetLowIfCrossed(
       thresholdPercent: budgetLowThresholdPercent,
     },
   });
+}
+
+/** The participant snapshot of `participantSnapshot`, built in SQL for thousands of rows at once. */
+export function snapshotSql(status: SQL): SQL {
+  return sql`jsonb_build_object(
+    'id', encode(convert_to('Participant:' || p.id, 'UTF8'), 'base64'),
+    'nik', p.nik, 'fullName', p.full_name, 'phone', p.phone, 'segment', p.segment,
+    'ecosystem', p.ecosystem_code, 'regionCode', p.village_code,
+    'sponsorId', encode(convert_to('Sponsor:' || p.sponsor_id, 'UTF8'), 'base64'),
+    'status', ${status}, 'paidThrough', to_char(p.paid_through, 'YYYY-MM'),
+    'nextDueDate', to_char(p.paid_through + interval '1 month', 'YYYY-MM') || '-15')`;
+}
+
+/**
+ * `participant.status_changed` for the workers a sponsor batch moved (PENDING or INACTIVE → ACTIVE,
+ * GRACE → ACTIVE): one statement, reading their rows as the batch left them.
+ */
+export async function recordBatchStatusChanges(
+  tx: Executor,
+  workers: readonly { participantId: number; before: string | null; after: string }[],
+  now: Date,
+  cause: string,
+): Promise<void> {
+  const changed = workers
+    .map((w) => ({ id: w.participantId, from: membershipStatus(w.before, now), to: membershipStatus(w.after, now) }))
+    .filter((w) => w.from !== w.to);
+  for (let i = 0; i < changed.length; i += 5_000) {
+    const chunk = changed.slice(i, i + 5_000);
+    await tx.execute(sql`
+      insert into outbox_events (type, version, participant_id, sponsor_id, data)
+      select 'participant.status_changed', ${eventVersions["participant.status_changed"]}, p.id, p.sponsor_id,
+        jsonb_build_object('participant', ${snapshotSql(sql`c.to_status`)}, 'previousStatus', c.from_status,
+          'status', c.to_status, 'cause', ${cause}::text)
+      from unnest(${`{${chunk.map((c) => c.id).join(",")}}`}::bigint[], ${`{${chunk.map((c) => c.from).join(",")}}`}::text[],
+        ${`{${chunk.map((c) => c.to).join(",")}}`}::text[]) with ordinality as c(id, from_status, to_status, n)
+      join participants p on p.id = c.id
+      order by c.n`);
+  }
 }

@@ -5,10 +5,11 @@
  * and writes one event per participant and transition, keyed so that running it again, or on
  * every day of the month, adds nothing.
  */
-import { and, arrayContains, isNull, type SQL, sql } from "drizzle-orm";
+import { and, arrayContains, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { currentMonth, membershipStatus, monthStart, statusPolicy } from "../participants/rules";
 import { eventVersions } from "./catalogue";
+import { snapshotSql } from "./outbox";
 import { webhookEndpoints } from "./tables";
 
 const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
@@ -16,17 +17,6 @@ const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
 /** A month number as `YYYY-MM`. */
 function monthLabel(month: number): string {
   return monthStart(month).slice(0, 7);
-}
-
-/** The participant snapshot of `participantSnapshot`, built in SQL for thousands of rows at once. */
-function snapshotSql(status: SQL): SQL {
-  return sql`jsonb_build_object(
-    'id', encode(convert_to('Participant:' || p.id, 'UTF8'), 'base64'),
-    'nik', p.nik, 'fullName', p.full_name, 'phone', p.phone, 'segment', p.segment,
-    'ecosystem', p.ecosystem_code, 'regionCode', p.village_code,
-    'sponsorId', encode(convert_to('Sponsor:' || p.sponsor_id, 'UTF8'), 'base64'),
-    'status', ${status}, 'paidThrough', to_char(p.paid_through, 'YYYY-MM'),
-    'nextDueDate', to_char(p.paid_through + interval '1 month', 'YYYY-MM') || '-15')`;
 }
 
 /**

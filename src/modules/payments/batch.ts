@@ -4,7 +4,7 @@ import { forbidden, type UserError, userError, zodUserErrors } from "../../share
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
-import { recordBatchPaymentEvents, recordBudgetLowIfCrossed } from "../events/outbox";
+import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "../events/outbox";
 import { currentMonth, monthNumber } from "../participants/rules";
 import type { ServiceContext } from "../participants/service";
 import { mayActForSponsor } from "../sponsors/service";
@@ -173,6 +173,16 @@ export async function paySponsoredContributions(
     );
     await addSpending(tx, sponsorship.id, total);
     await recordBatchPaymentEvents(tx, batch.id, ["payment.settled"]);
+    await recordBatchStatusChanges(
+      tx,
+      workers.map((w) => ({
+        participantId: w.id,
+        before: w.paidThrough,
+        after: coverageFor(w.paidThrough, input.months, now).through,
+      })),
+      now,
+      "payment.settled",
+    );
     await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total);
     return {
       result: { batch, sponsorship: { ...sponsorship, spent: sponsorship.spent + total }, userErrors: [] },
