@@ -22,6 +22,7 @@ import { anonymous, type Viewer } from "./modules/access/rules";
 import { mutationOf, recordRefusals } from "./modules/audit/refusals";
 import { verifyRollups } from "./modules/dashboard/service";
 import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
+import { eventQueuesOf } from "./modules/events/bindings";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied, type AccessRefusal } from "./shared/errors";
@@ -263,6 +264,9 @@ export function createApp(options: AppOptions = {}) {
 
   app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
     const { db, end } = connect(c.var.env, options.queryLogger);
+    // Only a mutation writes events: read before Yoga consumes the body, and only where a queue is bound.
+    const wroteEvents =
+      c.req.method === "POST" && eventQueuesOf(c.env) ? requestedMutation(c.req.raw) : Promise.resolve(null);
     try {
       const viewer = await admit(c, db);
       if (viewer instanceof Response) return viewer;
@@ -277,7 +281,7 @@ export function createApp(options: AppOptions = {}) {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
       // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
-      if (c.req.method === "POST")
+      if (await wroteEvents)
         afterResponse(
           c,
           relayEvents(c.env, () => connect(c.var.env)),

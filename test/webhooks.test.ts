@@ -11,6 +11,7 @@ import { recordParticipantEvent } from "../src/modules/events/outbox";
 import type { DeliveryMessage, QueueProducer } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
 import { emitScheduledEvents } from "../src/modules/events/schedule";
+import { claimDelivery } from "../src/modules/events/store";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
 import { type Answer, startReceiver } from "./testkit/receiver";
@@ -445,6 +446,33 @@ describe("the outbox", () => {
     expect(queue.sent).toBe(4);
     expect(hook.delivered().map((e) => e.type)).toEqual(["participant.registered", "participant.registered"]);
     expect(new Set(hook.received.map((r) => r.headers["webhook-id"])).size).toBe(2);
+  });
+});
+
+describe("a consumer that dies mid-attempt", () => {
+  it("leaves its message to be retried when the lease runs out, not dropped", async () => {
+    const hook = await receiver();
+    await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] });
+    await register();
+    const queue = new InProcessQueue<DeliveryMessage>();
+    await relayOutbox(api.db, queue);
+    const [open] = await api.db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+      .where(sql`${webhookEndpoints.deletedAt} is null and ${webhookDeliveries.status} = 'PENDING'`);
+    if (!open) throw new Error("no delivery");
+    // The attempt that died: it took a one-second lease and never finished.
+    await claimDelivery(api.db, open.id, 1);
+    const deps = { db: api.db, policy, log: () => {} };
+    const batch = queue.take();
+    await deliverBatch(deps, batch);
+    batch.settle();
+    expect(hook.received).toHaveLength(0);
+    expect(queue.size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await queue.drain((next) => deliverBatch(deps, next));
+    expect(hook.delivered().map((e) => e.type)).toEqual(["participant.registered"]);
   });
 });
 

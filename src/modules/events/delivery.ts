@@ -12,6 +12,7 @@ import { webhookHeaders } from "./signature";
 import {
   autoPause,
   claimDelivery,
+  deliveryState,
   earlierStillOpen,
   findEndpoint,
   findEvent,
@@ -105,9 +106,15 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
   const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
   const deliveryId = Number(message.body?.deliveryId);
   if (!Number.isSafeInteger(deliveryId)) return message.ack();
-  const delivery = await claimDelivery(deps.db, deliveryId, Math.ceil(policy.timeoutMs / 1000) + 30);
-  // Delivered, dead, held or taken by another consumer: this message is a duplicate.
-  if (!delivery) return message.ack();
+  const leaseSeconds = Math.ceil(policy.timeoutMs / 1000) + 30;
+  const delivery = await claimDelivery(deps.db, deliveryId, leaseSeconds);
+  if (!delivery) {
+    const state = await deliveryState(deps.db, deliveryId);
+    // Leased: another attempt is running, or its consumer died mid-attempt (then this message is
+    // the queue's retry of it). Come back when the lease has run out; otherwise it is finished.
+    if (state === "PENDING" || state === "FAILED") return message.retry({ delaySeconds: leaseSeconds });
+    return message.ack();
+  }
   const endpoint = await findEndpoint(deps.db, delivery.endpointId);
   if (!endpoint || endpoint.deletedAt !== null) {
     await releaseLease(deps.db, delivery.id);

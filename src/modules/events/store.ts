@@ -263,6 +263,15 @@ export async function claimDelivery(db: Executor, id: number, leaseSeconds: numb
   return row ?? null;
 }
 
+/** Why a delivery could not be claimed: finished (or held), or leased by an attempt still running. */
+export async function deliveryState(db: Executor, id: number): Promise<WebhookDeliveryStatus | null> {
+  const [row] = await db
+    .select({ status: webhookDeliveries.status })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.id, id));
+  return row?.status ?? null;
+}
+
 export async function releaseLease(db: Executor, id: number): Promise<void> {
   await db.update(webhookDeliveries).set({ leasedUntil: null }).where(eq(webhookDeliveries.id, id));
 }
