@@ -616,7 +616,13 @@ describe("sponsor events", () => {
     await subscribe({
       url: hook.url,
       sponsorId: gid("Sponsor", sponsor.id),
-      eventTypes: ["SPONSORSHIP_ENROLLED", "SPONSORSHIP_BUDGET_LOW", "PAYMENT_SETTLED", "PARTICIPANT_STATUS_CHANGED"],
+      eventTypes: [
+        "PARTICIPANT_REGISTERED",
+        "SPONSORSHIP_ENROLLED",
+        "SPONSORSHIP_BUDGET_LOW",
+        "PAYMENT_SETTLED",
+        "PARTICIPANT_STATUS_CHANGED",
+      ],
     });
     const sponsorshipId = gid("Sponsorship", sponsorship.id);
     dataOf(
@@ -637,14 +643,18 @@ describe("sponsor events", () => {
     await flush();
     const events = hook.delivered();
     expect(events.map((e) => e.type)).toEqual([
+      "participant.registered",
       "sponsorship.enrolled",
       "payment.settled",
       "participant.status_changed",
       "payment.settled",
       "sponsorship.budget_low",
     ]);
-    expect(events[0]?.data).toMatchObject({ sponsorship: { id: sponsorshipId }, enrolled: 1, created: 1 });
-    expect(events[2]?.data).toMatchObject({ previousStatus: "PENDING", status: "ACTIVE" });
-    expect(events[4]?.data).toMatchObject({ remaining: "0", thresholdPercent: 10 });
+    expect(events[0]?.data).toMatchObject({
+      participant: { status: "PENDING", sponsorId: gid("Sponsor", sponsor.id) },
+    });
+    expect(events[1]?.data).toMatchObject({ sponsorship: { id: sponsorshipId }, enrolled: 1, created: 1 });
+    expect(events[3]?.data).toMatchObject({ previousStatus: "PENDING", status: "ACTIVE" });
+    expect(events[5]?.data).toMatchObject({ remaining: "0", thresholdPercent: 10 });
   });
 });

@@ -3,7 +3,7 @@ import { sha256Hex } from "../../shared/digest";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import { recordSponsorshipEnrolled } from "../events/outbox";
+import { recordBulkRegistrations, recordSponsorshipEnrolled } from "../events/outbox";
 import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
 import type { ServiceContext } from "../participants/service";
 import {
@@ -221,6 +221,7 @@ export async function enrollSponsoredParticipants(
       alreadyEnrolled: count("ALREADY_ENROLLED"),
       rejected: count("REJECTED"),
     };
+    await recordBulkRegistrations(tx, [...created.values()]);
     await recordSponsorshipEnrolled(tx, sponsorship, {
       enrolled: report.created + report.attached,
       created: report.created,

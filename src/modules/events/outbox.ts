@@ -199,7 +199,8 @@ export function snapshotSql(status: SQL): SQL {
     'ecosystem', p.ecosystem_code, 'regionCode', p.village_code,
     'sponsorId', encode(convert_to('Sponsor:' || p.sponsor_id, 'UTF8'), 'base64'),
     'status', ${status}, 'paidThrough', to_char(p.paid_through, 'YYYY-MM'),
-    'nextDueDate', to_char(p.paid_through + interval '1 month', 'YYYY-MM') || '-15')`;
+    'nextDueDate', to_char(coalesce(p.paid_through + interval '1 month',
+      p.registered_at at time zone 'Asia/Jakarta'), 'YYYY-MM') || '-15')`;
 }
 
 /**
@@ -227,4 +228,15 @@ export async function recordBatchStatusChanges(
       join participants p on p.id = c.id
       order by c.n`);
   }
+}
+
+/** `participant.registered` for workers created in bulk (a sponsor's enrollment file), one statement. */
+export async function recordBulkRegistrations(tx: Executor, participantIds: readonly number[]): Promise<void> {
+  if (participantIds.length === 0) return;
+  await tx.execute(sql`
+    insert into outbox_events (type, version, participant_id, sponsor_id, data)
+    select 'participant.registered', ${eventVersions["participant.registered"]}, p.id, p.sponsor_id,
+      jsonb_build_object('participant', ${snapshotSql(sql`'PENDING'::text`)})
+    from participants p where p.id = any(${`{${participantIds.join(",")}}`}::bigint[])
+    order by p.id`);
 }
