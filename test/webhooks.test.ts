@@ -10,7 +10,7 @@ import { InProcessQueue } from "../src/modules/events/memory-queue";
 import { recordParticipantEvent } from "../src/modules/events/outbox";
 import type { DeliveryMessage, QueueProducer } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
-import { emitScheduledEvents } from "../src/modules/events/schedule";
+import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule";
 import { claimDelivery } from "../src/modules/events/store";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
@@ -656,5 +656,34 @@ describe("sponsor events", () => {
     expect(events[1]?.data).toMatchObject({ sponsorship: { id: sponsorshipId }, enrolled: 1, created: 1 });
     expect(events[3]?.data).toMatchObject({ previousStatus: "PENDING", status: "ACTIVE" });
     expect(events[5]?.data).toMatchObject({ remaining: "0", thresholdPercent: 10 });
+  });
+});
+
+describe("retention", () => {
+  it("forgets relayed events past the retention with their finished deliveries, and keeps open ones", async () => {
+    const hook = await receiver(() => 500);
+    await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] });
+    await register();
+    await register();
+    await flush(undefined, undefined, { ...policy, maxAttempts: 1, autoPauseAfter: 100 });
+    // One delivery dead (finished), the other reopened: only the first event may go.
+    const [dead, reopened] = await api.db
+      .select({ id: webhookDeliveries.id, eventId: webhookDeliveries.eventId })
+      .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+      .where(sql`${webhookEndpoints.deletedAt} is null`)
+      .orderBy(webhookDeliveries.id);
+    if (!dead || !reopened) throw new Error("two deliveries expected");
+    await api.db.execute(sql`update webhook_deliveries set status = 'FAILED' where id = ${reopened.id}`);
+    await api.db.execute(
+      sql`update outbox_events set occurred_at = now() - interval '40 days' where id in (${dead.eventId}, ${reopened.eventId})`,
+    );
+    expect(await pruneEvents(api.db, new Date())).toBe(1);
+    const left = await api.db
+      .select({ id: outboxEvents.id })
+      .from(outboxEvents)
+      .where(sql`${outboxEvents.id} in (${dead.eventId}, ${reopened.eventId})`);
+    expect(left.map((row) => row.id)).toEqual([reopened.eventId]);
+    expect(await api.db.$count(webhookDeliveries, eq(webhookDeliveries.id, dead.id))).toBe(0);
   });
 });

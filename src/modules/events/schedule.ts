@@ -88,7 +88,40 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
   return emitted;
 }
 
-/** The daily job's events. */
+/** How long events, deliveries and attempts are kept: the replay window and a few days more. */
+export const EVENT_RETENTION_DAYS = 35;
+
+/**
+ * Forgets relayed events older than the retention, with their finished deliveries and attempts
+ * (deliveries still open keep their event). At most `limit` events per run, so a backlog is worked
+ * off over a few days instead of in one long transaction.
+ */
+export async function pruneEvents(db: Database, now: Date, limit = 50_000): Promise<number> {
+  const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+  const result = await db.execute(sql`
+    with old as (
+      select e.id from outbox_events e
+      where e.relayed_at is not null and e.occurred_at < ${cutoff}
+        and not exists (select 1 from webhook_deliveries d
+                        where d.event_id = e.id and d.status in ('PENDING', 'FAILED', 'HELD'))
+      order by e.id limit ${limit}
+    ), deliveries as (
+      select d.id from webhook_deliveries d where d.event_id in (select id from old)
+    ), attempts as (
+      delete from webhook_attempts a where a.delivery_id in (select id from deliveries) returning 1
+    ), gone as (
+      delete from webhook_deliveries d where d.id in (select id from deliveries)
+        and (select count(*) from attempts) >= 0 returning 1
+    )
+    delete from outbox_events e where e.id in (select id from old) and (select count(*) from gone) >= 0`);
+  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+}
+
+/** The daily job's events, and the retention of old ones. */
 export async function emitScheduledEvents(db: Database, now: Date) {
-  return { statusChanged: await emitStatusTransitions(db, now), paymentDue: await emitPaymentDue(db, now) };
+  return {
+    statusChanged: await emitStatusTransitions(db, now),
+    paymentDue: await emitPaymentDue(db, now),
+    pruned: await pruneEvents(db, now),
+  };
 }
