@@ -238,11 +238,18 @@ describe("delivery", () => {
     const hook = await receiver();
     const { secret } = await subscribe({
       url: hook.url,
-      eventTypes: ["PARTICIPANT_REGISTERED", "PAYMENT_CREATED", "PAYMENT_SETTLED", "PARTICIPANT_STATUS_CHANGED"],
+      eventTypes: [
+        "PARTICIPANT_REGISTERED",
+        "PAYMENT_CREATED",
+        "PAYMENT_SETTLED",
+        "PAYMENT_REFUNDED",
+        "PARTICIPANT_STATUS_CHANGED",
+      ],
     });
     const worker = await register();
     if (!worker) throw new Error("not registered");
     const paymentId = await payAndSettle(worker.id, `wh-${Date.now()}`);
+    dataOf(await api.graphql(SETTLE, { input: { paymentId, outcome: "REFUNDED" } }));
     await flush();
 
     const events = hook.delivered();
@@ -251,6 +258,7 @@ describe("delivery", () => {
       "payment.created",
       "payment.settled",
       "participant.status_changed",
+      "payment.refunded",
     ]);
     for (const request of hook.received) {
       expect(verifyStandardWebhook(secret, request.headers, request.body)).toBe(true);
@@ -264,6 +272,7 @@ describe("delivery", () => {
     });
     expect(events[2]?.data).toMatchObject({ payment: { id: paymentId, status: "SETTLED", participantId: worker.id } });
     expect(events[3]?.data).toMatchObject({ previousStatus: "PENDING", status: "ACTIVE" });
+    expect(events[4]?.data).toMatchObject({ payment: { id: paymentId, status: "REFUNDED", refundedAmount: "0" } });
     expect(hook.received.map((r) => r.headers["webhook-id"])).toEqual(events.map((e) => e.id));
   });
 

@@ -53,27 +53,34 @@ function paymentSnapshot(row: PaymentRow) {
   };
 }
 
-async function insertEvent(
-  tx: Executor,
-  event: {
-    type: EventType;
-    participantId?: number | null;
-    sponsorId?: number | null;
-    data: Record<string, unknown>;
-    dedupeKey?: string;
-  },
-): Promise<void> {
+interface NewEvent {
+  type: EventType;
+  participantId?: number | null;
+  sponsorId?: number | null;
+  data: Record<string, unknown>;
+  dedupeKey?: string;
+}
+
+/** One statement for all of a change's events: each round trip counts inside a settling transaction. */
+async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
   await tx
     .insert(outboxEvents)
-    .values({
-      type: event.type,
-      version: eventVersions[event.type],
-      participantId: event.participantId ?? null,
-      sponsorId: event.sponsorId ?? null,
-      data: event.data,
-      dedupeKey: event.dedupeKey ?? null,
-    })
+    .values(
+      events.map((event) => ({
+        type: event.type,
+        version: eventVersions[event.type],
+        participantId: event.participantId ?? null,
+        sponsorId: event.sponsorId ?? null,
+        data: event.data,
+        dedupeKey: event.dedupeKey ?? null,
+      })),
+    )
     .onConflictDoNothing({ target: outboxEvents.dedupeKey });
+}
+
+function insertEvent(tx: Executor, event: NewEvent): Promise<void> {
+  return insertEvents(tx, [event]);
 }
 
 export function recordParticipantEvent(
@@ -91,6 +98,18 @@ export function recordParticipantEvent(
   });
 }
 
+function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, cause: string): NewEvent | null {
+  const from = membershipStatus(before.paidThrough, now);
+  const to = membershipStatus(after.paidThrough, now);
+  if (from === to) return null;
+  return {
+    type: "participant.status_changed",
+    participantId: after.id,
+    sponsorId: after.sponsorId,
+    data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
+  };
+}
+
 /** `participant.status_changed` when a change of coverage (settlement, refund) moved the status. */
 export async function recordStatusChange(
   tx: Executor,
@@ -99,15 +118,38 @@ export async function recordStatusChange(
   now: Date,
   cause: string,
 ): Promise<void> {
-  const from = membershipStatus(before.paidThrough, now);
-  const to = membershipStatus(after.paidThrough, now);
-  if (from === to) return;
-  await insertEvent(tx, {
-    type: "participant.status_changed",
-    participantId: after.id,
-    sponsorId: after.sponsorId,
-    data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
-  });
+  const event = statusChange(before, after, now, cause);
+  if (event) await insertEvent(tx, event);
+}
+
+/**
+ * A payment's outcome (settled, refunded) and the status change it caused, written together: one
+ * statement, so the settling transaction pays a single extra round trip for its events.
+ */
+export function recordPaymentOutcome(
+  tx: Executor,
+  type: "payment.settled" | "payment.refunded",
+  payment: PaymentRow,
+  before: ParticipantRow,
+  after: ParticipantRow,
+  now: Date,
+): Promise<void> {
+  const change = statusChange(before, after, now, type);
+  return insertEvents(tx, [paymentEvent(type, payment, after, now), ...(change ? [change] : [])]);
+}
+
+function paymentEvent(
+  type: "payment.created" | "payment.settled" | "payment.failed" | "payment.refunded",
+  payment: PaymentRow,
+  participant: ParticipantRow,
+  now: Date,
+): NewEvent {
+  return {
+    type,
+    participantId: payment.participantId,
+    sponsorId: participant.sponsorId,
+    data: { payment: paymentSnapshot(payment), participant: participantSnapshot(participant, now) },
+  };
 }
 
 export function recordPaymentEvent(
@@ -117,12 +159,7 @@ export function recordPaymentEvent(
   participant: ParticipantRow,
   now: Date,
 ): Promise<void> {
-  return insertEvent(tx, {
-    type,
-    participantId: payment.participantId,
-    sponsorId: participant.sponsorId,
-    data: { payment: paymentSnapshot(payment), participant: participantSnapshot(participant, now) },
-  });
+  return insertEvent(tx, paymentEvent(type, payment, participant, now));
 }
 
 /** The payment events of a sponsor's batch, one statement for its thousands of payments. */

@@ -11,7 +11,7 @@ import {
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
-import { recordPaymentEvent, recordStatusChange } from "../events/outbox";
+import { recordPaymentEvent, recordPaymentOutcome } from "../events/outbox";
 import type { ServiceContext } from "../participants/service";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/store";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
@@ -225,8 +225,7 @@ export async function applyPaymentOutcome(
       ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
     });
     const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through });
-    await recordPaymentEvent(tx, "payment.settled", settled, extended ?? participant, now);
-    await recordStatusChange(tx, participant, extended ?? participant, now, "payment.settled");
+    await recordPaymentOutcome(tx, "payment.settled", settled, participant, extended ?? participant, now);
     return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
   }
   // REFUNDED: give back the months not used yet; coverage already used stays.
@@ -243,6 +242,7 @@ export async function applyPaymentOutcome(
   });
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough });
+  await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
   return { kind: "APPLIED", payment: refunded, participant: shortened ?? participant };
 }
 
