@@ -13,6 +13,7 @@ import {
   useWebSocketProxy,
 } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
+import { relayEvents } from "./events-worker";
 import { yogaFor } from "./graphql-server";
 import { type AuthFailureGuard, authFailureGuard, oncePerWindow } from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
@@ -22,6 +23,7 @@ import { mutationOf, recordRefusals } from "./modules/audit/refusals";
 import { verifyRollups } from "./modules/dashboard/service";
 import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
 import { sponsorReceiptsCsv, sponsorWorkersCsv } from "./modules/enrollments/reports";
+import { eventQueuesOf } from "./modules/events/bindings";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied, type AccessRefusal } from "./shared/errors";
@@ -278,6 +280,9 @@ export function createApp(options: AppOptions = {}) {
       },
     };
     const { db, end } = connect(c.var.env, counting);
+    // Only a mutation writes events: read before Yoga consumes the body, and only where a queue is bound.
+    const wroteEvents =
+      c.req.method === "POST" && eventQueuesOf(c.env) ? requestedMutation(c.req.raw) : Promise.resolve(null);
     try {
       const viewer = await admit(c, db);
       if (viewer instanceof Response) return viewer;
@@ -293,6 +298,12 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
+      // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
+      if (await wroteEvents)
+        afterResponse(
+          c,
+          relayEvents(c.env, () => connect(c.var.env)),
+        );
     }
   });
 
@@ -424,4 +435,9 @@ export async function runScheduledJob(
   } finally {
     await end();
   }
+}
+
+/** A database connection for work outside requests (queue consumer, cron), as requests get one. */
+export function connectFor(bindings: unknown): DatabaseConnection {
+  return connectPerRequest(envFor(bindings));
 }

@@ -1,15 +1,29 @@
 import type { ExecutionContext } from "hono";
-import { createApp, runScheduledJob } from "./app";
+import { connectFor, createApp, runScheduledJob } from "./app";
+import { consumeEventQueue, relayEvents, runDailyEvents } from "./events-worker";
+import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 
 const app = createApp();
 
+/** Every minute: the outbox sweep (see wrangler.toml); the other cron is the daily job. */
+const RELAY_CRON = "* * * * *";
+
 /**
- * The Worker: one app (and one GraphQL schema) per isolate, and the daily rollup check. `Env` is
- * generated from wrangler.toml by `npm run types` (wrangler types); src/env.ts still parses it.
+ * The Worker: one app (and one GraphQL schema) per isolate, the daily rollup check, and partner
+ * events. `Env` is generated from wrangler.toml by `npm run types` (wrangler types); src/env.ts
+ * still parses it.
  */
 export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
-  scheduled(controller: { scheduledTime: number }, env: Env, ctx: ExecutionContext) {
+  scheduled(controller: { cron?: string; scheduledTime: number }, env: Env, ctx: ExecutionContext) {
+    if (controller.cron === RELAY_CRON) {
+      ctx.waitUntil(relayEvents(env, () => connectFor(env)));
+      return;
+    }
     ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
+    ctx.waitUntil(runDailyEvents(env, () => connectFor(env)));
+  },
+  queue(batch: QueueBatch<DeliveryMessage>, env: Env) {
+    return consumeEventQueue(batch, env, () => connectFor(env));
   },
 };

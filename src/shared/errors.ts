@@ -36,6 +36,8 @@ export const userErrorCodes = {
   OUTSIDE_SPONSORSHIP_PERIOD: "The months would fall outside the sponsorship's period.",
   BUDGET_BELOW_SPENT: "A budget may not be set below what is already committed.",
   OUT_OF_ORDER: "The outcome arrived before the one it depends on (a refund before the settlement); retry later.",
+  LIMIT_REACHED: "A per-owner limit is reached (e.g. webhook endpoints); remove one first.",
+  TOO_MANY_EVENTS: "More events than one replay may send; choose a later `since`.",
 } as const;
 
 export type UserErrorCode = keyof typeof userErrorCodes;

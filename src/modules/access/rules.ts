@@ -177,3 +177,13 @@ export function mayRecordOutreach(viewer: Viewer, participant: { id: number; reg
   if (viewer.role === "PARTICIPANT") return participant.registeredById === viewer.participantId;
   return true;
 }
+
+/**
+ * Managing webhook endpoints: ADMIN, and integrations calling with an API key (a partner's, or a
+ * sponsor's login). An endpoint receives what its owner may read, so people's tokens, which
+ * expire, do not own endpoints that outlive them.
+ */
+export function mayManageWebhooks(viewer: Viewer): boolean {
+  if (viewer.kind !== "user") return false;
+  return viewer.role === "ADMIN" || viewer.apiKeyId !== undefined;
+}

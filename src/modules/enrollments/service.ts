@@ -5,6 +5,7 @@ import { sha256Hex } from "../../shared/digest";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
+import { recordBulkRegistrations, recordSponsorshipEnrolled } from "../events/outbox";
 import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
 import {
   attachSponsor,
@@ -276,6 +277,16 @@ export async function enrollSponsoredParticipants(
     const placement = await placeRows(tx, sponsorship, valid, outcomes, userErrors);
     await applyPlacement(tx, sponsorship, placement, outcomes, userErrors);
     const report = reportOf(outcomes, userErrors);
+    // Partner events, in the same transaction: each new worker registered, and the batch enrolled.
+    const createdIds = outcomes.flatMap((o) =>
+      o.status === "CREATED" && o.participantId !== null ? [o.participantId] : [],
+    );
+    await recordBulkRegistrations(tx, createdIds);
+    await recordSponsorshipEnrolled(tx, sponsorship, {
+      enrolled: report.created + report.attached,
+      created: report.created,
+      rejected: report.rejected,
+    });
     await insertEnrollmentBatch(tx, {
       sponsorshipId: sponsorship.id,
       idempotencyScope: idempotencyScopeOf(ctx.viewer),

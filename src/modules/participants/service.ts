@@ -9,6 +9,7 @@ import {
   type Viewer,
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
+import { recordParticipantEvent } from "../events/outbox";
 import { findOccupation } from "./occupations";
 import { normalizeIndonesianPhone } from "./phone";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
@@ -80,6 +81,7 @@ export async function registerParticipant(
         existing && canSeeParticipant(viewer, existing) ? existing : null,
       );
     }
+    await recordParticipantEvent(tx, "participant.registered", created, now);
     return {
       result: { participant: created, existingParticipant: null, userErrors: [] },
       targetIds: [`participant:${created.id}`],
@@ -156,6 +158,11 @@ export async function updateParticipant(
       }
     }
     const updated = Object.keys(changes).length > 0 ? await updateParticipantRow(tx, current.id, next) : current;
+    if (updated && updated !== current) {
+      await recordParticipantEvent(tx, "participant.updated", updated, ctx.clock.now(), {
+        changedFields: Object.keys(changes),
+      });
+    }
     return {
       result: { participant: updated, userErrors: [] },
       targetIds: target,

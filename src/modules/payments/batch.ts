@@ -7,6 +7,7 @@ import { forbidden, type UserError, userError, zodUserErrors } from "../../share
 import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
+import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "../events/outbox";
 import { addSpending, lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
 import { coverageFor, type SettlementOutcome, transition } from "./rules";
 import {
@@ -227,6 +228,9 @@ export async function paySponsoredContributions(
     );
     // The budget is committed now, so concurrent batches can never promise more than it holds.
     await addSpending(tx, sponsorship.id, total);
+    // Partner events: the batch's payments exist (pending); they settle when the money arrives.
+    await recordBatchPaymentEvents(tx, batch.id, ["payment.created"]);
+    await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total);
     return {
       result: { batch, sponsorship: { ...sponsorship, spent: sponsorship.spent + total }, userErrors: [] },
       targetIds: [`payment-batch:${batch.id}`, `sponsorship:${sponsorship.id}`],
@@ -284,6 +288,7 @@ export async function applyBatchOutcome(
       at,
     );
     await addSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
+    await recordBatchPaymentEvents(tx, batch.id, ["payment.failed"]);
     return {
       kind: "APPLIED",
       batch: await updatePaymentBatch(tx, batch.id, { status: "FAILED", failedAt: at, ...reference }),
@@ -307,6 +312,13 @@ export async function applyBatchOutcome(
     );
     await addSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
   }
+  await recordBatchPaymentEvents(tx, batch.id, ["payment.settled", "payment.failed"]);
+  await recordBatchStatusChanges(
+    tx,
+    settled.map((row) => ({ participantId: row.participantId, before: row.paidThrough, after: row.through })),
+    now,
+    "payment.settled",
+  );
   return {
     kind: "APPLIED",
     batch: await updatePaymentBatch(tx, batch.id, { status: "SETTLED", settledAt: at, ...reference }),

@@ -13,6 +13,7 @@ import {
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
+import { recordPaymentEvent, recordPaymentOutcome } from "../events/outbox";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { applyBatchOutcome } from "./batch";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
@@ -164,6 +165,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
       if (!winner) throw new Error("idempotency key conflicted but no payment holds it");
       return replay(winner);
     }
+    await recordPaymentEvent(tx, "payment.created", created, participant, now);
     return {
       result: { payment: created, participant, userErrors: [] },
       targetIds: [`payment:${created.id}`, ...target],
@@ -234,6 +236,7 @@ export async function applyPaymentOutcome(
   const at = now.toISOString();
   if (outcome === "FAILED") {
     const failed = await updatePayment(tx, payment.id, { status: "FAILED", failedAt: at });
+    await recordPaymentEvent(tx, "payment.failed", failed, participant, now);
     return { kind: "APPLIED", payment: failed, participant };
   }
   if (outcome === "SETTLED") {
@@ -247,6 +250,7 @@ export async function applyPaymentOutcome(
       ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
     });
     const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through });
+    await recordPaymentOutcome(tx, "payment.settled", settled, participant, extended ?? participant, now);
     return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
   }
   // REFUNDED: give back the months not used yet, and exactly their worth; coverage already used stays.
@@ -270,6 +274,7 @@ export async function applyPaymentOutcome(
   });
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough });
+  await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
   return { kind: "APPLIED", payment: refunded, participant: shortened ?? participant };
 }
 

@@ -1,0 +1,63 @@
+/**
+ * The Worker's event side: relaying the outbox to the queue (after each GraphQL request, and
+ * every minute as the sweep that picks up whatever a dying isolate left), consuming the queue into
+ * signed webhooks, and the daily calendar events.
+ */
+import type { DatabaseConnection } from "./db/client";
+import { eventQueuesOf } from "./modules/events/bindings";
+import { deliverBatch } from "./modules/events/delivery";
+import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
+import { relayOutbox } from "./modules/events/relay";
+import { emitScheduledEvents } from "./modules/events/schedule";
+
+export type Connect = () => DatabaseConnection;
+
+/** Relays what the outbox holds; a no-op where no queue is bound. */
+export async function relayEvents(bindings: unknown, connect: Connect): Promise<void> {
+  const queues = eventQueuesOf(bindings);
+  if (!queues) return;
+  const { db, end } = connect();
+  try {
+    const report = await relayOutbox(db, queues.events);
+    if (report.events > 0 || report.queued > 0) {
+      console.log(JSON.stringify({ level: "info", job: "outbox-relay", ...report }));
+    }
+  } finally {
+    await end();
+  }
+}
+
+/** The `queue` handler: the delivery queue; messages of the dead-letter queue are logged and acknowledged. */
+export async function consumeEventQueue(
+  batch: QueueBatch<DeliveryMessage>,
+  bindings: unknown,
+  connect: Connect,
+): Promise<void> {
+  if (batch.queue.endsWith("-dlq")) {
+    for (const message of batch.messages) {
+      console.error(
+        JSON.stringify({ level: "error", job: "webhook-dead-letter", deliveryId: message.body?.deliveryId }),
+      );
+      message.ack();
+    }
+    return;
+  }
+  const { db, end } = connect();
+  try {
+    await deliverBatch({ db, deadLetters: eventQueuesOf(bindings)?.deadLetters }, batch);
+  } finally {
+    await end();
+  }
+}
+
+/** The daily job's part: status transitions at the month boundary and payment reminders, then a relay. */
+export async function runDailyEvents(bindings: unknown, connect: Connect, now = new Date()): Promise<void> {
+  const { db, end } = connect();
+  try {
+    const emitted = await emitScheduledEvents(db, now);
+    console.log(JSON.stringify({ level: "info", job: "scheduled-events", ...emitted }));
+  } finally {
+    await end();
+  }
+  await relayEvents(bindings, connect);
+}

@@ -1,0 +1,20 @@
+import type { DeliveryMessage, QueueProducer } from "./queue";
+
+/** The queue bindings of `wrangler.toml`, when the Worker has them (tests and plain Node servers do not). */
+export interface EventQueues {
+  events: QueueProducer<DeliveryMessage>;
+  deadLetters: QueueProducer<DeliveryMessage> | undefined;
+}
+
+function producer(value: unknown): QueueProducer<DeliveryMessage> | undefined {
+  const candidate = value as Partial<QueueProducer<DeliveryMessage>> | undefined;
+  return typeof candidate?.send === "function" && typeof candidate.sendBatch === "function"
+    ? (candidate as QueueProducer<DeliveryMessage>)
+    : undefined;
+}
+
+export function eventQueuesOf(bindings: unknown): EventQueues | null {
+  const record = (bindings ?? {}) as Record<string, unknown>;
+  const events = producer(record.WEBHOOK_QUEUE);
+  return events ? { events, deadLetters: producer(record.WEBHOOK_DLQ) } : null;
+}

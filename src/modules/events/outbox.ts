@@ -1,0 +1,282 @@
+/**
+ * Writing events into the outbox, inside the caller's transaction: services call these next to
+ * their audit row, so an event commits with its change or not at all.
+ */
+import { type SQL, sql } from "drizzle-orm";
+import type { Executor } from "../../db/client";
+import { membershipStatus, nextDueDate } from "../participants/rules";
+import type { participants } from "../participants/tables";
+import type { payments } from "../payments/tables";
+import type { sponsorships } from "../sponsors/tables";
+import {
+  budgetLowThresholdPercent,
+  type EventType,
+  eventVersions,
+  globalId,
+  type ParticipantSnapshot,
+} from "./catalogue";
+import { outboxEvents } from "./tables";
+
+type ParticipantRow = typeof participants.$inferSelect;
+type PaymentRow = typeof payments.$inferSelect;
+type SponsorshipRow = typeof sponsorships.$inferSelect;
+
+export function participantSnapshot(row: ParticipantRow, now: Date): ParticipantSnapshot {
+  return {
+    id: globalId("Participant", row.id) ?? "",
+    nik: row.nik,
+    fullName: row.fullName,
+    phone: row.phone,
+    segment: row.segment,
+    ecosystem: row.ecosystemCode,
+    regionCode: row.villageCode,
+    sponsorId: globalId("Sponsor", row.sponsorId),
+    status: membershipStatus(row.paidThrough, now),
+    paidThrough: row.paidThrough?.slice(0, 7) ?? null,
+    nextDueDate: nextDueDate(row.paidThrough, row.registeredAt),
+  };
+}
+
+function paymentSnapshot(row: PaymentRow) {
+  return {
+    id: globalId("Payment", row.id),
+    participantId: globalId("Participant", row.participantId),
+    status: row.status,
+    amount: row.amount.toString(),
+    refundedAmount: row.refundedAmount?.toString() ?? null,
+    months: row.months,
+    coverageFrom: row.coverageFrom.slice(0, 7),
+    coverageThrough: row.coverageThrough.slice(0, 7),
+    channel: row.channel,
+    payer: row.payer,
+    payerSponsorId: globalId("Sponsor", row.payerSponsorId),
+  };
+}
+
+interface NewEvent {
+  type: EventType;
+  participantId?: number | null;
+  sponsorId?: number | null;
+  data: Record<string, unknown>;
+  dedupeKey?: string;
+}
+
+/** One statement for all of a change's events: each round trip counts inside a settling transaction. */
+async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx
+    .insert(outboxEvents)
+    .values(
+      events.map((event) => ({
+        type: event.type,
+        version: eventVersions[event.type],
+        participantId: event.participantId ?? null,
+        sponsorId: event.sponsorId ?? null,
+        data: event.data,
+        dedupeKey: event.dedupeKey ?? null,
+      })),
+    )
+    .onConflictDoNothing({ target: outboxEvents.dedupeKey });
+}
+
+function insertEvent(tx: Executor, event: NewEvent): Promise<void> {
+  return insertEvents(tx, [event]);
+}
+
+export function recordParticipantEvent(
+  tx: Executor,
+  type: "participant.registered" | "participant.updated",
+  row: ParticipantRow,
+  now: Date,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  return insertEvent(tx, {
+    type,
+    participantId: row.id,
+    sponsorId: row.sponsorId,
+    data: { participant: participantSnapshot(row, now), ...extra },
+  });
+}
+
+function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, cause: string): NewEvent | null {
+  const from = membershipStatus(before.paidThrough, now);
+  const to = membershipStatus(after.paidThrough, now);
+  if (from === to) return null;
+  return {
+    type: "participant.status_changed",
+    participantId: after.id,
+    sponsorId: after.sponsorId,
+    data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
+  };
+}
+
+/** `participant.status_changed` when a change of coverage (settlement, refund) moved the status. */
+export async function recordStatusChange(
+  tx: Executor,
+  before: ParticipantRow,
+  after: ParticipantRow,
+  now: Date,
+  cause: string,
+): Promise<void> {
+  const event = statusChange(before, after, now, cause);
+  if (event) await insertEvent(tx, event);
+}
+
+/**
+ * A payment's outcome (settled, refunded) and the status change it caused, written together: one
+ * statement, so the settling transaction pays a single extra round trip for its events.
+ */
+export function recordPaymentOutcome(
+  tx: Executor,
+  type: "payment.settled" | "payment.refunded",
+  payment: PaymentRow,
+  before: ParticipantRow,
+  after: ParticipantRow,
+  now: Date,
+): Promise<void> {
+  const change = statusChange(before, after, now, type);
+  return insertEvents(tx, [paymentEvent(type, payment, after, now), ...(change ? [change] : [])]);
+}
+
+function paymentEvent(
+  type: "payment.created" | "payment.settled" | "payment.failed" | "payment.refunded",
+  payment: PaymentRow,
+  participant: ParticipantRow,
+  now: Date,
+): NewEvent {
+  return {
+    type,
+    participantId: payment.participantId,
+    sponsorId: participant.sponsorId,
+    data: { payment: paymentSnapshot(payment), participant: participantSnapshot(participant, now) },
+  };
+}
+
+export function recordPaymentEvent(
+  tx: Executor,
+  type: "payment.created" | "payment.settled" | "payment.failed" | "payment.refunded",
+  payment: PaymentRow,
+  participant: ParticipantRow,
+  now: Date,
+): Promise<void> {
+  return insertEvent(tx, paymentEvent(type, payment, participant, now));
+}
+
+/** The payment events of a sponsor's batch, one statement for its thousands of payments. */
+export async function recordBatchPaymentEvents(
+  tx: Executor,
+  batchId: number,
+  types: readonly ("payment.created" | "payment.settled" | "payment.failed")[],
+): Promise<void> {
+  // Created: every payment of the batch; settled or failed: those that ended so.
+  const statusOf = { "payment.created": null, "payment.settled": "SETTLED", "payment.failed": "FAILED" } as const;
+  for (const type of types) {
+    const status = statusOf[type];
+    await tx.execute(sql`
+      insert into outbox_events (type, version, participant_id, sponsor_id, data)
+      select ${type}, ${eventVersions[type]}, p.participant_id, p.payer_sponsor_id,
+        jsonb_build_object('payment', jsonb_build_object(
+          'id', encode(convert_to('Payment:' || p.id, 'UTF8'), 'base64'),
+          'participantId', encode(convert_to('Participant:' || p.participant_id, 'UTF8'), 'base64'),
+          'status', p.status, 'amount', p.amount::text, 'refundedAmount', null, 'months', p.months,
+          'coverageFrom', to_char(p.coverage_from, 'YYYY-MM'), 'coverageThrough', to_char(p.coverage_through, 'YYYY-MM'),
+          'channel', p.channel, 'payer', p.payer,
+          'payerSponsorId', encode(convert_to('Sponsor:' || p.payer_sponsor_id, 'UTF8'), 'base64'),
+          'batchId', encode(convert_to('PaymentBatch:' || p.batch_id, 'UTF8'), 'base64')))
+      from payments p where p.batch_id = ${batchId} ${status ? sql`and p.status = ${status}` : sql``} order by p.id`);
+  }
+}
+
+export function recordSponsorshipEnrolled(
+  tx: Executor,
+  sponsorship: SponsorshipRow,
+  summary: { enrolled: number; created: number; rejected: number },
+): Promise<void> {
+  return insertEvent(tx, {
+    type: "sponsorship.enrolled",
+    sponsorId: sponsorship.sponsorId,
+    data: {
+      sponsorship: {
+        id: globalId("Sponsorship", sponsorship.id),
+        sponsorId: globalId("Sponsor", sponsorship.sponsorId),
+      },
+      ...summary,
+    },
+  });
+}
+
+/** `sponsorship.budget_low` once per sponsorship, when spending crosses the threshold. */
+export async function recordBudgetLowIfCrossed(
+  tx: Executor,
+  sponsorship: SponsorshipRow,
+  spentBefore: bigint,
+  spentAfter: bigint,
+): Promise<void> {
+  const limit = (sponsorship.budget * BigInt(100 - budgetLowThresholdPercent)) / 100n;
+  if (spentBefore >= limit || spentAfter < limit) return;
+  await insertEvent(tx, {
+    type: "sponsorship.budget_low",
+    sponsorId: sponsorship.sponsorId,
+    dedupeKey: `sponsorship.budget_low:${sponsorship.id}:${budgetLowThresholdPercent}`,
+    data: {
+      sponsorship: {
+        id: globalId("Sponsorship", sponsorship.id),
+        sponsorId: globalId("Sponsor", sponsorship.sponsorId),
+      },
+      budget: sponsorship.budget.toString(),
+      spent: spentAfter.toString(),
+      remaining: (sponsorship.budget - spentAfter).toString(),
+      thresholdPercent: budgetLowThresholdPercent,
+    },
+  });
+}
+
+/** The participant snapshot of `participantSnapshot`, built in SQL for thousands of rows at once. */
+export function snapshotSql(status: SQL): SQL {
+  return sql`jsonb_build_object(
+    'id', encode(convert_to('Participant:' || p.id, 'UTF8'), 'base64'),
+    'nik', p.nik, 'fullName', p.full_name, 'phone', p.phone, 'segment', p.segment,
+    'ecosystem', p.ecosystem_code, 'regionCode', p.village_code,
+    'sponsorId', encode(convert_to('Sponsor:' || p.sponsor_id, 'UTF8'), 'base64'),
+    'status', ${status}, 'paidThrough', to_char(p.paid_through, 'YYYY-MM'),
+    'nextDueDate', to_char(coalesce(p.paid_through + interval '1 month',
+      p.registered_at at time zone 'Asia/Jakarta'), 'YYYY-MM') || '-15')`;
+}
+
+/**
+ * `participant.status_changed` for the workers a sponsor batch moved (PENDING or INACTIVE → ACTIVE,
+ * GRACE → ACTIVE): one statement, reading their rows as the batch left them.
+ */
+export async function recordBatchStatusChanges(
+  tx: Executor,
+  workers: readonly { participantId: number; before: string | null; after: string }[],
+  now: Date,
+  cause: string,
+): Promise<void> {
+  const changed = workers
+    .map((w) => ({ id: w.participantId, from: membershipStatus(w.before, now), to: membershipStatus(w.after, now) }))
+    .filter((w) => w.from !== w.to);
+  for (let i = 0; i < changed.length; i += 5_000) {
+    const chunk = changed.slice(i, i + 5_000);
+    await tx.execute(sql`
+      insert into outbox_events (type, version, participant_id, sponsor_id, data)
+      select 'participant.status_changed', ${eventVersions["participant.status_changed"]}, p.id, p.sponsor_id,
+        jsonb_build_object('participant', ${snapshotSql(sql`c.to_status`)}, 'previousStatus', c.from_status,
+          'status', c.to_status, 'cause', ${cause}::text)
+      from unnest(${`{${chunk.map((c) => c.id).join(",")}}`}::bigint[], ${`{${chunk.map((c) => c.from).join(",")}}`}::text[],
+        ${`{${chunk.map((c) => c.to).join(",")}}`}::text[]) with ordinality as c(id, from_status, to_status, n)
+      join participants p on p.id = c.id
+      order by c.n`);
+  }
+}
+
+/** `participant.registered` for workers created in bulk (a sponsor's enrollment file), one statement. */
+export async function recordBulkRegistrations(tx: Executor, participantIds: readonly number[]): Promise<void> {
+  if (participantIds.length === 0) return;
+  await tx.execute(sql`
+    insert into outbox_events (type, version, participant_id, sponsor_id, data)
+    select 'participant.registered', ${eventVersions["participant.registered"]}, p.id, p.sponsor_id,
+      jsonb_build_object('participant', ${snapshotSql(sql`'PENDING'::text`)})
+    from participants p where p.id = any(${`{${participantIds.join(",")}}`}::bigint[])
+    order by p.id`);
+}

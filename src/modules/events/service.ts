@@ -1,0 +1,241 @@
+/**
+ * Webhook endpoints: created, listed, paused, resumed, deleted and their secrets rotated by their
+ * owner (ADMIN or an API-key integration); deliveries redelivered and events replayed. Every
+ * mutation is audited with its change.
+ */
+import { sql } from "drizzle-orm";
+import type { Clock } from "../../shared/clock";
+import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../access/rules";
+import { audited, type MutationContext, rejection } from "../audit/service";
+import type { EventType } from "./catalogue";
+import { deliveriesFor } from "./relay";
+import { newSigningSecret } from "./signature";
+import {
+  countManagedEndpoints,
+  type DeliveryRow,
+  type EndpointRow,
+  eventsSince,
+  findManagedDelivery,
+  findManagedEndpoint,
+  insertEndpoint,
+  releaseHeldDeliveries,
+  requeueDelivery,
+  updateEndpoint,
+  upsertDeliveries,
+} from "./store";
+import {
+  createEndpointInput,
+  MAX_ENDPOINTS_PER_OWNER,
+  REPLAY_MAX_EVENTS,
+  REPLAY_WINDOW_DAYS,
+  rotateSecretInput,
+} from "./validation";
+
+export interface EventsContext extends MutationContext {
+  clock: Clock;
+  env: { environment: "development" | "test" | "production" };
+}
+
+function manager(viewer: Viewer): AuthenticatedViewer {
+  if (viewer.kind !== "user" || !mayManageWebhooks(viewer)) {
+    throw forbidden("webhook endpoints are managed by ADMIN or with a partner's API key");
+  }
+  return viewer;
+}
+
+const notFound = (field: string[]) => userError("NOT_FOUND", "No webhook endpoint has this id", field);
+
+export interface EndpointResult {
+  webhookEndpoint: EndpointRow | null;
+  /** Shown once, on creation and rotation. */
+  signingSecret: string | null;
+  userErrors: UserError[];
+}
+
+export interface CreateEndpointRequest {
+  url: string;
+  description?: string | null;
+  eventTypes: EventType[];
+  regionCode?: string | null;
+  sponsorId?: number | null;
+  paymentDueDays?: number | null;
+}
+
+export async function createWebhookEndpoint(ctx: EventsContext, raw: CreateEndpointRequest): Promise<EndpointResult> {
+  const owner = manager(ctx.viewer);
+  return audited<EndpointResult>(ctx, "createWebhookEndpoint", async (tx) => {
+    const parsed = createEndpointInput(ctx.env.environment === "production").safeParse(raw);
+    if (!parsed.success) {
+      return rejection({
+        webhookEndpoint: null,
+        signingSecret: null,
+        userErrors: zodUserErrors(parsed.error, ["input"]),
+      });
+    }
+    const input = parsed.data;
+    if (owner.role !== "ADMIN" && (await countManagedEndpoints(tx, owner)) >= MAX_ENDPOINTS_PER_OWNER) {
+      return rejection({
+        webhookEndpoint: null,
+        signingSecret: null,
+        userErrors: [userError("LIMIT_REACHED", `At most ${MAX_ENDPOINTS_PER_OWNER} endpoints per integration`)],
+      });
+    }
+    const secret = newSigningSecret();
+    const endpoint = await insertEndpoint(tx, {
+      url: input.url,
+      description: input.description ?? null,
+      eventTypes: input.eventTypes,
+      ownerSubject: owner.subject,
+      ownerRole: owner.role,
+      ownerScopes: [...owner.scopes],
+      ownerRegionCode: owner.regionCode ?? null,
+      ownerSponsorId: owner.sponsorId ?? null,
+      ownerParticipantId: owner.participantId ?? null,
+      ownerApiKeyId: owner.apiKeyId ?? null,
+      regionCode: input.regionCode ?? null,
+      sponsorId: input.sponsorId ?? null,
+      paymentDueDays: input.paymentDueDays ?? 7,
+      secret,
+    });
+    return {
+      result: { webhookEndpoint: endpoint, signingSecret: secret, userErrors: [] },
+      targetIds: [`webhook-endpoint:${endpoint.id}`],
+      outcome: "SUCCEEDED",
+      details: { url: endpoint.url, eventTypes: endpoint.eventTypes },
+    };
+  });
+}
+
+type EndpointChange = "pause" | "resume" | "delete" | "rotate";
+
+/** Pause, resume, delete or rotate the secret of an endpoint the caller manages. */
+export async function changeWebhookEndpoint(
+  ctx: EventsContext,
+  change: EndpointChange,
+  id: number | null,
+  options: { overlapHours?: number | null } = {},
+): Promise<EndpointResult> {
+  const owner = manager(ctx.viewer);
+  const operation = {
+    pause: "pauseWebhookEndpoint",
+    resume: "resumeWebhookEndpoint",
+    delete: "deleteWebhookEndpoint",
+    rotate: "rotateWebhookSecret",
+  }[change];
+  const now = ctx.clock.now();
+  return audited<EndpointResult>(ctx, operation, async (tx) => {
+    const refuse = (errors: UserError[]) =>
+      rejection({ webhookEndpoint: null, signingSecret: null, userErrors: errors });
+    const endpoint = id === null ? null : await findManagedEndpoint(tx, owner, id, true);
+    if (!endpoint) return refuse([notFound(["input", "id"])]);
+    const target = [`webhook-endpoint:${endpoint.id}`];
+    let updated: EndpointRow;
+    let secret: string | null = null;
+    if (change === "pause") {
+      updated = await updateEndpoint(tx, endpoint.id, {
+        status: "PAUSED",
+        pausedReason: "Paused by its owner",
+        pausedAt: now.toISOString(),
+      });
+    } else if (change === "resume") {
+      updated = await updateEndpoint(tx, endpoint.id, {
+        status: "ACTIVE",
+        pausedReason: null,
+        pausedAt: null,
+        consecutiveFailures: 0,
+      });
+      await releaseHeldDeliveries(tx, endpoint.id);
+    } else if (change === "delete") {
+      updated = await updateEndpoint(tx, endpoint.id, { deletedAt: now.toISOString() });
+    } else {
+      const parsed = rotateSecretInput.safeParse({ overlapHours: options.overlapHours ?? 24 });
+      if (!parsed.success) return refuse(zodUserErrors(parsed.error, ["input"]));
+      secret = newSigningSecret();
+      updated = await updateEndpoint(tx, endpoint.id, {
+        secret,
+        previousSecret: endpoint.secret,
+        // The consumer compares with the real time, so the overlap runs on the database's clock too.
+        previousSecretExpiresAt: sql`now() + make_interval(hours => ${parsed.data.overlapHours})`,
+      });
+    }
+    return {
+      result: { webhookEndpoint: updated, signingSecret: secret, userErrors: [] },
+      targetIds: target,
+      outcome: "SUCCEEDED",
+    };
+  });
+}
+
+export interface RedeliverResult {
+  delivery: DeliveryRow | null;
+  userErrors: UserError[];
+}
+
+/** Puts one delivery back on the queue (same `webhook-id`), whatever became of it. */
+export async function redeliverWebhook(ctx: EventsContext, deliveryId: number | null): Promise<RedeliverResult> {
+  const owner = manager(ctx.viewer);
+  return audited<RedeliverResult>(ctx, "redeliverWebhook", async (tx) => {
+    const delivery = deliveryId === null ? null : await findManagedDelivery(tx, owner, deliveryId);
+    if (!delivery) {
+      return rejection({
+        delivery: null,
+        userErrors: [userError("NOT_FOUND", "No webhook delivery has this id", ["input", "deliveryId"])],
+      });
+    }
+    const again = await requeueDelivery(tx, delivery.id);
+    return {
+      result: { delivery: again, userErrors: [] },
+      targetIds: [`webhook-delivery:${delivery.id}`],
+      outcome: "SUCCEEDED",
+    };
+  });
+}
+
+export interface ReplayResult {
+  webhookEndpoint: EndpointRow | null;
+  replayed: number;
+  userErrors: UserError[];
+}
+
+/**
+ * Sends again every event since `since` that the endpoint subscribes to and may read (what it
+ * would have received), delivered or not; the receiver dedupes on `webhook-id`.
+ */
+export async function replayEvents(
+  ctx: EventsContext,
+  endpointId: number | null,
+  since: string,
+): Promise<ReplayResult> {
+  const owner = manager(ctx.viewer);
+  const now = ctx.clock.now();
+  return audited<ReplayResult>(ctx, "replayEvents", async (tx) => {
+    const refuse = (errors: UserError[]) => rejection({ webhookEndpoint: null, replayed: 0, userErrors: errors });
+    const endpoint = endpointId === null ? null : await findManagedEndpoint(tx, owner, endpointId);
+    if (!endpoint) return refuse([notFound(["input", "endpointId"])]);
+    const from = new Date(since);
+    const earliest = now.getTime() - REPLAY_WINDOW_DAYS * 86_400_000;
+    if (Number.isNaN(from.getTime()) || from.getTime() < earliest || from.getTime() > now.getTime()) {
+      return refuse([
+        userError("INVALID_INPUT", `since must lie within the last ${REPLAY_WINDOW_DAYS} days`, ["input", "since"]),
+      ]);
+    }
+    const events = await eventsSince(tx, from.toISOString(), REPLAY_MAX_EVENTS + 1);
+    if (events.length > REPLAY_MAX_EVENTS) {
+      return refuse([
+        userError("TOO_MANY_EVENTS", `More than ${REPLAY_MAX_EVENTS} events since then; replay a later start first`, [
+          "input",
+          "since",
+        ]),
+      ]);
+    }
+    const rows = await deliveriesFor(tx, [endpoint], events, now);
+    const replayed = await upsertDeliveries(tx, rows, true);
+    return {
+      result: { webhookEndpoint: endpoint, replayed, userErrors: [] },
+      targetIds: [`webhook-endpoint:${endpoint.id}`],
+      outcome: "SUCCEEDED",
+      details: { since: from.toISOString(), replayed },
+    };
+  });
+}
