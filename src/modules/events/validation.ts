@@ -8,7 +8,43 @@ const regionCode = z
     "a region code such as 31, 31.71, 31.71.01 or 31.71.01.1001",
   );
 
-/** Plain http only outside production (a receiver on localhost); never credentials in the URL. */
+/**
+ * Hosts a production endpoint may not name: loopback, private, link-local (cloud metadata) and
+ * unique-local addresses, and names that only resolve inside a network. Deliveries are requests
+ * the API makes on a partner's behalf; they must not reach the API's own neighbours.
+ */
+export function isInternalHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal")) {
+    return true;
+  }
+  if (!host.includes(".") && !host.includes(":")) return true;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      a >= 224
+    );
+  }
+  if (host.includes(":")) {
+    return (
+      host === "::" || host === "::1" || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith("::ffff:")
+    );
+  }
+  return false;
+}
+
+/**
+ * Plain http, and hosts on this machine or network, only outside production (a receiver on
+ * localhost); never credentials in the URL.
+ */
 export function endpointUrl(production: boolean) {
   return z
     .string()
@@ -18,12 +54,15 @@ export function endpointUrl(production: boolean) {
         try {
           const url = new URL(text);
           if (url.username || url.password) return false;
-          return url.protocol === "https:" || (!production && url.protocol === "http:");
+          if (!production) return url.protocol === "https:" || url.protocol === "http:";
+          return url.protocol === "https:" && !isInternalHost(url.hostname);
         } catch {
           return false;
         }
       },
-      production ? "an https:// URL without credentials" : "an http(s):// URL without credentials",
+      production
+        ? "a public https:// URL without credentials (no internal, private or loopback host)"
+        : "an http(s):// URL without credentials",
     );
 }
 
