@@ -278,15 +278,23 @@ describe("a sponsored package", () => {
       { field: ["input", "participants", "0", "programs"], code: "PROGRAMS_NOT_SPONSORED" },
     ]);
 
-    // A worker enrolled on the package who later joins JHT: the sponsor's batch names them, pays nobody.
+    // A worker on the package cannot join JHT while the sponsorship covers them: it would go unpaid.
     const [workerId] = await enroll(created.id, [worker()]);
     const update = dataOf(
-      await api.graphql<{ updateParticipant: { userErrors: unknown[] } }>(
-        `mutation ($input: UpdateParticipantInput!) { updateParticipant(input: $input) { userErrors { code } } }`,
+      await api.graphql<{ updateParticipant: { userErrors: { field: string[]; code: string }[] } }>(
+        `mutation ($input: UpdateParticipantInput!) { updateParticipant(input: $input) { userErrors { field code } } }`,
         { input: { id: gid("Participant", workerId ?? 0), programs: ["JKK", "JKM", "JHT"] } },
       ),
     );
-    expect(update.updateParticipant.userErrors).toEqual([]);
+    expect(update.updateParticipant.userErrors).toEqual([
+      { field: ["input", "programs"], code: "PROGRAMS_NOT_SPONSORED" },
+    ]);
+
+    // Records from before that rule (JHT added anyway): the sponsor's batch names them, pays nobody.
+    await api.db
+      .update(participants)
+      .set({ programs: ["JKK", "JKM", "JHT"] })
+      .where(eq(participants.id, workerId ?? 0));
     const batch = await payBatch(created.id);
     expect(batch.batch).toBeNull();
     expect(batch.userErrors.map((e) => e.code)).toEqual(["PROGRAMS_NOT_SPONSORED"]);

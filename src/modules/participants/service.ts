@@ -20,6 +20,7 @@ import {
   insertParticipant,
   type ParticipantRow,
   regionLevels,
+  sponsoredProgramsOf,
   updateParticipantRow,
 } from "./store";
 import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
@@ -128,6 +129,21 @@ export async function updateParticipant(
     if (input.villageCode !== undefined) {
       const problem = await villageError(tx, input.villageCode);
       if (problem) errors.push(problem);
+    }
+    if (input.programs !== undefined) {
+      // A sponsored package covers what it pays: a program no running sponsorship pays would be
+      // billed to nobody while the month shows covered, and would block the sponsor's batches.
+      const sponsored = await sponsoredProgramsOf(tx, current.id, ctx.clock.now().toISOString().slice(0, 10));
+      const unsponsored = sponsored ? input.programs.filter((program) => !sponsored.includes(program)) : [];
+      if (unsponsored.length > 0) {
+        errors.push(
+          userError(
+            "PROGRAMS_NOT_SPONSORED",
+            `This worker's sponsorship pays ${sponsored?.join(", ")}; ${unsponsored.join(", ")} cannot be added while it covers them`,
+            ["input", "programs"],
+          ),
+        );
+      }
     }
     if (errors.length > 0) return rejected(errors, target);
     if (
