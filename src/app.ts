@@ -27,7 +27,7 @@ import { eventQueuesOf } from "./modules/events/bindings";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied, type AccessRefusal } from "./shared/errors";
-import { currentRequestId, runWithRequestId } from "./shared/request-scope";
+import { currentRequestId, mutationRan, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
   /**
@@ -280,9 +280,6 @@ export function createApp(options: AppOptions = {}) {
       },
     };
     const { db, end } = connect(c.var.env, counting);
-    // Only a mutation writes events: read before Yoga consumes the body, and only where a queue is bound.
-    const wroteEvents =
-      c.req.method === "POST" && eventQueuesOf(c.env) ? requestedMutation(c.req.raw) : Promise.resolve(null);
     try {
       const viewer = await admit(c, db);
       if (viewer instanceof Response) return viewer;
@@ -299,7 +296,8 @@ export function createApp(options: AppOptions = {}) {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
       // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
-      if (await wroteEvents)
+      // Only a mutation writes events (the execution noted one ran), and only where a queue is bound.
+      if (mutationRan() && eventQueuesOf(c.env))
         afterResponse(
           c,
           relayEvents(c.env, () => connect(c.var.env)),

@@ -12,6 +12,7 @@ import type { Plugin } from "graphql-yoga";
 import type { Context } from "../../context";
 import type { Executor } from "../../db/client";
 import { type AccessRefusal, accessDeniedIn } from "../../shared/errors";
+import { noteMutationRan } from "../../shared/request-scope";
 import type { Viewer } from "../access/rules";
 import { recordAudit } from "./store";
 
@@ -107,12 +108,16 @@ function refusalsOf(
   return refusals;
 }
 
-/** Audits every mutation field refused with an access error (scopes, services), after execution. */
+/**
+ * Audits every mutation field refused with an access error (scopes, services), after execution;
+ * and notes that the request ran a mutation (whose events the app relays right after it).
+ */
 export function useRefusalAudit(): Plugin<Context> {
   return {
     onExecute({ args }) {
       const operation = mutationOf(args.document, args.operationName);
       if (!operation) return;
+      noteMutationRan();
       return {
         async onExecuteDone({ result }) {
           const errors = (result as ExecutionResult).errors;
