@@ -20,7 +20,7 @@ import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { authenticate } from "./modules/access/authenticate";
 import { anonymous, type Viewer } from "./modules/access/rules";
 import { mutationOf, recordRefusals } from "./modules/audit/refusals";
-import { verifyRollups } from "./modules/dashboard/service";
+import { foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
 import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
 import { sponsorReceiptsCsv, sponsorWorkersCsv } from "./modules/enrollments/reports";
 import { eventQueuesOf } from "./modules/events/bindings";
@@ -409,6 +409,8 @@ export async function runScheduledJob(
   const env = envFor(bindings);
   const { db, end } = (options.database ?? connectPerRequest)(env);
   try {
+    // Long-lapsed months fold first, so the verification compares the folded rollups.
+    const foldedRows = await foldLapsedRollups(db, new Date(options.scheduledTime ?? Date.now()));
     const report = await verifyRollups(db, { repair: true });
     const drifted = Object.entries(report).filter(([, table]) => table.drift > 0);
     log({
@@ -417,6 +419,7 @@ export async function runScheduledJob(
       outcome: drifted.length > 0 ? "REPAIRED" : "OK",
       durationMs: Math.round(performance.now() - startedAt),
       drifted: Object.fromEntries(drifted.map(([table, { drift }]) => [table, drift])),
+      foldedRows,
       report,
     });
     return report;

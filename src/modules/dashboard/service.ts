@@ -6,12 +6,14 @@ import { forbidden, type UserError, userError } from "../../shared/errors";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
+import { statusPolicy } from "../participants/rules";
 import { progress, retentionShare, type StatusCounts } from "./rules";
 import {
   coverageFigures,
   type DashboardScope,
   type FigureDimension,
   type FigureRow,
+  foldCoverageRollups,
   rebuildRollup,
   regionalRetentionRows,
   regionLevel,
@@ -281,6 +283,21 @@ export async function setCoverageTarget(
       details: { activeTarget: input.activeTarget },
     };
   });
+}
+
+/**
+ * Paid-through months this long after protection stopped fold into one "lapsed long ago" bucket
+ * of the coverage rollups, so the national scan stays flat over the years: those workers are
+ * INACTIVE for every date the dashboard answers (it refuses past months), so no figure changes.
+ */
+export const rollupFoldPolicy = { foldAfterLapsedMonths: 12 } as const;
+
+/** Moves the fold horizon to today's (run by the daily job); returns the rollup rows folded away. */
+export async function foldLapsedRollups(db: Database, now: Date): Promise<number> {
+  const before = monthStart(
+    currentMonth(now) - statusPolicy.inactiveAfterUnpaidMonths - rollupFoldPolicy.foldAfterLapsedMonths,
+  );
+  return db.transaction((tx) => foldCoverageRollups(tx, before));
 }
 
 /**

@@ -200,7 +200,8 @@ export async function upsertEcosystemTarget(
 /** What the rollups should hold, recounted from participants and covered months. */
 const expected = {
   coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
-      p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, p.paid_through, count(*)::bigint as participants
+      p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, folded_paid_through(p.paid_through) as paid_through,
+      count(*)::bigint as participants
     from participants p cross join (values (1, 2), (2, 5), (3, 8)) as l(level, len) left join sponsors s on s.id = p.sponsor_id
     group by 1, 2, 3, 4, 5, 6`,
   monthly_active_rollups: sql`select c.month, left(p.village_code, 2) as province_code, p.ecosystem_code, count(*)::bigint as participants
@@ -246,6 +247,33 @@ export async function rollupDrift(tx: Transaction, table: RollupTable): Promise<
       select ${key} from (select * from actual except select * from expected) extra
     ) differing`);
   return Number((result as unknown as { rows: { drift: number }[] }).rows[0]?.drift ?? 0);
+}
+
+/**
+ * Moves the coverage rollups' fold horizon forward to `before` and merges every bucket older than
+ * it into the "lapsed long ago" bucket (0001-01-01), holding writers off meanwhile so the triggers
+ * and the merge agree. Returns how many rollup rows it folded away.
+ */
+export async function foldCoverageRollups(tx: Transaction, before: string): Promise<number> {
+  await tx.execute(sql`lock table participants in share row exclusive mode`);
+  const current = await tx.execute(sql`select fold_before::text as fold_before from rollup_horizon`);
+  const foldBefore = (current as unknown as { rows: { fold_before: string }[] }).rows[0]?.fold_before;
+  if (foldBefore !== undefined && foldBefore >= before) return 0;
+  await tx.execute(sql`update rollup_horizon set fold_before = ${before}::date`);
+  const folded = await tx.execute(sql`
+    with old as (
+      delete from coverage_rollups
+      where paid_through is not null and paid_through > date '0001-01-01' and paid_through < ${before}::date
+      returning region_code, region_level, ecosystem_code, segment, sponsor_program, participants
+    ), merged as (
+      insert into coverage_rollups as r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, participants)
+      select region_code, region_level, ecosystem_code, segment, sponsor_program, date '0001-01-01', sum(participants)
+      from old group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+      on conflict on constraint coverage_rollups_key do update set participants = r.participants + excluded.participants
+      returning 1
+    )
+    select (select count(*) from old)::int as folded`);
+  return Number((folded as unknown as { rows: { folded: number }[] }).rows[0]?.folded ?? 0);
 }
 
 /** Replaces a rollup with its recount, holding writers off the base tables meanwhile. */

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, date, index, pgTable, smallint, unique, varchar } from "drizzle-orm/pg-core";
+import { bigint, boolean, check, date, index, pgTable, smallint, unique, varchar } from "drizzle-orm/pg-core";
 import { ecosystemCodeEnum } from "../ecosystems/tables";
 import { segmentEnum } from "../participants/tables";
 
@@ -94,6 +94,19 @@ export const regionalRetentionRollups = pgTable(
     check("regional_retention_rollups_level", sql`${t.regionLevel} in (1, 2)`),
     check("regional_retention_rollups_months_after", sql`${t.monthsAfter} in (0, 1, 3, 6, 12)`),
   ],
+);
+
+/**
+ * Where coverage rollups fold: paid-through months before `foldBefore` are counted in one bucket,
+ * 0001-01-01 ("lapsed long ago"), so the national scan does not grow with the years. One row.
+ */
+export const rollupHorizon = pgTable(
+  "rollup_horizon",
+  {
+    onlyRow: boolean("only_row").primaryKey().default(true),
+    foldBefore: date("fold_before", { mode: "string" }).notNull().default("0001-01-01"),
+  },
+  (t) => [check("rollup_horizon_one_row", sql`${t.onlyRow}`)],
 );
 
 /** The national active-participant target for a year (53.9 M for 2024, 70 M by 2026). */
