@@ -1,5 +1,6 @@
+import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
-import { rowId } from "../../shared/ids";
+import { encodeGlobalId, rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine } from "../contributions/graphql";
@@ -7,8 +8,14 @@ import { Participant } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions, type SettleBatchResult, settlePaymentBatch } from "./batch";
+import {
+  MAX_RECONCILIATION_DAYS,
+  type ReconciliationDay as ReconciliationDayShape,
+  type ReconciliationMismatch as ReconciliationMismatchShape,
+  reconciliationDays,
+} from "./reconciliation";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
-import { countPayments, type PaymentFilter, paymentConditions, visiblePayments } from "./store";
+import { countPayments, type PaymentFilter, paymentConditions, reconciliationRows, visiblePayments } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
 
 export const PaymentStatusEnum = builder.enumType("PaymentStatus", { values: paymentStatuses });
@@ -307,5 +314,65 @@ builder.mutationField("settlePaymentBatch", (t) =>
         externalReference: input.externalReference ?? null,
         amount: input.amount ?? null,
       }),
+  }),
+);
+
+const ReconciliationMismatchKindEnum = builder.enumType("ReconciliationMismatchKind", {
+  description:
+    "SETTLED_WITHOUT_NOTIFICATION: settled here with no applied notification from the channel (recorded by hand, or it never came); NOTIFICATION_NOT_APPLIED: the channel notified a settlement that was refused (outcome says why).",
+  values: ["SETTLED_WITHOUT_NOTIFICATION", "NOTIFICATION_NOT_APPLIED"] as const,
+});
+
+const ReconciliationMismatch = builder.objectRef<ReconciliationMismatchShape>("ReconciliationMismatch").implement({
+  fields: (t) => ({
+    kind: t.field({ type: ReconciliationMismatchKindEnum, resolve: (m) => m.kind }),
+    paymentId: t.id({
+      nullable: true,
+      resolve: (m) => (m.paymentId === null ? null : encodeGlobalId("Payment", m.paymentId)),
+    }),
+    reference: t.string({
+      nullable: true,
+      description: "The channel's reference of a notification.",
+      resolve: (m) => m.reference,
+    }),
+    amount: t.field({ type: "Rupiah", resolve: (m) => m.amount }),
+    outcome: t.string({ nullable: true, description: "What became of a notification.", resolve: (m) => m.outcome }),
+  }),
+});
+
+const ReconciliationDay = builder.objectRef<ReconciliationDayShape>("ReconciliationDay").implement({
+  description: "One channel's day: what was settled here against what the channel notified and was applied.",
+  fields: (t) => ({
+    channel: t.string({ resolve: (d) => d.channel }),
+    date: t.field({ type: "Date", description: "The WIB calendar day.", resolve: (d) => d.date }),
+    settledCount: t.int({ resolve: (d) => d.settledCount }),
+    settledAmount: t.field({ type: "Rupiah", resolve: (d) => d.settledAmount }),
+    notifiedCount: t.int({ resolve: (d) => d.notifiedCount }),
+    notifiedAmount: t.field({ type: "Rupiah", resolve: (d) => d.notifiedAmount }),
+    mismatches: t.field({ type: [ReconciliationMismatch], resolve: (d) => d.mismatches }),
+  }),
+});
+
+builder.queryField("channelReconciliation", (t) =>
+  t.field({
+    type: [ReconciliationDay],
+    description: `Settlements per payment channel and WIB day against the channel's notified totals, with every difference listed; at most ${MAX_RECONCILIATION_DAYS} days. ADMIN or payments:settle.`,
+    authScopes: (_root, _args, ctx) => maySettlePayments(ctx.viewer),
+    args: {
+      from: t.arg({ type: "Date", required: true }),
+      to: t.arg({ type: "Date", required: true }),
+      channel: t.arg.string({ validate: { maxLength: 40 } }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const days = (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1;
+      if (!(days >= 1 && days <= MAX_RECONCILIATION_DAYS)) {
+        throw new GraphQLError(`from must not be after to, and the range is at most ${MAX_RECONCILIATION_DAYS} days`, {
+          extensions: { code: "BAD_USER_INPUT" },
+        });
+      }
+      return reconciliationDays(
+        await reconciliationRows(ctx.db, { from: args.from, to: args.to, channel: args.channel ?? null }),
+      );
+    },
   }),
 );

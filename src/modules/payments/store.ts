@@ -270,3 +270,51 @@ export async function failPayments(tx: Transaction, ids: number[], at: string) {
       .where(and(inArray(payments.id, ids.slice(i, i + 5_000)), eq(payments.status, "PENDING")));
   }
 }
+
+/** One row of the reconciliation statement: a settlement, an applied notification, or a difference. */
+export type ReconciliationRow = {
+  channel: string;
+  day: string;
+  kind: "SETTLED" | "NOTIFIED" | "SETTLED_WITHOUT_NOTIFICATION" | "NOTIFICATION_NOT_APPLIED";
+  payment_id: string | null;
+  reference: string | null;
+  amount: string;
+  outcome: string | null;
+};
+
+/** The rows of a channel reconciliation (see payments/reconciliation.ts): one statement. */
+export async function reconciliationRows(
+  db: Database,
+  range: { from: string; to: string; channel: string | null },
+): Promise<ReconciliationRow[]> {
+  const from = wibDayStart(range.from);
+  const before = wibDayEnd(range.to);
+  const channel = range.channel;
+  const result = await db.execute(sql`
+    with settled as (
+      select p.id, p.channel, p.amount, (p.settled_at at time zone 'Asia/Jakarta')::date as day
+      from payments p
+      where p.settled_at >= ${from}::timestamptz and p.settled_at < ${before}::timestamptz
+        and (${channel}::text is null or p.channel = ${channel})
+    ), notified as (
+      select e.id, e.channel, e.reference, e.payment_id, e.amount, e.outcome, (e.received_at at time zone 'Asia/Jakarta')::date as day
+      from payment_events e
+      where e.status = 'SETTLED' and e.received_at >= ${from}::timestamptz and e.received_at < ${before}::timestamptz
+        and (${channel}::text is null or e.channel = ${channel})
+    )
+    select channel, day::text as day, 'SETTLED' as kind, null as payment_id, null as reference, amount::text, null as outcome from settled
+    union all
+    select channel, day::text, 'NOTIFIED', null, null, amount::text, null from notified where outcome in ('APPLIED', 'ALREADY_APPLIED')
+    union all
+    select s.channel, s.day::text, 'SETTLED_WITHOUT_NOTIFICATION', s.id::text, null, s.amount::text, null
+    from settled s
+    where not exists (
+      select 1 from payment_events e
+      where e.payment_id = s.id and e.status = 'SETTLED' and e.outcome in ('APPLIED', 'ALREADY_APPLIED')
+    )
+    union all
+    select channel, day::text, 'NOTIFICATION_NOT_APPLIED', payment_id::text, reference, amount::text, outcome
+    from notified where outcome not in ('APPLIED', 'ALREADY_APPLIED')
+    order by 1, 2, 3, 4`);
+  return (result as unknown as { rows: ReconciliationRow[] }).rows;
+}
