@@ -26,7 +26,7 @@ import { sponsorReceiptsCsv, sponsorWorkersCsv } from "./modules/enrollments/rep
 import { eventQueuesOf } from "./modules/events/bindings";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
-import { AccessDenied, type AccessRefusal } from "./shared/errors";
+import { AccessDenied, type AccessRefusal, httpStatusOf } from "./shared/errors";
 import { currentRequestId, mutationRan, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
@@ -229,8 +229,7 @@ export function createApp(options: AppOptions = {}) {
         ]);
       }
     }
-    const status = new AccessDenied(refusal, message).httpStatus;
-    return graphqlError(c, status, refusal, message);
+    return graphqlError(c, httpStatusOf[refusal], refusal, message);
   }
 
   /** Who is calling, or the response that refuses them (bad credential, or over their rate). */

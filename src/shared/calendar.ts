@@ -5,13 +5,23 @@ export function wibDayStart(isoDate: string): string {
 
 /** The instant the WIB day after `isoDate` starts: the exclusive end of an inclusive date range. */
 export function wibDayEnd(isoDate: string): string {
+  return wibDayStart(addDays(isoDate, 1));
+}
+
+/** A calendar date `days` later (or earlier, when negative): `YYYY-MM-DD`. */
+export function addDays(isoDate: string, days: number): string {
   const day = new Date(`${isoDate}T00:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + 1);
-  return wibDayStart(day.toISOString().slice(0, 10));
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
 }
 
 /** Billing months are WIB months too: UTC+7, no daylight saving. */
-export const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
+const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
+
+/** The WIB calendar date (`YYYY-MM-DD`) of an instant. */
+export function wibDate(at: Date): string {
+  return new Date(at.getTime() + WIB_OFFSET_MS).toISOString().slice(0, 10);
+}
 
 /** Months since year 0: a month as one integer, so month arithmetic is subtraction. */
 export function monthNumber(isoDate: string): number {

@@ -77,7 +77,8 @@ export function zodUserErrors(error: z.ZodError, prefix: string[]): UserError[] 
 /** Why a caller was turned away: no acceptable credential, not allowed, or over their rate. */
 export type AccessRefusal = "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED";
 
-const httpStatusOf = { UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429 } as const;
+/** The HTTP status a refusal is answered with outside GraphQL. */
+export const httpStatusOf = { UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429 } as const;
 
 /**
  * The one access error: thrown by services and schema scopes alike, answered by Yoga as a GraphQL

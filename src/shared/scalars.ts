@@ -77,8 +77,13 @@ builder.scalarType("DateTime", {
   parseLiteral: (ast) => parseDateTime(ast.kind === "StringValue" ? ast.value : undefined),
 });
 
+/** `YYYY-MM`, the wire format of the Month scalar (also in REST query strings). */
+export function isMonth(value: string): boolean {
+  return ISO_MONTH.test(value);
+}
+
 function parseMonth(value: unknown): string {
-  if (typeof value !== "string" || !ISO_MONTH.test(value)) invalid("Month must be ISO-8601 `YYYY-MM`");
+  if (typeof value !== "string" || !isMonth(value)) invalid("Month must be ISO-8601 `YYYY-MM`");
   return `${value}-01`;
 }
 

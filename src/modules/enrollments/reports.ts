@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
+import { isMonth } from "../../shared/scalars";
 import { maskNik, mayReadPersonalData, type Viewer } from "../access/rules";
 import { membershipStatus } from "../participants/rules";
 import { participants } from "../participants/tables";
@@ -36,8 +37,7 @@ function refuse(status: 400 | 401 | 404, code: string, message: string): ReportR
 
 /** The months a report covers: `from`/`to` as `YYYY-MM`, by default the last 12 months up to this one. */
 function reportMonths(from: string | undefined, to: string | undefined, now: Date): number[] | null {
-  const month = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
-  if ((from && !month.test(from)) || (to && !month.test(to))) return null;
+  if ((from && !isMonth(from)) || (to && !isMonth(to))) return null;
   const last = to ? monthNumber(`${to}-01`) : currentMonth(now);
   const first = from ? monthNumber(`${from}-01`) : last - 11;
   if (first > last || last - first >= MAX_REPORT_MONTHS) return null;

@@ -7,13 +7,11 @@
  */
 import { and, arrayContains, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
-import { currentMonth, monthStart } from "../../shared/calendar";
+import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
 import { membershipStatus, statusPolicy } from "../participants/rules";
 import { eventVersions } from "./catalogue";
 import { snapshotSql } from "./outbox";
 import { webhookEndpoints } from "./tables";
-
-const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
 
 /** A month number as `YYYY-MM`. */
 function monthLabel(month: number): string {
@@ -48,11 +46,6 @@ export async function emitStatusTransitions(db: Database, now: Date): Promise<nu
   return emitted;
 }
 
-/** `YYYY-MM-DD` of an instant in WIB. */
-function wibDate(at: Date): string {
-  return new Date(at.getTime() + WIB_OFFSET_MS).toISOString().slice(0, 10);
-}
-
 /**
  * `participant.payment_due` for each lead time some endpoint asked for: every participant whose
  * next due date (the 15th of their first unpaid month) falls within that many days, once per due
@@ -69,7 +62,7 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
   const month = currentMonth(now);
   let emitted = 0;
   for (const { days } of leads) {
-    const horizon = wibDate(new Date(now.getTime() + days * 86_400_000));
+    const horizon = addDays(today, days);
     for (const dueMonth of [month, month + 1, month + 2]) {
       const dueDate = `${monthLabel(dueMonth)}-15`;
       if (!(dueDate > today && dueDate <= horizon)) continue;

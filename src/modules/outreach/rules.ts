@@ -3,7 +3,7 @@
  * (participants/rules.ts), so every list is a range of `paid_through` months against today, an
  * index range scan at national scale.
  */
-import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
+import { addDays, currentMonth, monthNumber, monthStart, wibDate } from "../../shared/calendar";
 import { contributionDueDay, type statusPolicy as StatusPolicy, statusPolicy } from "../participants/rules";
 
 export const outreachLists = ["DUE_SOON", "IN_GRACE", "WIN_BACK"] as const;
@@ -83,15 +83,4 @@ export function inactiveSince(
   if (paidThrough === null) return null;
   const since = monthNumber(paidThrough) + policy.inactiveAfterUnpaidMonths;
   return since <= currentMonth(now) ? monthStart(since) : null;
-}
-
-/** Today's date in WIB (`YYYY-MM-DD`). */
-function wibDate(now: Date): string {
-  return new Date(now.getTime() + 7 * 60 * 60 * 1000).toISOString().slice(0, 10);
-}
-
-function addDays(isoDate: string, days: number): string {
-  const date = new Date(`${isoDate}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
 }

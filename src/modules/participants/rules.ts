@@ -3,7 +3,7 @@
  * UTC+7, no daylight saving), where the agency's billing months begin.
  */
 
-import { currentMonth, monthNumber, monthStart, WIB_OFFSET_MS } from "../../shared/calendar";
+import { currentMonth, monthNumber, monthStart, wibDate } from "../../shared/calendar";
 
 export const participantStatuses = ["PENDING", "ACTIVE", "GRACE", "INACTIVE"] as const;
 export type ParticipantStatus = (typeof participantStatuses)[number];
@@ -66,7 +66,7 @@ export function nextDueDate(paidThrough: string | null, registeredAt: string): s
   if (paidThrough !== null) return dueOn(monthNumber(paidThrough) + 1);
   const registered = new Date(registeredAt);
   const month = currentMonth(registered);
-  const registeredDay = new Date(registered.getTime() + WIB_OFFSET_MS).toISOString().slice(0, 10);
+  const registeredDay = wibDate(registered);
   return registeredDay <= dueOn(month) ? dueOn(month) : dueOn(month + 1);
 }
 
@@ -92,7 +92,7 @@ export function ageOn(birthDate: string, day: string): number {
 
 /** Why a worker born on `birthDate` may not register in `segment` today, or null. */
 export function ageProblem(birthDate: string, segment: string, now: Date): string | null {
-  const today = new Date(now.getTime() + WIB_OFFSET_MS).toISOString().slice(0, 10);
+  const today = wibDate(now);
   const age = ageOn(birthDate, today);
   if (age < agePolicy.minWorkingAge) {
     return `A worker must be at least ${agePolicy.minWorkingAge} years old; the NIK says ${age}`;

@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import type { Executor, Transaction } from "../../db/client";
+import { wibDate } from "../../shared/calendar";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import {
   canSeeParticipant,
@@ -133,7 +134,7 @@ export async function updateParticipant(
     if (input.programs !== undefined) {
       // A sponsored package covers what it pays: a program no running sponsorship pays would be
       // billed to nobody while the month shows covered, and would block the sponsor's batches.
-      const sponsored = await sponsoredProgramsOf(tx, current.id, ctx.clock.now().toISOString().slice(0, 10));
+      const sponsored = await sponsoredProgramsOf(tx, current.id, wibDate(ctx.clock.now()));
       const unsponsored = sponsored ? input.programs.filter((program) => !sponsored.includes(program)) : [];
       if (unsponsored.length > 0) {
         errors.push(

@@ -251,17 +251,22 @@ const PaySponsoredContributionsInput = builder.inputType("PaySponsoredContributi
   }),
 });
 
-const PaySponsoredContributionsPayload = builder.objectRef<BatchResult>("PaySponsoredContributionsPayload").implement({
-  fields: (t) => ({
-    batch: t.drizzleField({
-      type: "paymentBatches",
-      nullable: true,
-      resolve: (query, result, _args, ctx) =>
-        result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
+/** A payload answering with the batch (read back with the client's selection) or userErrors. */
+function paymentBatchPayload(name: string) {
+  return builder.objectRef<BatchResult | SettleBatchResult>(name).implement({
+    fields: (t) => ({
+      batch: t.drizzleField({
+        type: "paymentBatches",
+        nullable: true,
+        resolve: (query, result, _args, ctx) =>
+          result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
+      }),
+      userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
-    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
-  }),
-});
+  });
+}
+
+const PaySponsoredContributionsPayload = paymentBatchPayload("PaySponsoredContributionsPayload");
 
 builder.mutationField("paySponsoredContributions", (t) =>
   t.field({
@@ -288,17 +293,7 @@ const SettlePaymentBatchInput = builder.inputType("SettlePaymentBatchInput", {
   }),
 });
 
-const SettlePaymentBatchPayload = builder.objectRef<SettleBatchResult>("SettlePaymentBatchPayload").implement({
-  fields: (t) => ({
-    batch: t.drizzleField({
-      type: "paymentBatches",
-      nullable: true,
-      resolve: (query, result, _args, ctx) =>
-        result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
-    }),
-    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
-  }),
-});
+const SettlePaymentBatchPayload = paymentBatchPayload("SettlePaymentBatchPayload");
 
 builder.mutationField("settlePaymentBatch", (t) =>
   t.field({

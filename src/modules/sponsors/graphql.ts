@@ -5,10 +5,9 @@ import { canSeeSponsor } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
 import {
   type CreateSponsorResult,
-  type CreateSponsorshipResult,
   createSponsor,
   createSponsorship,
-  type SetSponsorshipBudgetResult,
+  type SponsorshipResult,
   setSponsorshipBudget,
 } from "./service";
 import { sponsorVisibility } from "./store";
@@ -131,30 +130,9 @@ const CreateSponsorshipInput = builder.inputType("CreateSponsorshipInput", {
   }),
 });
 
-const CreateSponsorshipPayload = builder.objectRef<CreateSponsorshipResult>("CreateSponsorshipPayload").implement({
-  fields: (t) => ({
-    sponsorship: t.drizzleField({
-      type: "sponsorships",
-      nullable: true,
-      resolve: (query, result, _args, ctx) =>
-        result.sponsorship
-          ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))
-          : null,
-    }),
-    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
-  }),
-});
-
-const SetSponsorshipBudgetInput = builder.inputType("SetSponsorshipBudgetInput", {
-  fields: (t) => ({
-    sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
-    budget: t.field({ type: "Rupiah", required: true }),
-  }),
-});
-
-const SetSponsorshipBudgetPayload = builder
-  .objectRef<SetSponsorshipBudgetResult>("SetSponsorshipBudgetPayload")
-  .implement({
+/** A payload answering with the sponsorship (read back with the client's selection) or userErrors. */
+function sponsorshipPayload(name: string) {
+  return builder.objectRef<SponsorshipResult>(name).implement({
     fields: (t) => ({
       sponsorship: t.drizzleField({
         type: "sponsorships",
@@ -167,6 +145,18 @@ const SetSponsorshipBudgetPayload = builder
       userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
   });
+}
+
+const CreateSponsorshipPayload = sponsorshipPayload("CreateSponsorshipPayload");
+
+const SetSponsorshipBudgetInput = builder.inputType("SetSponsorshipBudgetInput", {
+  fields: (t) => ({
+    sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
+    budget: t.field({ type: "Rupiah", required: true }),
+  }),
+});
+
+const SetSponsorshipBudgetPayload = sponsorshipPayload("SetSponsorshipBudgetPayload");
 
 builder.mutationFields((t) => ({
   setSponsorshipBudget: t.field({

@@ -69,16 +69,14 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
   });
 }
 
-export interface CreateSponsorshipResult {
+/** What createSponsorship and setSponsorshipBudget answer: the sponsorship, or why not. */
+export interface SponsorshipResult {
   sponsorship: SponsorshipRow | null;
   userErrors: UserError[];
 }
 
-export async function createSponsorship(
-  ctx: ServiceContext,
-  raw: CreateSponsorshipInput,
-): Promise<CreateSponsorshipResult> {
-  return audited<CreateSponsorshipResult>(ctx, "createSponsorship", async (tx) => {
+export async function createSponsorship(ctx: ServiceContext, raw: CreateSponsorshipInput): Promise<SponsorshipResult> {
+  return audited<SponsorshipResult>(ctx, "createSponsorship", async (tx) => {
     const rejected = (userErrors: UserError[]) => rejection({ sponsorship: null, userErrors });
     const parsed = createSponsorshipInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
@@ -103,18 +101,13 @@ export async function createSponsorship(
   });
 }
 
-export interface SetSponsorshipBudgetResult {
-  sponsorship: SponsorshipRow | null;
-  userErrors: UserError[];
-}
-
 /** The agency (ADMIN or sponsors:write) sets or raises a sponsorship's budget; never below what is committed. */
 export async function setSponsorshipBudget(
   ctx: ServiceContext,
   raw: SetSponsorshipBudgetInput,
-): Promise<SetSponsorshipBudgetResult> {
+): Promise<SponsorshipResult> {
   if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden("budgets are set by the agency (ADMIN)");
-  return audited<SetSponsorshipBudgetResult>(ctx, "setSponsorshipBudget", async (tx) => {
+  return audited<SponsorshipResult>(ctx, "setSponsorshipBudget", async (tx) => {
     const parsed = setSponsorshipBudgetInput.safeParse(raw);
     if (!parsed.success) return rejection({ sponsorship: null, userErrors: zodUserErrors(parsed.error, ["input"]) });
     const input = parsed.data;
