@@ -11,6 +11,7 @@ import { relations } from "./db/relations";
 import { hasScope, type Role, type Scope } from "./modules/access/rules";
 import { AccessDenied } from "./shared/errors";
 import { rowId } from "./shared/ids";
+import { say, sayKeyOrText } from "./shared/messages";
 
 export interface SchemaTypes {
   Context: Context;
@@ -97,10 +98,11 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     // Anonymous callers are told to authenticate; authenticated ones that they may not.
     unauthorizedError: (_parent, { viewer }, _info, result) =>
       viewer.kind === "user"
-        ? new AccessDenied("FORBIDDEN", `Forbidden: ${result.message}`)
-        : new AccessDenied("UNAUTHENTICATED", "Authentication required"),
+        ? new AccessDenied("FORBIDDEN", say("FORBIDDEN.detail", { reason: result.message }))
+        : new AccessDenied("UNAUTHENTICATED", say("UNAUTHENTICATED")),
   },
   zod: {
-    validationError: (error) => error.issues.map((issue) => issue.message).join("; "),
+    // Our messages are given as message keys (put into the request's language here); others are zod's own.
+    validationError: (error) => error.issues.map((issue) => sayKeyOrText(issue.message)).join("; "),
   },
 });

@@ -8,6 +8,7 @@ import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBl
 import { useOperationLog } from "./graphql-log";
 import { useRefusalAudit } from "./modules/audit/refusals";
 import { schema } from "./schema";
+import { say } from "./shared/messages";
 import { currentRequestId } from "./shared/request-scope";
 
 /** What the Hono handler hands to Yoga for one request; Yoga passes it on as the GraphQL context. */
@@ -70,7 +71,7 @@ function createServer(environment: AppEnv["environment"]) {
           message: String(original),
           stack: (original as Error)?.stack,
         });
-        return new GraphQLError("Unexpected error.", {
+        return new GraphQLError(say("INTERNAL_SERVER_ERROR"), {
           ...(masked instanceof GraphQLError ? { nodes: masked.nodes, path: masked.path } : {}),
           extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
         });

@@ -1,22 +1,23 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../builder";
+import { type Message, msg, render } from "./messages";
 
 const DIGITS = /^(0|[1-9][0-9]{0,18})$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const MAX_RUPIAH = 9_223_372_036_854_775_807n;
 
-function invalid(message: string): never {
-  throw new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+function invalid(message: Message): never {
+  throw new GraphQLError(render(message), { extensions: { code: "BAD_USER_INPUT" } });
 }
 
 /** Whole rupiah as a string of digits: money never passes through a float. */
 export function parseRupiah(value: unknown): bigint {
   if (typeof value !== "string" || !DIGITS.test(value)) {
-    invalid('Rupiah must be a string of digits (whole rupiah), e.g. "36800"');
+    invalid(msg("BAD_USER_INPUT.rupiah"));
   }
   const amount = BigInt(value);
-  if (amount > MAX_RUPIAH) invalid("Rupiah amount is too large");
+  if (amount > MAX_RUPIAH) invalid(msg("BAD_USER_INPUT.rupiahTooLarge"));
   return amount;
 }
 
@@ -38,7 +39,7 @@ builder.scalarType("Rupiah", {
 });
 
 function parseDate(value: unknown): string {
-  if (typeof value !== "string" || !isRealDate(value)) invalid("Date must be a real calendar date as YYYY-MM-DD");
+  if (typeof value !== "string" || !isRealDate(value)) invalid(msg("BAD_USER_INPUT.date"));
   return value;
 }
 
@@ -51,7 +52,7 @@ builder.scalarType("Date", {
 
 function parseDateTime(value: unknown): string {
   if (typeof value !== "string" || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    invalid("DateTime must be an ISO-8601 timestamp, e.g. 2026-11-25T08:00:00Z");
+    invalid(msg("BAD_USER_INPUT.dateTime"));
   }
   return new Date(value).toISOString();
 }
@@ -83,7 +84,7 @@ export function isMonth(value: string): boolean {
 }
 
 function parseMonth(value: unknown): string {
-  if (typeof value !== "string" || !isMonth(value)) invalid("Month must be ISO-8601 `YYYY-MM`");
+  if (typeof value !== "string" || !isMonth(value)) invalid(msg("BAD_USER_INPUT.month"));
   return `${value}-01`;
 }
 

@@ -60,8 +60,14 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     TRUST_X_FORWARDED_FOR: "true",
   };
 
+  /**
+   * Requests read English messages unless they ask otherwise (an `accept-language` header of their
+   * own): most tests pin English sentences; `test/messages.test.ts` covers Indonesian and the default.
+   */
   async function request(path: string, init?: RequestInit): Promise<Response> {
-    return app.request(path, init, env);
+    const headers = new Headers(init?.headers);
+    if (!headers.has("accept-language")) headers.set("accept-language", "en");
+    return app.request(path, { ...init, headers }, env);
   }
 
   /** A GraphQL request; as ADMIN unless other headers are given (`{}` is anonymous). */

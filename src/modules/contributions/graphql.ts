@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { currentMonth } from "../../shared/calendar";
+import { userError } from "../../shared/errors";
 import { RiskLevelEnum, SegmentEnum } from "../participants/graphql";
 import { quoteContribution } from "./rules";
 import { type ContributionLineRow, programs } from "./tables";
@@ -60,11 +61,9 @@ builder.queryField("contributionQuote", (t) =>
     resolve: (_root, { input }, ctx) => {
       const quote = quoteContribution({ ...input, firstMonth: currentMonth(ctx.clock.now()) });
       if ("problems" in quote) {
-        throw new GraphQLError(quote.problems.map((p) => p.message).join("; "), {
-          extensions: {
-            code: "BAD_USER_INPUT",
-            userErrors: quote.problems.map((p) => ({ field: ["input", p.field], code: p.code, message: p.message })),
-          },
+        const userErrors = quote.problems.map((p) => userError(p.code, p.message, ["input", p.field]));
+        throw new GraphQLError(userErrors.map((e) => e.message).join("; "), {
+          extensions: { code: "BAD_USER_INPUT", userErrors },
         });
       }
       return { ...quote, months: input.months };

@@ -1,6 +1,8 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { currentMonth } from "../../shared/calendar";
+import { userError } from "../../shared/errors";
+import { messageKey, msg, say } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
 import { SegmentEnum } from "../participants/graphql";
@@ -86,10 +88,7 @@ const RetentionCohort = builder.objectRef<RetentionCohortShape>("RetentionCohort
 });
 
 const regionCodeArg = {
-  regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] as [
-    RegExp,
-    { message: string },
-  ],
+  regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] as [RegExp, { message: string }],
 };
 
 builder.queryFields((t) => ({
@@ -110,12 +109,10 @@ builder.queryFields((t) => ({
       const asOf = args.asOf ? new Date(`${args.asOf}T12:00:00+07:00`) : ctx.clock.now();
       if (currentMonth(asOf) < currentMonth(ctx.clock.now())) {
         // Counting June with October's registrations and paid-through months would be wrong, not old.
-        throw new GraphQLError("coverageDashboard answers the current month or later; asOf is in an earlier month", {
+        throw new GraphQLError(say("BAD_USER_INPUT.asOf"), {
           extensions: {
             code: "BAD_USER_INPUT",
-            userErrors: [
-              { field: ["asOf"], code: "AS_OF_IN_THE_PAST", message: "asOf must be in the current month or later" },
-            ],
+            userErrors: [userError("AS_OF_IN_THE_PAST", msg("BAD_USER_INPUT.asOfField"), ["asOf"])],
           },
         });
       }
@@ -139,7 +136,7 @@ builder.queryFields((t) => ({
       regionCode: t.arg.string({
         description:
           "A province (`31`) or regency (`31.71`): that region's cohorts, all ecosystems together. An officer's own region by default.",
-        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: "regionCode must be a province or regency code" }] },
+        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: messageKey("BAD_USER_INPUT.provinceOrRegency") }] },
       }),
     },
     resolve: (_root, args, ctx) =>

@@ -4,6 +4,7 @@ import { builder } from "../../builder";
 import type { Context } from "../../context";
 import { forbidden } from "../../shared/errors";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
+import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { type AuthenticatedViewer, mayManageWebhooks } from "../access/rules";
 import { type EventType, eventTypeEnumValue, eventTypes, webhookMessageId } from "./catalogue";
@@ -45,7 +46,7 @@ const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus", {
 function webhookManager(ctx: Context): AuthenticatedViewer {
   const viewer = ctx.viewer;
   if (viewer.kind !== "user" || !mayManageWebhooks(viewer)) {
-    throw forbidden("webhook endpoints are managed by ADMIN or with a partner's API key");
+    throw forbidden(msg("FORBIDDEN.webhooks"));
   }
   return viewer;
 }
@@ -178,7 +179,7 @@ builder.queryFields((t) => ({
       return resolveCursorConnection(
         { args, toCursor: (row: DeliveryRow) => String(row.id) },
         async ({ after, limit, inverted }: ResolveCursorConnectionArgs) => {
-          if (inverted) throw forbidden("webhookDeliveries pages forwards only (first/after)");
+          if (inverted) throw forbidden(msg("FORBIDDEN.deliveriesForward"));
           const rows = await listDeliveries(
             ctx.db,
             viewer,

@@ -1,5 +1,6 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
+import { messageKey } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import {
   maskNik,
@@ -131,7 +132,7 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     segment: t.field({ type: SegmentEnum }),
     regionCode: t.string({
       description: "Any region level: province `31`, regency `31.71`, district `31.71.01` or village.",
-      validate: { regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] },
+      validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
     }),
     sponsorId: t.globalID({ for: Sponsor }),
     registeredFrom: t.field({ type: "Date" }),
@@ -139,7 +140,7 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     search: t.string({
       description:
         "A name prefix (case-insensitive); with `pii:read` also the last 4 digits of a NIK or a full NIK. Without it, digits match no one: a NIK search would reveal the digits masking hides.",
-      validate: { minLength: [2, { message: "search needs at least 2 characters" }], maxLength: 100 },
+      validate: { minLength: [2, { message: messageKey("BAD_USER_INPUT.search") }], maxLength: 100 },
     }),
   }),
 });
@@ -201,7 +202,10 @@ builder.queryFields((t) => ({
     description: "Looks a worker up by full NIK; needs `pii:read`.",
     authScopes: { scope: "pii:read" },
     args: {
-      nik: t.arg.string({ required: true, validate: { regex: [/^[0-9]{16}$/, { message: "NIK must be 16 digits" }] } }),
+      nik: t.arg.string({
+        required: true,
+        validate: { regex: [/^[0-9]{16}$/, { message: messageKey("BAD_USER_INPUT.nik") }] },
+      }),
     },
     resolve: (query, _root, args, ctx) =>
       ctx.db.query.participants.findFirst(
@@ -220,7 +224,7 @@ builder.queryFields((t) => ({
     args: {
       regionCode: t.arg.string({
         description: "Only referrals living in this region (any level).",
-        validate: { regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] },
+        validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
       }),
       period: t.arg({
         type: DateRange,
@@ -253,7 +257,7 @@ const DateRange = builder.inputType("DateRange", {
     from: t.field({ type: "Date", required: true }),
     to: t.field({ type: "Date", required: true }),
   }),
-  validate: [(range) => range.from <= range.to, { message: "period.from must not be after period.to" }],
+  validate: [(range) => range.from <= range.to, { message: messageKey("BAD_USER_INPUT.period") }],
 });
 
 const ReferralLeaderboardEntry = builder

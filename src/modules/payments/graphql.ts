@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { encodeGlobalId, rowId } from "../../shared/ids";
+import { say } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine } from "../contributions/graphql";
@@ -361,7 +362,7 @@ builder.queryField("channelReconciliation", (t) =>
     resolve: async (_root, args, ctx) => {
       const days = (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1;
       if (!(days >= 1 && days <= MAX_RECONCILIATION_DAYS)) {
-        throw new GraphQLError(`from must not be after to, and the range is at most ${MAX_RECONCILIATION_DAYS} days`, {
+        throw new GraphQLError(say("BAD_USER_INPUT.reconciliationRange", { days: MAX_RECONCILIATION_DAYS }), {
           extensions: { code: "BAD_USER_INPUT" },
         });
       }
