@@ -84,8 +84,19 @@ function connectPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection {
 /** Large enough for a 10,000-row sponsored enrollment, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-function graphqlError(c: HonoContext<AppBindings>, status: 401 | 403 | 413 | 415 | 429, code: string, message: string) {
-  return c.json({ errors: [{ message, extensions: { code, requestId: c.var.requestId } }] }, status);
+/**
+ * A request refused before it ran, in the shape of its endpoint: GraphQL's `errors` on /graphql,
+ * the REST routes' one `error` object elsewhere; both carry the code and the request id.
+ */
+function refusalResponse(
+  c: HonoContext<AppBindings>,
+  status: 401 | 403 | 413 | 415 | 429,
+  code: string,
+  message: string,
+) {
+  const requestId = c.var.requestId;
+  if (c.req.path === "/graphql") return c.json({ errors: [{ message, extensions: { code, requestId } }] }, status);
+  return c.json({ error: { code, message, requestId } }, status);
 }
 
 /** Whether Cloudflare's edge handed us this request (it sets `request.cf`); Node servers and tests are not. */
@@ -201,14 +212,14 @@ export function createApp(options: AppOptions = {}) {
     "/sponsors/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => graphqlError(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
+      onError: (c) => refusalResponse(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
     }),
   );
   app.use(
     "/graphql",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => graphqlError(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
+      onError: (c) => refusalResponse(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
     }),
   );
 
@@ -234,7 +245,7 @@ export function createApp(options: AppOptions = {}) {
         ]);
       }
     }
-    return graphqlError(c, httpStatusOf[refusal], refusal, message);
+    return refusalResponse(c, httpStatusOf[refusal], refusal, message);
   }
 
   /** Who is calling, or the response that refuses them (bad credential, or over their rate). */
@@ -270,7 +281,7 @@ export function createApp(options: AppOptions = {}) {
   app.post("/graphql", async (c, next) => {
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     if (type !== "application/json") {
-      return graphqlError(c, 415, "UNSUPPORTED_MEDIA_TYPE", say("UNSUPPORTED_MEDIA_TYPE"));
+      return refusalResponse(c, 415, "UNSUPPORTED_MEDIA_TYPE", say("UNSUPPORTED_MEDIA_TYPE"));
     }
     await next();
   });

@@ -63,7 +63,12 @@ export async function handlePaymentWebhook(
         error: {
           code: "INVALID_NOTIFICATION",
           message: say("INVALID_NOTIFICATION"),
-          issues: parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })),
+          // `field` is a path, as in GraphQL userErrors: ["amount"].
+          issues: parsed.error.issues.map((issue) => ({
+            field: issue.path.map((part) => String(part)),
+            code: "INVALID_INPUT",
+            message: issue.message,
+          })),
         },
       },
     };
