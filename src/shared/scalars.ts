@@ -28,7 +28,9 @@ export function isRealDate(value: string): boolean {
 }
 
 builder.scalarType("Rupiah", {
-  description: 'An amount of Indonesian rupiah: whole rupiah as a string of digits, e.g. "36800".',
+  description:
+    'An amount of Indonesian rupiah (IDR): whole rupiah, never fractions, as a JSON string of decimal digits with no sign, separators or leading zeros, e.g. "36800" (Rp36.800). A string because amounts may exceed 2^53; read it with BigInt.',
+  specifiedByURL: "https://www.iso.org/iso-4217-currency-codes.html",
   serialize: (value) => {
     const text = typeof value === "bigint" ? value.toString() : String(value);
     if (!DIGITS.test(text)) throw new Error(`Not a whole rupiah amount: ${text}`);
@@ -44,7 +46,9 @@ function parseDate(value: unknown): string {
 }
 
 builder.scalarType("Date", {
-  description: "A calendar date, ISO-8601 `YYYY-MM-DD`.",
+  description:
+    'A calendar date as a JSON string, `YYYY-MM-DD` (RFC 3339 full-date), e.g. "2026-11-25"; dates are WIB calendar days.',
+  specifiedByURL: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
   serialize: (value) => String(value).slice(0, 10),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === "StringValue" ? ast.value : undefined),
@@ -72,7 +76,9 @@ export function isoInstant(value: unknown): string {
 }
 
 builder.scalarType("DateTime", {
-  description: "An instant, ISO-8601 in UTC, e.g. `2026-11-25T08:00:00.000Z`.",
+  description:
+    "An instant as a JSON string, RFC 3339 date-time: answered in UTC with milliseconds (`2026-11-25T08:00:00.000Z`); accepted with any offset.",
+  specifiedByURL: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
   serialize: isoInstant,
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === "StringValue" ? ast.value : undefined),
@@ -89,7 +95,9 @@ function parseMonth(value: unknown): string {
 }
 
 builder.scalarType("Month", {
-  description: "A calendar month, ISO-8601 `YYYY-MM` (coverage is counted in whole months).",
+  description:
+    'A calendar month as a JSON string, ISO 8601 `YYYY-MM`, e.g. "2026-11" (coverage is counted in whole WIB months).',
+  specifiedByURL: "https://www.iso.org/iso-8601-date-and-time-format.html",
   serialize: (value) => String(value).slice(0, 7),
   parseValue: parseMonth,
   parseLiteral: (ast) => parseMonth(ast.kind === "StringValue" ? ast.value : undefined),

@@ -31,15 +31,25 @@ const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
     active: t.exposeInt("active"),
     grace: t.exposeInt("grace"),
     inactive: t.exposeInt("inactive"),
-    target: t.exposeInt("target", { nullable: true }),
-    progress: t.exposeFloat("progress", { nullable: true, description: "active / target." }),
+    target: t.exposeInt("target", {
+      nullable: true,
+      description:
+        "Active participants aimed for: set for national and ecosystem scopes (setCoverageTarget); null for every other slice, and when no target is set for that year.",
+    }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description: "active / target; null when target is null or 0.",
+    }),
   }),
 });
 
 const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDashboard").implement({
   fields: (t) => ({
     asOf: t.field({ type: "Date", resolve: (d) => d.asOf }),
-    regionCode: t.exposeString("regionCode", { nullable: true }),
+    regionCode: t.exposeString("regionCode", {
+      nullable: true,
+      description: "The region asked for; null for the national dashboard.",
+    }),
     registered: t.exposeInt("registered"),
     pending: t.exposeInt("pending"),
     active: t.exposeInt("active", { description: "Paid through the month of asOf: the figure the target counts." }),
@@ -47,9 +57,13 @@ const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDas
     inactive: t.exposeInt("inactive"),
     target: t.exposeInt("target", {
       nullable: true,
-      description: "Active participants aimed for in the year of asOf.",
+      description:
+        "Active participants aimed for in the year of asOf: national, or the ecosystem's when one is asked for; null at region scopes (targets are national) and when none is set for that year.",
     }),
-    progress: t.exposeFloat("progress", { nullable: true }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description: "active / target; null when target is null or 0.",
+    }),
     byEcosystem: t.field({ type: [CoverageSlice], resolve: (d) => d.byEcosystem }),
     byRegion: t.field({
       type: [CoverageSlice],
@@ -60,12 +74,16 @@ const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDas
     bySponsorProgram: t.field({ type: [CoverageSlice], resolve: (d) => d.bySponsorProgram }),
     activeThisMonth: t.exposeInt("activeThisMonth", {
       nullable: true,
-      description: "With coverage for the month of asOf (national or province scopes).",
+      description:
+        "Participants with coverage for the month of asOf, from covered months. Kept for national and province scopes only: null at regency and district scopes, and when an ecosystem or segment is asked for.",
     }),
-    activeLastMonth: t.exposeInt("activeLastMonth", { nullable: true }),
+    activeLastMonth: t.exposeInt("activeLastMonth", {
+      nullable: true,
+      description: "The same for the month before asOf; null exactly when activeThisMonth is.",
+    }),
     netGrowth: t.exposeInt("netGrowth", {
       nullable: true,
-      description: "Month-over-month change in active participants.",
+      description: "activeThisMonth - activeLastMonth; null exactly when they are.",
     }),
   }),
 });
@@ -74,16 +92,33 @@ const RetentionCohort = builder.objectRef<RetentionCohortShape>("RetentionCohort
   description: "Of the participants registered in a month, the share with coverage 1, 3, 6 and 12 months later.",
   fields: (t) => ({
     cohort: t.field({ type: "Month", resolve: (c) => c.cohort }),
-    ecosystem: t.field({ type: EcosystemCodeEnum, nullable: true, resolve: (c) => c.ecosystem }),
+    ecosystem: t.field({
+      type: EcosystemCodeEnum,
+      nullable: true,
+      description: "The ecosystem of a per-ecosystem cohort; null for cohorts of all ecosystems together.",
+      resolve: (c) => c.ecosystem,
+    }),
     regionCode: t.exposeString("regionCode", {
       nullable: true,
       description: "The province or regency of a regional cohort; null for national cohorts.",
     }),
     registered: t.exposeInt("registered"),
-    after1: t.exposeFloat("after1", { nullable: true }),
-    after3: t.exposeFloat("after3", { nullable: true }),
-    after6: t.exposeFloat("after6", { nullable: true }),
-    after12: t.exposeFloat("after12", { nullable: true }),
+    after1: t.exposeFloat("after1", {
+      nullable: true,
+      description: "Share covered 1 month after registering; null until that month has come.",
+    }),
+    after3: t.exposeFloat("after3", {
+      nullable: true,
+      description: "Share covered 3 months after; null until that month has come.",
+    }),
+    after6: t.exposeFloat("after6", {
+      nullable: true,
+      description: "Share covered 6 months after; null until that month has come.",
+    }),
+    after12: t.exposeFloat("after12", {
+      nullable: true,
+      description: "Share covered 12 months after; null until that month has come.",
+    }),
   }),
 });
 
@@ -156,8 +191,11 @@ const EcosystemCoverage = builder.objectRef<EcosystemCoverageShape>("EcosystemCo
   fields: (t) => ({
     registered: t.exposeInt("registered"),
     active: t.exposeInt("active"),
-    target: t.exposeInt("target", { nullable: true }),
-    progress: t.exposeFloat("progress", { nullable: true }),
+    target: t.exposeInt("target", { nullable: true, description: "This year's target; null when none is set." }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description: "active / target; null when target is null or 0.",
+    }),
   }),
 });
 

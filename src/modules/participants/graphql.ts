@@ -1,4 +1,5 @@
 import { builder } from "../../builder";
+import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
@@ -114,16 +115,27 @@ export const Participant = builder.drizzleNode("participants", {
       description: "When the next unpaid month's contribution is due (the 15th of that month).",
       resolve: (participant) => nextDueDate(participant.paidThrough, participant.registeredAt),
     }),
-    referrals: t.relatedConnection("referrals", {
+  }),
+});
+
+/** Every list of participants is one connection type: `ParticipantConnection` of `ParticipantEdge`. */
+export const ParticipantConnection = countedConnection("ParticipantConnection", Participant);
+
+// Added after the node, because it lists participants through the shared connection type.
+builder.drizzleObjectFields(Participant, (t) => ({
+  referrals: t.relatedConnection(
+    "referrals",
+    {
       description: "Nyalakan: the workers this participant registered, newest first.",
       query: (_args, ctx) => ({
         where: { RAW: (table) => participantVisibility(table, ctx.viewer) },
         orderBy: { registeredAt: "desc" },
       }),
       totalCount: true,
-    }),
-  }),
-});
+    },
+    ParticipantConnection,
+  ),
+}));
 
 export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
   fields: (t) => ({
@@ -175,24 +187,27 @@ builder.queryFields((t) => ({
       return id === null ? null : ctx.db.query.participants.findFirst(query({ where: { id } }));
     },
   }),
-  participants: t.drizzleConnection({
-    type: "participants",
-    args: {
-      filter: t.arg({ type: ParticipantFilterInput }),
-      orderBy: t.arg({ type: ParticipantOrder, defaultValue: "REGISTERED_AT_DESC", required: true }),
+  participants: t.drizzleConnection(
+    {
+      type: "participants",
+      args: {
+        filter: t.arg({ type: ParticipantFilterInput }),
+        orderBy: t.arg({ type: ParticipantOrder, defaultValue: "REGISTERED_AT_DESC", required: true }),
+      },
+      totalCount: (_parent, args, ctx) => countParticipants(ctx.db, toFilter(args.filter), ctx.viewer, ctx.clock.now()),
+      resolve: (query, _root, args, ctx) => {
+        const filter = toFilter(args.filter);
+        const now = ctx.clock.now();
+        return ctx.db.query.participants.findMany(
+          query({
+            where: { RAW: (table) => visibleParticipants(table, filter, ctx.viewer, now) },
+            orderBy: orderings[args.orderBy],
+          }),
+        );
+      },
     },
-    totalCount: (_parent, args, ctx) => countParticipants(ctx.db, toFilter(args.filter), ctx.viewer, ctx.clock.now()),
-    resolve: (query, _root, args, ctx) => {
-      const filter = toFilter(args.filter);
-      const now = ctx.clock.now();
-      return ctx.db.query.participants.findMany(
-        query({
-          where: { RAW: (table) => visibleParticipants(table, filter, ctx.viewer, now) },
-          orderBy: orderings[args.orderBy],
-        }),
-      );
-    },
-  }),
+    ParticipantConnection,
+  ),
 }));
 
 builder.queryFields((t) => ({

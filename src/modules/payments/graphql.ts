@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
+import { countedConnection } from "../../shared/connections";
 import { encodeGlobalId, rowId } from "../../shared/ids";
 import { say } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
@@ -63,6 +64,9 @@ export const Payment = builder.drizzleNode("payments", {
   }),
 });
 
+/** Every list of payments (a participant's, a batch's, everyone's) is one `PaymentConnection` of `PaymentEdge`. */
+export const PaymentConnection = countedConnection("PaymentConnection", Payment);
+
 const PaymentFilterInput = builder.inputType("PaymentFilter", {
   fields: (t) => ({
     status: t.field({ type: PaymentStatusEnum }),
@@ -87,18 +91,22 @@ function toFilter(input: typeof PaymentFilterInput.$inferInput | null | undefine
 
 // The payments module owns a participant's payments: the field lives here, beside its filter.
 builder.drizzleObjectFields(Participant, (t) => ({
-  payments: t.relatedConnection("payments", {
-    description: "Contribution payments, newest first.",
-    args: { filter: t.arg({ type: PaymentFilterInput }) },
-    query: (args) => {
-      const filter = toFilter(args.filter);
-      return {
-        where: { RAW: (table) => paymentConditions(table, filter) },
-        orderBy: { createdAt: "desc", id: "desc" },
-      };
+  payments: t.relatedConnection(
+    "payments",
+    {
+      description: "Contribution payments, newest first.",
+      args: { filter: t.arg({ type: PaymentFilterInput }) },
+      query: (args) => {
+        const filter = toFilter(args.filter);
+        return {
+          where: { RAW: (table) => paymentConditions(table, filter) },
+          orderBy: { createdAt: "desc", id: "desc" },
+        };
+      },
+      totalCount: true,
     },
-    totalCount: true,
-  }),
+    PaymentConnection,
+  ),
 }));
 
 builder.queryFields((t) => ({
@@ -111,21 +119,24 @@ builder.queryFields((t) => ({
       return id === null ? null : ctx.db.query.payments.findFirst(query({ where: { id } }));
     },
   }),
-  payments: t.drizzleConnection({
-    type: "payments",
-    description: "Payments, newest first.",
-    args: { filter: t.arg({ type: PaymentFilterInput }) },
-    totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter), ctx.viewer),
-    resolve: (query, _root, args, ctx) => {
-      const filter = toFilter(args.filter);
-      return ctx.db.query.payments.findMany(
-        query({
-          where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },
-          orderBy: { createdAt: "desc", id: "desc" },
-        }),
-      );
+  payments: t.drizzleConnection(
+    {
+      type: "payments",
+      description: "Payments, newest first.",
+      args: { filter: t.arg({ type: PaymentFilterInput }) },
+      totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter), ctx.viewer),
+      resolve: (query, _root, args, ctx) => {
+        const filter = toFilter(args.filter);
+        return ctx.db.query.payments.findMany(
+          query({
+            where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },
+            orderBy: { createdAt: "desc", id: "desc" },
+          }),
+        );
+      },
     },
-  }),
+    PaymentConnection,
+  ),
 }));
 
 const PayContributionInput = builder.inputType("PayContributionInput", {
@@ -161,23 +172,28 @@ const SettlePaymentInput = builder.inputType("SettlePaymentInput", {
   }),
 });
 
-const PaymentPayload = builder.objectRef<PaymentResult>("PaymentPayload").implement({
-  fields: (t) => ({
-    // Read back with the client's selection (and the participant that Payment's access check needs).
-    payment: t.drizzleField({
-      type: "payments",
-      nullable: true,
-      resolve: (query, result, _args, ctx) =>
-        result.payment ? ctx.db.query.payments.findFirst(query({ where: { id: result.payment.id } })) : null,
+/** One payload type per mutation (`<Mutation>Payload`), each with the same fields. */
+function paymentPayload(name: string) {
+  return builder.objectRef<PaymentResult>(name).implement({
+    fields: (t) => ({
+      // Read back with the client's selection (and the participant that Payment's access check needs).
+      payment: t.drizzleField({
+        type: "payments",
+        nullable: true,
+        resolve: (query, result, _args, ctx) =>
+          result.payment ? ctx.db.query.payments.findFirst(query({ where: { id: result.payment.id } })) : null,
+      }),
+      participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+      userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
-    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
-    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
-  }),
-});
+  });
+}
+const PayContributionPayload = paymentPayload("PayContributionPayload");
+const SettlePaymentPayload = paymentPayload("SettlePaymentPayload");
 
 builder.mutationFields((t) => ({
   payContribution: t.field({
-    type: PaymentPayload,
+    type: PayContributionPayload,
     authScopes: (_root, _args, { viewer }) => mayPayContributions(viewer),
     args: { input: t.arg({ type: PayContributionInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
@@ -190,7 +206,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   settlePayment: t.field({
-    type: PaymentPayload,
+    type: SettlePaymentPayload,
     description: "Records a channel's outcome by hand (the webhook is the usual path); needs payments:settle.",
     authScopes: (_root, _args, { viewer }) => maySettlePayments(viewer),
     args: { input: t.arg({ type: SettlePaymentInput, required: true }) },
@@ -226,13 +242,17 @@ export const PaymentBatch = builder.drizzleNode("paymentBatches", {
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
     // Only payments the caller may read: a worker since sponsored by someone else stays out of the list.
-    payments: t.relatedConnection("payments", {
-      query: (_args, ctx) => ({
-        where: { RAW: (table) => visiblePayments(table, {}, ctx.viewer) },
-        orderBy: { id: "asc" },
-      }),
-      totalCount: true,
-    }),
+    payments: t.relatedConnection(
+      "payments",
+      {
+        query: (_args, ctx) => ({
+          where: { RAW: (table) => visiblePayments(table, {}, ctx.viewer) },
+          orderBy: { id: "asc" },
+        }),
+        totalCount: true,
+      },
+      PaymentConnection,
+    ),
   }),
 });
 

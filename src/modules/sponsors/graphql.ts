@@ -1,4 +1,5 @@
 import { builder } from "../../builder";
+import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
@@ -77,14 +78,17 @@ builder.queryFields((t) => ({
       return id === null ? null : ctx.db.query.sponsors.findFirst(query({ where: { id } }));
     },
   }),
-  sponsors: t.drizzleConnection({
-    type: "sponsors",
-    totalCount: (_parent, _args, ctx) => ctx.db.$count(sponsorsTable, sponsorVisibility(sponsorsTable, ctx.viewer)),
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.query.sponsors.findMany(
-        query({ where: { RAW: (table) => sponsorVisibility(table, ctx.viewer) }, orderBy: { name: "asc" } }),
-      ),
-  }),
+  sponsors: t.drizzleConnection(
+    {
+      type: "sponsors",
+      totalCount: (_parent, _args, ctx) => ctx.db.$count(sponsorsTable, sponsorVisibility(sponsorsTable, ctx.viewer)),
+      resolve: (query, _root, _args, ctx) =>
+        ctx.db.query.sponsors.findMany(
+          query({ where: { RAW: (table) => sponsorVisibility(table, ctx.viewer) }, orderBy: { name: "asc" } }),
+        ),
+    },
+    countedConnection("SponsorConnection", Sponsor),
+  ),
 }));
 
 const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
