@@ -12,6 +12,19 @@ const bindingsSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
   /** Messages' language when a request's Accept-Language names neither `id` nor `en`. */
   DEFAULT_LANGUAGE: z.enum(["id", "en"]).default("id"),
+  /** Token `client_id`s of first-party apps, which may run registered operations only (trusted documents). */
+  FIRST_PARTY_CLIENTS: z
+    .string()
+    .default("jmo")
+    .transform(
+      (text) =>
+        new Set(
+          text
+            .split(",")
+            .map((client) => client.trim())
+            .filter(Boolean),
+        ),
+    ),
   /** Secret in production (`wrangler secret put DATABASE_URL`); `.dev.vars` locally. */
   DATABASE_URL: z.string().min(1).optional(),
   /** Optional Cloudflare Hyperdrive binding; its connection string wins over DATABASE_URL. */
@@ -63,6 +76,7 @@ const bindingsSchema = z.object({
 export interface AppEnv {
   environment: "development" | "test" | "production";
   defaultLanguage: Language;
+  firstPartyClients: ReadonlySet<string>;
   graphiqlAssetsUrl: string | undefined;
   /** Neon (WebSocket) by default; node-postgres over TCP when a Hyperdrive binding is present. */
   database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
@@ -83,6 +97,7 @@ export function parseEnv(bindings: unknown): AppEnv {
   const common = {
     environment: env.ENVIRONMENT,
     defaultLanguage: env.DEFAULT_LANGUAGE,
+    firstPartyClients: env.FIRST_PARTY_CLIENTS,
     graphiqlAssetsUrl: env.GRAPHIQL_ASSETS_URL,
     auth: {
       ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),

@@ -6,6 +6,7 @@ import type { Context } from "./context";
 import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
 import { useOperationLog } from "./graphql-log";
+import { useTrustedDocuments } from "./graphql-trusted-documents";
 import { useRefusalAudit } from "./modules/audit/refusals";
 import { schema } from "./schema";
 import { say } from "./shared/messages";
@@ -55,6 +56,7 @@ function createServer(environment: AppEnv["environment"]) {
       // A browser cannot send a simple (preflight-free) request that runs an operation: GETs need
       // a custom header, and POSTs are application/json only (checked in the app).
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "graphql-preflight", "apollo-require-preflight"] }),
+      ...useTrustedDocuments(),
       useRefusalAudit(),
       useOperationLog(),
     ],

@@ -85,9 +85,24 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     return { status: response.status, headers: response.headers, ...body };
   }
 
+  /** A GraphQL request with any body (a persisted document's id instead of a query, ...). */
+  async function graphqlRaw<T = Record<string, unknown>>(
+    body: Record<string, unknown>,
+    headers: Record<string, string> = admin,
+  ): Promise<GraphQLResponse<T>> {
+    const response = await request("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Omit<GraphQLResponse<T>, "status" | "headers">;
+    return { status: response.status, headers: response.headers, ...answer };
+  }
+
   return {
     app,
     env,
+    graphqlRaw,
     db: database.db,
     databaseKind: database.kind,
     request,

@@ -37,6 +37,8 @@ const claimsSchema = z.object({
   region: z.string().regex(REGION_CODE).optional(),
   sponsorId: z.number().int().positive().optional(),
   participantId: z.number().int().positive().optional(),
+  /** RFC 9068: the OAuth client the token was issued to (`jmo` for the JMO app). */
+  client_id: z.string().min(1).max(64).optional(),
 });
 
 const knownScopes = new Set<string>(scopes);
@@ -99,6 +101,7 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
     ...(region ? { regionCode: region } : {}),
     ...(sponsorId ? { sponsorId } : {}),
     ...(participantId ? { participantId } : {}),
+    ...(claims.data.client_id ? { clientId: claims.data.client_id } : {}),
   };
 }
 
