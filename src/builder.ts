@@ -28,6 +28,8 @@ export interface SchemaTypes {
     Date: { Input: string; Output: string };
     DateTime: { Input: string; Output: string };
     Month: { Input: string; Output: string };
+    PaymentChannel: { Input: string; Output: string };
+    RegistrationChannel: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
 }

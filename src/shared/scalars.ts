@@ -102,3 +102,30 @@ builder.scalarType("Month", {
   parseValue: parseMonth,
   parseLiteral: (ast) => parseMonth(ast.kind === "StringValue" ? ast.value : undefined),
 });
+
+/** `BRIVA`, `MANDIRI_VA`, `JMO`: the shape every channel code has (the zod inputs check the same). */
+const CHANNEL_CODE = /^[A-Z0-9_]{2,40}$/;
+
+function channelScalar(name: "PaymentChannel" | "RegistrationChannel", description: string, invalidMessage: Message) {
+  const parse = (value: unknown): string => {
+    if (typeof value !== "string" || !CHANNEL_CODE.test(value)) invalid(invalidMessage);
+    return value;
+  };
+  builder.scalarType(name, {
+    description,
+    serialize: (value) => String(value),
+    parseValue: parse,
+    parseLiteral: (ast) => parse(ast.kind === "StringValue" ? ast.value : undefined),
+  });
+}
+
+channelScalar(
+  "PaymentChannel",
+  "A payment channel's code as a JSON string: 2-40 capital letters, digits or _, e.g. `BRIVA`, `MANDIRI_VA`, `GOPAY`; `SPONSOR_BUDGET` for a sponsor's transfer recorded by the agency. Which channels may notify settlements is configured per deployment (PAYMENT_CHANNEL_SECRETS).",
+  msg("INVALID_INPUT.paymentChannel"),
+);
+channelScalar(
+  "RegistrationChannel",
+  "Where a registration came from, as a JSON string: 2-40 capital letters, digits or _. Set by the API from the caller when not given: `JMO` (a participant in the JMO app), `PARTNER` (an API key), `SERTAKAN` (a sponsor), `OFFICE` (an officer or ADMIN).",
+  msg("INVALID_INPUT.registrationChannel"),
+);

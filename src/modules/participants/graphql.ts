@@ -15,7 +15,18 @@ import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
 import { type ParticipantFilter, participantVisibility, visibleParticipants } from "./conditions";
-import { occupations } from "./occupations";
+import { findOccupation, occupations } from "./occupations";
+
+type OccupationCode = (typeof occupations)[number][0];
+
+/** The occupations list as an enum: a client can switch over it and show `name` from the occupations query. */
+export const OccupationCodeEnum = builder.enumType("OccupationCode", {
+  description: "An occupation informal workers register with; its JKK risk level is in the description.",
+  values: Object.fromEntries(
+    occupations.map(([code, name, riskLevel]) => [code, { description: `${name} (risk ${riskLevel})` }]),
+  ) as Record<OccupationCode, { description: string }>,
+});
+
 import { membershipStatus, monthsInArrears, nextDueDate, participantStatuses } from "./rules";
 import {
   type RegisterParticipantResult,
@@ -79,11 +90,21 @@ export const Participant = builder.drizzleNode("participants", {
           : maskPhone(participant.phone),
     }),
     segment: t.field({ type: SegmentEnum, resolve: (row) => row.segment }),
-    occupation: t.string({ resolve: (row) => row.occupation }),
+    occupation: t.string({
+      description: "The occupation's name as registered (see occupationCode for the code).",
+      resolve: (row) => row.occupation,
+    }),
+    occupationCode: t.field({
+      type: OccupationCodeEnum,
+      nullable: true,
+      description: "The occupation's code; null only for an occupation no longer on the list.",
+      resolve: (row) => (findOccupation(row.occupation)?.code as OccupationCode | undefined) ?? null,
+    }),
     riskLevel: t.field({ type: RiskLevelEnum, resolve: (row) => row.riskLevel }),
     reportedMonthlyIncome: t.field({ type: "Rupiah", resolve: (row) => row.reportedMonthlyIncome }),
     programs: t.field({ type: [ProgramEnum], resolve: (row) => row.programs }),
-    channel: t.string({
+    channel: t.field({
+      type: "RegistrationChannel",
       description: "Where the worker was registered, e.g. JMO, PARTNER, OFFICE.",
       resolve: (row) => row.channel,
     }),
@@ -261,7 +282,7 @@ builder.queryFields((t) => ({
 
 const Occupation = builder.objectRef<{ code: string; name: string; riskLevel: RiskLevel }>("Occupation").implement({
   fields: (t) => ({
-    code: t.exposeString("code"),
+    code: t.exposeString("code", { description: "A value of OccupationCode." }),
     name: t.exposeString("name"),
     riskLevel: t.expose("riskLevel", { type: RiskLevelEnum }),
   }),
@@ -306,12 +327,19 @@ export const RegisterParticipantInput = builder.inputType("RegisterParticipantIn
     fullName: t.string({ required: true }),
     phone: t.string({ description: "Any Indonesian spelling (0812-3456-7890, +62 812...); stored as E.164." }),
     segment: t.field({ type: SegmentEnum, required: true }),
-    occupation: t.string({ required: true, description: "A code or name from the occupations query." }),
+    occupation: t.string({
+      required: true,
+      description:
+        "An OccupationCode (`NELAYAN`) or its name (`Nelayan`, any case), as the occupations query lists them; anything else is UNKNOWN_OCCUPATION. It sets the risk level.",
+    }),
     ecosystem: t.field({ type: EcosystemCodeEnum, required: true }),
     villageCode: t.string({ required: true, description: "Where the worker lives (4-level Kemendagri code)." }),
     reportedMonthlyIncome: t.field({ type: "Rupiah", required: true }),
     programs: t.field({ type: [ProgramEnum], required: true }),
-    channel: t.string({ description: "Registration channel, e.g. JMO, PARTNER, OFFICE (defaults from the caller)." }),
+    channel: t.field({
+      type: "RegistrationChannel",
+      description: "Registration channel, e.g. JMO, PARTNER, OFFICE (defaults from the caller).",
+    }),
     registeredById: t.globalID({
       for: Participant,
       description: "Nyalakan: the participant who registers this worker.",

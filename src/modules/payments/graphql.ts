@@ -49,7 +49,7 @@ export const Payment = builder.drizzleNode("payments", {
     }),
     payer: t.expose("payer", { type: PayerKindEnum }),
     payerSponsor: t.relation("payerSponsor", { nullable: true, type: Sponsor }),
-    channel: t.exposeString("channel"),
+    channel: t.expose("channel", { type: "PaymentChannel" }),
     externalReference: t.exposeString("externalReference", { nullable: true }),
     status: t.expose("status", { type: PaymentStatusEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -70,7 +70,7 @@ export const PaymentConnection = countedConnection("PaymentConnection", Payment)
 const PaymentFilterInput = builder.inputType("PaymentFilter", {
   fields: (t) => ({
     status: t.field({ type: PaymentStatusEnum }),
-    channel: t.string({ validate: { maxLength: 40 } }),
+    channel: t.field({ type: "PaymentChannel" }),
     participantId: t.globalID({ for: Participant }),
     payerSponsorId: t.globalID({ for: Sponsor }),
     payer: t.field({ type: PayerKindEnum }),
@@ -147,7 +147,11 @@ const PayContributionInput = builder.inputType("PayContributionInput", {
       for: Sponsor,
       description: "When a sponsor pays (Sertakan); a SPONSOR caller pays as itself.",
     }),
-    channel: t.string({ required: true, description: "Payment channel code, e.g. BRIVA, MANDIRI_VA, GOPAY." }),
+    channel: t.field({
+      type: "PaymentChannel",
+      required: true,
+      description: "Where the participant pays, e.g. BRIVA.",
+    }),
     idempotencyKey: t.string({
       required: true,
       description: "Unique per payment attempt: a retry with the same key and input returns the same payment.",
@@ -237,7 +241,10 @@ export const PaymentBatch = builder.drizzleNode("paymentBatches", {
     total: t.expose("total", { type: "Rupiah" }),
     paymentCount: t.exposeInt("paymentCount"),
     status: t.expose("status", { type: PaymentStatusEnum }),
-    channel: t.exposeString("channel", { description: "Where the sponsor's transfer is expected from." }),
+    channel: t.expose("channel", {
+      type: "PaymentChannel",
+      description: "Where the sponsor's transfer is expected from.",
+    }),
     externalReference: t.exposeString("externalReference", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
@@ -265,7 +272,8 @@ const PaySponsoredContributionsInput = builder.inputType("PaySponsoredContributi
     sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
     months: t.int({ required: true, description: "1, 3, 6 or 12." }),
     idempotencyKey: t.string({ required: true }),
-    channel: t.string({
+    channel: t.field({
+      type: "PaymentChannel",
       description:
         "The payment channel the sponsor's transfer comes through (default SPONSOR_BUDGET: recorded by the agency).",
     }),
@@ -359,7 +367,7 @@ const ReconciliationMismatch = builder.objectRef<ReconciliationMismatchShape>("R
 const ReconciliationDay = builder.objectRef<ReconciliationDayShape>("ReconciliationDay").implement({
   description: "One channel's day: what was settled here against what the channel notified and was applied.",
   fields: (t) => ({
-    channel: t.string({ resolve: (d) => d.channel }),
+    channel: t.field({ type: "PaymentChannel", resolve: (d) => d.channel }),
     date: t.field({ type: "Date", description: "The WIB calendar day.", resolve: (d) => d.date }),
     settledCount: t.int({ resolve: (d) => d.settledCount }),
     settledAmount: t.field({ type: "Rupiah", resolve: (d) => d.settledAmount }),
@@ -377,7 +385,7 @@ builder.queryField("channelReconciliation", (t) =>
     args: {
       from: t.arg({ type: "Date", required: true }),
       to: t.arg({ type: "Date", required: true }),
-      channel: t.arg.string({ validate: { maxLength: 40 } }),
+      channel: t.arg({ type: "PaymentChannel" }),
     },
     resolve: async (_root, args, ctx) => {
       const days = (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1;
