@@ -65,6 +65,14 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     clientMutationId: "omit",
     cursorType: "String",
     nodesOnConnection: true,
+    // GraphQL cannot declare "one of first or last" on arguments, so the requirement is stated here
+    // and enforced before execution (graphql-limits.ts), with BAD_USER_INPUT naming the field.
+    firstArgOptions: {
+      description: "Page forwards: 0 to 100 items after `after`. Every connection needs `first` or `last`.",
+    },
+    lastArgOptions: {
+      description: "Page backwards: 0 to 100 items before `before`. Every connection needs `first` or `last`.",
+    },
     // An id that cannot name a row (`Participant:0`, `Participant:abc`, an unknown type) and a row
     // that does not exist both answer null, before and without a query; never an internal error.
     nodeQueryOptions: {

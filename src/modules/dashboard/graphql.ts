@@ -217,7 +217,7 @@ const SetCoverageTargetInput = builder.inputType("SetCoverageTargetInput", {
 
 const SetCoverageTargetPayload = builder.objectRef<SetCoverageTargetResult>("SetCoverageTargetPayload").implement({
   fields: (t) => ({
-    year: t.exposeInt("year", { nullable: true }),
+    year: t.exposeInt("year", { nullable: true, description: "Null when userErrors is not empty." }),
     userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
   }),
 });

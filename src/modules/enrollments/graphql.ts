@@ -87,6 +87,7 @@ const EnrollSponsoredParticipantsPayload = builder
       sponsorship: t.drizzleField({
         type: "sponsorships",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.sponsorship
             ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))

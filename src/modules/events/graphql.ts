@@ -218,7 +218,12 @@ const CreateWebhookEndpointInput = builder.inputType("CreateWebhookEndpointInput
 function webhookEndpointPayload(name: string) {
   return builder.objectRef<EndpointResult>(name).implement({
     fields: (t) => ({
-      webhookEndpoint: t.field({ type: WebhookEndpoint, nullable: true, resolve: (r) => r.webhookEndpoint }),
+      webhookEndpoint: t.field({
+        type: WebhookEndpoint,
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (r) => r.webhookEndpoint,
+      }),
       signingSecret: t.string({
         nullable: true,
         description:
@@ -251,13 +256,23 @@ const ReplayEventsInput = builder.inputType("ReplayEventsInput", {
 
 const RedeliverWebhookPayload = builder.objectRef<RedeliverResult>("RedeliverWebhookPayload").implement({
   fields: (t) => ({
-    delivery: t.field({ type: WebhookDelivery, nullable: true, resolve: (r) => r.delivery }),
+    delivery: t.field({
+      type: WebhookDelivery,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (r) => r.delivery,
+    }),
     userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
   }),
 });
 const ReplayEventsPayload = builder.objectRef<ReplayResult>("ReplayEventsPayload").implement({
   fields: (t) => ({
-    webhookEndpoint: t.field({ type: WebhookEndpoint, nullable: true, resolve: (r) => r.webhookEndpoint }),
+    webhookEndpoint: t.field({
+      type: WebhookEndpoint,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (r) => r.webhookEndpoint,
+    }),
     replayed: t.int({ description: "Deliveries put back on the queue.", resolve: (r) => r.replayed }),
     userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
   }),

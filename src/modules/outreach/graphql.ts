@@ -128,8 +128,18 @@ const RecordOutreachInput = builder.inputType("RecordOutreachInput", {
 
 const RecordOutreachPayload = builder.objectRef<RecordOutreachResult>("RecordOutreachPayload").implement({
   fields: (t) => ({
-    outreach: t.field({ type: OutreachContact, nullable: true, resolve: (result) => result.outreach }),
-    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+    outreach: t.field({
+      type: OutreachContact,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.outreach,
+    }),
+    participant: t.field({
+      type: Participant,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.participant,
+    }),
     userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
   }),
 });

@@ -365,7 +365,12 @@ const RegisterParticipantPayload = builder
   .objectRef<RegisterParticipantResult>("RegisterParticipantPayload")
   .implement({
     fields: (t) => ({
-      participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+      participant: t.field({
+        type: Participant,
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (result) => result.participant,
+      }),
       existingParticipant: t.field({
         type: Participant,
         nullable: true,
@@ -378,7 +383,12 @@ const RegisterParticipantPayload = builder
 
 const UpdateParticipantPayload = builder.objectRef<UpdateParticipantResult>("UpdateParticipantPayload").implement({
   fields: (t) => ({
-    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+    participant: t.field({
+      type: Participant,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.participant,
+    }),
     userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
   }),
 });

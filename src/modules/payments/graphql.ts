@@ -184,10 +184,16 @@ function paymentPayload(name: string) {
       payment: t.drizzleField({
         type: "payments",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.payment ? ctx.db.query.payments.findFirst(query({ where: { id: result.payment.id } })) : null,
       }),
-      participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+      participant: t.field({
+        type: Participant,
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (result) => result.participant,
+      }),
       userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
   });
@@ -287,6 +293,7 @@ function paymentBatchPayload(name: string) {
       batch: t.drizzleField({
         type: "paymentBatches",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
       }),

@@ -103,7 +103,12 @@ const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
 
 const CreateSponsorPayload = builder.objectRef<CreateSponsorResult>("CreateSponsorPayload").implement({
   fields: (t) => ({
-    sponsor: t.field({ type: Sponsor, nullable: true, resolve: (result) => result.sponsor }),
+    sponsor: t.field({
+      type: Sponsor,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.sponsor,
+    }),
     apiKey: t.string({
       nullable: true,
       description:
@@ -141,6 +146,7 @@ function sponsorshipPayload(name: string) {
       sponsorship: t.drizzleField({
         type: "sponsorships",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.sponsorship
             ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))
