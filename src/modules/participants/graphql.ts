@@ -202,6 +202,7 @@ builder.queryFields((t) => ({
   participant: t.drizzleField({
     type: "participants",
     nullable: true,
+    description: "Null when no participant has this id or the caller may not see them.",
     args: { id: t.arg.globalID({ required: true, for: Participant }) },
     resolve: (query, _root, args, ctx) => {
       const id = rowId(args.id.id);

@@ -113,6 +113,7 @@ builder.queryFields((t) => ({
   payment: t.drizzleField({
     type: "payments",
     nullable: true,
+    description: "Null when no payment has this id or the caller may not see it.",
     args: { id: t.arg.globalID({ required: true, for: Payment }) },
     resolve: (query, _root, args, ctx) => {
       const id = rowId(args.id.id);

@@ -25,6 +25,7 @@ builder.queryFields((t) => ({
   region: t.drizzleField({
     type: "regions",
     nullable: true,
+    description: "Null when no region has this code.",
     args: { code: t.arg.string({ required: true, validate: regionCodeArg }) },
     resolve: (query, _root, args, ctx) => ctx.db.query.regions.findFirst(query({ where: { code: args.code } })),
   }),

@@ -72,6 +72,7 @@ builder.queryFields((t) => ({
   sponsor: t.drizzleField({
     type: "sponsors",
     nullable: true,
+    description: "Null when no sponsor has this id or the caller may not see it.",
     args: { id: t.arg.globalID({ required: true, for: Sponsor }) },
     resolve: (query, _root, args, ctx) => {
       const id = rowId(args.id.id);
