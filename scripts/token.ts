@@ -2,7 +2,7 @@
  * `npm run token -- --role ADMIN` prints a development Bearer token for the local API.
  *   --role ADMIN|OFFICER|SPONSOR|PARTNER|PARTICIPANT   --region 31.71 (OFFICER)
  *   --sponsor <id> (SPONSOR)   --participant <id> (PARTICIPANT)   --scopes pii:read,payments:write
- *   --subject <id>   --expires 12h
+ *   --subject <id>   --expires 12h   --client jmo (a first-party app's token: registered operations only)
  */
 import { parseArgs } from "node:util";
 import { type Role, roles, type Scope, scopes } from "../src/modules/access/rules";
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     scopes: { type: "string", default: "" },
     subject: { type: "string" },
     expires: { type: "string", default: "12h" },
+    client: { type: "string" },
   },
 });
 const role = values.role as Role;
@@ -39,6 +40,7 @@ const token = await signDevelopmentToken(
     ...(values.region ? { region: values.region } : {}),
     ...(values.sponsor ? { sponsorId: Number(values.sponsor) } : {}),
     ...(values.participant ? { participantId: Number(values.participant) } : {}),
+    ...(values.client ? { clientId: values.client } : {}),
   },
   DEVELOPMENT_JWT_SECRET,
   values.expires,

@@ -27,7 +27,8 @@ import { eventQueuesOf } from "./modules/events/bindings";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied, type AccessRefusal, httpStatusOf } from "./shared/errors";
-import { currentRequestId, mutationRan, runWithRequestId } from "./shared/request-scope";
+import { languageFromHeader, say } from "./shared/messages";
+import { currentLanguage, currentRequestId, mutationRan, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
   /**
@@ -83,8 +84,19 @@ function connectPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection {
 /** Large enough for a 10,000-row sponsored enrollment, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-function graphqlError(c: HonoContext<AppBindings>, status: 401 | 403 | 413 | 415 | 429, code: string, message: string) {
-  return c.json({ errors: [{ message, extensions: { code, requestId: c.var.requestId } }] }, status);
+/**
+ * A request refused before it ran, in the shape of its endpoint: GraphQL's `errors` on /graphql,
+ * the REST routes' one `error` object elsewhere; both carry the code and the request id.
+ */
+function refusalResponse(
+  c: HonoContext<AppBindings>,
+  status: 401 | 403 | 413 | 415 | 429,
+  code: string,
+  message: string,
+) {
+  const requestId = c.var.requestId;
+  if (c.req.path === "/graphql") return c.json({ errors: [{ message, extensions: { code, requestId } }] }, status);
+  return c.json({ error: { code, message, requestId } }, status);
 }
 
 /** Whether Cloudflare's edge handed us this request (it sets `request.cf`); Node servers and tests are not. */
@@ -150,10 +162,15 @@ export function createApp(options: AppOptions = {}) {
     // Our own id, never a client's header: a caller could otherwise choose what our logs say.
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
-    c.set("env", envFor(c.env));
-    await runWithRequestId(requestId, next);
+    const env = envFor(c.env);
+    c.set("env", env);
+    // Resolved once per request; every message of this request is written in it.
+    const language = languageFromHeader(c.req.header("accept-language"), env.defaultLanguage);
+    await runWithRequestId(requestId, next, language);
     // Set after the handler: responses built by Yoga do not carry Hono's pending headers.
     c.res.headers.set("x-request-id", requestId);
+    c.res.headers.set("content-language", language);
+    c.res.headers.append("vary", "accept-language");
   });
 
   // An explicit allowlist (CORS_ALLOWED_ORIGINS); no origin is reflected, and no credentials are
@@ -187,23 +204,22 @@ export function createApp(options: AppOptions = {}) {
     "/webhooks/*",
     bodyLimit({
       maxSize: 64 * 1024,
-      onError: (c) => c.json({ error: { code: "PAYLOAD_TOO_LARGE", message: "Notifications are at most 64 KB" } }, 413),
+      onError: (c) =>
+        c.json({ error: { code: "PAYLOAD_TOO_LARGE", message: say("PAYLOAD_TOO_LARGE.notification") } }, 413),
     }),
   );
   app.use(
     "/sponsors/*",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        graphqlError(c, 413, "PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`),
+      onError: (c) => refusalResponse(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
     }),
   );
   app.use(
     "/graphql",
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        graphqlError(c, 413, "PAYLOAD_TOO_LARGE", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`),
+      onError: (c) => refusalResponse(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
     }),
   );
 
@@ -229,7 +245,7 @@ export function createApp(options: AppOptions = {}) {
         ]);
       }
     }
-    return graphqlError(c, httpStatusOf[refusal], refusal, message);
+    return refusalResponse(c, httpStatusOf[refusal], refusal, message);
   }
 
   /** Who is calling, or the response that refuses them (bad credential, or over their rate). */
@@ -238,7 +254,7 @@ export function createApp(options: AppOptions = {}) {
     failureGuard ??= authFailureGuard(c.var.env.authFailureLimiter);
     const guard = failureGuard;
     const presentsCredential = c.req.header("authorization") !== undefined || c.req.header("x-api-key") !== undefined;
-    const tooManyFailures = "Too many failed sign-ins from this address; wait a minute and retry";
+    const tooManyFailures = say("RATE_LIMITED.signIns");
     // Before any lookup: an address that keeps presenting bad credentials costs nothing more.
     if (presentsCredential && guard.isBlocked(address)) {
       return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}`);
@@ -256,7 +272,7 @@ export function createApp(options: AppOptions = {}) {
     const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
     const key = rateLimitKey(viewer, address);
     const { success } = await limiter.limit({ key });
-    if (!success) return refuse(c, db, viewer, "RATE_LIMITED", "Too many requests; slow down and retry shortly", key);
+    if (!success) return refuse(c, db, viewer, "RATE_LIMITED", say("RATE_LIMITED"), key);
     return viewer;
   }
 
@@ -265,7 +281,7 @@ export function createApp(options: AppOptions = {}) {
   app.post("/graphql", async (c, next) => {
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     if (type !== "application/json") {
-      return graphqlError(c, 415, "UNSUPPORTED_MEDIA_TYPE", "GraphQL requests are POSTed as application/json");
+      return refusalResponse(c, 415, "UNSUPPORTED_MEDIA_TYPE", say("UNSUPPORTED_MEDIA_TYPE"));
     }
     await next();
   });
@@ -287,6 +303,7 @@ export function createApp(options: AppOptions = {}) {
         clock,
         requestId: c.var.requestId,
         env: c.var.env,
+        language: currentLanguage(),
         viewer,
         statements: () => statements,
         log: options.log ?? consoleLog,
@@ -365,7 +382,10 @@ export function createApp(options: AppOptions = {}) {
   });
 
   app.notFound((c) =>
-    c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+    c.json(
+      { error: { code: "NOT_FOUND", message: say("NOT_FOUND.route", { method: c.req.method, path: c.req.path }) } },
+      404,
+    ),
   );
 
   app.onError((error, c) => {
@@ -381,7 +401,7 @@ export function createApp(options: AppOptions = {}) {
       message: String(error),
       stack: error.stack,
     });
-    return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: "Unexpected error.", requestId } }, 500);
+    return c.json({ error: { code: "INTERNAL_SERVER_ERROR", message: say("INTERNAL_SERVER_ERROR"), requestId } }, 500);
   });
 
   return app;

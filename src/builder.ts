@@ -11,6 +11,7 @@ import { relations } from "./db/relations";
 import { hasScope, type Role, type Scope } from "./modules/access/rules";
 import { AccessDenied } from "./shared/errors";
 import { rowId } from "./shared/ids";
+import { say, sayKeyOrText } from "./shared/messages";
 
 export interface SchemaTypes {
   Context: Context;
@@ -27,6 +28,8 @@ export interface SchemaTypes {
     Date: { Input: string; Output: string };
     DateTime: { Input: string; Output: string };
     Month: { Input: string; Output: string };
+    PaymentChannel: { Input: string; Output: string };
+    RegistrationChannel: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
 }
@@ -62,6 +65,14 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     clientMutationId: "omit",
     cursorType: "String",
     nodesOnConnection: true,
+    // GraphQL cannot declare "one of first or last" on arguments, so the requirement is stated here
+    // and enforced before execution (graphql-limits.ts), with BAD_USER_INPUT naming the field.
+    firstArgOptions: {
+      description: "Page forwards: 0 to 100 items after `after`. Every connection needs `first` or `last`.",
+    },
+    lastArgOptions: {
+      description: "Page backwards: 0 to 100 items before `before`. Every connection needs `first` or `last`.",
+    },
     // An id that cannot name a row (`Participant:0`, `Participant:abc`, an unknown type) and a row
     // that does not exist both answer null, before and without a query; never an internal error.
     nodeQueryOptions: {
@@ -97,10 +108,11 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     // Anonymous callers are told to authenticate; authenticated ones that they may not.
     unauthorizedError: (_parent, { viewer }, _info, result) =>
       viewer.kind === "user"
-        ? new AccessDenied("FORBIDDEN", `Forbidden: ${result.message}`)
-        : new AccessDenied("UNAUTHENTICATED", "Authentication required"),
+        ? new AccessDenied("FORBIDDEN", say("FORBIDDEN.detail", { reason: result.message }))
+        : new AccessDenied("UNAUTHENTICATED", say("UNAUTHENTICATED")),
   },
   zod: {
-    validationError: (error) => error.issues.map((issue) => issue.message).join("; "),
+    // Our messages are given as message keys (put into the request's language here); others are zod's own.
+    validationError: (error) => error.issues.map((issue) => sayKeyOrText(issue.message)).join("; "),
   },
 });

@@ -2,6 +2,7 @@ import type { Database } from "./db/client";
 import type { AppEnv } from "./env";
 import type { Viewer } from "./modules/access/rules";
 import type { Clock } from "./shared/clock";
+import type { Language } from "./shared/request-scope";
 
 /** What a domain service works with: the database, the caller, the request (for audit), "today". */
 export interface ServiceContext {
@@ -14,6 +15,8 @@ export interface ServiceContext {
 /** Everything a resolver may use for one request. */
 export interface Context extends ServiceContext {
   env: AppEnv;
+  /** The language messages are written in for this request (Accept-Language, else the default). */
+  language: Language;
   /** SQL statements this request has sent so far (for its operation log). */
   statements: () => number;
   /** Writes one structured log object (console.log on Workers, where Workers Logs indexes it). */

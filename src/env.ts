@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RateLimiter } from "./http/rate-limit";
 import type { AuthConfig } from "./modules/access/authenticate";
+import type { Language } from "./shared/request-scope";
 
 const rateLimiterBinding = z
   .custom<RateLimiter>((value) => typeof (value as RateLimiter | undefined)?.limit === "function")
@@ -9,6 +10,21 @@ const rateLimiterBinding = z
 /** Worker bindings and secrets, parsed once per isolate; a misconfiguration fails loudly. */
 const bindingsSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+  /** Messages' language when a request's Accept-Language names neither `id` nor `en`. */
+  DEFAULT_LANGUAGE: z.enum(["id", "en"]).default("id"),
+  /** Token `client_id`s of first-party apps, which may run registered operations only (trusted documents). */
+  FIRST_PARTY_CLIENTS: z
+    .string()
+    .default("jmo")
+    .transform(
+      (text) =>
+        new Set(
+          text
+            .split(",")
+            .map((client) => client.trim())
+            .filter(Boolean),
+        ),
+    ),
   /** Secret in production (`wrangler secret put DATABASE_URL`); `.dev.vars` locally. */
   DATABASE_URL: z.string().min(1).optional(),
   /** Optional Cloudflare Hyperdrive binding; its connection string wins over DATABASE_URL. */
@@ -59,6 +75,8 @@ const bindingsSchema = z.object({
 
 export interface AppEnv {
   environment: "development" | "test" | "production";
+  defaultLanguage: Language;
+  firstPartyClients: ReadonlySet<string>;
   graphiqlAssetsUrl: string | undefined;
   /** Neon (WebSocket) by default; node-postgres over TCP when a Hyperdrive binding is present. */
   database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
@@ -78,6 +96,8 @@ export function parseEnv(bindings: unknown): AppEnv {
   const env = parsed.data;
   const common = {
     environment: env.ENVIRONMENT,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
+    firstPartyClients: env.FIRST_PARTY_CLIENTS,
     graphiqlAssetsUrl: env.GRAPHIQL_ASSETS_URL,
     auth: {
       ...(env.JWT_SECRET ? { jwtSecret: env.JWT_SECRET } : {}),

@@ -12,6 +12,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "./context";
+import { say } from "./shared/messages";
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -41,7 +42,7 @@ export function connectionArgumentErrors(
         const requested = [sizes.first, sizes.last].filter((size) => size !== undefined && size !== null);
         if (requested.length === 0) {
           errors.push(
-            new GraphQLError(`${field.name} needs \`first\` or \`last\` (at most ${MAX_PAGE_SIZE}).`, {
+            new GraphQLError(say("BAD_USER_INPUT.pageSizeMissing", { field: field.name, max: MAX_PAGE_SIZE }), {
               nodes: node,
               extensions: { code: "BAD_USER_INPUT" },
             }),
@@ -50,10 +51,13 @@ export function connectionArgumentErrors(
         for (const size of requested) {
           if (typeof size !== "number" || size < 0 || size > MAX_PAGE_SIZE) {
             errors.push(
-              new GraphQLError(`${field.name} pages hold 0 to ${MAX_PAGE_SIZE} items; asked for ${String(size)}.`, {
-                nodes: node,
-                extensions: { code: "BAD_USER_INPUT" },
-              }),
+              new GraphQLError(
+                say("BAD_USER_INPUT.pageSize", { field: field.name, max: MAX_PAGE_SIZE, size: String(size) }),
+                {
+                  nodes: node,
+                  extensions: { code: "BAD_USER_INPUT" },
+                },
+              ),
             );
           }
         }
@@ -84,7 +88,7 @@ export function useNulCharacterGuard(): Plugin<Context> {
       if (text.includes("\\u0000") || text.includes("\u0000")) {
         setResult({
           errors: [
-            new GraphQLError("Strings must not contain the NUL character (U+0000).", {
+            new GraphQLError(say("BAD_USER_INPUT.nul"), {
               extensions: { code: "BAD_USER_INPUT" },
             }),
           ],

@@ -6,8 +6,10 @@ import type { Context } from "./context";
 import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
 import { useOperationLog } from "./graphql-log";
+import { useTrustedDocuments } from "./graphql-trusted-documents";
 import { useRefusalAudit } from "./modules/audit/refusals";
 import { schema } from "./schema";
+import { say } from "./shared/messages";
 import { currentRequestId } from "./shared/request-scope";
 
 /** What the Hono handler hands to Yoga for one request; Yoga passes it on as the GraphQL context. */
@@ -54,6 +56,7 @@ function createServer(environment: AppEnv["environment"]) {
       // A browser cannot send a simple (preflight-free) request that runs an operation: GETs need
       // a custom header, and POSTs are application/json only (checked in the app).
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "graphql-preflight", "apollo-require-preflight"] }),
+      ...useTrustedDocuments(),
       useRefusalAudit(),
       useOperationLog(),
     ],
@@ -70,7 +73,7 @@ function createServer(environment: AppEnv["environment"]) {
           message: String(original),
           stack: (original as Error)?.stack,
         });
-        return new GraphQLError("Unexpected error.", {
+        return new GraphQLError(say("INTERNAL_SERVER_ERROR"), {
           ...(masked instanceof GraphQLError ? { nodes: masked.nodes, path: masked.path } : {}),
           extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
         });

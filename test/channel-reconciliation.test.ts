@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.close());
 
-const REPORT = `query ($from: Date!, $to: Date!, $channel: String) {
+const REPORT = `query ($from: Date!, $to: Date!, $channel: PaymentChannel) {
   channelReconciliation(from: $from, to: $to, channel: $channel) {
     channel date settledCount settledAmount notifiedCount notifiedAmount
     mismatches { kind paymentId reference amount outcome }

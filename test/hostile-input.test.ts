@@ -162,8 +162,9 @@ describe("hostile input", () => {
     const masked = (await broken.json()) as {
       errors: { message: string; extensions: { code: string; requestId: string } }[];
     };
+    // No Accept-Language: the default language (id) speaks.
     expect(masked.errors[0]).toMatchObject({
-      message: "Unexpected error.",
+      message: "Terjadi kesalahan pada sistem kami. Silakan coba lagi nanti.",
       extensions: { code: "INTERNAL_SERVER_ERROR" },
     });
     expect(masked.errors[0]?.extensions.requestId).toBe(broken.headers.get("x-request-id"));

@@ -166,7 +166,6 @@ describe("registerParticipant", () => {
       "input.reportedMonthlyIncome",
       /Rp20\.700\.000/,
     ],
-    ["a lowercase channel", { nik: nik(9), channel: "jmo" }, "INVALID_INPUT", "input.channel", /capital/],
     [
       "an unknown registrant",
       { nik: nik(10), registeredById: gid("Participant", 999999) },
@@ -182,6 +181,27 @@ describe("registerParticipant", () => {
     expect(userErrors[0]).toMatchObject({ code, field: field.split(".") });
     expect(userErrors[0]?.message).toMatch(message);
     expect(await participantCount()).toBe(before);
+  });
+
+  it("refuses a malformed channel as the input is read: channels are typed (RegistrationChannel)", async () => {
+    const before = await participantCount();
+    const response = await register(validInput({ nik: nik(9), channel: "jmo" }));
+    expect(response.data ?? null).toBeNull();
+    expect(response.errors?.[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
+    expect(response.errors?.[0]?.message).toMatch(/capital letters/);
+    expect(await participantCount()).toBe(before);
+  });
+
+  it("answers the occupation's code beside its name", async () => {
+    const { participant } = dataOf(
+      await api.graphql<{
+        registerParticipant: { participant: { occupation: string; occupationCode: string; channel: string } };
+      }>(
+        `mutation ($input: RegisterParticipantInput!) { registerParticipant(input: $input) { participant { occupation occupationCode channel } } }`,
+        { input: validInput({ nik: nik(12), occupation: "nelayan" }) },
+      ),
+    ).registerParticipant;
+    expect(participant).toEqual({ occupation: "Nelayan", occupationCode: "NELAYAN", channel: "OFFICE" });
   });
 
   it("refuses money that is not whole rupiah before it reaches the service", async () => {

@@ -59,6 +59,39 @@ describe("one program check for quotes and registration", () => {
     expect(codes(registration.userErrors)).toEqual([["DUPLICATE_PROGRAM", "input.programs"]]);
   });
 
+  it("answers a quote that cannot be priced as userErrors (data), in the caller's language, beside a priced one", async () => {
+    const QUOTES = `query ($bad: ContributionQuoteInput!, $good: ContributionQuoteInput!) {
+      bad: quoteContribution(input: $bad) { quote { total } userErrors { field code message } }
+      good: quoteContribution(input: $good) { quote { total months } userErrors { code } }
+    }`;
+    type Quotes = Record<
+      "bad" | "good",
+      { quote: { total: string } | null; userErrors: { field: string[]; code: string; message: string }[] }
+    >;
+    const variables = {
+      bad: { segment: "BPU", reportedMonthlyIncome: "500000", programs: ["JKK"], months: 2 },
+      good: { segment: "BPU", reportedMonthlyIncome: "1000000", programs: ["JKK", "JKM"], months: 3 },
+    };
+    const answer = dataOf(await api.graphql<Quotes>(QUOTES, variables, { "accept-language": "id" }));
+    expect(answer.good).toEqual({ quote: { total: "50400", months: 3 }, userErrors: [] });
+    expect(answer.bad).toEqual({
+      quote: null,
+      userErrors: [
+        {
+          field: ["input", "months"],
+          code: "INVALID_MONTHS",
+          message: "Pembayaran hanya bisa untuk 1, 3, 6, atau 12 bulan.",
+        },
+        { field: ["input", "programs"], code: "PROGRAM_REQUIRED", message: "Peserta BPU wajib ikut program JKM." },
+        {
+          field: ["input", "reportedMonthlyIncome"],
+          code: "INCOME_OUT_OF_RANGE",
+          message: "Penghasilan per bulan untuk BPU harus antara Rp1.000.000 dan Rp20.700.000.",
+        },
+      ],
+    });
+  });
+
   it("rounds each program's monthly amount half up to whole rupiah", async () => {
     // JKK 1% of Rp1,000,050 is Rp10,000.50: Rp10,001. JHT 2% is Rp20,001 exactly.
     const quote = dataOf(

@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import type { z } from "zod";
+import { type Message, render } from "./messages";
 
 /**
  * Every code an expected failure may carry, with what it means: the `UserErrorCode` enum of the
@@ -38,6 +39,7 @@ export const userErrorCodes = {
   OUT_OF_ORDER: "The outcome arrived before the one it depends on (a refund before the settlement); retry later.",
   LIMIT_REACHED: "A per-owner limit is reached (e.g. webhook endpoints); remove one first.",
   TOO_MANY_EVENTS: "More events than one replay may send; choose a later `since`.",
+  AS_OF_IN_THE_PAST: "The dashboard answers the current month or later, not an earlier one.",
 } as const;
 
 export type UserErrorCode = keyof typeof userErrorCodes;
@@ -56,8 +58,9 @@ export interface UserError {
   message: string;
 }
 
-export function userError(code: UserErrorCode, message: string, field: string[] | null = null): UserError {
-  return { field, code, message };
+/** A user error with its message in the request's language (the code stays as it is for machines). */
+export function userError(code: UserErrorCode, message: Message, field: string[] | null = null): UserError {
+  return { field, code, message: render(message) };
 }
 
 /**
@@ -67,10 +70,12 @@ export function userError(code: UserErrorCode, message: string, field: string[] 
 export function zodUserErrors(error: z.ZodError, prefix: string[]): UserError[] {
   return error.issues.map((issue) => {
     const named = issue.code === "custom" ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
-    return userError(isUserErrorCode(named) ? named : "INVALID_INPUT", issue.message, [
-      ...prefix,
-      ...issue.path.map((part) => String(part)),
-    ]);
+    // The issue's message is in the request's language already: ours (`says`) or zod's locale.
+    return {
+      field: [...prefix, ...issue.path.map((part) => String(part))],
+      code: isUserErrorCode(named) ? named : "INVALID_INPUT",
+      message: issue.message,
+    };
   });
 }
 
@@ -110,6 +115,6 @@ export function accessDeniedIn(error: unknown): AccessDenied | null {
 }
 
 /** An access failure that depends on the input (e.g. an officer outside their region): thrown, not returned. */
-export function forbidden(message: string, target?: string): AccessDenied {
-  return new AccessDenied("FORBIDDEN", `Forbidden: ${message}`, target);
+export function forbidden(message: Message, target?: string): AccessDenied {
+  return new AccessDenied("FORBIDDEN", render(message), target);
 }

@@ -1,22 +1,23 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../builder";
+import { type Message, msg, render } from "./messages";
 
 const DIGITS = /^(0|[1-9][0-9]{0,18})$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const MAX_RUPIAH = 9_223_372_036_854_775_807n;
 
-function invalid(message: string): never {
-  throw new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+function invalid(message: Message): never {
+  throw new GraphQLError(render(message), { extensions: { code: "BAD_USER_INPUT" } });
 }
 
 /** Whole rupiah as a string of digits: money never passes through a float. */
 export function parseRupiah(value: unknown): bigint {
   if (typeof value !== "string" || !DIGITS.test(value)) {
-    invalid('Rupiah must be a string of digits (whole rupiah), e.g. "36800"');
+    invalid(msg("BAD_USER_INPUT.rupiah"));
   }
   const amount = BigInt(value);
-  if (amount > MAX_RUPIAH) invalid("Rupiah amount is too large");
+  if (amount > MAX_RUPIAH) invalid(msg("BAD_USER_INPUT.rupiahTooLarge"));
   return amount;
 }
 
@@ -27,7 +28,9 @@ export function isRealDate(value: string): boolean {
 }
 
 builder.scalarType("Rupiah", {
-  description: 'An amount of Indonesian rupiah: whole rupiah as a string of digits, e.g. "36800".',
+  description:
+    'An amount of Indonesian rupiah (IDR): whole rupiah, never fractions, as a JSON string of decimal digits with no sign, separators or leading zeros, e.g. "36800" (Rp36.800). A string because amounts may exceed 2^53; read it with BigInt.',
+  specifiedByURL: "https://www.iso.org/iso-4217-currency-codes.html",
   serialize: (value) => {
     const text = typeof value === "bigint" ? value.toString() : String(value);
     if (!DIGITS.test(text)) throw new Error(`Not a whole rupiah amount: ${text}`);
@@ -38,12 +41,14 @@ builder.scalarType("Rupiah", {
 });
 
 function parseDate(value: unknown): string {
-  if (typeof value !== "string" || !isRealDate(value)) invalid("Date must be a real calendar date as YYYY-MM-DD");
+  if (typeof value !== "string" || !isRealDate(value)) invalid(msg("BAD_USER_INPUT.date"));
   return value;
 }
 
 builder.scalarType("Date", {
-  description: "A calendar date, ISO-8601 `YYYY-MM-DD`.",
+  description:
+    'A calendar date as a JSON string, `YYYY-MM-DD` (RFC 3339 full-date), e.g. "2026-11-25"; dates are WIB calendar days.',
+  specifiedByURL: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
   serialize: (value) => String(value).slice(0, 10),
   parseValue: parseDate,
   parseLiteral: (ast) => parseDate(ast.kind === "StringValue" ? ast.value : undefined),
@@ -51,7 +56,7 @@ builder.scalarType("Date", {
 
 function parseDateTime(value: unknown): string {
   if (typeof value !== "string" || Number.isNaN(Date.parse(value)) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
-    invalid("DateTime must be an ISO-8601 timestamp, e.g. 2026-11-25T08:00:00Z");
+    invalid(msg("BAD_USER_INPUT.dateTime"));
   }
   return new Date(value).toISOString();
 }
@@ -71,7 +76,9 @@ export function isoInstant(value: unknown): string {
 }
 
 builder.scalarType("DateTime", {
-  description: "An instant, ISO-8601 in UTC, e.g. `2026-11-25T08:00:00.000Z`.",
+  description:
+    "An instant as a JSON string, RFC 3339 date-time: answered in UTC with milliseconds (`2026-11-25T08:00:00.000Z`); accepted with any offset.",
+  specifiedByURL: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
   serialize: isoInstant,
   parseValue: parseDateTime,
   parseLiteral: (ast) => parseDateTime(ast.kind === "StringValue" ? ast.value : undefined),
@@ -83,13 +90,42 @@ export function isMonth(value: string): boolean {
 }
 
 function parseMonth(value: unknown): string {
-  if (typeof value !== "string" || !isMonth(value)) invalid("Month must be ISO-8601 `YYYY-MM`");
+  if (typeof value !== "string" || !isMonth(value)) invalid(msg("BAD_USER_INPUT.month"));
   return `${value}-01`;
 }
 
 builder.scalarType("Month", {
-  description: "A calendar month, ISO-8601 `YYYY-MM` (coverage is counted in whole months).",
+  description:
+    'A calendar month as a JSON string, ISO 8601 `YYYY-MM`, e.g. "2026-11" (coverage is counted in whole WIB months).',
+  specifiedByURL: "https://www.iso.org/iso-8601-date-and-time-format.html",
   serialize: (value) => String(value).slice(0, 7),
   parseValue: parseMonth,
   parseLiteral: (ast) => parseMonth(ast.kind === "StringValue" ? ast.value : undefined),
 });
+
+/** `BRIVA`, `MANDIRI_VA`, `JMO`: the shape every channel code has (the zod inputs check the same). */
+const CHANNEL_CODE = /^[A-Z0-9_]{2,40}$/;
+
+function channelScalar(name: "PaymentChannel" | "RegistrationChannel", description: string, invalidMessage: Message) {
+  const parse = (value: unknown): string => {
+    if (typeof value !== "string" || !CHANNEL_CODE.test(value)) invalid(invalidMessage);
+    return value;
+  };
+  builder.scalarType(name, {
+    description,
+    serialize: (value) => String(value),
+    parseValue: parse,
+    parseLiteral: (ast) => parse(ast.kind === "StringValue" ? ast.value : undefined),
+  });
+}
+
+channelScalar(
+  "PaymentChannel",
+  "A payment channel's code as a JSON string: 2-40 capital letters, digits or _, e.g. `BRIVA`, `MANDIRI_VA`, `GOPAY`; `SPONSOR_BUDGET` for a sponsor's transfer recorded by the agency. Which channels may notify settlements is configured per deployment (PAYMENT_CHANNEL_SECRETS).",
+  msg("INVALID_INPUT.paymentChannel"),
+);
+channelScalar(
+  "RegistrationChannel",
+  "Where a registration came from, as a JSON string: 2-40 capital letters, digits or _. Set by the API from the caller when not given: `JMO` (a participant in the JMO app), `PARTNER` (an API key), `SERTAKAN` (a sponsor), `OFFICE` (an officer or ADMIN).",
+  msg("INVALID_INPUT.registrationChannel"),
+);

@@ -60,8 +60,14 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     TRUST_X_FORWARDED_FOR: "true",
   };
 
+  /**
+   * Requests read English messages unless they ask otherwise (an `accept-language` header of their
+   * own): most tests pin English sentences; `test/messages.test.ts` covers Indonesian and the default.
+   */
   async function request(path: string, init?: RequestInit): Promise<Response> {
-    return app.request(path, init, env);
+    const headers = new Headers(init?.headers);
+    if (!headers.has("accept-language")) headers.set("accept-language", "en");
+    return app.request(path, { ...init, headers }, env);
   }
 
   /** A GraphQL request; as ADMIN unless other headers are given (`{}` is anonymous). */
@@ -79,9 +85,24 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     return { status: response.status, headers: response.headers, ...body };
   }
 
+  /** A GraphQL request with any body (a persisted document's id instead of a query, ...). */
+  async function graphqlRaw<T = Record<string, unknown>>(
+    body: Record<string, unknown>,
+    headers: Record<string, string> = admin,
+  ): Promise<GraphQLResponse<T>> {
+    const response = await request("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as Omit<GraphQLResponse<T>, "status" | "headers">;
+    return { status: response.status, headers: response.headers, ...answer };
+  }
+
   return {
     app,
     env,
+    graphqlRaw,
     db: database.db,
     databaseKind: database.kind,
     request,

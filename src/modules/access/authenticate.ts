@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { sameDigest } from "../../shared/digest";
 import { AccessDenied } from "../../shared/errors";
+import { type Message, msg, render } from "../../shared/messages";
 import { REGION_CODE } from "../regions/codes";
 import { hashApiKey, parseApiKey } from "./api-keys";
 import { type Role, roles, type Scope, scopes, scopesUsableByKey, type Viewer } from "./rules";
@@ -18,8 +19,8 @@ export interface AuthConfig {
 }
 
 /** A credential was presented and is not acceptable: answered as UNAUTHENTICATED (401). */
-function unauthenticated(message: string): AccessDenied {
-  return new AccessDenied("UNAUTHENTICATED", message);
+function unauthenticated(message: Message): AccessDenied {
+  return new AccessDenied("UNAUTHENTICATED", render(message));
 }
 
 /** Subjects of API keys; a token may not claim one, or it would act as that key. */
@@ -36,6 +37,8 @@ const claimsSchema = z.object({
   region: z.string().regex(REGION_CODE).optional(),
   sponsorId: z.number().int().positive().optional(),
   participantId: z.number().int().positive().optional(),
+  /** RFC 9068: the OAuth client the token was issued to (`jmo` for the JMO app). */
+  client_id: z.string().min(1).max(64).optional(),
 });
 
 const knownScopes = new Set<string>(scopes);
@@ -75,20 +78,20 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
     } else if (config.jwtSecret) {
       ({ payload } = await jwtVerify(token, await hmacKey(config.jwtSecret), { ...options, algorithms: ["HS256"] }));
     } else {
-      throw unauthenticated("Bearer tokens are not accepted: no JWT verification is configured");
+      throw unauthenticated(msg("UNAUTHENTICATED.noJwt"));
     }
   } catch (error) {
     if (error instanceof AccessDenied) throw error;
-    if (error instanceof errors.JWTExpired) throw unauthenticated("The token has expired");
-    throw unauthenticated("The token is not valid");
+    if (error instanceof errors.JWTExpired) throw unauthenticated(msg("UNAUTHENTICATED.tokenExpired"));
+    throw unauthenticated(msg("UNAUTHENTICATED.tokenInvalid"));
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw unauthenticated("The token's claims are not valid");
+  if (!claims.success) throw unauthenticated(msg("UNAUTHENTICATED.claimsInvalid"));
   const { sub, role, region, sponsorId, participantId } = claims.data;
-  if (role === "OFFICER" && !region) throw unauthenticated("An OFFICER token needs a region claim");
-  if (role === "SPONSOR" && !sponsorId) throw unauthenticated("A SPONSOR token needs a sponsorId claim");
+  if (role === "OFFICER" && !region) throw unauthenticated(msg("UNAUTHENTICATED.officerRegion"));
+  if (role === "SPONSOR" && !sponsorId) throw unauthenticated(msg("UNAUTHENTICATED.sponsorClaim"));
   if (role === "PARTICIPANT" && !participantId) {
-    throw unauthenticated("A PARTICIPANT token needs a participantId claim");
+    throw unauthenticated(msg("UNAUTHENTICATED.participantClaim"));
   }
   return {
     kind: "user",
@@ -98,16 +101,17 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
     ...(region ? { regionCode: region } : {}),
     ...(sponsorId ? { sponsorId } : {}),
     ...(participantId ? { participantId } : {}),
+    ...(claims.data.client_id ? { clientId: claims.data.client_id } : {}),
   };
 }
 
 async function verifyApiKey(key: string, db: Database): Promise<Viewer> {
   const parsed = parseApiKey(key);
-  if (!parsed) throw unauthenticated("The API key is not valid");
+  if (!parsed) throw unauthenticated(msg("UNAUTHENTICATED.apiKeyInvalid"));
   const stored = await findApiKeyByPrefix(db, parsed.prefix);
   const hash = await hashApiKey(key);
-  if (!stored || !sameDigest(stored.secretHash, hash)) throw unauthenticated("The API key is not valid");
-  if (stored.revokedAt) throw unauthenticated("The API key has been revoked");
+  if (!stored || !sameDigest(stored.secretHash, hash)) throw unauthenticated(msg("UNAUTHENTICATED.apiKeyInvalid"));
+  if (stored.revokedAt) throw unauthenticated(msg("UNAUTHENTICATED.apiKeyRevoked"));
   // A key issued to a sponsor is that sponsor's login; any other key is a partner integration.
   const role = stored.sponsorId ? "SPONSOR" : "PARTNER";
   return {
@@ -127,7 +131,7 @@ export async function authenticate(headers: Headers, config: AuthConfig, db: Dat
   const apiKey = headers.get("x-api-key");
   if (authorization !== null) {
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
-    if (!match?.[1]) throw unauthenticated("The Authorization header must be `Bearer <JWT>`");
+    if (!match?.[1]) throw unauthenticated(msg("UNAUTHENTICATED.authorizationHeader"));
     return verifyToken(match[1], config);
   }
   if (apiKey !== null) return verifyApiKey(apiKey.trim(), db);

@@ -50,6 +50,8 @@ export type Viewer =
       participantId?: number;
       /** PARTNER via X-Api-Key: the key's id, for audit and rate limits. */
       apiKeyId?: number;
+      /** Bearer tokens: the OAuth client the token was issued to (its `client_id` claim). */
+      clientId?: string;
     };
 
 export type AuthenticatedViewer = Extract<Viewer, { kind: "user" }>;
@@ -186,4 +188,13 @@ export function mayRecordOutreach(viewer: Viewer, participant: { id: number; reg
 export function mayManageWebhooks(viewer: Viewer): boolean {
   if (viewer.kind !== "user") return false;
   return viewer.role === "ADMIN" || viewer.apiKeyId !== undefined;
+}
+
+/**
+ * First-party apps (the JMO app; their tokens name a client listed in FIRST_PARTY_CLIENTS) run only
+ * the operations registered at their build (trusted documents); partners and tools may send any
+ * document. A closed list is a smaller attack surface and a smaller request.
+ */
+export function mustUseTrustedDocuments(viewer: Viewer, firstPartyClients: ReadonlySet<string>): boolean {
+  return viewer.kind === "user" && viewer.clientId !== undefined && firstPartyClients.has(viewer.clientId);
 }

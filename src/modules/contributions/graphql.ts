@@ -1,8 +1,10 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { currentMonth } from "../../shared/calendar";
+import { type UserError as UserErrorShape, userError } from "../../shared/errors";
+import { UserError } from "../../shared/user-error-type";
 import { RiskLevelEnum, SegmentEnum } from "../participants/graphql";
-import { quoteContribution } from "./rules";
+import { type QuoteRequest, quoteContribution } from "./rules";
 import { type ContributionLineRow, programs } from "./tables";
 
 export const ProgramEnum = builder.enumType("Program", {
@@ -37,37 +39,70 @@ const ContributionQuoteInput = builder.inputType("ContributionQuoteInput", {
   }),
 });
 
-const ContributionQuote = builder
-  .objectRef<{ lines: ContributionLineRow[]; total: bigint; months: number }>("ContributionQuote")
+type QuoteShape = { lines: ContributionLineRow[]; total: bigint; months: number };
+
+const ContributionQuote = builder.objectRef<QuoteShape>("ContributionQuote").implement({
+  description: "What a contribution costs: per program and in total, for the months asked.",
+  fields: (t) => ({
+    total: t.field({ type: "Rupiah", resolve: (quote) => quote.total }),
+    monthlyTotal: t.field({ type: "Rupiah", resolve: (quote) => quote.total / BigInt(quote.months) }),
+    months: t.exposeInt("months"),
+    lines: t.field({ type: [ContributionLine], resolve: (quote) => quote.lines }),
+  }),
+});
+
+const quoteDescription =
+  "What a contribution costs, per program and in total (BPU from Rp16,800 a month), for the months from the current one, each at the rates in force that month (the JP wage cap changes every March). Each program's monthly amount is a percentage of the income rounded half up to whole rupiah (Rp0.5 up); flat amounts are as set. JAKON and PMI are not monthly tariffs (NOT_PRICED_MONTHLY).";
+
+const ContributionQuoteResult = builder
+  .objectRef<{ quote: QuoteShape | null; userErrors: UserErrorShape[] }>("ContributionQuoteResult")
   .implement({
-    description: "What a contribution costs: per program and in total, for the months asked.",
+    description: "A quote, or why the input cannot be priced: expected failures as data, like every mutation payload.",
     fields: (t) => ({
-      total: t.field({ type: "Rupiah", resolve: (quote) => quote.total }),
-      monthlyTotal: t.field({ type: "Rupiah", resolve: (quote) => quote.total / BigInt(quote.months) }),
-      months: t.exposeInt("months"),
-      lines: t.field({ type: [ContributionLine], resolve: (quote) => quote.lines }),
+      quote: t.field({
+        type: ContributionQuote,
+        nullable: true,
+        description: "Null exactly when `userErrors` is not empty.",
+        resolve: (result) => result.quote,
+      }),
+      userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
   });
 
-builder.queryField("contributionQuote", (t) =>
-  t.field({
+/** The quote for an input, or every problem with it as user errors in the request's language. */
+function quoteFor(input: QuoteRequest, now: Date): { quote: QuoteShape | null; userErrors: UserErrorShape[] } {
+  const quote = quoteContribution({ ...input, firstMonth: currentMonth(now) });
+  if ("problems" in quote) {
+    return { quote: null, userErrors: quote.problems.map((p) => userError(p.code, p.message, ["input", p.field])) };
+  }
+  return { quote: { ...quote, months: input.months }, userErrors: [] };
+}
+
+builder.queryFields((t) => ({
+  quoteContribution: t.field({
+    type: ContributionQuoteResult,
+    description: `Public. ${quoteDescription} Input that cannot be priced answers \`userErrors\` (INVALID_MONTHS, PROGRAM_REQUIRED, INCOME_OUT_OF_RANGE, NOT_PRICED_MONTHLY, ...), never a top-level error.`,
+    skipTypeScopes: true,
+    authScopes: { public: true },
+    args: { input: t.arg({ type: ContributionQuoteInput, required: true }) },
+    resolve: (_root, { input }, ctx) => quoteFor(input, ctx.clock.now()),
+  }),
+  contributionQuote: t.field({
     type: ContributionQuote,
-    description:
-      "Public: what a contribution costs, per program and in total (BPU from Rp16,800 a month), for the months from the current one, each at the rates in force that month (the JP wage cap changes every March). Each program's monthly amount is a percentage of the income rounded half up to whole rupiah (Rp0.5 up); flat amounts are as set. JAKON and PMI are not monthly tariffs (NOT_PRICED_MONTHLY).",
+    description: `Public. ${quoteDescription} Input that cannot be priced is a top-level BAD_USER_INPUT error carrying \`extensions.userErrors\`.`,
+    deprecationReason:
+      "Use quoteContribution, which answers input that cannot be priced as userErrors (data) instead of a top-level error that nulls the response.",
     skipTypeScopes: true,
     authScopes: { public: true },
     args: { input: t.arg({ type: ContributionQuoteInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
-      const quote = quoteContribution({ ...input, firstMonth: currentMonth(ctx.clock.now()) });
-      if ("problems" in quote) {
-        throw new GraphQLError(quote.problems.map((p) => p.message).join("; "), {
-          extensions: {
-            code: "BAD_USER_INPUT",
-            userErrors: quote.problems.map((p) => ({ field: ["input", p.field], code: p.code, message: p.message })),
-          },
+      const { quote, userErrors } = quoteFor(input, ctx.clock.now());
+      if (!quote) {
+        throw new GraphQLError(userErrors.map((e) => e.message).join("; "), {
+          extensions: { code: "BAD_USER_INPUT", userErrors },
         });
       }
-      return { ...quote, months: input.months };
+      return quote;
     },
   }),
-);
+}));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { render } from "../../shared/messages";
 import {
   contributionLines,
   incomeProblem,
@@ -71,9 +72,11 @@ describe("segment policies", () => {
   it("bounds BPU reported income to Rp1,000,000 - Rp20,700,000", () => {
     expect(incomeProblem("BPU", 1_000_000n)).toBeNull();
     expect(incomeProblem("BPU", 20_700_000n)).toBeNull();
-    expect(incomeProblem("BPU", 999_999n)).toMatch(/between Rp1\.000\.000 and Rp20\.700\.000/);
+    const low = incomeProblem("BPU", 999_999n);
+    expect(low && render(low, "en")).toMatch(/between Rp1\.000\.000 and Rp20\.700\.000/);
+    expect(low && render(low, "id")).toBe("Penghasilan per bulan untuk BPU harus antara Rp1.000.000 dan Rp20.700.000.");
     expect(incomeProblem("BPU", 20_700_001n)).not.toBeNull();
-    expect(incomeProblem("PU", 0n)).toMatch(/at least/);
+    expect(incomeProblem("PU", 0n)).toMatchObject({ key: "INCOME_OUT_OF_RANGE.atLeast" });
   });
 });
 
@@ -94,9 +97,17 @@ describe("contribution quote", () => {
   it("lists every reason a request cannot be priced", () => {
     expect(quoteContribution({ segment: "BPU", reportedMonthlyIncome: 1n, programs: ["JKK"], months: 2 })).toEqual({
       problems: [
-        { field: "months", code: "INVALID_MONTHS", message: "A payment covers 1, 3, 6 or 12 months" },
-        { field: "programs", code: "PROGRAM_REQUIRED", message: "BPU participants must join JKM" },
-        { field: "reportedMonthlyIncome", code: "INCOME_OUT_OF_RANGE", message: expect.stringMatching(/between/) },
+        { field: "months", code: "INVALID_MONTHS", message: { key: "INVALID_MONTHS" } },
+        {
+          field: "programs",
+          code: "PROGRAM_REQUIRED",
+          message: { key: "PROGRAM_REQUIRED.segment", params: { segment: "BPU", program: "JKM" } },
+        },
+        {
+          field: "reportedMonthlyIncome",
+          code: "INCOME_OUT_OF_RANGE",
+          message: expect.objectContaining({ key: "INCOME_OUT_OF_RANGE.between" }),
+        },
       ],
     });
     expect(

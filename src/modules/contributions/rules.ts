@@ -1,3 +1,5 @@
+import type { UserErrorCode } from "../../shared/errors";
+import { type Message, msg } from "../../shared/messages";
 import type { RiskLevel, Segment } from "../participants/tables";
 import type { ContributionLineRow, Program } from "./tables";
 
@@ -83,7 +85,7 @@ export const segmentPolicies: Record<
 export type ProgramProblem = {
   code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED" | "DUPLICATE_PROGRAM";
   program: Program;
-  message: string;
+  message: Message;
 };
 
 /**
@@ -94,28 +96,36 @@ export function programProblem(segment: Segment, programs: readonly Program[]): 
   const policy = segmentPolicies[segment];
   const repeated = programs.find((program, i) => programs.indexOf(program) !== i);
   if (repeated)
-    return { code: "DUPLICATE_PROGRAM", program: repeated, message: `${repeated} is listed more than once` };
+    return {
+      code: "DUPLICATE_PROGRAM",
+      program: repeated,
+      message: msg("DUPLICATE_PROGRAM.program", { program: repeated }),
+    };
   for (const program of policy.required) {
     if (!programs.includes(program)) {
-      return { code: "PROGRAM_REQUIRED", program, message: `${segment} participants must join ${program}` };
+      return { code: "PROGRAM_REQUIRED", program, message: msg("PROGRAM_REQUIRED.segment", { segment, program }) };
     }
   }
   for (const program of programs) {
     if (!policy.required.includes(program) && !policy.optional.includes(program)) {
-      return { code: "PROGRAM_NOT_ALLOWED", program, message: `${program} is not open to ${segment} participants` };
+      return {
+        code: "PROGRAM_NOT_ALLOWED",
+        program,
+        message: msg("PROGRAM_NOT_ALLOWED.segment", { program, segment }),
+      };
     }
   }
   return null;
 }
 
 /** Why `income` may not be declared for `segment`, or null. */
-export function incomeProblem(segment: Segment, income: bigint): string | null {
+export function incomeProblem(segment: Segment, income: bigint): Message | null {
   const { minIncome, maxIncome } = segmentPolicies[segment];
   const rupiah = (n: bigint) => `Rp${n.toLocaleString("id-ID")}`;
   if (income < minIncome || (maxIncome !== null && income > maxIncome)) {
     return maxIncome === null
-      ? `${segment} reported monthly income must be at least ${rupiah(minIncome)}`
-      : `${segment} reported monthly income must be between ${rupiah(minIncome)} and ${rupiah(maxIncome)}`;
+      ? msg("INCOME_OUT_OF_RANGE.atLeast", { segment, min: rupiah(minIncome) })
+      : msg("INCOME_OUT_OF_RANGE.between", { segment, min: rupiah(minIncome), max: rupiah(maxIncome) });
   }
   return null;
 }
@@ -208,7 +218,7 @@ export interface QuoteRequest {
   firstMonth?: number | null;
 }
 
-export type QuoteProblem = { field: keyof QuoteRequest; code: string; message: string };
+export type QuoteProblem = { field: keyof QuoteRequest; code: UserErrorCode; message: Message };
 
 /** A contribution quote, or every reason the request cannot be priced. */
 export function quoteContribution(
@@ -216,7 +226,7 @@ export function quoteContribution(
 ): { lines: ContributionLineRow[]; total: bigint } | { problems: QuoteProblem[] } {
   const problems: QuoteProblem[] = [];
   if (!(paymentTerms as readonly number[]).includes(request.months)) {
-    problems.push({ field: "months", code: "INVALID_MONTHS", message: "A payment covers 1, 3, 6 or 12 months" });
+    problems.push({ field: "months", code: "INVALID_MONTHS", message: msg("INVALID_MONTHS") });
   }
   if (request.segment !== "BPU" && request.segment !== "PU") {
     problems.push({
@@ -224,7 +234,7 @@ export function quoteContribution(
       code: "NOT_PRICED_MONTHLY",
       // JAKON is priced on a construction project's contract value (Permenaker 44/2015) and PMI as
       // fixed packages per placement period (Permenaker 4/2023): neither is a monthly tariff.
-      message: `${request.segment} contributions are set per project or placement, not as a monthly rate`,
+      message: msg("NOT_PRICED_MONTHLY.segment", { segment: request.segment }),
     });
     return { problems };
   }
@@ -234,12 +244,12 @@ export function quoteContribution(
   if (income) problems.push({ field: "reportedMonthlyIncome", code: "INCOME_OUT_OF_RANGE", message: income });
   const riskGroup = request.riskGroup ?? null;
   if (riskGroup !== null && !(riskGroup >= 1 && riskGroup <= 5 && Number.isInteger(riskGroup))) {
-    problems.push({ field: "riskGroup", code: "INVALID_INPUT", message: "A JKK risk group is 1 to 5" });
+    problems.push({ field: "riskGroup", code: "INVALID_INPUT", message: msg("INVALID_INPUT.riskGroup") });
   } else if (request.segment === "PU" && !request.riskLevel && riskGroup === null) {
     problems.push({
       field: "riskLevel",
       code: "INVALID_INPUT",
-      message: "PU quotes need the job's riskLevel or riskGroup",
+      message: msg("INVALID_INPUT.riskNeeded"),
     });
   }
   if (problems.length > 0) return { problems };
@@ -253,6 +263,8 @@ export function quoteContribution(
     riskGroup as RiskGroup | null,
   );
   if (!lines)
-    return { problems: [{ field: "programs", code: "PROGRAM_NOT_ALLOWED", message: "No rate for these programs" }] };
+    return {
+      problems: [{ field: "programs", code: "PROGRAM_NOT_ALLOWED", message: msg("PROGRAM_NOT_ALLOWED.noRate") }],
+    };
   return { lines, total: totalOf(lines) };
 }

@@ -1,6 +1,8 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { currentMonth } from "../../shared/calendar";
+import { userError } from "../../shared/errors";
+import { messageKey, msg, say } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
 import { SegmentEnum } from "../participants/graphql";
@@ -29,15 +31,25 @@ const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
     active: t.exposeInt("active"),
     grace: t.exposeInt("grace"),
     inactive: t.exposeInt("inactive"),
-    target: t.exposeInt("target", { nullable: true }),
-    progress: t.exposeFloat("progress", { nullable: true, description: "active / target." }),
+    target: t.exposeInt("target", {
+      nullable: true,
+      description:
+        "Active participants aimed for: set for national and ecosystem scopes (setCoverageTarget); null for every other slice, and when no target is set for that year.",
+    }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description: "active / target; null when target is null or 0.",
+    }),
   }),
 });
 
 const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDashboard").implement({
   fields: (t) => ({
     asOf: t.field({ type: "Date", resolve: (d) => d.asOf }),
-    regionCode: t.exposeString("regionCode", { nullable: true }),
+    regionCode: t.exposeString("regionCode", {
+      nullable: true,
+      description: "The region asked for; null for the national dashboard.",
+    }),
     registered: t.exposeInt("registered"),
     pending: t.exposeInt("pending"),
     active: t.exposeInt("active", { description: "Paid through the month of asOf: the figure the target counts." }),
@@ -45,9 +57,13 @@ const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDas
     inactive: t.exposeInt("inactive"),
     target: t.exposeInt("target", {
       nullable: true,
-      description: "Active participants aimed for in the year of asOf.",
+      description:
+        "Active participants aimed for in the year of asOf: national, or the ecosystem's when one is asked for; null at region scopes (targets are national) and when none is set for that year.",
     }),
-    progress: t.exposeFloat("progress", { nullable: true }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description: "active / target; null when target is null or 0.",
+    }),
     byEcosystem: t.field({ type: [CoverageSlice], resolve: (d) => d.byEcosystem }),
     byRegion: t.field({
       type: [CoverageSlice],
@@ -58,12 +74,16 @@ const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDas
     bySponsorProgram: t.field({ type: [CoverageSlice], resolve: (d) => d.bySponsorProgram }),
     activeThisMonth: t.exposeInt("activeThisMonth", {
       nullable: true,
-      description: "With coverage for the month of asOf (national or province scopes).",
+      description:
+        "Participants with coverage for the month of asOf, from covered months. Kept for national and province scopes only: null at regency and district scopes, and when an ecosystem or segment is asked for.",
     }),
-    activeLastMonth: t.exposeInt("activeLastMonth", { nullable: true }),
+    activeLastMonth: t.exposeInt("activeLastMonth", {
+      nullable: true,
+      description: "The same for the month before asOf; null exactly when activeThisMonth is.",
+    }),
     netGrowth: t.exposeInt("netGrowth", {
       nullable: true,
-      description: "Month-over-month change in active participants.",
+      description: "activeThisMonth - activeLastMonth; null exactly when they are.",
     }),
   }),
 });
@@ -72,24 +92,38 @@ const RetentionCohort = builder.objectRef<RetentionCohortShape>("RetentionCohort
   description: "Of the participants registered in a month, the share with coverage 1, 3, 6 and 12 months later.",
   fields: (t) => ({
     cohort: t.field({ type: "Month", resolve: (c) => c.cohort }),
-    ecosystem: t.field({ type: EcosystemCodeEnum, nullable: true, resolve: (c) => c.ecosystem }),
+    ecosystem: t.field({
+      type: EcosystemCodeEnum,
+      nullable: true,
+      description: "The ecosystem of a per-ecosystem cohort; null for cohorts of all ecosystems together.",
+      resolve: (c) => c.ecosystem,
+    }),
     regionCode: t.exposeString("regionCode", {
       nullable: true,
       description: "The province or regency of a regional cohort; null for national cohorts.",
     }),
     registered: t.exposeInt("registered"),
-    after1: t.exposeFloat("after1", { nullable: true }),
-    after3: t.exposeFloat("after3", { nullable: true }),
-    after6: t.exposeFloat("after6", { nullable: true }),
-    after12: t.exposeFloat("after12", { nullable: true }),
+    after1: t.exposeFloat("after1", {
+      nullable: true,
+      description: "Share covered 1 month after registering; null until that month has come.",
+    }),
+    after3: t.exposeFloat("after3", {
+      nullable: true,
+      description: "Share covered 3 months after; null until that month has come.",
+    }),
+    after6: t.exposeFloat("after6", {
+      nullable: true,
+      description: "Share covered 6 months after; null until that month has come.",
+    }),
+    after12: t.exposeFloat("after12", {
+      nullable: true,
+      description: "Share covered 12 months after; null until that month has come.",
+    }),
   }),
 });
 
 const regionCodeArg = {
-  regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] as [
-    RegExp,
-    { message: string },
-  ],
+  regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] as [RegExp, { message: string }],
 };
 
 builder.queryFields((t) => ({
@@ -110,12 +144,10 @@ builder.queryFields((t) => ({
       const asOf = args.asOf ? new Date(`${args.asOf}T12:00:00+07:00`) : ctx.clock.now();
       if (currentMonth(asOf) < currentMonth(ctx.clock.now())) {
         // Counting June with October's registrations and paid-through months would be wrong, not old.
-        throw new GraphQLError("coverageDashboard answers the current month or later; asOf is in an earlier month", {
+        throw new GraphQLError(say("BAD_USER_INPUT.asOf"), {
           extensions: {
             code: "BAD_USER_INPUT",
-            userErrors: [
-              { field: ["asOf"], code: "AS_OF_IN_THE_PAST", message: "asOf must be in the current month or later" },
-            ],
+            userErrors: [userError("AS_OF_IN_THE_PAST", msg("BAD_USER_INPUT.asOfField"), ["asOf"])],
           },
         });
       }
@@ -139,7 +171,7 @@ builder.queryFields((t) => ({
       regionCode: t.arg.string({
         description:
           "A province (`31`) or regency (`31.71`): that region's cohorts, all ecosystems together. An officer's own region by default.",
-        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: "regionCode must be a province or regency code" }] },
+        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: messageKey("BAD_USER_INPUT.provinceOrRegency") }] },
       }),
     },
     resolve: (_root, args, ctx) =>
@@ -159,8 +191,11 @@ const EcosystemCoverage = builder.objectRef<EcosystemCoverageShape>("EcosystemCo
   fields: (t) => ({
     registered: t.exposeInt("registered"),
     active: t.exposeInt("active"),
-    target: t.exposeInt("target", { nullable: true }),
-    progress: t.exposeFloat("progress", { nullable: true }),
+    target: t.exposeInt("target", { nullable: true, description: "This year's target; null when none is set." }),
+    progress: t.exposeFloat("progress", {
+      nullable: true,
+      description: "active / target; null when target is null or 0.",
+    }),
   }),
 });
 
@@ -182,7 +217,7 @@ const SetCoverageTargetInput = builder.inputType("SetCoverageTargetInput", {
 
 const SetCoverageTargetPayload = builder.objectRef<SetCoverageTargetResult>("SetCoverageTargetPayload").implement({
   fields: (t) => ({
-    year: t.exposeInt("year", { nullable: true }),
+    year: t.exposeInt("year", { nullable: true, description: "Null when userErrors is not empty." }),
     userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
   }),
 });

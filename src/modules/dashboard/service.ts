@@ -3,6 +3,7 @@ import type { ServiceContext } from "../../context";
 import type { Database } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { forbidden, type UserError, userError } from "../../shared/errors";
+import { msg, say } from "../../shared/messages";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
@@ -46,10 +47,11 @@ export function dashboardScopeFor(viewer: Viewer, regionCode: string | null | un
   if (viewer.kind === "user" && viewer.role === "ADMIN") return regionCode ?? null;
   if (viewer.kind === "user" && viewer.role === "OFFICER" && viewer.regionCode) {
     const scope = regionCode ?? viewer.regionCode;
-    if (!inRegion(scope, viewer.regionCode)) throw forbidden(`officers see the dashboard of ${viewer.regionCode} only`);
+    if (!inRegion(scope, viewer.regionCode))
+      throw forbidden(msg("FORBIDDEN.officerDashboard", { region: viewer.regionCode }));
     return scope;
   }
-  throw forbidden("the coverage dashboard is for ADMIN and OFFICER callers");
+  throw forbidden(msg("FORBIDDEN.dashboard"));
 }
 
 function countsOf(rows: readonly FigureRow[]): StatusCounts {
@@ -189,11 +191,11 @@ function cohortScopeFor(viewer: Viewer, regionCode: string | null | undefined): 
   if (viewer.kind === "user" && viewer.role === "OFFICER" && viewer.regionCode) {
     const scope = regionCode ?? viewer.regionCode;
     if (!inRegion(scope, viewer.regionCode) || regionLevel(scope) > 2) {
-      throw forbidden(`officers read the cohorts of their own province or regency (${viewer.regionCode}) only`);
+      throw forbidden(msg("FORBIDDEN.officerCohorts", { region: viewer.regionCode }));
     }
     return scope;
   }
-  throw forbidden("retention cohorts are for ADMIN, and for OFFICER callers in their own region");
+  throw forbidden(msg("FORBIDDEN.cohorts"));
 }
 
 /** Retention cohorts by registration month: overall, per ecosystem, or of a province or regency. */
@@ -210,12 +212,9 @@ export async function retentionCohorts(
 ): Promise<RetentionCohort[]> {
   const regionCode = cohortScopeFor(ctx.viewer, args.regionCode);
   if (regionCode !== null && (args.ecosystem || args.perEcosystem)) {
-    throw new GraphQLError(
-      "Regional cohorts are kept for all ecosystems together: leave out ecosystem and perEcosystem",
-      {
-        extensions: { code: "BAD_USER_INPUT" },
-      },
-    );
+    throw new GraphQLError(say("BAD_USER_INPUT.regionalCohorts"), {
+      extensions: { code: "BAD_USER_INPUT" },
+    });
   }
   const rows =
     regionCode === null
@@ -262,16 +261,14 @@ export async function setCoverageTarget(
   ctx: ServiceContext,
   input: { year: number; ecosystem?: EcosystemCode | null; activeTarget: number },
 ): Promise<SetCoverageTargetResult> {
-  if (ctx.viewer.kind !== "user" || ctx.viewer.role !== "ADMIN") throw forbidden("targets are set by ADMIN");
+  if (ctx.viewer.kind !== "user" || ctx.viewer.role !== "ADMIN") throw forbidden(msg("FORBIDDEN.targets"));
   return audited<SetCoverageTargetResult>(ctx, "setCoverageTarget", async (tx) => {
     const errors: UserError[] = [];
     if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) {
-      errors.push(userError("INVALID_INPUT", "Year must be between 2000 and 2100", ["input", "year"]));
+      errors.push(userError("INVALID_INPUT", msg("INVALID_INPUT.year"), ["input", "year"]));
     }
     if (!Number.isSafeInteger(input.activeTarget) || input.activeTarget < 0) {
-      errors.push(
-        userError("INVALID_INPUT", "The target is a whole number of participants", ["input", "activeTarget"]),
-      );
+      errors.push(userError("INVALID_INPUT", msg("INVALID_INPUT.target"), ["input", "activeTarget"]));
     }
     if (errors.length > 0) return { result: { year: null, userErrors: errors }, targetIds: [], outcome: "REJECTED" };
     if (input.ecosystem) await upsertEcosystemTarget(tx, input.ecosystem, input.year, input.activeTarget);

@@ -1,6 +1,7 @@
 import type { Database } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
+import { render, say } from "../../shared/messages";
 import type { Viewer } from "../access/rules";
 import { recordRefusals } from "../audit/refusals";
 import { findSponsorship, mayActForSponsor } from "../sponsors/service";
@@ -34,14 +35,14 @@ export async function handleEnrollmentCsv(
     await recordRefusals(deps.db, deps.viewer, deps.requestId, [
       { operation: CSV_OPERATION, refusal: "UNAUTHENTICATED", reason: "Authentication required", targetIds: [] },
     ]);
-    return refuse(401, "UNAUTHENTICATED", "Authentication required");
+    return refuse(401, "UNAUTHENTICATED", say("UNAUTHENTICATED"));
   }
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
   const sponsorshipId = params.sponsorshipId ? decodeGlobalId(params.sponsorshipId, "Sponsorship") : null;
   if (sponsorId === null || sponsorshipId === null) {
-    return refuse(400, "INVALID_INPUT", "Give the sponsor's id in the path and ?sponsorshipId=<Sponsorship id>");
+    return refuse(400, "INVALID_INPUT", say("INVALID_INPUT.csvPath"));
   }
-  if (!params.idempotencyKey) return refuse(400, "INVALID_INPUT", "The Idempotency-Key header is required");
+  if (!params.idempotencyKey) return refuse(400, "INVALID_INPUT", say("INVALID_INPUT.idempotencyHeader"));
   const sponsorship = await findSponsorship(deps.db, sponsorshipId);
   // One answer for a sponsorship that does not exist and one the caller may not use: no probing.
   if (!sponsorship || sponsorship.sponsorId !== sponsorId || !mayActForSponsor(deps.viewer, sponsorId)) {
@@ -55,18 +56,17 @@ export async function handleEnrollmentCsv(
         },
       ]);
     }
-    return refuse(404, "NOT_FOUND", "This sponsor has no such sponsorship");
+    return refuse(404, "NOT_FOUND", say("NOT_FOUND.sponsorsSponsorship"));
   }
   const parsed = enrollmentRowsFromCsv(csv);
   if ("problem" in parsed) {
-    return { status: 422, body: { error: { code: "INVALID_CSV", message: parsed.problem, line: parsed.line } } };
+    return {
+      status: 422,
+      body: { error: { code: "INVALID_CSV", message: render(parsed.problem), line: parsed.line } },
+    };
   }
   if (parsed.rows.length > MAX_ENROLLMENT_ROWS) {
-    return refuse(
-      413,
-      "TOO_MANY_ROWS",
-      `At most ${MAX_ENROLLMENT_ROWS} rows per file; this one has ${parsed.rows.length}`,
-    );
+    return refuse(413, "TOO_MANY_ROWS", say("TOO_MANY_ROWS", { max: MAX_ENROLLMENT_ROWS, rows: parsed.rows.length }));
   }
   const result = await enrollSponsoredParticipants(deps, {
     sponsorshipId,
@@ -76,7 +76,7 @@ export async function handleEnrollmentCsv(
   if (!result.report)
     return {
       status: 422,
-      body: { error: { code: "REJECTED", message: "Nothing was enrolled" }, userErrors: result.userErrors },
+      body: { error: { code: "REJECTED", message: say("REJECTED") }, userErrors: result.userErrors },
     };
   const errorsByRow = new Map<number, { field: string[]; code: string; message: string }[]>();
   for (const error of result.report.userErrors) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { render } from "../../shared/messages";
 import { CsvProblem, detectDelimiter, enrollmentRowsFromCsv, parseCsv } from "./csv";
 
 const header = "nik,fullName,segment,occupation,ecosystem,villageCode,reportedMonthlyIncome,programs";
@@ -70,11 +71,12 @@ describe("CSV", () => {
   });
 
   it("refuses a file without the required columns, or unreadable, saying where", () => {
-    expect(enrollmentRowsFromCsv("nik,fullName\n1,2")).toEqual({
-      problem: "Missing columns: segment, occupation, ecosystem, villageCode, reportedMonthlyIncome, programs",
+    const missing = enrollmentRowsFromCsv("nik,fullName\n1,2");
+    expect("problem" in missing && { line: missing.line, text: render(missing.problem, "en") }).toEqual({
+      text: "Missing columns: segment, occupation, ecosystem, villageCode, reportedMonthlyIncome, programs",
       line: 1,
     });
-    expect(enrollmentRowsFromCsv("")).toEqual({ problem: "The file is empty", line: null });
+    expect(enrollmentRowsFromCsv("")).toEqual({ problem: { key: "INVALID_CSV.empty" }, line: null });
     expect(enrollmentRowsFromCsv(`${header}\n"3171011708900001,Siti\n`)).toMatchObject({ line: 2 });
   });
 });

@@ -1,4 +1,5 @@
 import { CsvError, parse } from "csv-parse/sync";
+import { type Message, msg, render } from "../../shared/messages";
 import type { Program } from "../contributions/tables";
 import type { RegisterParticipantInput } from "../participants/validation";
 
@@ -32,11 +33,12 @@ export interface CsvRecord {
 
 export class CsvProblem extends Error {
   constructor(
-    message: string,
+    /** What is wrong, put into words in the request's language when answered. */
+    readonly problem: Message,
     /** The line of the file the problem was found on, when there is one. */
     readonly line: number | null,
   ) {
-    super(message);
+    super(render(problem, "en"));
   }
 }
 
@@ -78,17 +80,17 @@ export function parseCsv(text: string): CsvRecord[] {
   }
 }
 
-function explain(error: CsvError): string {
+function explain(error: CsvError): Message {
   switch (error.code) {
     case "CSV_QUOTE_NOT_CLOSED":
-      return "A quoted cell is never closed: check for a missing closing quote";
+      return msg("INVALID_CSV.quoteNotClosed");
     case "CSV_RECORD_INCONSISTENT_FIELDS_LENGTH":
-      return "This row has a different number of cells than the header";
+      return msg("INVALID_CSV.cellCount");
     case "CSV_INVALID_CLOSING_QUOTE":
     case "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE":
-      return 'A quote inside a cell must be doubled (""), and the cell itself quoted';
+      return msg("INVALID_CSV.quoteInCell");
     default:
-      return error.message;
+      return msg("INVALID_CSV");
   }
 }
 
@@ -108,7 +110,7 @@ const required: readonly string[] = enrollmentCsvColumns.filter((column) => colu
 
 export type EnrollmentCsv =
   | { rows: RegisterParticipantInput[]; lines: number[] }
-  | { problem: string; line: number | null };
+  | { problem: Message; line: number | null };
 
 /**
  * The rows of an enrollment CSV as registration inputs, with the file line of each. The header
@@ -121,16 +123,18 @@ export function enrollmentRowsFromCsv(text: string): EnrollmentCsv {
   try {
     records = parseCsv(text);
   } catch (error) {
-    if (error instanceof CsvProblem) return { problem: error.message, line: error.line };
+    if (error instanceof CsvProblem) return { problem: error.problem, line: error.line };
     throw error;
   }
   const [header, ...body] = records;
-  if (!header) return { problem: "The file is empty", line: null };
+  if (!header) return { problem: msg("INVALID_CSV.empty"), line: null };
   const columns = header.cells.map((name) => name.trim());
   const missing = required.filter((name) => !columns.includes(name));
-  if (missing.length > 0) return { problem: `Missing columns: ${missing.join(", ")}`, line: header.line };
+  if (missing.length > 0)
+    return { problem: msg("INVALID_CSV.missingColumns", { columns: missing.join(", ") }), line: header.line };
   const unknown = columns.filter((name) => !(enrollmentCsvColumns as readonly string[]).includes(name));
-  if (unknown.length > 0) return { problem: `Unknown columns: ${unknown.join(", ")}`, line: header.line };
+  if (unknown.length > 0)
+    return { problem: msg("INVALID_CSV.unknownColumns", { columns: unknown.join(", ") }), line: header.line };
   const rows = body.map(({ cells }) => {
     const cell = (name: string) => (cells[columns.indexOf(name)] ?? "").trim();
     const income = cell("reportedMonthlyIncome");

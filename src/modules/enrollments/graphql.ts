@@ -2,7 +2,7 @@ import { builder } from "../../builder";
 import { encodeGlobalId, rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { participantVisibility } from "../participants/conditions";
-import { RegisterParticipantInput, toRegistration } from "../participants/graphql";
+import { ParticipantConnection, RegisterParticipantInput, toRegistration } from "../participants/graphql";
 import { Sponsorship } from "../sponsors/graphql";
 import { sponsorshipFigures } from "./figures";
 import { type EnrollmentResult, enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
@@ -43,14 +43,18 @@ const SponsorshipFigures = builder
   });
 
 builder.drizzleObjectFields(Sponsorship, (t) => ({
-  enrollments: t.relatedConnection("participants", {
-    description: "The workers this sponsorship covers (that the caller may see), newest first.",
-    query: (_args, ctx) => ({
-      where: { RAW: (table) => participantVisibility(table, ctx.viewer) },
-      orderBy: { registeredAt: "desc" },
-    }),
-    totalCount: true,
-  }),
+  enrollments: t.relatedConnection(
+    "participants",
+    {
+      description: "The workers this sponsorship covers (that the caller may see), newest first.",
+      query: (_args, ctx) => ({
+        where: { RAW: (table) => participantVisibility(table, ctx.viewer) },
+        orderBy: { registeredAt: "desc" },
+      }),
+      totalCount: true,
+    },
+    ParticipantConnection,
+  ),
   figures: t.field({
     type: SponsorshipFigures,
     description:
@@ -83,6 +87,7 @@ const EnrollSponsoredParticipantsPayload = builder
       sponsorship: t.drizzleField({
         type: "sponsorships",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.sponsorship
             ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))

@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
+import { say } from "../../shared/messages";
 import { isMonth } from "../../shared/scalars";
 import { maskNik, mayReadPersonalData, type Viewer } from "../access/rules";
 import { membershipStatus } from "../participants/rules";
@@ -49,18 +50,14 @@ type ReportDeps = { db: Database; clock: Clock; viewer: Viewer };
 
 /** The sponsor and months a report is for, or the refusal: another sponsor's answers as one that does not exist. */
 function reportScope(deps: ReportDeps, params: ReportParams): { sponsorId: number; months: number[] } | ReportReply {
-  if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", "Authentication required");
+  if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", say("UNAUTHENTICATED"));
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
   if (sponsorId === null || !mayActForSponsor(deps.viewer, sponsorId)) {
-    return refuse(404, "NOT_FOUND", "No sponsor has this id");
+    return refuse(404, "NOT_FOUND", say("NOT_FOUND.sponsor"));
   }
   const months = reportMonths(params.from, params.to, deps.clock.now());
   if (!months) {
-    return refuse(
-      400,
-      "INVALID_INPUT",
-      `from and to are months (YYYY-MM), from ≤ to, at most ${MAX_REPORT_MONTHS} apart`,
-    );
+    return refuse(400, "INVALID_INPUT", say("INVALID_INPUT.reportMonths", { max: MAX_REPORT_MONTHS }));
   }
   return { sponsorId, months };
 }

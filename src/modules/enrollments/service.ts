@@ -3,6 +3,7 @@ import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { recordBulkRegistrations, recordSponsorshipEnrolled } from "../events/outbox";
@@ -53,8 +54,7 @@ type Placement = { toCreate: ValidRow[]; toAttach: { index: number; participant:
 const rowField = (index: number) => ["input", "participants", String(index)];
 
 /** A row whose NIK is registered to someone the row does not describe: nothing attached, nothing revealed. */
-const notThisWorker = (field: string[]) =>
-  userError("NIK_MISMATCH", "The name does not match the worker registered with this NIK", [...field, "fullName"]);
+const notThisWorker = (field: string[]) => userError("NIK_MISMATCH", msg("NIK_MISMATCH.name"), [...field, "fullName"]);
 
 /** Who sent which rows for which sponsorship: a replayed key must carry the same request. */
 function requestFingerprint(viewer: ServiceContext["viewer"], raw: EnrollSponsoredParticipantsInput) {
@@ -98,7 +98,10 @@ async function checkRows(
       userErrors.push(
         userError(
           "PROGRAMS_NOT_SPONSORED",
-          `This sponsorship pays ${sponsorship.programs.join(", ")}; the worker is enrolled in ${unsponsored.join(", ")} too`,
+          msg("PROGRAMS_NOT_SPONSORED.enrollment", {
+            sponsored: sponsorship.programs.join(", "),
+            programs: unsponsored.join(", "),
+          }),
           [...field, "programs"],
         ),
       );
@@ -106,7 +109,7 @@ async function checkRows(
     }
     const first = firstRowOfNik.get(checked.row.nik);
     if (first !== undefined) {
-      userErrors.push(userError("DUPLICATE_ROW", `The same NIK is in row ${first}`, [...field, "nik"]));
+      userErrors.push(userError("DUPLICATE_ROW", msg("DUPLICATE_ROW.row", { row: first }), [...field, "nik"]));
       return;
     }
     firstRowOfNik.set(checked.row.nik, index);
@@ -151,14 +154,12 @@ async function placeRows(
       continue;
     }
     if (holder && holder.sponsorId !== null && holder.sponsorId !== sponsorship.sponsorId) {
-      userErrors.push(
-        userError("SPONSORED_ELSEWHERE", "This worker is already sponsored by another sponsor", [...field, "nik"]),
-      );
+      userErrors.push(userError("SPONSORED_ELSEWHERE", msg("SPONSORED_ELSEWHERE"), [...field, "nik"]));
       continue;
     }
     if (capacity <= 0) {
       userErrors.push(
-        userError("CAPACITY_EXCEEDED", `The sponsorship covers at most ${sponsorship.maxParticipants} workers`, field),
+        userError("CAPACITY_EXCEEDED", msg("CAPACITY_EXCEEDED.max", { max: sponsorship.maxParticipants }), field),
       );
       continue;
     }
@@ -245,7 +246,7 @@ export async function enrollSponsoredParticipants(
     const sponsorship = await lockSponsorship(tx, raw.sponsorshipId);
     // Another sponsor's sponsorship is answered as one that does not exist: ids cannot be probed.
     if (!sponsorship || !mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) {
-      const answer = rejected([userError("NOT_FOUND", "No sponsorship has this id", ["input", "sponsorshipId"])]);
+      const answer = rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);
       return sponsorship
         ? {
             ...answer,
@@ -259,7 +260,7 @@ export async function enrollSponsoredParticipants(
     const earlier = await findEnrollmentBatch(tx, idempotencyScopeOf(ctx.viewer), raw.idempotencyKey);
     if (earlier) {
       if (earlier.requestFingerprint !== fingerprint || earlier.sponsorshipId !== sponsorship.id) {
-        const reused = userError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for a different enrollment", [
+        const reused = userError("IDEMPOTENCY_KEY_REUSED", msg("IDEMPOTENCY_KEY_REUSED.enrollment"), [
           "input",
           "idempotencyKey",
         ]);

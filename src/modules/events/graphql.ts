@@ -4,6 +4,7 @@ import { builder } from "../../builder";
 import type { Context } from "../../context";
 import { forbidden } from "../../shared/errors";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
+import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { type AuthenticatedViewer, mayManageWebhooks } from "../access/rules";
 import { type EventType, eventTypeEnumValue, eventTypes, webhookMessageId } from "./catalogue";
@@ -45,7 +46,7 @@ const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus", {
 function webhookManager(ctx: Context): AuthenticatedViewer {
   const viewer = ctx.viewer;
   if (viewer.kind !== "user" || !mayManageWebhooks(viewer)) {
-    throw forbidden("webhook endpoints are managed by ADMIN or with a partner's API key");
+    throw forbidden(msg("FORBIDDEN.webhooks"));
   }
   return viewer;
 }
@@ -163,37 +164,41 @@ builder.queryFields((t) => ({
     description: "The caller's webhook endpoints (every one for ADMIN, newest first, at most 100).",
     resolve: (_root, _args, ctx) => listManagedEndpoints(ctx.db, webhookManager(ctx), 100),
   }),
-  webhookDeliveries: t.connection({
-    type: WebhookDelivery,
-    description: "Deliveries to the caller's endpoints, newest first; filter by endpoint, event type and status.",
-    args: { filter: t.arg({ type: WebhookDeliveryFilter }) },
-    resolve: (_root, args, ctx) => {
-      const viewer = webhookManager(ctx);
-      const endpointId = args.filter?.endpointId
-        ? decodeGlobalId(String(args.filter.endpointId), "WebhookEndpoint")
-        : null;
-      if (args.filter?.endpointId && endpointId === null) {
-        return resolveCursorConnection({ args, toCursor: (row: DeliveryRow) => String(row.id) }, async () => []);
-      }
-      return resolveCursorConnection(
-        { args, toCursor: (row: DeliveryRow) => String(row.id) },
-        async ({ after, limit, inverted }: ResolveCursorConnectionArgs) => {
-          if (inverted) throw forbidden("webhookDeliveries pages forwards only (first/after)");
-          const rows = await listDeliveries(
-            ctx.db,
-            viewer,
-            {
-              endpointId,
-              eventType: args.filter?.eventType ?? null,
-              status: args.filter?.status ?? null,
-            },
-            { before: after ? Number(after) : null, limit },
-          );
-          return rows.map((row) => row.delivery);
-        },
-      );
+  webhookDeliveries: t.connection(
+    {
+      type: WebhookDelivery,
+      description: "Deliveries to the caller's endpoints, newest first; filter by endpoint, event type and status.",
+      args: { filter: t.arg({ type: WebhookDeliveryFilter }) },
+      resolve: (_root, args, ctx) => {
+        const viewer = webhookManager(ctx);
+        const endpointId = args.filter?.endpointId
+          ? decodeGlobalId(String(args.filter.endpointId), "WebhookEndpoint")
+          : null;
+        if (args.filter?.endpointId && endpointId === null) {
+          return resolveCursorConnection({ args, toCursor: (row: DeliveryRow) => String(row.id) }, async () => []);
+        }
+        return resolveCursorConnection(
+          { args, toCursor: (row: DeliveryRow) => String(row.id) },
+          async ({ after, limit, inverted }: ResolveCursorConnectionArgs) => {
+            if (inverted) throw forbidden(msg("FORBIDDEN.deliveriesForward"));
+            const rows = await listDeliveries(
+              ctx.db,
+              viewer,
+              {
+                endpointId,
+                eventType: args.filter?.eventType ?? null,
+                status: args.filter?.status ?? null,
+              },
+              { before: after ? Number(after) : null, limit },
+            );
+            return rows.map((row) => row.delivery);
+          },
+        );
+      },
     },
-  }),
+    { name: "WebhookDeliveryConnection" },
+    { name: "WebhookDeliveryEdge" },
+  ),
 }));
 
 const CreateWebhookEndpointInput = builder.inputType("CreateWebhookEndpointInput", {
@@ -209,17 +214,26 @@ const CreateWebhookEndpointInput = builder.inputType("CreateWebhookEndpointInput
   }),
 });
 
-const WebhookEndpointPayload = builder.objectRef<EndpointResult>("WebhookEndpointPayload").implement({
-  fields: (t) => ({
-    webhookEndpoint: t.field({ type: WebhookEndpoint, nullable: true, resolve: (r) => r.webhookEndpoint }),
-    signingSecret: t.string({
-      nullable: true,
-      description: "`whsec_…`: shown only now (creation and rotation); store it to verify signatures.",
-      resolve: (r) => r.signingSecret,
+/** One payload type per mutation (`<Mutation>Payload`), each with the same fields. */
+function webhookEndpointPayload(name: string) {
+  return builder.objectRef<EndpointResult>(name).implement({
+    fields: (t) => ({
+      webhookEndpoint: t.field({
+        type: WebhookEndpoint,
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (r) => r.webhookEndpoint,
+      }),
+      signingSecret: t.string({
+        nullable: true,
+        description:
+          "`whsec_…`: shown only now (creation and rotation); store it to verify signatures. Null for the other mutations and when `userErrors` is not empty.",
+        resolve: (r) => r.signingSecret,
+      }),
+      userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
     }),
-    userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
-  }),
-});
+  });
+}
 
 const WebhookEndpointIdInput = builder.inputType("WebhookEndpointIdInput", {
   fields: (t) => ({ id: t.id({ required: true }) }),
@@ -242,13 +256,23 @@ const ReplayEventsInput = builder.inputType("ReplayEventsInput", {
 
 const RedeliverWebhookPayload = builder.objectRef<RedeliverResult>("RedeliverWebhookPayload").implement({
   fields: (t) => ({
-    delivery: t.field({ type: WebhookDelivery, nullable: true, resolve: (r) => r.delivery }),
+    delivery: t.field({
+      type: WebhookDelivery,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (r) => r.delivery,
+    }),
     userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
   }),
 });
 const ReplayEventsPayload = builder.objectRef<ReplayResult>("ReplayEventsPayload").implement({
   fields: (t) => ({
-    webhookEndpoint: t.field({ type: WebhookEndpoint, nullable: true, resolve: (r) => r.webhookEndpoint }),
+    webhookEndpoint: t.field({
+      type: WebhookEndpoint,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (r) => r.webhookEndpoint,
+    }),
     replayed: t.int({ description: "Deliveries put back on the queue.", resolve: (r) => r.replayed }),
     userErrors: t.field({ type: [UserError], resolve: (r) => r.userErrors }),
   }),
@@ -258,7 +282,7 @@ const endpointId = (id: string | number) => decodeGlobalId(String(id), "WebhookE
 
 builder.mutationFields((t) => ({
   createWebhookEndpoint: t.field({
-    type: WebhookEndpointPayload,
+    type: webhookEndpointPayload("CreateWebhookEndpointPayload"),
     description: "Subscribes a URL to event types (ADMIN or an API key); the signing secret is returned once.",
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
@@ -272,24 +296,24 @@ builder.mutationFields((t) => ({
       }),
   }),
   pauseWebhookEndpoint: t.field({
-    type: WebhookEndpointPayload,
+    type: webhookEndpointPayload("PauseWebhookEndpointPayload"),
     description: "Stops deliveries; events keep being recorded and are held for the endpoint.",
     args: { input: t.arg({ type: WebhookEndpointIdInput, required: true }) },
     resolve: (_root, { input }, ctx) => changeWebhookEndpoint(ctx, "pause", endpointId(input.id)),
   }),
   resumeWebhookEndpoint: t.field({
-    type: WebhookEndpointPayload,
+    type: webhookEndpointPayload("ResumeWebhookEndpointPayload"),
     description: "Resumes deliveries, held ones first.",
     args: { input: t.arg({ type: WebhookEndpointIdInput, required: true }) },
     resolve: (_root, { input }, ctx) => changeWebhookEndpoint(ctx, "resume", endpointId(input.id)),
   }),
   deleteWebhookEndpoint: t.field({
-    type: WebhookEndpointPayload,
+    type: webhookEndpointPayload("DeleteWebhookEndpointPayload"),
     args: { input: t.arg({ type: WebhookEndpointIdInput, required: true }) },
     resolve: (_root, { input }, ctx) => changeWebhookEndpoint(ctx, "delete", endpointId(input.id)),
   }),
   rotateWebhookSecret: t.field({
-    type: WebhookEndpointPayload,
+    type: webhookEndpointPayload("RotateWebhookSecretPayload"),
     description: "A new signing secret, returned once; the previous one also signs during the overlap.",
     args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
     resolve: (_root, { input }, ctx) =>

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../access/rules";
 import { audited, type MutationContext, rejection } from "../audit/service";
 import type { EventType } from "./catalogue";
@@ -39,12 +40,12 @@ export interface EventsContext extends MutationContext {
 
 function manager(viewer: Viewer): AuthenticatedViewer {
   if (viewer.kind !== "user" || !mayManageWebhooks(viewer)) {
-    throw forbidden("webhook endpoints are managed by ADMIN or with a partner's API key");
+    throw forbidden(msg("FORBIDDEN.webhooks"));
   }
   return viewer;
 }
 
-const notFound = (field: string[]) => userError("NOT_FOUND", "No webhook endpoint has this id", field);
+const notFound = (field: string[]) => userError("NOT_FOUND", msg("NOT_FOUND.webhookEndpoint"), field);
 
 export interface EndpointResult {
   webhookEndpoint: EndpointRow | null;
@@ -78,7 +79,7 @@ export async function createWebhookEndpoint(ctx: EventsContext, raw: CreateEndpo
       return rejection({
         webhookEndpoint: null,
         signingSecret: null,
-        userErrors: [userError("LIMIT_REACHED", `At most ${MAX_ENDPOINTS_PER_OWNER} endpoints per integration`)],
+        userErrors: [userError("LIMIT_REACHED", msg("LIMIT_REACHED.endpoints", { max: MAX_ENDPOINTS_PER_OWNER }))],
       });
     }
     const secret = newSigningSecret();
@@ -180,7 +181,7 @@ export async function redeliverWebhook(ctx: EventsContext, deliveryId: number | 
     if (!delivery) {
       return rejection({
         delivery: null,
-        userErrors: [userError("NOT_FOUND", "No webhook delivery has this id", ["input", "deliveryId"])],
+        userErrors: [userError("NOT_FOUND", msg("NOT_FOUND.webhookDelivery"), ["input", "deliveryId"])],
       });
     }
     const again = await requeueDelivery(tx, delivery.id);
@@ -217,16 +218,13 @@ export async function replayEvents(
     const earliest = now.getTime() - REPLAY_WINDOW_DAYS * 86_400_000;
     if (Number.isNaN(from.getTime()) || from.getTime() < earliest || from.getTime() > now.getTime()) {
       return refuse([
-        userError("INVALID_INPUT", `since must lie within the last ${REPLAY_WINDOW_DAYS} days`, ["input", "since"]),
+        userError("INVALID_INPUT", msg("INVALID_INPUT.replayWindow", { days: REPLAY_WINDOW_DAYS }), ["input", "since"]),
       ]);
     }
     const events = await eventsSince(tx, from.toISOString(), REPLAY_MAX_EVENTS + 1);
     if (events.length > REPLAY_MAX_EVENTS) {
       return refuse([
-        userError("TOO_MANY_EVENTS", `More than ${REPLAY_MAX_EVENTS} events since then; replay a later start first`, [
-          "input",
-          "since",
-        ]),
+        userError("TOO_MANY_EVENTS", msg("TOO_MANY_EVENTS.max", { max: REPLAY_MAX_EVENTS }), ["input", "since"]),
       ]);
     }
     const rows = await deliveriesFor(tx, [endpoint], events, now);

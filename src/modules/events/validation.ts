@@ -1,12 +1,10 @@
 import { z } from "zod";
+import { says } from "../../shared/messages";
 import { eventTypes } from "./catalogue";
 
 const regionCode = z
   .string()
-  .regex(
-    /^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$/,
-    "a region code such as 31, 31.71, 31.71.01 or 31.71.01.1001",
-  );
+  .regex(/^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$/, says("INVALID_INPUT.regionCode"));
 
 /**
  * Hosts a production endpoint may not name: loopback, private, link-local (cloud metadata) and
@@ -60,9 +58,7 @@ export function endpointUrl(production: boolean) {
           return false;
         }
       },
-      production
-        ? "a public https:// URL without credentials (no internal, private or loopback host)"
-        : "an http(s):// URL without credentials",
+      production ? says("INVALID_INPUT.publicUrl") : says("INVALID_INPUT.url"),
     );
 }
 
@@ -72,8 +68,8 @@ export function createEndpointInput(production: boolean) {
     description: z.string().trim().max(200).nullish(),
     eventTypes: z
       .array(z.enum(eventTypes))
-      .min(1, "at least one event type")
-      .refine((types) => new Set(types).size === types.length, "each event type once"),
+      .min(1, says("INVALID_INPUT.eventTypeRequired"))
+      .refine((types) => new Set(types).size === types.length, says("INVALID_INPUT.eventTypeOnce")),
     regionCode: regionCode.nullish(),
     sponsorId: z.number().int().positive().nullish(),
     paymentDueDays: z.number().int().min(1).max(28).nullish(),

@@ -1,7 +1,13 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
-import { Participant, ParticipantFilterInput, ParticipantStatusEnum, toFilter } from "../participants/graphql";
+import {
+  Participant,
+  ParticipantConnection,
+  ParticipantFilterInput,
+  ParticipantStatusEnum,
+  toFilter,
+} from "../participants/graphql";
 import { membershipStatus } from "../participants/rules";
 import { inactiveSince, monthsUntilInactive, outreachLimits, outreachLists, outreachRange } from "./rules";
 import { type RecordOutreachResult, recordOutreach } from "./service";
@@ -41,11 +47,16 @@ const OutreachContact = builder.drizzleObject("outreachContacts", {
 });
 
 builder.drizzleObjectFields(Participant, (t) => ({
-  outreach: t.relatedConnection("outreachContacts", {
-    description: "Who reached out to this worker about their contributions, newest first.",
-    query: { orderBy: { recordedAt: "desc", id: "desc" } },
-    totalCount: true,
-  }),
+  outreach: t.relatedConnection(
+    "outreachContacts",
+    {
+      description: "Who reached out to this worker about their contributions, newest first.",
+      query: { orderBy: { recordedAt: "desc", id: "desc" } },
+      totalCount: true,
+    },
+    { name: "OutreachContactConnection" },
+    { name: "OutreachContactEdge" },
+  ),
   monthsUntilInactive: t.int({
     nullable: true,
     description:
@@ -61,42 +72,45 @@ builder.drizzleObjectFields(Participant, (t) => ({
 }));
 
 builder.queryField("outreachList", (t) =>
-  t.drizzleConnection({
-    type: "participants",
-    description:
-      "A work list for retention in the caller's own scope (an officer's region, a sponsor's workers, a partner's, a registrant's referrals), most urgent first.",
-    args: {
-      list: t.arg({ type: OutreachListEnum, required: true }),
-      withinDays: t.arg.int({
-        defaultValue: 7,
-        description: `DUE_SOON: days ahead, 0 to ${outreachLimits.maxWithinDays}.`,
-        validate: { min: 0, max: outreachLimits.maxWithinDays },
-      }),
-      lapsedWithinMonths: t.arg.int({
-        defaultValue: 3,
-        description: `WIN_BACK: months since protection stopped, 1 to ${outreachLimits.maxLapsedWithinMonths}.`,
-        validate: { min: 1, max: outreachLimits.maxLapsedWithinMonths },
-      }),
-      filter: t.arg({ type: ParticipantFilterInput }),
-    },
-    totalCount: (_parent, args, ctx) => {
-      const now = ctx.clock.now();
-      const range = outreachRange(args.list, now, windowOf(args));
-      if (!range) return 0;
-      return countWorkList(ctx.db, range, toFilter(args.filter), ctx.viewer, now);
-    },
-    resolve: (query, _root, args, ctx) => {
-      const now = ctx.clock.now();
-      const range = outreachRange(args.list, now, windowOf(args));
-      if (!range) return [];
-      return ctx.db.query.participants.findMany(
-        query({
-          where: { RAW: (table) => workListCondition(table, range, toFilter(args.filter), ctx.viewer, now) },
-          orderBy: { paidThrough: range.order, id: range.order },
+  t.drizzleConnection(
+    {
+      type: "participants",
+      description:
+        "A work list for retention in the caller's own scope (an officer's region, a sponsor's workers, a partner's, a registrant's referrals), most urgent first.",
+      args: {
+        list: t.arg({ type: OutreachListEnum, required: true }),
+        withinDays: t.arg.int({
+          defaultValue: 7,
+          description: `DUE_SOON: days ahead, 0 to ${outreachLimits.maxWithinDays}.`,
+          validate: { min: 0, max: outreachLimits.maxWithinDays },
         }),
-      );
+        lapsedWithinMonths: t.arg.int({
+          defaultValue: 3,
+          description: `WIN_BACK: months since protection stopped, 1 to ${outreachLimits.maxLapsedWithinMonths}.`,
+          validate: { min: 1, max: outreachLimits.maxLapsedWithinMonths },
+        }),
+        filter: t.arg({ type: ParticipantFilterInput }),
+      },
+      totalCount: (_parent, args, ctx) => {
+        const now = ctx.clock.now();
+        const range = outreachRange(args.list, now, windowOf(args));
+        if (!range) return 0;
+        return countWorkList(ctx.db, range, toFilter(args.filter), ctx.viewer, now);
+      },
+      resolve: (query, _root, args, ctx) => {
+        const now = ctx.clock.now();
+        const range = outreachRange(args.list, now, windowOf(args));
+        if (!range) return [];
+        return ctx.db.query.participants.findMany(
+          query({
+            where: { RAW: (table) => workListCondition(table, range, toFilter(args.filter), ctx.viewer, now) },
+            orderBy: { paidThrough: range.order, id: range.order },
+          }),
+        );
+      },
     },
-  }),
+    ParticipantConnection,
+  ),
 );
 
 function windowOf(args: { withinDays?: number | null; lapsedWithinMonths?: number | null }) {
@@ -114,8 +128,18 @@ const RecordOutreachInput = builder.inputType("RecordOutreachInput", {
 
 const RecordOutreachPayload = builder.objectRef<RecordOutreachResult>("RecordOutreachPayload").implement({
   fields: (t) => ({
-    outreach: t.field({ type: OutreachContact, nullable: true, resolve: (result) => result.outreach }),
-    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+    outreach: t.field({
+      type: OutreachContact,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.outreach,
+    }),
+    participant: t.field({
+      type: Participant,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.participant,
+    }),
     userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
   }),
 });

@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import { mayRecordOutreach } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { findVisibleParticipant, type ParticipantRow } from "../participants/service";
@@ -18,7 +19,7 @@ export interface RecordOutreachResult {
  */
 export async function recordOutreach(ctx: ServiceContext, raw: RecordOutreachInput): Promise<RecordOutreachResult> {
   const viewer = ctx.viewer;
-  if (viewer.kind !== "user") throw forbidden("recording outreach needs a caller");
+  if (viewer.kind !== "user") throw forbidden(msg("FORBIDDEN.outreachCaller"));
   return audited<RecordOutreachResult>(ctx, "recordOutreach", async (tx) => {
     const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
       rejection({ outreach: null, participant: null, userErrors }, targetIds);
@@ -27,10 +28,9 @@ export async function recordOutreach(ctx: ServiceContext, raw: RecordOutreachInp
     const input = parsed.data;
     const participant = await findVisibleParticipant(tx, viewer, input.participantId);
     if (!participant)
-      return rejected([userError("NOT_FOUND", "No participant has this id", ["input", "participantId"])]);
+      return rejected([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"])]);
     const target = `participant:${participant.id}`;
-    if (!mayRecordOutreach(viewer, participant))
-      throw forbidden("this caller may not record outreach to this worker", target);
+    if (!mayRecordOutreach(viewer, participant)) throw forbidden(msg("FORBIDDEN.outreachWorker"), target);
     const outreach = await insertOutreachContact(tx, {
       participantId: participant.id,
       channel: input.channel,

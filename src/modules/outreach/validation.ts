@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { says } from "../../shared/messages";
 import { outreachChannels, outreachOutcomes } from "./tables";
 
 export const recordOutreachInput = z.object({
@@ -8,7 +9,7 @@ export const recordOutreachInput = z.object({
   note: z
     .string()
     .trim()
-    .max(500, "A note is at most 500 characters")
+    .max(500, says("INVALID_INPUT.noteLong"))
     .nullish()
     .transform((note) => (note ? note : null)),
 });

@@ -1,5 +1,7 @@
 import { builder } from "../../builder";
+import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
+import { messageKey } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import {
   maskNik,
@@ -13,7 +15,18 @@ import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
 import { type ParticipantFilter, participantVisibility, visibleParticipants } from "./conditions";
-import { occupations } from "./occupations";
+import { findOccupation, occupations } from "./occupations";
+
+type OccupationCode = (typeof occupations)[number][0];
+
+/** The occupations list as an enum: a client can switch over it and show `name` from the occupations query. */
+export const OccupationCodeEnum = builder.enumType("OccupationCode", {
+  description: "An occupation informal workers register with; its JKK risk level is in the description.",
+  values: Object.fromEntries(
+    occupations.map(([code, name, riskLevel]) => [code, { description: `${name} (risk ${riskLevel})` }]),
+  ) as Record<OccupationCode, { description: string }>,
+});
+
 import { membershipStatus, monthsInArrears, nextDueDate, participantStatuses } from "./rules";
 import {
   type RegisterParticipantResult,
@@ -77,11 +90,21 @@ export const Participant = builder.drizzleNode("participants", {
           : maskPhone(participant.phone),
     }),
     segment: t.field({ type: SegmentEnum, resolve: (row) => row.segment }),
-    occupation: t.string({ resolve: (row) => row.occupation }),
+    occupation: t.string({
+      description: "The occupation's name as registered (see occupationCode for the code).",
+      resolve: (row) => row.occupation,
+    }),
+    occupationCode: t.field({
+      type: OccupationCodeEnum,
+      nullable: true,
+      description: "The occupation's code; null only for an occupation no longer on the list.",
+      resolve: (row) => (findOccupation(row.occupation)?.code as OccupationCode | undefined) ?? null,
+    }),
     riskLevel: t.field({ type: RiskLevelEnum, resolve: (row) => row.riskLevel }),
     reportedMonthlyIncome: t.field({ type: "Rupiah", resolve: (row) => row.reportedMonthlyIncome }),
     programs: t.field({ type: [ProgramEnum], resolve: (row) => row.programs }),
-    channel: t.string({
+    channel: t.field({
+      type: "RegistrationChannel",
       description: "Where the worker was registered, e.g. JMO, PARTNER, OFFICE.",
       resolve: (row) => row.channel,
     }),
@@ -113,16 +136,27 @@ export const Participant = builder.drizzleNode("participants", {
       description: "When the next unpaid month's contribution is due (the 15th of that month).",
       resolve: (participant) => nextDueDate(participant.paidThrough, participant.registeredAt),
     }),
-    referrals: t.relatedConnection("referrals", {
+  }),
+});
+
+/** Every list of participants is one connection type: `ParticipantConnection` of `ParticipantEdge`. */
+export const ParticipantConnection = countedConnection("ParticipantConnection", Participant);
+
+// Added after the node, because it lists participants through the shared connection type.
+builder.drizzleObjectFields(Participant, (t) => ({
+  referrals: t.relatedConnection(
+    "referrals",
+    {
       description: "Nyalakan: the workers this participant registered, newest first.",
       query: (_args, ctx) => ({
         where: { RAW: (table) => participantVisibility(table, ctx.viewer) },
         orderBy: { registeredAt: "desc" },
       }),
       totalCount: true,
-    }),
-  }),
-});
+    },
+    ParticipantConnection,
+  ),
+}));
 
 export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
   fields: (t) => ({
@@ -131,7 +165,7 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     segment: t.field({ type: SegmentEnum }),
     regionCode: t.string({
       description: "Any region level: province `31`, regency `31.71`, district `31.71.01` or village.",
-      validate: { regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] },
+      validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
     }),
     sponsorId: t.globalID({ for: Sponsor }),
     registeredFrom: t.field({ type: "Date" }),
@@ -139,7 +173,7 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     search: t.string({
       description:
         "A name prefix (case-insensitive); with `pii:read` also the last 4 digits of a NIK or a full NIK. Without it, digits match no one: a NIK search would reveal the digits masking hides.",
-      validate: { minLength: [2, { message: "search needs at least 2 characters" }], maxLength: 100 },
+      validate: { minLength: [2, { message: messageKey("BAD_USER_INPUT.search") }], maxLength: 100 },
     }),
   }),
 });
@@ -168,30 +202,34 @@ builder.queryFields((t) => ({
   participant: t.drizzleField({
     type: "participants",
     nullable: true,
+    description: "Null when no participant has this id or the caller may not see them.",
     args: { id: t.arg.globalID({ required: true, for: Participant }) },
     resolve: (query, _root, args, ctx) => {
       const id = rowId(args.id.id);
       return id === null ? null : ctx.db.query.participants.findFirst(query({ where: { id } }));
     },
   }),
-  participants: t.drizzleConnection({
-    type: "participants",
-    args: {
-      filter: t.arg({ type: ParticipantFilterInput }),
-      orderBy: t.arg({ type: ParticipantOrder, defaultValue: "REGISTERED_AT_DESC", required: true }),
+  participants: t.drizzleConnection(
+    {
+      type: "participants",
+      args: {
+        filter: t.arg({ type: ParticipantFilterInput }),
+        orderBy: t.arg({ type: ParticipantOrder, defaultValue: "REGISTERED_AT_DESC", required: true }),
+      },
+      totalCount: (_parent, args, ctx) => countParticipants(ctx.db, toFilter(args.filter), ctx.viewer, ctx.clock.now()),
+      resolve: (query, _root, args, ctx) => {
+        const filter = toFilter(args.filter);
+        const now = ctx.clock.now();
+        return ctx.db.query.participants.findMany(
+          query({
+            where: { RAW: (table) => visibleParticipants(table, filter, ctx.viewer, now) },
+            orderBy: orderings[args.orderBy],
+          }),
+        );
+      },
     },
-    totalCount: (_parent, args, ctx) => countParticipants(ctx.db, toFilter(args.filter), ctx.viewer, ctx.clock.now()),
-    resolve: (query, _root, args, ctx) => {
-      const filter = toFilter(args.filter);
-      const now = ctx.clock.now();
-      return ctx.db.query.participants.findMany(
-        query({
-          where: { RAW: (table) => visibleParticipants(table, filter, ctx.viewer, now) },
-          orderBy: orderings[args.orderBy],
-        }),
-      );
-    },
-  }),
+    ParticipantConnection,
+  ),
 }));
 
 builder.queryFields((t) => ({
@@ -201,7 +239,10 @@ builder.queryFields((t) => ({
     description: "Looks a worker up by full NIK; needs `pii:read`.",
     authScopes: { scope: "pii:read" },
     args: {
-      nik: t.arg.string({ required: true, validate: { regex: [/^[0-9]{16}$/, { message: "NIK must be 16 digits" }] } }),
+      nik: t.arg.string({
+        required: true,
+        validate: { regex: [/^[0-9]{16}$/, { message: messageKey("BAD_USER_INPUT.nik") }] },
+      }),
     },
     resolve: (query, _root, args, ctx) =>
       ctx.db.query.participants.findFirst(
@@ -220,7 +261,7 @@ builder.queryFields((t) => ({
     args: {
       regionCode: t.arg.string({
         description: "Only referrals living in this region (any level).",
-        validate: { regex: [REGION_CODE, { message: "regionCode must be a Kemendagri code such as 31.71" }] },
+        validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
       }),
       period: t.arg({
         type: DateRange,
@@ -242,7 +283,7 @@ builder.queryFields((t) => ({
 
 const Occupation = builder.objectRef<{ code: string; name: string; riskLevel: RiskLevel }>("Occupation").implement({
   fields: (t) => ({
-    code: t.exposeString("code"),
+    code: t.exposeString("code", { description: "A value of OccupationCode." }),
     name: t.exposeString("name"),
     riskLevel: t.expose("riskLevel", { type: RiskLevelEnum }),
   }),
@@ -253,7 +294,7 @@ const DateRange = builder.inputType("DateRange", {
     from: t.field({ type: "Date", required: true }),
     to: t.field({ type: "Date", required: true }),
   }),
-  validate: [(range) => range.from <= range.to, { message: "period.from must not be after period.to" }],
+  validate: [(range) => range.from <= range.to, { message: messageKey("BAD_USER_INPUT.period") }],
 });
 
 const ReferralLeaderboardEntry = builder
@@ -287,12 +328,19 @@ export const RegisterParticipantInput = builder.inputType("RegisterParticipantIn
     fullName: t.string({ required: true }),
     phone: t.string({ description: "Any Indonesian spelling (0812-3456-7890, +62 812...); stored as E.164." }),
     segment: t.field({ type: SegmentEnum, required: true }),
-    occupation: t.string({ required: true, description: "A code or name from the occupations query." }),
+    occupation: t.string({
+      required: true,
+      description:
+        "An OccupationCode (`NELAYAN`) or its name (`Nelayan`, any case), as the occupations query lists them; anything else is UNKNOWN_OCCUPATION. It sets the risk level.",
+    }),
     ecosystem: t.field({ type: EcosystemCodeEnum, required: true }),
     villageCode: t.string({ required: true, description: "Where the worker lives (4-level Kemendagri code)." }),
     reportedMonthlyIncome: t.field({ type: "Rupiah", required: true }),
     programs: t.field({ type: [ProgramEnum], required: true }),
-    channel: t.string({ description: "Registration channel, e.g. JMO, PARTNER, OFFICE (defaults from the caller)." }),
+    channel: t.field({
+      type: "RegistrationChannel",
+      description: "Registration channel, e.g. JMO, PARTNER, OFFICE (defaults from the caller).",
+    }),
     registeredById: t.globalID({
       for: Participant,
       description: "Nyalakan: the participant who registers this worker.",
@@ -318,7 +366,12 @@ const RegisterParticipantPayload = builder
   .objectRef<RegisterParticipantResult>("RegisterParticipantPayload")
   .implement({
     fields: (t) => ({
-      participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+      participant: t.field({
+        type: Participant,
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (result) => result.participant,
+      }),
       existingParticipant: t.field({
         type: Participant,
         nullable: true,
@@ -331,7 +384,12 @@ const RegisterParticipantPayload = builder
 
 const UpdateParticipantPayload = builder.objectRef<UpdateParticipantResult>("UpdateParticipantPayload").implement({
   fields: (t) => ({
-    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
+    participant: t.field({
+      type: Participant,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.participant,
+    }),
     userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
   }),
 });

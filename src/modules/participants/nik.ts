@@ -1,3 +1,5 @@
+import { type Message, msg } from "../../shared/messages";
+
 /**
  * NIK (Nomor Induk Kependudukan), per Permendagri 73/2022 and UU 24/2013 art. 13: 16 digits =
  * province (2) regency (2) district (2) of registration, birth date DDMMYY with 40 added to the
@@ -13,10 +15,10 @@ export interface ParsedNik {
 
 export type NikProblem = "FORMAT" | "BIRTH_DATE" | "SERIAL";
 
-export const nikProblemMessages: Record<NikProblem, string> = {
-  FORMAT: "NIK must be exactly 16 digits",
-  BIRTH_DATE: "NIK digits 7-12 must be a real birth date (DDMMYY, day + 40 for women) not in the future",
-  SERIAL: "NIK serial (last 4 digits) cannot be 0000",
+export const nikProblemMessages: Record<NikProblem, Message> = {
+  FORMAT: msg("INVALID_NIK.FORMAT"),
+  BIRTH_DATE: msg("INVALID_NIK.BIRTH_DATE"),
+  SERIAL: msg("INVALID_NIK.SERIAL"),
 };
 
 export function parseNik(nik: string, today: Date): ParsedNik | { problem: NikProblem } {

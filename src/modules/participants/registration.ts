@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import type { Viewer } from "../access/rules";
 import { incomeProblem, programProblem } from "../contributions/rules";
 import type { Program } from "../contributions/tables";
@@ -64,19 +65,14 @@ export function enrollmentErrors(
   }
   if (values.occupation !== undefined && !findOccupation(values.occupation)) {
     errors.push(
-      userError("UNKNOWN_OCCUPATION", `Unknown occupation "${values.occupation}"; see the occupations query`, [
+      userError("UNKNOWN_OCCUPATION", msg("UNKNOWN_OCCUPATION.named", { occupation: values.occupation }), [
         ...field,
         "occupation",
       ]),
     );
   }
   if (values.phone && !normalizeIndonesianPhone(values.phone)) {
-    errors.push(
-      userError("INVALID_PHONE", "Phone must be an Indonesian number such as 0812-3456-7890 or +62 21 555 1234", [
-        ...field,
-        "phone",
-      ]),
-    );
+    errors.push(userError("INVALID_PHONE", msg("INVALID_PHONE"), [...field, "phone"]));
   }
   return errors;
 }
@@ -118,10 +114,12 @@ export function checkRegistration(
     errors.push(userError("INVALID_NIK", nikProblemMessages[nik.problem], [...field, "nik"]));
   } else if (nik) {
     if (input.birthDate && input.birthDate !== nik.birthDate) {
-      errors.push(userError("NIK_MISMATCH", `The NIK says born ${nik.birthDate}`, [...field, "birthDate"]));
+      errors.push(
+        userError("NIK_MISMATCH", msg("NIK_MISMATCH.birthDate", { birthDate: nik.birthDate }), [...field, "birthDate"]),
+      );
     }
     if (input.sex && input.sex !== nik.sex) {
-      errors.push(userError("NIK_MISMATCH", `The NIK says ${nik.sex.toLowerCase()}`, [...field, "sex"]));
+      errors.push(userError("NIK_MISMATCH", msg(`NIK_MISMATCH.${nik.sex}`), [...field, "sex"]));
     }
     const age = ageProblem(nik.birthDate, input.segment ?? "", now);
     if (age) errors.push(userError("AGE_OUT_OF_RANGE", age, [...field, "nik"]));
@@ -131,19 +129,19 @@ export function checkRegistration(
       lookups.regionLevels.get(currentDistrictCode(nik.districtCode)) !== "DISTRICT"
     ) {
       errors.push(
-        userError("INVALID_NIK", `The NIK's region ${nik.districtCode} is not a known district`, [...field, "nik"]),
+        userError("INVALID_NIK", msg("INVALID_NIK.DISTRICT", { district: nik.districtCode }), [...field, "nik"]),
       );
     }
   }
   errors.push(...enrollmentErrors(input.segment, input, field));
   if (input.villageCode !== undefined && lookups.regionLevels.get(input.villageCode) !== "VILLAGE") {
     errors.push(
-      userError("INVALID_VILLAGE", `No village has the code ${input.villageCode}`, [...field, "villageCode"]),
+      userError("INVALID_VILLAGE", msg("INVALID_VILLAGE.code", { code: input.villageCode }), [...field, "villageCode"]),
     );
   }
   const registeredById = input.registeredById ?? (viewer.kind === "user" ? viewer.participantId : undefined) ?? null;
   if (registeredById !== null && !lookups.creditableRegistrantIds.has(registeredById)) {
-    errors.push(userError("NOT_FOUND", "No participant has the registrant's id", [...field, "registeredById"]));
+    errors.push(userError("NOT_FOUND", msg("NOT_FOUND.registrant"), [...field, "registeredById"]));
   }
   if (!parsed.success || !nik || "problem" in nik) return { row: null, errors };
   const valid = parsed.data;

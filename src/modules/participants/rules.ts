@@ -4,6 +4,7 @@
  */
 
 import { currentMonth, monthNumber, monthStart, wibDate } from "../../shared/calendar";
+import { type Message, msg } from "../../shared/messages";
 
 export const participantStatuses = ["PENDING", "ACTIVE", "GRACE", "INACTIVE"] as const;
 export type ParticipantStatus = (typeof participantStatuses)[number];
@@ -91,13 +92,13 @@ export function ageOn(birthDate: string, day: string): number {
 }
 
 /** Why a worker born on `birthDate` may not register in `segment` today, or null. */
-export function ageProblem(birthDate: string, segment: string, now: Date): string | null {
+export function ageProblem(birthDate: string, segment: string, now: Date): Message | null {
   const today = wibDate(now);
   const age = ageOn(birthDate, today);
   if (age < agePolicy.minWorkingAge) {
-    return `A worker must be at least ${agePolicy.minWorkingAge} years old; the NIK says ${age}`;
+    return msg("AGE_OUT_OF_RANGE.tooYoung", { min: agePolicy.minWorkingAge, age });
   }
   const max = agePolicy.maxNewMemberAge[segment];
-  if (max !== undefined && age > max) return `New ${segment} members are at most ${max} years old; the NIK says ${age}`;
+  if (max !== undefined && age > max) return msg("AGE_OUT_OF_RANGE.tooOld", { segment, max, age });
   return null;
 }

@@ -2,6 +2,7 @@ import type { ServiceContext } from "../../context";
 import type { Executor, Transaction } from "../../db/client";
 import { wibDate } from "../../shared/calendar";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import {
   canSeeParticipant,
   inRegion,
@@ -43,7 +44,7 @@ async function villageError(tx: Transaction, villageCode: string): Promise<UserE
   const levels = await regionLevels(tx, [villageCode]);
   return levels.get(villageCode) === "VILLAGE"
     ? null
-    : userError("INVALID_VILLAGE", `No village has the code ${villageCode}`, ["input", "villageCode"]);
+    : userError("INVALID_VILLAGE", msg("INVALID_VILLAGE.code", { code: villageCode }), ["input", "villageCode"]);
 }
 
 /**
@@ -55,7 +56,7 @@ export async function registerParticipant(
   ctx: ServiceContext,
   raw: RegisterParticipantInput,
 ): Promise<RegisterParticipantResult> {
-  if (!mayRegisterParticipants(ctx.viewer)) throw forbidden("this caller may not register participants");
+  if (!mayRegisterParticipants(ctx.viewer)) throw forbidden(msg("FORBIDDEN.register"));
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   return audited<RegisterParticipantResult>(ctx, "registerParticipant", async (tx) => {
@@ -73,13 +74,13 @@ export async function registerParticipant(
     if (!checked.row) return rejected(checked.errors);
     const input = checked.row;
     if (viewer.kind === "user" && viewer.role === "OFFICER" && !inRegion(input.villageCode, viewer.regionCode ?? "-")) {
-      throw forbidden(`officers register workers in ${viewer.regionCode} only`);
+      throw forbidden(msg("FORBIDDEN.officerRegister", { region: viewer.regionCode ?? "" }));
     }
     const created = await insertParticipant(tx, input);
     if (!created) {
       const existing = await findParticipantByNik(tx, input.nik);
       return rejected(
-        [userError("NIK_ALREADY_REGISTERED", "A participant with this NIK is already registered", ["input", "nik"])],
+        [userError("NIK_ALREADY_REGISTERED", msg("NIK_ALREADY_REGISTERED"), ["input", "nik"])],
         existing && canSeeParticipant(viewer, existing) ? existing : null,
       );
     }
@@ -112,7 +113,7 @@ export async function updateParticipant(
   ctx: ServiceContext,
   raw: UpdateParticipantInput,
 ): Promise<UpdateParticipantResult> {
-  if (!mayUpdateParticipants(ctx.viewer)) throw forbidden("this caller may not change participants");
+  if (!mayUpdateParticipants(ctx.viewer)) throw forbidden(msg("FORBIDDEN.update"));
   const viewer = ctx.viewer;
   return audited<UpdateParticipantResult>(ctx, "updateParticipant", async (tx) => {
     const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
@@ -123,7 +124,7 @@ export async function updateParticipant(
     const current = await findParticipant(tx, input.id);
     // A participant the caller may not see does not exist for them.
     if (!current || !canSeeParticipant(viewer, current)) {
-      return rejected([userError("NOT_FOUND", "No participant has this id", ["input", "id"])]);
+      return rejected([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "id"])]);
     }
     const target = [`participant:${current.id}`];
     const errors = enrollmentErrors(current.segment, input, ["input"]);
@@ -140,7 +141,10 @@ export async function updateParticipant(
         errors.push(
           userError(
             "PROGRAMS_NOT_SPONSORED",
-            `This worker's sponsorship pays ${sponsored?.join(", ")}; ${unsponsored.join(", ")} cannot be added while it covers them`,
+            msg("PROGRAMS_NOT_SPONSORED.update", {
+              sponsored: sponsored?.join(", ") ?? "",
+              programs: unsponsored.join(", "),
+            }),
             ["input", "programs"],
           ),
         );
@@ -153,7 +157,7 @@ export async function updateParticipant(
       input.villageCode !== undefined &&
       !inRegion(input.villageCode, viewer.regionCode ?? "-")
     ) {
-      throw forbidden(`officers keep workers in ${viewer.regionCode}`);
+      throw forbidden(msg("FORBIDDEN.officerKeep", { region: viewer.regionCode ?? "" }));
     }
 
     const occupation = input.occupation !== undefined ? findOccupation(input.occupation) : undefined;

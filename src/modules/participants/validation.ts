@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { says } from "../../shared/messages";
 import { programs } from "../contributions/tables";
 import { ecosystemCodes } from "../ecosystems/tables";
 import { segments, sexes } from "./tables";
@@ -15,19 +16,17 @@ const fields = {
   fullName: z
     .string()
     .trim()
-    .min(2, "Full name needs at least 2 characters")
-    .max(150, "Full name is at most 150 characters")
-    .regex(PERSON_NAME, "Full name may contain letters, spaces and . , ' - only"),
-  phone: z.string().trim().max(32, "Phone number is too long").nullish(),
-  occupation: z.string().trim().min(2, "Occupation is required").max(120),
+    .min(2, says("INVALID_INPUT.fullNameShort"))
+    .max(150, says("INVALID_INPUT.fullNameLong"))
+    .regex(PERSON_NAME, says("INVALID_INPUT.fullNameLetters")),
+  phone: z.string().trim().max(32, says("INVALID_INPUT.phoneLong")).nullish(),
+  occupation: z.string().trim().min(2, says("INVALID_INPUT.occupationRequired")).max(120),
   ecosystem: z.enum(ecosystemCodes),
   villageCode: z.string().refine((code) => VILLAGE_CODE.test(code), {
-    message: "Village code must be a 4-level Kemendagri code such as 31.71.01.1001",
+    ...says("INVALID_VILLAGE.format"),
     params: { code: "INVALID_VILLAGE" },
   }),
-  reportedMonthlyIncome: z
-    .bigint({ error: "Reported monthly income must be whole rupiah, e.g. 1500000" })
-    .positive("Reported monthly income must be positive"),
+  reportedMonthlyIncome: z.bigint(says("INVALID_INPUT.incomeWhole")).positive(says("INVALID_INPUT.incomePositive")),
   programs: programList,
 };
 
@@ -39,7 +38,7 @@ export const registerParticipantInput = z.object({
   channel: z
     .string()
     .trim()
-    .regex(/^[A-Z0-9_]{2,40}$/, "Channel is 2-40 capital letters, digits or _ (e.g. JMO, PARTNER)")
+    .regex(/^[A-Z0-9_]{2,40}$/, says("INVALID_INPUT.registrationChannel"))
     .nullish(),
   // Any integer: an id that names no participant the caller may credit is NOT_FOUND, however it looks.
   registeredById: z.number().int().nullish(),
@@ -61,6 +60,6 @@ export const updateParticipantInput = z
     programs: programList.optional(),
   })
   .refine((input) => Object.keys(input).some((key) => key !== "id" && input[key as keyof typeof input] !== undefined), {
-    message: "Give at least one field to change",
+    ...says("INVALID_INPUT.nothingToChange"),
   });
 export type UpdateParticipantInput = z.input<typeof updateParticipantInput>;

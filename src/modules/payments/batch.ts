@@ -4,6 +4,7 @@ import type { Transaction } from "../../db/client";
 import { currentMonth, monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { type Message, msg } from "../../shared/messages";
 import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
@@ -64,9 +65,8 @@ export async function paySponsoredContributions(
     // Batches of one sponsorship queue on its row: budget checks and key replays are exact.
     const sponsorship = await lockSponsorship(tx, input.sponsorshipId);
     if (!sponsorship)
-      return rejected([userError("NOT_FOUND", "No sponsorship has this id", ["input", "sponsorshipId"])]);
-    if (!mayActForSponsor(ctx.viewer, sponsorship.sponsorId))
-      throw forbidden("a sponsor pays for its own sponsorships only");
+      return rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);
+    if (!mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) throw forbidden(msg("FORBIDDEN.ownSponsorshipsPay"));
 
     const channel = input.channel ?? SPONSOR_BUDGET_CHANNEL;
     const fingerprint = await sha256Hex(
@@ -80,12 +80,7 @@ export async function paySponsoredContributions(
     if (earlier) {
       if (earlier.requestFingerprint !== fingerprint) {
         return rejected(
-          [
-            userError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for a different batch", [
-              "input",
-              "idempotencyKey",
-            ]),
-          ],
+          [userError("IDEMPOTENCY_KEY_REUSED", msg("IDEMPOTENCY_KEY_REUSED.batch"), ["input", "idempotencyKey"])],
           sponsorship,
         );
       }
@@ -102,7 +97,7 @@ export async function paySponsoredContributions(
         [
           userError(
             "SPONSORSHIP_NOT_ACTIVE",
-            `The sponsorship runs from ${sponsorship.startsOn} to ${sponsorship.endsOn}`,
+            msg("SPONSORSHIP_NOT_ACTIVE.period", { from: sponsorship.startsOn, to: sponsorship.endsOn }),
             ["input", "sponsorshipId"],
           ),
         ],
@@ -112,7 +107,7 @@ export async function paySponsoredContributions(
     const workers = await lockEnrolledParticipants(tx, sponsorship.id);
     if (workers.length === 0) {
       return rejected(
-        [userError("NOTHING_TO_PAY", "The sponsorship covers no workers yet", ["input", "sponsorshipId"])],
+        [userError("NOTHING_TO_PAY", msg("NOTHING_TO_PAY.noWorkers"), ["input", "sponsorshipId"])],
         sponsorship,
       );
     }
@@ -121,15 +116,17 @@ export async function paySponsoredContributions(
     const partial = workers.filter((worker) => worker.programs.some((p) => !sponsorship.programs.includes(p)));
     if (partial.length > 0) {
       return rejected(
-        partial
-          .slice(0, 100)
-          .map((worker) =>
-            userError(
-              "PROGRAMS_NOT_SPONSORED",
-              `Participant ${worker.id} is enrolled in ${worker.programs.join(", ")}; this sponsorship pays ${sponsorship.programs.join(", ")}`,
-              ["input", "sponsorshipId"],
-            ),
+        partial.slice(0, 100).map((worker) =>
+          userError(
+            "PROGRAMS_NOT_SPONSORED",
+            msg("PROGRAMS_NOT_SPONSORED.batch", {
+              participant: worker.id,
+              programs: worker.programs.join(", "),
+              sponsored: sponsorship.programs.join(", "),
+            }),
+            ["input", "sponsorshipId"],
           ),
+        ),
         sponsorship,
       );
     }
@@ -149,7 +146,11 @@ export async function paySponsoredContributions(
         unpriced.map((p) =>
           userError(
             "NOT_PAYABLE",
-            `Participant ${p.worker.id} (${p.worker.segment}) has no monthly rate for ${sponsorship.programs.join(", ")}`,
+            msg("NOT_PAYABLE.worker", {
+              participant: p.worker.id,
+              segment: p.worker.segment,
+              programs: sponsorship.programs.join(", "),
+            }),
             ["input", "sponsorshipId"],
           ),
         ),
@@ -170,7 +171,13 @@ export async function paySponsoredContributions(
           const coverage = coverageFor(p.worker.paidThrough, input.months, now);
           return userError(
             "OUTSIDE_SPONSORSHIP_PERIOD",
-            `Participant ${p.worker.id} would be covered ${coverage.from.slice(0, 7)} to ${coverage.through.slice(0, 7)}, outside the sponsorship (${sponsorship.startsOn} to ${sponsorship.endsOn})`,
+            msg("OUTSIDE_SPONSORSHIP_PERIOD.worker", {
+              participant: p.worker.id,
+              from: coverage.from.slice(0, 7),
+              through: coverage.through.slice(0, 7),
+              startsOn: sponsorship.startsOn,
+              endsOn: sponsorship.endsOn,
+            }),
             ["input", "months"],
           );
         }),
@@ -183,7 +190,12 @@ export async function paySponsoredContributions(
         [
           userError(
             "BUDGET_EXCEEDED",
-            `Paying ${workers.length} workers for ${input.months} months costs Rp${total}; Rp${sponsorship.budget - sponsorship.spent} of the budget remains`,
+            msg("BUDGET_EXCEEDED.batch", {
+              workers: workers.length,
+              months: input.months,
+              total,
+              remaining: sponsorship.budget - sponsorship.spent,
+            }),
             ["input", "months"],
           ),
         ],
@@ -245,7 +257,7 @@ export type BatchOutcomeResult =
   | {
       kind: "NOT_FOUND" | "INVALID_TRANSITION" | "AMOUNT_MISMATCH";
       batch: typeof paymentBatches.$inferSelect | null;
-      message: string;
+      message: Message;
     };
 
 /**
@@ -263,16 +275,20 @@ export async function applyBatchOutcome(
   evidence: { externalReference?: string | null; amount?: bigint | null },
 ): Promise<BatchOutcomeResult> {
   const batch = await lockPaymentBatch(tx, batchId);
-  if (!batch) return { kind: "NOT_FOUND", batch: null, message: "No payment batch has this id" };
+  if (!batch) return { kind: "NOT_FOUND", batch: null, message: msg("NOT_FOUND.batch") };
   const step = outcome === "REFUNDED" ? "INVALID" : transition(batch.status, outcome);
   if (step === "INVALID") {
-    return { kind: "INVALID_TRANSITION", batch, message: `A ${batch.status} batch cannot become ${outcome}` };
+    return {
+      kind: "INVALID_TRANSITION",
+      batch,
+      message: msg("INVALID_TRANSITION.batch", { from: batch.status, to: outcome }),
+    };
   }
   if (evidence.amount != null && evidence.amount !== batch.total) {
     return {
       kind: "AMOUNT_MISMATCH",
       batch,
-      message: `The channel reports Rp${evidence.amount} but the batch is for Rp${batch.total}`,
+      message: msg("AMOUNT_MISMATCH.batch", { reported: evidence.amount ?? "", expected: batch.total }),
     };
   }
   if (step === "ALREADY_APPLIED") return { kind: "ALREADY_APPLIED", batch };
@@ -343,7 +359,7 @@ export async function settlePaymentBatch(
   ctx: ServiceContext,
   raw: SettlePaymentBatchInput,
 ): Promise<SettleBatchResult> {
-  if (!maySettlePayments(ctx.viewer)) throw forbidden("recording a sponsor's transfer needs payments:settle");
+  if (!maySettlePayments(ctx.viewer)) throw forbidden(msg("FORBIDDEN.settleBatch"));
   const now = ctx.clock.now();
   return audited<SettleBatchResult>(ctx, "settlePaymentBatch", async (tx) => {
     const parsed = settleBatchInput.safeParse(raw);

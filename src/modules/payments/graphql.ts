@@ -1,6 +1,8 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
+import { countedConnection } from "../../shared/connections";
 import { encodeGlobalId, rowId } from "../../shared/ids";
+import { say } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine } from "../contributions/graphql";
@@ -47,7 +49,7 @@ export const Payment = builder.drizzleNode("payments", {
     }),
     payer: t.expose("payer", { type: PayerKindEnum }),
     payerSponsor: t.relation("payerSponsor", { nullable: true, type: Sponsor }),
-    channel: t.exposeString("channel"),
+    channel: t.expose("channel", { type: "PaymentChannel" }),
     externalReference: t.exposeString("externalReference", { nullable: true }),
     status: t.expose("status", { type: PaymentStatusEnum }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
@@ -62,10 +64,13 @@ export const Payment = builder.drizzleNode("payments", {
   }),
 });
 
+/** Every list of payments (a participant's, a batch's, everyone's) is one `PaymentConnection` of `PaymentEdge`. */
+export const PaymentConnection = countedConnection("PaymentConnection", Payment);
+
 const PaymentFilterInput = builder.inputType("PaymentFilter", {
   fields: (t) => ({
     status: t.field({ type: PaymentStatusEnum }),
-    channel: t.string({ validate: { maxLength: 40 } }),
+    channel: t.field({ type: "PaymentChannel" }),
     participantId: t.globalID({ for: Participant }),
     payerSponsorId: t.globalID({ for: Sponsor }),
     payer: t.field({ type: PayerKindEnum }),
@@ -86,45 +91,53 @@ function toFilter(input: typeof PaymentFilterInput.$inferInput | null | undefine
 
 // The payments module owns a participant's payments: the field lives here, beside its filter.
 builder.drizzleObjectFields(Participant, (t) => ({
-  payments: t.relatedConnection("payments", {
-    description: "Contribution payments, newest first.",
-    args: { filter: t.arg({ type: PaymentFilterInput }) },
-    query: (args) => {
-      const filter = toFilter(args.filter);
-      return {
-        where: { RAW: (table) => paymentConditions(table, filter) },
-        orderBy: { createdAt: "desc", id: "desc" },
-      };
+  payments: t.relatedConnection(
+    "payments",
+    {
+      description: "Contribution payments, newest first.",
+      args: { filter: t.arg({ type: PaymentFilterInput }) },
+      query: (args) => {
+        const filter = toFilter(args.filter);
+        return {
+          where: { RAW: (table) => paymentConditions(table, filter) },
+          orderBy: { createdAt: "desc", id: "desc" },
+        };
+      },
+      totalCount: true,
     },
-    totalCount: true,
-  }),
+    PaymentConnection,
+  ),
 }));
 
 builder.queryFields((t) => ({
   payment: t.drizzleField({
     type: "payments",
     nullable: true,
+    description: "Null when no payment has this id or the caller may not see it.",
     args: { id: t.arg.globalID({ required: true, for: Payment }) },
     resolve: (query, _root, args, ctx) => {
       const id = rowId(args.id.id);
       return id === null ? null : ctx.db.query.payments.findFirst(query({ where: { id } }));
     },
   }),
-  payments: t.drizzleConnection({
-    type: "payments",
-    description: "Payments, newest first.",
-    args: { filter: t.arg({ type: PaymentFilterInput }) },
-    totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter), ctx.viewer),
-    resolve: (query, _root, args, ctx) => {
-      const filter = toFilter(args.filter);
-      return ctx.db.query.payments.findMany(
-        query({
-          where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },
-          orderBy: { createdAt: "desc", id: "desc" },
-        }),
-      );
+  payments: t.drizzleConnection(
+    {
+      type: "payments",
+      description: "Payments, newest first.",
+      args: { filter: t.arg({ type: PaymentFilterInput }) },
+      totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter), ctx.viewer),
+      resolve: (query, _root, args, ctx) => {
+        const filter = toFilter(args.filter);
+        return ctx.db.query.payments.findMany(
+          query({
+            where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },
+            orderBy: { createdAt: "desc", id: "desc" },
+          }),
+        );
+      },
     },
-  }),
+    PaymentConnection,
+  ),
 }));
 
 const PayContributionInput = builder.inputType("PayContributionInput", {
@@ -135,7 +148,11 @@ const PayContributionInput = builder.inputType("PayContributionInput", {
       for: Sponsor,
       description: "When a sponsor pays (Sertakan); a SPONSOR caller pays as itself.",
     }),
-    channel: t.string({ required: true, description: "Payment channel code, e.g. BRIVA, MANDIRI_VA, GOPAY." }),
+    channel: t.field({
+      type: "PaymentChannel",
+      required: true,
+      description: "Where the participant pays, e.g. BRIVA.",
+    }),
     idempotencyKey: t.string({
       required: true,
       description: "Unique per payment attempt: a retry with the same key and input returns the same payment.",
@@ -160,23 +177,34 @@ const SettlePaymentInput = builder.inputType("SettlePaymentInput", {
   }),
 });
 
-const PaymentPayload = builder.objectRef<PaymentResult>("PaymentPayload").implement({
-  fields: (t) => ({
-    // Read back with the client's selection (and the participant that Payment's access check needs).
-    payment: t.drizzleField({
-      type: "payments",
-      nullable: true,
-      resolve: (query, result, _args, ctx) =>
-        result.payment ? ctx.db.query.payments.findFirst(query({ where: { id: result.payment.id } })) : null,
+/** One payload type per mutation (`<Mutation>Payload`), each with the same fields. */
+function paymentPayload(name: string) {
+  return builder.objectRef<PaymentResult>(name).implement({
+    fields: (t) => ({
+      // Read back with the client's selection (and the participant that Payment's access check needs).
+      payment: t.drizzleField({
+        type: "payments",
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (query, result, _args, ctx) =>
+          result.payment ? ctx.db.query.payments.findFirst(query({ where: { id: result.payment.id } })) : null,
+      }),
+      participant: t.field({
+        type: Participant,
+        nullable: true,
+        description: "Null when userErrors is not empty.",
+        resolve: (result) => result.participant,
+      }),
+      userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
-    participant: t.field({ type: Participant, nullable: true, resolve: (result) => result.participant }),
-    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
-  }),
-});
+  });
+}
+const PayContributionPayload = paymentPayload("PayContributionPayload");
+const SettlePaymentPayload = paymentPayload("SettlePaymentPayload");
 
 builder.mutationFields((t) => ({
   payContribution: t.field({
-    type: PaymentPayload,
+    type: PayContributionPayload,
     authScopes: (_root, _args, { viewer }) => mayPayContributions(viewer),
     args: { input: t.arg({ type: PayContributionInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
@@ -189,7 +217,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   settlePayment: t.field({
-    type: PaymentPayload,
+    type: SettlePaymentPayload,
     description: "Records a channel's outcome by hand (the webhook is the usual path); needs payments:settle.",
     authScopes: (_root, _args, { viewer }) => maySettlePayments(viewer),
     args: { input: t.arg({ type: SettlePaymentInput, required: true }) },
@@ -220,18 +248,25 @@ export const PaymentBatch = builder.drizzleNode("paymentBatches", {
     total: t.expose("total", { type: "Rupiah" }),
     paymentCount: t.exposeInt("paymentCount"),
     status: t.expose("status", { type: PaymentStatusEnum }),
-    channel: t.exposeString("channel", { description: "Where the sponsor's transfer is expected from." }),
+    channel: t.expose("channel", {
+      type: "PaymentChannel",
+      description: "Where the sponsor's transfer is expected from.",
+    }),
     externalReference: t.exposeString("externalReference", { nullable: true }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
     // Only payments the caller may read: a worker since sponsored by someone else stays out of the list.
-    payments: t.relatedConnection("payments", {
-      query: (_args, ctx) => ({
-        where: { RAW: (table) => visiblePayments(table, {}, ctx.viewer) },
-        orderBy: { id: "asc" },
-      }),
-      totalCount: true,
-    }),
+    payments: t.relatedConnection(
+      "payments",
+      {
+        query: (_args, ctx) => ({
+          where: { RAW: (table) => visiblePayments(table, {}, ctx.viewer) },
+          orderBy: { id: "asc" },
+        }),
+        totalCount: true,
+      },
+      PaymentConnection,
+    ),
   }),
 });
 
@@ -244,7 +279,8 @@ const PaySponsoredContributionsInput = builder.inputType("PaySponsoredContributi
     sponsorshipId: t.globalID({ required: true, for: Sponsorship }),
     months: t.int({ required: true, description: "1, 3, 6 or 12." }),
     idempotencyKey: t.string({ required: true }),
-    channel: t.string({
+    channel: t.field({
+      type: "PaymentChannel",
       description:
         "The payment channel the sponsor's transfer comes through (default SPONSOR_BUDGET: recorded by the agency).",
     }),
@@ -258,6 +294,7 @@ function paymentBatchPayload(name: string) {
       batch: t.drizzleField({
         type: "paymentBatches",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
       }),
@@ -338,7 +375,7 @@ const ReconciliationMismatch = builder.objectRef<ReconciliationMismatchShape>("R
 const ReconciliationDay = builder.objectRef<ReconciliationDayShape>("ReconciliationDay").implement({
   description: "One channel's day: what was settled here against what the channel notified and was applied.",
   fields: (t) => ({
-    channel: t.string({ resolve: (d) => d.channel }),
+    channel: t.field({ type: "PaymentChannel", resolve: (d) => d.channel }),
     date: t.field({ type: "Date", description: "The WIB calendar day.", resolve: (d) => d.date }),
     settledCount: t.int({ resolve: (d) => d.settledCount }),
     settledAmount: t.field({ type: "Rupiah", resolve: (d) => d.settledAmount }),
@@ -356,12 +393,12 @@ builder.queryField("channelReconciliation", (t) =>
     args: {
       from: t.arg({ type: "Date", required: true }),
       to: t.arg({ type: "Date", required: true }),
-      channel: t.arg.string({ validate: { maxLength: 40 } }),
+      channel: t.arg({ type: "PaymentChannel" }),
     },
     resolve: async (_root, args, ctx) => {
       const days = (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1;
       if (!(days >= 1 && days <= MAX_RECONCILIATION_DAYS)) {
-        throw new GraphQLError(`from must not be after to, and the range is at most ${MAX_RECONCILIATION_DAYS} days`, {
+        throw new GraphQLError(say("BAD_USER_INPUT.reconciliationRange", { days: MAX_RECONCILIATION_DAYS }), {
           extensions: { code: "BAD_USER_INPUT" },
         });
       }

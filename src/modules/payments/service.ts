@@ -4,6 +4,7 @@ import { monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
+import { type Message, msg } from "../../shared/messages";
 import {
   canSeeParticipant,
   idempotencyScopeOf,
@@ -64,7 +65,7 @@ function fingerprint(
  * Which months it covers is fixed when it settles.
  */
 export async function payContribution(ctx: ServiceContext, raw: PayContributionInput): Promise<PaymentResult> {
-  if (!mayPayContributions(ctx.viewer)) throw forbidden("this caller may not pay contributions");
+  if (!mayPayContributions(ctx.viewer)) throw forbidden(msg("FORBIDDEN.pay"));
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   return audited<PaymentResult>(ctx, "payContribution", async (tx) => {
@@ -77,7 +78,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
     const payerSponsorId =
       input.payerSponsorId ?? (viewer.kind === "user" && viewer.role === "SPONSOR" ? viewer.sponsorId : null) ?? null;
     if (viewer.kind === "user" && viewer.role === "SPONSOR" && payerSponsorId !== viewer.sponsorId) {
-      throw forbidden("a sponsor pays as itself only");
+      throw forbidden(msg("FORBIDDEN.sponsorPaysAsItself"));
     }
     const request = {
       participantId: input.participantId,
@@ -90,12 +91,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
     const replay = async (existing: PaymentRow) => {
       if (existing.requestFingerprint !== requestFingerprint) {
         return rejected(
-          [
-            userError("IDEMPOTENCY_KEY_REUSED", "This idempotency key was used for a different payment request", [
-              "input",
-              "idempotencyKey",
-            ]),
-          ],
+          [userError("IDEMPOTENCY_KEY_REUSED", msg("IDEMPOTENCY_KEY_REUSED.payment"), ["input", "idempotencyKey"])],
           [`payment:${existing.id}`],
         );
       }
@@ -115,14 +111,11 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
 
     const participant = await findParticipant(tx, input.participantId);
     if (!participant || !canSeeParticipant(viewer, participant)) {
-      return refuse([userError("NOT_FOUND", "No participant has this id", ["input", "participantId"])]);
+      return refuse([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"])]);
     }
     const target = [`participant:${participant.id}`];
     if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
-      return refuse(
-        [userError("PAYER_NOT_SPONSOR", "This sponsor does not sponsor this participant", ["input", "payerSponsorId"])],
-        target,
-      );
+      return refuse([userError("PAYER_NOT_SPONSOR", msg("PAYER_NOT_SPONSOR"), ["input", "payerSponsorId"])], target);
     }
     // Shown to the payer now; settlement fixes the months in case other payments settle first.
     const provisional = coverageFor(participant.paidThrough, input.months, now);
@@ -139,7 +132,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
         [
           userError(
             "NOT_PAYABLE",
-            `${participant.segment} contributions for ${participant.programs.join(", ")} are not paid monthly through this API`,
+            msg("NOT_PAYABLE.participant", { segment: participant.segment, programs: participant.programs.join(", ") }),
             ["input", "participantId"],
           ),
         ],
@@ -180,7 +173,7 @@ export type OutcomeResult =
   | {
       kind: "NOT_FOUND" | "INVALID_TRANSITION" | "OUT_OF_ORDER" | "AMOUNT_MISMATCH";
       payment: PaymentRow | null;
-      message: string;
+      message: Message;
     };
 
 /**
@@ -196,40 +189,37 @@ export async function applyPaymentOutcome(
   evidence: { externalReference?: string | null; amount?: bigint | null },
 ): Promise<OutcomeResult> {
   const payment = await lockPayment(tx, paymentId);
-  if (!payment) return { kind: "NOT_FOUND", payment: null, message: "No payment has this id" };
+  if (!payment) return { kind: "NOT_FOUND", payment: null, message: msg("NOT_FOUND.payment") };
   const step = transition(payment.status, outcome);
   if (payment.batchId !== null && outcome !== "REFUNDED" && step !== "ALREADY_APPLIED") {
-    return { kind: "INVALID_TRANSITION", payment, message: "A sponsor batch's payment settles with its batch" };
+    return { kind: "INVALID_TRANSITION", payment, message: msg("INVALID_TRANSITION.batchPayment") };
   }
   if (step === "INVALID" && payment.status === "PENDING" && outcome === "REFUNDED") {
     // The refund overtook its settlement: not final, the channel's retry after settlement applies.
     return {
       kind: "OUT_OF_ORDER",
       payment,
-      message: "This payment has not settled yet; a refund can follow settlement",
+      message: msg("OUT_OF_ORDER.refund"),
     };
   }
   if (step === "INVALID") {
     return {
       kind: "INVALID_TRANSITION",
       payment,
-      message: `A ${payment.status} payment cannot become ${outcome}`,
+      message: msg("INVALID_TRANSITION.payment", { from: payment.status, to: outcome }),
     };
   }
   const amount = evidence.amount ?? null;
-  const mismatch = (expected: bigint, what: string): OutcomeResult => ({
-    kind: "AMOUNT_MISMATCH",
-    payment,
-    message: `The channel reports Rp${amount} but ${what} Rp${expected}`,
-  });
+  const mismatch = (message: Message): OutcomeResult => ({ kind: "AMOUNT_MISMATCH", payment, message });
   if (outcome !== "REFUNDED" && amount !== null && amount !== payment.amount) {
-    return mismatch(payment.amount, "the payment is for");
+    return mismatch(msg("AMOUNT_MISMATCH.payment", { reported: amount, expected: payment.amount }));
   }
   const participant = await lockParticipant(tx, payment.participantId);
   if (!participant) throw new Error(`payment ${payment.id} has no participant`);
   if (step === "ALREADY_APPLIED") {
     const refunded = payment.refundedAmount ?? 0n;
-    if (outcome === "REFUNDED" && amount !== null && amount !== refunded) return mismatch(refunded, "the refund was");
+    if (outcome === "REFUNDED" && amount !== null && amount !== refunded)
+      return mismatch(msg("AMOUNT_MISMATCH.refundWas", { reported: amount, expected: refunded }));
     return { kind: "ALREADY_APPLIED", payment, participant };
   }
 
@@ -261,7 +251,7 @@ export async function applyPaymentOutcome(
   );
   const worth = refundAmount(payment.lines, unused.length);
   if (amount !== null && amount !== worth) {
-    return mismatch(worth, `the ${unused.length} unused month(s) of this payment are worth`);
+    return mismatch(msg("AMOUNT_MISMATCH.refund", { reported: amount ?? "", expected: worth, months: unused.length }));
   }
   await uncoverMonths(tx, payment.id, unused);
   // Months paid by later payments move back into the hole: coverage stays one unbroken run.
@@ -280,7 +270,7 @@ export async function applyPaymentOutcome(
 
 /** settlePayment: a back office records a channel's outcome by hand; the webhook is the usual path. */
 export async function settlePayment(ctx: ServiceContext, raw: SettlePaymentInput): Promise<PaymentResult> {
-  if (!maySettlePayments(ctx.viewer)) throw forbidden("settling payments needs payments:settle");
+  if (!maySettlePayments(ctx.viewer)) throw forbidden(msg("FORBIDDEN.settle"));
   const now = ctx.clock.now();
   return audited<PaymentResult>(ctx, "settlePayment", async (tx) => {
     const parsed = settlePaymentInput.safeParse(raw);

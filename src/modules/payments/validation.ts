@@ -1,21 +1,20 @@
 import { z } from "zod";
+import { says } from "../../shared/messages";
 import { paymentTerms } from "../contributions/rules";
 
 export const channelCode = z
   .string()
   .trim()
-  .regex(/^[A-Z0-9_]{2,40}$/, "Channel is 2-40 capital letters, digits or _ (e.g. BRIVA, GOPAY)");
+  .regex(/^[A-Z0-9_]{2,40}$/, says("INVALID_INPUT.paymentChannel"));
 
-export const idempotencyKey = z
-  .string()
-  .regex(/^[A-Za-z0-9_.:-]{8,128}$/, "Idempotency key is 8-128 characters of letters, digits and _ . : -");
+export const idempotencyKey = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, says("INVALID_INPUT.idempotencyKey"));
 
 export const payContributionInput = z.object({
   participantId: z.number().int().positive(),
   months: z
     .number()
     .int()
-    .refine((months) => (paymentTerms as readonly number[]).includes(months), "A payment covers 1, 3, 6 or 12 months"),
+    .refine((months) => (paymentTerms as readonly number[]).includes(months), says("INVALID_MONTHS")),
   payerSponsorId: z.number().int().positive().nullish(),
   channel: channelCode,
   idempotencyKey,
@@ -39,12 +38,12 @@ export const channelNotification = z
     paymentId: z.string().min(1).max(200).optional(),
     batchId: z.string().min(1).max(200).optional(),
     status: z.enum(["SETTLED", "FAILED", "REFUNDED"]),
-    amount: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, "amount is whole rupiah as a string of digits"),
+    amount: z.string().regex(/^(0|[1-9][0-9]{0,18})$/, says("INVALID_INPUT.amountDigits")),
     currency: z.string().length(3),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
   })
   .refine((n) => (n.paymentId === undefined) !== (n.batchId === undefined), {
-    message: "Give exactly one of paymentId and batchId",
+    ...says("INVALID_INPUT.paymentOrBatch"),
     path: ["paymentId"],
   });
 export type ChannelNotification = z.infer<typeof channelNotification>;

@@ -1,6 +1,7 @@
 import type { Database } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { encodeGlobalId } from "../../shared/ids";
+import { msg, render, say } from "../../shared/messages";
 import { type NotificationOutcome, receiveChannelNotification } from "./service";
 import { verifySignature } from "./signature";
 import { channelNotification } from "./validation";
@@ -37,22 +38,22 @@ export async function handlePaymentWebhook(
   rawBody: string,
 ): Promise<WebhookReply> {
   const secret = deps.secrets.get(channel);
-  if (!secret) return refusal(404, "UNKNOWN_CHANNEL", `No payment channel ${channel} is configured`);
+  if (!secret) return refusal(404, "UNKNOWN_CHANNEL", say("UNKNOWN_CHANNEL", { channel }));
   const problem = await verifySignature(signature, rawBody, secret, deps.clock.now());
   if (problem) {
     const messages = {
-      MISSING: "X-Signature header is missing",
-      MALFORMED: "X-Signature must be t=<unix seconds>,v1=<hex HMAC-SHA256>",
-      STALE: "The signature timestamp is too far from now (replay?)",
-      MISMATCH: "The signature does not match the body",
+      MISSING: msg("INVALID_SIGNATURE.MISSING"),
+      MALFORMED: msg("INVALID_SIGNATURE.MALFORMED"),
+      STALE: msg("INVALID_SIGNATURE.STALE"),
+      MISMATCH: msg("INVALID_SIGNATURE"),
     };
-    return refusal(401, "INVALID_SIGNATURE", messages[problem]);
+    return refusal(401, "INVALID_SIGNATURE", render(messages[problem]));
   }
   let json: unknown;
   try {
     json = JSON.parse(rawBody);
   } catch {
-    return refusal(400, "MALFORMED_JSON", "The body is not JSON");
+    return refusal(400, "MALFORMED_JSON", say("MALFORMED_JSON"));
   }
   const parsed = channelNotification.safeParse(json);
   if (!parsed.success) {
@@ -61,8 +62,13 @@ export async function handlePaymentWebhook(
       body: {
         error: {
           code: "INVALID_NOTIFICATION",
-          message: "The notification does not match the contract",
-          issues: parsed.error.issues.map((issue) => ({ field: issue.path.join("."), message: issue.message })),
+          message: say("INVALID_NOTIFICATION"),
+          // `field` is a path, as in GraphQL userErrors: ["amount"].
+          issues: parsed.error.issues.map((issue) => ({
+            field: issue.path.map((part) => String(part)),
+            code: "INVALID_INPUT",
+            message: issue.message,
+          })),
         },
       },
     };

@@ -1,4 +1,5 @@
 import { builder } from "../../builder";
+import { messageKey } from "../../shared/messages";
 import { REGION_CODE } from "./codes";
 import { regionLevels } from "./tables";
 
@@ -17,13 +18,14 @@ export const Region = builder.drizzleObject("regions", {
 });
 
 const regionCodeArg = {
-  regex: [REGION_CODE, { message: "must be a Kemendagri region code such as 31.71" }] as [RegExp, { message: string }],
+  regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] as [RegExp, { message: string }],
 };
 
 builder.queryFields((t) => ({
   region: t.drizzleField({
     type: "regions",
     nullable: true,
+    description: "Null when no region has this code.",
     args: { code: t.arg.string({ required: true, validate: regionCodeArg }) },
     resolve: (query, _root, args, ctx) => ctx.db.query.regions.findFirst(query({ where: { code: args.code } })),
   }),

@@ -1,4 +1,5 @@
 import { builder } from "../../builder";
+import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
@@ -71,20 +72,24 @@ builder.queryFields((t) => ({
   sponsor: t.drizzleField({
     type: "sponsors",
     nullable: true,
+    description: "Null when no sponsor has this id or the caller may not see it.",
     args: { id: t.arg.globalID({ required: true, for: Sponsor }) },
     resolve: (query, _root, args, ctx) => {
       const id = rowId(args.id.id);
       return id === null ? null : ctx.db.query.sponsors.findFirst(query({ where: { id } }));
     },
   }),
-  sponsors: t.drizzleConnection({
-    type: "sponsors",
-    totalCount: (_parent, _args, ctx) => ctx.db.$count(sponsorsTable, sponsorVisibility(sponsorsTable, ctx.viewer)),
-    resolve: (query, _root, _args, ctx) =>
-      ctx.db.query.sponsors.findMany(
-        query({ where: { RAW: (table) => sponsorVisibility(table, ctx.viewer) }, orderBy: { name: "asc" } }),
-      ),
-  }),
+  sponsors: t.drizzleConnection(
+    {
+      type: "sponsors",
+      totalCount: (_parent, _args, ctx) => ctx.db.$count(sponsorsTable, sponsorVisibility(sponsorsTable, ctx.viewer)),
+      resolve: (query, _root, _args, ctx) =>
+        ctx.db.query.sponsors.findMany(
+          query({ where: { RAW: (table) => sponsorVisibility(table, ctx.viewer) }, orderBy: { name: "asc" } }),
+        ),
+    },
+    countedConnection("SponsorConnection", Sponsor),
+  ),
 }));
 
 const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
@@ -99,7 +104,12 @@ const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
 
 const CreateSponsorPayload = builder.objectRef<CreateSponsorResult>("CreateSponsorPayload").implement({
   fields: (t) => ({
-    sponsor: t.field({ type: Sponsor, nullable: true, resolve: (result) => result.sponsor }),
+    sponsor: t.field({
+      type: Sponsor,
+      nullable: true,
+      description: "Null when userErrors is not empty.",
+      resolve: (result) => result.sponsor,
+    }),
     apiKey: t.string({
       nullable: true,
       description:
@@ -137,6 +147,7 @@ function sponsorshipPayload(name: string) {
       sponsorship: t.drizzleField({
         type: "sponsorships",
         nullable: true,
+        description: "Null when userErrors is not empty.",
         resolve: (query, result, _args, ctx) =>
           result.sponsorship
             ? ctx.db.query.sponsorships.findFirst(query({ where: { id: result.sponsorship.id } }))

@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import { issueApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
@@ -36,14 +37,14 @@ export interface CreateSponsorResult {
 }
 
 export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput): Promise<CreateSponsorResult> {
-  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden("signing up sponsors needs ADMIN or sponsors:write");
+  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden(msg("FORBIDDEN.signUpSponsor"));
   return audited<CreateSponsorResult>(ctx, "createSponsor", async (tx) => {
     const parsed = createSponsorInput.safeParse(raw);
     const errors = parsed.success ? [] : zodUserErrors(parsed.error, ["input"]);
     const phone =
       parsed.success && parsed.data.contactPhone ? normalizeIndonesianPhone(parsed.data.contactPhone) : null;
     if (parsed.success && parsed.data.contactPhone && !phone) {
-      errors.push(userError("INVALID_PHONE", "Contact phone must be an Indonesian number", ["input", "contactPhone"]));
+      errors.push(userError("INVALID_PHONE", msg("INVALID_PHONE.contact"), ["input", "contactPhone"]));
     }
     if (!parsed.success || errors.length > 0) {
       return rejection({ sponsor: null, apiKey: null, userErrors: errors });
@@ -81,9 +82,9 @@ export async function createSponsorship(ctx: ServiceContext, raw: CreateSponsors
     const parsed = createSponsorshipInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
-    if (!mayActForSponsor(ctx.viewer, input.sponsorId)) throw forbidden("a sponsor manages its own sponsorships only");
+    if (!mayActForSponsor(ctx.viewer, input.sponsorId)) throw forbidden(msg("FORBIDDEN.ownSponsorships"));
     if (!(await findSponsor(tx, input.sponsorId))) {
-      return rejected([userError("NOT_FOUND", "No sponsor has this id", ["input", "sponsorId"])]);
+      return rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsor"), ["input", "sponsorId"])]);
     }
     // Money is the agency's to commit: a sponsor's own figure waits as a request until ADMIN sets it.
     const agency = hasScope(ctx.viewer, "sponsors:write");
@@ -106,7 +107,7 @@ export async function setSponsorshipBudget(
   ctx: ServiceContext,
   raw: SetSponsorshipBudgetInput,
 ): Promise<SponsorshipResult> {
-  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden("budgets are set by the agency (ADMIN)");
+  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden(msg("FORBIDDEN.budget"));
   return audited<SponsorshipResult>(ctx, "setSponsorshipBudget", async (tx) => {
     const parsed = setSponsorshipBudgetInput.safeParse(raw);
     if (!parsed.success) return rejection({ sponsorship: null, userErrors: zodUserErrors(parsed.error, ["input"]) });
@@ -115,7 +116,7 @@ export async function setSponsorshipBudget(
     if (!sponsorship) {
       return rejection({
         sponsorship: null,
-        userErrors: [userError("NOT_FOUND", "No sponsorship has this id", ["input", "sponsorshipId"])],
+        userErrors: [userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])],
       });
     }
     if (input.budget < sponsorship.spent) {
@@ -123,7 +124,7 @@ export async function setSponsorshipBudget(
         {
           sponsorship: null,
           userErrors: [
-            userError("BUDGET_BELOW_SPENT", `Rp${sponsorship.spent} of this budget is already committed`, [
+            userError("BUDGET_BELOW_SPENT", msg("BUDGET_BELOW_SPENT.spent", { spent: sponsorship.spent }), [
               "input",
               "budget",
             ]),

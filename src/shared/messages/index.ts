@@ -1,0 +1,100 @@
+import { z } from "zod";
+import enZod from "zod/v4/locales/en.js";
+import idZod from "zod/v4/locales/id.js";
+import { currentLanguage, type Language } from "../request-scope";
+import { en } from "./en";
+import { id } from "./id";
+
+/**
+ * Messages for people, in their language: one catalogue per language (`en.ts`, `id.ts`), keyed by a
+ * stable message key. A user error code is its own key (the general sentence for that code); more
+ * precise sentences are `<CODE>.<case>`. Values in braces (`{max}`) are parameters of the message.
+ */
+export type { Language };
+
+export type MessageKey = keyof typeof en;
+
+/** The parameter names a template names in braces: `"At most {max} rows"` → `"max"`. */
+type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | Placeholders<Rest>
+  : never;
+export type MessageParams<K extends MessageKey> = Record<Placeholders<(typeof en)[K]>, string | number | bigint>;
+type ParamsArg<K extends MessageKey> = [Placeholders<(typeof en)[K]>] extends [never] ? [] : [params: MessageParams<K>];
+
+/** A message not yet put into words: pure rules return these, and the request's language renders them. */
+export interface Message {
+  key: MessageKey;
+  params?: Record<string, string | number | bigint>;
+}
+
+export function msg<K extends MessageKey>(key: K, ...params: ParamsArg<K>): Message {
+  return params[0] ? { key, params: params[0] } : { key };
+}
+
+export const catalogues: Record<Language, Record<MessageKey, string>> = { en, id };
+
+export function render(message: Message, language: Language = currentLanguage()): string {
+  const template = catalogues[language][message.key];
+  const params = message.params ?? {};
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
+/** A message in the current request's language. */
+export function say<K extends MessageKey>(key: K, ...params: ParamsArg<K>): string {
+  return render(msg(key, ...params));
+}
+
+/** A message key given where only a string fits (Pothos `validate` options); `sayKeyOrText` renders it. */
+export function messageKey(key: MessageKey): string {
+  return key;
+}
+
+export function isMessageKey(text: string): text is MessageKey {
+  return Object.hasOwn(en, text);
+}
+
+/** A message key in the request's language; any other text (a library's own message) as it is. */
+export function sayKeyOrText(text: string): string {
+  return isMessageKey(text) ? render({ key: text }) : text;
+}
+
+/**
+ * A zod message of ours, put into words when the issue is raised (inside the request, so in its
+ * language): `.min(2, says("INVALID_INPUT.fullNameShort"))`.
+ */
+export function says<K extends MessageKey>(key: K, ...params: ParamsArg<K>): { error: () => string } {
+  const message = msg(key, ...params);
+  return { error: () => render(message) };
+}
+
+/**
+ * The language an `Accept-Language` header asks for among ours (`id`, `en`), by q-value then
+ * order (`id-ID` counts as `id`; `*` as the default); the default when it names neither.
+ */
+export function languageFromHeader(header: string | null | undefined, fallback: Language): Language {
+  if (!header) return fallback;
+  let best: { language: Language; q: number; order: number } | null = null;
+  header.split(",").forEach((part, order) => {
+    const [tag = "", ...parameters] = part.trim().split(";");
+    const qParameter = parameters.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const q = qParameter ? Number(qParameter.slice(2)) : 1;
+    if (!Number.isFinite(q) || q <= 0 || q > 1) return;
+    const primary = tag.trim().toLowerCase().split("-")[0];
+    // `in` is the withdrawn ISO 639 code for Indonesian, still sent by older Android devices.
+    const language: Language | null =
+      primary === "id" || primary === "in" ? "id" : primary === "en" ? "en" : primary === "*" ? fallback : null;
+    if (language && (!best || q > best.q)) best = { language, q, order };
+  });
+  return (best as { language: Language } | null)?.language ?? fallback;
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return value === "id" || value === "en";
+}
+
+// zod's own messages (where no message of ours is set) follow the request's language too. Only
+// these two locales are imported, so the Worker bundle carries no other.
+const zodLocales = { en: enZod(), id: idZod() };
+z.config({ localeError: (issue) => zodLocales[currentLanguage()].localeError(issue) });
