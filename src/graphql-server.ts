@@ -7,6 +7,7 @@ import type { AppEnv } from "./env";
 import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
 import { useOperationLog } from "./graphql-log";
 import { useRefusalAudit } from "./modules/audit/refusals";
+import { useReadPlanner } from "./read-plan/plugin";
 import { schema } from "./schema";
 import { currentRequestId } from "./shared/request-scope";
 
@@ -56,6 +57,8 @@ function createServer(environment: AppEnv["environment"]) {
       useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf", "graphql-preflight", "apollo-require-preflight"] }),
       useRefusalAudit(),
       useOperationLog(),
+      // Last: it replaces execution, and every plugin above still sees the operation.
+      useReadPlanner(),
     ],
     maskedErrors: {
       maskError(error, message, isDev) {

@@ -123,3 +123,25 @@ export function visibleParticipants(table: typeof participants, filter: Particip
   const conditions = participantConditions(table, filter, now, hasScope(viewer, "pii:read"));
   return and(participantVisibility(table, viewer), conditions) ?? sql`true`;
 }
+
+/**
+ * `mayReadPersonalData` as SQL over a participant row: `pii:read`, or the worker themself. With
+ * `maskedNik`/`maskedPhone` it lets a statement write what the Participant type would answer.
+ */
+export function personalDataReadable(table: { id: AnyPgColumn }, viewer: Viewer): SQL {
+  if (hasScope(viewer, "pii:read")) return sql`true`;
+  if (viewer.kind === "user" && viewer.role === "PARTICIPANT" && viewer.participantId !== undefined) {
+    return eq(table.id, viewer.participantId);
+  }
+  return sql`false`;
+}
+
+/** `maskNik` (access/rules.ts) as SQL: the province and regency digits only. */
+export function maskedNik(column: AnyPgColumn): SQL {
+  return sql`case when length(${column}) = 16 then left(${column}, 4) || '************' else '****************' end`;
+}
+
+/** `maskPhone` (access/rules.ts) as SQL: `+6281234567890` → `+62812*****890`. */
+export function maskedPhone(column: AnyPgColumn): SQL {
+  return sql`case when length(${column}) <= 8 then repeat('*', length(${column})) else left(${column}, 6) || repeat('*', length(${column}) - 9) || right(${column}, 3) end`;
+}
