@@ -285,7 +285,8 @@ class Compiler {
       } else throw new NotPlannable(`${connectionType.name}.${name}`);
     }
     const page = q`select ${[row]}.*, row_number() over (order by ${[orderBy]}) as "__n" from ${[target.tableName]} ${[row]} where ${plan.where(row, parent, args)} and ${keyset} order by ${[orderBy]} limit ${value((input) => size(input) + 1)}::int`;
-    return q`(select ${object(entries)} from (${page}) ${[row]}${orderChoice})`;
+    // `group by ()`: one row even when only constants are selected (`__typename`) or the page is empty.
+    return q`(select ${object(entries)} from (${page}) ${[row]} group by ()${orderChoice})`;
   }
 
   private edge(

@@ -14,6 +14,15 @@ import { DENIED_MARK } from "./sql-values";
 import { bindStatement, compileStatement, NotPlannable, type PlanInput } from "./statement";
 
 const cache = new PlanCache(1_000);
+const statistics = { compiled: 0, reused: 0, answered: 0 };
+
+/**
+ * How often an operation was compiled, how often a cached statement was reused, and how many
+ * operations the planner answered (tests read them).
+ */
+export function readPlanStatistics(): Readonly<typeof statistics> {
+  return { ...statistics };
+}
 
 /**
  * The read planner (README "How reads run"): a query whose whole selection it knows is answered
@@ -32,6 +41,9 @@ export function useReadPlanner(): Plugin<Context> {
 }
 
 async function answerPlanned(args: ExecutionArgs, context: Context): Promise<ExecutionResult | null> {
+  // Every field the planner answers needs an authenticated caller (Query's type scope): the
+  // executor tells anonymous callers so.
+  if (context.viewer.kind !== "user") return null;
   const operation = getOperationAST(args.document, args.operationName);
   if (!operation || operation.operation !== "query") return null;
   const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
@@ -43,7 +55,8 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
     const cached = cache.get(key);
     if (cached === null) return null;
     statement = cached ? bindStatement(cached, input) : null;
-    if (!statement) {
+    if (statement) statistics.reused += 1;
+    else {
       let fragment: ReturnType<typeof compileOperation>;
       try {
         fragment = compileOperation(args.schema, operation, fragmentsOf(args), input.variables);
@@ -52,6 +65,7 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
         throw error;
       }
       const compiled = compileStatement(fragment, input);
+      statistics.compiled += 1;
       cache.set(key, compiled);
       statement = bindStatement(compiled, input);
       if (!statement) return null;
@@ -65,6 +79,7 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   const text = rows[0]?.data;
   // A per-object check failed somewhere: the executor answers with its null and FORBIDDEN error.
   if (text === undefined || text.includes(DENIED_MARK)) return null;
+  statistics.answered += 1;
   return { data: JSON.parse(text) as Record<string, unknown> };
 }
 
