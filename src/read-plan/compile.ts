@@ -1,3 +1,5 @@
+import { decodeBase64, decodeCursorChunk } from "@pothos/core";
+import { and, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
 import {
   type FieldNode,
   type FragmentDefinitionNode,
@@ -17,8 +19,6 @@ import {
   type SelectionSetNode,
   typeFromAST,
 } from "graphql";
-import { and, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
-import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { connectionPageSizes } from "../builder";
 import {
   type Arguments,
@@ -209,7 +209,12 @@ class Compiler {
     return q`(select ${json} from ${[target.tableName]} ${[row]} where ${plan.join(row, parent)})`;
   }
 
-  private lookup(plan: RootLookup, field: GraphQLField<unknown, unknown>, nodes: readonly FieldNode[], args: Arguments) {
+  private lookup(
+    plan: RootLookup,
+    field: GraphQLField<unknown, unknown>,
+    nodes: readonly FieldNode[],
+    args: Arguments,
+  ) {
     const row = this.alias();
     const target = plan.target();
     const json = checked(this.entity(target, objectTypeOf(field.type), nodes, row), plan.check?.(row));

@@ -1,6 +1,6 @@
+import { decodeGlobalID } from "@pothos/plugin-relay";
 import type { SQL } from "drizzle-orm";
 import { alias, type PgColumn } from "drizzle-orm/pg-core";
-import { decodeGlobalID } from "@pothos/plugin-relay";
 import { ecosystems } from "../modules/ecosystems/tables";
 import {
   maskedNik,
@@ -16,8 +16,8 @@ import { participants } from "../modules/participants/tables";
 import { paymentConditions } from "../modules/payments/conditions";
 import { toPaymentFilter } from "../modules/payments/graphql";
 import { payments } from "../modules/payments/tables";
-import { regions } from "../modules/regions/tables";
 import { REGION_CODE } from "../modules/regions/codes";
+import { regions } from "../modules/regions/tables";
 import { sponsorVisibility } from "../modules/sponsors/conditions";
 import { sponsors } from "../modules/sponsors/tables";
 import { rowId } from "../shared/ids";
@@ -158,7 +158,9 @@ function participantFilter(raw: unknown, sponsorTypeName: string) {
   if (typeof regionCode === "string" && !REGION_CODE.test(regionCode)) throw new NotPlannable("regionCode");
   if (typeof search === "string" && (search.length < 2 || search.length > 100)) throw new NotPlannable("search");
   const decoded =
-    typeof sponsorId === "string" ? { typename: sponsorTypeName, id: String(idArgument(sponsorId, sponsorTypeName)) } : sponsorId;
+    typeof sponsorId === "string"
+      ? { typename: sponsorTypeName, id: String(idArgument(sponsorId, sponsorTypeName)) }
+      : sponsorId;
   return toParticipantFilter({ ...input, sponsorId: decoded } as ParticipantFilterArgument);
 }
 
@@ -235,7 +237,9 @@ export const participant: Entity = {
     region: {
       kind: "relation",
       target: () => region,
-      join: (child, parent) => [`${column(child, regions.code.name)} = ${column(parent, participants.villageCode.name)}`],
+      join: (child, parent) => [
+        `${column(child, regions.code.name)} = ${column(parent, participants.villageCode.name)}`,
+      ],
     },
     sponsor: {
       kind: "relation",
@@ -276,7 +280,9 @@ export const payment: Entity = {
     participant: {
       kind: "relation",
       target: () => participant,
-      join: (child, parent) => [`${column(child, participants.id.name)} = ${column(parent, payments.participantId.name)}`],
+      join: (child, parent) => [
+        `${column(child, participants.id.name)} = ${column(parent, payments.participantId.name)}`,
+      ],
       check: (child) => predicate((input) => participantVisibility(aliased(participants, child), input.viewer)),
     },
     months: plain(payments.months),
@@ -358,7 +364,10 @@ export const rootFields: Record<string, Connection | RootLookup> = {
       const order = participantOrderings[args.orderBy as keyof typeof participantOrderings];
       if (!order) throw new NotPlannable("unknown ordering");
       const [[key, direction]] = Object.entries(order) as [[string, "asc" | "desc"]];
-      const first = key === "fullName" ? textOrder(participants.fullName, direction) : timeOrder(participants.registeredAt, direction);
+      const first =
+        key === "fullName"
+          ? textOrder(participants.fullName, direction)
+          : timeOrder(participants.registeredAt, direction);
       // plugin-drizzle appends the primary key in the last column's direction: orderings are not unique.
       return [first, idOrder(participants, direction)];
     },
@@ -366,8 +375,8 @@ export const rootFields: Record<string, Connection | RootLookup> = {
   participant: {
     kind: "lookup",
     target: () => participant,
-    where: (row, args) => q`${[column(row, participants.id.name)]} = ${value((input) => idArgument(args(input).id, nodeTypeNames.participant))}::bigint`,
+    where: (row, args) =>
+      q`${[column(row, participants.id.name)]} = ${value((input) => idArgument(args(input).id, nodeTypeNames.participant))}::bigint`,
     check: (row) => predicate((input) => participantVisibility(aliased(participants, row), input.viewer)),
   },
 };
-
