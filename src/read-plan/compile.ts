@@ -289,7 +289,10 @@ class Compiler {
         );
       } else throw new NotPlannable(`${connectionType.name}.${name}`);
     }
-    const page = q`select ${[row]}.*, row_number() over (order by ${[orderBy]}) as "__n" from ${[target.tableName]} ${[row]} where ${plan.where(row, parent, args)} and ${keyset} order by ${[orderBy]} limit ${value((input) => size(input) + 1)}::int`;
+    // Numbered after the limit: a window over the whole filtered table would sort all of it,
+    // where `order by … limit` alone is an index scan or a top-N sort.
+    const limited = q`select ${[row]}.* from ${[target.tableName]} ${[row]} where ${plan.where(row, parent, args)} and ${keyset} order by ${[orderBy]} limit ${value((input) => size(input) + 1)}::int`;
+    const page = q`select ${[row]}.*, row_number() over (order by ${[orderBy]}) as "__n" from (${limited}) ${[row]}`;
     // `group by ()`: one row even when only constants are selected (`__typename`) or the page is empty.
     return q`(select ${object(entries)} from (${page}) ${[row]} group by ()${orderChoice})`;
   }
