@@ -25,8 +25,9 @@ function typeAt(typeName: string, field: string): string {
   if (!found) throw new Error(`${typeName}.${field} is not in the schema`);
   return getNamedType(found.type).name;
 }
+const queryName = schema.getQueryType()?.name ?? "Query";
 const types = (() => {
-  const participants = typeAt(schema.getQueryType()?.name ?? "Query", "participants");
+  const participants = typeAt(queryName, "participants");
   const participantEdge = typeAt(participants, "edges");
   const participant = typeAt(participantEdge, "node");
   const payments = typeAt(participant, "payments");
@@ -38,6 +39,7 @@ const types = (() => {
     payments,
     paymentEdge,
     payment: typeAt(paymentEdge, "node"),
+    contributionLine: typeAt(typeAt(paymentEdge, "node"), "lines"),
     pageInfo: typeAt(participants, "pageInfo"),
     sponsor: typeAt(participant, "sponsor"),
     region: typeAt(participant, "region"),
@@ -253,6 +255,11 @@ const payment = fieldsOf(types.payment, [
     "__typename",
   ].map(scalar),
   object("payerSponsor", "", sponsor),
+  object(
+    "lines",
+    "",
+    fieldsOf(types.contributionLine, ["program", "monthlyAmount", "amount", "__typename"].map(scalar)),
+  ),
   object("participant", "", fieldsOf(types.participant, ["id", "fullName", "nik"].map(scalar))),
 ]);
 
@@ -322,6 +329,7 @@ const participant = (depth: number): fc.Arbitrary<Selection> =>
       "registeredAt",
       "paidThrough",
       "status",
+      "monthsInArrears",
       "__typename",
     ].map(scalar),
     object("ecosystem", "", fieldsOf(types.ecosystem, ["code", "name", "description", "__typename"].map(scalar))),
@@ -376,23 +384,47 @@ const rootField = fc.oneof(
   }),
 );
 
-const operation = fc.tuple(fc.array(rootField, { minLength: 1, maxLength: 2 }), fc.boolean()).map(([roots, yes]) => {
-  // Two root fields of one name with other arguments would conflict: each gets its own key.
-  const selection = combine(
-    roots.length > 1 ? roots.map((root, i) => ({ ...root, text: `r${i}: ${root.text.replace(/^\w+: /, "")}` })) : roots,
-  );
-  const id =
-    roots.map((root) => (root as Selection & { id?: string }).id).find(Boolean) ?? globalId(types.participant, 1);
-  const body = `${selection.text}\n${selection.fragments.join("\n")}`;
-  // Only the variables the selection uses: an unused one is a validation error.
-  const declared = [body.includes("$yes") ? "$yes: Boolean!" : "", body.includes("$id") ? "$id: ID!" : ""].filter(
-    Boolean,
-  );
-  return {
-    query: `query Random${declared.length ? `(${declared.join(", ")})` : ""} { ${selection.text} }\n${selection.fragments.join("\n")}`,
-    variables: { ...(body.includes("$yes") ? { yes } : {}), ...(body.includes("$id") ? { id } : {}) },
-  };
-});
+const paymentRoots = fc.oneof(
+  pageArguments(() => cursors.payments ?? [], paymentFilter).chain((args) =>
+    object(
+      "payments",
+      args,
+      connection(typeAt(queryName, "payments"), typeAt(typeAt(queryName, "payments"), "edges"), payment),
+    ),
+  ),
+  fc.nat().chain((index) => object("payment", `(id: "${globalId(types.payment, 1 + (index % 30))}")`, payment)),
+  fc
+    .nat()
+    .chain((index) => object("sponsor", `(id: "${globalId(types.sponsor, ids.sponsors[index % 2] ?? 1)}")`, sponsor)),
+);
+
+const operation = fc
+  .tuple(
+    fc.array(fc.oneof({ arbitrary: rootField, weight: 3 }, { arbitrary: paymentRoots, weight: 1 }), {
+      minLength: 1,
+      maxLength: 2,
+    }),
+    fc.boolean(),
+  )
+  .map(([roots, yes]) => {
+    // Two root fields of one name with other arguments would conflict: each gets its own key.
+    const selection = combine(
+      roots.length > 1
+        ? roots.map((root, i) => ({ ...root, text: `r${i}: ${root.text.replace(/^\w+: /, "")}` }))
+        : roots,
+    );
+    const id =
+      roots.map((root) => (root as Selection & { id?: string }).id).find(Boolean) ?? globalId(types.participant, 1);
+    const body = `${selection.text}\n${selection.fragments.join("\n")}`;
+    // Only the variables the selection uses: an unused one is a validation error.
+    const declared = [body.includes("$yes") ? "$yes: Boolean!" : "", body.includes("$id") ? "$id: ID!" : ""].filter(
+      Boolean,
+    );
+    return {
+      query: `query Random${declared.length ? `(${declared.join(", ")})` : ""} { ${selection.text} }\n${selection.fragments.join("\n")}`,
+      variables: { ...(body.includes("$yes") ? { yes } : {}), ...(body.includes("$id") ? { id } : {}) },
+    };
+  });
 
 describe("the read planner", () => {
   it("answers random selections, for every kind of caller, with the executor's bytes and one statement", {

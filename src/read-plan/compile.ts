@@ -23,6 +23,7 @@ import { connectionPageSizes } from "../builder";
 import {
   type Arguments,
   type Connection,
+  type EmbeddedList,
   type Entity,
   nodeTypeNames,
   type OrderColumn,
@@ -191,7 +192,9 @@ class Compiler {
           ? plan.sql(row, type.name)
           : plan.kind === "relation"
             ? this.relation(plan, field, fieldNodes, row)
-            : this.connection(plan, field, fieldNodes, row);
+            : plan.kind === "embedded"
+              ? this.embedded(plan, field, fieldNodes, row)
+              : this.connection(plan, field, fieldNodes, row);
       entries.push(q`'${[key]}', ${expression}`);
     }
     return object(entries);
@@ -209,6 +212,25 @@ class Compiler {
     return q`(select ${json} from ${[target.tableName]} ${[row]} where ${plan.join(row, parent)})`;
   }
 
+  private embedded(
+    plan: EmbeddedList,
+    field: GraphQLField<unknown, unknown>,
+    nodes: readonly FieldNode[],
+    parent: string,
+  ): Fragment {
+    const element = this.alias();
+    const type = objectTypeOf(field.type);
+    const entries: Fragment[] = [];
+    for (const [key, fieldNodes] of this.collect(type, this.subselections(nodes))) {
+      const name = (fieldNodes[0] as FieldNode).name.value;
+      const scalarPlan = Object.hasOwn(plan.fields, name) ? plan.fields[name] : undefined;
+      if (name === "__typename") entries.push(typename(key, type));
+      else if (scalarPlan) entries.push(q`'${[key]}', ${scalarPlan.sql(element, type.name)}`);
+      else throw new NotPlannable(`${type.name}.${name}`);
+    }
+    return q`(select coalesce(json_agg(${object(entries)} order by ${[plan.order(element)]}), '[]'::json) from ${[plan.from(parent, element)]})`;
+  }
+
   private lookup(
     plan: RootLookup,
     field: GraphQLField<unknown, unknown>,
@@ -218,7 +240,8 @@ class Compiler {
     const row = this.alias();
     const target = plan.target();
     const json = checked(this.entity(target, objectTypeOf(field.type), nodes, row), plan.check?.(row));
-    return q`(select ${json} from ${[target.tableName]} ${[row]} where ${plan.where(row, args)})`;
+    const typeName = objectTypeOf(field.type).name;
+    return q`(select ${json} from ${[target.tableName]} ${[row]} where ${plan.where(row, args, typeName)})`;
   }
 
   /**

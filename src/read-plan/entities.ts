@@ -5,6 +5,7 @@ import { ecosystems } from "../modules/ecosystems/tables";
 import {
   maskedNik,
   maskedPhone,
+  monthsInArrearsSql,
   paidThroughCondition,
   participantVisibility,
   personalDataReadable,
@@ -13,7 +14,7 @@ import {
 import { participantOrderings, toFilter as toParticipantFilter } from "../modules/participants/graphql";
 import { participantStatuses } from "../modules/participants/rules";
 import { participants } from "../modules/participants/tables";
-import { paymentConditions } from "../modules/payments/conditions";
+import { paymentConditions, visiblePayments } from "../modules/payments/conditions";
 import { toPaymentFilter } from "../modules/payments/graphql";
 import { payments } from "../modules/payments/tables";
 import { REGION_CODE } from "../modules/regions/codes";
@@ -66,7 +67,16 @@ export interface Connection {
   ordering: (args: Record<string, unknown>) => OrderColumn[];
 }
 
-export type Field = Scalar | Relation | Connection;
+/** A list kept inside the row (a JSON column): its elements' fields are scalars. */
+export interface EmbeddedList {
+  kind: "embedded";
+  /** The FROM clause listing the elements under the alias `element`. */
+  from: (row: string, element: string) => string;
+  order: (element: string) => string;
+  fields: Record<string, Scalar>;
+}
+
+export type Field = Scalar | Relation | Connection | EmbeddedList;
 
 export interface Entity {
   table: typeof participants | typeof payments | typeof sponsors | typeof ecosystems | typeof regions;
@@ -78,7 +88,8 @@ export interface Entity {
 export interface RootLookup {
   kind: "lookup";
   target: () => Entity;
-  where: (row: string, args: Arguments) => Fragment;
+  /** The row: `typeName` is the field's type, whose global IDs the arguments carry. */
+  where: (row: string, args: Arguments, typeName: string) => Fragment;
   check?: (row: string) => PredicateSlot;
 }
 
@@ -192,6 +203,8 @@ const statusCase = (row: string): Fragment => {
   return q`case ${branches.flat()} end`;
 };
 
+const paymentOrdering = () => [timeOrder(payments.createdAt, "desc"), idOrder(payments, "desc")];
+
 const personal = (row: string) => predicate((input) => personalDataReadable(aliased(participants, row), input.viewer));
 
 export const participant: Entity = {
@@ -227,6 +240,10 @@ export const participant: Entity = {
     registeredAt: scalar((row) => dateTime(column(row, participants.registeredAt.name))),
     paidThrough: scalar((row) => month(column(row, participants.paidThrough.name))),
     status: { kind: "scalar", sql: statusCase },
+    monthsInArrears: {
+      kind: "scalar",
+      sql: (row) => [predicate((input) => monthsInArrearsSql(aliased(participants, row).paidThrough, input.now))],
+    },
     ecosystem: {
       kind: "relation",
       target: () => ecosystem,
@@ -267,7 +284,7 @@ export const participant: Entity = {
         );
         return q`${[`${column(child, payments.participantId.name)} = ${column(parent ?? "", participants.id.name)}`]} and ${filter}`;
       },
-      ordering: () => [timeOrder(payments.createdAt, "desc"), idOrder(payments, "desc")],
+      ordering: paymentOrdering,
     },
   },
 };
@@ -303,6 +320,18 @@ export const payment: Entity = {
     settledAt: scalar((row) => dateTime(column(row, payments.settledAt.name))),
     refundedAt: scalar((row) => dateTime(column(row, payments.refundedAt.name))),
     refundedAmount: scalar((row) => rupiah(column(row, payments.refundedAmount.name))),
+    lines: {
+      kind: "embedded",
+      from: (row, element) =>
+        `jsonb_array_elements(${column(row, payments.lines.name)}) with ordinality as ${element}(line, ord)`,
+      order: (element) => `${element}.ord`,
+      // ContributionLine reads the stored line: amounts as BigInt of what is stored (digits).
+      fields: {
+        program: scalar((element) => `${element}.line ->> 'program'`),
+        monthlyAmount: scalar((element) => `${element}.line ->> 'monthlyAmount'`),
+        amount: scalar((element) => `${element}.line ->> 'amount'`),
+      },
+    },
   },
 };
 
@@ -347,6 +376,35 @@ export const region: Entity = {
 
 /** The Query fields the planner answers. */
 export const rootFields: Record<string, Connection | RootLookup> = {
+  payments: {
+    kind: "connection",
+    target: () => payment,
+    where: (child, _parent, args) => [
+      predicate((input) =>
+        visiblePayments(
+          aliased(payments, child),
+          paymentFilter(args(input).filter, nodeTypeNames.participant, nodeTypeNames.sponsor),
+          input.viewer,
+        ),
+      ),
+    ],
+    ordering: paymentOrdering,
+  },
+  payment: {
+    kind: "lookup",
+    target: () => payment,
+    where: (row, args, typeName) =>
+      q`${[column(row, payments.id.name)]} = ${value((input) => idArgument(args(input).id, typeName))}::bigint`,
+    // Payment's own check: payment back offices, or whoever may see its participant.
+    check: (row) => predicate((input) => visiblePayments(aliased(payments, row), {}, input.viewer)),
+  },
+  sponsor: {
+    kind: "lookup",
+    target: () => sponsor,
+    where: (row, args, typeName) =>
+      q`${[column(row, sponsors.id.name)]} = ${value((input) => idArgument(args(input).id, typeName))}::bigint`,
+    check: (row) => predicate((input) => sponsorVisibility(aliased(sponsors, row), input.viewer)),
+  },
   participants: {
     kind: "connection",
     target: () => participant,
@@ -375,8 +433,8 @@ export const rootFields: Record<string, Connection | RootLookup> = {
   participant: {
     kind: "lookup",
     target: () => participant,
-    where: (row, args) =>
-      q`${[column(row, participants.id.name)]} = ${value((input) => idArgument(args(input).id, nodeTypeNames.participant))}::bigint`,
+    where: (row, args, typeName) =>
+      q`${[column(row, participants.id.name)]} = ${value((input) => idArgument(args(input).id, typeName))}::bigint`,
     check: (row) => predicate((input) => participantVisibility(aliased(participants, row), input.viewer)),
   },
 };

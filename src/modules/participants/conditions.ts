@@ -1,6 +1,6 @@
 import { and, eq, gte, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import { currentMonth, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { type AuthenticatedViewer, hasScope, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { type ParticipantStatus, paidThroughRange } from "./rules";
@@ -36,6 +36,14 @@ export function paidThroughCondition(column: AnyPgColumn, status: ParticipantSta
     and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
     sql`true`
   );
+}
+
+/**
+ * `monthsInArrears` (rules.ts) as SQL over a paid-through column: months from the paid-through
+ * month to the current WIB month, none when paid ahead, null before the first payment.
+ */
+export function monthsInArrearsSql(column: AnyPgColumn, now: Date): SQL {
+  return sql`case when ${column} is null then null else greatest(0, ${currentMonth(now)}::int - (extract(year from ${column})::int * 12 + extract(month from ${column})::int - 1)) end`;
 }
 
 /** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */

@@ -1,5 +1,8 @@
-import { and, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import { seesAllPayments, type Viewer } from "../access/rules";
+import { participantVisibility } from "../participants/conditions";
+import { participants } from "../participants/tables";
 import type { PaymentStatus, payments } from "./tables";
 
 /**
@@ -28,4 +31,13 @@ export function paymentConditions(table: typeof payments, filter: PaymentFilter)
   if (filter.createdFrom) conditions.push(gte(table.createdAt, wibDayStart(filter.createdFrom)));
   if (filter.createdTo) conditions.push(lt(table.createdAt, wibDayEnd(filter.createdTo)));
   return and(...conditions) ?? sql`true`;
+}
+
+/** Payments whose participant the viewer may see, matching the filter. */
+export function visiblePayments(table: typeof payments, filter: PaymentFilter, viewer: Viewer): SQL {
+  const visibility = participantVisibility(participants, viewer);
+  const scoped = seesAllPayments(viewer)
+    ? undefined
+    : inArray(table.participantId, sql`(select ${participants.id} from ${participants} where ${visibility})`);
+  return and(scoped, paymentConditions(table, filter)) ?? sql`true`;
 }

@@ -8,7 +8,7 @@ import { Participant } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions, type SettleBatchResult, settlePaymentBatch } from "./batch";
-import { type PaymentFilter, paymentConditions } from "./conditions";
+import { type PaymentFilter, paymentConditions, visiblePayments } from "./conditions";
 import {
   MAX_RECONCILIATION_DAYS,
   type ReconciliationDay as ReconciliationDayShape,
@@ -16,7 +16,7 @@ import {
   reconciliationDays,
 } from "./reconciliation";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
-import { countPayments, reconciliationRows, visiblePayments } from "./store";
+import { countPayments, reconciliationRows } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
 
 export const PaymentStatusEnum = builder.enumType("PaymentStatus", { values: paymentStatuses });

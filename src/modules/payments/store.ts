@@ -5,19 +5,8 @@ import { seesAllPayments, type Viewer } from "../access/rules";
 import { sponsorshipEnrollments } from "../enrollments/tables";
 import { participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
-import { type PaymentFilter, paymentConditions } from "./conditions";
+import { type PaymentFilter, visiblePayments } from "./conditions";
 import { coveredMonths, type PaymentStatus, paymentBatches, paymentEvents, payments } from "./tables";
-
-/** Payments whose participant the viewer may see, matching the filter. */
-export type { PaymentFilter };
-
-export function visiblePayments(table: typeof payments, filter: PaymentFilter, viewer: Viewer): SQL {
-  const visibility = participantVisibility(participants, viewer);
-  const scoped = seesAllPayments(viewer)
-    ? undefined
-    : inArray(table.participantId, sql`(select ${participants.id} from ${participants} where ${visibility})`);
-  return and(scoped, paymentConditions(table, filter)) ?? sql`true`;
-}
 
 export function countPayments(db: Database, filter: PaymentFilter, viewer: Viewer): Promise<number> {
   return db.$count(payments, visiblePayments(payments, filter, viewer));
