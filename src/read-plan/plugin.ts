@@ -45,7 +45,7 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   // executor tells anonymous callers so.
   if (context.viewer.kind !== "user") return null;
   const operation = getOperationAST(args.document, args.operationName);
-  if (!operation || operation.operation !== "query") return null;
+  if (operation?.operation !== "query") return null;
   const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
   if (coerced.errors) return null;
   const input: PlanInput = { variables: coerced.coerced, viewer: context.viewer, now: context.clock.now() };

@@ -1,12 +1,11 @@
-import { and, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
-import { seesAllPayments, type Viewer } from "../access/rules";
+import type { Viewer } from "../access/rules";
 import { sponsorshipEnrollments } from "../enrollments/tables";
-import { participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { type PaymentFilter, visiblePayments } from "./conditions";
-import { coveredMonths, type PaymentStatus, paymentBatches, paymentEvents, payments } from "./tables";
+import { coveredMonths, paymentBatches, paymentEvents, payments } from "./tables";
 
 export function countPayments(db: Database, filter: PaymentFilter, viewer: Viewer): Promise<number> {
   return db.$count(payments, visiblePayments(payments, filter, viewer));

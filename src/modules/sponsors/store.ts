@@ -1,6 +1,5 @@
 import { eq, sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
-import type { Viewer } from "../access/rules";
 import { sponsors, sponsorships } from "./tables";
 
 export type SponsorRow = typeof sponsors.$inferSelect;
