@@ -46,6 +46,8 @@ export interface AppOptions {
   queryLogger?: Logger;
   /** Where structured logs go: console.log by default (Workers Logs); tests collect them. */
   log?: (entry: object) => void;
+  /** false turns the read planner off: the differential tests compare its answers with the executor's. */
+  planReads?: boolean;
 }
 
 const consoleLog = (entry: object) => console.log(entry);
@@ -307,6 +309,7 @@ export function createApp(options: AppOptions = {}) {
         viewer,
         statements: () => statements,
         log: options.log ?? consoleLog,
+        planReads: options.planReads ?? true,
       });
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.

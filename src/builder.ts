@@ -50,6 +50,9 @@ async function orNullIfMissing<T>(load: Promise<T> | T): Promise<T | null> {
   }
 }
 
+/** Page sizes of every connection (the read planner pages the same way). */
+export const connectionPageSizes = { max: 100, default: 20 } as const;
+
 export const builder = new SchemaBuilder<SchemaTypes>({
   // Relay before scope-auth so scope checks see decoded global IDs.
   plugins: [RelayPlugin, ScopeAuthPlugin, ZodPlugin, DrizzlePlugin],
@@ -58,8 +61,8 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     client: (ctx) => ctx.db,
     getTableConfig,
     relations,
-    maxConnectionSize: 100,
-    defaultConnectionSize: 20,
+    maxConnectionSize: connectionPageSizes.max,
+    defaultConnectionSize: connectionPageSizes.default,
   },
   relay: {
     clientMutationId: "omit",

@@ -21,4 +21,6 @@ export interface Context extends ServiceContext {
   statements: () => number;
   /** Writes one structured log object (console.log on Workers, where Workers Logs indexes it). */
   log: (entry: object) => void;
+  /** false: every operation runs on the executor (tests compare the read planner's answers with it). */
+  planReads?: boolean;
 }

@@ -8,6 +8,7 @@ import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBl
 import { useOperationLog } from "./graphql-log";
 import { useTrustedDocuments } from "./graphql-trusted-documents";
 import { useRefusalAudit } from "./modules/audit/refusals";
+import { useReadPlanner } from "./read-plan/plugin";
 import { schema } from "./schema";
 import { say } from "./shared/messages";
 import { currentRequestId } from "./shared/request-scope";
@@ -59,6 +60,8 @@ function createServer(environment: AppEnv["environment"]) {
       ...useTrustedDocuments(),
       useRefusalAudit(),
       useOperationLog(),
+      // Last: it replaces execution, and every plugin above still sees the operation.
+      useReadPlanner(),
     ],
     maskedErrors: {
       maskError(error, message, isDev) {

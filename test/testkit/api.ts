@@ -43,12 +43,15 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
   const logs: Record<string, unknown>[] = [];
   const admin = await bearer({ role: "ADMIN" });
   const clock = settableClock(options.now ?? TODAY);
-  const app = createApp({
+  const appOptions = {
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
     clock,
-    log: (entry) => logs.push(entry as Record<string, unknown>),
-    queryLogger: { logQuery: (query) => statements.push(query) },
-  });
+    log: (entry: object) => logs.push(entry as Record<string, unknown>),
+    queryLogger: { logQuery: (query: string) => statements.push(query) },
+  };
+  const app = createApp(appOptions);
+  // The same API with the read planner off: what the executor alone answers (differential tests).
+  const executorApp = createApp({ ...appOptions, planReads: false });
   const env = {
     ENVIRONMENT: "test",
     DATABASE_URL: database.url,
@@ -68,6 +71,28 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     const headers = new Headers(init?.headers);
     if (!headers.has("accept-language")) headers.set("accept-language", "en");
     return app.request(path, { ...init, headers }, env);
+  }
+
+  /**
+   * The raw response body of a GraphQL request, byte for byte; `planned: false` asks the API with
+   * the read planner off.
+   */
+  async function graphqlText(
+    query: string,
+    variables: Record<string, unknown> | undefined,
+    headers: Record<string, string>,
+    planned = true,
+  ): Promise<string> {
+    const response = await (planned ? app : executorApp).request(
+      "/graphql",
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: JSON.stringify({ query, variables }),
+      },
+      env,
+    );
+    return response.text();
   }
 
   /** A GraphQL request; as ADMIN unless other headers are given (`{}` is anonymous). */
@@ -107,6 +132,7 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     databaseKind: database.kind,
     request,
     graphql,
+    graphqlText,
     statements,
     logs,
     /** Moves "today" for the API: one database can be seen from several dates. */

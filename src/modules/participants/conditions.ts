@@ -1,6 +1,6 @@
 import { and, eq, gte, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import { currentMonth, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { type AuthenticatedViewer, hasScope, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { type ParticipantStatus, paidThroughRange } from "./rules";
@@ -36,6 +36,14 @@ export function paidThroughCondition(column: AnyPgColumn, status: ParticipantSta
     and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
     sql`true`
   );
+}
+
+/**
+ * `monthsInArrears` (rules.ts) as SQL over a paid-through column: months from the paid-through
+ * month to the current WIB month, none when paid ahead, null before the first payment.
+ */
+export function monthsInArrearsSql(column: AnyPgColumn, now: Date): SQL {
+  return sql`case when ${column} is null then null else greatest(0, ${currentMonth(now)}::int - (extract(year from ${column})::int * 12 + extract(month from ${column})::int - 1)) end`;
 }
 
 /** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */
@@ -122,4 +130,26 @@ export function participantConditions(
 export function visibleParticipants(table: typeof participants, filter: ParticipantFilter, viewer: Viewer, now: Date) {
   const conditions = participantConditions(table, filter, now, hasScope(viewer, "pii:read"));
   return and(participantVisibility(table, viewer), conditions) ?? sql`true`;
+}
+
+/**
+ * `mayReadPersonalData` as SQL over a participant row: `pii:read`, or the worker themself. With
+ * `maskedNik`/`maskedPhone` it lets a statement write what the Participant type would answer.
+ */
+export function personalDataReadable(table: { id: AnyPgColumn }, viewer: Viewer): SQL {
+  if (hasScope(viewer, "pii:read")) return sql`true`;
+  if (viewer.kind === "user" && viewer.role === "PARTICIPANT" && viewer.participantId !== undefined) {
+    return eq(table.id, viewer.participantId);
+  }
+  return sql`false`;
+}
+
+/** `maskNik` (access/rules.ts) as SQL: the province and regency digits only. */
+export function maskedNik(column: AnyPgColumn): SQL {
+  return sql`case when length(${column}) = 16 then left(${column}, 4) || '************' else '****************' end`;
+}
+
+/** `maskPhone` (access/rules.ts) as SQL: `+6281234567890` → `+62812*****890`. */
+export function maskedPhone(column: AnyPgColumn): SQL {
+  return sql`case when length(${column}) <= 8 then repeat('*', length(${column})) else left(${column}, 6) || repeat('*', length(${column}) - 9) || right(${column}, 3) end`;
 }

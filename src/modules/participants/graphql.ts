@@ -182,7 +182,7 @@ const ParticipantOrder = builder.enumType("ParticipantOrder", {
   values: ["REGISTERED_AT_DESC", "REGISTERED_AT_ASC", "FULL_NAME_ASC", "FULL_NAME_DESC"] as const,
 });
 
-const orderings = {
+export const participantOrderings = {
   REGISTERED_AT_DESC: { registeredAt: "desc" },
   REGISTERED_AT_ASC: { registeredAt: "asc" },
   FULL_NAME_ASC: { fullName: "asc" },
@@ -223,7 +223,7 @@ builder.queryFields((t) => ({
         return ctx.db.query.participants.findMany(
           query({
             where: { RAW: (table) => visibleParticipants(table, filter, ctx.viewer, now) },
-            orderBy: orderings[args.orderBy],
+            orderBy: participantOrderings[args.orderBy],
           }),
         );
       },

@@ -10,6 +10,7 @@ import { Participant } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
 import { Sponsor, Sponsorship } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions, type SettleBatchResult, settlePaymentBatch } from "./batch";
+import { type PaymentFilter, paymentConditions, visiblePayments } from "./conditions";
 import {
   MAX_RECONCILIATION_DAYS,
   type ReconciliationDay as ReconciliationDayShape,
@@ -17,7 +18,7 @@ import {
   reconciliationDays,
 } from "./reconciliation";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
-import { countPayments, type PaymentFilter, paymentConditions, reconciliationRows, visiblePayments } from "./store";
+import { countPayments, reconciliationRows } from "./store";
 import { payerKinds, paymentStatuses } from "./tables";
 
 export const PaymentStatusEnum = builder.enumType("PaymentStatus", { values: paymentStatuses });
@@ -79,7 +80,7 @@ const PaymentFilterInput = builder.inputType("PaymentFilter", {
   }),
 });
 
-function toFilter(input: typeof PaymentFilterInput.$inferInput | null | undefined): PaymentFilter {
+export function toPaymentFilter(input: typeof PaymentFilterInput.$inferInput | null | undefined): PaymentFilter {
   if (!input) return {};
   const { participantId, payerSponsorId, ...rest } = input;
   return {
@@ -97,7 +98,7 @@ builder.drizzleObjectFields(Participant, (t) => ({
       description: "Contribution payments, newest first.",
       args: { filter: t.arg({ type: PaymentFilterInput }) },
       query: (args) => {
-        const filter = toFilter(args.filter);
+        const filter = toPaymentFilter(args.filter);
         return {
           where: { RAW: (table) => paymentConditions(table, filter) },
           orderBy: { createdAt: "desc", id: "desc" },
@@ -125,9 +126,9 @@ builder.queryFields((t) => ({
       type: "payments",
       description: "Payments, newest first.",
       args: { filter: t.arg({ type: PaymentFilterInput }) },
-      totalCount: (_parent, args, ctx) => countPayments(ctx.db, toFilter(args.filter), ctx.viewer),
+      totalCount: (_parent, args, ctx) => countPayments(ctx.db, toPaymentFilter(args.filter), ctx.viewer),
       resolve: (query, _root, args, ctx) => {
-        const filter = toFilter(args.filter);
+        const filter = toPaymentFilter(args.filter);
         return ctx.db.query.payments.findMany(
           query({
             where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },

@@ -4,6 +4,7 @@ import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
 import { ProgramEnum } from "../contributions/graphql";
+import { sponsorVisibility } from "./conditions";
 import {
   type CreateSponsorResult,
   createSponsor,
@@ -11,7 +12,6 @@ import {
   type SponsorshipResult,
   setSponsorshipBudget,
 } from "./service";
-import { sponsorVisibility } from "./store";
 import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tables";
 
 export const SponsorKindEnum = builder.enumType("SponsorKind", { values: sponsorKinds });

@@ -1,15 +1,6 @@
-import { eq, type SQL, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
-import type { Viewer } from "../access/rules";
 import { sponsors, sponsorships } from "./tables";
-
-/** The sponsors a viewer may see, as SQL: the list form of `canSeeSponsor`. */
-export function sponsorVisibility(table: typeof sponsors, viewer: Viewer): SQL {
-  if (viewer.kind !== "user") return sql`false`;
-  if (viewer.role === "ADMIN" || viewer.role === "OFFICER") return sql`true`;
-  if (viewer.sponsorId !== undefined) return eq(table.id, viewer.sponsorId);
-  return viewer.role === "PARTNER" && viewer.scopes.has("sponsors:read") ? sql`true` : sql`false`;
-}
 
 export type SponsorRow = typeof sponsors.$inferSelect;
 export type SponsorshipRow = typeof sponsorships.$inferSelect;

@@ -1,0 +1,92 @@
+import {
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  getOperationAST,
+  getVariableValues,
+  Kind,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
+import type { Context } from "../context";
+import { PlanCache } from "./cache";
+import { compileOperation } from "./compile";
+import { DENIED_MARK } from "./sql-values";
+import { bindStatement, compileStatement, NotPlannable, type PlanInput } from "./statement";
+
+const cache = new PlanCache(1_000);
+const statistics = { compiled: 0, reused: 0, answered: 0 };
+
+/**
+ * How often an operation was compiled, how often a cached statement was reused, and how many
+ * operations the planner answered (tests read them).
+ */
+export function readPlanStatistics(): Readonly<typeof statistics> {
+  return { ...statistics };
+}
+
+/**
+ * The read planner (README "How reads run"): a query whose whole selection it knows is answered
+ * by one SQL statement that writes the response's JSON; anything else (mutations, fields it does
+ * not know, a neighbour the caller may not see) runs on the executor, unchanged. Installed last,
+ * so limits, armor, audit and the operation log see every operation either way.
+ */
+export function useReadPlanner(): Plugin<Context> {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const context = args.contextValue as Context;
+      if (context.planReads === false) return;
+      setExecuteFn(async (execution) => (await answerPlanned(execution, context)) ?? executeFn(execution));
+    },
+  };
+}
+
+async function answerPlanned(args: ExecutionArgs, context: Context): Promise<ExecutionResult | null> {
+  // Every field the planner answers needs an authenticated caller (Query's type scope): the
+  // executor tells anonymous callers so.
+  if (context.viewer.kind !== "user") return null;
+  const operation = getOperationAST(args.document, args.operationName);
+  if (operation?.operation !== "query") return null;
+  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {});
+  if (coerced.errors) return null;
+  const input: PlanInput = { variables: coerced.coerced, viewer: context.viewer, now: context.clock.now() };
+  const key = cache.key(args.document, args.operationName, args.variableValues, context.viewer);
+  let statement: ReturnType<typeof bindStatement>;
+  try {
+    const cached = cache.get(key);
+    if (cached === null) return null;
+    statement = cached ? bindStatement(cached, input) : null;
+    if (statement) statistics.reused += 1;
+    else {
+      let fragment: ReturnType<typeof compileOperation>;
+      try {
+        fragment = compileOperation(args.schema, operation, fragmentsOf(args), input.variables);
+      } catch (error) {
+        if (error instanceof NotPlannable) cache.set(key, null);
+        throw error;
+      }
+      const compiled = compileStatement(fragment, input);
+      statistics.compiled += 1;
+      cache.set(key, compiled);
+      statement = bindStatement(compiled, input);
+      if (!statement) return null;
+    }
+  } catch (error) {
+    if (error instanceof NotPlannable) return null;
+    throw error;
+  }
+  const result = await context.db.execute(statement);
+  const rows = (result as unknown as { rows: { data: string }[] }).rows;
+  const text = rows[0]?.data;
+  // A per-object check failed somewhere: the executor answers with its null and FORBIDDEN error.
+  if (text === undefined || text.includes(DENIED_MARK)) return null;
+  statistics.answered += 1;
+  return { data: JSON.parse(text) as Record<string, unknown> };
+}
+
+function fragmentsOf(args: ExecutionArgs): Record<string, FragmentDefinitionNode> {
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of args.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  return fragments;
+}
