@@ -13,6 +13,7 @@ import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
+import { type Counters, perRequest, type Row, scenarioTable } from "./report";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "10" },
     only: { type: "string" },
+    contenders: { type: "string" },
     "seed-only": { type: "boolean", default: false },
     "database-url": { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) },
@@ -33,6 +35,7 @@ const { values } = parseArgs({
 const scale = Number(values.scale ?? (values.quick ? 100_000 : 1_000_000));
 const url = values["database-url"] ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/bench";
 const only = values.only ? new Set(values.only.split(",")) : null;
+const onlyContenders = values.contenders ? new Set(values.contenders.split(",")) : null;
 const now = new Date();
 const root = fileURLToPath(new URL("..", import.meta.url));
 const log = (line: string) => console.log(line);
@@ -87,12 +90,9 @@ function statementsPort(port: number): number {
   return port + 100;
 }
 
-async function statementsOf(port: number): Promise<{ statements: number; requests: number | null } | null> {
+async function countersOf(port: number): Promise<Counters | null> {
   try {
-    return (await (await fetch(`http://127.0.0.1:${statementsPort(port)}/__statements`)).json()) as {
-      statements: number;
-      requests: number | null;
-    };
+    return (await (await fetch(`http://127.0.0.1:${statementsPort(port)}/__statements`)).json()) as Counters;
   } catch {
     return null;
   }
@@ -117,12 +117,14 @@ const counts = (
   )
 ).rows[0] as { participants: number; payments: number };
 
-const ports = { api: 9101, worker: 9104, sql: 9102, postgraphile: 9103 } as const;
+const ports = { api: 9101, worker: 9104, "worker-pooled": 9105, sql: 9102, postgraphile: 9103 } as const;
+type Contender = keyof typeof ports;
+const wanted = (contender: Contender) => !onlyContenders || onlyContenders.has(contender);
 const servers: ChildProcess[] = [];
 const results: string[] = [];
 try {
-  for (const kind of Object.keys(ports) as (keyof typeof ports)[])
-    servers.push(await startContender(kind, ports[kind]));
+  for (const kind of Object.keys(ports) as Contender[])
+    if (wanted(kind) || kind === "api") servers.push(await startContender(kind, ports[kind]));
   const token = await signDevelopmentToken({ subject: "bench", role: "ADMIN" }, BENCH_JWT_SECRET);
   const base = {
     connections: Number(values.connections),
@@ -137,49 +139,46 @@ try {
   const scenarios: {
     name: string;
     scenario: LoadSpec["scenario"];
-    contenders: (keyof typeof ports)[];
+    contenders: Contender[];
     /** Clients at once, when not the run's `--connections`: 1 measures answer time without queueing. */
     connections?: number;
   }[] = [
     {
       name: "Page of 100 participants + ecosystem, region, sponsor, last 3 payments",
       scenario: "page",
-      contenders: ["api", "worker", "sql", "postgraphile"],
+      contenders: ["api", "worker", "worker-pooled", "sql", "postgraphile"],
     },
     {
       name: "One participant by id (same selection)",
       scenario: "byId",
-      contenders: ["api", "worker", "sql", "postgraphile"],
+      contenders: ["api", "worker", "worker-pooled", "sql", "postgraphile"],
     },
     {
       name: "Region prefix + ACTIVE status, page of 100",
       scenario: "regionStatus",
-      contenders: ["api", "worker", "sql"],
+      contenders: ["api", "worker", "worker-pooled", "sql"],
     },
-    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api", "worker"] },
+    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api", "worker", "worker-pooled"] },
     {
       name: "coverageDashboard, national, one client at a time (answer time without queueing)",
       scenario: "dashboard",
-      contenders: ["api", "worker"],
+      contenders: ["api", "worker", "worker-pooled"],
       connections: 1,
     },
-    { name: "coverageDashboard, per province", scenario: "dashboardProvince", contenders: ["api", "worker"] },
-    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker"] },
+    {
+      name: "coverageDashboard, per province",
+      scenario: "dashboardProvince",
+      contenders: ["api", "worker", "worker-pooled"],
+    },
+    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker", "worker-pooled"] },
   ];
   for (const scenario of scenarios) {
     if (only && !only.has(scenario.scenario)) continue;
     log(`\n${scenario.name}`);
-    const rows: {
-      contender: string;
-      rps: number;
-      p50: number;
-      p95: number;
-      p99: number;
-      errors: number;
-      statements: string;
-    }[] = [];
+    const rows: Row[] = [];
     for (const contender of scenario.contenders) {
-      const before = await statementsOf(ports[contender]);
+      if (!wanted(contender)) continue;
+      const before = await countersOf(ports[contender]);
       const measured = await runLoad({
         ...base,
         url: `http://127.0.0.1:${ports[contender]}`,
@@ -187,26 +186,14 @@ try {
         scenario: scenario.scenario,
         contender,
       });
-      const after = await statementsOf(ports[contender]);
-      // The Worker counts no requests: the load generator's count (warm-up included) stands in.
-      const served =
-        before?.requests != null && after?.requests != null ? after.requests - before.requests : measured.sent;
-      const perRequest =
-        before && after && served > 0 ? ((after.statements - before.statements) / served).toFixed(2) : "n/a";
-      rows.push({ contender, ...measured, statements: perRequest });
+      const after = await countersOf(ports[contender]);
+      const counted = perRequest(before, after, measured.sent);
+      rows.push({ contender, ...measured, ...counted });
       log(
-        `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${perRequest}`,
+        `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${counted.statements}  CPU ms/req ${counted.cpu}`,
       );
     }
-    const reference = rows.find((r) => r.contender === "sql");
-    results.push(
-      `### ${scenario.name}\n\n| contender | req/s | p50 ms | p95 ms | p99 ms | errors | SQL statements / request | req/s vs hand-written SQL |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${rows
-        .map(
-          (r) =>
-            `| ${r.contender} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.statements} | ${reference ? (r.rps / reference.rps).toFixed(2) : "—"} |`,
-        )
-        .join("\n")}\n`,
-    );
+    results.push(scenarioTable(scenario.name, rows));
   }
 
   if (!only || only.has("retries")) {
