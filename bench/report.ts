@@ -61,3 +61,30 @@ export function median(values: readonly number[]): number {
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
+
+/** What bench/cold-start.ts prints (medians, ms; see there for how each is taken). */
+export interface ColdStart {
+  runs: number;
+  bundleBytes: number;
+  workerdStartupMs: number;
+  coldStartMs: number;
+  coldStartCpuMs: number;
+  moduleLoadMs: number;
+  moduleLoadCpuMs: number;
+}
+
+/** The "Worker" section: bundle size, schema build in Node, and cold start inside workerd. */
+export function workerSection(measured: { gzipKiB: number; schemaBuildMs: string; coldStart: ColdStart }): string {
+  const { gzipKiB, schemaBuildMs, coldStart: c } = measured;
+  return `### Worker
+
+Bundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuildMs} ms in Node via tsx, including loading every dependency (once per isolate).
+
+Cold start inside workerd (median of ${c.runs} fresh workerd processes, each less a trivial Worker's start-up of ${c.workerdStartupMs} ms; no database involved; target < 250 ms):
+
+| from a new isolate to | wall ms | workerd CPU ms |
+| --- | --- | --- |
+| the first answer of \`{ __typename }\` (module load, schema build, first GraphQL request) | ${c.coldStartMs} | ${c.coldStartCpuMs} |
+| the first answer of a route that 404s (module load and schema build only) | ${c.moduleLoadMs} | ${c.moduleLoadCpuMs} |
+`;
+}

@@ -13,7 +13,7 @@ import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
-import { type Counters, perRequest, type Row, scenarioTable } from "./report";
+import { type ColdStart, type Counters, perRequest, type Row, scenarioTable, workerSection } from "./report";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";
@@ -302,16 +302,34 @@ const schemaBuild = await new Promise<string>((resolve) => {
   });
   child.on("exit", () => resolve(out.trim()));
 });
-results.push(
-  `### Worker\n\nBundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuild} ms in Node via tsx, including loading every dependency (once per isolate).\n`,
+// Cold start inside workerd (bench/cold-start.ts): fresh workerd processes, the database excluded.
+const coldStart = await new Promise<ColdStart>((resolve, reject) => {
+  const child = spawn("tsx", ["bench/cold-start.ts", "--runs", "7"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.on("exit", (code) =>
+    code === 0
+      ? resolve(JSON.parse(out.trim().split("\n").pop() ?? "{}"))
+      : reject(new Error(`cold start exited ${code}`)),
+  );
+});
+results.push(workerSection({ gzipKiB, schemaBuildMs: schemaBuild, coldStart }));
+log(
+  `\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms in Node; cold start in workerd ${coldStart.coldStartMs} ms (${coldStart.coldStartCpuMs} ms CPU)`,
 );
-log(`\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms`);
 
 const header = `# Benchmark results
 
 Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
 
-Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --config bench/wrangler.bench.toml\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --config bench/wrangler.bench.toml\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **worker-pooled** = the same Worker with a Hyperdrive binding (\`bench/wrangler.bench-pooled.toml\`: node-postgres over TCP, as deployed behind Hyperdrive), whose local connection string points at a session pool of 10 warm PostgreSQL connections standing in for Hyperdrive's pool (\`bench/session-pool.ts\`); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+
+**CPU ms / request**: CPU time (user + system, from the kernel) of the contender's process over the warm-up and measured rounds, divided by the requests served: for the api, sql and postgraphile contenders their Node process, for the Worker contenders the workerd process that runs the Worker (not wrangler's dev proxy in front of it, and not the WebSocket proxy or session pool, which stand in for the network). It includes workerd's HTTP and socket work and garbage collection, so it is an upper bound on the CPU time Cloudflare bills, which counts the isolate's execution only.
 
 `;
 // What follows the marker in an earlier file is written by hand (the analysis): kept across runs.
