@@ -38,6 +38,12 @@ function round(seconds: number, record: number[] | null): Promise<autocannon.Res
 }
 
 const warmup = await round(spec.warmupSeconds, null);
+// The runner reads the contender's counters between warm-up and measurement, then says go.
+if (spec.pauseAfterWarmup) {
+  console.log("warmed");
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  process.stdin.pause();
+}
 const latencies: number[] = [];
 let requests = 0;
 let seconds = 0;
@@ -59,7 +65,7 @@ console.log(
     p99: round2(at(0.99)),
     errors: errors + graphqlErrors,
     requests,
-    // Everything sent, warm-up included: a contender that counts statements but not requests divides by this.
+    // Everything sent, warm-up included.
     sent: requests + warmup.requests.sent,
   }),
 );

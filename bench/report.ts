@@ -23,17 +23,17 @@ export interface Row {
 }
 
 /**
- * Statements and CPU per request between two readings of a contender's counters. Requests are the
- * server's own count when it keeps one, else everything the load generator sent (warm-up
- * included, as the counters' window is).
+ * Statements and CPU per request between two readings of a contender's counters (after the
+ * warm-up, and after the measured rounds). Requests are the server's own count when it keeps one,
+ * else the responses the load generator counted in those rounds.
  */
 export function perRequest(
   before: Counters | null,
   after: Counters | null,
-  sent: number,
+  answered: number,
 ): { statements: string; cpu: string } {
   if (!before || !after) return { statements: "n/a", cpu: "n/a" };
-  const served = before.requests != null && after.requests != null ? after.requests - before.requests : sent;
+  const served = before.requests != null && after.requests != null ? after.requests - before.requests : answered;
   if (served <= 0) return { statements: "n/a", cpu: "n/a" };
   return {
     statements: ((after.statements - before.statements) / served).toFixed(2),

@@ -65,17 +65,30 @@ function startContender(kind: string, port: number): Promise<ChildProcess> {
   });
 }
 
+/**
+ * Runs the load generator; `afterWarmup` runs between its warm-up and its measured rounds (the
+ * contender's counters are read there, so neither warm-up nor JIT compilation is counted).
+ */
 function runLoad(
   spec: LoadSpec,
+  afterWarmup: () => Promise<void>,
 ): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number; requests: number; sent: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("tsx", ["bench/load.ts", JSON.stringify(spec)], {
+    const child = spawn("tsx", ["bench/load.ts", JSON.stringify({ ...spec, pauseAfterWarmup: true })], {
       cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     });
     let output = "";
+    let warmed = false;
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
+      if (!warmed && output.includes("warmed\n")) {
+        warmed = true;
+        afterWarmup().then(
+          () => child.stdin?.end("go\n"),
+          (error: unknown) => reject(error),
+        );
+      }
     });
     child.on("exit", (code) =>
       code === 0
@@ -178,16 +191,21 @@ try {
     const rows: Row[] = [];
     for (const contender of scenario.contenders) {
       if (!wanted(contender)) continue;
-      const before = await countersOf(ports[contender]);
-      const measured = await runLoad({
-        ...base,
-        url: `http://127.0.0.1:${ports[contender]}`,
-        connections: scenario.connections ?? base.connections,
-        scenario: scenario.scenario,
-        contender,
-      });
+      let before: Counters | null = null;
+      const measured = await runLoad(
+        {
+          ...base,
+          url: `http://127.0.0.1:${ports[contender]}`,
+          connections: scenario.connections ?? base.connections,
+          scenario: scenario.scenario,
+          contender,
+        },
+        async () => {
+          before = await countersOf(ports[contender]);
+        },
+      );
       const after = await countersOf(ports[contender]);
-      const counted = perRequest(before, after, measured.sent);
+      const counted = perRequest(before, after, measured.requests);
       rows.push({ contender, ...measured, ...counted });
       log(
         `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${counted.statements}  CPU ms/req ${counted.cpu}`,

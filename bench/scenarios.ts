@@ -12,6 +12,8 @@ export interface LoadSpec {
   participants: number;
   provinces: string[];
   activeFrom: string;
+  /** Print `warmed` after the warm-up and wait for a line on stdin before measuring. */
+  pauseAfterWarmup?: boolean;
 }
 
 const ECOSYSTEMS = ["VILLAGE", "MARKET", "ECOMMERCE", "UMKM", "VULNERABLE_WORKERS"];

@@ -52,6 +52,8 @@ interface Backend {
 
 export interface SessionPool {
   port: number;
+  /** PostgreSQL connections opened so far (a warm pool opens each once). */
+  opened(): number;
   close(): Promise<void>;
 }
 
@@ -69,10 +71,12 @@ export async function startSessionPool(
   const idle: Backend[] = [];
   const waiting: ((backend: Backend) => void)[] = [];
   let open = 0;
+  let opened = 0;
   /** ParameterStatus messages from the first backend, replayed to each client at start-up. */
   let parameters: Buffer[] = [];
 
   function openBackend(): Promise<Backend> {
+    opened += 1;
     return new Promise((resolve, reject) => {
       const socket = connect(Number(url.port || 5432), url.hostname);
       socket.setNoDelay(true);
@@ -223,6 +227,7 @@ export async function startSessionPool(
   const address = server.address();
   return {
     port: typeof address === "object" && address ? address.port : 0,
+    opened: () => opened,
     close: async () => {
       for (const backend of idle) backend.socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
