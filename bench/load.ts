@@ -46,11 +46,13 @@ if (spec.pauseAfterWarmup) {
 }
 const latencies: number[] = [];
 let requests = 0;
+let sentMeasured = 0;
 let seconds = 0;
 let errors = 0;
 for (let i = 0; i < spec.rounds; i++) {
   const result = await round(spec.seconds, latencies);
   requests += result.requests.total;
+  sentMeasured += result.requests.sent;
   seconds += result.duration;
   errors += result.errors + result.timeouts + result.non2xx;
 }
@@ -67,5 +69,8 @@ console.log(
     requests,
     // Everything sent, warm-up included.
     sent: requests + warmup.requests.sent,
+    // Sent in the measured rounds, answered or still in flight when a round ended: what a
+    // contender that counts no requests itself served in that window.
+    sentMeasured,
   }),
 );

@@ -24,8 +24,8 @@ export interface Row {
 
 /**
  * Statements and CPU per request between two readings of a contender's counters (after the
- * warm-up, and after the measured rounds). Requests are the server's own count when it keeps one,
- * else the responses the load generator counted in those rounds.
+ * warm-up, and after the measured rounds, each once the contender is idle). Requests are the
+ * server's own count when it keeps one, else what the load generator sent in those rounds.
  */
 export function perRequest(
   before: Counters | null,

@@ -72,7 +72,16 @@ function startContender(kind: string, port: number): Promise<ChildProcess> {
 function runLoad(
   spec: LoadSpec,
   afterWarmup: () => Promise<void>,
-): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number; requests: number; sent: number }> {
+): Promise<{
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  sent: number;
+  sentMeasured: number;
+}> {
   return new Promise((resolve, reject) => {
     const child = spawn("tsx", ["bench/load.ts", JSON.stringify({ ...spec, pauseAfterWarmup: true })], {
       cwd: root,
@@ -101,6 +110,25 @@ function runLoad(
 /** Where a contender reports its statement count: beside its port, which its own server answers. */
 function statementsPort(port: number): number {
   return port + 100;
+}
+
+/**
+ * The counters once the contender is idle: requests the load generator abandoned at the end of a
+ * round (or of the warm-up) are still being served, and their statements and CPU belong to that
+ * window. Idle means two readings 300 ms apart without a new statement or request and under 5 ms
+ * of CPU between them (at most 15 s).
+ */
+async function settledCountersOf(port: number): Promise<Counters | null> {
+  let last = await countersOf(port);
+  for (let waited = 0; last && waited < 15_000; waited += 300) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = await countersOf(port);
+    if (!now) return last;
+    const idle = now.statements === last.statements && now.requests === last.requests && now.cpuMs - last.cpuMs < 5;
+    last = now;
+    if (idle) break;
+  }
+  return last;
 }
 
 async function countersOf(port: number): Promise<Counters | null> {
@@ -201,11 +229,11 @@ try {
           contender,
         },
         async () => {
-          before = await countersOf(ports[contender]);
+          before = await settledCountersOf(ports[contender]);
         },
       );
-      const after = await countersOf(ports[contender]);
-      const counted = perRequest(before, after, measured.requests);
+      const after = await settledCountersOf(ports[contender]);
+      const counted = perRequest(before, after, measured.sentMeasured);
       rows.push({ contender, ...measured, ...counted });
       log(
         `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${counted.statements}  CPU ms/req ${counted.cpu}`,
