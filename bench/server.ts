@@ -8,7 +8,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Hono } from "hono";
@@ -22,9 +23,13 @@ import { processCpuMs, workerdProcessesOf } from "./processes";
 import { startSessionPool } from "./session-pool";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
 
-const [kind, portText, url, statementsPortText] = process.argv.slice(2);
+const [kind, portText, url, statementsPortText, workerRuntime = "workerd"] = process.argv.slice(2);
 const port = Number(portText);
-if (!kind || !url || !port) throw new Error("usage: server.ts <api|sql|postgraphile> <port> <postgres-url>");
+if (!kind || !url || !port) {
+  throw new Error(
+    "usage: server.ts <api|worker|worker-pooled|sql|postgraphile> <port> <postgres-url> <statements-port> [workerd|wrangler]",
+  );
+}
 
 let statements = 0;
 let requests = 0;
@@ -99,6 +104,42 @@ async function startWrangler(
   }
 }
 
+/**
+ * Serves the deploy bundle (`dist/index.js`) on `port` from workerd through Miniflare, with the
+ * bindings of bench/wrangler.bench.toml (and its -pooled twin's Hyperdrive binding when given).
+ */
+async function startWorkerd(port: number, vars: Record<string, string>, hyperdrive: string | undefined) {
+  const { convertV4MiniflareOptions, Miniflare, NoOpLog } = await import("miniflare");
+  const bundle = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "kepesertaan-bench",
+      modulesRoot: dirname(bundle),
+      modules: [{ type: "ESModule", path: bundle }],
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: ["nodejs_compat"],
+      bindings: { ENVIRONMENT: "production", ...vars },
+      ratelimits: { RATE_LIMITER: { namespace_id: "1002", simple: { limit: 1_000_000_000, period: 60 } } },
+      ...(hyperdrive ? { hyperdrives: { HYPERDRIVE: hyperdrive } } : {}),
+      host: "127.0.0.1",
+      port,
+      log: new NoOpLog(),
+      // One structured log line per operation (Workers Logs in production): read and dropped here.
+      handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+        stdout.resume();
+        stderr.pipe(process.stderr);
+      },
+    }),
+  );
+  await mf.ready;
+  process.on("exit", () => void mf.dispose());
+  const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (!healthy) throw new Error("the Worker under workerd did not answer /health");
+}
+
 if (kind === "api") {
   // The same Hono app as the Worker, on Node: a long-lived process keeps one pool of 10
   // connections (node-postgres, like the other contenders) instead of a connection per request.
@@ -132,12 +173,18 @@ if (kind === "api") {
   });
   serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
 } else if (kind === "worker" || kind === "worker-pooled") {
-  // The Worker itself under workerd (`wrangler dev`: production settings, a rate limit no
-  // benchmark reaches). `worker` reaches PostgreSQL as without a pooler: the Neon driver over a
-  // WebSocket, one new connection per request. `worker-pooled` as with Hyperdrive: a HYPERDRIVE
-  // binding (node-postgres over TCP) whose local connection string points at a session pool of
-  // warm connections (bench/session-pool.ts), as Hyperdrive's pool is in production. Statements
-  // are counted on the wire by the proxy or the pool in between.
+  // The Worker itself under workerd: production settings, a rate limit no benchmark reaches.
+  // `worker` reaches PostgreSQL as without a pooler: the Neon driver over a WebSocket, one new
+  // connection per request. `worker-pooled` as with Hyperdrive: a HYPERDRIVE binding (node-postgres
+  // over TCP) whose local connection string points at a session pool of warm connections
+  // (bench/session-pool.ts), as Hyperdrive's pool is in production. Statements are counted on the
+  // wire by the proxy or the pool in between.
+  //
+  // By default workerd runs the deploy bundle (`dist/index.js` from `npm run build`) through
+  // Miniflare, alone. `wrangler dev` (runtime "wrangler", as before) bundles for development, puts
+  // its dev proxy in front and attaches its inspector (console output streams to wrangler):
+  // measured in alternation with this, its Worker's workerd used 3–10 ms more CPU per request
+  // (dashboard, by id, page), which production does not pay.
   const onStatement = () => {
     statements += 1;
   };
@@ -146,6 +193,7 @@ if (kind === "api") {
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
   };
   const environment: Record<string, string> = {};
+  let hyperdrive: string | undefined;
   if (kind === "worker") {
     const proxy = await startWebSocketProxy(0, { onStatement });
     Object.assign(vars, { DATABASE_URL: url, DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1` });
@@ -156,16 +204,22 @@ if (kind === "api") {
     local.host = `127.0.0.1:${pool.port}`;
     // Miniflare requires a password in the connection string; the pool does not check it.
     local.password ||= "bench";
-    environment.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = local.toString();
+    hyperdrive = local.toString();
+    environment.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = hyperdrive;
   }
-  const wrangler = await startWrangler(
-    kind === "worker" ? "bench/wrangler.bench.toml" : "bench/wrangler.bench-pooled.toml",
-    port,
-    vars,
-    environment,
-  );
-  // The Worker's workerd only, not wrangler's dev proxy in front of it (see bench/processes.ts).
-  workerdPids = () => workerdProcessesOf(wrangler.pid, port);
+  if (workerRuntime === "wrangler") {
+    const wrangler = await startWrangler(
+      kind === "worker" ? "bench/wrangler.bench.toml" : "bench/wrangler.bench-pooled.toml",
+      port,
+      vars,
+      environment,
+    );
+    // The Worker's workerd only, not wrangler's dev proxy in front of it (see bench/processes.ts).
+    workerdPids = () => workerdProcessesOf(wrangler.pid, port);
+  } else {
+    await startWorkerd(port, vars, hyperdrive);
+    workerdPids = () => workerdProcessesOf(process.pid);
+  }
   console.log("ready");
 } else if (kind === "sql") {
   // The practical limit: one tuned statement per request, each participant's JSON built in SQL.
