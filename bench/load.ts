@@ -38,13 +38,21 @@ function round(seconds: number, record: number[] | null): Promise<autocannon.Res
 }
 
 const warmup = await round(spec.warmupSeconds, null);
+// The runner reads the contender's counters between warm-up and measurement, then says go.
+if (spec.pauseAfterWarmup) {
+  console.log("warmed");
+  await new Promise((resolve) => process.stdin.once("data", resolve));
+  process.stdin.pause();
+}
 const latencies: number[] = [];
 let requests = 0;
+let sentMeasured = 0;
 let seconds = 0;
 let errors = 0;
 for (let i = 0; i < spec.rounds; i++) {
   const result = await round(spec.seconds, latencies);
   requests += result.requests.total;
+  sentMeasured += result.requests.sent;
   seconds += result.duration;
   errors += result.errors + result.timeouts + result.non2xx;
 }
@@ -59,7 +67,10 @@ console.log(
     p99: round2(at(0.99)),
     errors: errors + graphqlErrors,
     requests,
-    // Everything sent, warm-up included: a contender that counts statements but not requests divides by this.
+    // Everything sent, warm-up included.
     sent: requests + warmup.requests.sent,
+    // Sent in the measured rounds, answered or still in flight when a round ended: what a
+    // contender that counts no requests itself served in that window.
+    sentMeasured,
   }),
 );

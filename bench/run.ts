@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --scale N | --quick] [--seconds S] [--rounds R] [--connections C] [--only a,b] [--seed-only]`
+ * `npm run bench [-- --scale N | --quick] [--seconds S] [--rounds R] [--connections C] [--only a,b] [--seed-only]
+ *   [--contenders api,worker,…] [--worker-runtime workerd|wrangler]`
  * Seeds a real PostgreSQL reproducibly (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench),
  * starts each contender in its own process, loads them with autocannon from another process, and
  * writes bench/RESULTS.md. Not part of `npm test`; test/bench-harness.test.ts keeps it working.
@@ -13,6 +14,7 @@ import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
+import { type ColdStart, type Counters, perRequest, type Row, scenarioTable, workerSection } from "./report";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";
@@ -25,6 +27,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     connections: { type: "string", default: "10" },
     only: { type: "string" },
+    contenders: { type: "string" },
+    "worker-runtime": { type: "string", default: "workerd" },
     "seed-only": { type: "boolean", default: false },
     "database-url": { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("./RESULTS.md", import.meta.url)) },
@@ -33,6 +37,7 @@ const { values } = parseArgs({
 const scale = Number(values.scale ?? (values.quick ? 100_000 : 1_000_000));
 const url = values["database-url"] ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/bench";
 const only = values.only ? new Set(values.only.split(",")) : null;
+const onlyContenders = values.contenders ? new Set(values.contenders.split(",")) : null;
 const now = new Date();
 const root = fileURLToPath(new URL("..", import.meta.url));
 const log = (line: string) => console.log(line);
@@ -51,10 +56,14 @@ async function ensureDatabase() {
 
 function startContender(kind: string, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn("tsx", ["bench/server.ts", kind, String(port), url, String(statementsPort(port))], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      "tsx",
+      ["bench/server.ts", kind, String(port), url, String(statementsPort(port)), values["worker-runtime"]],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     child.stdout?.on("data", (chunk: Buffer) => {
       if (chunk.toString().includes("ready")) resolve(child);
     });
@@ -62,17 +71,39 @@ function startContender(kind: string, port: number): Promise<ChildProcess> {
   });
 }
 
+/**
+ * Runs the load generator; `afterWarmup` runs between its warm-up and its measured rounds (the
+ * contender's counters are read there, so neither warm-up nor JIT compilation is counted).
+ */
 function runLoad(
   spec: LoadSpec,
-): Promise<{ rps: number; p50: number; p95: number; p99: number; errors: number; requests: number; sent: number }> {
+  afterWarmup: () => Promise<void>,
+): Promise<{
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  sent: number;
+  sentMeasured: number;
+}> {
   return new Promise((resolve, reject) => {
-    const child = spawn("tsx", ["bench/load.ts", JSON.stringify(spec)], {
+    const child = spawn("tsx", ["bench/load.ts", JSON.stringify({ ...spec, pauseAfterWarmup: true })], {
       cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     });
     let output = "";
+    let warmed = false;
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
+      if (!warmed && output.includes("warmed\n")) {
+        warmed = true;
+        afterWarmup().then(
+          () => child.stdin?.end("go\n"),
+          (error: unknown) => reject(error),
+        );
+      }
     });
     child.on("exit", (code) =>
       code === 0
@@ -87,14 +118,45 @@ function statementsPort(port: number): number {
   return port + 100;
 }
 
-async function statementsOf(port: number): Promise<{ statements: number; requests: number | null } | null> {
+/**
+ * The counters once the contender is idle: requests the load generator abandoned at the end of a
+ * round (or of the warm-up) are still being served, and their statements and CPU belong to that
+ * window. Idle means two readings 300 ms apart without a new statement or request and under 5 ms
+ * of CPU between them (at most 15 s).
+ */
+async function settledCountersOf(port: number): Promise<Counters | null> {
+  let last = await countersOf(port);
+  for (let waited = 0; last && waited < 15_000; waited += 300) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = await countersOf(port);
+    if (!now) return last;
+    const idle = now.statements === last.statements && now.requests === last.requests && now.cpuMs - last.cpuMs < 5;
+    last = now;
+    if (idle) break;
+  }
+  return last;
+}
+
+async function countersOf(port: number): Promise<Counters | null> {
   try {
-    return (await (await fetch(`http://127.0.0.1:${statementsPort(port)}/__statements`)).json()) as {
-      statements: number;
-      requests: number | null;
-    };
+    return (await (await fetch(`http://127.0.0.1:${statementsPort(port)}/__statements`)).json()) as Counters;
   } catch {
     return null;
+  }
+}
+
+/** The deploy bundle, `dist/index.js` (`npm run build`): what the Worker contenders run and cold start measures. */
+async function buildWorker(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const build = spawn("wrangler", ["deploy", "--dry-run", "--outdir", "dist"], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    const code = await new Promise<number | null>((resolve) => build.on("exit", resolve));
+    if (code === 0) return;
+    // esbuild has been seen to die ("all goroutines are asleep") on a saturated machine: once more.
+    if (attempt === 2) throw new Error(`wrangler deploy --dry-run exited with ${code}`);
   }
 }
 
@@ -117,12 +179,15 @@ const counts = (
   )
 ).rows[0] as { participants: number; payments: number };
 
-const ports = { api: 9101, worker: 9104, sql: 9102, postgraphile: 9103 } as const;
+const ports = { api: 9101, worker: 9104, "worker-pooled": 9105, sql: 9102, postgraphile: 9103 } as const;
+type Contender = keyof typeof ports;
+const wanted = (contender: Contender) => !onlyContenders || onlyContenders.has(contender);
 const servers: ChildProcess[] = [];
+await buildWorker();
 const results: string[] = [];
 try {
-  for (const kind of Object.keys(ports) as (keyof typeof ports)[])
-    servers.push(await startContender(kind, ports[kind]));
+  for (const kind of Object.keys(ports) as Contender[])
+    if (wanted(kind) || kind === "api") servers.push(await startContender(kind, ports[kind]));
   const token = await signDevelopmentToken({ subject: "bench", role: "ADMIN" }, BENCH_JWT_SECRET);
   const base = {
     connections: Number(values.connections),
@@ -137,76 +202,66 @@ try {
   const scenarios: {
     name: string;
     scenario: LoadSpec["scenario"];
-    contenders: (keyof typeof ports)[];
+    contenders: Contender[];
     /** Clients at once, when not the run's `--connections`: 1 measures answer time without queueing. */
     connections?: number;
   }[] = [
     {
       name: "Page of 100 participants + ecosystem, region, sponsor, last 3 payments",
       scenario: "page",
-      contenders: ["api", "worker", "sql", "postgraphile"],
+      contenders: ["api", "worker", "worker-pooled", "sql", "postgraphile"],
     },
     {
       name: "One participant by id (same selection)",
       scenario: "byId",
-      contenders: ["api", "worker", "sql", "postgraphile"],
+      contenders: ["api", "worker", "worker-pooled", "sql", "postgraphile"],
     },
     {
       name: "Region prefix + ACTIVE status, page of 100",
       scenario: "regionStatus",
-      contenders: ["api", "worker", "sql"],
+      contenders: ["api", "worker", "worker-pooled", "sql"],
     },
-    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api", "worker"] },
+    { name: "coverageDashboard, national", scenario: "dashboard", contenders: ["api", "worker", "worker-pooled"] },
     {
       name: "coverageDashboard, national, one client at a time (answer time without queueing)",
       scenario: "dashboard",
-      contenders: ["api", "worker"],
+      contenders: ["api", "worker", "worker-pooled"],
       connections: 1,
     },
-    { name: "coverageDashboard, per province", scenario: "dashboardProvince", contenders: ["api", "worker"] },
-    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker"] },
+    {
+      name: "coverageDashboard, per province",
+      scenario: "dashboardProvince",
+      contenders: ["api", "worker", "worker-pooled"],
+    },
+    { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker", "worker-pooled"] },
   ];
   for (const scenario of scenarios) {
     if (only && !only.has(scenario.scenario)) continue;
     log(`\n${scenario.name}`);
-    const rows: {
-      contender: string;
-      rps: number;
-      p50: number;
-      p95: number;
-      p99: number;
-      errors: number;
-      statements: string;
-    }[] = [];
+    const rows: Row[] = [];
     for (const contender of scenario.contenders) {
-      const before = await statementsOf(ports[contender]);
-      const measured = await runLoad({
-        ...base,
-        url: `http://127.0.0.1:${ports[contender]}`,
-        connections: scenario.connections ?? base.connections,
-        scenario: scenario.scenario,
-        contender,
-      });
-      const after = await statementsOf(ports[contender]);
-      // The Worker counts no requests: the load generator's count (warm-up included) stands in.
-      const served =
-        before?.requests != null && after?.requests != null ? after.requests - before.requests : measured.sent;
-      const perRequest =
-        before && after && served > 0 ? ((after.statements - before.statements) / served).toFixed(2) : "n/a";
-      rows.push({ contender, ...measured, statements: perRequest });
+      if (!wanted(contender)) continue;
+      let before: Counters | null = null;
+      const measured = await runLoad(
+        {
+          ...base,
+          url: `http://127.0.0.1:${ports[contender]}`,
+          connections: scenario.connections ?? base.connections,
+          scenario: scenario.scenario,
+          contender,
+        },
+        async () => {
+          before = await settledCountersOf(ports[contender]);
+        },
+      );
+      const after = await settledCountersOf(ports[contender]);
+      const counted = perRequest(before, after, measured.sentMeasured);
+      rows.push({ contender, ...measured, ...counted });
       log(
-        `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${perRequest}`,
+        `  ${contender.padEnd(13)} ${measured.rps.toFixed(0).padStart(6)} req/s  p50 ${measured.p50} ms  p95 ${measured.p95} ms  p99 ${measured.p99} ms  errors ${measured.errors}  SQL/req ${counted.statements}  CPU ms/req ${counted.cpu}`,
       );
     }
-    const reference = rows.find((r) => r.contender === "sql");
-    results.push(
-      `### ${scenario.name}\n\n| contender | req/s | p50 ms | p95 ms | p99 ms | errors | SQL statements / request | req/s vs hand-written SQL |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${rows
-        .map(
-          (r) =>
-            `| ${r.contender} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.statements} | ${reference ? (r.rps / reference.rps).toFixed(2) : "—"} |`,
-        )
-        .join("\n")}\n`,
-    );
+    results.push(scenarioTable(scenario.name, rows));
   }
 
   if (!only || only.has("retries")) {
@@ -299,12 +354,7 @@ try {
   await closeNodeProxy();
 }
 
-// Worker bundle and schema build time: what every isolate pays at cold start.
-const build = spawn("wrangler", ["deploy", "--dry-run", "--outdir", "dist"], {
-  cwd: root,
-  stdio: ["ignore", "pipe", "pipe"],
-});
-await new Promise((resolve) => build.on("exit", resolve));
+// Worker bundle (built before the contenders) and schema build time: what every isolate pays at cold start.
 const bundle = await readFile(`${root}/dist/index.js`);
 const gzipKiB = gzipSync(bundle).length / 1024;
 const schemaBuild = await new Promise<string>((resolve) => {
@@ -315,16 +365,34 @@ const schemaBuild = await new Promise<string>((resolve) => {
   });
   child.on("exit", () => resolve(out.trim()));
 });
-results.push(
-  `### Worker\n\nBundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuild} ms in Node via tsx, including loading every dependency (once per isolate).\n`,
+// Cold start inside workerd (bench/cold-start.ts): fresh workerd processes, the database excluded.
+const coldStart = await new Promise<ColdStart>((resolve, reject) => {
+  const child = spawn("tsx", ["bench/cold-start.ts", "--runs", "7"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.on("exit", (code) =>
+    code === 0
+      ? resolve(JSON.parse(out.trim().split("\n").pop() ?? "{}"))
+      : reject(new Error(`cold start exited ${code}`)),
+  );
+});
+results.push(workerSection({ gzipKiB, schemaBuildMs: schemaBuild, coldStart }));
+log(
+  `\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms in Node; cold start in workerd ${coldStart.coldStartMs} ms (${coldStart.coldStartCpuMs} ms CPU)`,
 );
-log(`\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms`);
 
 const header = `# Benchmark results
 
 Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
 
-Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (\`wrangler dev --config bench/wrangler.bench.toml\`, production settings), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (the deploy bundle from \`npm run build\` served by workerd through Miniflare, production settings; \`--worker-runtime wrangler\` runs \`wrangler dev --config bench/wrangler.bench.toml\` instead), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **worker-pooled** = the same Worker with a Hyperdrive binding (\`bench/wrangler.bench-pooled.toml\`: node-postgres over TCP, as deployed behind Hyperdrive), whose local connection string points at a session pool of 10 warm PostgreSQL connections standing in for Hyperdrive's pool (\`bench/session-pool.ts\`); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
+
+**CPU ms / request**: CPU time (user + system, from the kernel) of the contender's process over the warm-up and measured rounds, divided by the requests served: for the api, sql and postgraphile contenders their Node process, for the Worker contenders the workerd process that runs the Worker (not wrangler's dev proxy in front of it, and not the WebSocket proxy or session pool, which stand in for the network). It includes workerd's HTTP and socket work and garbage collection, so it is an upper bound on the CPU time Cloudflare bills, which counts the isolate's execution only.
 
 `;
 // What follows the marker in an earlier file is written by hand (the analysis): kept across runs.

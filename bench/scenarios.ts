@@ -2,8 +2,8 @@
 export interface LoadSpec {
   url: string;
   scenario: "page" | "byId" | "regionStatus" | "dashboard" | "dashboardProvince" | "pay";
-  /** `worker` is this API under workerd: asked exactly what `api` is asked. */
-  contender: "api" | "worker" | "sql" | "postgraphile";
+  /** `worker` and `worker-pooled` are this API under workerd: asked exactly what `api` is asked. */
+  contender: "api" | "worker" | "worker-pooled" | "sql" | "postgraphile";
   connections: number;
   seconds: number;
   rounds: number;
@@ -12,6 +12,8 @@ export interface LoadSpec {
   participants: number;
   provinces: string[];
   activeFrom: string;
+  /** Print `warmed` after the warm-up and wait for a line on stdin before measuring. */
+  pauseAfterWarmup?: boolean;
 }
 
 const ECOSYSTEMS = ["VILLAGE", "MARKET", "ECOMMERCE", "UMKM", "VULNERABLE_WORKERS"];
@@ -39,7 +41,7 @@ export function requestFor(spec: LoadSpec, seed: number) {
   const ecosystem = pick(ECOSYSTEMS, seed);
   const id = 1 + (seed % spec.participants);
   const province = pick(spec.provinces, seed);
-  switch (`${spec.scenario}:${spec.contender === "worker" ? "api" : spec.contender}`) {
+  switch (`${spec.scenario}:${spec.contender.startsWith("worker") ? "api" : spec.contender}`) {
     case "page:api":
       return graphql(
         spec.token,

@@ -4,11 +4,12 @@
  * Prints `ready` when listening; `GET /__statements` on `statements-port` reports the SQL
  * statements sent so far and the requests served.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { Hono } from "hono";
@@ -18,11 +19,17 @@ import { startWebSocketProxy } from "../scripts/ws-proxy";
 import { createApp } from "../src/app";
 import { relations } from "../src/db/relations";
 import { memoryRateLimiter } from "../src/http/rate-limit";
+import { processCpuMs, workerdProcessesOf } from "./processes";
+import { startSessionPool } from "./session-pool";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
 
-const [kind, portText, url, statementsPortText] = process.argv.slice(2);
+const [kind, portText, url, statementsPortText, workerRuntime = "workerd"] = process.argv.slice(2);
 const port = Number(portText);
-if (!kind || !url || !port) throw new Error("usage: server.ts <api|sql|postgraphile> <port> <postgres-url>");
+if (!kind || !url || !port) {
+  throw new Error(
+    "usage: server.ts <api|worker|worker-pooled|sql|postgraphile> <port> <postgres-url> <statements-port> [workerd|wrangler]",
+  );
+}
 
 let statements = 0;
 let requests = 0;
@@ -30,8 +37,108 @@ let requests = 0;
 // Every contender reports beside its own port, which its server answers in full.
 const counter = new Hono();
 // The Worker counts no requests itself: the runner divides by what the load generator sent.
-counter.get("/__statements", (c) => c.json({ statements, requests: kind === "worker" ? null : requests }));
+counter.get("/__statements", (c) =>
+  c.json({ statements, requests: kind.startsWith("worker") ? null : requests, cpuMs: cpuMs() }),
+);
 serve({ fetch: counter.fetch, port: Number(statementsPortText), hostname: "127.0.0.1" });
+
+/** CPU time this contender has used so far, ms: its own process, or for a Worker its workerd. */
+let workerdPids: (() => number[]) | null = null;
+function cpuMs(): number {
+  if (!workerdPids) {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  }
+  return workerdPids().reduce((sum, pid) => sum + processCpuMs(pid), 0);
+}
+
+/** Starts `wrangler dev` on `port` and resolves once the Worker answers /health (database included). */
+async function startWrangler(
+  config: string,
+  port: number,
+  vars: Record<string, string>,
+  environment: Record<string, string>,
+): Promise<ChildProcess> {
+  // The values (the database URL may hold a password) go in a file, never on a command line `ps` shows.
+  const envFile = `${mkdtempSync(join(tmpdir(), "kepesertaan-bench-"))}/bench.env`;
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([name, value]) => `${name}='${value}'`)
+      .join("\n"),
+    { mode: 0o600 },
+  );
+  const wrangler = spawn(
+    "wrangler",
+    [
+      "dev",
+      "--config",
+      config,
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--log-level",
+      "warn",
+      "--show-interactive-dev-session=false",
+      "--env-file",
+      envFile,
+    ],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, ...environment, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
+  wrangler.on("exit", (code) => {
+    console.error(`wrangler dev exited with ${code}`);
+    process.exit(1);
+  });
+  process.on("exit", () => wrangler.kill("SIGTERM"));
+  for (;;) {
+    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) return wrangler;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * Serves the deploy bundle (`dist/index.js`) on `port` from workerd through Miniflare, with the
+ * bindings of bench/wrangler.bench.toml (and its -pooled twin's Hyperdrive binding when given).
+ */
+async function startWorkerd(port: number, vars: Record<string, string>, hyperdrive: string | undefined) {
+  const { convertV4MiniflareOptions, Miniflare, NoOpLog } = await import("miniflare");
+  const bundle = fileURLToPath(new URL("../dist/index.js", import.meta.url));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: "kepesertaan-bench",
+      modulesRoot: dirname(bundle),
+      modules: [{ type: "ESModule", path: bundle }],
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: ["nodejs_compat"],
+      bindings: { ENVIRONMENT: "production", ...vars },
+      ratelimits: { RATE_LIMITER: { namespace_id: "1002", simple: { limit: 1_000_000_000, period: 60 } } },
+      ...(hyperdrive ? { hyperdrives: { HYPERDRIVE: hyperdrive } } : {}),
+      host: "127.0.0.1",
+      port,
+      log: new NoOpLog(),
+      // One structured log line per operation (Workers Logs in production): read and dropped here.
+      handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+        stdout.resume();
+        stderr.pipe(process.stderr);
+      },
+    }),
+  );
+  await mf.ready;
+  process.on("exit", () => void mf.dispose());
+  const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (!healthy) throw new Error("the Worker under workerd did not answer /health");
+}
 
 if (kind === "api") {
   // The same Hono app as the Worker, on Node: a long-lived process keeps one pool of 10
@@ -65,62 +172,53 @@ if (kind === "api") {
     return app.fetch(c.req.raw, env);
   });
   serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
-} else if (kind === "worker") {
-  // The Worker itself under workerd (`wrangler dev --config bench/wrangler.bench.toml`: production settings, a rate limit
-  // no benchmark reaches), reaching PostgreSQL as in production: the Neon driver over a WebSocket,
-  // one connection per request. Statements are counted on the wire by the proxy.
-  const proxy = await startWebSocketProxy(0, {
-    onStatement: () => {
-      statements += 1;
-    },
-  });
-  const vars = {
-    DATABASE_URL: url,
-    DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+} else if (kind === "worker" || kind === "worker-pooled") {
+  // The Worker itself under workerd: production settings, a rate limit no benchmark reaches.
+  // `worker` reaches PostgreSQL as without a pooler: the Neon driver over a WebSocket, one new
+  // connection per request. `worker-pooled` as with Hyperdrive: a HYPERDRIVE binding (node-postgres
+  // over TCP) whose local connection string points at a session pool of warm connections
+  // (bench/session-pool.ts), as Hyperdrive's pool is in production. Statements are counted on the
+  // wire by the proxy or the pool in between.
+  //
+  // By default workerd runs the deploy bundle (`dist/index.js` from `npm run build`) through
+  // Miniflare, alone. `wrangler dev` (runtime "wrangler", as before) bundles for development, puts
+  // its dev proxy in front and attaches its inspector (console output streams to wrangler):
+  // measured in alternation with this, its Worker's workerd used 3–10 ms more CPU per request
+  // (dashboard, by id, page), which production does not pay.
+  const onStatement = () => {
+    statements += 1;
+  };
+  const vars: Record<string, string> = {
     JWT_SECRET: BENCH_JWT_SECRET,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
   };
-  // The values (the database URL may hold a password) go in a file, never on a command line `ps` shows.
-  const envFile = `${mkdtempSync(join(tmpdir(), "kepesertaan-bench-"))}/bench.env`;
-  writeFileSync(
-    envFile,
-    Object.entries(vars)
-      .map(([name, value]) => `${name}='${value}'`)
-      .join("\n"),
-    {
-      mode: 0o600,
-    },
-  );
-  const wrangler = spawn(
-    "wrangler",
-    [
-      "dev",
-      "--config",
-      "bench/wrangler.bench.toml",
-      "--port",
-      String(port),
-      "--ip",
-      "127.0.0.1",
-      "--log-level",
-      "warn",
-      "--show-interactive-dev-session=false",
-      "--env-file",
-      envFile,
-    ],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-  );
-  wrangler.on("exit", (code) => {
-    console.error(`wrangler dev exited with ${code}`);
-    process.exit(1);
-  });
-  process.on("exit", () => wrangler.kill("SIGTERM"));
-  for (;;) {
-    const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (response) => response.ok,
-      () => false,
+  const environment: Record<string, string> = {};
+  let hyperdrive: string | undefined;
+  if (kind === "worker") {
+    const proxy = await startWebSocketProxy(0, { onStatement });
+    Object.assign(vars, { DATABASE_URL: url, DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1` });
+  } else {
+    // Hyperdrive's pool holds connections per Worker location; 10 matches the api contender's pool.
+    const pool = await startSessionPool(url, { size: 10, onStatement });
+    const local = new URL(url);
+    local.host = `127.0.0.1:${pool.port}`;
+    // Miniflare requires a password in the connection string; the pool does not check it.
+    local.password ||= "bench";
+    hyperdrive = local.toString();
+    environment.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = hyperdrive;
+  }
+  if (workerRuntime === "wrangler") {
+    const wrangler = await startWrangler(
+      kind === "worker" ? "bench/wrangler.bench.toml" : "bench/wrangler.bench-pooled.toml",
+      port,
+      vars,
+      environment,
     );
-    if (healthy) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // The Worker's workerd only, not wrangler's dev proxy in front of it (see bench/processes.ts).
+    workerdPids = () => workerdProcessesOf(wrangler.pid, port);
+  } else {
+    await startWorkerd(port, vars, hyperdrive);
+    workerdPids = () => workerdProcessesOf(process.pid);
   }
   console.log("ready");
 } else if (kind === "sql") {
