@@ -1,0 +1,245 @@
+/**
+ * `npm run bench:retention [-- --database-url URL] [--seconds S] [--connections C] [--province P]`
+ * Retention reads at national scale, on an already seeded benchmark database (default
+ * postgres://postgres@127.0.0.1:5432/bench10m, seeded by `npm run bench -- --scale 10000000 --seed-only`):
+ *  1. applies pending migrations, timing them (on a fresh checkout: the retention outcome backfill);
+ *  2. EXPLAIN (ANALYZE, BUFFERS) of the SQL the API sends for an officer's due-within-7-days work
+ *     list (one province, page of 100) and for national retention outcomes of a month;
+ *  3. both through the API (the Node server of bench/server.ts, `api` contender) under autocannon:
+ *     p50/p95/p99 and req/s;
+ *  4. the coverage rollup rows the national dashboard scans, with the fold (item 6) in place.
+ * Writes bench/RESULTS-RETENTION.md. Not part of `npm test`.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import { migrateDatabase } from "../scripts/migrate";
+import { closeNodeProxy, connectNode } from "../scripts/node-database";
+import { createApp } from "../src/app";
+import { relations } from "../src/db/relations";
+import { memoryRateLimiter } from "../src/http/rate-limit";
+import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { currentMonth, monthStart } from "../src/shared/calendar";
+import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
+
+const { values } = parseArgs({
+  options: {
+    "database-url": { type: "string" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "4" },
+    province: { type: "string", default: "31" },
+    out: { type: "string", default: fileURLToPath(new URL("./RESULTS-RETENTION.md", import.meta.url)) },
+  },
+});
+const url = values["database-url"] ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/bench10m";
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const province = values.province ?? "31";
+const root = fileURLToPath(new URL("..", import.meta.url));
+const log = (line: string) => console.log(line);
+const now = new Date();
+// The latest month whose grace window has closed: its figures are final.
+const outcomeMonth = monthStart(currentMonth(now) - 2).slice(0, 7);
+
+const WORK_LIST = `query { outreachList(list: DUE_SOON, withinDays: 7, first: 100) {
+  totalCount nodes { id fullName phone nextDueDate status paidThrough } } }`;
+const OUTCOMES = `query ($m: Month!) { retentionOutcomes(from: $m, to: $m) {
+  month entered recovered lapsed unresolved wonBack recoveryShare recoveryShareWithOutreach recoveryShareWithoutOutreach } }`;
+
+const officer = await signDevelopmentToken(
+  { subject: "bench-officer", role: "OFFICER", region: province },
+  BENCH_JWT_SECRET,
+);
+const admin = await signDevelopmentToken({ subject: "bench-admin", role: "ADMIN" }, BENCH_JWT_SECRET);
+
+const connection = await connectNode(url);
+const migrateStarted = performance.now();
+await migrateDatabase(connection);
+const migrateSeconds = (performance.now() - migrateStarted) / 1000;
+log(`Migrations applied in ${migrateSeconds.toFixed(1)} s.`);
+const { db } = connection;
+const scalar = async (query: ReturnType<typeof sql>) =>
+  Number(((await db.execute(query)) as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
+const participantCount = await scalar(sql`select reltuples::bigint as n from pg_class where relname = 'participants'`);
+const paymentCount = await scalar(sql`select reltuples::bigint as n from pg_class where relname = 'payments'`);
+const outcomeRows = await scalar(sql`select count(*)::int as n from retention_outcome_rollups`);
+const nationalRows = await scalar(sql`select count(*)::int as n from coverage_rollups where parent_code is null`);
+const nationalMonths = await scalar(
+  sql`select count(distinct paid_through)::int as n from coverage_rollups where parent_code is null`,
+);
+const foldBefore = (
+  (await db.execute(sql`select fold_before::text as f from rollup_horizon`)) as unknown as { rows: { f: string }[] }
+).rows[0]?.f;
+
+/** The statements the API sends for one request, captured in-process, then explained on the database. */
+async function explained(query: string, variables: Record<string, unknown>, token: string) {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const statements: { sql: string; params: unknown[] }[] = [];
+  const app = createApp({
+    log: () => {},
+    database: () => ({
+      db: drizzle({
+        client: pool,
+        relations,
+        logger: { logQuery: (text, params) => statements.push({ sql: text, params }) },
+      }),
+      end: async () => {},
+    }),
+    rateLimiter: memoryRateLimiter({ limit: 1e9, periodSeconds: 60 }),
+  });
+  const env = {
+    ENVIRONMENT: "production",
+    DATABASE_URL: url,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+  };
+  const response = await app.fetch(
+    new Request("http://bench/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    }),
+    env,
+  );
+  const body = (await response.json()) as { errors?: unknown[]; data?: unknown };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  const plans: string[] = [];
+  for (const statement of statements) {
+    const result = await pool.query(`explain (analyze, buffers) ${statement.sql}`, statement.params);
+    plans.push(
+      `${statement.sql}\n\n${(result.rows as { "QUERY PLAN": string }[]).map((row) => row["QUERY PLAN"]).join("\n")}`,
+    );
+  }
+  await pool.end();
+  return { plans, sample: JSON.stringify(body.data).slice(0, 600) };
+}
+
+const workListPlans = await explained(WORK_LIST, {}, officer);
+const outcomePlans = await explained(OUTCOMES, { m: outcomeMonth }, admin);
+log("Plans captured.");
+
+function startServer(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("tsx", ["bench/server.ts", "api", String(port), url, String(port + 100)], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("ready")) resolve(child);
+    });
+    child.on("exit", (code) => reject(new Error(`api server exited with ${code}`)));
+  });
+}
+
+interface Measured {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  load: string;
+}
+
+async function measure(port: number, query: string, variables: Record<string, unknown>, token: string) {
+  const run = (duration: number, record: number[] | null) =>
+    new Promise<autocannon.Result>((resolve, reject) => {
+      let graphqlErrors = 0;
+      const instance = autocannon(
+        {
+          url: `http://127.0.0.1:${port}`,
+          connections,
+          duration,
+          requests: [
+            {
+              method: "POST",
+              path: "/graphql",
+              headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+              body: JSON.stringify({ query, variables }),
+              onResponse: (_status, body) => {
+                if (body.includes('"errors"')) graphqlErrors += 1;
+              },
+            },
+          ],
+        },
+        (error, result) => (error ? reject(error) : resolve({ ...result, errors: result.errors + graphqlErrors })),
+      );
+      if (record) instance.on("response", (_c, _s, _b, responseTime) => record.push(responseTime));
+    });
+  await run(2, null);
+  const latencies: number[] = [];
+  const result = await run(seconds, latencies);
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((latencies[Math.floor(q * (latencies.length - 1))] ?? 0) * 100) / 100;
+  return {
+    rps: result.requests.total / result.duration,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    requests: result.requests.total,
+    errors: result.errors + result.non2xx + result.timeouts,
+    load: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" / "),
+  } satisfies Measured;
+}
+
+const port = 8790;
+const server = await startServer(port);
+let workList: Measured;
+let outcomes: Measured;
+try {
+  workList = await measure(port, WORK_LIST, {}, officer);
+  log(`work list: p50 ${workList.p50} ms, p95 ${workList.p95} ms, ${workList.rps.toFixed(0)} req/s`);
+  outcomes = await measure(port, OUTCOMES, { m: outcomeMonth }, admin);
+  log(`outcomes: p50 ${outcomes.p50} ms, p95 ${outcomes.p95} ms, ${outcomes.rps.toFixed(0)} req/s`);
+} finally {
+  server.kill("SIGTERM");
+}
+
+const row = (name: string, m: Measured, target: string) =>
+  `| ${name} | ${m.p50} | ${m.p95} | ${m.p99} | ${m.rps.toFixed(0)} | ${m.requests} | ${m.errors} | ${target} | ${m.load} |`;
+const report = `# Retention benchmark
+
+\`npm run bench:retention -- --database-url ${url.replace(/\/\/[^@]*@/, "//…@")}\` on ${now.toISOString().slice(0, 16)}Z:
+${participantCount.toLocaleString("en")} participants, ${paymentCount.toLocaleString("en")} payments (planner estimates),
+${cpus().length} cores shared with other work (load average 1/5/15 min shown per row). Through the API: the
+Node server of \`bench/server.ts\` (\`api\` contender, pool of 10), autocannon with ${connections} connections,
+2 s warm-up then ${seconds} s measured.
+
+| request | p50 ms | p95 ms | p99 ms | req/s | requests | errors | target p95 | load |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
+${row(`officer of ${province}: DUE_SOON within 7 days, first 100`, workList, "< 50 ms")}
+${row(`ADMIN: national retentionOutcomes for ${outcomeMonth}`, outcomes, "< 50 ms")}
+
+Pending migrations applied by this run: ${migrateSeconds.toFixed(1)} s (on the first run after
+\`retention_outcomes\` this is its backfill: every worker's timeline through \`retention_outcome_recount()\`).
+\`retention_outcome_rollups\` holds ${outcomeRows.toLocaleString("en")} rows.
+
+Coverage rollup rows the national dashboard scans (\`parent_code is null\`): ${nationalRows.toLocaleString("en")}
+over ${nationalMonths} paid-through buckets, fold horizon ${foldBefore}. That it stays flat over five simulated
+years of monthly lapses is \`test/rollup-fold.test.ts\` (a province's scan: 60 rows before folding, 16 after).
+
+## Work list SQL (EXPLAIN ANALYZE, BUFFERS)
+
+Answer (first 600 characters): \`${workListPlans.sample}\`
+
+${workListPlans.plans.map((plan) => `\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
+
+## Retention outcomes SQL (EXPLAIN ANALYZE, BUFFERS)
+
+Answer: \`${outcomePlans.sample}\`
+
+${outcomePlans.plans.map((plan) => `\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
+`;
+await writeFile(values.out ?? "bench/RESULTS-RETENTION.md", report);
+log(`Wrote ${values.out}.`);
+await connection.close();
+await closeNodeProxy();
+process.exit(0);
