@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyRollups } from "../src/modules/dashboard/service";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
@@ -179,5 +180,18 @@ describe("retention outcomes", () => {
 
     const report = await verifyRollups(api.db, { repair: false });
     expect(report.retention_outcome_rollups).toEqual({ drift: 0, repaired: false });
+  });
+
+  it("are repaired by the daily job when they drift", async () => {
+    await api.db.execute(
+      sql`update retention_outcome_rollups set recovered = recovered + 5 where scope = 'NATIONAL' and month = '2026-09-01'`,
+    );
+    expect((await verifyRollups(api.db, { repair: true })).retention_outcome_rollups).toEqual({
+      drift: 1,
+      repaired: true,
+    });
+    const [september] = await outcomes(await bearer({ role: "ADMIN" }), { from: "2026-09", to: "2026-09" });
+    expect(september?.recovered).toBe(1);
+    expect((await verifyRollups(api.db, { repair: false })).retention_outcome_rollups?.drift).toBe(0);
   });
 });
