@@ -28,26 +28,42 @@ CREATE FUNCTION month_of_index(month_index integer) RETURNS date
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT make_date(month_index / 12, month_index % 12 + 1, 1) $$;
 --> statement-breakpoint
--- Grace episodes of one or more workers' timelines (covered month, settled_at; a null settled_at
--- is a month not covered in that state). after1/after2: the earliest settlement of any month from
--- m (resp. m+1) on, so "paid through at least k by instant t" is a comparison, whatever the order
--- months were paid and refunded in.
+-- A covered month j (month index) settled at s, with after1/after2 the earliest settlement of any
+-- month from j+1 (resp. j+2) on, so "paid through at least k by instant t" is a comparison whatever
+-- the order months were paid and refunded in: j begins an episode at j+1 if it was paid and nothing
+-- later was when j+1 began; it recovers at the first payment reaching the current month before
+-- j+3 begins; it lapses if nothing from j+1 on was paid by then, and is won back if something was later.
+CREATE FUNCTION grace_begins(j integer, s timestamptz, after1 timestamptz) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT s < wib_month_begins(j + 1) AND (after1 IS NULL OR after1 >= wib_month_begins(j + 1)) $$;
+--> statement-breakpoint
+CREATE FUNCTION grace_recovered_at(j integer, after1 timestamptz, after2 timestamptz) RETURNS timestamptz
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT least(CASE WHEN after1 < wib_month_begins(j + 2) THEN after1 END,
+                     CASE WHEN after2 < wib_month_begins(j + 3) THEN after2 END) $$;
+--> statement-breakpoint
+CREATE FUNCTION grace_lapsed(j integer, after1 timestamptz) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT after1 IS NULL OR after1 >= wib_month_begins(j + 3) $$;
+--> statement-breakpoint
+CREATE FUNCTION grace_won_back(j integer, after1 timestamptz) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT coalesce(after1 >= wib_month_begins(j + 3), false) $$;
+--> statement-breakpoint
+-- Grace episodes of one or more workers' timelines given as arrays (a null settled_at is a month
+-- not covered in that state): what the triggers compare before and after a change.
 CREATE FUNCTION grace_episodes(pids bigint[], months date[], settled timestamptz[])
   RETURNS TABLE (participant_id bigint, month integer, recovered_at timestamptz, lapsed boolean, won_back boolean)
   LANGUAGE sql IMMUTABLE AS $$
-  SELECT w.pid, w.j + 1,
-         least(CASE WHEN w.after1 < wib_month_begins(w.j + 2) THEN w.after1 END,
-               CASE WHEN w.after2 < wib_month_begins(w.j + 3) THEN w.after2 END),
-         w.after1 IS NULL OR w.after1 >= wib_month_begins(w.j + 3),
-         coalesce(w.after1 >= wib_month_begins(w.j + 3), false)
+  SELECT w.pid, w.j + 1, grace_recovered_at(w.j, w.after1, w.after2), grace_lapsed(w.j, w.after1), grace_won_back(w.j, w.after1)
   FROM (
     SELECT u.pid, month_index(u.m) AS j, u.s,
-           min(u.s) OVER (PARTITION BY u.pid ORDER BY month_index(u.m) RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS after1,
-           min(u.s) OVER (PARTITION BY u.pid ORDER BY month_index(u.m) RANGE BETWEEN 2 FOLLOWING AND UNBOUNDED FOLLOWING) AS after2
+           min(u.s) OVER (PARTITION BY u.pid ORDER BY u.m RANGE BETWEEN interval '1 month' FOLLOWING AND UNBOUNDED FOLLOWING) AS after1,
+           min(u.s) OVER (PARTITION BY u.pid ORDER BY u.m RANGE BETWEEN interval '2 months' FOLLOWING AND UNBOUNDED FOLLOWING) AS after2
     FROM unnest(pids, months, settled) AS u(pid, m, s)
     WHERE u.s IS NOT NULL
   ) w
-  WHERE w.s < wib_month_begins(w.j + 1) AND (w.after1 IS NULL OR w.after1 >= wib_month_begins(w.j + 1))
+  WHERE grace_begins(w.j, w.s, w.after1)
 $$;
 --> statement-breakpoint
 -- The episodes with their outreach mark; contacts in `unseen_contacts` count as not yet recorded.
@@ -249,24 +265,44 @@ CREATE TRIGGER outreach_contacts_retention_insert AFTER INSERT ON outreach_conta
 CREATE TRIGGER participants_retention_update AFTER UPDATE ON participants
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION participants_retention_after_update();
 --> statement-breakpoint
--- The recount the daily job compares the rollup with, and the backfill: every worker's timeline
--- through the same functions as the triggers, one worker at a time.
+-- The recount the daily job compares the rollup with, and the backfill: the same rules as the
+-- triggers in one pass over covered months in key order (no per-worker calls).
 CREATE FUNCTION retention_outcome_recount()
   RETURNS TABLE (scope varchar, scope_key varchar, month date, entered bigint, entered_with_outreach bigint, recovered bigint,
                  recovered_with_outreach bigint, lapsed bigint, won_back bigint)
   LANGUAGE sql STABLE AS $$
-  SELECT s.scope, s.scope_key, month_of_index(k.month), count(*), count(*) FILTER (WHERE k.reached),
-         count(*) FILTER (WHERE k.recovered), count(*) FILTER (WHERE k.recovered AND k.reached),
-         count(*) FILTER (WHERE k.lapsed), count(*) FILTER (WHERE k.won_back)
-  FROM (
-    SELECT c.participant_id, array_agg(c.participant_id) AS pids, array_agg(c.month) AS months, array_agg(p.settled_at) AS settled
+  WITH w AS (
+    SELECT c.participant_id AS pid, month_index(c.month) AS j, p.settled_at AS s,
+           min(p.settled_at) OVER (PARTITION BY c.participant_id ORDER BY c.month RANGE BETWEEN interval '1 month' FOLLOWING AND UNBOUNDED FOLLOWING) AS after1,
+           min(p.settled_at) OVER (PARTITION BY c.participant_id ORDER BY c.month RANGE BETWEEN interval '2 months' FOLLOWING AND UNBOUNDED FOLLOWING) AS after2
     FROM covered_months c JOIN payments p ON p.id = c.payment_id
     WHERE p.settled_at IS NOT NULL
-    GROUP BY c.participant_id
-  ) t
-  CROSS JOIN LATERAL retention_outcome_marks(t.pids, t.months, t.settled, '{}') k
-  JOIN participants p ON p.id = t.participant_id
-  CROSS JOIN LATERAL retention_outcome_scopes(p.village_code, p.ecosystem_code, p.sponsor_id, p.registered_by_id) s
+  ), e AS (
+    SELECT w.pid, w.j + 1 AS month, grace_recovered_at(w.j, w.after1, w.after2) AS recovered_at,
+           grace_lapsed(w.j, w.after1) AS lapsed, grace_won_back(w.j, w.after1) AS won_back
+    FROM w WHERE grace_begins(w.j, w.s, w.after1)
+  ), k AS (
+    -- Only workers someone has contacted are looked up (most never are).
+    SELECT e.pid, e.month, e.recovered_at IS NOT NULL AS recovered, e.lapsed, e.won_back,
+           CASE WHEN c.participant_id IS NULL THEN false
+                ELSE EXISTS (SELECT 1 FROM outreach_contacts o
+                             WHERE o.participant_id = e.pid
+                               AND o.recorded_at >= wib_month_begins(e.month)
+                               AND o.recorded_at < coalesce(e.recovered_at, wib_month_begins(e.month + 2))) END AS reached
+    FROM e LEFT JOIN (SELECT DISTINCT participant_id FROM outreach_contacts) c ON c.participant_id = e.pid
+  )
+  -- Counted at the finest grain first (regency, ecosystem, sponsor, registrant), then once per scope.
+  , g AS (
+    SELECT k.month, left(p.village_code, 5) AS regency, p.ecosystem_code, p.sponsor_id, p.registered_by_id,
+           count(*) AS entered, count(*) FILTER (WHERE k.reached) AS entered_with_outreach,
+           count(*) FILTER (WHERE k.recovered) AS recovered, count(*) FILTER (WHERE k.recovered AND k.reached) AS recovered_with_outreach,
+           count(*) FILTER (WHERE k.lapsed) AS lapsed, count(*) FILTER (WHERE k.won_back) AS won_back
+    FROM k JOIN participants p ON p.id = k.pid
+    GROUP BY 1, 2, 3, 4, 5
+  )
+  SELECT s.scope, s.scope_key, month_of_index(g.month), sum(g.entered)::bigint, sum(g.entered_with_outreach)::bigint,
+         sum(g.recovered)::bigint, sum(g.recovered_with_outreach)::bigint, sum(g.lapsed)::bigint, sum(g.won_back)::bigint
+  FROM g CROSS JOIN LATERAL retention_outcome_scopes(g.regency, g.ecosystem_code, g.sponsor_id, g.registered_by_id) s
   GROUP BY 1, 2, 3
 $$;
 --> statement-breakpoint
