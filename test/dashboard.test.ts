@@ -331,6 +331,7 @@ describe("rollups stay exact", () => {
               monthly_active_rollups: { drift: 0, repaired: false },
               retention_rollups: { drift: 0, repaired: false },
               regional_retention_rollups: { drift: 0, repaired: false },
+              retention_outcome_rollups: { drift: 0, repaired: false },
             });
           },
         ),

@@ -60,6 +60,7 @@ describe.runIf(process.env.TEST_DATABASE === "postgres")("rollups under concurre
       monthly_active_rollups: { drift: 0, repaired: false },
       retention_rollups: { drift: 0, repaired: false },
       regional_retention_rollups: { drift: 0, repaired: false },
+      retention_outcome_rollups: { drift: 0, repaired: false },
     });
   });
 });

@@ -2,22 +2,27 @@ import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { currentMonth } from "../../shared/calendar";
 import { userError } from "../../shared/errors";
+import { rowId } from "../../shared/ids";
 import { messageKey, msg, say } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
-import { SegmentEnum } from "../participants/graphql";
+import { Participant, SegmentEnum } from "../participants/graphql";
 import { REGION_CODE } from "../regions/codes";
+import { Sponsor } from "../sponsors/graphql";
 import {
   type CoverageDashboard as CoverageDashboardShape,
   coverageDashboard,
   type EcosystemCoverage as EcosystemCoverageShape,
   ecosystemCoverage,
   type RetentionCohort as RetentionCohortShape,
+  type RetentionOutcomes as RetentionOutcomesShape,
   retentionCohorts,
+  retentionOutcomes,
   type SetCoverageTargetResult,
   type Slice,
   setCoverageTarget,
 } from "./service";
+import { retentionOutcomeScopes } from "./tables";
 
 const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
   description: "Counts for one ecosystem, region, segment or sponsor program.",
@@ -122,6 +127,49 @@ const RetentionCohort = builder.objectRef<RetentionCohortShape>("RetentionCohort
   }),
 });
 
+const RetentionOutcomeScope = builder.enumType("RetentionOutcomeScope", {
+  values: retentionOutcomeScopes,
+  description:
+    "Whose grace episodes: the nation, a province or regency, an ecosystem, a sponsor's workers, a registrant's referrals.",
+});
+
+const RetentionOutcomesType = builder.objectRef<RetentionOutcomesShape>("RetentionOutcomes").implement({
+  description:
+    "Workers who entered GRACE when a month began (paid through the month before), and what came of it within the grace window (until protection stops, 2 months later).",
+  fields: (t) => ({
+    month: t.field({ type: "Month", resolve: (o) => o.month }),
+    scope: t.field({ type: RetentionOutcomeScope, resolve: (o) => o.scope }),
+    scopeKey: t.exposeString("scopeKey", {
+      nullable: true,
+      description: "Region code, ecosystem code, or the sponsor's or registrant's row id; null for national figures.",
+    }),
+    windowClosed: t.exposeBoolean("windowClosed", {
+      description: "Whether the month's grace window has ended, so lapsed and wonBack are final.",
+    }),
+    entered: t.exposeInt("entered"),
+    recovered: t.exposeInt("recovered", {
+      description: "ACTIVE again (paid through the current month) within the window.",
+    }),
+    lapsed: t.exposeInt("lapsed", {
+      nullable: true,
+      description: "INACTIVE when the window closed (nothing from the month on paid); null while it is open.",
+    }),
+    unresolved: t.exposeInt("unresolved", {
+      description:
+        "Neither: the window is still open, or they paid part of the arrears and were still in GRACE when it closed.",
+    }),
+    wonBack: t.exposeInt("wonBack", { description: "Of the lapsed, those who paid again afterwards." }),
+    enteredWithOutreach: t.exposeInt("enteredWithOutreach", {
+      description:
+        "Reached out to (recordOutreach) during the episode: from the month's start until recovery or the window's end.",
+    }),
+    recoveredWithOutreach: t.exposeInt("recoveredWithOutreach"),
+    recoveryShare: t.exposeFloat("recoveryShare", { nullable: true }),
+    recoveryShareWithOutreach: t.exposeFloat("recoveryShareWithOutreach", { nullable: true }),
+    recoveryShareWithoutOutreach: t.exposeFloat("recoveryShareWithoutOutreach", { nullable: true }),
+  }),
+});
+
 const regionCodeArg = {
   regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] as [RegExp, { message: string }],
 };
@@ -182,6 +230,39 @@ builder.queryFields((t) => ({
         asOf: ctx.clock.now(),
         ecosystem: args.ecosystem ?? null,
         perEcosystem: args.perEcosystem ?? false,
+      }),
+  }),
+  retentionOutcomes: t.field({
+    type: [RetentionOutcomesType],
+    description:
+      "Grace episodes by the month they began and what came of them, from a rollup (one key range). ADMIN: national by default, or one scope; OFFICER: their province or regency (or one inside it); a sponsor: its workers; a Nyalakan registrant: the workers they registered.",
+    args: {
+      from: t.arg({ type: "Month", required: true }),
+      to: t.arg({
+        type: "Month",
+        required: true,
+        description: "At most 24 months after from, and not after the current month.",
+      }),
+      regionCode: t.arg.string({
+        description: "A province (`31`) or regency (`31.71`).",
+        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: messageKey("BAD_USER_INPUT.provinceOrRegency") }] },
+      }),
+      ecosystem: t.arg({ type: EcosystemCodeEnum }),
+      sponsorId: t.arg.globalID({ for: Sponsor }),
+      registrantId: t.arg.globalID({
+        for: Participant,
+        description: "A Nyalakan registrant: the workers they registered.",
+      }),
+    },
+    resolve: (_root, args, ctx) =>
+      retentionOutcomes(ctx, {
+        from: args.from,
+        to: args.to,
+        asOf: ctx.clock.now(),
+        regionCode: args.regionCode ?? null,
+        ecosystem: args.ecosystem ?? null,
+        sponsorId: args.sponsorId ? (rowId(args.sponsorId.id) ?? -1) : null,
+        registrantId: args.registrantId ? (rowId(args.registrantId.id) ?? -1) : null,
       }),
   }),
 }));

@@ -3,12 +3,18 @@ import type { ServiceContext } from "../../context";
 import type { Database } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { forbidden, type UserError, userError } from "../../shared/errors";
-import { msg, say } from "../../shared/messages";
+import { type Message, msg, render, say } from "../../shared/messages";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { statusPolicy } from "../participants/rules";
-import { progress, retentionShare, type StatusCounts } from "./rules";
+import {
+  progress,
+  type RetentionOutcomeFigures,
+  retentionOutcomeFigures,
+  retentionShare,
+  type StatusCounts,
+} from "./rules";
 import {
   coverageFigures,
   type DashboardScope,
@@ -18,12 +24,14 @@ import {
   rebuildRollup,
   regionalRetentionRows,
   regionLevel,
+  retentionOutcomeRows,
   retentionRows,
   rollupDrift,
   rollupTables,
   upsertEcosystemTarget,
   upsertNationalTarget,
 } from "./store";
+import type { RetentionOutcomeScope } from "./tables";
 
 export type Slice = StatusCounts & { key: string; label: string; target: number | null; progress: number | null };
 
@@ -249,6 +257,125 @@ export async function retentionCohorts(
     })
     .filter((cohort) => cohort.registered > 0)
     .sort((a, b) => a.cohort.localeCompare(b.cohort) || (a.ecosystem ?? "").localeCompare(b.ecosystem ?? ""));
+}
+
+export interface RetentionOutcomes extends RetentionOutcomeFigures {
+  month: string;
+  scope: RetentionOutcomeScope;
+  /** The region, ecosystem, sponsor or registrant; null for national figures. */
+  scopeKey: string | null;
+}
+
+export interface RetentionOutcomeArgs {
+  from: string;
+  to: string;
+  asOf: Date;
+  regionCode?: string | null;
+  ecosystem?: EcosystemCode | null;
+  sponsorId?: number | null;
+  registrantId?: number | null;
+}
+
+/** At most this many months per request: two years of monthly rows. */
+export const retentionOutcomeMaxMonths = 24;
+
+function badInput(message: Message): GraphQLError {
+  return new GraphQLError(render(message), { extensions: { code: "BAD_USER_INPUT" } });
+}
+
+/**
+ * Whose outcomes a caller may read, as a rollup scope: ADMIN any (national by default); an
+ * OFFICER their province or regency, or one inside it; a sponsor (its login, or a partner key
+ * acting for it) its own workers; a Nyalakan registrant the workers they registered. The same
+ * people who see those workers one by one (participants/conditions.ts), never wider.
+ */
+export function retentionOutcomeScopeFor(
+  viewer: Viewer,
+  args: Pick<RetentionOutcomeArgs, "regionCode" | "ecosystem" | "sponsorId" | "registrantId">,
+): { scope: RetentionOutcomeScope; scopeKey: string } {
+  const given = [args.regionCode, args.ecosystem, args.sponsorId, args.registrantId].filter((v) => v != null);
+  if (given.length > 1) throw badInput(msg("BAD_USER_INPUT.outcomeScopes"));
+  if (args.regionCode != null && regionLevel(args.regionCode) > 2) {
+    throw badInput(msg("BAD_USER_INPUT.outcomeRegion"));
+  }
+  const region = (code: string) =>
+    ({ scope: regionLevel(code) === 1 ? "PROVINCE" : "REGENCY", scopeKey: code }) as const;
+  if (viewer.kind !== "user") throw forbidden(msg("FORBIDDEN.outcomesCaller"));
+  if (viewer.role === "ADMIN") {
+    if (args.regionCode != null) return region(args.regionCode);
+    if (args.ecosystem != null) return { scope: "ECOSYSTEM", scopeKey: args.ecosystem };
+    if (args.sponsorId != null) return { scope: "SPONSOR", scopeKey: String(args.sponsorId) };
+    if (args.registrantId != null) return { scope: "REGISTRANT", scopeKey: String(args.registrantId) };
+    return { scope: "NATIONAL", scopeKey: "" };
+  }
+  if (viewer.role === "OFFICER" && viewer.regionCode) {
+    const code = args.regionCode ?? viewer.regionCode;
+    if (
+      given.length > (args.regionCode != null ? 1 : 0) ||
+      !inRegion(code, viewer.regionCode) ||
+      regionLevel(code) > 2
+    ) {
+      throw forbidden(msg("FORBIDDEN.officerOutcomes", { region: viewer.regionCode }));
+    }
+    return region(code);
+  }
+  if ((viewer.role === "SPONSOR" || viewer.role === "PARTNER") && viewer.sponsorId != null) {
+    if (
+      (args.sponsorId != null && args.sponsorId !== viewer.sponsorId) ||
+      given.length > (args.sponsorId != null ? 1 : 0)
+    ) {
+      throw forbidden(msg("FORBIDDEN.sponsorOutcomes"));
+    }
+    return { scope: "SPONSOR", scopeKey: String(viewer.sponsorId) };
+  }
+  if (viewer.role === "PARTICIPANT" && viewer.participantId != null) {
+    if (
+      (args.registrantId != null && args.registrantId !== viewer.participantId) ||
+      given.length > (args.registrantId != null ? 1 : 0)
+    ) {
+      throw forbidden(msg("FORBIDDEN.registrantOutcomes"));
+    }
+    return { scope: "REGISTRANT", scopeKey: String(viewer.participantId) };
+  }
+  throw forbidden(msg("FORBIDDEN.outcomes"));
+}
+
+/**
+ * Grace episodes by the month they began, for one scope: entered, recovered, lapsed, won back,
+ * with and without outreach. One key range of the rollup; whether a month's window has closed is
+ * decided here against `asOf`, the clock statuses use.
+ */
+export async function retentionOutcomes(
+  ctx: { db: Database; viewer: Viewer },
+  args: RetentionOutcomeArgs,
+): Promise<RetentionOutcomes[]> {
+  const { scope, scopeKey } = retentionOutcomeScopeFor(ctx.viewer, args);
+  const from = monthNumber(args.from);
+  const to = monthNumber(args.to);
+  const asOfMonth = currentMonth(args.asOf);
+  if (to < from) throw badInput(msg("BAD_USER_INPUT.outcomeRange"));
+  if (to - from + 1 > retentionOutcomeMaxMonths)
+    throw badInput(msg("BAD_USER_INPUT.outcomeMonths", { max: retentionOutcomeMaxMonths }));
+  // Later months' episodes have not begun; the rollup holds them only as paid-ahead workers' next due month.
+  if (to > asOfMonth) throw badInput(msg("BAD_USER_INPUT.outcomeFuture"));
+  const rows = new Map(
+    (await retentionOutcomeRows(ctx.db, scope, scopeKey, monthStart(from), monthStart(to))).map((row) => [
+      row.month,
+      row,
+    ]),
+  );
+  const none = { entered: 0, enteredWithOutreach: 0, recovered: 0, recoveredWithOutreach: 0, lapsed: 0, wonBack: 0 };
+  const result: RetentionOutcomes[] = [];
+  for (let month = from; month <= to; month += 1) {
+    const counts = rows.get(monthStart(month)) ?? none;
+    result.push({
+      month: monthStart(month),
+      scope,
+      scopeKey: scope === "NATIONAL" ? null : scopeKey,
+      ...retentionOutcomeFigures(counts, month, asOfMonth),
+    });
+  }
+  return result;
 }
 
 export interface SetCoverageTargetResult {

@@ -11,7 +11,9 @@ import {
   coverageRollups,
   monthlyActiveRollups,
   nationalTargets,
+  type RetentionOutcomeScope,
   regionalRetentionRollups,
+  retentionOutcomeRollups,
   retentionRollups,
 } from "./tables";
 
@@ -178,6 +180,30 @@ export async function regionalRetentionRows(db: Database, from: string, to: stri
     );
 }
 
+/** One scope's outcome rows for a range of months: a range scan of the rollup's key. */
+export async function retentionOutcomeRows(
+  db: Database,
+  scope: RetentionOutcomeScope,
+  scopeKey: string,
+  from: string,
+  to: string,
+) {
+  const r = retentionOutcomeRollups;
+  return db
+    .select({
+      month: sql<string>`${r.month}::text`,
+      entered: r.entered,
+      enteredWithOutreach: r.enteredWithOutreach,
+      recovered: r.recovered,
+      recoveredWithOutreach: r.recoveredWithOutreach,
+      lapsed: r.lapsed,
+      wonBack: r.wonBack,
+    })
+    .from(r)
+    .where(and(eq(r.scope, scope), eq(r.scopeKey, scopeKey), sql`${r.month} between ${from}::date and ${to}::date`))
+    .orderBy(r.month);
+}
+
 export async function upsertNationalTarget(db: Executor, year: number, activeTarget: number) {
   await db
     .insert(nationalTargets)
@@ -220,6 +246,7 @@ const expected = {
       (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, l.level::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id cross join (values (1, 2), (2, 5)) as l(level, len)
       where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) group by 1, 2, 3, 4`,
+  retention_outcome_rollups: sql`select * from retention_outcome_recount()`,
 } as const;
 
 const keys: Record<string, string[]> = {
@@ -227,7 +254,21 @@ const keys: Record<string, string[]> = {
   monthly_active_rollups: ["month", "province_code", "ecosystem_code"],
   retention_rollups: ["cohort_month", "ecosystem_code", "months_after"],
   regional_retention_rollups: ["region_code", "cohort_month", "months_after", "region_level"],
+  retention_outcome_rollups: ["scope", "scope_key", "month"],
 };
+
+/** The counts each rollup keeps beside its key (most keep one: participants). */
+const counts: Record<string, string[]> = {
+  retention_outcome_rollups: [
+    "entered",
+    "entered_with_outreach",
+    "recovered",
+    "recovered_with_outreach",
+    "lapsed",
+    "won_back",
+  ],
+};
+const countsOf = (table: RollupTable) => counts[table] ?? ["participants"];
 
 export type RollupTable = keyof typeof expected;
 export const rollupTables = Object.keys(expected) as RollupTable[];
@@ -238,9 +279,15 @@ export const rollupTables = Object.keys(expected) as RollupTable[];
  */
 export async function rollupDrift(tx: Transaction, table: RollupTable): Promise<number> {
   const key = sql.raw((keys[table] ?? []).join(", "));
+  const values = sql.raw(countsOf(table).join(", "));
+  const zero = sql.raw(
+    countsOf(table)
+      .map(() => "0")
+      .join(", "),
+  );
   const result = await tx.execute(sql`
-    with expected as (select ${key}, participants from (${expected[table]}) recount),
-         actual as (select ${key}, participants from ${sql.identifier(table)} where participants <> 0)
+    with expected as (select ${key}, ${values} from (${expected[table]}) recount),
+         actual as (select ${key}, ${values} from ${sql.identifier(table)} where (${values}) <> (${zero}))
     select count(*)::int as drift from (
       select ${key} from (select * from expected except select * from actual) missing
       union
@@ -279,6 +326,10 @@ export async function foldCoverageRollups(tx: Transaction, before: string): Prom
 /** Replaces a rollup with its recount, holding writers off the base tables meanwhile. */
 export async function rebuildRollup(tx: Transaction, table: RollupTable) {
   await tx.execute(sql`lock table participants, covered_months in share row exclusive mode`);
+  // Outcomes read settlement times and outreach too.
+  if (table === "retention_outcome_rollups") {
+    await tx.execute(sql`lock table payments, outreach_contacts in share row exclusive mode`);
+  }
   await tx.execute(sql`delete from ${sql.identifier(table)}`);
   const columns =
     table === "coverage_rollups"
@@ -287,6 +338,8 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable) {
         ? sql`(month, province_code, ecosystem_code, participants)`
         : table === "regional_retention_rollups"
           ? sql`(region_code, cohort_month, months_after, region_level, participants)`
-          : sql`(cohort_month, ecosystem_code, months_after, participants)`;
+          : table === "retention_outcome_rollups"
+            ? sql`(scope, scope_key, month, ${sql.raw(countsOf(table).join(", "))})`
+            : sql`(cohort_month, ecosystem_code, months_after, participants)`;
   await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${expected[table]}`);
 }

@@ -114,3 +114,47 @@ export const nationalTargets = pgTable("national_targets", {
   year: smallint("year").primaryKey(),
   activeTarget: bigint("active_target", { mode: "number" }).notNull(),
 });
+
+/** The scopes retention outcomes are kept for: each grace episode counts once in each that applies. */
+export const retentionOutcomeScopes = [
+  "NATIONAL",
+  "PROVINCE",
+  "REGENCY",
+  "ECOSYSTEM",
+  "SPONSOR",
+  "REGISTRANT",
+] as const;
+export type RetentionOutcomeScope = (typeof retentionOutcomeScopes)[number];
+
+/**
+ * Grace episodes by the month they began and scope (the nation; the worker's province and regency,
+ * ecosystem, sponsor and Nyalakan registrant, each a row of its own so every read is one key
+ * lookup): who entered GRACE, recovered to ACTIVE within the grace window, lapsed to INACTIVE when
+ * it closed, and was won back later, and how many of them someone reached out to during the
+ * episode. Each is a function of covered months, their settlement times and outreach records, not
+ * of today, so triggers keep the counts exact (migration `retention_outcomes`); whether a month's
+ * window has closed is decided when it is read, against the same clock as statuses.
+ */
+export const retentionOutcomeRollups = pgTable(
+  "retention_outcome_rollups",
+  {
+    month: date("month", { mode: "string" }).notNull(),
+    scope: varchar("scope", { length: 12 }).notNull(),
+    /** '' for NATIONAL; a region code, an ecosystem code, or a sponsor's or registrant's id. */
+    scopeKey: varchar("scope_key", { length: 24 }).notNull(),
+    entered: bigint("entered", { mode: "number" }).notNull(),
+    enteredWithOutreach: bigint("entered_with_outreach", { mode: "number" }).notNull(),
+    recovered: bigint("recovered", { mode: "number" }).notNull(),
+    recoveredWithOutreach: bigint("recovered_with_outreach", { mode: "number" }).notNull(),
+    /** Nothing paid for the episode's month before the window closed (INACTIVE once it has). */
+    lapsed: bigint("lapsed", { mode: "number" }).notNull(),
+    wonBack: bigint("won_back", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    unique("retention_outcome_rollups_key").on(t.scope, t.scopeKey, t.month),
+    check(
+      "retention_outcome_rollups_scope",
+      sql`${t.scope} in ('NATIONAL', 'PROVINCE', 'REGENCY', 'ECOSYSTEM', 'SPONSOR', 'REGISTRANT')`,
+    ),
+  ],
+);

@@ -205,6 +205,11 @@ export const en = {
   "BAD_USER_INPUT.asOfField": "asOf must be in the current month or later",
   "BAD_USER_INPUT.regionalCohorts":
     "Regional cohorts are kept for all ecosystems together: leave out ecosystem and perEcosystem",
+  "BAD_USER_INPUT.outcomeScopes": "Give at most one of regionCode, ecosystem, sponsorId and registrantId",
+  "BAD_USER_INPUT.outcomeRegion": "Outcomes are kept for provinces and regencies: give a code such as 31 or 31.71",
+  "BAD_USER_INPUT.outcomeRange": "to is before from",
+  "BAD_USER_INPUT.outcomeMonths": "At most {max} months at a time",
+  "BAD_USER_INPUT.outcomeFuture": "to is after the current month: no episode of a later month has begun",
   "BAD_USER_INPUT.quote": "The quote's input is not valid: see extensions.userErrors.",
 
   // Refusals (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED)
@@ -240,6 +245,11 @@ export const en = {
   "FORBIDDEN.dashboard": "Forbidden: the coverage dashboard is for ADMIN and OFFICER callers",
   "FORBIDDEN.officerCohorts": "Forbidden: officers read the cohorts of their own province or regency ({region}) only",
   "FORBIDDEN.cohorts": "Forbidden: retention cohorts are for ADMIN, and for OFFICER callers in their own region",
+  "FORBIDDEN.outcomesCaller": "Forbidden: retention outcomes need a caller",
+  "FORBIDDEN.officerOutcomes": "Forbidden: officers read the outcomes of their own province or regency ({region}) only",
+  "FORBIDDEN.sponsorOutcomes": "Forbidden: a sponsor reads the outcomes of its own workers only",
+  "FORBIDDEN.registrantOutcomes": "Forbidden: a registrant reads the outcomes of the workers they registered only",
+  "FORBIDDEN.outcomes": "Forbidden: retention outcomes are for ADMIN, officers, sponsors and Nyalakan registrants",
   "FORBIDDEN.targets": "Forbidden: targets are set by ADMIN",
 
   // REST details

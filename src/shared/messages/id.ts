@@ -186,6 +186,13 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.asOfField": "asOf harus bulan ini atau sesudahnya.",
   "BAD_USER_INPUT.regionalCohorts":
     "Kohort wilayah disimpan untuk semua ekosistem sekaligus: jangan isi ecosystem dan perEcosystem.",
+  "BAD_USER_INPUT.outcomeScopes": "Isi paling banyak satu dari regionCode, ecosystem, sponsorId dan registrantId.",
+  "BAD_USER_INPUT.outcomeRegion":
+    "Hasil retensi disimpan per provinsi dan kabupaten/kota: isi kode seperti 31 atau 31.71.",
+  "BAD_USER_INPUT.outcomeRange": "to tidak boleh sebelum from.",
+  "BAD_USER_INPUT.outcomeMonths": "Paling banyak {max} bulan sekaligus.",
+  "BAD_USER_INPUT.outcomeFuture":
+    "to tidak boleh setelah bulan ini: belum ada masa tenggang yang dimulai pada bulan sesudahnya.",
   "BAD_USER_INPUT.quote": "Isian perhitungan iuran tidak sesuai: lihat extensions.userErrors.",
 
   // Penolakan (UNAUTHENTICATED, FORBIDDEN, RATE_LIMITED)
@@ -222,6 +229,12 @@ export const id: Record<keyof typeof en, string> = {
   "FORBIDDEN.dashboard": "Dasbor kepesertaan hanya untuk ADMIN dan petugas (OFFICER).",
   "FORBIDDEN.officerCohorts": "Petugas hanya dapat melihat kohort provinsi atau kabupaten/kotanya sendiri ({region}).",
   "FORBIDDEN.cohorts": "Kohort retensi hanya untuk ADMIN, dan untuk petugas di wilayahnya sendiri.",
+  "FORBIDDEN.outcomesCaller": "Ditolak: hasil retensi hanya untuk pengguna yang masuk.",
+  "FORBIDDEN.officerOutcomes":
+    "Ditolak: petugas hanya dapat melihat hasil retensi provinsi atau kabupaten/kota sendiri ({region}).",
+  "FORBIDDEN.sponsorOutcomes": "Ditolak: sponsor hanya dapat melihat hasil retensi pekerja yang disponsorinya.",
+  "FORBIDDEN.registrantOutcomes": "Ditolak: Anda hanya dapat melihat hasil retensi pekerja yang Anda daftarkan.",
+  "FORBIDDEN.outcomes": "Ditolak: hasil retensi untuk ADMIN, petugas, sponsor dan pendaftar Nyalakan.",
   "FORBIDDEN.targets": "Target ditetapkan oleh ADMIN.",
 
   // Rincian REST
