@@ -28,7 +28,8 @@ export function workListCondition(
 /** Every month's first day from `from` through `through` (at most the 12 months of a win-back list). */
 function paidThroughMonths(range: { from: string; through: string }): string[] {
   const months: string[] = [];
-  for (let month = monthNumber(range.from); month <= monthNumber(range.through); month++) months.push(monthStart(month));
+  for (let month = monthNumber(range.from); month <= monthNumber(range.through); month++)
+    months.push(monthStart(month));
   return months;
 }
 
