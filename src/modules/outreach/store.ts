@@ -1,11 +1,17 @@
-import { and, between, type SQL } from "drizzle-orm";
+import { and, inArray, type SQL } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
+import { monthNumber, monthStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
 import { type ParticipantFilter, visibleParticipants } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { outreachContacts } from "./tables";
 
-/** A work list as SQL over `table`: the caller's visible workers, filtered, in the list's paid-through months. */
+/**
+ * A work list as SQL over `table`: the caller's visible workers, filtered, in the list's paid-through months.
+ * The months are listed (`paid_through = any(...)`, paid_through is always a month's first day) rather
+ * than a `between`: equality on the leading column lets `participants_paid_through_village_idx` apply the
+ * region prefix inside each month, so a province's list reads its few thousand entries, not a whole month.
+ */
 export function workListCondition(
   table: typeof participants,
   range: { from: string; through: string },
@@ -15,8 +21,16 @@ export function workListCondition(
 ): SQL {
   return and(
     visibleParticipants(table, filter, viewer, now),
-    between(table.paidThrough, range.from, range.through),
+    inArray(table.paidThrough, paidThroughMonths(range)),
   ) as SQL;
+}
+
+/** Every month's first day from `from` through `through` (at most the 12 months of a win-back list). */
+function paidThroughMonths(range: { from: string; through: string }): string[] {
+  const months: string[] = [];
+  for (let month = monthNumber(range.from); month <= monthNumber(range.through); month++)
+    months.push(monthStart(month));
+  return months;
 }
 
 export async function insertOutreachContact(db: Executor, row: typeof outreachContacts.$inferInsert) {
