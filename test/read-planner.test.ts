@@ -496,6 +496,10 @@ describe("the read planner", () => {
     const mutation = `mutation { createSponsor(input: { name: "", kind: COMPANY, program: CSR }) { userErrors { code } } }`;
     const answered = await both(mutation, {}, admin.headers);
     expect(answered.planned).toBe(answered.executor);
+    // Nothing to read: the executor answers `__typename` alone without the database.
+    const probe = await both(`{ __typename }`, {}, admin.headers);
+    expect(probe.planned).toBe(`{"data":{"__typename":"Query"}}`);
+    expect(probe.statements).toBe(0);
   });
 
   it("plans a repeated operation once: later requests only bind their values", async () => {

@@ -97,6 +97,7 @@ class Compiler {
     if (!queryType) throw new NotPlannable("no query type");
     this.learnTypeNames(queryType);
     const entries: Fragment[] = [];
+    let planned = 0;
     for (const [key, nodes] of this.collect(queryType, [operation.selectionSet])) {
       const node = nodes[0] as FieldNode;
       const name = node.name.value;
@@ -112,7 +113,10 @@ class Compiler {
           ? this.connection(plan, field, nodes, null)
           : this.lookup(plan, field, nodes, requestArguments(field, node));
       entries.push(q`'${[key]}', ${expression}`);
+      planned += 1;
     }
+    // Only `__typename`: the executor answers it without the database (health probes, cold starts).
+    if (planned === 0) throw new NotPlannable("no field reads data");
     return q`select ${object(entries)}::text as data`;
   }
 
