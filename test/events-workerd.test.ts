@@ -84,4 +84,15 @@ describe("partner events in workerd", () => {
       await receiver.close();
     }
   });
+
+  it("answers a syntax error as the client's mistake, as Node does (one copy of graphql in the bundle)", async () => {
+    const response = await worker.fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", "accept-language": "en", ...(await bearer({ role: "ADMIN" })) },
+      body: JSON.stringify({ query: "{ participants(first: 1) { nodes { id }" }),
+    });
+    const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(body.errors[0]?.message).toMatch(/^Syntax Error/);
+  });
 });
