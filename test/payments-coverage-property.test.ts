@@ -9,6 +9,7 @@ import { currentMonth, monthNumber, monthStart } from "../src/shared/calendar";
 import { fixedClock } from "../src/shared/clock";
 import { startTestApi } from "./testkit/api";
 import { givenParticipant } from "./testkit/fixtures";
+import { PaymentHistory, paymentSteps } from "./testkit/payment-steps";
 
 /**
  * Whatever order workers pay, settle, fail and refund in, and however time passes between:
@@ -21,14 +22,7 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
     const admin: Viewer = { kind: "user", role: "ADMIN", subject: "coverage-property", scopes: new Set() };
     let serial = 0;
     const operation = fc.oneof(
-      fc.record({
-        kind: fc.constant("pay" as const),
-        pick: fc.nat(),
-        months: fc.constantFrom(1, 3, 6, 12),
-        outcome: fc.constantFrom("SETTLED", "SETTLED", "FAILED", "PENDING"),
-      }),
-      fc.record({ kind: fc.constant("settleLater" as const), pick: fc.nat() }),
-      fc.record({ kind: fc.constant("refund" as const), pick: fc.nat() }),
+      ...paymentSteps([1, 3, 6, 12]),
       fc.record({ kind: fc.constant("advance" as const), months: fc.integer({ min: 1, max: 4 }) }),
     );
     const startMonths = fc.array(fc.constantFrom(null, "2026-05-01", "2026-09-01", "2026-10-01", "2026-11-01"), {
@@ -55,38 +49,12 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
               await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "SETTLED", new Date(at), {}));
             }
           }
-          const pending: number[] = [];
-          const settled: number[] = [];
+          const history = new PaymentHistory(api, admin);
           for (const op of ops) {
             if (op.kind === "advance") {
               now = new Date(`${monthStart(currentMonth(now) + op.months).slice(0, 7)}-15T03:00:00Z`);
-            } else if (op.kind === "pay") {
-              const paid = await payContribution(
-                { db: api.db, viewer: admin, clock: fixedClock(now.toISOString()), requestId: "p" },
-                {
-                  participantId: ids[op.pick % ids.length] ?? 0,
-                  months: op.months,
-                  channel: "BRIVA",
-                  idempotencyKey: `cov-prop-${++serial}`,
-                },
-              );
-              const paymentId = paid.payment?.id;
-              if (paymentId === undefined) throw new Error(JSON.stringify(paid.userErrors));
-              if (op.outcome === "PENDING") pending.push(paymentId);
-              else {
-                await api.db.transaction((tx) =>
-                  applyPaymentOutcome(tx, paymentId, op.outcome as "SETTLED" | "FAILED", now, {}),
-                );
-                if (op.outcome === "SETTLED") settled.push(paymentId);
-              }
-            } else if (op.kind === "settleLater" && pending.length > 0) {
-              const [paymentId] = pending.splice(op.pick % pending.length, 1);
-              if (paymentId === undefined) continue;
-              await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "SETTLED", now, {}));
-              settled.push(paymentId);
-            } else if (op.kind === "refund" && settled.length > 0) {
-              const paymentId = settled[op.pick % settled.length] ?? 0;
-              await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "REFUNDED", now, {}));
+            } else {
+              await history.apply(op, ids[op.pick % ids.length] ?? 0, now);
             }
           }
 

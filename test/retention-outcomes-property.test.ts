@@ -5,11 +5,11 @@ import type { Viewer } from "../src/modules/access/rules";
 import { graceEpisodes, type SettledMonth } from "../src/modules/dashboard/rules";
 import { verifyRollups } from "../src/modules/dashboard/service";
 import { recordOutreach } from "../src/modules/outreach/service";
-import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
 import { monthNumber, monthStart } from "../src/shared/calendar";
 import { fixedClock } from "../src/shared/clock";
 import { startTestApi } from "./testkit/api";
 import { givenParticipant } from "./testkit/fixtures";
+import { PaymentHistory, paymentSteps } from "./testkit/payment-steps";
 
 type Counts = {
   entered: number;
@@ -29,16 +29,8 @@ describe("retention outcomes after any sequence of payments, settlements, refund
   it("equal the recount and the status rule's replay", { timeout: 300_000 }, async () => {
     const api = await startTestApi();
     const admin: Viewer = { kind: "user", role: "ADMIN", subject: "outcomes-property", scopes: new Set() };
-    let serial = 0;
     const operation = fc.oneof(
-      fc.record({
-        kind: fc.constant("pay" as const),
-        pick: fc.nat(),
-        months: fc.constantFrom(1, 1, 3),
-        outcome: fc.constantFrom("SETTLED", "SETTLED", "FAILED", "PENDING"),
-      }),
-      fc.record({ kind: fc.constant("settleLater" as const), pick: fc.nat() }),
-      fc.record({ kind: fc.constant("refund" as const), pick: fc.nat() }),
+      ...paymentSteps([1, 1, 3]),
       fc.record({ kind: fc.constant("outreach" as const), pick: fc.nat() }),
       // Days, not months: payments and contacts land early and late in months, and across their starts.
       fc.record({ kind: fc.constant("advance" as const), days: fc.integer({ min: 1, max: 45 }) }),
@@ -55,36 +47,11 @@ describe("retention outcomes after any sequence of payments, settlements, refund
             for (let i = 0; i < workers; i += 1) {
               ids.push((await givenParticipant(api.db, { programs: ["JKK", "JKM"] })).id);
             }
-            const pending: number[] = [];
-            const settled: number[] = [];
+            const history = new PaymentHistory(api, admin);
             for (const op of ops) {
               const worker = "pick" in op ? (ids[op.pick % ids.length] ?? 0) : 0;
               if (op.kind === "advance") {
                 now = new Date(now.getTime() + op.days * 86_400_000);
-              } else if (op.kind === "pay") {
-                const paid = await payContribution(ctx(now), {
-                  participantId: worker,
-                  months: op.months,
-                  channel: "BRIVA",
-                  idempotencyKey: `outcome-prop-${++serial}`,
-                });
-                const paymentId = paid.payment?.id;
-                if (paymentId === undefined) throw new Error(JSON.stringify(paid.userErrors));
-                if (op.outcome === "PENDING") pending.push(paymentId);
-                else {
-                  await api.db.transaction((tx) =>
-                    applyPaymentOutcome(tx, paymentId, op.outcome as "SETTLED" | "FAILED", now, {}),
-                  );
-                  if (op.outcome === "SETTLED") settled.push(paymentId);
-                }
-              } else if (op.kind === "settleLater" && pending.length > 0) {
-                const [paymentId] = pending.splice(op.pick % pending.length, 1);
-                if (paymentId === undefined) continue;
-                await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "SETTLED", now, {}));
-                settled.push(paymentId);
-              } else if (op.kind === "refund" && settled.length > 0) {
-                const paymentId = settled[op.pick % settled.length] ?? 0;
-                await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "REFUNDED", now, {}));
               } else if (op.kind === "outreach") {
                 const recorded = await recordOutreach(ctx(now), {
                   participantId: worker,
@@ -92,6 +59,8 @@ describe("retention outcomes after any sequence of payments, settlements, refund
                   outcome: "REACHED",
                 });
                 expect(recorded.userErrors).toEqual([]);
+              } else {
+                await history.apply(op, worker, now);
               }
             }
 
