@@ -114,6 +114,11 @@ export function accessDeniedIn(error: unknown): AccessDenied | null {
   return null;
 }
 
+/** Input a resolver cannot answer (a range, a combination of arguments): a top-level BAD_USER_INPUT. */
+export function badUserInput(message: Message): GraphQLError {
+  return new GraphQLError(render(message), { extensions: { code: "BAD_USER_INPUT" } });
+}
+
 /** An access failure that depends on the input (e.g. an officer outside their region): thrown, not returned. */
 export function forbidden(message: Message, target?: string): AccessDenied {
   return new AccessDenied("FORBIDDEN", render(message), target);

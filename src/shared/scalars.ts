@@ -1,6 +1,6 @@
-import { GraphQLError } from "graphql";
 import { builder } from "../builder";
-import { type Message, msg, render } from "./messages";
+import { badUserInput } from "./errors";
+import { type Message, msg } from "./messages";
 
 const DIGITS = /^(0|[1-9][0-9]{0,18})$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -8,7 +8,7 @@ const ISO_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const MAX_RUPIAH = 9_223_372_036_854_775_807n;
 
 function invalid(message: Message): never {
-  throw new GraphQLError(render(message), { extensions: { code: "BAD_USER_INPUT" } });
+  throw badUserInput(message);
 }
 
 /** Whole rupiah as a string of digits: money never passes through a float. */

@@ -1,9 +1,8 @@
-import { GraphQLError } from "graphql";
 import type { ServiceContext } from "../../context";
 import type { Database } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
-import { forbidden, type UserError, userError } from "../../shared/errors";
-import { type Message, msg, render, say } from "../../shared/messages";
+import { badUserInput, forbidden, type UserError, userError } from "../../shared/errors";
+import { msg } from "../../shared/messages";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
@@ -220,9 +219,7 @@ export async function retentionCohorts(
 ): Promise<RetentionCohort[]> {
   const regionCode = cohortScopeFor(ctx.viewer, args.regionCode);
   if (regionCode !== null && (args.ecosystem || args.perEcosystem)) {
-    throw new GraphQLError(say("BAD_USER_INPUT.regionalCohorts"), {
-      extensions: { code: "BAD_USER_INPUT" },
-    });
+    throw badUserInput(msg("BAD_USER_INPUT.regionalCohorts"));
   }
   const rows =
     regionCode === null
@@ -279,10 +276,6 @@ export interface RetentionOutcomeArgs {
 /** At most this many months per request: two years of monthly rows. */
 export const retentionOutcomeMaxMonths = 24;
 
-function badInput(message: Message): GraphQLError {
-  return new GraphQLError(render(message), { extensions: { code: "BAD_USER_INPUT" } });
-}
-
 /**
  * Whose outcomes a caller may read, as a rollup scope: ADMIN any (national by default); an
  * OFFICER their province or regency, or one inside it; a sponsor (its login, or a partner key
@@ -294,9 +287,9 @@ export function retentionOutcomeScopeFor(
   args: Pick<RetentionOutcomeArgs, "regionCode" | "ecosystem" | "sponsorId" | "registrantId">,
 ): { scope: RetentionOutcomeScope; scopeKey: string } {
   const given = [args.regionCode, args.ecosystem, args.sponsorId, args.registrantId].filter((v) => v != null);
-  if (given.length > 1) throw badInput(msg("BAD_USER_INPUT.outcomeScopes"));
+  if (given.length > 1) throw badUserInput(msg("BAD_USER_INPUT.outcomeScopes"));
   if (args.regionCode != null && regionLevel(args.regionCode) > 2) {
-    throw badInput(msg("BAD_USER_INPUT.outcomeRegion"));
+    throw badUserInput(msg("BAD_USER_INPUT.outcomeRegion"));
   }
   const region = (code: string) =>
     ({ scope: regionLevel(code) === 1 ? "PROVINCE" : "REGENCY", scopeKey: code }) as const;
@@ -353,11 +346,11 @@ export async function retentionOutcomes(
   const from = monthNumber(args.from);
   const to = monthNumber(args.to);
   const asOfMonth = currentMonth(args.asOf);
-  if (to < from) throw badInput(msg("BAD_USER_INPUT.outcomeRange"));
+  if (to < from) throw badUserInput(msg("BAD_USER_INPUT.outcomeRange"));
   if (to - from + 1 > retentionOutcomeMaxMonths)
-    throw badInput(msg("BAD_USER_INPUT.outcomeMonths", { max: retentionOutcomeMaxMonths }));
+    throw badUserInput(msg("BAD_USER_INPUT.outcomeMonths", { max: retentionOutcomeMaxMonths }));
   // Later months' episodes have not begun; the rollup holds them only as paid-ahead workers' next due month.
-  if (to > asOfMonth) throw badInput(msg("BAD_USER_INPUT.outcomeFuture"));
+  if (to > asOfMonth) throw badUserInput(msg("BAD_USER_INPUT.outcomeFuture"));
   const rows = new Map(
     (await retentionOutcomeRows(ctx.db, scope, scopeKey, monthStart(from), monthStart(to))).map((row) => [
       row.month,

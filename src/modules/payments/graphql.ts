@@ -1,8 +1,8 @@
-import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { countedConnection } from "../../shared/connections";
+import { badUserInput } from "../../shared/errors";
 import { encodeGlobalId, rowId } from "../../shared/ids";
-import { say } from "../../shared/messages";
+import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine } from "../contributions/graphql";
@@ -399,9 +399,7 @@ builder.queryField("channelReconciliation", (t) =>
     resolve: async (_root, args, ctx) => {
       const days = (Date.parse(args.to) - Date.parse(args.from)) / 86_400_000 + 1;
       if (!(days >= 1 && days <= MAX_RECONCILIATION_DAYS)) {
-        throw new GraphQLError(say("BAD_USER_INPUT.reconciliationRange", { days: MAX_RECONCILIATION_DAYS }), {
-          extensions: { code: "BAD_USER_INPUT" },
-        });
+        throw badUserInput(msg("BAD_USER_INPUT.reconciliationRange", { days: MAX_RECONCILIATION_DAYS }));
       }
       return reconciliationDays(
         await reconciliationRows(ctx.db, { from: args.from, to: args.to, channel: args.channel ?? null }),
