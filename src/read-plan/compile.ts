@@ -1,4 +1,3 @@
-import { decodeBase64, decodeCursorChunk } from "@pothos/core";
 import { and, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
 import {
   type FieldNode,
@@ -20,6 +19,7 @@ import {
   typeFromAST,
 } from "graphql";
 import { connectionPageSizes } from "../builder";
+import { drizzleCursorValues } from "../shared/cursors";
 import {
   type Arguments,
   type Connection,
@@ -424,16 +424,8 @@ function keysetCondition(
   encoded: string,
   paging: "after" | "before",
 ): SQL {
-  let values: unknown[];
-  try {
-    const decoded = decodeBase64(encoded);
-    if (!decoded.startsWith("DC:")) throw new Error("not a drizzle cursor");
-    const parsed = decodeCursorChunk(decoded.slice(3));
-    values = ordering.length === 1 ? [parsed] : Array.isArray(parsed) ? parsed : [parsed];
-  } catch {
-    throw new NotPlannable("invalid cursor");
-  }
-  if (values.length === 0 || values.length > ordering.length) throw new NotPlannable("invalid cursor");
+  const values = drizzleCursorValues(encoded, ordering.length);
+  if (!values) throw new NotPlannable("invalid cursor");
   values.forEach((cursorValue, i) => {
     if (!(ordering[i] as OrderColumn).accepts(cursorValue)) throw new NotPlannable("cursor value of another type");
   });

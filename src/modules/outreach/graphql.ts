@@ -1,4 +1,4 @@
-import { builder } from "../../builder";
+import { builder, connectionPageSizes } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { UserError } from "../../shared/user-error-type";
 import {
@@ -11,7 +11,7 @@ import {
 import { membershipStatus } from "../participants/rules";
 import { inactiveSince, monthsUntilInactive, outreachLimits, outreachLists, outreachRange } from "./rules";
 import { type RecordOutreachResult, recordOutreach } from "./service";
-import { countWorkList, workListCondition } from "./store";
+import { countWorkList, workListOrder, workListPageCondition } from "./store";
 import { outreachChannels, outreachOutcomes } from "./tables";
 
 const OutreachChannelEnum = builder.enumType("OutreachChannel", { values: outreachChannels });
@@ -101,10 +101,18 @@ builder.queryField("outreachList", (t) =>
         const now = ctx.clock.now();
         const range = outreachRange(args.list, now, windowOf(args));
         if (!range) return [];
+        const page = {
+          rows: Math.min(args.first ?? args.last ?? connectionPageSizes.default, connectionPageSizes.max) + 1,
+          backward: args.first == null && args.last != null,
+          after: args.after,
+          before: args.before,
+        };
         return ctx.db.query.participants.findMany(
           query({
-            where: { RAW: (table) => workListCondition(table, range, toFilter(args.filter), ctx.viewer, now) },
-            orderBy: { paidThrough: range.order, id: range.order },
+            where: {
+              RAW: (table) => workListPageCondition(table, range, toFilter(args.filter), ctx.viewer, now, page),
+            },
+            orderBy: workListOrder(range),
           }),
         );
       },

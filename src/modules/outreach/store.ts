@@ -1,8 +1,9 @@
-import { and, inArray, type SQL } from "drizzle-orm";
+import { and, inArray, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
 import { monthNumber, monthStart } from "../../shared/calendar";
+import { drizzleCursorValues } from "../../shared/cursors";
 import type { Viewer } from "../access/rules";
-import { type ParticipantFilter, visibleParticipants } from "../participants/conditions";
+import { type ParticipantFilter, visibleParticipantParts, visibleParticipants } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { outreachContacts } from "./tables";
 
@@ -10,7 +11,7 @@ import { outreachContacts } from "./tables";
  * A work list as SQL over `table`: the caller's visible workers, filtered, in the list's paid-through months.
  * The months are listed (`paid_through = any(...)`, paid_through is always a month's first day) rather
  * than a `between`: equality on the leading column lets `participants_paid_through_village_idx` apply the
- * region prefix inside each month, so a province's list reads its few thousand entries, not a whole month.
+ * region prefix inside each month, so a province's list reads its entries, not a whole month.
  */
 export function workListCondition(
   table: typeof participants,
@@ -25,12 +26,86 @@ export function workListCondition(
   ) as SQL;
 }
 
+/**
+ * The list as disjoint parts over the participants table, one per way the caller sees workers
+ * (`visibleParticipantParts`): each part is read from its own index (an officer's region from
+ * `participants_paid_through_village_idx`, their own registrations from
+ * `participants_registered_by_subject_idx`) without visiting the rows it does not return.
+ */
+function workListParts(
+  range: { from: string; through: string },
+  filter: ParticipantFilter,
+  viewer: Viewer,
+  now: Date,
+): SQL[] {
+  const months = inArray(participants.paidThrough, paidThroughMonths(range));
+  return visibleParticipantParts(participants, filter, viewer, now).map((part) => and(part, months) as SQL);
+}
+
 /** Every month's first day from `from` through `through` (at most the 12 months of a win-back list). */
 function paidThroughMonths(range: { from: string; through: string }): string[] {
   const months: string[] = [];
   for (let month = monthNumber(range.from); month <= monthNumber(range.through); month++)
     months.push(monthStart(month));
   return months;
+}
+
+type Direction = "asc" | "desc";
+
+/** A list's order: most urgent paid-through month first, then by id (the cursor holds both). */
+export function workListOrder(range: { order: Direction }): { paidThrough: Direction; id: Direction } {
+  return { paidThrough: range.order, id: range.order };
+}
+
+/** The page a connection asks for: its size plus one (to tell whether another follows) and its cursors. */
+export interface WorkListPage {
+  rows: number;
+  backward: boolean;
+  after?: string | null;
+  before?: string | null;
+}
+
+/**
+ * The page's rows as a condition over `table` (the alias of the relational query that reads them):
+ * `id in` the first `rows` past the cursors of each part, in list order. A part's candidates are
+ * read from its index alone, so a province with tens of thousands of workers due costs an index
+ * range, not a visit to each of their rows; only the page's rows are read in full. A cursor this
+ * statement cannot read pages without candidates, and the connection answers it as it answers any
+ * cursor.
+ */
+export function workListPageCondition(
+  table: typeof participants,
+  range: { from: string; through: string; order: Direction },
+  filter: ParticipantFilter,
+  viewer: Viewer,
+  now: Date,
+  page: WorkListPage,
+): SQL {
+  const whole = workListCondition(table, range, filter, viewer, now);
+  const keyset = [
+    page.after ? pastCursor(page.after, range.order === "asc" ? ">" : "<") : sql`true`,
+    page.before ? pastCursor(page.before, range.order === "asc" ? "<" : ">") : sql`true`,
+  ];
+  if (keyset.includes(null)) return whole;
+  const direction = page.backward !== (range.order === "desc") ? sql`desc` : sql`asc`;
+  const order = sql`${participants.paidThrough} ${direction}, ${participants.id} ${direction}`;
+  const candidates = workListParts(range, filter, viewer, now).map(
+    (part) =>
+      sql`(select ${participants.paidThrough}, ${participants.id} from ${participants} where ${and(part, ...(keyset as SQL[]))} order by ${order} limit ${page.rows})`,
+  );
+  if (candidates.length === 0) return sql`false`;
+  return sql`${whole} and ${table.id} in (select "id" from (${sql.join(candidates, sql` union all `)}) as "candidates" order by "paid_through" ${direction}, "id" ${direction} limit ${page.rows})`;
+}
+
+/** Rows past a cursor of the list's order (paid-through month, id), or null when it is not one. */
+function pastCursor(cursor: string, comparison: ">" | "<"): SQL | null {
+  const values = drizzleCursorValues(cursor, 2);
+  const [month, id] = values ?? [];
+  if (typeof month !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(month)) return null;
+  const operator = sql.raw(comparison);
+  if (values?.length === 1) return sql`${participants.paidThrough} ${operator} ${month}::date`;
+  if (typeof id !== "number" || !Number.isSafeInteger(id)) return null;
+  return sql`(${participants.paidThrough}, ${participants.id}) ${operator} (${month}::date, ${id}::integer)`;
 }
 
 export async function insertOutreachContact(db: Executor, row: typeof outreachContacts.$inferInsert) {
@@ -41,12 +116,18 @@ export async function insertOutreachContact(db: Executor, row: typeof outreachCo
 
 export type OutreachContactRow = typeof outreachContacts.$inferSelect;
 
-export function countWorkList(
+/** How many workers the list holds: each part counted from its own index, the counts added. */
+export async function countWorkList(
   db: Database,
   range: { from: string; through: string },
   filter: ParticipantFilter,
   viewer: Viewer,
   now: Date,
 ): Promise<number> {
-  return db.$count(participants, workListCondition(participants, range, filter, viewer, now));
+  const counts = workListParts(range, filter, viewer, now).map(
+    (part) => sql`(select count(*) from ${participants} where ${part})`,
+  );
+  if (counts.length === 0) return 0;
+  const result = await db.execute(sql`select (${sql.join(counts, sql` + `)})::integer as "total"`);
+  return Number((result as unknown as { rows: { total: number }[] }).rows[0]?.total ?? 0);
 }
