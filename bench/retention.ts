@@ -1,5 +1,5 @@
 /**
- * `npm run bench:retention [-- --database-url URL] [--seconds S] [--connections C] [--province P]`
+ * `npm run bench:retention [-- --database-url URL] [--seconds S] [--connections C] [--provinces P,Q]`
  * Retention reads at national scale, on an already seeded benchmark database (default
  * postgres://postgres@127.0.0.1:5432/bench10m, seeded by `npm run bench -- --scale 10000000 --seed-only`):
  *  1. applies pending migrations, timing them (on a fresh checkout: the retention outcome backfill);
@@ -35,7 +35,8 @@ const { values } = parseArgs({
     "database-url": { type: "string" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "2" },
-    province: { type: "string", default: "31" },
+    // Jakarta (31: 267 villages, ~0.3 % of the month's due dates) and Central Java (33: the most villages, ~10 %).
+    provinces: { type: "string", default: "31,33" },
     out: { type: "string", default: fileURLToPath(new URL("./RESULTS-RETENTION.md", import.meta.url)) },
     // Internal: this script's API server process (the api contender of bench/server.ts, with a fixed "today").
     serve: { type: "string" },
@@ -75,7 +76,7 @@ if (values.serve) {
 async function main() {
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
-  const province = values.province ?? "31";
+  const provinces = (values.provinces ?? "31,33").split(",");
   const root = fileURLToPath(new URL("..", import.meta.url));
   const log = (line: string) => console.log(line);
   // The latest month whose grace window has closed: its figures are final.
@@ -87,10 +88,8 @@ async function main() {
   const OUTCOMES = `query ($m: Month!) { retentionOutcomes(from: $m, to: $m) {
   month entered recovered lapsed unresolved wonBack recoveryShare recoveryShareWithOutreach recoveryShareWithoutOutreach } }`;
 
-  const officer = await signDevelopmentToken(
-    { subject: "bench-officer", role: "OFFICER", region: province },
-    BENCH_JWT_SECRET,
-  );
+  const officerOf = (province: string) =>
+    signDevelopmentToken({ subject: "bench-officer", role: "OFFICER", region: province }, BENCH_JWT_SECRET);
   const admin = await signDevelopmentToken({ subject: "bench-admin", role: "ADMIN" }, BENCH_JWT_SECRET);
 
   /** The statements the API sends for one request, captured in-process, then explained on the database. */
@@ -116,8 +115,11 @@ async function main() {
       );
     }
     await pool.end();
-    return { plans, sample: JSON.stringify(body.data).slice(0, 600) };
+    const totalCount =
+      (body.data as { outreachList?: { totalCount: number } } | undefined)?.outreachList?.totalCount ?? 0;
+    return { plans, sample: JSON.stringify(body.data).slice(0, 600), totalCount };
   }
+  type Explained = Awaited<ReturnType<typeof explained>>;
 
   function startServer(port: number): Promise<ChildProcess> {
     return new Promise((resolve, reject) => {
@@ -199,17 +201,20 @@ async function main() {
   await migrateDatabase(connection);
   const migrateSeconds = (performance.now() - migrateStarted) / 1000;
   log(`Migrations applied in ${migrateSeconds.toFixed(1)} s.`);
-  const workListPlans = await explained(workList(7), {}, officer);
-  const workList21Plans = await explained(workList(21), {}, officer);
+  const workLists: { province: string; plans7: Explained; plans21: Explained; due7: Measured; due21: Measured }[] = [];
   const port = 8790;
   let server = await startServer(port);
-  let due7: Measured;
-  let due21: Measured;
   try {
-    due7 = await measure(port, workList(7), {}, officer);
-    log(`work list, 7 days: p50 ${due7.p50} ms, p95 ${due7.p95} ms, ${due7.rps.toFixed(0)} req/s`);
-    due21 = await measure(port, workList(21), {}, officer);
-    log(`work list, 21 days: p50 ${due21.p50} ms, p95 ${due21.p95} ms, ${due21.rps.toFixed(0)} req/s`);
+    for (const province of provinces) {
+      const officer = await officerOf(province);
+      const plans7 = await explained(workList(7), {}, officer);
+      const plans21 = await explained(workList(21), {}, officer);
+      const due7 = await measure(port, workList(7), {}, officer);
+      log(`province ${province}, 7 days: p50 ${due7.p50} ms, p95 ${due7.p95} ms, ${due7.rps.toFixed(0)} req/s`);
+      const due21 = await measure(port, workList(21), {}, officer);
+      log(`province ${province}, 21 days: p50 ${due21.p50} ms, p95 ${due21.p95} ms, ${due21.rps.toFixed(0)} req/s`);
+      workLists.push({ province, plans7, plans21, due7, due21 });
+    }
   } finally {
     server.kill("SIGTERM");
   }
@@ -249,8 +254,12 @@ with "today" = ${today}, so 7 days ahead holds the 15th), autocannon with ${conn
 
 | request | p50 ms | p95 ms | p99 ms | req/s | requests | errors | target p95 | load |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |
-${row(`officer of ${province}: DUE_SOON within 7 days, first 100`, due7, "< 50 ms")}
-${row(`officer of ${province}: DUE_SOON within 21 days, first 100`, due21, "—")}
+${workLists
+  .map(
+    (list) =>
+      `${row(`officer of ${list.province} (${list.plans7.totalCount.toLocaleString("en")} due): DUE_SOON within 7 days, first 100`, list.due7, "< 50 ms")}\n${row(`officer of ${list.province} (${list.plans21.totalCount.toLocaleString("en")} due): DUE_SOON within 21 days, first 100`, list.due21, "—")}`,
+  )
+  .join("\n")}
 ${row(`ADMIN: national retentionOutcomes for ${outcomeMonth}`, outcomes, "< 50 ms")}
 
 Pending migrations applied by this run: ${migrateSeconds.toFixed(1)} s (on the first run after
@@ -263,14 +272,22 @@ years of monthly lapses is \`test/rollup-fold.test.ts\` (a province's scan: 60 r
 
 ## Work list SQL (EXPLAIN ANALYZE, BUFFERS)
 
-Within 7 days, answer (first 600 characters): \`${workListPlans.sample}\`; ${workListPlans.plans.length} statements.
+${workLists
+  .map(
+    (list) => `### Province ${list.province}, within 7 days
 
-${workListPlans.plans.map((plan) => `\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
+Answer (first 600 characters): \`${list.plans7.sample}\`; ${list.plans7.plans.length} statements.
 
-Within 21 days, answer (first 600 characters): \`${workList21Plans.sample}\`
+${list.plans7.plans.map((plan) => `\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
 
-${workList21Plans.plans.map((plan) => `\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
+### Province ${list.province}, within 21 days
 
+Answer (first 600 characters): \`${list.plans21.sample}\`
+
+${list.plans21.plans.map((plan) => `\`\`\`\n${plan}\n\`\`\``).join("\n\n")}
+`,
+  )
+  .join("\n")}
 ## Retention outcomes SQL (EXPLAIN ANALYZE, BUFFERS)
 
 Answer: \`${outcomePlans.sample}\`

@@ -183,12 +183,22 @@ describe("work list pages", () => {
     expect(api.statements.filter((statement) => /\bparticipants\b/.test(statement))).toHaveLength(2);
   });
 
-  it("answers a cursor it did not issue as the connection does, and pages of 0", async () => {
+  it("answers a cursor no list issued as bad input, and pages of 0", async () => {
     const officer = callers[0] as (typeof callers)[number];
-    const forged = Buffer.from('DC:J:["not a month",1]').toString("base64");
-    const answer = await api.graphql(LIST, { list: "IN_GRACE", first: 5, after: forged }, officer.headers);
-    expect(answer.errors?.[0]?.message).toBeTruthy();
-    expect(answer.data?.outreachList ?? null).toBeNull();
+    const participantsCursor = Buffer.from("DC:N:42").toString("base64");
+    for (const cursor of [Buffer.from('DC:J:["not a month",1]').toString("base64"), participantsCursor, "garbage"]) {
+      for (const variables of [
+        { first: 5, after: cursor },
+        { last: 5, before: cursor },
+      ]) {
+        const answer = await api.graphql(LIST, { list: "IN_GRACE", ...variables }, officer.headers);
+        expect(answer.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+        expect(answer.errors?.[0]?.message).toMatch(
+          /^outreachList\.(after|before): this cursor was not issued by this list/,
+        );
+        expect(answer.data ?? null).toBeNull();
+      }
+    }
     const empty = await page(officer.headers, { list: "IN_GRACE", first: 0 });
     expect(empty.edges).toEqual([]);
     expect(empty.totalCount).toBe(expectedList(officer.sees, "IN_GRACE").length);

@@ -1,5 +1,7 @@
 import { builder, connectionPageSizes } from "../../builder";
+import { badUserInput } from "../../shared/errors";
 import { rowId } from "../../shared/ids";
+import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import {
   Participant,
@@ -11,7 +13,7 @@ import {
 import { membershipStatus } from "../participants/rules";
 import { inactiveSince, monthsUntilInactive, outreachLimits, outreachLists, outreachRange } from "./rules";
 import { type RecordOutreachResult, recordOutreach } from "./service";
-import { countWorkList, workListOrder, workListPageCondition } from "./store";
+import { countWorkList, workListOrder, workListPageCondition, workListPosition } from "./store";
 import { outreachChannels, outreachOutcomes } from "./tables";
 
 const OutreachChannelEnum = builder.enumType("OutreachChannel", { values: outreachChannels });
@@ -104,8 +106,8 @@ builder.queryField("outreachList", (t) =>
         const page = {
           rows: Math.min(args.first ?? args.last ?? connectionPageSizes.default, connectionPageSizes.max) + 1,
           backward: args.first == null && args.last != null,
-          after: args.after,
-          before: args.before,
+          after: args.after ? positionOf(args.after, "after") : null,
+          before: args.before ? positionOf(args.before, "before") : null,
         };
         return ctx.db.query.participants.findMany(
           query({
@@ -120,6 +122,13 @@ builder.queryField("outreachList", (t) =>
     ParticipantConnection,
   ),
 );
+
+/** A cursor's place in the list; one that no list issued is bad input, answered before any SQL. */
+function positionOf(cursor: string, field: "after" | "before") {
+  const position = workListPosition(cursor);
+  if (!position) throw badUserInput(msg("BAD_USER_INPUT.cursor", { field: `outreachList.${field}` }));
+  return position;
+}
 
 function windowOf(args: { withinDays?: number | null; lapsedWithinMonths?: number | null }) {
   return { withinDays: args.withinDays ?? 7, lapsedWithinMonths: args.lapsedWithinMonths ?? 3 };

@@ -57,21 +57,31 @@ export function workListOrder(range: { order: Direction }): { paidThrough: Direc
   return { paidThrough: range.order, id: range.order };
 }
 
-/** The page a connection asks for: its size plus one (to tell whether another follows) and its cursors. */
+/** A worker's place in a list: the cursor's ordering values (a prefix of them is a place too). */
+export type WorkListPosition = readonly [paidThrough: string] | readonly [paidThrough: string, id: number];
+
+/** The place a list's cursor names, or null when no list issued it. */
+export function workListPosition(cursor: string): WorkListPosition | null {
+  const values = drizzleCursorValues(cursor, 2);
+  const [month, id] = values ?? [];
+  if (typeof month !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(month)) return null;
+  if (values?.length === 1) return [month];
+  return typeof id === "number" && Number.isSafeInteger(id) ? [month, id] : null;
+}
+
+/** The page a connection asks for: its size plus one (to tell whether another follows) and its cursors' places. */
 export interface WorkListPage {
   rows: number;
   backward: boolean;
-  after?: string | null;
-  before?: string | null;
+  after: WorkListPosition | null;
+  before: WorkListPosition | null;
 }
 
 /**
  * The page's rows as a condition over `table` (the alias of the relational query that reads them):
  * `id in` the first `rows` past the cursors of each part, in list order. A part's candidates are
  * read from its index alone, so a province with tens of thousands of workers due costs an index
- * range, not a visit to each of their rows; only the page's rows are read in full. A cursor this
- * statement cannot read pages without candidates, and the connection answers it as it answers any
- * cursor.
+ * range, not a visit to each of their rows; only the page's rows are read in full.
  */
 export function workListPageCondition(
   table: typeof participants,
@@ -81,30 +91,25 @@ export function workListPageCondition(
   now: Date,
   page: WorkListPage,
 ): SQL {
-  const whole = workListCondition(table, range, filter, viewer, now);
   const keyset = [
-    page.after ? pastCursor(page.after, range.order === "asc" ? ">" : "<") : sql`true`,
-    page.before ? pastCursor(page.before, range.order === "asc" ? "<" : ">") : sql`true`,
+    page.after ? pastPosition(page.after, range.order === "asc" ? ">" : "<") : undefined,
+    page.before ? pastPosition(page.before, range.order === "asc" ? "<" : ">") : undefined,
   ];
-  if (keyset.includes(null)) return whole;
   const direction = page.backward !== (range.order === "desc") ? sql`desc` : sql`asc`;
   const order = sql`${participants.paidThrough} ${direction}, ${participants.id} ${direction}`;
   const candidates = workListParts(range, filter, viewer, now).map(
     (part) =>
-      sql`(select ${participants.paidThrough}, ${participants.id} from ${participants} where ${and(part, ...(keyset as SQL[]))} order by ${order} limit ${page.rows})`,
+      sql`(select ${participants.paidThrough}, ${participants.id} from ${participants} where ${and(part, ...keyset)} order by ${order} limit ${page.rows})`,
   );
   if (candidates.length === 0) return sql`false`;
-  return sql`${whole} and ${table.id} in (select "id" from (${sql.join(candidates, sql` union all `)}) as "candidates" order by "paid_through" ${direction}, "id" ${direction} limit ${page.rows})`;
+  return sql`${workListCondition(table, range, filter, viewer, now)} and ${table.id} in (select "id" from (${sql.join(candidates, sql` union all `)}) as "candidates" order by "paid_through" ${direction}, "id" ${direction} limit ${page.rows})`;
 }
 
-/** Rows past a cursor of the list's order (paid-through month, id), or null when it is not one. */
-function pastCursor(cursor: string, comparison: ">" | "<"): SQL | null {
-  const values = drizzleCursorValues(cursor, 2);
-  const [month, id] = values ?? [];
-  if (typeof month !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(month)) return null;
+/** Rows past a place in the list's order (paid-through month, then id): the connection's keyset, as a row comparison. */
+function pastPosition(position: WorkListPosition, comparison: ">" | "<"): SQL {
   const operator = sql.raw(comparison);
-  if (values?.length === 1) return sql`${participants.paidThrough} ${operator} ${month}::date`;
-  if (typeof id !== "number" || !Number.isSafeInteger(id)) return null;
+  const [month, id] = position;
+  if (id === undefined) return sql`${participants.paidThrough} ${operator} ${month}::date`;
   return sql`(${participants.paidThrough}, ${participants.id}) ${operator} (${month}::date, ${id}::integer)`;
 }
 

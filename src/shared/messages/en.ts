@@ -189,6 +189,7 @@ export const en = {
   // Top-level input errors (BAD_USER_INPUT)
   "BAD_USER_INPUT.pageSizeMissing": "{field} needs `first` or `last` (at most {max}).",
   "BAD_USER_INPUT.pageSize": "{field} pages hold 0 to {max} items; asked for {size}.",
+  "BAD_USER_INPUT.cursor": "{field}: this cursor was not issued by this list.",
   "BAD_USER_INPUT.nul": "Strings must not contain the NUL character (U+0000).",
   "BAD_USER_INPUT.rupiah": 'Rupiah must be a string of digits (whole rupiah), e.g. "36800"',
   "BAD_USER_INPUT.rupiahTooLarge": "Rupiah amount is too large",

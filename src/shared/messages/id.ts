@@ -170,6 +170,7 @@ export const id: Record<keyof typeof en, string> = {
   // Isian tingkat atas (BAD_USER_INPUT)
   "BAD_USER_INPUT.pageSizeMissing": "{field} membutuhkan `first` atau `last` (paling banyak {max}).",
   "BAD_USER_INPUT.pageSize": "Satu halaman {field} berisi 0 sampai {max} data; diminta {size}.",
+  "BAD_USER_INPUT.cursor": "{field}: kursor ini tidak berasal dari daftar ini.",
   "BAD_USER_INPUT.nul": "Teks tidak boleh berisi karakter NUL (U+0000).",
   "BAD_USER_INPUT.rupiah": 'Rupiah ditulis sebagai deretan angka (rupiah utuh), misalnya "36800".',
   "BAD_USER_INPUT.rupiahTooLarge": "Jumlah rupiah terlalu besar.",
