@@ -98,7 +98,7 @@ async function page(headers: Record<string, string>, variables: Record<string, u
   return dataOf(await api.graphql<{ outreachList: Page }>(LIST, variables, headers)).outreachList;
 }
 
-/** The caller's list as this file arranged it: their workers in the list's months, most urgent first. */
+/** The caller's list as this file arranged it: their workers in the list's months, most urgent first, village by village. */
 function expectedList(sees: (row: Arranged) => boolean, list: OutreachList): number[] {
   const range = outreachRange(list, new Date(TODAY), { withinDays: 31, lapsedWithinMonths: 6 });
   if (!range) return [];
@@ -106,7 +106,14 @@ function expectedList(sees: (row: Arranged) => boolean, list: OutreachList): num
     (row) => sees(row) && row.paidThrough !== null && row.paidThrough >= range.from && row.paidThrough <= range.through,
   );
   const sign = range.order === "asc" ? 1 : -1;
-  listed.sort((a, b) => sign * ((a.paidThrough as string).localeCompare(b.paidThrough as string) || a.id - b.id));
+  const byBytes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  listed.sort(
+    (a, b) =>
+      sign *
+      (byBytes(a.paidThrough as string, b.paidThrough as string) ||
+        byBytes(a.villageCode, b.villageCode) ||
+        a.id - b.id),
+  );
   return listed.map((row) => row.id);
 }
 

@@ -52,21 +52,36 @@ function paidThroughMonths(range: { from: string; through: string }): string[] {
 
 type Direction = "asc" | "desc";
 
-/** A list's order: most urgent paid-through month first, then by id (the cursor holds both). */
-export function workListOrder(range: { order: Direction }): { paidThrough: Direction; id: Direction } {
-  return { paidThrough: range.order, id: range.order };
+/**
+ * A list's order: most urgent paid-through month first, then village by village (one visit reaches
+ * neighbours), then id; the cursor holds all three. It is the order of
+ * `participants_paid_through_village_idx`, so a page of a province with tens of thousands due reads
+ * its own hundred index entries. Village codes are all `dd.dd.dd.dddd`, so the index's byte order
+ * (`text_pattern_ops`) and the column's collation order agree.
+ */
+export function workListOrder(range: { order: Direction }): {
+  paidThrough: Direction;
+  villageCode: Direction;
+  id: Direction;
+} {
+  return { paidThrough: range.order, villageCode: range.order, id: range.order };
 }
 
 /** A worker's place in a list: the cursor's ordering values (a prefix of them is a place too). */
-export type WorkListPosition = readonly [paidThrough: string] | readonly [paidThrough: string, id: number];
+export type WorkListPosition =
+  | readonly [paidThrough: string]
+  | readonly [paidThrough: string, villageCode: string]
+  | readonly [paidThrough: string, villageCode: string, id: number];
 
 /** The place a list's cursor names, or null when no list issued it. */
 export function workListPosition(cursor: string): WorkListPosition | null {
-  const values = drizzleCursorValues(cursor, 2);
-  const [month, id] = values ?? [];
+  const values = drizzleCursorValues(cursor, 3);
+  const [month, village, id] = values ?? [];
   if (typeof month !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(month)) return null;
   if (values?.length === 1) return [month];
-  return typeof id === "number" && Number.isSafeInteger(id) ? [month, id] : null;
+  if (typeof village !== "string") return null;
+  if (values?.length === 2) return [month, village];
+  return typeof id === "number" && Number.isSafeInteger(id) ? [month, village, id] : null;
 }
 
 /** The page a connection asks for: its size plus one (to tell whether another follows) and its cursors' places. */
@@ -79,9 +94,9 @@ export interface WorkListPage {
 
 /**
  * The page's rows as a condition over `table` (the alias of the relational query that reads them):
- * `id in` the first `rows` past the cursors of each part, in list order. A part's candidates are
- * read from its index alone, so a province with tens of thousands of workers due costs an index
- * range, not a visit to each of their rows; only the page's rows are read in full.
+ * `id in` the first `rows` past the cursors of each part, in list order, each part read in its
+ * index's order (`participants_paid_through_village_idx` for a region, the whole country or a
+ * sponsor's index); only the page's rows are read in full.
  */
 export function workListPageCondition(
   table: typeof participants,
@@ -92,25 +107,36 @@ export function workListPageCondition(
   page: WorkListPage,
 ): SQL {
   const keyset = [
-    page.after ? pastPosition(page.after, range.order === "asc" ? ">" : "<") : undefined,
-    page.before ? pastPosition(page.before, range.order === "asc" ? "<" : ">") : undefined,
+    page.after ? pastPosition(page.after, range.order === "asc" ? "after" : "before") : undefined,
+    page.before ? pastPosition(page.before, range.order === "asc" ? "before" : "after") : undefined,
   ];
-  const direction = page.backward !== (range.order === "desc") ? sql`desc` : sql`asc`;
-  const order = sql`${participants.paidThrough} ${direction}, ${participants.id} ${direction}`;
+  const descending = page.backward !== (range.order === "desc");
+  const order = (month: SQL, village: SQL, id: SQL) =>
+    descending
+      ? sql`${month} desc, ${village} using ~>~, ${id} desc`
+      : sql`${month} asc, ${village} using ~<~, ${id} asc`;
   const candidates = workListParts(range, filter, viewer, now).map(
     (part) =>
-      sql`(select ${participants.paidThrough}, ${participants.id} from ${participants} where ${and(part, ...keyset)} order by ${order} limit ${page.rows})`,
+      sql`(select ${participants.paidThrough}, ${participants.villageCode}, ${participants.id} from ${participants} where ${and(part, ...keyset)} order by ${order(sql`${participants.paidThrough}`, sql`${participants.villageCode}`, sql`${participants.id}`)} limit ${page.rows})`,
   );
   if (candidates.length === 0) return sql`false`;
-  return sql`${workListCondition(table, range, filter, viewer, now)} and ${table.id} in (select "id" from (${sql.join(candidates, sql` union all `)}) as "candidates" order by "paid_through" ${direction}, "id" ${direction} limit ${page.rows})`;
+  return sql`${workListCondition(table, range, filter, viewer, now)} and ${table.id} in (select "id" from (${sql.join(candidates, sql` union all `)}) as "candidates" order by ${order(sql`"paid_through"`, sql`"village_code"`, sql`"id"`)} limit ${page.rows})`;
 }
 
-/** Rows past a place in the list's order (paid-through month, then id): the connection's keyset, as a row comparison. */
-function pastPosition(position: WorkListPosition, comparison: ">" | "<"): SQL {
-  const operator = sql.raw(comparison);
-  const [month, id] = position;
-  if (id === undefined) return sql`${participants.paidThrough} ${operator} ${month}::date`;
-  return sql`(${participants.paidThrough}, ${participants.id}) ${operator} (${month}::date, ${id}::integer)`;
+/**
+ * Rows past a place in the list's order (paid-through month, village in byte order, id): the
+ * connection's keyset. The bound on the month alone is what the index can seek to; the rest filters.
+ */
+function pastPosition(position: WorkListPosition, side: "after" | "before"): SQL {
+  const [month, village, id] = position;
+  const [than, villageThan, orEqual] = side === "after" ? [sql`>`, sql`~>~`, sql`>=`] : [sql`<`, sql`~<~`, sql`<=`];
+  const pastMonth = sql`${participants.paidThrough} ${than} ${month}::date`;
+  if (village === undefined) return pastMonth;
+  const pastVillage =
+    id === undefined
+      ? sql`${participants.villageCode} ${villageThan} ${village}::text`
+      : sql`(${participants.villageCode} ${villageThan} ${village}::text or (${participants.villageCode} = ${village}::text and ${participants.id} ${than} ${id}::integer))`;
+  return sql`${participants.paidThrough} ${orEqual} ${month}::date and (${pastMonth} or (${participants.paidThrough} = ${month}::date and ${pastVillage}))`;
 }
 
 export async function insertOutreachContact(db: Executor, row: typeof outreachContacts.$inferInsert) {

@@ -71,10 +71,10 @@ export const participants = pgTable(
       .on(t.registeredBySubject, t.paidThrough, t.id)
       .where(sql`${t.registeredBySubject} is not null`),
     index("participants_sponsor_idx").on(t.sponsorId, t.id),
-    // A sponsor's work lists: its workers' paid-through months as an index range (a Sertakan sponsor
+    // A sponsor's work lists: its workers' paid-through months as an index range, in list order (a Sertakan sponsor
     // may cover tens of thousands). Partial: most workers pay for themselves.
     index("participants_sponsor_paid_through_idx")
-      .on(t.sponsorId, t.paidThrough, t.id)
+      .on(t.sponsorId, t.paidThrough, t.villageCode.op("text_pattern_ops"), t.id)
       .where(sql`${t.sponsorId} is not null`),
     index("participants_registered_by_idx").on(t.registeredById, t.id),
     index("participants_registered_at_idx").on(t.registeredAt, t.id),

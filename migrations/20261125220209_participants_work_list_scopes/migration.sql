@@ -1,4 +1,4 @@
-CREATE INDEX "participants_sponsor_paid_through_idx" ON "participants" ("sponsor_id","paid_through","id") WHERE "sponsor_id" is not null;--> statement-breakpoint
+CREATE INDEX "participants_sponsor_paid_through_idx" ON "participants" ("sponsor_id","paid_through","village_code" text_pattern_ops,"id") WHERE "sponsor_id" is not null;--> statement-breakpoint
 -- Work lists count and page an officer's region from `participants_paid_through_village_idx` alone
 -- (index-only scans), which skips the table only for pages the visibility map marks all-visible.
 -- Every settled payment moves a worker's `paid_through` (an indexed column: no HOT update), so at
