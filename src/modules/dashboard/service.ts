@@ -6,7 +6,7 @@ import { msg } from "../../shared/messages";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
-import { statusPolicy } from "../participants/rules";
+import { rollupFoldHorizon } from "./conditions";
 import {
   progress,
   type RetentionOutcomeFigures,
@@ -402,18 +402,9 @@ export async function setCoverageTarget(
   });
 }
 
-/**
- * Paid-through months this long after protection stopped fold into one "lapsed long ago" bucket
- * of the coverage rollups, so the national scan stays flat over the years: those workers are
- * INACTIVE for every date the dashboard answers (it refuses past months), so no figure changes.
- */
-export const rollupFoldPolicy = { foldAfterLapsedMonths: 12 } as const;
-
 /** Moves the fold horizon to today's (run by the daily job); returns the rollup rows folded away. */
 export async function foldLapsedRollups(db: Database, now: Date): Promise<number> {
-  const before = monthStart(
-    currentMonth(now) - statusPolicy.inactiveAfterUnpaidMonths - rollupFoldPolicy.foldAfterLapsedMonths,
-  );
+  const before = rollupFoldHorizon(now);
   return db.transaction((tx) => foldCoverageRollups(tx, before));
 }
 

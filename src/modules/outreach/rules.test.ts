@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { inactiveSince, monthsUntilInactive, outreachRange } from "./rules";
+import { rollupFoldHorizon } from "../dashboard/conditions";
+import { inactiveSince, monthsUntilInactive, outreachLimits, outreachRange } from "./rules";
 
 const window = { withinDays: 7, lapsedWithinMonths: 3 };
 // 10:00 WIB on these days.
@@ -51,5 +52,19 @@ describe("outreach work lists", () => {
     expect(monthsUntilInactive(null, now)).toBeNull();
     expect(inactiveSince("2026-08-01", now)).toBe("2026-11-01");
     expect(inactiveSince("2026-09-01", now)).toBeNull();
+  });
+});
+
+describe("work lists and the folded coverage rollups", () => {
+  it("never reach back to paid-through months the rollups have folded together", () => {
+    // Work-list counts of whole regions are sums of coverage rollup rows per paid-through month.
+    for (const today of ["2026-01-01T00:00:00Z", "2026-11-15T03:00:00Z", "2027-12-31T16:59:59Z"]) {
+      const now = new Date(today);
+      const widest = outreachRange("WIN_BACK", now, {
+        withinDays: 0,
+        lapsedWithinMonths: outreachLimits.maxLapsedWithinMonths,
+      });
+      expect(widest?.from && widest.from >= rollupFoldHorizon(now), today).toBe(true);
+    }
   });
 });

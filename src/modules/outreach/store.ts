@@ -3,7 +3,13 @@ import type { Database, Executor } from "../../db/client";
 import { monthNumber, monthStart } from "../../shared/calendar";
 import { drizzleCursorValues } from "../../shared/cursors";
 import type { Viewer } from "../access/rules";
-import { type ParticipantFilter, visibleParticipantParts, visibleParticipants } from "../participants/conditions";
+import { rolledUpParticipants } from "../dashboard/conditions";
+import {
+  type ParticipantFilter,
+  scopeAsRegion,
+  visibleParticipantParts,
+  visibleParticipants,
+} from "../participants/conditions";
 import { participants } from "../participants/tables";
 import { outreachContacts } from "./tables";
 
@@ -147,7 +153,11 @@ export async function insertOutreachContact(db: Executor, row: typeof outreachCo
 
 export type OutreachContactRow = typeof outreachContacts.$inferSelect;
 
-/** How many workers the list holds: each part counted from its own index, the counts added. */
+/**
+ * How many workers the list holds: each part counted on its own and the counts added. A part that
+ * is a whole region (an officer's province, the country for ADMIN) comes from the coverage rollups,
+ * so a national list costs the same as a village's; any other part is counted from its index.
+ */
 export async function countWorkList(
   db: Database,
   range: { from: string; through: string },
@@ -155,9 +165,11 @@ export async function countWorkList(
   viewer: Viewer,
   now: Date,
 ): Promise<number> {
-  const counts = workListParts(range, filter, viewer, now).map(
-    (part) => sql`(select count(*) from ${participants} where ${part})`,
-  );
+  const parts = workListParts(range, filter, viewer, now);
+  const counts = parts.map((part) => sql`(select count(*) from ${participants} where ${part})`);
+  const region = scopeAsRegion(viewer, filter);
+  // The region is always the first part (`visibleParticipantParts`).
+  if (region && counts.length > 0) counts[0] = rolledUpParticipants(region, paidThroughMonths(range), now);
   if (counts.length === 0) return 0;
   const result = await db.execute(sql`select (${sql.join(counts, sql` + `)})::integer as "total"`);
   return Number((result as unknown as { rows: { total: number }[] }).rows[0]?.total ?? 0);

@@ -81,6 +81,40 @@ export function visibleParticipantParts(
   return participantVisibilityParts(table, viewer).map((part) => and(part, conditions) as SQL);
 }
 
+/** The first of `visibleParticipantParts` when it is exactly a region's workers: see `scopeAsRegion`. */
+export interface RegionScope {
+  /** A province, regency or district code; null for the whole country. */
+  regionCode: string | null;
+  ecosystem: EcosystemCode | null;
+  segment: Segment | null;
+  status: ParticipantStatus | null;
+}
+
+/**
+ * The role's part of a viewer's filtered rows (the first of `visibleParticipantParts`) as a region
+ * of at most district grain, with an ecosystem, segment and status: what a rollup by region can
+ * count without reading participants. Null when the part is anything narrower (a sponsor's workers,
+ * a village, a name search, registration dates) or the viewer sees no region at all.
+ */
+export function scopeAsRegion(viewer: Viewer, filter: ParticipantFilter): RegionScope | null {
+  if (viewer.kind !== "user") return null;
+  if (filter.sponsorId != null || filter.registeredFrom || filter.registeredTo || filter.search?.trim()) return null;
+  const reach = roleReach(viewer);
+  if (reach.kind !== "everyone" && reach.kind !== "region") return null;
+  let regionCode = reach.kind === "region" ? reach.regionCode : null;
+  if (filter.regionCode) {
+    if (regionCode === null || filter.regionCode.startsWith(`${regionCode}.`)) regionCode = filter.regionCode;
+    else if (!(regionCode === filter.regionCode || regionCode.startsWith(`${filter.regionCode}.`))) return null;
+  }
+  if (regionCode !== null && regionCode.split(".").length > 3) return null;
+  return {
+    regionCode,
+    ecosystem: filter.ecosystem ?? null,
+    segment: filter.segment ?? null,
+    status: filter.status ?? null,
+  };
+}
+
 type RoleScope = SQL | "everyone" | "no one";
 
 function roleScopeSql(scope: RoleScope): SQL {
@@ -88,21 +122,41 @@ function roleScopeSql(scope: RoleScope): SQL {
 }
 
 /** Whom a role sees beyond the workers the viewer registered. */
-function roleScope(table: VisibilityColumns, viewer: AuthenticatedViewer): RoleScope {
+type RoleReach =
+  | { kind: "everyone" }
+  | { kind: "no one" }
+  | { kind: "region"; regionCode: string }
+  | { kind: "sponsor"; sponsorId: number }
+  | { kind: "registrant"; participantId: number };
+
+function roleReach(viewer: AuthenticatedViewer): RoleReach {
   switch (viewer.role) {
     case "ADMIN":
-      return "everyone";
+      return { kind: "everyone" };
     case "OFFICER":
-      return viewer.regionCode ? regionCondition(table, viewer.regionCode) : "no one";
+      return viewer.regionCode ? { kind: "region", regionCode: viewer.regionCode } : { kind: "no one" };
     case "SPONSOR":
-      return viewer.sponsorId ? eq(table.sponsorId, viewer.sponsorId) : "no one";
+      return viewer.sponsorId ? { kind: "sponsor", sponsorId: viewer.sponsorId } : { kind: "no one" };
     case "PARTICIPANT":
-      return viewer.participantId
-        ? (or(eq(table.id, viewer.participantId), eq(table.registeredById, viewer.participantId)) ?? "no one")
-        : "no one";
+      return viewer.participantId ? { kind: "registrant", participantId: viewer.participantId } : { kind: "no one" };
     case "PARTNER":
-      if (viewer.sponsorId) return eq(table.sponsorId, viewer.sponsorId);
-      return viewer.scopes.has("participants:read") ? "everyone" : "no one";
+      if (viewer.sponsorId) return { kind: "sponsor", sponsorId: viewer.sponsorId };
+      return viewer.scopes.has("participants:read") ? { kind: "everyone" } : { kind: "no one" };
+  }
+}
+
+function roleScope(table: VisibilityColumns, viewer: AuthenticatedViewer): RoleScope {
+  const reach = roleReach(viewer);
+  switch (reach.kind) {
+    case "everyone":
+    case "no one":
+      return reach.kind;
+    case "region":
+      return regionCondition(table, reach.regionCode);
+    case "sponsor":
+      return eq(table.sponsorId, reach.sponsorId);
+    case "registrant":
+      return or(eq(table.id, reach.participantId), eq(table.registeredById, reach.participantId)) as SQL;
   }
 }
 
