@@ -121,12 +121,30 @@ export function workListPageCondition(
     descending
       ? sql`${month} desc, ${village} using ~>~, ${id} desc`
       : sql`${month} asc, ${village} using ~<~, ${id} asc`;
-  const candidates = workListParts(range, filter, viewer, now).map(
-    (part) =>
-      sql`(select ${participants.paidThrough}, ${participants.villageCode}, ${participants.id} from ${participants} where ${and(part, ...keyset)} order by ${order(sql`${participants.paidThrough}`, sql`${participants.villageCode}`, sql`${participants.id}`)} limit ${page.rows})`,
+  const stretches = scanStretches(page.backward ? page.before : page.after, descending);
+  const candidates = workListParts(range, filter, viewer, now).flatMap((part) =>
+    stretches.map(
+      (stretch) =>
+        sql`(select ${participants.paidThrough}, ${participants.villageCode}, ${participants.id} from ${participants} where ${and(part, stretch, ...keyset)} order by ${order(sql`${participants.paidThrough}`, sql`${participants.villageCode}`, sql`${participants.id}`)} limit ${page.rows})`,
+    ),
   );
   if (candidates.length === 0) return sql`false`;
   return sql`${workListCondition(table, range, filter, viewer, now)} and ${table.id} in (select "id" from (${sql.join(candidates, sql` union all `)}) as "candidates" order by ${order(sql`"paid_through"`, sql`"village_code"`, sql`"id"`)} limit ${page.rows})`;
+}
+
+/**
+ * Where the scan begins, as index bounds: past a cursor in its own month (the month and village
+ * bound the index range) and the months beyond it, so page 300 of a province seeks to its place
+ * instead of filtering the 30,000 entries before it (`pastPosition` still decides exactly).
+ */
+function scanStretches(start: WorkListPosition | null, descending: boolean): (SQL | undefined)[] {
+  const [month, village] = start ?? [];
+  if (month === undefined || village === undefined) return [undefined];
+  const [beyond, fromVillage] = descending ? [sql`<`, sql`~<=~`] : [sql`>`, sql`~>=~`];
+  return [
+    sql`${participants.paidThrough} = ${month}::date and ${participants.villageCode} ${fromVillage} ${village}::text`,
+    sql`${participants.paidThrough} ${beyond} ${month}::date`,
+  ];
 }
 
 /**
