@@ -1,9 +1,11 @@
+import { PothosValidationError } from "@pothos/core";
 import {
   type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
   getNamedType,
   isObjectType,
+  Kind,
   NoSchemaIntrospectionCustomRule,
   TypeInfo,
   valueFromAST,
@@ -105,4 +107,42 @@ export function useProductionIntrospectionBlock(): Plugin<Context> {
       if (context.env.environment === "production") addValidationRule(NoSchemaIntrospectionCustomRule);
     },
   };
+}
+
+/**
+ * A connection's cursor the caller made up or took from another connection: plugin-drizzle refuses
+ * one it cannot decode without a code, and one that decodes to values of other types (a name where
+ * a date goes) reaches PostgreSQL as a bad literal (SQLSTATE class 22, data exception). Both are the
+ * caller's input: answered as BAD_USER_INPUT naming the argument, before error masking would log
+ * them as the API's own failure.
+ */
+export function useCursorRefusals(): Plugin<Context> {
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!("errors" in result) || !result.errors?.length) return;
+          const errors = result.errors.map((error) => refusedCursor(error) ?? error);
+          if (errors.some((error, i) => error !== result.errors?.[i])) setResult({ ...result, errors });
+        },
+      };
+    },
+  };
+}
+
+function refusedCursor(error: GraphQLError): GraphQLError | null {
+  const field = error.nodes?.[0];
+  if (field?.kind !== Kind.FIELD) return null;
+  const argument = field.arguments?.find((given) => given.name.value === "after" || given.name.value === "before");
+  if (!argument) return null;
+  const original = error.originalError;
+  const sqlState = (original as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  const badValue = typeof sqlState === "string" && sqlState.startsWith("22");
+  const undecodable = original instanceof PothosValidationError && original.message.startsWith("Invalid cursor");
+  if (!badValue && !undecodable) return null;
+  return new GraphQLError(say("BAD_USER_INPUT.cursor", { field: `${field.name.value}.${argument.name.value}` }), {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { code: "BAD_USER_INPUT" },
+  });
 }

@@ -4,7 +4,12 @@ import { GraphQLError } from "graphql";
 import { createYoga, type GraphiQLOptions, maskError, renderGraphiQL } from "graphql-yoga";
 import type { Context } from "./context";
 import type { AppEnv } from "./env";
-import { useConnectionLimits, useNulCharacterGuard, useProductionIntrospectionBlock } from "./graphql-limits";
+import {
+  useConnectionLimits,
+  useCursorRefusals,
+  useNulCharacterGuard,
+  useProductionIntrospectionBlock,
+} from "./graphql-limits";
 import { useOperationLog } from "./graphql-log";
 import { useTrustedDocuments } from "./graphql-trusted-documents";
 import { useRefusalAudit } from "./modules/audit/refusals";
@@ -53,6 +58,7 @@ function createServer(environment: AppEnv["environment"]) {
       }),
       useNulCharacterGuard(),
       useConnectionLimits(),
+      useCursorRefusals(),
       useProductionIntrospectionBlock(),
       // A browser cannot send a simple (preflight-free) request that runs an operation: GETs need
       // a custom header, and POSTs are application/json only (checked in the app).

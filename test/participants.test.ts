@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { seedDemoData } from "../scripts/seed/demo";
 import { dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { givenParticipant, givenSettledPayment, givenSponsor } from "./testkit/fixtures";
@@ -193,6 +193,35 @@ describe("participants", () => {
       await api.graphql<Page>(`{ participants(last: 2, orderBy: FULL_NAME_ASC) { totalCount nodes { fullName } } }`),
     );
     expect(last.participants.nodes.map((n) => n.fullName)).toEqual(["Citra Dewi", "Dedi Kurniawan"]);
+  });
+
+  it("answers a cursor no connection issued (forged, or another connection's) as bad input", async () => {
+    const cursor = (text: string) => Buffer.from(text).toString("base64");
+    const nameCursor = dataOf(
+      await api.graphql<Page>(`{ participants(first: 1, orderBy: FULL_NAME_ASC) { pageInfo { endCursor } } }`),
+    ).participants.pageInfo.endCursor;
+    const cases = [
+      // Undecodable; a name where a registration time goes; a date where a name and id go; an id that is no number.
+      ["participants", "after", "not-a-cursor", "REGISTERED_AT_DESC"],
+      ["participants", "after", nameCursor, "REGISTERED_AT_DESC"],
+      ["participants", "before", cursor('DC:T:["S:2026-01-01","S:x"]'), "FULL_NAME_ASC"],
+      ["payments", "after", cursor("DC:S:forty-two"), null],
+    ] as const;
+    const unexpected = vi.spyOn(console, "error");
+    for (const [connection, argument, value, orderBy] of cases) {
+      const page = argument === "after" ? "first: 2" : "last: 2";
+      const order = orderBy ? `, orderBy: ${orderBy}` : "";
+      const response = await api.graphql(
+        `query ($cursor: String) { ${connection}(${page}, ${argument}: $cursor${order}) { nodes { id } } }`,
+        { cursor: value },
+      );
+      expect(response.data ?? null, `${connection} ${value}`).toBeNull();
+      expect(response.errors?.[0]?.extensions?.code, `${connection} ${value}`).toBe("BAD_USER_INPUT");
+      expect(response.errors?.[0]?.message).toBe(`${connection}.${argument}: this cursor was not issued by this list.`);
+    }
+    // Not logged as the API's own failure.
+    expect(unexpected).not.toHaveBeenCalled();
+    unexpected.mockRestore();
   });
 
   it("rejects bad filters with a clear error instead of a partial answer", async () => {

@@ -74,13 +74,26 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
     if (error instanceof NotPlannable) return null;
     throw error;
   }
-  const result = await context.db.execute(statement);
-  const rows = (result as unknown as { rows: { data: string }[] }).rows;
+  let result: unknown;
+  try {
+    result = await context.db.execute(statement);
+  } catch (error) {
+    // A value PostgreSQL cannot read (SQLSTATE class 22: a forged cursor's "date", say) is the
+    // caller's input: the executor answers it, field by field, with the API's own error.
+    if (dataException(error)) return null;
+    throw error;
+  }
+  const rows = (result as { rows: { data: string }[] }).rows;
   const text = rows[0]?.data;
   // A per-object check failed somewhere: the executor answers with its null and FORBIDDEN error.
   if (text === undefined || text.includes(DENIED_MARK)) return null;
   statistics.answered += 1;
   return { data: JSON.parse(text) as Record<string, unknown> };
+}
+
+function dataException(error: unknown): boolean {
+  const sqlState = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof sqlState === "string" && sqlState.startsWith("22");
 }
 
 function fragmentsOf(args: ExecutionArgs): Record<string, FragmentDefinitionNode> {
