@@ -78,7 +78,7 @@ builder.queryField("outreachList", (t) =>
     {
       type: "participants",
       description:
-        "A work list for retention in the caller's own scope (an officer's region, a sponsor's workers, a partner's, a registrant's referrals), most urgent first.",
+        "A work list for retention in the caller's own scope (an officer's region, a sponsor's workers, a partner's, a registrant's referrals), most urgent first; workers equally urgent come village by village, then by id.",
       args: {
         list: t.arg({ type: OutreachListEnum, required: true }),
         withinDays: t.arg.int({

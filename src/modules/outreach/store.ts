@@ -159,7 +159,7 @@ function pastPosition(position: WorkListPosition, side: "after" | "before"): SQL
   const pastVillage =
     id === undefined
       ? sql`${participants.villageCode} ${villageThan} ${village}::text`
-      : sql`(${participants.villageCode} ${villageThan} ${village}::text or (${participants.villageCode} = ${village}::text and ${participants.id} ${than} ${id}::integer))`;
+      : sql`(${participants.villageCode} ${villageThan} ${village}::text or (${participants.villageCode} = ${village}::text and ${participants.id} ${than} ${id}::bigint))`;
   return sql`${participants.paidThrough} ${orEqual} ${month}::date and (${pastMonth} or (${participants.paidThrough} = ${month}::date and ${pastVillage}))`;
 }
 
