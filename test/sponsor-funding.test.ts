@@ -237,6 +237,42 @@ describe("a sponsor's batch", () => {
     expect(forbidden.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
+  it("gives a refunded payment's worth back to the budget, once", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Dana Kembali" });
+    const created = await sponsorship({ sponsorId: gid("Sponsor", sponsor.id), budget: "100800" });
+    const workers = await enroll(created.id, [worker(), worker()]);
+    const batch = (await payBatch(created.id, { months: 3, channel: "BRIVA" })).batch;
+    expect(batch).toMatchObject({ total: "100800", status: "PENDING" });
+    const settled = await notify(api, {
+      reference: "BACK-S1",
+      batchId: batch?.id ?? "",
+      status: "SETTLED",
+      amount: "100800",
+    });
+    expect(settled).toMatchObject({ status: 200, body: { outcome: "APPLIED" } });
+    const payments = dataOf(
+      await api.graphql<{ node: { payments: { nodes: { id: string; amount: string }[] } } }>(
+        `query ($id: ID!) { node(id: $id) { ... on PaymentBatch { payments(first: 5) { nodes { id amount } } } } }`,
+        { id: batch?.id },
+      ),
+    ).node.payments.nodes;
+    const refundedPayment = payments[0]?.id ?? "";
+    // Today is 15 Nov: November is used, December and January come back (2 × 16,800).
+    for (const reference of ["BACK-R1", "BACK-R2"]) {
+      const refund = await notify(api, { reference, paymentId: refundedPayment, status: "REFUNDED", amount: "33600" });
+      expect(refund.status).toBe(200);
+    }
+    const figures = dataOf(
+      await api.graphql<{ node: { spent: string; remainingBudget: string } }>(
+        `query ($id: ID!) { node(id: $id) { ... on Sponsorship { spent remainingBudget } } }`,
+        { id: created.id },
+      ),
+    ).node;
+    expect(figures).toEqual({ spent: "67200", remainingBudget: "33600" });
+    const paidThroughs = await Promise.all(workers.map((id) => paidThrough(id)));
+    expect(paidThroughs.sort()).toEqual(["2026-11-01", "2027-01-01"]);
+  });
+
   it("never pays months outside the sponsorship's period", async () => {
     const sponsor = await givenSponsor(api.db, { name: "PT Sampai Desember" });
     const created = await sponsorship({

@@ -16,6 +16,7 @@ import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import { recordPaymentEvent, recordPaymentOutcome } from "../events/outbox";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
+import { addSpending, lockSponsorship } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
@@ -214,6 +215,13 @@ export async function applyPaymentOutcome(
   if (outcome !== "REFUNDED" && amount !== null && amount !== payment.amount) {
     return mismatch(msg("AMOUNT_MISMATCH.payment", { reported: amount, expected: payment.amount }));
   }
+  // A sponsor batch's payment was paid from the sponsorship's budget: its refund goes back there.
+  // The sponsorship is locked before the worker, the order a batch takes them in.
+  const sponsorshipId =
+    outcome === "REFUNDED" && step === "APPLY" && payment.batchId !== null
+      ? ((await findPaymentBatchById(tx, payment.batchId))?.sponsorshipId ?? null)
+      : null;
+  if (sponsorshipId !== null) await lockSponsorship(tx, sponsorshipId);
   const participant = await lockParticipant(tx, payment.participantId);
   if (!participant) throw new Error(`payment ${payment.id} has no participant`);
   if (step === "ALREADY_APPLIED") {
@@ -262,6 +270,7 @@ export async function applyPaymentOutcome(
     refundedAt: at,
     refundedAmount: worth,
   });
+  if (sponsorshipId !== null) await addSpending(tx, sponsorshipId, -worth);
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough });
   await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
