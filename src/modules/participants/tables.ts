@@ -62,17 +62,18 @@ export const participants = pgTable(
     index("participants_ecosystem_idx").on(t.ecosystemCode, t.id),
     // Status is a range on paid_through against today, so this index serves every status filter.
     index("participants_paid_through_idx").on(t.paidThrough, t.id),
-    // Outreach work lists: listed paid-through months, each narrowed to the caller's region prefix
-    // (the officer branch of visibility). Pattern ops for the prefix, as above.
+    // Outreach work lists, in their order (month, village, id): each listed month narrowed to the
+    // caller's region prefix, so a page reads its own entries. Pattern ops for the prefix, as above.
     index("participants_paid_through_village_idx").on(t.paidThrough, t.villageCode.op("text_pattern_ops"), t.id),
     // The other branch of every non-ADMIN visibility (`registered_by_subject = me OR ...`): without it
-    // the OR cannot be a BitmapOr and PostgreSQL scans the table. Partial: most rows have no subject.
+    // the OR cannot be a BitmapOr and PostgreSQL scans the table; work lists read it as a part of its
+    // own. Partial: most rows have no subject.
     index("participants_registered_by_subject_idx")
       .on(t.registeredBySubject, t.paidThrough, t.id)
       .where(sql`${t.registeredBySubject} is not null`),
     index("participants_sponsor_idx").on(t.sponsorId, t.id),
-    // A sponsor's work lists: its workers' paid-through months as an index range, in list order (a Sertakan sponsor
-    // may cover tens of thousands). Partial: most workers pay for themselves.
+    // A sponsor's work lists: its workers' paid-through months as an index range, in list order (a
+    // Sertakan sponsor may cover tens of thousands). Partial: most workers pay for themselves.
     index("participants_sponsor_paid_through_idx")
       .on(t.sponsorId, t.paidThrough, t.villageCode.op("text_pattern_ops"), t.id)
       .where(sql`${t.sponsorId} is not null`),
