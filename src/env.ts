@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RateLimiter } from "./http/rate-limit";
 import type { AuthConfig } from "./modules/access/authenticate";
+import { isSecretKey } from "./modules/events/secret-box";
 import type { Language } from "./shared/request-scope";
 
 const rateLimiterBinding = z
@@ -39,6 +40,11 @@ const bindingsSchema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Secret: 32 random bytes, base64 (`openssl rand -base64 32`): seals webhook signing secrets at rest. */
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine(isSecretKey, "WEBHOOK_SECRET_KEY must be 32 random bytes, base64-encoded")
+    .optional(),
   /** Secret: `{"BRIVA": "<secret>", ...}`, one HMAC secret per payment channel for its webhook. */
   PAYMENT_CHANNEL_SECRETS: z
     .string()
@@ -86,6 +92,8 @@ export interface AppEnv {
   corsAllowedOrigins: readonly string[];
   trustForwardedFor: boolean;
   paymentChannelSecrets: ReadonlyMap<string, string>;
+  /** Seals webhook signing secrets at rest (events/secret-box.ts); unset, they are stored as they are. */
+  webhookSecretKey: string | undefined;
 }
 
 export function parseEnv(bindings: unknown): AppEnv {
@@ -110,6 +118,7 @@ export function parseEnv(bindings: unknown): AppEnv {
     corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
     trustForwardedFor: env.TRUST_X_FORWARDED_FOR === "true",
     paymentChannelSecrets: new Map(Object.entries(env.PAYMENT_CHANNEL_SECRETS ?? {})),
+    webhookSecretKey: env.WEBHOOK_SECRET_KEY,
   };
   if (env.HYPERDRIVE) return { ...common, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
   if (!env.DATABASE_URL) {

@@ -4,7 +4,7 @@
  * signed webhooks, and the daily calendar events.
  */
 import type { DatabaseConnection } from "./db/client";
-import { eventQueuesOf } from "./modules/events/bindings";
+import { eventQueuesOf, webhookSecretKeyOf } from "./modules/events/bindings";
 import { deliverBatch } from "./modules/events/delivery";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 import { relayOutbox } from "./modules/events/relay";
@@ -44,7 +44,10 @@ export async function consumeEventQueue(
   }
   const { db, end } = connect();
   try {
-    await deliverBatch({ db, deadLetters: eventQueuesOf(bindings)?.deadLetters }, batch);
+    await deliverBatch(
+      { db, deadLetters: eventQueuesOf(bindings)?.deadLetters, secretKey: webhookSecretKeyOf(bindings) },
+      batch,
+    );
   } finally {
     await end();
   }

@@ -12,7 +12,7 @@ import type { DeliveryMessage, QueueProducer } from "../src/modules/events/queue
 import { relayOutbox } from "../src/modules/events/relay";
 import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule";
 import { claimDelivery } from "../src/modules/events/store";
-import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi, TODAY } from "./testkit/api";
 import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
 import { type Answer, startReceiver } from "./testkit/receiver";
 
@@ -113,7 +113,12 @@ async function flush(
   rules: DeliveryPolicy = policy,
 ) {
   await relayOutbox(api.db, queue);
-  await queue.drain((batch) => deliverBatch({ db: api.db, deadLetters: dlq, policy: rules, log: () => {} }, batch));
+  await queue.drain((batch) =>
+    deliverBatch(
+      { db: api.db, deadLetters: dlq, policy: rules, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY },
+      batch,
+    ),
+  );
   return { queue, dlq };
 }
 
@@ -473,7 +478,7 @@ describe("a consumer that dies mid-attempt", () => {
     if (!open) throw new Error("no delivery");
     // The attempt that died: it took a one-second lease and never finished.
     await claimDelivery(api.db, open.id, 1);
-    const deps = { db: api.db, policy, log: () => {} };
+    const deps = { db: api.db, policy, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY };
     const batch = queue.take();
     await deliverBatch(deps, batch);
     batch.settle();
@@ -557,6 +562,16 @@ describe("redelivery and replay", () => {
     if (!after) throw new Error("nothing delivered");
     expect(verifyStandardWebhook(newSecret, after.headers, after.body)).toBe(true);
     expect(verifyStandardWebhook(oldSecret, after.headers, after.body)).toBe(false);
+    // At rest both were sealed (WEBHOOK_SECRET_KEY): the table alone cannot sign for us.
+    const [stored] = await api.db
+      .select({ secret: webhookEndpoints.secret, previous: webhookEndpoints.previousSecret })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, Number(Buffer.from(id, "base64").toString().split(":")[1])));
+    expect(stored?.secret).toMatch(/^sealed:v1:/);
+    expect(stored?.previous).toMatch(/^sealed:v1:/);
+    for (const secret of [oldSecret, newSecret]) {
+      expect(JSON.stringify(stored)).not.toContain(secret.slice("whsec_".length, "whsec_".length + 16));
+    }
   });
 });
 

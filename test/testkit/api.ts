@@ -20,6 +20,8 @@ export const TODAY = "2026-11-15T03:00:00Z";
  * like a client would. `statements` records every SQL statement the API sent.
  */
 export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long";
+/** Seals webhook signing secrets at rest, as production does (32 bytes, base64). */
+export const TEST_WEBHOOK_SECRET_KEY = Buffer.alloc(32, 42).toString("base64");
 /** The one browser origin the test API allows (CORS_ALLOWED_ORIGINS). */
 export const TEST_ALLOWED_ORIGIN = "https://jmo.bpjs.test";
 export const TEST_CHANNEL_SECRETS = { BRIVA: "briva-test-secret-0123456789", GOPAY: "gopay-test-secret-0123456789" };
@@ -57,6 +59,7 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     DATABASE_URL: database.url,
     DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
     JWT_SECRET: TEST_JWT_SECRET,
+    WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(TEST_CHANNEL_SECRETS),
     CORS_ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
     // Tests stand in for a trusted proxy, so each can act from its own client address.

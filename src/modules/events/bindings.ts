@@ -1,4 +1,5 @@
 import type { DeliveryMessage, QueueProducer } from "./queue";
+import { isSecretKey } from "./secret-box";
 
 /** The queue bindings of `wrangler.toml`, when the Worker has them (tests and plain Node servers do not). */
 export interface EventQueues {
@@ -17,4 +18,10 @@ export function eventQueuesOf(bindings: unknown): EventQueues | null {
   const record = (bindings ?? {}) as Record<string, unknown>;
   const events = producer(record.WEBHOOK_QUEUE);
   return events ? { events, deadLetters: producer(record.WEBHOOK_DLQ) } : null;
+}
+
+/** `WEBHOOK_SECRET_KEY`, for the queue consumer (the request path reads it through `parseEnv`). */
+export function webhookSecretKeyOf(bindings: unknown): string | undefined {
+  const key = ((bindings ?? {}) as Record<string, unknown>).WEBHOOK_SECRET_KEY;
+  return typeof key === "string" && isSecretKey(key) ? key : undefined;
 }

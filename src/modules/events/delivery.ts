@@ -8,6 +8,7 @@ import type { Database } from "../../db/client";
 import { hasScope } from "../access/rules";
 import { instant, payloadFor, webhookMessageId } from "./catalogue";
 import type { DeliveryMessage, QueueBatch, QueueMessage, QueueProducer } from "./queue";
+import { openSecret } from "./secret-box";
 import { webhookHeaders } from "./signature";
 import {
   autoPause,
@@ -57,6 +58,8 @@ export function retryDelaySeconds(attempt: number, policy: DeliveryPolicy = defa
 
 export interface DeliveryDeps {
   db: Database;
+  /** `WEBHOOK_SECRET_KEY`: opens the endpoints' sealed signing secrets. */
+  secretKey?: string | undefined;
   deadLetters?: QueueProducer<DeliveryMessage> | undefined;
   policy?: DeliveryPolicy;
   fetch?: typeof fetch;
@@ -148,13 +151,13 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
   const attempt = delivery.attempts + 1;
   const body = payloadFor(event, { piiRead: hasScope(ownerOf(endpoint), "pii:read") });
   const startedAt = now();
-  const secrets = [endpoint.secret];
+  const secrets = [await openSecret(endpoint.secret, deps.secretKey)];
   if (
     endpoint.previousSecret &&
     endpoint.previousSecretExpiresAt &&
     instant(endpoint.previousSecretExpiresAt) > startedAt
   ) {
-    secrets.push(endpoint.previousSecret);
+    secrets.push(await openSecret(endpoint.previousSecret, deps.secretKey));
   }
   const headers = await webhookHeaders(
     secrets,

@@ -11,6 +11,7 @@ import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../acc
 import { audited, type MutationContext, rejection } from "../audit/service";
 import type { EventType } from "./catalogue";
 import { deliveriesFor } from "./relay";
+import { sealSecret } from "./secret-box";
 import { newSigningSecret } from "./signature";
 import {
   countManagedEndpoints,
@@ -35,7 +36,7 @@ import {
 
 export interface EventsContext extends MutationContext {
   clock: Clock;
-  env: { environment: "development" | "test" | "production" };
+  env: { environment: "development" | "test" | "production"; webhookSecretKey: string | undefined };
 }
 
 function manager(viewer: Viewer): AuthenticatedViewer {
@@ -97,7 +98,7 @@ export async function createWebhookEndpoint(ctx: EventsContext, raw: CreateEndpo
       regionCode: input.regionCode ?? null,
       sponsorId: input.sponsorId ?? null,
       paymentDueDays: input.paymentDueDays ?? 7,
-      secret,
+      secret: await sealSecret(secret, ctx.env.webhookSecretKey),
     });
     return {
       result: { webhookEndpoint: endpoint, signingSecret: secret, userErrors: [] },
@@ -154,7 +155,7 @@ export async function changeWebhookEndpoint(
       if (!parsed.success) return refuse(zodUserErrors(parsed.error, ["input"]));
       secret = newSigningSecret();
       updated = await updateEndpoint(tx, endpoint.id, {
-        secret,
+        secret: await sealSecret(secret, ctx.env.webhookSecretKey),
         previousSecret: endpoint.secret,
         // The consumer compares with the real time, so the overlap runs on the database's clock too.
         previousSecretExpiresAt: sql`now() + make_interval(hours => ${parsed.data.overlapHours})`,

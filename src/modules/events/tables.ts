@@ -71,9 +71,12 @@ export const webhookEndpoints = pgTable(
     sponsorId: bigint("sponsor_id", { mode: "number" }),
     /** `participant.payment_due` is sent this many days before the due date. */
     paymentDueDays: smallint("payment_due_days").notNull().default(7),
-    /** `whsec_<base64>`; kept to sign, never shown again after creation or rotation. */
-    secret: varchar("secret", { length: 100 }).notNull(),
-    previousSecret: varchar("previous_secret", { length: 100 }),
+    /**
+     * `whsec_<base64>`; kept to sign, never shown again after creation or rotation. Sealed
+     * (`sealed:v1:...`, events/secret-box.ts) when the Worker has `WEBHOOK_SECRET_KEY`.
+     */
+    secret: varchar("secret", { length: 200 }).notNull(),
+    previousSecret: varchar("previous_secret", { length: 200 }),
     previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true, mode: "string" }),
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),

@@ -1,0 +1,2 @@
+ALTER TABLE "webhook_endpoints" ALTER COLUMN "secret" SET DATA TYPE varchar(200) USING "secret"::varchar(200);--> statement-breakpoint
+ALTER TABLE "webhook_endpoints" ALTER COLUMN "previous_secret" SET DATA TYPE varchar(200) USING "previous_secret"::varchar(200);
