@@ -14,6 +14,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "./context";
+import { isDataException } from "./db/errors";
 import { say } from "./shared/messages";
 
 export const MAX_PAGE_SIZE = 100;
@@ -136,8 +137,7 @@ function refusedCursor(error: GraphQLError): GraphQLError | null {
   const argument = field.arguments?.find((given) => given.name.value === "after" || given.name.value === "before");
   if (!argument) return null;
   const original = error.originalError;
-  const sqlState = (original as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  const badValue = typeof sqlState === "string" && sqlState.startsWith("22");
+  const badValue = isDataException(original);
   const undecodable = original instanceof PothosValidationError && original.message.startsWith("Invalid cursor");
   if (!badValue && !undecodable) return null;
   return new GraphQLError(say("BAD_USER_INPUT.cursor", { field: `${field.name.value}.${argument.name.value}` }), {

@@ -8,6 +8,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context";
+import { isDataException } from "../db/errors";
 import { PlanCache } from "./cache";
 import { compileOperation } from "./compile";
 import { DENIED_MARK } from "./sql-values";
@@ -80,7 +81,7 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   } catch (error) {
     // A value PostgreSQL cannot read (SQLSTATE class 22: a forged cursor's "date", say) is the
     // caller's input: the executor answers it, field by field, with the API's own error.
-    if (dataException(error)) return null;
+    if (isDataException(error)) return null;
     throw error;
   }
   const rows = (result as { rows: { data: string }[] }).rows;
@@ -89,11 +90,6 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   if (text === undefined || text.includes(DENIED_MARK)) return null;
   statistics.answered += 1;
   return { data: JSON.parse(text) as Record<string, unknown> };
-}
-
-function dataException(error: unknown): boolean {
-  const sqlState = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof sqlState === "string" && sqlState.startsWith("22");
 }
 
 function fragmentsOf(args: ExecutionArgs): Record<string, FragmentDefinitionNode> {
