@@ -183,11 +183,13 @@ export async function countWorkList(
   viewer: Viewer,
   now: Date,
 ): Promise<number> {
-  const parts = workListParts(range, filter, viewer, now);
-  const counts = parts.map((part) => sql`(select count(*) from ${participants} where ${part})`);
   const region = scopeAsRegion(viewer, filter);
   // The region is always the first part (`visibleParticipantParts`).
-  if (region && counts.length > 0) counts[0] = rolledUpParticipants(region, paidThroughMonths(range), now);
+  const counts = workListParts(range, filter, viewer, now).map((part, index) =>
+    region && index === 0
+      ? rolledUpParticipants(region, paidThroughMonths(range), now)
+      : sql`(select count(*) from ${participants} where ${part})`,
+  );
   if (counts.length === 0) return 0;
   const result = await db.execute(sql`select (${sql.join(counts, sql` + `)})::integer as "total"`);
   return Number((result as unknown as { rows: { total: number }[] }).rows[0]?.total ?? 0);
