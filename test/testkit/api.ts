@@ -4,6 +4,7 @@ import type { RateLimiter } from "../../src/http/rate-limit";
 import { signDevelopmentToken, type TokenClaims } from "../../src/modules/access/tokens";
 import { settableClock } from "../../src/shared/clock";
 import { startTestDatabase, type TestDatabase } from "./database";
+import { TODAY } from "./dates";
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -12,8 +13,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   headers: Headers;
 }
 
-/** "Today" in integration tests: a fixed instant, so statuses never drift with the calendar. */
-export const TODAY = "2026-11-15T03:00:00Z";
+export { TODAY } from "./dates";
 
 /**
  * The real app (Hono + Yoga + Neon driver) over a fresh test database, called through `fetch`
