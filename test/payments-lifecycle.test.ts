@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, coveredMonths, participants, paymentEvents, payments } from "../src/db/tables";
 import { signNotification } from "../src/modules/payments/signature";
 import { bearer, dataOf, startTestApi, TEST_CHANNEL_SECRETS, type TestApi, TODAY } from "./testkit/api";
+import { at, month, monthKey, year } from "./testkit/dates";
 import { givenParticipant, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -79,7 +80,7 @@ async function expectPaidThroughMatchesCoverage() {
 }
 
 beforeAll(async () => {
-  api = await startTestApi(); // today: 2026-11-15
+  api = await startTestApi(); // today: TODAY (month(0) is its WIB month)
 });
 afterAll(async () => api?.close());
 
@@ -140,8 +141,8 @@ describe("payContribution", () => {
       status: "PENDING",
       amount: "110400",
       months: 3,
-      coverageFrom: "2026-11",
-      coverageThrough: "2027-01",
+      coverageFrom: monthKey(0),
+      coverageThrough: monthKey(2),
     });
     expect(payContribution.participant).toEqual({ status: "PENDING", paidThrough: null });
   });
@@ -244,14 +245,14 @@ describe("settlement through the payment-channel webhook", () => {
       status: 200,
       body: { outcome: "APPLIED", duplicate: false, paymentId: payment.id },
     });
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2027-01-01" });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(2) });
     expect(await notify("BRIVA", notification)).toEqual({
       status: 200,
       body: { outcome: "APPLIED", duplicate: true, paymentId: payment.id },
     });
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2027-01-01" });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(2) });
     const rows = await api.db.select().from(coveredMonths).where(eq(coveredMonths.participantId, worker.id));
-    expect(rows.map((r) => r.month).sort()).toEqual(["2026-11-01", "2026-12-01", "2027-01-01"]);
+    expect(rows.map((r) => r.month).sort()).toEqual([month(0), month(1), month(2)]);
     const view = dataOf(
       await api.graphql<{ payment: { status: string; settledAt: string; externalReference: string } }>(
         `query ($id: ID!) { payment(id: $id) { status settledAt externalReference } }`,
@@ -331,10 +332,11 @@ describe("coverage", () => {
   }
 
   it("pays arrears oldest month first for a participant in grace", async () => {
-    const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"], paidThrough: "2026-09-01" });
+    // Paid through two months ago: GRACE, with last month unpaid.
+    const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"], paidThrough: month(-2) });
     await api.db
       .insert(coveredMonths)
-      .values({ participantId: worker.id, month: "2026-09-01", paymentId: await seedPaymentId(worker.id) });
+      .values({ participantId: worker.id, month: month(-2), paymentId: await seedPaymentId(worker.id, -2) });
     const paymentId = await payAndSettle(worker.id, 3);
     const view = dataOf(
       await api.graphql<{ payment: { coverageFrom: string; coverageThrough: string } }>(
@@ -342,16 +344,17 @@ describe("coverage", () => {
         { id: paymentId },
       ),
     );
-    expect(view.payment).toEqual({ coverageFrom: "2026-10", coverageThrough: "2026-12" });
+    expect(view.payment).toEqual({ coverageFrom: monthKey(-1), coverageThrough: monthKey(1) });
   });
 
   it("resumes an inactive participant from the current month without back payments", async () => {
-    const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"], paidThrough: "2026-06-01" });
+    // Paid through five months ago: INACTIVE (three or more months unpaid).
+    const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"], paidThrough: month(-5) });
     await api.db
       .insert(coveredMonths)
-      .values({ participantId: worker.id, month: "2026-06-01", paymentId: await seedPaymentId(worker.id) });
+      .values({ participantId: worker.id, month: month(-5), paymentId: await seedPaymentId(worker.id, -5) });
     await payAndSettle(worker.id, 1);
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2026-11-01" });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(0) });
     const status = dataOf(
       await api.graphql<{ participant: { status: string } }>(`query ($id: ID!) { participant(id: $id) { status } }`, {
         id: gid("Participant", worker.id),
@@ -367,7 +370,7 @@ describe("coverage", () => {
     if (!a || !b) throw new Error("no payment");
     await notify("BRIVA", settled(b.id, b.amount));
     await notify("BRIVA", settled(a.id, a.amount));
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2027-02-01" });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(3) });
     expect(await api.db.$count(coveredMonths, eq(coveredMonths.participantId, worker.id))).toBe(4);
     await expectPaidThroughMatchesCoverage();
   });
@@ -375,10 +378,10 @@ describe("coverage", () => {
   it("refunds only the months not used yet", async () => {
     const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"] });
     const paymentId = await payAndSettle(worker.id, 6);
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2027-04-01" });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(5) });
     const refund = await notify("BRIVA", settled(paymentId, "84000", "REFUND-1", "REFUNDED"));
     expect(refund).toMatchObject({ status: 200, body: { outcome: "APPLIED" } });
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2026-11-01" });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(0) });
     const [row] = await api.db.select().from(payments).where(eq(payments.participantId, worker.id));
     expect(row).toMatchObject({ status: "REFUNDED", refundedAmount: 84_000n });
     await expectPaidThroughMatchesCoverage();
@@ -419,8 +422,11 @@ describe("settlePayment", () => {
         backOffice,
       ),
     );
-    expect(done.settlePayment).toEqual({ payment: { status: "SETTLED", coverageThrough: "2026-11" }, userErrors: [] });
-    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: "2026-11-01" });
+    expect(done.settlePayment).toEqual({
+      payment: { status: "SETTLED", coverageThrough: monthKey(0) },
+      userErrors: [],
+    });
+    expect(await participantRow(worker.id)).toMatchObject({ paidThrough: month(0) });
   });
 });
 
@@ -443,27 +449,31 @@ describe("a participant's payments", () => {
     expect((await list({ status: "PENDING" })).nodes.map((n) => n.id)).toEqual([b.id]);
     expect((await list({ payer: "SELF" })).totalCount).toBe(2);
     expect((await list({ payer: "SPONSOR" })).totalCount).toBe(0);
-    expect((await list({ createdFrom: "2020-01-01", createdTo: "2020-12-31" })).totalCount).toBe(0);
+    // A year long before TODAY: nothing was created then.
+    expect((await list({ createdFrom: `${year(-6)}-01-01`, createdTo: `${year(-6)}-12-31` })).totalCount).toBe(0);
   });
 });
 
-/** A settled payment row standing for history before the test (fixtures arrange state directly). */
-async function seedPaymentId(participantId: number): Promise<number> {
+/**
+ * A settled payment row for the month `offset` months from TODAY's, standing for history before
+ * the test (fixtures arrange state directly).
+ */
+async function seedPaymentId(participantId: number, offset: number): Promise<number> {
   const [row] = await api.db
     .insert(payments)
     .values({
       participantId,
       idempotencyScope: "test-fixture",
       months: 1,
-      coverageFrom: "2026-06-01",
-      coverageThrough: "2026-06-01",
+      coverageFrom: month(offset),
+      coverageThrough: month(offset),
       amount: 16_800n,
       lines: [],
       payer: "SELF",
       channel: "BRIVA",
       status: "SETTLED",
       idempotencyKey: newKey(),
-      settledAt: "2026-06-05T00:00:00Z",
+      settledAt: at(offset, 5, "07:00"),
     })
     .returning({ id: payments.id });
   if (!row) throw new Error("no row");
