@@ -1,14 +1,15 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coveredMonths, paymentEvents } from "../src/db/tables";
-import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { monthKey } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
 import { newKey, notify, pay, payAndSettle, viewParticipant } from "./testkit/payments";
 
 let api: TestApi;
 
 beforeAll(async () => {
-  api = await startTestApi(); // today: 2026-11-15
+  api = await startTestApi(); // today: TODAY (month 0 is its WIB month)
 });
 afterAll(async () => api?.close());
 
@@ -20,19 +21,23 @@ async function monthsOf(participantId: number) {
 describe("a refund in the middle of prepaid months", () => {
   it("moves later months back so coverage stays unbroken and paidThrough never passes a gap", async () => {
     const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"] });
-    await payAndSettle(api, worker.id, 1); // Nov
-    const middle = await payAndSettle(api, worker.id, 3); // Dec–Feb
-    const last = await payAndSettle(api, worker.id, 3); // Mar–May
-    expect((await viewParticipant(api, worker.id)).paidThrough).toBe("2027-05");
+    await payAndSettle(api, worker.id, 1); // this month
+    const middle = await payAndSettle(api, worker.id, 3); // months +1 to +3
+    const last = await payAndSettle(api, worker.id, 3); // months +4 to +6
+    expect((await viewParticipant(api, worker.id)).paidThrough).toBe(monthKey(6));
 
     const refund = await notify(api, { reference: "HOLE-R1", paymentId: middle, status: "REFUNDED", amount: "50400" });
     expect(refund).toMatchObject({ status: 200, body: { outcome: "APPLIED" } });
 
     const view = await viewParticipant(api, worker.id);
-    expect(view).toMatchObject({ status: "ACTIVE", paidThrough: "2027-02" });
-    expect(await monthsOf(worker.id)).toEqual(["2026-11", "2026-12", "2027-01", "2027-02"]);
+    expect(view).toMatchObject({ status: "ACTIVE", paidThrough: monthKey(3) });
+    expect(await monthsOf(worker.id)).toEqual([monthKey(0), monthKey(1), monthKey(2), monthKey(3)]);
     const byId = new Map(view.payments.nodes.map((p) => [p.id, p]));
-    expect(byId.get(last)).toMatchObject({ status: "SETTLED", coverageFrom: "2026-12", coverageThrough: "2027-02" });
+    expect(byId.get(last)).toMatchObject({
+      status: "SETTLED",
+      coverageFrom: monthKey(1),
+      coverageThrough: monthKey(3),
+    });
     expect(byId.get(middle)).toMatchObject({ status: "REFUNDED", refundedAmount: "50400" });
   });
 });
@@ -40,22 +45,22 @@ describe("a refund in the middle of prepaid months", () => {
 describe("refund amounts reconcile", () => {
   it("refuses a refund that is not worth the unused months, and exposes what was refunded", async () => {
     const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"] });
-    const paymentId = await payAndSettle(api, worker.id, 6); // Nov–Apr, Rp100,800
+    const paymentId = await payAndSettle(api, worker.id, 6); // this month and the next five, Rp100,800
     const whole = await notify(api, { reference: "AMT-R1", paymentId, status: "REFUNDED", amount: "100800" });
     expect(whole).toMatchObject({ status: 422, body: { outcome: "AMOUNT_MISMATCH" } });
     let view = await viewParticipant(api, worker.id);
-    expect(view).toMatchObject({ paidThrough: "2027-04" });
+    expect(view).toMatchObject({ paidThrough: monthKey(5) });
     expect(view.payments.nodes[0]).toMatchObject({ status: "SETTLED", refundedAmount: null, refundedAt: null });
 
-    // December to April are unused: 5 × Rp16,800.
+    // This month is in use; the next five are unused: 5 × Rp16,800.
     const right = await notify(api, { reference: "AMT-R2", paymentId, status: "REFUNDED", amount: "84000" });
     expect(right).toMatchObject({ status: 200, body: { outcome: "APPLIED" } });
     view = await viewParticipant(api, worker.id);
-    expect(view).toMatchObject({ status: "ACTIVE", paidThrough: "2026-11" });
+    expect(view).toMatchObject({ status: "ACTIVE", paidThrough: monthKey(0) });
     expect(view.payments.nodes[0]).toMatchObject({
       status: "REFUNDED",
       refundedAmount: "84000",
-      refundedAt: "2026-11-15T03:00:00.000Z",
+      refundedAt: TODAY,
     });
   });
 
@@ -98,7 +103,7 @@ describe("channel notifications", () => {
     });
     expect(reused).toMatchObject({ status: 409, body: { outcome: "REFERENCE_REUSED", duplicate: false } });
     const view = await viewParticipant(api, worker.id);
-    expect(view.paidThrough).toBe("2026-11");
+    expect(view.paidThrough).toBe(monthKey(0));
     expect(view.payments.nodes.find((p) => p.id === second.id)?.status).toBe("PENDING");
     // The same body again is a plain replay.
     const replay = await notify(api, { reference: "REUSE-1", paymentId: first.id, status: "SETTLED", amount: "16800" });
@@ -115,7 +120,7 @@ describe("channel notifications", () => {
     ).toMatchObject({ status: 200, body: { outcome: "APPLIED" } });
     expect(await notify(api, refund)).toMatchObject({ status: 200, body: { outcome: "APPLIED", duplicate: false } });
     const view = await viewParticipant(api, worker.id);
-    expect(view).toMatchObject({ status: "ACTIVE", paidThrough: "2026-11" });
+    expect(view).toMatchObject({ status: "ACTIVE", paidThrough: monthKey(0) });
     expect(view.payments.nodes[0]).toMatchObject({ status: "REFUNDED", refundedAmount: "33600" });
     const [event] = await api.db.select().from(paymentEvents).where(eq(paymentEvents.reference, "EARLY-REFUND-1"));
     expect(event?.outcome).toBe("APPLIED");
