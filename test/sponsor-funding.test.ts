@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { participants, sponsorships } from "../src/db/tables";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { lastDateOf, month } from "./testkit/dates";
 import { givenSponsor } from "./testkit/fixtures";
 import { gid, newKey, notify, pay } from "./testkit/payments";
 
@@ -59,8 +60,9 @@ async function sponsorship(
           monthsPerPeriod: 1,
           maxParticipants: 10,
           budget: "1000000",
-          startsOn: "2026-01-01",
-          endsOn: "2027-12-31",
+          // Began ten months ago and runs thirteen more: every month these tests pay is inside it.
+          startsOn: month(-10),
+          endsOn: lastDateOf(13),
           ...input,
         },
       },
@@ -109,7 +111,7 @@ async function paidThrough(id: number) {
 }
 
 beforeAll(async () => {
-  api = await startTestApi(); // today: 2026-11-15
+  api = await startTestApi(); // today: TODAY (month 0 is its WIB month)
 });
 afterAll(async () => api?.close());
 
@@ -164,8 +166,8 @@ describe("sponsorship budgets", () => {
           monthsPerPeriod: 1,
           maxParticipants: 10,
           budget: "1000000",
-          startsOn: "2026-01-01",
-          endsOn: "2026-12-31",
+          startsOn: month(-10),
+          endsOn: lastDateOf(1),
         },
       }),
     ).createSponsorship;
@@ -196,7 +198,7 @@ describe("a sponsor's batch", () => {
 
     const arrived = await notify(api, { reference: "BATCH-T3", batchId, status: "SETTLED", amount: "33600" });
     expect(arrived).toMatchObject({ status: 200, body: { outcome: "APPLIED", batchId } });
-    for (const id of workers) expect(await paidThrough(id)).toBe("2026-11-01");
+    for (const id of workers) expect(await paidThrough(id)).toBe(month(0));
     const view = dataOf(
       await api.graphql<{ node: { status: string; payments: { nodes: { status: string }[] } } }>(
         `query ($id: ID!) { node(id: $id) { ... on PaymentBatch { status payments(first: 5) { nodes { status } } } } }`,
@@ -257,7 +259,7 @@ describe("a sponsor's batch", () => {
       ),
     ).node.payments.nodes;
     const refundedPayment = payments[0]?.id ?? "";
-    // Today is 15 Nov: November is used, December and January come back (2 × 16,800).
+    // This month is in use; the next two come back (2 × 16,800).
     for (const reference of ["BACK-R1", "BACK-R2"]) {
       const refund = await notify(api, { reference, paymentId: refundedPayment, status: "REFUNDED", amount: "33600" });
       expect(refund.status).toBe(200);
@@ -270,18 +272,19 @@ describe("a sponsor's batch", () => {
     ).node;
     expect(figures).toEqual({ spent: "67200", remainingBudget: "33600" });
     const paidThroughs = await Promise.all(workers.map((id) => paidThrough(id)));
-    expect(paidThroughs.sort()).toEqual(["2026-11-01", "2027-01-01"]);
+    expect(paidThroughs.sort()).toEqual([month(0), month(2)]);
   });
 
   it("never pays months outside the sponsorship's period", async () => {
-    const sponsor = await givenSponsor(api.db, { name: "PT Sampai Desember" });
+    const sponsor = await givenSponsor(api.db, { name: "PT Sampai Bulan Depan" });
+    // The sponsorship ends with next month.
     const created = await sponsorship({
       sponsorId: gid("Sponsor", sponsor.id),
-      startsOn: "2026-01-01",
-      endsOn: "2026-12-31",
+      startsOn: month(-10),
+      endsOn: lastDateOf(1),
     });
     const [workerId] = await enroll(created.id, [worker()]);
-    // Today is 15 Nov: three months would reach January, after the sponsorship ends.
+    // Three months from this one would reach the month after next, after the sponsorship ends.
     const refused = await payBatch(created.id, { months: 3 });
     expect(refused.batch).toBeNull();
     expect(refused.userErrors).toMatchObject([{ code: "OUTSIDE_SPONSORSHIP_PERIOD", field: ["input", "months"] }]);
@@ -343,13 +346,13 @@ describe("batch payments pair with their workers by key", () => {
     const sponsor = await givenSponsor(api.db, { name: "PT Urutan Bebas" });
     const created = await sponsorship({ sponsorId: gid("Sponsor", sponsor.id) });
     const [fresh, ahead] = await enroll(created.id, [worker(), worker()]);
-    // The second worker paid November and December themselves: the sponsor's month is January.
+    // The second worker paid this month and the next two themselves: the sponsor's month is the third.
     const own = await pay(api, ahead ?? 0, 3);
     await notify(api, { reference: `OWN-${newKey()}`, paymentId: own.id, status: "SETTLED", amount: own.amount });
     const batch = (await payBatch(created.id)).batch;
     expect(batch?.total).toBe("33600");
     dataOf(await api.graphql(SETTLE_BATCH, { input: { batchId: batch?.id, outcome: "SETTLED", amount: "33600" } }));
-    expect(await paidThrough(fresh ?? 0)).toBe("2026-11-01");
-    expect(await paidThrough(ahead ?? 0)).toBe("2027-02-01");
+    expect(await paidThrough(fresh ?? 0)).toBe(month(0));
+    expect(await paidThrough(ahead ?? 0)).toBe(month(3));
   });
 });
