@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { participants, paymentBatches, payments, sponsorshipEnrollments, sponsorships } from "../src/db/tables";
 import { bearer, dataOf, type GraphQLResponse, startTestApi, type TestApi } from "./testkit/api";
+import { lastDateOf, month } from "./testkit/dates";
 import { givenParticipant, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -83,8 +84,9 @@ async function newSponsorship(
         monthsPerPeriod: 1,
         maxParticipants: 20_000,
         budget: "1000000000",
-        startsOn: "2026-01-01",
-        endsOn: "2027-12-31",
+        // Began ten months ago and runs thirteen more: it covers this month.
+        startsOn: month(-10),
+        endsOn: lastDateOf(13),
         ...overrides,
       },
     },
@@ -96,7 +98,7 @@ async function newSponsorship(
 }
 
 beforeAll(async () => {
-  api = await startTestApi(); // today: 2026-11-15
+  api = await startTestApi(); // today: TODAY (month 0 is its WIB month)
 });
 afterAll(async () => api?.close());
 
@@ -132,8 +134,8 @@ describe("signing up a sponsor", () => {
           monthsPerPeriod: 1,
           maxParticipants: 1,
           budget: "1",
-          startsOn: "2026-01-01",
-          endsOn: "2026-12-31",
+          startsOn: month(-10),
+          endsOn: lastDateOf(1),
         },
       },
       asSponsor,
@@ -176,8 +178,9 @@ describe("signing up a sponsor", () => {
             monthsPerPeriod: 2,
             maxParticipants: 0,
             budget: "0",
-            startsOn: "2026-12-01",
-            endsOn: "2026-01-01",
+            // Ends eleven months before it starts.
+            startsOn: month(1),
+            endsOn: month(-10),
           },
         },
       ),
@@ -430,7 +433,7 @@ describe("paySponsoredContributions", () => {
     expect(settled.settlePaymentBatch.batch?.status).toBe("SETTLED");
     for (const id of workerIds) {
       const [row] = await api.db.select().from(participants).where(eq(participants.id, id));
-      expect(row?.paidThrough).toBe("2026-11-01");
+      expect(row?.paidThrough).toBe(month(0));
     }
     const [sponsorship] = await api.db
       .select()
