@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { at, lastDateOf, month, monthKey } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment, givenSponsor, givenSponsorship } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -16,17 +17,18 @@ beforeAll(async () => {
   const worker = await givenParticipant(api.db, { fullName: "Ani Lestari", sponsorId: company.id });
   ids.worker = globalId("Participant", worker.id);
   const self = await givenParticipant(api.db, { fullName: "Budi Santoso" });
-  await givenSettledPayment(api.db, worker.id, "2026-10-01", {
+  // Last month's two settled payments, and this month's failed one (created at TODAY): newest first.
+  await givenSettledPayment(api.db, worker.id, month(-1), {
     payer: "SPONSOR",
     payerSponsorId: company.id,
     channel: "BRIVA",
   });
-  await givenSettledPayment(api.db, self.id, "2026-10-01", { channel: "GOPAY", createdAt: "2026-10-20T02:00:00Z" });
-  const failed = await givenSettledPayment(api.db, self.id, "2026-11-01", {
+  await givenSettledPayment(api.db, self.id, month(-1), { channel: "GOPAY", createdAt: at(-1, 20, "09:00") });
+  const failed = await givenSettledPayment(api.db, self.id, month(0), {
     status: "FAILED",
     settledAt: null,
     channel: "GOPAY",
-    createdAt: "2026-11-02T02:00:00Z",
+    createdAt: TODAY,
   });
   ids.failed = globalId("Payment", failed.id);
 });
@@ -47,7 +49,8 @@ describe("sponsors", () => {
     expect(sponsors.totalCount).toBe(2);
     expect(sponsors.nodes.map((s) => s.name)).toEqual(["PT Sejahtera Nusantara", "Yayasan Peduli Pekerja"]);
     expect(sponsors.nodes[0]?.sponsorships).toEqual([
-      { budget: "20160000", spent: "0", programs: ["JKK", "JKM"], monthsPerPeriod: 1, startsOn: "2026-01-01" },
+      // givenSponsorship's period starts twelve months before TODAY's month.
+      { budget: "20160000", spent: "0", programs: ["JKK", "JKM"], monthsPerPeriod: 1, startsOn: month(-12) },
     ]);
   });
 
@@ -88,7 +91,7 @@ describe("payments", () => {
     expect(await list({ participantId: ids.worker })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);
     expect(await list({ payerSponsorId: ids.company })).toEqual(["Ani Lestari/BRIVA/SETTLED"]);
     expect(await list({ payerSponsorId: ids.ngo })).toEqual([]);
-    expect(await list({ createdFrom: "2026-11-01", createdTo: "2026-11-30" })).toEqual(["Budi Santoso/GOPAY/FAILED"]);
+    expect(await list({ createdFrom: month(0), createdTo: lastDateOf(0) })).toEqual(["Budi Santoso/GOPAY/FAILED"]);
   });
 
   it("answers one payment with its per-program breakdown", async () => {
@@ -101,8 +104,8 @@ describe("payments", () => {
     expect(data.payment).toEqual({
       status: "FAILED",
       months: 1,
-      coverageFrom: "2026-11",
-      coverageThrough: "2026-11",
+      coverageFrom: monthKey(0),
+      coverageThrough: monthKey(0),
       amount: "36800",
       payer: "SELF",
       payerSponsor: null,
