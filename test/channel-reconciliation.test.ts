@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { dateIn, lastDateOf, month } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
 import { newKey, notify, pay, payAndSettle } from "./testkit/payments";
 
@@ -49,10 +50,11 @@ describe("channel reconciliation (ADMIN)", () => {
     const reference = `WRONG-${newKey()}`;
     await notify(api, { reference, paymentId: wrong.id, status: "SETTLED", amount: "1" });
 
+    // The whole of TODAY's WIB month: everything above happened at TODAY.
     const days = dataOf(
       await api.graphql<{ channelReconciliation: Day[] }>(REPORT, {
-        from: "2026-11-01",
-        to: "2026-11-30",
+        from: month(0),
+        to: lastDateOf(0),
         channel: "BRIVA",
       }),
     ).channelReconciliation;
@@ -78,19 +80,19 @@ describe("channel reconciliation (ADMIN)", () => {
   it("is for ADMIN and payment back offices, and refuses ranges over 31 days", async () => {
     const officer = await api.graphql(
       REPORT,
-      { from: "2026-11-01", to: "2026-11-30" },
+      { from: month(0), to: lastDateOf(0) },
       await bearer({ role: "OFFICER", region: "31" }),
     );
     expect(officer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const backOffice = await api.graphql(
       REPORT,
-      { from: "2026-11-01", to: "2026-11-02" },
+      { from: month(0), to: dateIn(0, 2) },
       await bearer({ role: "PARTNER", scopes: ["payments:settle"] }),
     );
     expect(backOffice.errors).toBeUndefined();
     for (const [from, to] of [
-      ["2026-11-10", "2026-11-01"],
-      ["2026-10-01", "2026-11-30"],
+      [dateIn(0, 10), month(0)], // ends before it starts
+      [month(-1), lastDateOf(0)], // two months: over 31 days
     ]) {
       const response = await api.graphql(REPORT, { from, to });
       expect(response.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
