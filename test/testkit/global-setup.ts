@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { sql } from "drizzle-orm";
 import { startEmbeddedPostgres } from "../../scripts/embedded-postgres";
@@ -22,10 +22,13 @@ async function buildPgliteTemplate(path: string): Promise<void> {
   const partial = `${path}.${process.pid}.partial`;
   await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
   await rename(partial, path);
-  // Templates of older migrations are of no further use.
+  // Templates of other migrations unused for a day go; a younger one may belong to another
+  // checkout sharing this node_modules (a git worktree) that is running its tests right now.
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const name of await readdir(dirname(path))) {
-    if (name.startsWith("pglite-template") && name.endsWith(".tar") && name !== basename(path)) {
-      await rm(join(dirname(path), name), { force: true });
+    const other = join(dirname(path), name);
+    if (name.startsWith("pglite-") && name.endsWith(".tar") && name !== basename(path)) {
+      if ((await stat(other)).mtimeMs < dayAgo) await rm(other, { force: true });
     }
   }
 }
