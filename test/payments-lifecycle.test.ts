@@ -473,6 +473,7 @@ async function seedPaymentId(participantId: number, offset: number): Promise<num
       channel: "BRIVA",
       status: "SETTLED",
       idempotencyKey: newKey(),
+      createdAt: at(offset, 5, "07:00"),
       settledAt: at(offset, 5, "07:00"),
     })
     .returning({ id: payments.id });
