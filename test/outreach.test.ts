@@ -10,10 +10,18 @@ const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString(
 const ids: Record<string, number> = {};
 let sponsorId = 0;
 
+// Everyone here registered a year ago (not at the database's clock): before every paid month, and
+// outside the retention cohort below.
+const registeredAt = at(-12, 10);
+
 beforeAll(async () => {
   api = await startTestApi();
   sponsorId = (await givenSponsor(api.db, { name: "Outreach Sponsor" })).id;
-  const registrant = await givenParticipant(api.db, { fullName: "Nyalakan Registrant", paidThrough: month(0) });
+  const registrant = await givenParticipant(api.db, {
+    fullName: "Nyalakan Registrant",
+    paidThrough: month(0),
+    registeredAt,
+  });
   ids.registrant = registrant.id;
   const jakarta = "31.71.01.1001";
   const bandung = "32.73.01.1001";
@@ -27,7 +35,7 @@ beforeAll(async () => {
     ["Bandung Grace", month(-1), bandung, { sponsorId }],
   ];
   for (const [fullName, paidThrough, villageCode, extra] of arrange) {
-    ids[fullName] = (await givenParticipant(api.db, { fullName, paidThrough, villageCode, ...extra })).id;
+    ids[fullName] = (await givenParticipant(api.db, { fullName, paidThrough, villageCode, registeredAt, ...extra })).id;
   }
 });
 afterAll(async () => api?.close());
@@ -220,6 +228,7 @@ describe("sponsor reports for Indonesian Excel", () => {
       fullName: "Covered; Worker",
       sponsorId: sponsor.id,
       paidThrough: month(-1),
+      registeredAt,
     });
     await givenCoverage(api.db, covered.id, [month(-2), month(-1)], {
       payer: "SPONSOR",
@@ -277,14 +286,22 @@ describe("regional retention cohorts", () => {
   };
 
   beforeAll(async () => {
-    const registeredAt = at(-3, 10);
+    const cohortRegisteredAt = at(-3, 10);
     const kept = await givenParticipant(api.db, {
       fullName: "Cohort Kept",
       villageCode: "31.71.02.1001",
-      registeredAt,
+      registeredAt: cohortRegisteredAt,
     });
-    await givenParticipant(api.db, { fullName: "Cohort Lost", villageCode: "31.73.01.1001", registeredAt });
-    await givenParticipant(api.db, { fullName: "Cohort Bandung", villageCode: "32.73.01.1001", registeredAt });
+    await givenParticipant(api.db, {
+      fullName: "Cohort Lost",
+      villageCode: "31.73.01.1001",
+      registeredAt: cohortRegisteredAt,
+    });
+    await givenParticipant(api.db, {
+      fullName: "Cohort Bandung",
+      villageCode: "32.73.01.1001",
+      registeredAt: cohortRegisteredAt,
+    });
     await givenCoverage(api.db, kept.id, [month(-2)]);
   });
 
