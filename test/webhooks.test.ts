@@ -102,6 +102,7 @@ async function partnerKey(scopes: string[], sponsorId?: number) {
     secretHash: generated.secretHash,
     scopes,
     ...(sponsorId ? { sponsorId } : {}),
+    createdAt: api.clock.now().toISOString(),
   });
   return { "x-api-key": generated.key };
 }
@@ -112,10 +113,17 @@ async function flush(
   dlq = new InProcessQueue<DeliveryMessage>(),
   rules: DeliveryPolicy = policy,
 ) {
-  await relayOutbox(api.db, queue);
+  await relayOutbox(api.db, queue, { now: api.clock.now() });
   await queue.drain((batch) =>
     deliverBatch(
-      { db: api.db, deadLetters: dlq, policy: rules, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY },
+      {
+        db: api.db,
+        deadLetters: dlq,
+        policy: rules,
+        log: () => {},
+        secretKey: TEST_WEBHOOK_SECRET_KEY,
+        now: () => api.clock.now(),
+      },
       batch,
     ),
   );
@@ -443,7 +451,7 @@ describe("the outbox", () => {
       send: () => Promise.reject(new Error("isolate evicted")),
       sendBatch: () => Promise.reject(new Error("isolate evicted")),
     };
-    await expect(relayOutbox(api.db, dead)).rejects.toThrow("isolate evicted");
+    await expect(relayOutbox(api.db, dead, { now: api.clock.now() })).rejects.toThrow("isolate evicted");
     expect(await api.db.$count(webhookDeliveries, sql`queued_at is null and status = 'PENDING'`)).toBe(2);
 
     // Sent, then the process dies before marking them queued: the next relay sends them again.
@@ -455,7 +463,7 @@ describe("the outbox", () => {
         throw new Error("isolate evicted after sending");
       },
     };
-    await expect(relayOutbox(api.db, sentThenDied)).rejects.toThrow("after sending");
+    await expect(relayOutbox(api.db, sentThenDied, { now: api.clock.now() })).rejects.toThrow("after sending");
     await flush(queue);
     expect(queue.sent).toBe(4);
     expect(hook.delivered().map((e) => e.type)).toEqual(["participant.registered", "participant.registered"]);
@@ -469,7 +477,7 @@ describe("a consumer that dies mid-attempt", () => {
     await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] });
     await register();
     const queue = new InProcessQueue<DeliveryMessage>();
-    await relayOutbox(api.db, queue);
+    await relayOutbox(api.db, queue, { now: api.clock.now() });
     const [open] = await api.db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
@@ -477,14 +485,15 @@ describe("a consumer that dies mid-attempt", () => {
       .where(sql`${webhookEndpoints.deletedAt} is null and ${webhookDeliveries.status} = 'PENDING'`);
     if (!open) throw new Error("no delivery");
     // The attempt that died: it took a one-second lease and never finished.
-    await claimDelivery(api.db, open.id, 1);
-    const deps = { db: api.db, policy, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY };
+    await claimDelivery(api.db, open.id, 1, api.clock.now());
+    const deps = { db: api.db, policy, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY, now: () => api.clock.now() };
     const batch = queue.take();
     await deliverBatch(deps, batch);
     batch.settle();
     expect(hook.received).toHaveLength(0);
     expect(queue.size).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The lease runs out on the API's clock (the one that took it), not on the wall clock.
+    api.setToday(new Date(api.clock.now().getTime() + 1_100).toISOString());
     await queue.drain((next) => deliverBatch(deps, next));
     expect(hook.delivered().map((e) => e.type)).toEqual(["participant.registered"]);
   });
@@ -633,6 +642,7 @@ describe("sponsor events", () => {
         budget: 33_600n,
         startsOn: "2026-01-01",
         endsOn: "2026-12-31",
+        createdAt: api.clock.now().toISOString(),
       })
       .returning();
     if (!sponsorship) throw new Error("no sponsorship");
