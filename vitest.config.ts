@@ -2,9 +2,14 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /**
- * Unit tests beside the code; integration tests under test/ through GraphQL against embedded
- * PGlite (one database per test file); the same integration tests again against the real
- * PostgreSQL in DATABASE_URL when it is set; and one tier that runs the built Worker in workerd.
+ * Tiers (README, "Tests"):
+ * - unit: pure rules and scripts, beside the code; no database.
+ * - pglite: integration tests under test/ through GraphQL against embedded PGlite, one database
+ *   per test file, copied from a cached template.
+ * - workerd: the built Worker inside workerd.
+ * - postgres: the same integration tests against the real PostgreSQL in DATABASE_URL, with the
+ *   races that need real concurrency (`npm run test:deep`; CI runs it every time).
+ * `npm test` is unit + pglite + workerd.
  */
 // One real-PostgreSQL template per run; workers inherit the name through the environment.
 process.env.KEPESERTAAN_PG_TEMPLATE ??= `kepesertaan_test_template_${process.pid}`;
@@ -18,14 +23,31 @@ export default defineConfig({
   // graphql ships CJS and ESM builds; loading both breaks its instanceof checks, so use one.
   resolve: { alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }] },
   test: {
-    globalSetup: ["test/testkit/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], isolate: false } },
-      { extends: true, test: { name: "pglite", ...integration, env: { TEST_DATABASE: "pglite" } } },
+      {
+        extends: true,
+        test: {
+          name: "pglite",
+          ...integration,
+          globalSetup: ["test/testkit/global-setup.ts"],
+          env: { TEST_DATABASE: "pglite" },
+        },
+      },
       ...(process.env.DATABASE_URL
-        ? [{ extends: true as const, test: { name: "postgres", ...integration, env: { TEST_DATABASE: "postgres" } } }]
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "postgres",
+                ...integration,
+                globalSetup: ["test/testkit/postgres-setup.ts"],
+                env: { TEST_DATABASE: "postgres" },
+              },
+            },
+          ]
         : []),
       // The Worker inside workerd: its own pool, so it does not extend the Node projects' setup.
       {

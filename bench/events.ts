@@ -79,6 +79,9 @@ async function pendingPayments(db: Database, n: number): Promise<number[]> {
             reportedMonthlyIncome: 1_000_000n,
             programs: ["JKK" as const, "JKM" as const],
             channel: "BENCH",
+            // The bench measures real time: its rows are stamped by the system clock, as in production.
+            registeredAt: new Date().toISOString(),
+            updatedAt: new Date().toISOString(),
           };
         }),
       )
@@ -97,6 +100,7 @@ async function pendingPayments(db: Database, n: number): Promise<number[]> {
           channel: "BRIVA",
           idempotencyScope: "bench",
           idempotencyKey: `bench-${worker.id}`,
+          createdAt: new Date().toISOString(),
         })),
       )
       .returning({ id: payments.id });
@@ -172,6 +176,7 @@ await main.db.insert(webhookEndpoints).values({
   ownerRole: "ADMIN",
   ownerScopes: [],
   secret: newSigningSecret(),
+  createdAt: new Date().toISOString(),
 });
 
 const withIds = await pendingPayments(main.db, count);
@@ -179,7 +184,7 @@ const queue = new InProcessQueue<DeliveryMessage>("webhooks");
 let settling = true;
 const relayLoop = (async () => {
   while (settling || (await worker.db.$count(outboxEvents, isNull(outboxEvents.relayedAt))) > 0) {
-    const report = await relayOutbox(worker.db, queue, { batchSize: 500 });
+    const report = await relayOutbox(worker.db, queue, { batchSize: 500, now: new Date() });
     if (report.events === 0 && report.queued === 0) await new Promise((r) => setTimeout(r, 20));
   }
 })();
@@ -192,7 +197,7 @@ const consumerLoops = Array.from({ length: consumers }, async () => {
     }
     const batch = queue.take(50);
     try {
-      await deliverBatch({ db: worker.db, policy: undefined, log: () => {} }, batch);
+      await deliverBatch({ db: worker.db, policy: undefined, log: () => {}, now: () => new Date() }, batch);
     } finally {
       batch.settle();
     }

@@ -304,14 +304,14 @@ try {
     const sponsor = (
       (
         await db.execute(
-          sql`insert into sponsors (name, kind, program) values ('Bench Sponsor', 'COMPANY', 'SERTAKAN') returning id`,
+          sql`insert into sponsors (name, kind, program, created_at) values ('Bench Sponsor', 'COMPANY', 'SERTAKAN', ${new Date().toISOString()}) returning id`,
         )
       ).rows[0] as { id: number }
     ).id;
     const sponsorship = (
       (
-        await db.execute(sql`insert into sponsorships (sponsor_id, programs, months_per_period, max_participants, budget, starts_on, ends_on)
-      values (${sponsor}, '{JKK,JKM}', 1, 20000, 1000000000, '2024-01-01', '2030-12-31') returning id`)
+        await db.execute(sql`insert into sponsorships (sponsor_id, programs, months_per_period, max_participants, budget, starts_on, ends_on, created_at)
+      values (${sponsor}, '{JKK,JKM}', 1, 20000, 1000000000, '2024-01-01', '2030-12-31', ${new Date().toISOString()}) returning id`)
       ).rows[0] as { id: number }
     ).id;
     const stamp = Date.now() % 9000;

@@ -42,6 +42,7 @@ try {
         secretHash: generated.secretHash,
         scopes: requested,
         sponsorId: values.sponsor ? Number(values.sponsor) : null,
+        createdAt: new Date().toISOString(),
       });
       console.log(generated.key);
     }

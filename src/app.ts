@@ -242,9 +242,13 @@ export function createApp(options: AppOptions = {}) {
       const operation =
         c.req.path === "/graphql" ? await requestedMutation(c.req.raw) : c.req.method === "POST" ? c.req.path : null;
       if (operation) {
-        await recordRefusals(db, viewer, c.var.requestId, [
-          { operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) },
-        ]);
+        await recordRefusals(
+          db,
+          viewer,
+          c.var.requestId,
+          [{ operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) }],
+          clock.now(),
+        );
       }
     }
     return refusalResponse(c, httpStatusOf[refusal], refusal, message);
@@ -319,7 +323,7 @@ export function createApp(options: AppOptions = {}) {
       if (mutationRan() && eventQueuesOf(c.env))
         afterResponse(
           c,
-          relayEvents(c.env, () => connect(c.var.env)),
+          relayEvents(c.env, () => connect(c.var.env), clock),
         );
     }
   });

@@ -9,16 +9,17 @@ import { deliverBatch } from "./modules/events/delivery";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 import { relayOutbox } from "./modules/events/relay";
 import { emitScheduledEvents } from "./modules/events/schedule";
+import type { Clock } from "./shared/clock";
 
 export type Connect = () => DatabaseConnection;
 
 /** Relays what the outbox holds; a no-op where no queue is bound. */
-export async function relayEvents(bindings: unknown, connect: Connect): Promise<void> {
+export async function relayEvents(bindings: unknown, connect: Connect, clock: Clock): Promise<void> {
   const queues = eventQueuesOf(bindings);
   if (!queues) return;
   const { db, end } = connect();
   try {
-    const report = await relayOutbox(db, queues.events);
+    const report = await relayOutbox(db, queues.events, { now: clock.now() });
     if (report.events > 0 || report.queued > 0) {
       console.log(JSON.stringify({ level: "info", job: "outbox-relay", ...report }));
     }
@@ -32,6 +33,7 @@ export async function consumeEventQueue(
   batch: QueueBatch<DeliveryMessage>,
   bindings: unknown,
   connect: Connect,
+  clock: Clock,
 ): Promise<void> {
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) {
@@ -45,7 +47,12 @@ export async function consumeEventQueue(
   const { db, end } = connect();
   try {
     await deliverBatch(
-      { db, deadLetters: eventQueuesOf(bindings)?.deadLetters, secretKey: webhookSecretKeyOf(bindings) },
+      {
+        db,
+        deadLetters: eventQueuesOf(bindings)?.deadLetters,
+        secretKey: webhookSecretKeyOf(bindings),
+        now: () => clock.now(),
+      },
       batch,
     );
   } finally {
@@ -54,7 +61,8 @@ export async function consumeEventQueue(
 }
 
 /** The daily job's part: status transitions at the month boundary and payment reminders, then a relay. */
-export async function runDailyEvents(bindings: unknown, connect: Connect, now = new Date()): Promise<void> {
+export async function runDailyEvents(bindings: unknown, connect: Connect, clock: Clock): Promise<void> {
+  const now = clock.now();
   const { db, end } = connect();
   try {
     const emitted = await emitScheduledEvents(db, now);
@@ -62,5 +70,5 @@ export async function runDailyEvents(bindings: unknown, connect: Connect, now = 
   } finally {
     await end();
   }
-  await relayEvents(bindings, connect);
+  await relayEvents(bindings, connect, clock);
 }

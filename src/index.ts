@@ -2,6 +2,7 @@ import type { ExecutionContext } from "hono";
 import { connectFor, createApp, runScheduledJob } from "./app";
 import { consumeEventQueue, relayEvents, runDailyEvents } from "./events-worker";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
+import { fixedClock, systemClock } from "./shared/clock";
 
 const app = createApp();
 
@@ -17,13 +18,15 @@ export default {
   fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, env, ctx),
   scheduled(controller: { cron?: string; scheduledTime: number }, env: Env, ctx: ExecutionContext) {
     if (controller.cron === RELAY_CRON) {
-      ctx.waitUntil(relayEvents(env, () => connectFor(env)));
+      ctx.waitUntil(relayEvents(env, () => connectFor(env), systemClock));
       return;
     }
+    // The daily job runs "at" the instant it was scheduled for, so a late start changes nothing.
+    const scheduledAt = fixedClock(new Date(controller.scheduledTime).toISOString());
     ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
-    ctx.waitUntil(runDailyEvents(env, () => connectFor(env)));
+    ctx.waitUntil(runDailyEvents(env, () => connectFor(env), scheduledAt));
   },
   queue(batch: QueueBatch<DeliveryMessage>, env: Env) {
-    return consumeEventQueue(batch, env, () => connectFor(env));
+    return consumeEventQueue(batch, env, () => connectFor(env), systemClock);
   },
 };

@@ -357,6 +357,7 @@ describe("credentials", () => {
       prefix: generated.prefix,
       secretHash: generated.secretHash,
       scopes: ["payments:write", "not:a-scope"],
+      createdAt: api.clock.now().toISOString(),
     });
     expect(await attempt({ "x-api-key": generated.key })).toMatchObject({
       status: 200,

@@ -166,7 +166,11 @@ describe("trusted documents", () => {
   });
 
   it("still lets partners (API keys), other tokens and anonymous callers send their own documents", async () => {
-    const partner = await issueApiKey(api.db, { name: "Bank Contoh", scopes: ["participants:read"], sponsorId: null });
+    const partner = await issueApiKey(
+      api.db,
+      { name: "Bank Contoh", scopes: ["participants:read"], sponsorId: null },
+      api.clock.now(),
+    );
     for (const headers of [{ "x-api-key": partner.key }, await bearer({ role: "ADMIN" }), {}]) {
       const answer = await clientFor(headers)(QuoteContribution, quoteInput);
       expect(answer.errors).toBeUndefined();

@@ -463,6 +463,7 @@ async function seedPaymentId(participantId: number): Promise<number> {
       channel: "BRIVA",
       status: "SETTLED",
       idempotencyKey: newKey(),
+      createdAt: "2026-06-05T00:00:00Z",
       settledAt: "2026-06-05T00:00:00Z",
     })
     .returning({ id: payments.id });

@@ -454,7 +454,14 @@ describe("6. a batch's sponsorship the caller may not see", () => {
     const sponsorship = await givenSponsorship(api.db, sponsorB.id);
     const [batch] = await api.db
       .insert(paymentBatches)
-      .values({ sponsorshipId: sponsorship.id, months: 1, total: 0n, idempotencyScope: "test", idempotencyKey: key() })
+      .values({
+        sponsorshipId: sponsorship.id,
+        months: 1,
+        total: 0n,
+        idempotencyScope: "test",
+        idempotencyKey: key(),
+        createdAt: api.clock.now().toISOString(),
+      })
       .returning();
     const response = await api.graphql<{ node: { months: number; sponsorship: null } }>(
       `query ($id: ID!) { node(id: $id) { ... on PaymentBatch { months sponsorship { id } } } }`,
@@ -547,7 +554,13 @@ describe("8. officers see only their region", () => {
 describe("9. credentials cannot impersonate each other", () => {
   it("refuses a token whose subject names an API key", async () => {
     const { key: apiKey, prefix, secretHash } = await generateApiKey();
-    await insertApiKey(api.db, { name: "Bank", prefix, secretHash, scopes: ["participants:register"] });
+    await insertApiKey(api.db, {
+      name: "Bank",
+      prefix,
+      secretHash,
+      scopes: ["participants:register"],
+      createdAt: api.clock.now().toISOString(),
+    });
     expect(apiKey).toContain(prefix);
     // Valid for five minutes from the time the API's clock says: refused for its subject, not as expired.
     const issuedAt = Math.floor(Date.parse(TODAY) / 1000);

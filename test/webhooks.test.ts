@@ -21,19 +21,19 @@ import { type Answer, startReceiver } from "./testkit/receiver";
  * A receiver's check, written from the Standard Webhooks specification (not from our signer):
  * base64-decode the secret after `whsec_`, HMAC-SHA256 `${id}.${timestamp}.${body}`, compare in
  * constant time with any `v1,` signature, and refuse timestamps more than 5 minutes away from
- * `now`: the receiver's time, which in these tests is the time the test's clock says (TODAY), not
- * the wall clock, since delivery signs with the injected clock's time.
+ * `now`: the receiver's time, which in these tests is the time the test's clock says (TODAY, or
+ * wherever the test moved it), not the wall clock, since delivery signs at the API clock's time.
  */
 function verifyStandardWebhook(
   secret: string,
   headers: IncomingHttpHeaders,
   body: string,
-  now: string = TODAY,
+  now: Date = api.clock.now(),
 ): boolean {
   const id = String(headers["webhook-id"] ?? "");
   const timestamp = String(headers["webhook-timestamp"] ?? "");
   const signatures = String(headers["webhook-signature"] ?? "");
-  if (!id || !/^\d+$/.test(timestamp) || Math.abs(Date.parse(now) / 1000 - Number(timestamp)) > 300) return false;
+  if (!id || !/^\d+$/.test(timestamp) || Math.abs(now.getTime() / 1000 - Number(timestamp)) > 300) return false;
   const key = Buffer.from(secret.slice("whsec_".length), "base64");
   const expected = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest();
   return signatures.split(" ").some((entry) => {
@@ -65,9 +65,11 @@ afterAll(async () => {
 const receivers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
-  // Each test starts with no endpoints and an empty outbox.
-  await api.db.execute(sql`update webhook_endpoints set deleted_at = ${TODAY} where deleted_at is null`);
-  await api.db.execute(sql`update outbox_events set relayed_at = ${TODAY} where relayed_at is null`);
+  // Each test starts with no endpoints, an empty outbox, and the clock back at TODAY.
+  const now = api.clock.now().toISOString();
+  await api.db.execute(sql`update webhook_endpoints set deleted_at = ${now} where deleted_at is null`);
+  await api.db.execute(sql`update outbox_events set relayed_at = ${now} where relayed_at is null`);
+  api.setToday(TODAY);
 });
 
 async function receiver(answer?: (index: number, body: string) => Answer) {
@@ -110,12 +112,10 @@ async function partnerKey(scopes: string[], sponsorId?: number) {
     secretHash: generated.secretHash,
     scopes,
     ...(sponsorId ? { sponsorId } : {}),
+    createdAt: api.clock.now().toISOString(),
   });
   return { "x-api-key": generated.key };
 }
-
-/** Delivery's clock: the API's (TODAY), so attempts are stamped and signed at the time the test runs at. */
-const deliveryNow = () => new Date(TODAY);
 
 /** The Worker's path in one process: relay the outbox, then consume the queue until it is empty. */
 async function flush(
@@ -123,7 +123,7 @@ async function flush(
   dlq = new InProcessQueue<DeliveryMessage>(),
   rules: DeliveryPolicy = policy,
 ) {
-  await relayOutbox(api.db, queue);
+  await relayOutbox(api.db, queue, { now: api.clock.now() });
   await queue.drain((batch) =>
     deliverBatch(
       {
@@ -132,7 +132,7 @@ async function flush(
         policy: rules,
         log: () => {},
         secretKey: TEST_WEBHOOK_SECRET_KEY,
-        now: deliveryNow,
+        now: () => api.clock.now(),
       },
       batch,
     ),
@@ -461,7 +461,7 @@ describe("the outbox", () => {
       send: () => Promise.reject(new Error("isolate evicted")),
       sendBatch: () => Promise.reject(new Error("isolate evicted")),
     };
-    await expect(relayOutbox(api.db, dead)).rejects.toThrow("isolate evicted");
+    await expect(relayOutbox(api.db, dead, { now: api.clock.now() })).rejects.toThrow("isolate evicted");
     expect(await api.db.$count(webhookDeliveries, sql`queued_at is null and status = 'PENDING'`)).toBe(2);
 
     // Sent, then the process dies before marking them queued: the next relay sends them again.
@@ -473,7 +473,7 @@ describe("the outbox", () => {
         throw new Error("isolate evicted after sending");
       },
     };
-    await expect(relayOutbox(api.db, sentThenDied)).rejects.toThrow("after sending");
+    await expect(relayOutbox(api.db, sentThenDied, { now: api.clock.now() })).rejects.toThrow("after sending");
     await flush(queue);
     expect(queue.sent).toBe(4);
     expect(hook.delivered().map((e) => e.type)).toEqual(["participant.registered", "participant.registered"]);
@@ -487,7 +487,7 @@ describe("a consumer that dies mid-attempt", () => {
     await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] });
     await register();
     const queue = new InProcessQueue<DeliveryMessage>();
-    await relayOutbox(api.db, queue);
+    await relayOutbox(api.db, queue, { now: api.clock.now() });
     const [open] = await api.db
       .select({ id: webhookDeliveries.id })
       .from(webhookDeliveries)
@@ -495,14 +495,15 @@ describe("a consumer that dies mid-attempt", () => {
       .where(sql`${webhookEndpoints.deletedAt} is null and ${webhookDeliveries.status} = 'PENDING'`);
     if (!open) throw new Error("no delivery");
     // The attempt that died: it took a one-second lease and never finished.
-    await claimDelivery(api.db, open.id, 1);
-    const deps = { db: api.db, policy, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY, now: deliveryNow };
+    await claimDelivery(api.db, open.id, 1, api.clock.now());
+    const deps = { db: api.db, policy, log: () => {}, secretKey: TEST_WEBHOOK_SECRET_KEY, now: () => api.clock.now() };
     const batch = queue.take();
     await deliverBatch(deps, batch);
     batch.settle();
     expect(hook.received).toHaveLength(0);
     expect(queue.size).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // The lease runs out on the API's clock (the one that took it), not on the wall clock.
+    api.setToday(new Date(api.clock.now().getTime() + 1_100).toISOString());
     await queue.drain((next) => deliverBatch(deps, next));
     expect(hook.delivered().map((e) => e.type)).toEqual(["participant.registered"]);
   });
@@ -576,7 +577,7 @@ describe("redelivery and replay", () => {
     expect(verifyStandardWebhook(newSecret, during.headers, during.body)).toBe(true);
 
     // The overlap ended a second before the time the test runs at.
-    const justBefore = new Date(Date.parse(TODAY) - 1000).toISOString();
+    const justBefore = new Date(api.clock.now().getTime() - 1000).toISOString();
     await api.db.execute(sql`update webhook_endpoints set previous_secret_expires_at = ${justBefore}`);
     await register();
     await flush();
@@ -660,6 +661,7 @@ describe("sponsor events", () => {
         // batches cover (this month, then next) are inside it.
         startsOn: month(-10),
         endsOn: lastDateOf(1),
+        createdAt: api.clock.now().toISOString(),
       })
       .returning();
     if (!sponsorship) throw new Error("no sponsorship");

@@ -115,6 +115,7 @@ export async function seedDemoData(
         program,
         contactEmail: `csr@${faker.internet.domainWord()}.co.id`,
         contactPhone: "+622150000000",
+        createdAt: now.toISOString(),
       })
       .returning({ id: sponsors.id });
     if (!sponsor) throw new Error("sponsor insert returned nothing");
@@ -128,6 +129,7 @@ export async function seedDemoData(
         maxParticipants: 500,
         budget: 500n * 16_800n * 12n,
         startsOn: monthStart(thisMonth - 11),
+        createdAt: now.toISOString(),
         endsOn: monthStart(thisMonth + 12),
       })
       .returning({ id: sponsorships.id });
@@ -203,6 +205,7 @@ export async function seedDemoData(
         paidThrough:
           paidThroughMonth === null || paidThroughMonth < registeredMonth ? null : monthStart(paidThroughMonth),
         registeredAt: registeredAt.toISOString(),
+        updatedAt: registeredAt.toISOString(),
       });
     }
     const inserted = await db
@@ -218,7 +221,7 @@ export async function seedDemoData(
       if (!row) return;
       if (row.sponsorIndex !== null) {
         const sponsorshipId = sponsorshipIds[row.sponsorIndex];
-        if (sponsorshipId) enrollments.push({ sponsorshipId, participantId: id });
+        if (sponsorshipId) enrollments.push({ sponsorshipId, participantId: id, enrolledAt: row.registeredAt });
       }
       if (!row.paidThrough) return;
       const registered = currentMonth(new Date(row.registeredAt ?? now));

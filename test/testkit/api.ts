@@ -140,6 +140,8 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     logs,
     /** Moves "today" for the API: one database can be seen from several dates. */
     setToday: (iso: string) => clock.set(iso),
+    /** The API's clock: jobs and consumers a test runs outside requests take "now" from it too. */
+    clock,
     close: database.close,
   };
 }

@@ -1,6 +1,7 @@
 import type { Database } from "../../src/db/client";
 import { coveredMonths, participants, payments, sponsors, sponsorships } from "../../src/db/tables";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
+import { lastDateOf, month, TODAY } from "./dates";
 
 type ParticipantInsert = typeof participants.$inferInsert;
 
@@ -30,7 +31,10 @@ export async function givenParticipant(db: Database, overrides: Partial<Particip
       reportedMonthlyIncome: 1_000_000n,
       programs: ["JKK", "JKM", "JHT"],
       channel: "JMO",
+      // Registered "now" by the tests' clock, never the database's.
+      registeredAt: TODAY,
       ...overrides,
+      updatedAt: overrides.updatedAt ?? overrides.registeredAt ?? TODAY,
     })
     .returning();
   if (!row) throw new Error("participant insert returned nothing");
@@ -40,7 +44,7 @@ export async function givenParticipant(db: Database, overrides: Partial<Particip
 export async function givenSponsor(db: Database, overrides: Partial<typeof sponsors.$inferInsert> = {}) {
   const [row] = await db
     .insert(sponsors)
-    .values({ name: "PT Sejahtera Nusantara", kind: "COMPANY", program: "SERTAKAN", ...overrides })
+    .values({ name: "PT Sejahtera Nusantara", kind: "COMPANY", program: "SERTAKAN", createdAt: TODAY, ...overrides })
     .returning();
   if (!row) throw new Error("sponsor insert returned nothing");
   return row;
@@ -55,8 +59,10 @@ export async function givenSponsorship(db: Database, sponsorId: number) {
       monthsPerPeriod: 1,
       maxParticipants: 100,
       budget: 20_160_000n,
-      startsOn: "2026-01-01",
-      endsOn: "2026-12-31",
+      // Running for a year either side of TODAY.
+      startsOn: month(-12),
+      endsOn: lastDateOf(12),
+      createdAt: TODAY,
     })
     .returning();
   if (!row) throw new Error("sponsorship insert returned nothing");

@@ -1,12 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { sql } from "drizzle-orm";
 import { startEmbeddedPostgres } from "../../scripts/embedded-postgres";
 import { migrateDatabase } from "../../scripts/migrate";
 import { closeNodeProxy, connectNode } from "../../scripts/node-database";
 import { seedReferenceData } from "../../scripts/seed/reference";
-import { pgliteTemplatePath, postgresTemplateName, withDatabase } from "./templates";
+import { pgliteTemplatePath } from "./templates";
 
 /** Migrations and all 91k regions into a PGlite data directory, written atomically to `path`. */
 async function buildPgliteTemplate(path: string): Promise<void> {
@@ -22,10 +21,13 @@ async function buildPgliteTemplate(path: string): Promise<void> {
   const partial = `${path}.${process.pid}.partial`;
   await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
   await rename(partial, path);
-  // Templates of older migrations are of no further use.
+  // Templates of other migrations unused for a day go; a younger one may belong to another
+  // checkout sharing this node_modules (a git worktree) that is running its tests right now.
+  const dayAgo = Date.now() - 24 * 60 * 60 * 1000;
   for (const name of await readdir(dirname(path))) {
-    if (name.startsWith("pglite-template") && name.endsWith(".tar") && name !== basename(path)) {
-      await rm(join(dirname(path), name), { force: true });
+    const other = join(dirname(path), name);
+    if (name.startsWith("pglite-") && name.endsWith(".tar") && name !== basename(path)) {
+      if ((await stat(other)).mtimeMs < dayAgo) await rm(other, { force: true });
     }
   }
 }
@@ -36,29 +38,12 @@ export async function ensurePgliteTemplate(): Promise<void> {
 }
 
 /**
- * Builds the database templates: the PGlite one once per content of migrations/ and the seed
- * (cached by their hash), the real-PostgreSQL one once per run. Copying a template per test file
- * takes well under a second.
+ * The embedded tier's setup: the PGlite template, built once per content of migrations/ and the
+ * seed (cached by their hash). Copying it per test file takes well under a second.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   await ensurePgliteTemplate();
-
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const admin = await connectNode(url);
-    await admin.db.execute(sql.raw(`drop database if exists ${postgresTemplateName} with (force)`));
-    await admin.db.execute(sql.raw(`create database ${postgresTemplateName}`));
-    await admin.close();
-    const template = await connectNode(withDatabase(url, postgresTemplateName));
-    await migrateDatabase(template);
-    await seedReferenceData(template.db);
-    await template.close();
-  }
   return async () => {
     await closeNodeProxy();
-    if (!url) return;
-    const admin = await connectNode(url);
-    await admin.db.execute(sql.raw(`drop database if exists ${postgresTemplateName} with (force)`));
-    await admin.close();
   };
 }

@@ -1,5 +1,5 @@
 import { signNotification } from "../../src/modules/payments/signature";
-import { dataOf, TEST_CHANNEL_SECRETS, type TestApi, TODAY } from "./api";
+import { dataOf, TEST_CHANNEL_SECRETS, type TestApi } from "./api";
 
 /** A Relay global id, as clients see it. */
 export const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString("base64");
@@ -43,7 +43,7 @@ export async function notify(
   channel: keyof typeof TEST_CHANNEL_SECRETS = "BRIVA",
 ) {
   const raw = JSON.stringify({ currency: "IDR", ...body });
-  const signature = await signNotification(raw, TEST_CHANNEL_SECRETS[channel], new Date(TODAY));
+  const signature = await signNotification(raw, TEST_CHANNEL_SECRETS[channel], api.clock.now());
   const response = await api.request(`/webhooks/payments/${channel}`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-signature": signature },

@@ -36,7 +36,7 @@ export const templateHash = (() => {
  * node_modules/.cache, named by `templateHash`: a run after any change to migrations/, the seed
  * or the data packages builds a new one; other runs reuse it.
  */
-export const pgliteTemplatePath = join(root, `node_modules/.cache/kepesertaan/pglite-template-${templateHash}.tar`);
+export const pgliteTemplatePath = join(root, `node_modules/.cache/kepesertaan/pglite-${templateHash}.tar`);
 
 /**
  * The real-PostgreSQL template database each test file's database is copied from. Named per run

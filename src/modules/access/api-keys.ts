@@ -41,8 +41,14 @@ export async function generateApiKey(): Promise<{ key: string; prefix: string; s
 export async function issueApiKey(
   db: Database,
   grant: { name: string; scopes: Scope[]; sponsorId: number | null },
+  now: Date,
 ): Promise<{ key: string; prefix: string }> {
   const generated = await generateApiKey();
-  await insertApiKey(db, { ...grant, prefix: generated.prefix, secretHash: generated.secretHash });
+  await insertApiKey(db, {
+    ...grant,
+    prefix: generated.prefix,
+    secretHash: generated.secretHash,
+    createdAt: now.toISOString(),
+  });
   return { key: generated.key, prefix: generated.prefix };
 }

@@ -16,7 +16,7 @@ export const apiKeys = pgTable(
     scopes: text("scopes").array().notNull(),
     /** A key issued to a sponsor company acts for that sponsor only. */
     sponsorId: bigint("sponsor_id", { mode: "number" }).references(() => sponsors.id),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [

@@ -34,6 +34,7 @@ export async function recordRefusals(
   viewer: Viewer,
   requestId: string,
   refusals: readonly Refusal[],
+  at: Date,
 ): Promise<void> {
   for (const { operation, refusal, reason, targetIds, clientAddress } of refusals) {
     await recordAudit(db, viewer, requestId, {
@@ -41,6 +42,7 @@ export async function recordRefusals(
       targetIds,
       outcome: "REFUSED",
       details: { code: refusal, reason, ...(clientAddress ? { clientAddress } : {}) },
+      at,
     });
   }
 }
@@ -124,7 +126,8 @@ export function useRefusalAudit(): Plugin<Context> {
           if (!errors?.length) return;
           const context = args.contextValue;
           const refusals = refusalsOf(args.schema, operation, args.variableValues ?? undefined, errors);
-          if (refusals.length > 0) await recordRefusals(context.db, context.viewer, context.requestId, refusals);
+          if (refusals.length > 0)
+            await recordRefusals(context.db, context.viewer, context.requestId, refusals, context.clock.now());
         },
       };
     },

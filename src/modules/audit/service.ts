@@ -4,7 +4,7 @@ import type { UserError } from "../../shared/errors";
 import { type AuditOutcome, recordAudit } from "./store";
 
 /** What an audited mutation needs of its ServiceContext. */
-export type MutationContext = Pick<ServiceContext, "db" | "viewer" | "requestId">;
+export type MutationContext = Pick<ServiceContext, "db" | "viewer" | "requestId" | "clock">;
 
 export interface AuditedResult<T> {
   result: T;
@@ -37,6 +37,7 @@ export async function audited<T>(
       targetIds,
       outcome,
       ...(details ? { details } : {}),
+      at: ctx.clock.now(),
     });
     return result;
   });

@@ -10,6 +10,8 @@ export interface AuditEntry {
   targetIds: string[];
   outcome: AuditOutcome;
   details?: Record<string, unknown>;
+  /** When it happened: the request's clock, never the database's (one clock). */
+  at: Date;
 }
 
 /** Writes one audit row with the caller's identity; pass the mutation's transaction so both commit together. */
@@ -22,5 +24,6 @@ export async function recordAudit(executor: Executor, viewer: Viewer, requestId:
     targetIds: entry.targetIds,
     outcome: entry.outcome,
     details: entry.details ?? null,
+    occurredAt: entry.at.toISOString(),
   });
 }

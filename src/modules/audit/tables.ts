@@ -5,7 +5,7 @@ export const auditLog = pgTable(
   "audit_log",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "string" }).notNull(),
     requestId: varchar("request_id", { length: 64 }),
     actorId: varchar("actor_id", { length: 128 }),
     actorRole: varchar("actor_role", { length: 32 }),

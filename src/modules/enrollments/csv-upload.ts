@@ -32,9 +32,13 @@ export async function handleEnrollmentCsv(
     body: { error: { code, message } },
   });
   if (deps.viewer.kind !== "user") {
-    await recordRefusals(deps.db, deps.viewer, deps.requestId, [
-      { operation: CSV_OPERATION, refusal: "UNAUTHENTICATED", reason: "Authentication required", targetIds: [] },
-    ]);
+    await recordRefusals(
+      deps.db,
+      deps.viewer,
+      deps.requestId,
+      [{ operation: CSV_OPERATION, refusal: "UNAUTHENTICATED", reason: "Authentication required", targetIds: [] }],
+      deps.clock.now(),
+    );
     return refuse(401, "UNAUTHENTICATED", say("UNAUTHENTICATED"));
   }
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
@@ -47,14 +51,20 @@ export async function handleEnrollmentCsv(
   // One answer for a sponsorship that does not exist and one the caller may not use: no probing.
   if (!sponsorship || sponsorship.sponsorId !== sponsorId || !mayActForSponsor(deps.viewer, sponsorId)) {
     if (sponsorship && sponsorship.sponsorId === sponsorId) {
-      await recordRefusals(deps.db, deps.viewer, deps.requestId, [
-        {
-          operation: CSV_OPERATION,
-          refusal: "FORBIDDEN",
-          reason: "a sponsor enrolls into its own sponsorships only",
-          targetIds: [`sponsorship:${sponsorship.id}`],
-        },
-      ]);
+      await recordRefusals(
+        deps.db,
+        deps.viewer,
+        deps.requestId,
+        [
+          {
+            operation: CSV_OPERATION,
+            refusal: "FORBIDDEN",
+            reason: "a sponsor enrolls into its own sponsorships only",
+            targetIds: [`sponsorship:${sponsorship.id}`],
+          },
+        ],
+        deps.clock.now(),
+      );
     }
     return refuse(404, "NOT_FOUND", say("NOT_FOUND.sponsorsSponsorship"));
   }

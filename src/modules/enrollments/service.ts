@@ -181,6 +181,7 @@ async function applyPlacement(
   { toCreate, toAttach }: Placement,
   outcomes: RowOutcome[],
   userErrors: UserError[],
+  now: Date,
 ): Promise<void> {
   const inserted = await insertParticipantsSkippingTaken(
     tx,
@@ -206,8 +207,9 @@ async function applyPlacement(
     tx,
     attach.map((entry) => entry.participant.id),
     sponsorship.sponsorId,
+    now,
   );
-  await enroll(tx, sponsorship.id, [...created.values(), ...attach.map((entry) => entry.participant.id)]);
+  await enroll(tx, sponsorship.id, [...created.values(), ...attach.map((entry) => entry.participant.id)], now);
 }
 
 /** Step 4: every row's outcome and the counts, as the report the key will replay. */
@@ -276,24 +278,26 @@ export async function enrollSponsoredParticipants(
     const outcomes: RowOutcome[] = raw.participants.map(() => ({ status: "REJECTED", participantId: null }));
     const { valid, userErrors } = await checkRows(tx, raw.participants, ctx, now, sponsorship);
     const placement = await placeRows(tx, sponsorship, valid, outcomes, userErrors);
-    await applyPlacement(tx, sponsorship, placement, outcomes, userErrors);
+    await applyPlacement(tx, sponsorship, placement, outcomes, userErrors, now);
     const report = reportOf(outcomes, userErrors);
     // Partner events, in the same transaction: each new worker registered, and the batch enrolled.
     const createdIds = outcomes.flatMap((o) =>
       o.status === "CREATED" && o.participantId !== null ? [o.participantId] : [],
     );
-    await recordBulkRegistrations(tx, createdIds);
-    await recordSponsorshipEnrolled(tx, sponsorship, {
-      enrolled: report.created + report.attached,
-      created: report.created,
-      rejected: report.rejected,
-    });
+    await recordBulkRegistrations(tx, createdIds, now);
+    await recordSponsorshipEnrolled(
+      tx,
+      sponsorship,
+      { enrolled: report.created + report.attached, created: report.created, rejected: report.rejected },
+      now,
+    );
     await insertEnrollmentBatch(tx, {
       sponsorshipId: sponsorship.id,
       idempotencyScope: idempotencyScopeOf(ctx.viewer),
       idempotencyKey: raw.idempotencyKey,
       requestFingerprint: fingerprint,
       result: report,
+      createdAt: now.toISOString(),
     });
     return {
       result: { sponsorship, report, userErrors },

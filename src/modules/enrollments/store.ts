@@ -39,11 +39,12 @@ export async function alreadyEnrolled(
   return enrolled;
 }
 
-export async function enroll(tx: Transaction, sponsorshipId: number, participantIds: number[]) {
+export async function enroll(tx: Transaction, sponsorshipId: number, participantIds: number[], at: Date) {
+  const enrolledAt = at.toISOString();
   for (let i = 0; i < participantIds.length; i += 5_000) {
     await tx
       .insert(sponsorshipEnrollments)
-      .values(participantIds.slice(i, i + 5_000).map((participantId) => ({ sponsorshipId, participantId })))
+      .values(participantIds.slice(i, i + 5_000).map((participantId) => ({ sponsorshipId, participantId, enrolledAt })))
       .onConflictDoNothing();
   }
 }

@@ -13,7 +13,7 @@ export const sponsorshipEnrollments = pgTable(
     participantId: bigint("participant_id", { mode: "number" })
       .notNull()
       .references(() => participants.id),
-    enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [
     primaryKey({ columns: [t.sponsorshipId, t.participantId] }),
@@ -37,7 +37,7 @@ export const enrollmentBatches = pgTable(
     idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull(),
     requestFingerprint: varchar("request_fingerprint", { length: 64 }).notNull(),
     result: jsonb("result").$type<EnrollmentReport>().notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [unique("enrollment_batches_idempotency_key").on(t.idempotencyScope, t.idempotencyKey)],
 );

@@ -63,7 +63,8 @@ export interface DeliveryDeps {
   deadLetters?: QueueProducer<DeliveryMessage> | undefined;
   policy?: DeliveryPolicy;
   fetch?: typeof fetch;
-  now?: () => Date;
+  /** The clock: leases, attempt times and signature timestamps all read it. */
+  now: () => Date;
   log?: (line: Record<string, unknown>) => void;
 }
 
@@ -105,12 +106,12 @@ async function post(
 /** One message: deliver, or hold, wait its turn, retry later, or dead-letter it. */
 export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<DeliveryMessage>): Promise<void> {
   const policy = deps.policy ?? defaultDeliveryPolicy;
-  const now = deps.now ?? (() => new Date());
+  const { now } = deps;
   const log = deps.log ?? ((line) => console.log(JSON.stringify(line)));
   const deliveryId = Number(message.body?.deliveryId);
   if (!Number.isSafeInteger(deliveryId)) return message.ack();
   const leaseSeconds = Math.ceil(policy.timeoutMs / 1000) + 30;
-  const delivery = await claimDelivery(deps.db, deliveryId, leaseSeconds);
+  const delivery = await claimDelivery(deps.db, deliveryId, leaseSeconds, now());
   if (!delivery) {
     const state = await deliveryState(deps.db, deliveryId);
     // Leased: another attempt is running, or its consumer died mid-attempt (then this message is
@@ -187,7 +188,7 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
       lastAttemptAt: startedAt.toISOString(),
       lastStatusCode: result.statusCode,
       lastError: result.error,
-      ...(delivered ? { deliveredAt: new Date().toISOString() } : {}),
+      ...(delivered ? { deliveredAt: now().toISOString() } : {}),
     },
     { id: endpoint.id, succeeded: delivered },
   );
@@ -202,12 +203,12 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
     statusCode: result.statusCode,
     latencyMs,
     // Commit of the change → this attempt's answer: the end-to-end lag partners see.
-    lagMs: Date.now() - instant(event.occurredAt).getTime(),
+    lagMs: now().getTime() - instant(event.occurredAt).getTime(),
     consecutiveFailures,
   });
   if (!delivered && consecutiveFailures >= policy.autoPauseAfter) {
     const reason = `Paused automatically after ${consecutiveFailures} failed attempts in a row; the last: ${result.error}`;
-    if (await autoPause(deps.db, endpoint.id, reason)) {
+    if (await autoPause(deps.db, endpoint.id, reason, now())) {
       log({ level: "warn", job: "webhook-delivery", endpointId: endpoint.id, paused: true, reason });
     }
   }

@@ -59,6 +59,8 @@ interface NewEvent {
   sponsorId?: number | null;
   data: Record<string, unknown>;
   dedupeKey?: string;
+  /** The change's instant from the request's clock: events are never stamped by the database. */
+  occurredAt: Date;
 }
 
 /** One statement for all of a change's events: each round trip counts inside a settling transaction. */
@@ -74,6 +76,7 @@ async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<
         sponsorId: event.sponsorId ?? null,
         data: event.data,
         dedupeKey: event.dedupeKey ?? null,
+        occurredAt: event.occurredAt.toISOString(),
       })),
     )
     .onConflictDoNothing({ target: outboxEvents.dedupeKey });
@@ -95,6 +98,7 @@ export function recordParticipantEvent(
     participantId: row.id,
     sponsorId: row.sponsorId,
     data: { participant: participantSnapshot(row, now), ...extra },
+    occurredAt: now,
   });
 }
 
@@ -107,19 +111,8 @@ function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, 
     participantId: after.id,
     sponsorId: after.sponsorId,
     data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
+    occurredAt: now,
   };
-}
-
-/** `participant.status_changed` when a change of coverage (settlement, refund) moved the status. */
-export async function recordStatusChange(
-  tx: Executor,
-  before: ParticipantRow,
-  after: ParticipantRow,
-  now: Date,
-  cause: string,
-): Promise<void> {
-  const event = statusChange(before, after, now, cause);
-  if (event) await insertEvent(tx, event);
 }
 
 /**
@@ -149,6 +142,7 @@ function paymentEvent(
     participantId: payment.participantId,
     sponsorId: participant.sponsorId,
     data: { payment: paymentSnapshot(payment), participant: participantSnapshot(participant, now) },
+    occurredAt: now,
   };
 }
 
@@ -167,13 +161,14 @@ export async function recordBatchPaymentEvents(
   tx: Executor,
   batchId: number,
   types: readonly ("payment.created" | "payment.settled" | "payment.failed")[],
+  now: Date,
 ): Promise<void> {
   // Created: every payment of the batch; settled or failed: those that ended so.
   const statusOf = { "payment.created": null, "payment.settled": "SETTLED", "payment.failed": "FAILED" } as const;
   for (const type of types) {
     const status = statusOf[type];
     await tx.execute(sql`
-      insert into outbox_events (type, version, participant_id, sponsor_id, data)
+      insert into outbox_events (type, version, participant_id, sponsor_id, data, occurred_at)
       select ${type}, ${eventVersions[type]}, p.participant_id, p.payer_sponsor_id,
         jsonb_build_object('payment', jsonb_build_object(
           'id', encode(convert_to('Payment:' || p.id, 'UTF8'), 'base64'),
@@ -182,7 +177,8 @@ export async function recordBatchPaymentEvents(
           'coverageFrom', to_char(p.coverage_from, 'YYYY-MM'), 'coverageThrough', to_char(p.coverage_through, 'YYYY-MM'),
           'channel', p.channel, 'payer', p.payer,
           'payerSponsorId', encode(convert_to('Sponsor:' || p.payer_sponsor_id, 'UTF8'), 'base64'),
-          'batchId', encode(convert_to('PaymentBatch:' || p.batch_id, 'UTF8'), 'base64')))
+          'batchId', encode(convert_to('PaymentBatch:' || p.batch_id, 'UTF8'), 'base64'))),
+        ${now.toISOString()}::timestamptz
       from payments p where p.batch_id = ${batchId} ${status ? sql`and p.status = ${status}` : sql``} order by p.id`);
   }
 }
@@ -191,6 +187,7 @@ export function recordSponsorshipEnrolled(
   tx: Executor,
   sponsorship: SponsorshipRow,
   summary: { enrolled: number; created: number; rejected: number },
+  now: Date,
 ): Promise<void> {
   return insertEvent(tx, {
     type: "sponsorship.enrolled",
@@ -202,6 +199,7 @@ export function recordSponsorshipEnrolled(
       },
       ...summary,
     },
+    occurredAt: now,
   });
 }
 
@@ -211,6 +209,7 @@ export async function recordBudgetLowIfCrossed(
   sponsorship: SponsorshipRow,
   spentBefore: bigint,
   spentAfter: bigint,
+  now: Date,
 ): Promise<void> {
   const limit = (sponsorship.budget * BigInt(100 - budgetLowThresholdPercent)) / 100n;
   if (spentBefore >= limit || spentAfter < limit) return;
@@ -228,6 +227,7 @@ export async function recordBudgetLowIfCrossed(
       remaining: (sponsorship.budget - spentAfter).toString(),
       thresholdPercent: budgetLowThresholdPercent,
     },
+    occurredAt: now,
   });
 }
 
@@ -259,10 +259,10 @@ export async function recordBatchStatusChanges(
   for (let i = 0; i < changed.length; i += 5_000) {
     const chunk = changed.slice(i, i + 5_000);
     await tx.execute(sql`
-      insert into outbox_events (type, version, participant_id, sponsor_id, data)
+      insert into outbox_events (type, version, participant_id, sponsor_id, data, occurred_at)
       select 'participant.status_changed', ${eventVersions["participant.status_changed"]}, p.id, p.sponsor_id,
         jsonb_build_object('participant', ${snapshotSql(sql`c.to_status`)}, 'previousStatus', c.from_status,
-          'status', c.to_status, 'cause', ${cause}::text)
+          'status', c.to_status, 'cause', ${cause}::text), ${now.toISOString()}::timestamptz
       from unnest(${`{${chunk.map((c) => c.id).join(",")}}`}::bigint[], ${`{${chunk.map((c) => c.from).join(",")}}`}::text[],
         ${`{${chunk.map((c) => c.to).join(",")}}`}::text[]) with ordinality as c(id, from_status, to_status, n)
       join participants p on p.id = c.id
@@ -271,12 +271,16 @@ export async function recordBatchStatusChanges(
 }
 
 /** `participant.registered` for workers created in bulk (a sponsor's enrollment file), one statement. */
-export async function recordBulkRegistrations(tx: Executor, participantIds: readonly number[]): Promise<void> {
+export async function recordBulkRegistrations(
+  tx: Executor,
+  participantIds: readonly number[],
+  now: Date,
+): Promise<void> {
   if (participantIds.length === 0) return;
   await tx.execute(sql`
-    insert into outbox_events (type, version, participant_id, sponsor_id, data)
+    insert into outbox_events (type, version, participant_id, sponsor_id, data, occurred_at)
     select 'participant.registered', ${eventVersions["participant.registered"]}, p.id, p.sponsor_id,
-      jsonb_build_object('participant', ${snapshotSql(sql`'PENDING'::text`)})
+      jsonb_build_object('participant', ${snapshotSql(sql`'PENDING'::text`)}), ${now.toISOString()}::timestamptz
     from participants p where p.id = any(${`{${participantIds.join(",")}}`}::bigint[])
     order by p.id`);
 }

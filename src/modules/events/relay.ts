@@ -76,6 +76,7 @@ export async function deliveriesFor(
         eventType: event.type,
         participantId: event.participantId,
         status: endpoint.status === "PAUSED" ? "HELD" : "PENDING",
+        createdAt: now.toISOString(),
       });
     }
   }
@@ -102,13 +103,19 @@ export async function fanOut(
     await markRelayed(
       tx,
       events.map((event) => event.id),
+      now,
     );
     return { events: events.length, deliveries };
   });
 }
 
 /** Step 2 for one batch of deliveries; returns how many it put on the queue. */
-export async function enqueue(db: Database, queue: QueueProducer<DeliveryMessage>, batchSize = 500): Promise<number> {
+export async function enqueue(
+  db: Database,
+  queue: QueueProducer<DeliveryMessage>,
+  now: Date,
+  batchSize = 500,
+): Promise<number> {
   return db.transaction(async (tx) => {
     const ready = await lockUnqueuedDeliveries(tx, batchSize);
     for (let i = 0; i < ready.length; i += SEND_BATCH_LIMIT) {
@@ -117,6 +124,7 @@ export async function enqueue(db: Database, queue: QueueProducer<DeliveryMessage
     await markQueued(
       tx,
       ready.map((row) => row.id),
+      now,
     );
     return ready.length;
   });
@@ -126,13 +134,13 @@ export async function enqueue(db: Database, queue: QueueProducer<DeliveryMessage
 export async function relayOutbox(
   db: Database,
   queue: QueueProducer<DeliveryMessage>,
-  options: { now?: Date; batchSize?: number; maxRounds?: number } = {},
+  options: { now: Date; batchSize?: number; maxRounds?: number },
 ): Promise<RelayReport> {
   const report: RelayReport = { events: 0, deliveries: 0, queued: 0 };
   const batchSize = options.batchSize ?? 500;
   for (let round = 0; round < (options.maxRounds ?? 100); round++) {
-    const fanned = await fanOut(db, options.now ?? new Date(), batchSize);
-    const queued = await enqueue(db, queue, batchSize);
+    const fanned = await fanOut(db, options.now, batchSize);
+    const queued = await enqueue(db, queue, options.now, batchSize);
     report.events += fanned.events;
     report.deliveries += fanned.deliveries;
     report.queued += queued;

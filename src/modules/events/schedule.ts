@@ -33,11 +33,12 @@ export async function emitStatusTransitions(db: Database, now: Date): Promise<nu
     const to = membershipStatus(paidThrough, now);
     if (from === to) continue;
     const result = await db.execute(sql`
-      insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key)
+      insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key, occurred_at)
       select 'participant.status_changed', ${eventVersions["participant.status_changed"]}, p.id, p.sponsor_id,
         jsonb_build_object('participant', ${snapshotSql(sql`${to}::text`)}, 'previousStatus', ${from}::text,
           'status', ${to}::text, 'cause', 'month_boundary', 'month', ${monthLabel(month)}::text),
-        'participant.status_changed:' || p.id || ':' || ${monthLabel(month)}::text || ':' || ${to}::text
+        'participant.status_changed:' || p.id || ':' || ${monthLabel(month)}::text || ':' || ${to}::text,
+        ${now.toISOString()}::timestamptz
       from participants p where p.paid_through = ${paidThrough}
       order by p.id
       on conflict (dedupe_key) do nothing`);
@@ -68,11 +69,12 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
       if (!(dueDate > today && dueDate <= horizon)) continue;
       const status = membershipStatus(monthStart(dueMonth - 1), now);
       const result = await db.execute(sql`
-        insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key)
+        insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key, occurred_at)
         select 'participant.payment_due', ${eventVersions["participant.payment_due"]}, p.id, p.sponsor_id,
           jsonb_build_object('participant', ${snapshotSql(sql`${status}::text`)}, 'dueDate', ${dueDate}::text,
             'daysBefore', ${days}::int),
-          'participant.payment_due:' || p.id || ':' || ${dueDate}::text || ':' || ${days}::int
+          'participant.payment_due:' || p.id || ':' || ${dueDate}::text || ':' || ${days}::int,
+          ${now.toISOString()}::timestamptz
         from participants p where p.paid_through = ${monthStart(dueMonth - 1)}
         order by p.id
         on conflict (dedupe_key) do nothing`);

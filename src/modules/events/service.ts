@@ -3,7 +3,6 @@
  * owner (ADMIN or an API-key integration); deliveries redelivered and events replayed. Every
  * mutation is audited with its change.
  */
-import { sql } from "drizzle-orm";
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
@@ -98,6 +97,7 @@ export async function createWebhookEndpoint(ctx: EventsContext, raw: CreateEndpo
       regionCode: input.regionCode ?? null,
       sponsorId: input.sponsorId ?? null,
       paymentDueDays: input.paymentDueDays ?? 7,
+      createdAt: ctx.clock.now().toISOString(),
       secret: await sealSecret(secret, ctx.env.webhookSecretKey),
     });
     return {
@@ -157,8 +157,8 @@ export async function changeWebhookEndpoint(
       updated = await updateEndpoint(tx, endpoint.id, {
         secret: await sealSecret(secret, ctx.env.webhookSecretKey),
         previousSecret: endpoint.secret,
-        // The consumer compares with the real time, so the overlap runs on the database's clock too.
-        previousSecretExpiresAt: sql`now() + make_interval(hours => ${parsed.data.overlapHours})`,
+        // The consumer compares with its clock, the same one that starts the overlap here.
+        previousSecretExpiresAt: new Date(now.getTime() + parsed.data.overlapHours * 3_600_000).toISOString(),
       });
     }
     return {

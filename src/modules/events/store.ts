@@ -172,9 +172,9 @@ export function eventsSince(db: Executor, since: string, limit: number) {
     .limit(limit);
 }
 
-export async function markRelayed(tx: Transaction, ids: number[]): Promise<void> {
+export async function markRelayed(tx: Transaction, ids: number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await tx.update(outboxEvents).set({ relayedAt: sql`now()` }).where(inArray(outboxEvents.id, ids));
+  await tx.update(outboxEvents).set({ relayedAt: at.toISOString() }).where(inArray(outboxEvents.id, ids));
 }
 
 /**
@@ -237,9 +237,9 @@ export function lockUnqueuedDeliveries(tx: Transaction, limit: number) {
     .for("update", { skipLocked: true });
 }
 
-export async function markQueued(tx: Transaction, ids: number[]): Promise<void> {
+export async function markQueued(tx: Transaction, ids: number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await tx.update(webhookDeliveries).set({ queuedAt: sql`now()` }).where(inArray(webhookDeliveries.id, ids));
+  await tx.update(webhookDeliveries).set({ queuedAt: at.toISOString() }).where(inArray(webhookDeliveries.id, ids));
 }
 
 // ---- consumer ----
@@ -248,15 +248,20 @@ export async function markQueued(tx: Transaction, ids: number[]): Promise<void> 
  * Takes a delivery for one attempt: only if it is still to be delivered and no other consumer
  * holds it (a duplicate message, or a redelivery racing a retry).
  */
-export async function claimDelivery(db: Executor, id: number, leaseSeconds: number): Promise<DeliveryRow | null> {
+export async function claimDelivery(
+  db: Executor,
+  id: number,
+  leaseSeconds: number,
+  now: Date,
+): Promise<DeliveryRow | null> {
   const [row] = await db
     .update(webhookDeliveries)
-    .set({ leasedUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .set({ leasedUntil: new Date(now.getTime() + leaseSeconds * 1000).toISOString() })
     .where(
       and(
         eq(webhookDeliveries.id, id),
         inArray(webhookDeliveries.status, ["PENDING", "FAILED"]),
-        or(isNull(webhookDeliveries.leasedUntil), lt(webhookDeliveries.leasedUntil, sql`now()`)),
+        or(isNull(webhookDeliveries.leasedUntil), lt(webhookDeliveries.leasedUntil, now.toISOString())),
       ),
     )
     .returning();
@@ -340,10 +345,10 @@ export async function holdDelivery(db: Executor, id: number): Promise<void> {
 }
 
 /** Pauses an endpoint that keeps failing (once: a paused one keeps its first reason). */
-export async function autoPause(db: Executor, id: number, reason: string): Promise<boolean> {
+export async function autoPause(db: Executor, id: number, reason: string, at: Date): Promise<boolean> {
   const rows = await db
     .update(webhookEndpoints)
-    .set({ status: "PAUSED", pausedReason: reason, pausedAt: sql`now()` })
+    .set({ status: "PAUSED", pausedReason: reason, pausedAt: at.toISOString() })
     .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.status, "ACTIVE")))
     .returning({ id: webhookEndpoints.id });
   return rows.length > 0;

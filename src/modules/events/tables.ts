@@ -32,7 +32,7 @@ export const outboxEvents = pgTable(
     data: jsonb("data").$type<Record<string, unknown>>().notNull(),
     /** Events derived from time (status at a month boundary, payment due) are emitted once per key. */
     dedupeKey: varchar("dedupe_key", { length: 200 }).unique("outbox_events_dedupe_key"),
-    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "string" }).notNull(),
     relayedAt: timestamp("relayed_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
@@ -79,7 +79,7 @@ export const webhookEndpoints = pgTable(
     previousSecret: varchar("previous_secret", { length: 200 }),
     previousSecretExpiresAt: timestamp("previous_secret_expires_at", { withTimezone: true, mode: "string" }),
     consecutiveFailures: integer("consecutive_failures").notNull().default(0),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
     deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "string" }),
   },
   (t) => [
@@ -118,7 +118,7 @@ export const webhookDeliveries = pgTable(
     lastStatusCode: smallint("last_status_code"),
     lastError: varchar("last_error", { length: 500 }),
     deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "string" }),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [
     unique("webhook_deliveries_endpoint_event").on(t.endpointId, t.eventId),

@@ -30,7 +30,7 @@ export const outreachContacts = pgTable(
     paidThroughAtContact: date("paid_through_at_contact", { mode: "string" }),
     recordedBySubject: varchar("recorded_by_subject", { length: 160 }).notNull(),
     recordedByRole: varchar("recorded_by_role", { length: 32 }).notNull(),
-    recordedAt: timestamp("recorded_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [
     // A worker's history, newest first.

@@ -166,6 +166,7 @@ export function checkRegistration(
       channel: valid.channel ?? defaultChannel(viewer),
       // The injected clock, like every other date rule: cohorts and the first due date follow it.
       registeredAt: now.toISOString(),
+      updatedAt: now.toISOString(),
     },
     errors: [],
   };

@@ -178,7 +178,8 @@ export async function updateParticipant(
         changes[field] = { from: jsonSafe(from), to: jsonSafe(to) };
       }
     }
-    const updated = Object.keys(changes).length > 0 ? await updateParticipantRow(tx, current.id, next) : current;
+    const updated =
+      Object.keys(changes).length > 0 ? await updateParticipantRow(tx, current.id, next, ctx.clock.now()) : current;
     if (updated && updated !== current) {
       await recordParticipantEvent(tx, "participant.updated", updated, ctx.clock.now(), {
         changedFields: Object.keys(changes),

@@ -80,10 +80,11 @@ export async function updateParticipantRow(
   db: Executor,
   id: number,
   changes: Partial<typeof participants.$inferInsert>,
+  at: Date,
 ): Promise<ParticipantRow | null> {
   const [updated] = await db
     .update(participants)
-    .set({ ...changes, updatedAt: sql`now()` })
+    .set({ ...changes, updatedAt: at.toISOString() })
     .where(eq(participants.id, id))
     .returning();
   return updated ?? null;
@@ -167,11 +168,11 @@ export async function findParticipantsByNiks(db: Executor, niks: string[]) {
 }
 
 /** Gives unsponsored participants a sponsor; those sponsored already keep theirs. */
-export async function attachSponsor(tx: Transaction, ids: number[], sponsorId: number) {
+export async function attachSponsor(tx: Transaction, ids: number[], sponsorId: number, at: Date) {
   for (let i = 0; i < ids.length; i += 5_000) {
     await tx
       .update(participants)
-      .set({ sponsorId, updatedAt: sql`now()` })
+      .set({ sponsorId, updatedAt: at.toISOString() })
       .where(and(inArray(participants.id, ids.slice(i, i + 5_000)), isNull(participants.sponsorId)));
   }
 }

@@ -48,8 +48,8 @@ export const participants = pgTable(
     channel: varchar("channel", { length: 40 }).notNull(),
     /** First day of the last month covered by settled contributions; null until the first payment. */
     paidThrough: date("paid_through", { mode: "string" }),
-    registeredAt: timestamp("registered_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
-    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    registeredAt: timestamp("registered_at", { withTimezone: true, mode: "string" }).notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [
     check("participants_nik_format", sql`${t.nik} ~ '^[0-9]{16}$'`),

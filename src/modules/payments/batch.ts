@@ -212,6 +212,7 @@ export async function paySponsoredContributions(
       requestFingerprint: fingerprint,
       paymentCount: workers.length,
       channel,
+      createdAt: now.toISOString(),
     });
     const at = now.toISOString();
     // Pending, like any payment: months are covered when the sponsor's money arrives.
@@ -241,8 +242,8 @@ export async function paySponsoredContributions(
     // The budget is committed now, so concurrent batches can never promise more than it holds.
     await addSpending(tx, sponsorship.id, total);
     // Partner events: the batch's payments exist (pending); they settle when the money arrives.
-    await recordBatchPaymentEvents(tx, batch.id, ["payment.created"]);
-    await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total);
+    await recordBatchPaymentEvents(tx, batch.id, ["payment.created"], now);
+    await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total, now);
     return {
       result: { batch, sponsorship: { ...sponsorship, spent: sponsorship.spent + total }, userErrors: [] },
       targetIds: [`payment-batch:${batch.id}`, `sponsorship:${sponsorship.id}`],
@@ -304,7 +305,7 @@ export async function applyBatchOutcome(
       at,
     );
     await addSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
-    await recordBatchPaymentEvents(tx, batch.id, ["payment.failed"]);
+    await recordBatchPaymentEvents(tx, batch.id, ["payment.failed"], now);
     return {
       kind: "APPLIED",
       batch: await updatePaymentBatch(tx, batch.id, { status: "FAILED", failedAt: at, ...reference }),
@@ -328,7 +329,7 @@ export async function applyBatchOutcome(
     );
     await addSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
   }
-  await recordBatchPaymentEvents(tx, batch.id, ["payment.settled", "payment.failed"]);
+  await recordBatchPaymentEvents(tx, batch.id, ["payment.settled", "payment.failed"], now);
   await recordBatchStatusChanges(
     tx,
     settled.map((row) => ({ participantId: row.participantId, before: row.paidThrough, after: row.through })),

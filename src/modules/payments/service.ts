@@ -153,6 +153,7 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
       idempotencyScope: idempotencyScopeOf(viewer),
       idempotencyKey: input.idempotencyKey,
       requestFingerprint,
+      createdAt: now.toISOString(),
     });
     if (!created) {
       const winner = await findPaymentByKey(tx, idempotencyScopeOf(viewer), input.idempotencyKey);
@@ -247,7 +248,7 @@ export async function applyPaymentOutcome(
       coverageThrough: coverage.through,
       ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
     });
-    const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through });
+    const extended = await updateParticipantRow(tx, participant.id, { paidThrough: coverage.through }, now);
     await recordPaymentOutcome(tx, "payment.settled", settled, participant, extended ?? participant, now);
     return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
   }
@@ -272,7 +273,7 @@ export async function applyPaymentOutcome(
   });
   if (sponsorshipId !== null) await addSpending(tx, sponsorshipId, -worth);
   const paidThrough = await lastCoveredMonth(tx, participant.id);
-  const shortened = await updateParticipantRow(tx, participant.id, { paidThrough });
+  const shortened = await updateParticipantRow(tx, participant.id, { paidThrough }, now);
   await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
   return { kind: "APPLIED", payment: refunded, participant: shortened ?? participant };
 }
@@ -346,7 +347,7 @@ export async function receiveChannelNotification(
     scopes: new Set(["payments:settle"]),
   };
   return audited<NotificationResult>(
-    { db: ctx.db, viewer, requestId: ctx.requestId },
+    { db: ctx.db, viewer, requestId: ctx.requestId, clock: ctx.clock },
     "paymentChannelNotification",
     async (tx) => {
       const paymentId = notification.paymentId ? decodeGlobalId(notification.paymentId, "Payment") : null;
@@ -370,6 +371,7 @@ export async function receiveChannelNotification(
         currency: notification.currency,
         outcome: "RECEIVED",
         bodyHash,
+        receivedAt: now.toISOString(),
       });
       const targetIds = [`payment-event:${channel}:${notification.reference}`];
       let event = inserted;

@@ -46,7 +46,7 @@ export const paymentBatches = pgTable(
     /** Where the sponsor's transfer is expected: notifications for the batch must come from this channel. */
     channel: varchar("channel", { length: 40 }).notNull().default("SPONSOR_BUDGET"),
     externalReference: varchar("external_reference", { length: 128 }),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
     settledAt: timestamp("settled_at", { withTimezone: true, mode: "string" }),
     failedAt: timestamp("failed_at", { withTimezone: true, mode: "string" }),
   },
@@ -82,7 +82,7 @@ export const payments = pgTable(
     /** SHA-256 of the request (caller and input): a retry with the same key must match it. */
     requestFingerprint: varchar("request_fingerprint", { length: 64 }),
     batchId: bigint("batch_id", { mode: "number" }).references(() => paymentBatches.id),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
     settledAt: timestamp("settled_at", { withTimezone: true, mode: "string" }),
     failedAt: timestamp("failed_at", { withTimezone: true, mode: "string" }),
     refundedAt: timestamp("refunded_at", { withTimezone: true, mode: "string" }),
@@ -151,7 +151,7 @@ export const paymentEvents = pgTable(
     outcome: varchar("outcome", { length: 32 }).notNull(),
     /** SHA-256 of what the notification says (payment, status, amount, currency): a reused reference with another body is refused. */
     bodyHash: varchar("body_hash", { length: 64 }),
-    receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [
     unique("payment_events_channel_reference").on(t.channel, t.reference),

@@ -55,13 +55,18 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       program: parsed.data.program,
       contactEmail: parsed.data.contactEmail ?? null,
       contactPhone: phone,
+      createdAt: ctx.clock.now().toISOString(),
     });
-    const key = await issueApiKey(tx, {
-      name: `${sponsor.name} (sponsor login)`,
-      // A sponsor acts for itself without scopes; any it held could only widen it (see scopesUsableByKey).
-      scopes: [],
-      sponsorId: sponsor.id,
-    });
+    const key = await issueApiKey(
+      tx,
+      {
+        name: `${sponsor.name} (sponsor login)`,
+        // A sponsor acts for itself without scopes; any it held could only widen it (see scopesUsableByKey).
+        scopes: [],
+        sponsorId: sponsor.id,
+      },
+      ctx.clock.now(),
+    );
     return {
       result: { sponsor, apiKey: key.key, userErrors: [] },
       targetIds: [`sponsor:${sponsor.id}`, `api-key:${key.prefix}`],
@@ -92,6 +97,7 @@ export async function createSponsorship(ctx: ServiceContext, raw: CreateSponsors
       ...input,
       budget: agency ? input.budget : 0n,
       requestedBudget: agency ? null : input.budget,
+      createdAt: ctx.clock.now().toISOString(),
     });
     return {
       result: { sponsorship, userErrors: [] },

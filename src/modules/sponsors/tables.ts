@@ -29,7 +29,7 @@ export const sponsors = pgTable(
     program: sponsorProgramEnum("program").notNull(),
     contactEmail: varchar("contact_email", { length: 254 }),
     contactPhone: varchar("contact_phone", { length: 16 }),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [index("sponsors_name_idx").on(t.name)],
 );
@@ -51,7 +51,7 @@ export const sponsorships = pgTable(
     requestedBudget: bigint("requested_budget", { mode: "bigint" }),
     startsOn: date("starts_on", { mode: "string" }).notNull(),
     endsOn: date("ends_on", { mode: "string" }).notNull(),
-    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull().defaultNow(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
   },
   (t) => [
     index("sponsorships_sponsor_idx").on(t.sponsorId),

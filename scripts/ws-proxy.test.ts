@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { statementCounter } from "../scripts/ws-proxy";
+import { statementCounter } from "./ws-proxy";
 
 function message(type: string, body: Buffer = Buffer.alloc(0)): Buffer {
   const header = Buffer.alloc(5);

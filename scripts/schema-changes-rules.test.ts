@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { buildSchema, findBreakingChanges } from "graphql";
 import { describe, expect, it } from "vitest";
-import { unacknowledgedChanges } from "../scripts/schema-changes-rules";
+import { unacknowledgedChanges } from "./schema-changes-rules";
 
 const read = (path: string) => readFile(new URL(`../${path}`, import.meta.url), "utf8");
 
