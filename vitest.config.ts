@@ -17,7 +17,7 @@ process.env.KEPESERTAAN_PG_TEMPLATE ??= `kepesertaan_test_template_${process.pid
 // Test files share their worker's module graph (isolate: false): importing the app and building
 // its schema once per worker instead of once per file saves most of a minute. Each file still
 // gets its own database; no test keeps state in modules.
-const integration = { include: ["test/**/*.test.ts"], exclude: ["test/worker/**"], isolate: false };
+const integration = { include: ["test/**/*.test.ts"], exclude: ["test/worker/**", "test/testkit/**"], isolate: false };
 
 export default defineConfig({
   // graphql ships CJS and ESM builds; loading both breaks its instanceof checks, so use one.
@@ -26,7 +26,14 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "scripts/**/*.test.ts"], isolate: false } },
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["src/**/*.test.ts", "scripts/**/*.test.ts", "test/testkit/**/*.test.ts"],
+          isolate: false,
+        },
+      },
       {
         extends: true,
         test: {

@@ -1,16 +1,17 @@
 import { sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ecosystemTargets, nationalTargets } from "../src/db/tables";
 import type { Viewer } from "../src/modules/access/rules";
 import { verifyRollups } from "../src/modules/dashboard/service";
 import { registerParticipant, updateParticipant } from "../src/modules/participants/service";
 import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
 import { fixedClock } from "../src/shared/clock";
-import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { at, dateIn, month, monthKey, year } from "./testkit/dates";
 import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
-const month = (m: string) => `${m}-01`;
 
 type Dashboard = {
   coverageDashboard: {
@@ -42,22 +43,40 @@ const DASHBOARD = `query ($regionCode: String, $ecosystem: EcosystemCode, $segme
 }`;
 
 beforeAll(async () => {
-  api = await startTestApi(); // today: 2026-11-15
+  api = await startTestApi(); // today: TODAY, whatever day of its month that is
+  // The targets the dashboard counts against are those of TODAY's year. The reference seed holds
+  // the published figures up to 2026 only, so TODAY's year gets the 2026 ones (the same values
+  // when TODAY is in 2026).
+  await api.db
+    .insert(nationalTargets)
+    .values({ year: year(0), activeTarget: 70_000_000 })
+    .onConflictDoUpdate({ target: nationalTargets.year, set: { activeTarget: 70_000_000 } });
+  for (const [ecosystemCode, activeTarget] of [
+    ["VILLAGE", 8_600_000],
+    ["MARKET", 4_300_000],
+    ["ECOMMERCE", 3_900_000],
+    ["UMKM", 6_500_000],
+    ["VULNERABLE_WORKERS", 6_000_000],
+  ] as const) {
+    await api.db
+      .insert(ecosystemTargets)
+      .values({ ecosystemCode, year: year(0), activeTarget })
+      .onConflictDoUpdate({ target: [ecosystemTargets.ecosystemCode, ecosystemTargets.year], set: { activeTarget } });
+  }
   const sertakan = await givenSponsor(api.db, { program: "SERTAKAN" });
   // Jakarta (31): 3 active (one sponsored), 1 in grace. West Java (32): 1 inactive, 1 pending (PU).
   const given = [
-    { villageCode: "31.71.01.1001", ecosystemCode: "MARKET", paidThrough: month("2026-11"), sponsorId: sertakan.id },
-    { villageCode: "31.71.02.1001", ecosystemCode: "MARKET", paidThrough: month("2026-12") },
-    { villageCode: "31.74.01.1001", ecosystemCode: "VILLAGE", paidThrough: month("2026-11") },
-    { villageCode: "31.71.01.1001", ecosystemCode: "UMKM", paidThrough: month("2026-10") },
-    { villageCode: "32.73.01.1001", ecosystemCode: "VILLAGE", paidThrough: month("2026-06") },
+    { villageCode: "31.71.01.1001", ecosystemCode: "MARKET", paidThrough: month(0), sponsorId: sertakan.id },
+    { villageCode: "31.71.02.1001", ecosystemCode: "MARKET", paidThrough: month(1) },
+    { villageCode: "31.74.01.1001", ecosystemCode: "VILLAGE", paidThrough: month(0) },
+    { villageCode: "31.71.01.1001", ecosystemCode: "UMKM", paidThrough: month(-1) },
+    { villageCode: "32.73.01.1001", ecosystemCode: "VILLAGE", paidThrough: month(-5) },
     { villageCode: "32.73.01.1001", ecosystemCode: "UMKM", paidThrough: null, segment: "PU" as const },
   ] as const;
   for (const g of given) {
-    const p = await givenParticipant(api.db, { ...g, registeredAt: "2026-01-10T03:00:00Z" });
-    // Coverage history for month-over-month growth: October and November as paid.
-    const months =
-      g.paidThrough === null ? [] : ["2026-10-01", "2026-11-01", "2026-12-01"].filter((m) => m <= g.paidThrough);
+    const p = await givenParticipant(api.db, { ...g, registeredAt: at(-10, 10) });
+    // Coverage history for month-over-month growth: last month and this month as paid.
+    const months = g.paidThrough === null ? [] : [month(-1), month(0), month(1)].filter((m) => m <= g.paidThrough);
     await givenCoverage(api.db, p.id, months);
   }
 });
@@ -101,7 +120,7 @@ describe("coverageDashboard", () => {
       { key: "NONE", registered: 5 },
       { key: "SERTAKAN", registered: 1 },
     ]);
-    // October: 4 had coverage (three in Jakarta and the December payer); November: 3.
+    // Last month: 4 had coverage (three in Jakarta and next month's payer); this month: 3.
     expect({ thisMonth: d.activeThisMonth, lastMonth: d.activeLastMonth, net: d.netGrowth }).toEqual({
       thisMonth: 3,
       lastMonth: 4,
@@ -142,22 +161,20 @@ describe("coverageDashboard", () => {
   });
 
   it("moves with the month asked about", async () => {
-    const { coverageDashboard: d } = dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: "2026-12-20" }));
+    const { coverageDashboard: d } = dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: dateIn(1, 20) }));
     expect({ active: d.active, grace: d.grace, inactive: d.inactive }).toEqual({ active: 1, grace: 3, inactive: 1 });
   });
 
   it("refuses a month before the current one instead of counting today's workers in it", async () => {
-    // A worker registered in October must not count as registered, let alone ACTIVE, in June.
-    const past = await api.graphql<Dashboard>(DASHBOARD, { asOf: "2026-06-15" });
+    // Today's workers must not count as registered, let alone ACTIVE, in a month five months back.
+    const past = await api.graphql<Dashboard>(DASHBOARD, { asOf: dateIn(-5, 15) });
     expect(past.data?.coverageDashboard ?? null).toBeNull();
     expect(past.errors?.[0]?.extensions).toMatchObject({
       code: "BAD_USER_INPUT",
       userErrors: [{ field: ["asOf"], code: "AS_OF_IN_THE_PAST" }],
     });
-    // Earlier days of the current month are the current month.
-    expect(dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: "2026-11-01" })).coverageDashboard.registered).toBe(
-      6,
-    );
+    // Earlier days of the current month (its 1st; today itself when TODAY is the 1st) are the current month.
+    expect(dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: month(0) })).coverageDashboard.registered).toBe(6);
   });
 
   it("keeps an officer to their region and refuses other roles", async () => {
@@ -177,15 +194,16 @@ describe("coverageDashboard", () => {
   it("lets ADMIN set targets, and shows public ecosystem totals to anyone", async () => {
     const set = dataOf(
       await api.graphql<{ setCoverageTarget: { year: number; userErrors: unknown[] } }>(
-        `mutation { setCoverageTarget(input: { year: 2026, activeTarget: 6 }) { year userErrors { code } } }`,
+        `mutation ($year: Int!) { setCoverageTarget(input: { year: $year, activeTarget: 6 }) { year userErrors { code } } }`,
+        { year: year(0) },
       ),
     );
-    expect(set.setCoverageTarget).toEqual({ year: 2026, userErrors: [] });
+    expect(set.setCoverageTarget).toEqual({ year: year(0), userErrors: [] });
     const d = dataOf(await api.graphql<Dashboard>(DASHBOARD, {})).coverageDashboard;
     expect({ target: d.target, progress: d.progress }).toEqual({ target: 6, progress: 0.5 });
     const officer = await api.graphql(
-      `mutation { setCoverageTarget(input: { year: 2026, activeTarget: 1 }) { year } }`,
-      {},
+      `mutation ($year: Int!) { setCoverageTarget(input: { year: $year, activeTarget: 1 }) { year } }`,
+      { year: year(0) },
       await bearer({ role: "OFFICER", region: "31" }),
     );
     expect(officer.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
@@ -202,34 +220,35 @@ describe("coverageDashboard", () => {
 
 describe("retention cohorts", () => {
   it("gives the share of a month's registrations still covered 1, 3, 6 and 12 months later", async () => {
-    const local = await startTestApi({ now: "2026-11-15T03:00:00Z" });
+    const local = await startTestApi();
+    const joined = monthKey(-10); // the cohort: registered ten months before TODAY's month
     try {
       const cohort = [];
       for (let i = 0; i < 4; i++)
         cohort.push(
           await givenParticipant(local.db, {
             ecosystemCode: i < 2 ? "VILLAGE" : "MARKET",
-            registeredAt: "2026-01-20T03:00:00Z",
+            registeredAt: at(-10, 20),
           }),
         );
       const cover = (participantId: number, months: string[]) => givenCoverage(local.db, participantId, months);
-      // Feb (after 1): 3 of 4; Apr (after 3): 2; Jul (after 6): 1.
-      await cover(cohort[0]?.id ?? 0, ["2026-02-01", "2026-04-01", "2026-07-01"]);
-      await cover(cohort[1]?.id ?? 0, ["2026-02-01", "2026-04-01"]);
-      await cover(cohort[2]?.id ?? 0, ["2026-02-01"]);
-      const query = `query ($per: Boolean) { retentionCohorts(from: "2026-01", to: "2026-01", perEcosystem: $per) { cohort ecosystem registered after1 after3 after6 after12 } }`;
+      // After 1: 3 of 4; after 3: 2; after 6: 1; after 12 is still to come.
+      await cover(cohort[0]?.id ?? 0, [month(-9), month(-7), month(-4)]);
+      await cover(cohort[1]?.id ?? 0, [month(-9), month(-7)]);
+      await cover(cohort[2]?.id ?? 0, [month(-9)]);
+      const query = `query ($per: Boolean, $cohort: Month!) { retentionCohorts(from: $cohort, to: $cohort, perEcosystem: $per) { cohort ecosystem registered after1 after3 after6 after12 } }`;
       const overall = dataOf(
-        await local.graphql<{ retentionCohorts: unknown[] }>(query, { per: false }),
+        await local.graphql<{ retentionCohorts: unknown[] }>(query, { per: false, cohort: joined }),
       ).retentionCohorts;
       expect(overall).toEqual([
-        { cohort: "2026-01", ecosystem: null, registered: 4, after1: 0.75, after3: 0.5, after6: 0.25, after12: null },
+        { cohort: joined, ecosystem: null, registered: 4, after1: 0.75, after3: 0.5, after6: 0.25, after12: null },
       ]);
       const perEcosystem = dataOf(
-        await local.graphql<{ retentionCohorts: unknown[] }>(query, { per: true }),
+        await local.graphql<{ retentionCohorts: unknown[] }>(query, { per: true, cohort: joined }),
       ).retentionCohorts;
       expect(perEcosystem).toEqual([
-        { cohort: "2026-01", ecosystem: "MARKET", registered: 2, after1: 0.5, after3: 0, after6: 0, after12: null },
-        { cohort: "2026-01", ecosystem: "VILLAGE", registered: 2, after1: 1, after3: 1, after6: 0.5, after12: null },
+        { cohort: joined, ecosystem: "MARKET", registered: 2, after1: 0.5, after3: 0, after6: 0, after12: null },
+        { cohort: joined, ecosystem: "VILLAGE", registered: 2, after1: 1, after3: 1, after6: 0.5, after12: null },
       ]);
     } finally {
       await local.close();
@@ -277,7 +296,8 @@ describe("rollups stay exact", () => {
       await fc.assert(
         fc.asyncProperty(
           fc.array(operation, { minLength: 1, maxLength: 12 }),
-          fc.constantFrom("2026-09-15T03:00:00Z", "2026-11-15T03:00:00Z"),
+          // Two months back, and TODAY itself.
+          fc.constantFrom(at(-2, 15), TODAY),
           async (ops, now) => {
             const ids: number[] = [];
             const settled: number[] = [];

@@ -5,9 +5,10 @@ import type { Viewer } from "../src/modules/access/rules";
 import { coverageDashboard, verifyRollups } from "../src/modules/dashboard/service";
 import { membershipStatus } from "../src/modules/participants/rules";
 import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
-import { currentMonth, monthNumber, monthStart } from "../src/shared/calendar";
+import { monthNumber, monthStart } from "../src/shared/calendar";
 import { fixedClock } from "../src/shared/clock";
-import { startTestApi } from "./testkit/api";
+import { startTestApi, TODAY } from "./testkit/api";
+import { at, month } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
 import { PaymentHistory, paymentSteps } from "./testkit/payment-steps";
 
@@ -25,40 +26,45 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
       ...paymentSteps([1, 3, 6, 12]),
       fc.record({ kind: fc.constant("advance" as const), months: fc.integer({ min: 1, max: 4 }) }),
     );
-    const startMonths = fc.array(fc.constantFrom(null, "2026-05-01", "2026-09-01", "2026-10-01", "2026-11-01"), {
+    // Each worker's history: none, or one month paid (months from TODAY's: six back, two, one, this one).
+    const startMonths = fc.array(fc.constantFrom(null, -6, -2, -1, 0), {
       minLength: 1,
       maxLength: 3,
     });
     try {
       await fc.assert(
         fc.asyncProperty(startMonths, fc.array(operation, { minLength: 1, maxLength: 14 }), async (starts, ops) => {
-          let now = new Date("2026-11-15T03:00:00Z");
+          // Starts at TODAY itself; "advance" moves to the 15th of a later month.
+          let now = new Date(TODAY);
+          let offset = 0;
           const ids: number[] = [];
-          for (const paidThrough of starts) {
+          for (const paidOffset of starts) {
             const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"] });
             ids.push(worker.id);
-            if (paidThrough) {
-              // An earlier settled month, as history.
-              const at = `${paidThrough.slice(0, 7)}-10T03:00:00Z`;
+            if (paidOffset !== null) {
+              // An earlier settled month, as history: paid on its 10th, or at TODAY if this month's
+              // 10th is still ahead (history must not be paid after now).
+              const paidAt = [at(paidOffset, 10), TODAY].sort()[0] ?? TODAY;
               const paid = await payContribution(
-                { db: api.db, viewer: admin, clock: fixedClock(at), requestId: "p" },
+                { db: api.db, viewer: admin, clock: fixedClock(paidAt), requestId: "p" },
                 { participantId: worker.id, months: 1, channel: "BRIVA", idempotencyKey: `cov-prop-${++serial}` },
               );
               const paymentId = paid.payment?.id;
               if (paymentId === undefined) throw new Error("history payment refused");
-              await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "SETTLED", new Date(at), {}));
+              await api.db.transaction((tx) => applyPaymentOutcome(tx, paymentId, "SETTLED", new Date(paidAt), {}));
             }
           }
           const history = new PaymentHistory(api, admin);
           for (const op of ops) {
             if (op.kind === "advance") {
-              now = new Date(`${monthStart(currentMonth(now) + op.months).slice(0, 7)}-15T03:00:00Z`);
+              offset += op.months;
+              now = new Date(at(offset, 15));
             } else {
               await history.apply(op, ids[op.pick % ids.length] ?? 0, now);
             }
           }
 
-          const current = currentMonth(now);
+          const current = monthNumber(month(offset));
           const rows = (await api.db.execute(sql`
             select p.id, p.paid_through::text as paid_through,
                    coalesce(array_agg(c.month::text order by c.month) filter (where c.month is not null), '{}') as months
@@ -92,7 +98,7 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
         {
           numRuns: 20,
           seed: 15_2026,
-          // The issue's case: Nov, then Dec–Feb, then Mar–May; the middle payment refunded.
+          // The issue's case: this month, then the next three, then the three after; the middle payment refunded.
           examples: [
             [
               [null],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyRollups } from "../src/modules/dashboard/service";
 import { startTestApi, type TestApi } from "./testkit/api";
+import { at, month } from "./testkit/dates";
 import { givenCoverage, givenParticipant } from "./testkit/fixtures";
 import { newKey, notify, pay } from "./testkit/payments";
 
@@ -8,7 +9,7 @@ import { newKey, notify, pay } from "./testkit/payments";
 describe.runIf(process.env.TEST_DATABASE === "postgres")("rollups under concurrent settlements", () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi(); // today: 2026-11-15
+    api = await startTestApi(); // today: TODAY
   });
   afterAll(async () => api?.close());
 
@@ -17,7 +18,8 @@ describe.runIf(process.env.TEST_DATABASE === "postgres")("rollups under concurre
   }, async () => {
     const villages = ["31.71.01.1001", "31.71.02.1001", "31.71.03.1001", "31.74.01.1001", "31.74.02.1001"];
     const ecosystems = ["VILLAGE", "MARKET", "UMKM", "ECOMMERCE", "VULNERABLE_WORKERS"] as const;
-    const histories = [[], ["2026-10-01"], ["2026-10-01", "2026-11-01"], ["2026-08-01"]];
+    // Never paid; paid through last month (grace); through this month; through three months ago (inactive).
+    const histories = [[], [month(-1)], [month(-1), month(0)], [month(-3)]];
     const toSettle: { id: string; amount: string }[] = [];
     const toRefund: { id: string; amount: string }[] = [];
     for (let i = 0; i < 80; i++) {
@@ -27,7 +29,7 @@ describe.runIf(process.env.TEST_DATABASE === "postgres")("rollups under concurre
         paidThrough: history.at(-1) ?? null,
         villageCode: villages[i % villages.length],
         ecosystemCode: ecosystems[(i * 7) % ecosystems.length],
-        registeredAt: `2026-0${1 + (i % 6)}-10T03:00:00Z`,
+        registeredAt: at(-10 + (i % 6), 10), // ten to five months ago
       });
       await givenCoverage(api.db, worker.id, history);
       const months = [1, 3, 6, 12][i % 4] ?? 1;
@@ -41,8 +43,8 @@ describe.runIf(process.env.TEST_DATABASE === "postgres")("rollups under concurre
           amount: payment.amount,
         });
         expect(settled.status).toBe(200);
-        // Months after November are unused; November itself is used unless the history paid it.
-        const unused = history.at(-1) === "2026-11-01" ? months : months - 1;
+        // Months after this one are unused; this month itself is used unless the history paid it.
+        const unused = history.at(-1) === month(0) ? months : months - 1;
         toRefund.push({ id: payment.id, amount: String((BigInt(payment.amount) / BigInt(months)) * BigInt(unused)) });
       } else toSettle.push({ id: payment.id, amount: payment.amount });
     }

@@ -2,8 +2,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { participants } from "../src/db/tables";
 import { foldLapsedRollups, verifyRollups } from "../src/modules/dashboard/service";
-import { monthNumber, monthStart } from "../src/shared/calendar";
 import { dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { at, month } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -21,16 +21,19 @@ async function scannedRows(): Promise<number> {
   return Number((result as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
 }
 
+/** A month well inside the folded bucket (the fold keeps the last 15 months apart). */
+const FOLDED_BEFORE = month(-22);
+
 describe("coverage rollups fold long-lapsed months", () => {
   it("keep the dashboard's scan flat over five simulated years, with the same figures and no drift", async () => {
-    // Five years of workers in one regency, one lapsing each month: 60 paid-through months.
+    // Five years of workers in one regency, one lapsing each month: 60 paid-through months, the
+    // last one last month (offsets in months from TODAY's WIB month).
     const now = new Date(TODAY);
-    const last = monthNumber(TODAY.slice(0, 10)) - 1;
-    for (let month = last - 59; month <= last; month += 1) {
+    for (let offset = -60; offset <= -1; offset += 1) {
       await givenParticipant(api.db, {
         villageCode: "35.78.01.1001",
-        paidThrough: monthStart(month),
-        fullName: `Lapse ${month}`,
+        paidThrough: month(offset),
+        fullName: `Lapse ${month(offset)}`,
       });
     }
     const before = dataOf(await api.graphql(DASHBOARD));
@@ -38,8 +41,8 @@ describe("coverage rollups fold long-lapsed months", () => {
 
     // Month-end runs over those years: the horizon moves forward, the scan never grows past it.
     const counts: number[] = [];
-    for (let month = last - 59; month <= last + 1; month += 6) {
-      await foldLapsedRollups(api.db, new Date(`${monthStart(month)}T03:00:00Z`));
+    for (let offset = -60; offset <= 0; offset += 6) {
+      await foldLapsedRollups(api.db, new Date(at(offset, 1)));
       counts.push(await scannedRows());
     }
     await foldLapsedRollups(api.db, now);
@@ -54,16 +57,16 @@ describe("coverage rollups fold long-lapsed months", () => {
     const [oldest] = await api.db
       .select({ id: participants.id })
       .from(participants)
-      .where(sql`${participants.paidThrough} < '2025-01-01'`)
+      .where(sql`${participants.paidThrough} < ${FOLDED_BEFORE}`)
       .limit(1);
     await api.db
       .update(participants)
-      .set({ paidThrough: "2026-11-01" })
+      .set({ paidThrough: month(0) })
       .where(sql`${participants.id} = ${oldest?.id ?? 0}`);
-    await givenParticipant(api.db, { villageCode: "35.78.01.1001", paidThrough: "2019-03-01", fullName: "Very Old" });
+    await givenParticipant(api.db, { villageCode: "35.78.01.1001", paidThrough: month(-92), fullName: "Very Old" });
     expect(Object.values(await verifyRollups(api.db, { repair: false })).every((r) => r.drift === 0)).toBe(true);
     const folded = await api.db.execute(
-      sql`select paid_through::text as paid_through from coverage_rollups where parent_code = '35' and paid_through < '2025-01-01'`,
+      sql`select paid_through::text as paid_through from coverage_rollups where parent_code = '35' and paid_through < ${FOLDED_BEFORE}`,
     );
     expect((folded as unknown as { rows: { paid_through: string }[] }).rows).toEqual([{ paid_through: "0001-01-01" }]);
   });

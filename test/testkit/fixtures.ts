@@ -69,6 +69,11 @@ export async function givenSponsorship(db: Database, sponsorId: number) {
   return row;
 }
 
+/** When a fixture's payment for `month` was made: the 5th of that month, or TODAY if that is still ahead. */
+function paidOn(month: string): string {
+  return new Date(Math.min(Date.parse(`${month.slice(0, 7)}-05T02:00:00Z`), Date.parse(TODAY))).toISOString();
+}
+
 /** A settled one-month BPU payment for `month` (`YYYY-MM-01`), created at `createdAt`. */
 export async function givenSettledPayment(
   db: Database,
@@ -92,8 +97,8 @@ export async function givenSettledPayment(
       status: "SETTLED",
       idempotencyScope: "test-fixture",
       idempotencyKey: `fixture-${serial}`,
-      createdAt: `${month.slice(0, 7)}-05T02:00:00Z`,
-      settledAt: `${month.slice(0, 7)}-05T02:00:00Z`,
+      createdAt: paidOn(month),
+      settledAt: paidOn(month),
       ...overrides,
     })
     .returning();

@@ -2,15 +2,10 @@ import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { currentMonth } from "../../shared/calendar";
 import { type UserError as UserErrorShape, userError } from "../../shared/errors";
+import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
-import { RiskLevelEnum, SegmentEnum } from "../participants/graphql";
 import { type QuoteRequest, quoteContribution } from "./rules";
-import { type ContributionLineRow, programs } from "./tables";
-
-export const ProgramEnum = builder.enumType("Program", {
-  description: "JKK work accident, JKM death, JHT old age savings, JP pension, JKP job loss.",
-  values: programs,
-});
+import type { ContributionLineRow } from "./tables";
 
 export const ContributionLine = builder.objectRef<ContributionLineRow>("ContributionLine").implement({
   description: "One program's share of a contribution.",

@@ -4,9 +4,10 @@ import { currentMonth } from "../../shared/calendar";
 import { userError } from "../../shared/errors";
 import { rowId } from "../../shared/ids";
 import { messageKey, msg, say } from "../../shared/messages";
+import { SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
-import { Participant, SegmentEnum } from "../participants/graphql";
+import { Participant } from "../participants/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
 import {

@@ -2,6 +2,7 @@ import { builder } from "../../builder";
 import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
+import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import {
   maskNik,
@@ -10,7 +11,6 @@ import {
   mayRegisterParticipants,
   mayUpdateParticipants,
 } from "../access/rules";
-import { ProgramEnum } from "../contributions/graphql";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
@@ -35,16 +35,11 @@ import {
   updateParticipant,
 } from "./service";
 import { countParticipants, referralTallies } from "./store";
-import { type RiskLevel, riskLevels, segments, sexes } from "./tables";
+import { type RiskLevel, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";
 
-export const SegmentEnum = builder.enumType("Segment", {
-  description: "BPU informal worker, PU wage earner, JAKON construction worker, PMI migrant worker.",
-  values: segments,
-});
 export const SexEnum = builder.enumType("Sex", { values: sexes });
-export const RiskLevelEnum = builder.enumType("RiskLevel", { values: riskLevels });
 export const ParticipantStatusEnum = builder.enumType("ParticipantStatus", {
   description:
     "PENDING never paid; ACTIVE paid through the current month; GRACE one or two months unpaid; INACTIVE three or more (protection stopped).",

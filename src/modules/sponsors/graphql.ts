@@ -1,9 +1,9 @@
 import { builder } from "../../builder";
 import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
+import { ProgramEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
-import { ProgramEnum } from "../contributions/graphql";
 import { sponsorVisibility } from "./conditions";
 import {
   type CreateSponsorResult,
