@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryRateLimiter } from "../src/http/rate-limit";
 import { generateApiKey } from "../src/modules/access/api-keys";
 import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
-import { bearer, dataOf, startTestApi, TEST_JWT_SECRET, type TestApi } from "./testkit/api";
+import { bearer, dataOf, startTestApi, TEST_JWT_SECRET, type TestApi, TODAY } from "./testkit/api";
+import { month } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   raw.jakarta = jakarta.id;
   ids.bandung = gid("Participant", bandung.id);
   const paid = [];
-  for (const p of [jakarta, bandung, own]) paid.push(await givenSettledPayment(api.db, p.id, "2026-10-01"));
+  for (const p of [jakarta, bandung, own]) paid.push(await givenSettledPayment(api.db, p.id, month(-1)));
   ids.jakartaPayment = gid("Payment", paid[0]?.id ?? 0);
   ids.bandungPayment = gid("Payment", paid[1]?.id ?? 0);
 });
@@ -308,10 +309,14 @@ describe("credentials", () => {
   }
 
   it("rejects a token signed with another secret, an expired token and a malformed header", async () => {
+    // A credential's lifetime is real time (the identity provider's clock), not the API's
+    // business clock: the one place a test reads the wall clock on purpose (README, "one clock").
+    const now = Math.floor(Date.now() / 1000);
     const forged = await new SignJWT({ role: "ADMIN" })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject("mallory")
-      .setExpirationTime("1h")
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
       .sign(new TextEncoder().encode("another-secret-that-is-32-characters-long!!"));
     expect(await attempt({ authorization: `Bearer ${forged}` })).toMatchObject({
       status: 401,
@@ -321,8 +326,8 @@ describe("credentials", () => {
     const expired = await new SignJWT({ role: "ADMIN" })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject("late")
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
       .sign(new TextEncoder().encode(TEST_JWT_SECRET));
     expect(await attempt({ authorization: `Bearer ${expired}` })).toMatchObject({
       status: 401,
@@ -365,7 +370,7 @@ describe("credentials", () => {
       status: 401,
       message: "The API key is not valid",
     });
-    await revokeApiKey(api.db, generated.prefix, new Date().toISOString());
+    await revokeApiKey(api.db, generated.prefix, TODAY);
     expect(await attempt({ "x-api-key": generated.key })).toMatchObject({
       status: 401,
       message: "The API key has been revoked",

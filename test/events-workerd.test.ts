@@ -4,6 +4,7 @@ import { type Unstable_DevWorker, unstable_dev } from "wrangler";
 import { closeNodeProxy, nodeProxy } from "../scripts/node-database";
 import { bearer, TEST_JWT_SECRET } from "./testkit/api";
 import { startTestDatabase, type TestDatabase } from "./testkit/database";
+import { month } from "./testkit/dates";
 import { givenParticipant, testNik } from "./testkit/fixtures";
 import { startReceiver } from "./testkit/receiver";
 
@@ -19,7 +20,7 @@ let database: TestDatabase;
 beforeAll(async () => {
   database = await startTestDatabase();
   const proxy = await nodeProxy();
-  await givenParticipant(database.db, { fullName: "Ani Lestari", paidThrough: "2026-11-01" });
+  await givenParticipant(database.db, { fullName: "Ani Lestari", paidThrough: month(0) });
   worker = await unstable_dev(fileURLToPath(new URL("../src/index.ts", import.meta.url)), {
     config: fileURLToPath(new URL("../wrangler.toml", import.meta.url)),
     vars: {

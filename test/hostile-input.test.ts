@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { auditServer } from "graphql-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { month } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   api = await startTestApi();
   admin = await bearer({ role: "ADMIN" });
   const participant = await givenParticipant(api.db, { fullName: "Ani Lestari" });
-  await givenSettledPayment(api.db, participant.id, "2026-10-01");
+  await givenSettledPayment(api.db, participant.id, month(-1));
 });
 afterAll(async () => api?.close());
 

@@ -2,14 +2,21 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScheduledJob } from "../src/app";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";
+import { daysFromToday, month } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
+
+/**
+ * The daily cron's run after TODAY: it fires at 17:05 UTC, 00:05 WIB on the next WIB day (on the
+ * boundary instant, the first minutes of a new month and year).
+ */
+const nextCronRun = () => new Date(`${daysFromToday(1)}T00:05:00+07:00`).toISOString();
 
 /** What an operator finds in Workers Logs: one object per GraphQL operation and per cron run. */
 let api: TestApi;
 let nik: string;
 beforeAll(async () => {
   api = await startTestApi();
-  const participant = await givenParticipant(api.db, { fullName: "Ani Lestari", paidThrough: "2026-11-01" });
+  const participant = await givenParticipant(api.db, { fullName: "Ani Lestari", paidThrough: month(0) });
   nik = participant.nik;
 });
 afterAll(async () => api?.close());
@@ -78,16 +85,17 @@ describe("cron run logs", () => {
   it("logs one object per run with what drifted and was repaired, and its duration", async () => {
     await api.db.execute(sql`update coverage_rollups set participants = participants + 5 where region_level = 1`);
     const logs: Record<string, unknown>[] = [];
+    const scheduledTime = nextCronRun();
     const report = await runScheduledJob(api.env, {
       log: (entry) => logs.push(entry as Record<string, unknown>),
-      scheduledTime: Date.parse("2026-11-15T17:05:00Z"),
+      scheduledTime: Date.parse(scheduledTime),
     });
     expect(report.coverage_rollups).toEqual({ drift: 1, repaired: true });
     expect(logs).toEqual([
       expect.objectContaining({
         level: "warn",
         event: "cron.rollup-verification",
-        scheduledTime: "2026-11-15T17:05:00.000Z",
+        scheduledTime,
         outcome: "REPAIRED",
         drifted: { coverage_rollups: 1 },
         durationMs: expect.any(Number),

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OutreachList, outreachRange } from "../src/modules/outreach/rules";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { month } from "./testkit/dates";
 import { givenParticipant, givenSponsor } from "./testkit/fixtures";
 
 /**
@@ -23,7 +24,8 @@ interface Arranged {
 const rows: Arranged[] = [];
 const callers: { name: string; headers: Record<string, string>; sees: (row: Arranged) => boolean }[] = [];
 
-const months = ["2026-05-01", "2026-07-01", "2026-08-01", "2026-09-01", "2026-10-01", "2026-11-01", "2026-12-01"];
+// Paid-through months around TODAY's: lapsed, inactive, in grace, paid this month and ahead.
+const months = [-6, -4, -3, -2, -1, 0, 1].map((offset) => month(offset));
 const villages = ["31.71.01.1001", "31.74.02.1003", "32.73.01.1001", "31.71.01.1002"];
 
 beforeAll(async () => {

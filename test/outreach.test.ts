@@ -1,31 +1,41 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { at, dateIn, month, monthKey } from "./testkit/dates";
 import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
 
-// "Today" is 15 November 2026, 10:00 WIB: contributions for November fall due today.
+// "Today" is TODAY; paid-through months are relative to its WIB month. The due-soon lists, which
+// count days to the 15th, are asked on the 15th of that month: contributions for it fall due that day.
 let api: TestApi;
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString("base64");
 const ids: Record<string, number> = {};
 let sponsorId = 0;
 
+// Everyone here registered a year ago (not at the database's clock): before every paid month, and
+// outside the retention cohort below.
+const registeredAt = at(-12, 10);
+
 beforeAll(async () => {
   api = await startTestApi();
   sponsorId = (await givenSponsor(api.db, { name: "Outreach Sponsor" })).id;
-  const registrant = await givenParticipant(api.db, { fullName: "Nyalakan Registrant", paidThrough: "2026-11-01" });
+  const registrant = await givenParticipant(api.db, {
+    fullName: "Nyalakan Registrant",
+    paidThrough: month(0),
+    registeredAt,
+  });
   ids.registrant = registrant.id;
   const jakarta = "31.71.01.1001";
   const bandung = "32.73.01.1001";
   const arrange: [string, string | null, string, Partial<{ sponsorId: number; registeredById: number }>][] = [
-    ["Paid Through November", "2026-11-01", jakarta, {}],
-    ["Paid Through October", "2026-10-01", jakarta, { registeredById: registrant.id }],
-    ["Paid Through September", "2026-09-01", jakarta, { sponsorId }],
-    ["Paid Through August", "2026-08-01", jakarta, { registeredById: registrant.id }],
-    ["Paid Through May", "2026-05-01", jakarta, {}],
+    ["Paid Through This Month", month(0), jakarta, {}],
+    ["Paid Through Last Month", month(-1), jakarta, { registeredById: registrant.id }],
+    ["Paid Through Two Months Ago", month(-2), jakarta, { sponsorId }],
+    ["Paid Through Three Months Ago", month(-3), jakarta, { registeredById: registrant.id }],
+    ["Paid Through Six Months Ago", month(-6), jakarta, {}],
     ["Never Paid", null, jakarta, {}],
-    ["Bandung Grace", "2026-10-01", bandung, { sponsorId }],
+    ["Bandung Grace", month(-1), bandung, { sponsorId }],
   ];
   for (const [fullName, paidThrough, villageCode, extra] of arrange) {
-    ids[fullName] = (await givenParticipant(api.db, { fullName, paidThrough, villageCode, ...extra })).id;
+    ids[fullName] = (await givenParticipant(api.db, { fullName, paidThrough, villageCode, registeredAt, ...extra })).id;
   }
 });
 afterAll(async () => api?.close());
@@ -59,8 +69,8 @@ describe("work lists", () => {
     const officer = await bearer({ role: "OFFICER", region: "31" });
     const grace = await list(officer, { list: "IN_GRACE" });
     expect(grace.nodes.map((n) => [n.fullName, n.status, n.monthsUntilInactive])).toEqual([
-      ["Paid Through September", "GRACE", 1],
-      ["Paid Through October", "GRACE", 2],
+      ["Paid Through Two Months Ago", "GRACE", 1],
+      ["Paid Through Last Month", "GRACE", 2],
     ]);
     expect(grace.totalCount).toBe(2);
     expect(grace.nodes.every((n) => n.nik.endsWith("************"))).toBe(true);
@@ -68,28 +78,39 @@ describe("work lists", () => {
 
   it("lists who is due within the window, and who lapsed recently for win-back", async () => {
     const admin = await bearer({ role: "ADMIN" });
-    const due = await list(admin, { list: "DUE_SOON", withinDays: 7, filter: { regionCode: "31" } });
-    expect(due.nodes.map((n) => [n.fullName, n.nextDueDate])).toEqual([["Paid Through October", "2026-11-15"]]);
-    const month = await list(admin, { list: "DUE_SOON", withinDays: 31, filter: { regionCode: "31" } });
-    expect(month.nodes.map((n) => n.fullName)).toEqual([
-      "Paid Through October",
-      "Nyalakan Registrant",
-      "Paid Through November",
-    ]);
+    // Due dates are the 15th: on the 15th, 7 days reach this month's only, 31 days next month's too.
+    api.setToday(at(0, 15));
+    try {
+      const due = await list(admin, { list: "DUE_SOON", withinDays: 7, filter: { regionCode: "31" } });
+      expect(due.nodes.map((n) => [n.fullName, n.nextDueDate])).toEqual([["Paid Through Last Month", dateIn(0, 15)]]);
+      const withinMonth = await list(admin, { list: "DUE_SOON", withinDays: 31, filter: { regionCode: "31" } });
+      expect(withinMonth.nodes.map((n) => n.fullName)).toEqual([
+        "Paid Through Last Month",
+        "Nyalakan Registrant",
+        "Paid Through This Month",
+      ]);
+    } finally {
+      api.setToday(TODAY);
+    }
     const winBack = await list(admin, { list: "WIN_BACK", lapsedWithinMonths: 1 });
-    expect(winBack.nodes.map((n) => [n.fullName, n.inactiveSince])).toEqual([["Paid Through August", "2026-11"]]);
+    expect(winBack.nodes.map((n) => [n.fullName, n.inactiveSince])).toEqual([
+      ["Paid Through Three Months Ago", monthKey(0)],
+    ]);
     const longer = await list(admin, { list: "WIN_BACK", lapsedWithinMonths: 4 });
-    expect(longer.nodes.map((n) => n.fullName)).toEqual(["Paid Through August", "Paid Through May"]);
+    expect(longer.nodes.map((n) => n.fullName)).toEqual([
+      "Paid Through Three Months Ago",
+      "Paid Through Six Months Ago",
+    ]);
   });
 
   it("gives a sponsor its own workers and a Nyalakan registrant their referrals", async () => {
     const sponsor = await list(await bearer({ role: "SPONSOR", sponsorId }), { list: "IN_GRACE" });
-    expect(sponsor.nodes.map((n) => n.fullName)).toEqual(["Paid Through September", "Bandung Grace"]);
+    expect(sponsor.nodes.map((n) => n.fullName)).toEqual(["Paid Through Two Months Ago", "Bandung Grace"]);
     const registrant = await bearer({ role: "PARTICIPANT", participantId: ids.registrant });
     const referrals = await list(registrant, { list: "IN_GRACE" });
-    expect(referrals.nodes.map((n) => n.fullName)).toEqual(["Paid Through October"]);
+    expect(referrals.nodes.map((n) => n.fullName)).toEqual(["Paid Through Last Month"]);
     expect((await list(registrant, { list: "WIN_BACK" })).nodes.map((n) => n.fullName)).toEqual([
-      "Paid Through August",
+      "Paid Through Three Months Ago",
     ]);
   });
 
@@ -147,7 +168,11 @@ describe("recording outreach", () => {
   it("keeps an officer's visit in the worker's history, with the status at the time", async () => {
     const officer = await bearer({ role: "OFFICER", region: "31" });
     const recorded = dataOf(
-      await api.graphql<Recorded>(RECORD, input("Paid Through September", { note: "  Akan bayar Jumat  " }), officer),
+      await api.graphql<Recorded>(
+        RECORD,
+        input("Paid Through Two Months Ago", { note: "  Akan bayar Jumat  " }),
+        officer,
+      ),
     ).recordOutreach;
     expect(recorded.userErrors).toEqual([]);
     expect(recorded.outreach).toEqual({
@@ -165,7 +190,7 @@ describe("recording outreach", () => {
     const referral = dataOf(
       await api.graphql<Recorded>(
         RECORD,
-        input("Paid Through October", { channel: "WHATSAPP", outcome: "REACHED" }),
+        input("Paid Through Last Month", { channel: "WHATSAPP", outcome: "REACHED" }),
         registrant,
       ),
     ).recordOutreach;
@@ -179,12 +204,12 @@ describe("recording outreach", () => {
     const unseen = dataOf(await api.graphql<Recorded>(RECORD, input("Bandung Grace"), officer)).recordOutreach;
     expect(unseen.userErrors.map((e) => [e.code, e.field])).toEqual([["NOT_FOUND", ["input", "participantId"]]]);
     const long = dataOf(
-      await api.graphql<Recorded>(RECORD, input("Paid Through September", { note: "x".repeat(501) }), officer),
+      await api.graphql<Recorded>(RECORD, input("Paid Through Two Months Ago", { note: "x".repeat(501) }), officer),
     ).recordOutreach;
     expect(long.userErrors.map((e) => [e.code, e.field])).toEqual([["INVALID_INPUT", ["input", "note"]]]);
     const partner = await api.graphql<Recorded>(
       RECORD,
-      input("Paid Through September"),
+      input("Paid Through Two Months Ago"),
       await bearer({ role: "PARTNER", scopes: ["participants:read"] }),
     );
     expect(partner.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
@@ -202,13 +227,14 @@ describe("sponsor reports for Indonesian Excel", () => {
     const covered = await givenParticipant(api.db, {
       fullName: "Covered; Worker",
       sponsorId: sponsor.id,
-      paidThrough: "2026-10-01",
+      paidThrough: month(-1),
+      registeredAt,
     });
-    await givenCoverage(api.db, covered.id, ["2026-09-01", "2026-10-01"], {
+    await givenCoverage(api.db, covered.id, [month(-2), month(-1)], {
       payer: "SPONSOR",
       payerSponsorId: sponsor.id,
     });
-    const path = `/sponsors/${gid("Sponsor", sponsor.id)}/workers.csv?from=2026-09&to=2026-11`;
+    const path = `/sponsors/${gid("Sponsor", sponsor.id)}/workers.csv?from=${monthKey(-2)}&to=${monthKey(0)}`;
     const report = await download(path, await bearer({ role: "SPONSOR", sponsorId: sponsor.id }));
     expect(report.status).toBe(200);
     expect(report.type).toContain("text/csv");
@@ -216,13 +242,15 @@ describe("sponsor reports for Indonesian Excel", () => {
       .replace(/^\uFEFF/, "")
       .trimEnd()
       .split("\r\n");
-    expect(header).toBe("participantId;nik;fullName;villageCode;status;paidThrough;2026-09;2026-10;2026-11");
+    expect(header).toBe(
+      `participantId;nik;fullName;villageCode;status;paidThrough;${monthKey(-2)};${monthKey(-1)};${monthKey(0)}`,
+    );
     expect(row).toBe(
-      `${gid("Participant", covered.id)};${covered.nik.slice(0, 4)}************;"Covered; Worker";31.71.01.1001;GRACE;2026-10;36800;36800;`,
+      `${gid("Participant", covered.id)};${covered.nik.slice(0, 4)}************;"Covered; Worker";31.71.01.1001;GRACE;${monthKey(-1)};36800;36800;`,
     );
     expect(rest).toEqual([]);
     const receipts = await download(
-      `/sponsors/${gid("Sponsor", sponsor.id)}/receipts.csv?from=2026-09&to=2026-10`,
+      `/sponsors/${gid("Sponsor", sponsor.id)}/receipts.csv?from=${monthKey(-2)}&to=${monthKey(-1)}`,
       await bearer({ role: "SPONSOR", sponsorId: sponsor.id }),
     );
     expect(receipts.text.trimEnd().split("\r\n")).toHaveLength(3);
@@ -236,7 +264,12 @@ describe("sponsor reports for Indonesian Excel", () => {
     expect(other.status).toBe(404);
     expect(other.text).toBe(missing.text);
     const own = await bearer({ role: "SPONSOR", sponsorId: sponsor.id });
-    for (const query of ["?from=2026-13", "?from=2026-11&to=2026-01", "?from=2020-01&to=2026-01"]) {
+    // No month 13; from after to; more than 24 months.
+    for (const query of [
+      "?from=2026-13",
+      `?from=${monthKey(0)}&to=${monthKey(-10)}`,
+      `?from=${monthKey(-82)}&to=${monthKey(-10)}`,
+    ]) {
       expect((await download(`/sponsors/${gid("Sponsor", sponsor.id)}/workers.csv${query}`, own)).status).toBe(400);
     }
     expect((await download(`/sponsors/${gid("Sponsor", sponsor.id)}/receipts.csv`, {})).status).toBe(401);
@@ -244,31 +277,40 @@ describe("sponsor reports for Indonesian Excel", () => {
 });
 
 describe("regional retention cohorts", () => {
+  // The cohort registered three months ago; its month after is two months ago, already over.
   const COHORTS = `query ($regionCode: String) {
-    retentionCohorts(from: "2026-08", to: "2026-08", regionCode: $regionCode) { cohort regionCode registered after1 }
+    retentionCohorts(from: "${monthKey(-3)}", to: "${monthKey(-3)}", regionCode: $regionCode) { cohort regionCode registered after1 }
   }`;
   type Cohorts = {
     retentionCohorts: { cohort: string; regionCode: string | null; registered: number; after1: number | null }[];
   };
 
   beforeAll(async () => {
-    const registeredAt = "2026-08-10T03:00:00Z";
+    const cohortRegisteredAt = at(-3, 10);
     const kept = await givenParticipant(api.db, {
       fullName: "Cohort Kept",
       villageCode: "31.71.02.1001",
-      registeredAt,
+      registeredAt: cohortRegisteredAt,
     });
-    await givenParticipant(api.db, { fullName: "Cohort Lost", villageCode: "31.73.01.1001", registeredAt });
-    await givenParticipant(api.db, { fullName: "Cohort Bandung", villageCode: "32.73.01.1001", registeredAt });
-    await givenCoverage(api.db, kept.id, ["2026-09-01"]);
+    await givenParticipant(api.db, {
+      fullName: "Cohort Lost",
+      villageCode: "31.73.01.1001",
+      registeredAt: cohortRegisteredAt,
+    });
+    await givenParticipant(api.db, {
+      fullName: "Cohort Bandung",
+      villageCode: "32.73.01.1001",
+      registeredAt: cohortRegisteredAt,
+    });
+    await givenCoverage(api.db, kept.id, [month(-2)]);
   });
 
   it("gives an officer their own province's and regencies' cohorts", async () => {
     const officer = await bearer({ role: "OFFICER", region: "31" });
     const province = dataOf(await api.graphql<Cohorts>(COHORTS, {}, officer)).retentionCohorts;
-    expect(province).toEqual([{ cohort: "2026-08", regionCode: "31", registered: 2, after1: 0.5 }]);
+    expect(province).toEqual([{ cohort: monthKey(-3), regionCode: "31", registered: 2, after1: 0.5 }]);
     const regency = dataOf(await api.graphql<Cohorts>(COHORTS, { regionCode: "31.73" }, officer)).retentionCohorts;
-    expect(regency).toEqual([{ cohort: "2026-08", regionCode: "31.73", registered: 1, after1: 0 }]);
+    expect(regency).toEqual([{ cohort: monthKey(-3), regionCode: "31.73", registered: 1, after1: 0 }]);
   });
 
   it("refuses another region, a district-level officer, and national cohorts to officers", async () => {
@@ -278,9 +320,9 @@ describe("regional retention cohorts", () => {
     const district = await api.graphql(COHORTS, {}, await bearer({ role: "OFFICER", region: "31.71.02" }));
     expect(district.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     const admin = dataOf(await api.graphql<Cohorts>(COHORTS, { regionCode: "32" })).retentionCohorts;
-    expect(admin).toEqual([{ cohort: "2026-08", regionCode: "32", registered: 1, after1: 0 }]);
+    expect(admin).toEqual([{ cohort: monthKey(-3), regionCode: "32", registered: 1, after1: 0 }]);
     const mixed = await api.graphql(
-      `{ retentionCohorts(from: "2026-08", to: "2026-08", regionCode: "31", perEcosystem: true) { cohort } }`,
+      `{ retentionCohorts(from: "${monthKey(-3)}", to: "${monthKey(-3)}", regionCode: "31", perEcosystem: true) { cohort } }`,
     );
     expect(mixed.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });

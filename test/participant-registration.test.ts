@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, participants } from "../src/db/tables";
-import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { at, dateIn } from "./testkit/dates";
 
 let api: TestApi;
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString("base64");
@@ -49,13 +50,17 @@ async function participantCount() {
 }
 
 beforeAll(async () => {
-  api = await startTestApi(); // today: 2026-11-15
+  api = await startTestApi(); // today: TODAY
 });
 afterAll(async () => api?.close());
 
 describe("registerParticipant", () => {
   it("registers a worker with birth date and sex from the NIK, a normalised phone and the occupation's risk", async () => {
-    const { registerParticipant } = dataOf(await register(validInput({ nik: nik(1, true) })));
+    // The first due date depends on the day of registration: on the 15th, the due day itself, the
+    // registration month's contribution is due that same day.
+    api.setToday(at(0, 15));
+    const response = await register(validInput({ nik: nik(1, true) })).finally(() => api.setToday(TODAY));
+    const { registerParticipant } = dataOf(response);
     expect(registerParticipant.userErrors).toEqual([]);
     expect(registerParticipant.participant).toMatchObject({
       nik: nik(1, true),
@@ -67,7 +72,7 @@ describe("registerParticipant", () => {
       riskLevel: "HIGH",
       status: "PENDING",
       paidThrough: null,
-      nextDueDate: "2026-11-15",
+      nextDueDate: dateIn(0, 15),
       channel: "OFFICE",
       reportedMonthlyIncome: "1500000",
       programs: ["JKK", "JKM", "JHT"],

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { at, dateIn, firstInstantOf, lastDateOf, lastMinuteOf, month, monthKey, TODAY } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
 
 /** Status is computed against "today" in WIB: one database, seen from several todays. */
@@ -21,14 +22,14 @@ beforeAll(async () => {
   statusApi = await startTestApi();
   apis.push(statusApi);
   for (const [fullName, paidThrough] of [
-    ["Paid Ahead", "2027-02-01"],
-    ["Paid This Month", "2026-11-01"],
-    ["One Behind", "2026-10-01"],
-    ["Two Behind", "2026-09-01"],
-    ["Three Behind", "2026-08-01"],
+    ["Paid Ahead", month(3)],
+    ["Paid This Month", month(0)],
+    ["One Behind", month(-1)],
+    ["Two Behind", month(-2)],
+    ["Three Behind", month(-3)],
     ["Never Paid", null],
   ] as const) {
-    await givenParticipant(statusApi.db, { fullName, paidThrough, registeredAt: "2026-01-10T03:00:00Z" });
+    await givenParticipant(statusApi.db, { fullName, paidThrough, registeredAt: at(-10, 10) });
   }
 });
 
@@ -55,24 +56,28 @@ async function statusesAt(now: string) {
 
 describe("membership status through GraphQL", () => {
   it("follows paidThrough against today's month: active, grace for one or two unpaid months, inactive from three", async () => {
-    const { byName, counts } = await statusesAt("2026-11-15T03:00:00Z");
-    expect(byName["Paid Ahead"]).toMatchObject({ status: "ACTIVE", monthsInArrears: 0, nextDueDate: "2027-03-15" });
+    const { byName, counts } = await statusesAt(TODAY);
+    expect(byName["Paid Ahead"]).toMatchObject({ status: "ACTIVE", monthsInArrears: 0, nextDueDate: dateIn(4, 15) });
     expect(byName["Paid This Month"]).toMatchObject({
       status: "ACTIVE",
       monthsInArrears: 0,
-      nextDueDate: "2026-12-15",
+      nextDueDate: dateIn(1, 15),
     });
-    expect(byName["One Behind"]).toMatchObject({ status: "GRACE", monthsInArrears: 1, nextDueDate: "2026-11-15" });
+    expect(byName["One Behind"]).toMatchObject({ status: "GRACE", monthsInArrears: 1, nextDueDate: dateIn(0, 15) });
     expect(byName["Two Behind"]).toMatchObject({ status: "GRACE", monthsInArrears: 2 });
-    expect(byName["Three Behind"]).toMatchObject({ status: "INACTIVE", monthsInArrears: 3, paidThrough: "2026-08" });
-    expect(byName["Never Paid"]).toMatchObject({ status: "PENDING", monthsInArrears: null, nextDueDate: "2026-01-15" });
+    expect(byName["Three Behind"]).toMatchObject({ status: "INACTIVE", monthsInArrears: 3, paidThrough: monthKey(-3) });
+    expect(byName["Never Paid"]).toMatchObject({
+      status: "PENDING",
+      monthsInArrears: null,
+      nextDueDate: dateIn(-10, 15),
+    });
     expect(counts).toEqual({ PENDING: 1, ACTIVE: 2, GRACE: 2, INACTIVE: 1 });
   });
 
   it("moves everyone one step at the end of the month in WIB, not UTC", async () => {
-    const lastMinute = await statusesAt("2026-11-30T16:59:00Z");
+    const lastMinute = await statusesAt(lastMinuteOf(0));
     expect(lastMinute.counts).toEqual({ PENDING: 1, ACTIVE: 2, GRACE: 2, INACTIVE: 1 });
-    const nextMonth = await statusesAt("2026-11-30T17:00:00Z");
+    const nextMonth = await statusesAt(firstInstantOf(1));
     expect(nextMonth.byName["Paid This Month"]).toMatchObject({ status: "GRACE", monthsInArrears: 1 });
     expect(nextMonth.byName["Two Behind"]).toMatchObject({ status: "INACTIVE", monthsInArrears: 3 });
     expect(nextMonth.counts).toEqual({ PENDING: 1, ACTIVE: 1, GRACE: 2, INACTIVE: 2 });
@@ -82,10 +87,10 @@ describe("membership status through GraphQL", () => {
 describe("referralLeaderboard", () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ now: "2026-11-15T03:00:00Z" });
+    api = await startTestApi();
     apis.push(api);
     const registrant = async (fullName: string, villageCode: string) =>
-      givenParticipant(api.db, { fullName, villageCode, paidThrough: "2026-11-01" });
+      givenParticipant(api.db, { fullName, villageCode, paidThrough: month(0) });
     const ani = await registrant("Ani", "31.71.01.1001");
     const budi = await registrant("Budi", "32.73.01.1001");
     const citra = await registrant("Citra", "31.71.02.1001");
@@ -93,15 +98,16 @@ describe("referralLeaderboard", () => {
       registeredById: number,
       paidThrough: string | null,
       villageCode: string,
-      registeredAt = "2026-06-10T03:00:00Z",
+      registeredAt = at(-5, 10),
     ) => givenParticipant(api.db, { fullName: "Referral", registeredById, paidThrough, villageCode, registeredAt });
     // Ani: 2 of 3 still paying. Budi: 1 of 2. Citra: 0 of 4, although she registered the most.
-    await refer(ani.id, "2026-11-01", "31.71.01.1001");
-    await refer(ani.id, "2026-12-01", "31.71.01.1001");
-    await refer(ani.id, "2026-07-01", "31.71.01.1001");
-    await refer(budi.id, "2026-11-01", "32.73.01.1001");
-    await refer(budi.id, null, "32.73.01.1001", "2025-06-10T03:00:00Z");
-    for (let i = 0; i < 4; i++) await refer(citra.id, "2026-06-01", "31.71.02.1001");
+    await refer(ani.id, month(0), "31.71.01.1001");
+    await refer(ani.id, month(1), "31.71.01.1001");
+    await refer(ani.id, month(-4), "31.71.01.1001");
+    await refer(budi.id, month(0), "32.73.01.1001");
+    // A year before the others: outside the registration period below.
+    await refer(budi.id, null, "32.73.01.1001", at(-17, 10));
+    for (let i = 0; i < 4; i++) await refer(citra.id, month(-5), "31.71.02.1001");
   });
 
   type Entry = {
@@ -129,12 +135,13 @@ describe("referralLeaderboard", () => {
 
   it("narrows to a region and a registration period", async () => {
     expect(await board({ regionCode: "31" })).toEqual(["1. Ani 2/3", "2. Citra 0/4"]);
-    expect(await board({ period: { from: "2026-01-01", to: "2026-12-31" } })).toEqual([
+    // Twelve months around the referrals registered five months ago, not Budi's a year before them.
+    expect(await board({ period: { from: month(-10), to: lastDateOf(1) } })).toEqual([
       "1. Ani 2/3",
       "2. Budi 1/1",
       "3. Citra 0/4",
     ]);
-    const bad = await api.graphql(QUERY, { period: { from: "2026-12-31", to: "2026-01-01" } });
+    const bad = await api.graphql(QUERY, { period: { from: lastDateOf(1), to: month(-10) } });
     expect(bad.errors?.[0]?.message).toMatch(/period.from must not be after period.to/);
   });
 

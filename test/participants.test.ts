@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { seedDemoData } from "../scripts/seed/demo";
 import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { at, daysFromToday, lastDateOf, month, monthKey, TODAY } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -30,48 +31,48 @@ async function names(filter: Record<string, unknown>, orderBy = "FULL_NAME_ASC")
 }
 
 beforeAll(async () => {
-  api = await startTestApi(); // today is 2026-11-15
+  api = await startTestApi(); // today is TODAY; every date below is relative to it
   const sponsor = await givenSponsor(api.db, { name: "PT Sejahtera Nusantara" });
   ids.sponsor = Buffer.from(`Sponsor:${sponsor.id}`).toString("base64");
-  // Active: paid through November 2026, in Jakarta Pusat, sponsored.
+  // Active: paid through this month, in Jakarta Pusat, sponsored.
   const ani = await givenParticipant(api.db, {
     fullName: "Ani Lestari",
     villageCode: "31.71.01.1001",
     ecosystemCode: "VULNERABLE_WORKERS",
     sponsorId: sponsor.id,
     programs: ["JKK", "JKM"],
-    paidThrough: "2026-11-01",
-    registeredAt: "2026-09-10T03:00:00Z",
+    paidThrough: month(0),
+    registeredAt: at(-2, 10),
   });
-  for (const month of ["2026-09-01", "2026-10-01", "2026-11-01"]) {
-    await givenSettledPayment(api.db, ani.id, month, { payer: "SPONSOR", payerSponsorId: sponsor.id });
+  for (const paid of [month(-2), month(-1), month(0)]) {
+    await givenSettledPayment(api.db, ani.id, paid, { payer: "SPONSOR", payerSponsorId: sponsor.id });
   }
   ids.ani = Buffer.from(`Participant:${ani.id}`).toString("base64");
-  // Grace: paid through September (two unpaid months), in Bandung, registered by Ani (Nyalakan).
+  // Grace: paid through two months ago (two unpaid months), in Bandung, registered by Ani (Nyalakan).
   await givenParticipant(api.db, {
     fullName: "Budi Santoso",
     villageCode: "32.73.01.1001",
     ecosystemCode: "VILLAGE",
     registeredById: ani.id,
-    paidThrough: "2026-09-01",
-    registeredAt: "2026-03-01T03:00:00Z",
+    paidThrough: month(-2),
+    registeredAt: at(-8, 1),
   });
-  // Inactive: paid through August (three unpaid months), a PU worker in Jakarta Pusat.
+  // Inactive: paid through three months ago (three unpaid months), a PU worker in Jakarta Pusat.
   await givenParticipant(api.db, {
     fullName: "Citra Dewi",
     villageCode: "31.71.02.1001",
     ecosystemCode: "UMKM",
     segment: "PU",
     reportedMonthlyIncome: 5_000_000n,
-    paidThrough: "2026-08-01",
-    registeredAt: "2025-01-20T03:00:00Z",
+    paidThrough: month(-3),
+    registeredAt: at(-22, 20),
   });
-  // Pending: never paid, registered on 14 November in WIB (13 November 20:00 UTC).
+  // Pending: never paid, registered yesterday in WIB at 03:00 (20:00 UTC the day before that).
   await givenParticipant(api.db, {
     fullName: "Dedi Kurniawan",
     villageCode: "32.73.01.1002",
     ecosystemCode: "ECOMMERCE",
-    registeredAt: "2026-11-13T20:00:00Z",
+    registeredAt: new Date(`${daysFromToday(-1)}T03:00:00+07:00`).toISOString(),
   });
 });
 
@@ -96,7 +97,7 @@ describe("participant", () => {
       id: ids.ani,
       fullName: "Ani Lestari",
       status: "ACTIVE",
-      paidThrough: "2026-11",
+      paidThrough: monthKey(0),
       monthsInArrears: 0,
       segment: "BPU",
       programs: ["JKK", "JKM"],
@@ -108,8 +109,8 @@ describe("participant", () => {
       payments: {
         totalCount: 3,
         nodes: [
-          { coverageFrom: "2026-11", amount: "36800", payer: "SPONSOR" },
-          { coverageFrom: "2026-10", amount: "36800", payer: "SPONSOR" },
+          { coverageFrom: monthKey(0), amount: "36800", payer: "SPONSOR" },
+          { coverageFrom: monthKey(-1), amount: "36800", payer: "SPONSOR" },
         ],
       },
     });
@@ -156,8 +157,11 @@ describe("participants", () => {
     expect(await names({ ecosystem: "UMKM" })).toEqual(["Citra Dewi"]);
     expect(await names({ segment: "PU" })).toEqual(["Citra Dewi"]);
     expect(await names({ sponsorId: ids.sponsor })).toEqual(["Ani Lestari"]);
-    expect(await names({ registeredFrom: "2026-11-14", registeredTo: "2026-11-14" })).toEqual(["Dedi Kurniawan"]);
-    expect(await names({ registeredFrom: "2026-01-01", registeredTo: "2026-10-31" })).toEqual([
+    expect(await names({ registeredFrom: daysFromToday(-1), registeredTo: daysFromToday(-1) })).toEqual([
+      "Dedi Kurniawan",
+    ]);
+    // Ani (two months ago) and Budi (eight), not Citra (almost two years ago) nor Dedi (yesterday).
+    expect(await names({ registeredFrom: month(-10), registeredTo: lastDateOf(-2) })).toEqual([
       "Ani Lestari",
       "Budi Santoso",
     ]);
@@ -244,7 +248,7 @@ describe("participants", () => {
 
 describe("a page of 100 participants with everything a list screen shows", () => {
   it("costs one SQL statement, totalCount included (the read planner counts in the same statement)", async () => {
-    await seedDemoData(api.db, { participants: 150, now: new Date("2026-11-15T03:00:00Z"), seed: 7, force: true });
+    await seedDemoData(api.db, { participants: 150, now: new Date(TODAY), seed: 7, force: true });
     const query = (withCount: boolean) => `{
       participants(first: 100, orderBy: REGISTERED_AT_DESC) {
         ${withCount ? "totalCount" : ""}

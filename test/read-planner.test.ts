@@ -5,6 +5,7 @@ import type { TokenClaims } from "../src/modules/access/tokens";
 import { readPlanStatistics } from "../src/read-plan/plugin";
 import { schema } from "../src/schema";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";
+import { dateIn, lastDateOf, month } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment, givenSponsor } from "./testkit/fixtures";
 
 /**
@@ -50,13 +51,13 @@ const types = (() => {
 const globalId = (type: string, id: number) => btoa(`${type}:${id}`);
 
 beforeAll(async () => {
-  api = await startTestApi(); // today is 2026-11-15
+  api = await startTestApi(); // today is TODAY: every date below is relative to its month
   const sponsorA = await givenSponsor(api.db, { name: "PT Sejahtera Nusantara" });
   const sponsorB = await givenSponsor(api.db, { name: "Yayasan Peduli", kind: "NGO", contactEmail: "a@b.id" });
   ids.sponsors.push(sponsorA.id, sponsorB.id);
   const villages = ["31.71.01.1001", "31.71.01.1002", "31.71.02.1001", "32.73.01.1001"];
   const ecosystems = ["VILLAGE", "MARKET", "ECOMMERCE", "UMKM", "VULNERABLE_WORKERS"] as const;
-  const paidThrough = [null, "2026-11-01", "2026-12-01", "2026-10-01", "2026-09-01", "2026-08-01", "2025-01-01"];
+  const paidThrough = [null, month(0), month(1), month(-1), month(-2), month(-3), month(-22)];
   const names = ["Ani Lestari", "Budi Santoso", "Citra Dewi", "Ani Lestari", 'Dedi "Dede" Kurnia', "Éka Putri"];
   for (let i = 0; i < 14; i++) {
     const row = await givenParticipant(api.db, {
@@ -67,20 +68,21 @@ beforeAll(async () => {
       sponsorId: i % 3 === 0 ? sponsorA.id : i % 3 === 1 ? sponsorB.id : null,
       phone: i % 4 === 3 ? null : `+62812345678${String(i).padStart(2, "0")}`,
       paidThrough: paidThrough[i % paidThrough.length] ?? null,
-      // Two participants share each registration instant: the id breaks the tie in cursors.
-      registeredAt: `2026-0${1 + (Math.floor(i / 2) % 9)}-1${i % 10}T03:00:00.${String(123456 + i * 7).slice(0, 6)}Z`,
+      // Two participants share each registration instant: the id breaks the tie in cursors. Ten to
+      // four months ago, at 10:00 WIB with microseconds.
+      registeredAt: `${dateIn(-10 + (Math.floor(i / 2) % 9), 10 + (i % 10))}T03:00:00.${String(123456 + i * 7).slice(0, 6)}Z`,
       registeredById: i >= 6 ? (ids.participants[i % 3] ?? null) : null,
       registeredBySubject: i % 5 === 2 ? "test-partner" : null,
     });
     ids.participants.push(row.id);
+    // Payments for the months from eight months ago, each created on that month's 5th.
     for (let m = 0; m < i % 6; m++) {
-      const month = `2026-0${m + 3}-01`;
-      await givenSettledPayment(api.db, row.id, month, {
+      await givenSettledPayment(api.db, row.id, month(m - 8), {
         ...(m % 2 ? { payer: "SPONSOR" as const, payerSponsorId: sponsorA.id } : {}),
         // Some payments of a participant share their creation instant.
-        createdAt: `2026-0${m + 3}-05T02:00:00.${m === 2 ? "5" : "987654"}Z`,
+        createdAt: `${dateIn(m - 8, 5)}T02:00:00.${m === 2 ? "5" : "987654"}Z`,
         ...(m === 3
-          ? { status: "REFUNDED" as const, refundedAt: "2026-07-01T01:02:03.456789Z", refundedAmount: 0n }
+          ? { status: "REFUNDED" as const, refundedAt: `${month(m - 7)}T01:02:03.456789Z`, refundedAmount: 0n }
           : {}),
         externalReference: m === 1 ? `REF-${i}` : null,
       });
@@ -307,7 +309,7 @@ const paymentFilter = fc.constantFrom(
   "filter: { status: SETTLED }",
   "filter: { payer: SPONSOR }",
   'filter: { channel: "BRIVA" }',
-  'filter: { createdFrom: "2026-05-01" }',
+  `filter: { createdFrom: "${month(-6)}" }`,
 );
 
 const participant = (depth: number): fc.Arbitrary<Selection> =>
@@ -357,7 +359,7 @@ const participantFilter = fc.oneof(
       'filter: { regionCode: "31.71.01.1001" }',
       'filter: { search: "ani" }',
       'filter: { search: "0003" }',
-      'filter: { registeredFrom: "2026-03-01", registeredTo: "2026-06-30" }',
+      `filter: { registeredFrom: "${month(-8)}", registeredTo: "${lastDateOf(-5)}" }`,
     ),
   },
   // Refused by the field's validation: the executor says how.

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataOf, startTestApi, type TestApi } from "./testkit/api";
+import { dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { at, dateIn, year } from "./testkit/dates";
 
-/** The rules the agency applies at registration, each through GraphQL (today: 2026-11-15 unless said). */
+/** The rules the agency applies at registration, each through GraphQL (today: TODAY unless said). */
 let api: TestApi;
 let serial = 0;
 /** A NIK registered in `district` (digits only), born on DDMMYY. */
 const nikFor = (district: string, ddmmyy: string) => `${district}${ddmmyy}${String(++serial).padStart(4, "0")}`;
+/** A NIK's DDMMYY for a `YYYY-MM-DD` birth date. */
+const ddmmyy = (birthDate: string) => `${birthDate.slice(8, 10)}${birthDate.slice(5, 7)}${birthDate.slice(2, 4)}`;
+/** Day `day` of TODAY's WIB month, `yearsAgo` years before TODAY's year: a birthday this month. */
+const bornYearsAgoOn = (yearsAgo: number, day: number) => `${year(-yearsAgo)}${dateIn(0, day).slice(4)}`;
 
 const input = (overrides: Record<string, unknown> = {}) => ({
   nik: nikFor("317101", "170890"),
@@ -137,24 +142,31 @@ describe("every input error at once", () => {
 });
 
 describe("working age", () => {
-  it("refuses a worker born in 2025, under 18 or over 65 for a new BPU member, and accepts the limits", async () => {
-    expect(codes((await register(api, input({ nik: nikFor("317101", "010125") }))).userErrors)).toEqual([
-      ["AGE_OUT_OF_RANGE", "input.nik"],
-    ]);
-    // 18 tomorrow: still 17 today.
-    expect(codes((await register(api, input({ nik: nikFor("317101", "161108") }))).userErrors)).toEqual([
-      ["AGE_OUT_OF_RANGE", "input.nik"],
-    ]);
-    const eighteen = await register(api, input({ nik: nikFor("317101", "151108") }));
-    expect(eighteen.userErrors).toEqual([]);
-    expect(eighteen.participant?.birthDate).toBe("2008-11-15");
-    // Born 1960: 66, past the age a new BPU member may join at.
-    expect(codes((await register(api, input({ nik: nikFor("317101", "010160") }))).userErrors)).toEqual([
-      ["AGE_OUT_OF_RANGE", "input.nik"],
-    ]);
-    const sixtyFive = await register(api, input({ nik: nikFor("317101", "151161") }));
-    expect(sixtyFive.userErrors).toEqual([]);
-    expect(sixtyFive.participant?.birthDate).toBe("1961-11-15");
+  it("refuses a worker born last year, under 18 or over 65 for a new BPU member, and accepts the limits", async () => {
+    // Birthdays are days of the month: registering on the 15th of TODAY's month, "18 today" and
+    // "18 tomorrow" are the 15th and the 16th, days every month has in every year.
+    api.setToday(at(0, 15));
+    try {
+      expect(
+        codes((await register(api, input({ nik: nikFor("317101", ddmmyy(`${year(-1)}-01-01`)) }))).userErrors),
+      ).toEqual([["AGE_OUT_OF_RANGE", "input.nik"]]);
+      // 18 tomorrow: still 17 today.
+      expect(
+        codes((await register(api, input({ nik: nikFor("317101", ddmmyy(bornYearsAgoOn(18, 16))) }))).userErrors),
+      ).toEqual([["AGE_OUT_OF_RANGE", "input.nik"]]);
+      const eighteen = await register(api, input({ nik: nikFor("317101", ddmmyy(bornYearsAgoOn(18, 15))) }));
+      expect(eighteen.userErrors).toEqual([]);
+      expect(eighteen.participant?.birthDate).toBe(bornYearsAgoOn(18, 15));
+      // Born on 1 January 66 years ago: 66, past the age a new BPU member may join at.
+      expect(
+        codes((await register(api, input({ nik: nikFor("317101", ddmmyy(`${year(-66)}-01-01`)) }))).userErrors),
+      ).toEqual([["AGE_OUT_OF_RANGE", "input.nik"]]);
+      const sixtyFive = await register(api, input({ nik: nikFor("317101", ddmmyy(bornYearsAgoOn(65, 15))) }));
+      expect(sixtyFive.userErrors).toEqual([]);
+      expect(sixtyFive.participant?.birthDate).toBe(bornYearsAgoOn(65, 15));
+    } finally {
+      api.setToday(TODAY);
+    }
   });
 });
 
@@ -173,12 +185,13 @@ describe("NIKs from before a region split", () => {
 });
 
 describe("the first due date", () => {
-  it("is never in the past: registered on 25 Nov, first due on 15 Dec", async () => {
-    const late = await startTestApi({ now: "2026-11-25T03:00:00Z" });
+  it("is never in the past: registered on the 25th, first due on the next month's 15th", async () => {
+    // The due day is the 15th: registering after it, on the 25th of TODAY's month, is the case.
+    const late = await startTestApi({ now: at(0, 25) });
     try {
       const result = await register(late, input());
       expect(result.userErrors).toEqual([]);
-      expect(result.participant?.nextDueDate).toBe("2026-12-15");
+      expect(result.participant?.nextDueDate).toBe(dateIn(1, 15));
     } finally {
       await late.close();
     }
@@ -222,7 +235,8 @@ describe("wage-earner rates", () => {
         {},
       ),
     );
-    // November 2026 to January 2027: the cap in force since March 2025, Rp10,547,400 (3%: Rp316,422).
+    // This month and the next two (quotes start in TODAY's month): the cap in force since March 2025,
+    // Rp10,547,400 (3%: Rp316,422).
     expect(quote.contributionQuote.lines.find((l) => l.program === "JP")).toEqual({
       program: "JP",
       monthlyAmount: "316422",

@@ -7,7 +7,8 @@ import { generateApiKey } from "../src/modules/access/api-keys";
 import { canSeeParticipant, type Scope, type Viewer } from "../src/modules/access/rules";
 import { insertApiKey } from "../src/modules/access/store";
 import { participantVisibility } from "../src/modules/participants/conditions";
-import { bearer, dataOf, startTestApi, TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, type TestApi } from "./testkit/api";
+import { bearer, dataOf, startTestApi, TEST_ALLOWED_ORIGIN, TEST_JWT_SECRET, type TestApi, TODAY } from "./testkit/api";
+import { month, monthKey } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment, givenSponsor, givenSponsorship } from "./testkit/fixtures";
 
 let api: TestApi;
@@ -432,8 +433,8 @@ describe("5. idempotency keys belong to their caller", () => {
 describe("6. one forbidden object never wipes its neighbours", () => {
   it("gives a payments back office its payments with each worker null and one FORBIDDEN per worker", async () => {
     const payer = await givenParticipant(api.db, { fullName: "Paying Worker" });
-    await givenSettledPayment(api.db, payer.id, "2026-09-01");
-    await givenSettledPayment(api.db, payer.id, "2026-10-01");
+    await givenSettledPayment(api.db, payer.id, month(-2));
+    await givenSettledPayment(api.db, payer.id, month(-1));
     const response = await api.graphql<{ payments: { nodes: { id: string; participant: null }[] } }>(
       `{ payments(first: 2) { nodes { id participant { id } } } }`,
       {},
@@ -513,7 +514,8 @@ describe("7. referral credit only where the caller has it", () => {
 describe("8. officers see only their region", () => {
   it("refuses national retention cohorts to an officer", async () => {
     const response = await api.graphql(
-      `{ retentionCohorts(from: "2026-01", to: "2026-11") { cohort registered } }`,
+      // A well-formed range ending this month: refused for who asks, not for what.
+      `{ retentionCohorts(from: "${monthKey(-10)}", to: "${monthKey(0)}") { cohort registered } }`,
       {},
       await bearer({ role: "OFFICER", region: "31.71.01.1001" }),
     );
@@ -560,10 +562,13 @@ describe("9. credentials cannot impersonate each other", () => {
       createdAt: api.clock.now().toISOString(),
     });
     expect(apiKey).toContain(prefix);
+    // Valid for five minutes from the time the API's clock says: refused for its subject, not as expired.
+    const issuedAt = Math.floor(Date.parse(TODAY) / 1000);
     const token = await new SignJWT({ role: "PARTNER", scopes: ["participants:register"] })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(`api-key:${prefix}`)
-      .setExpirationTime("5m")
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + 300)
       .sign(new TextEncoder().encode(TEST_JWT_SECRET));
     const response = await api.graphql(`{ viewer { role } }`, {}, { authorization: `Bearer ${token}` });
     expect(response.status).toBe(401);

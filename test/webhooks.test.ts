@@ -13,19 +13,27 @@ import { relayOutbox } from "../src/modules/events/relay";
 import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule";
 import { claimDelivery } from "../src/modules/events/store";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi, TODAY } from "./testkit/api";
+import { at, dateIn, instantDaysFromToday, lastDateOf, month, year } from "./testkit/dates";
 import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
 import { type Answer, startReceiver } from "./testkit/receiver";
 
 /**
  * A receiver's check, written from the Standard Webhooks specification (not from our signer):
  * base64-decode the secret after `whsec_`, HMAC-SHA256 `${id}.${timestamp}.${body}`, compare in
- * constant time with any `v1,` signature, and refuse timestamps more than 5 minutes away.
+ * constant time with any `v1,` signature, and refuse timestamps more than 5 minutes away from
+ * `now`: the receiver's time, which in these tests is the time the test's clock says (TODAY, or
+ * wherever the test moved it), not the wall clock, since delivery signs at the API clock's time.
  */
-function verifyStandardWebhook(secret: string, headers: IncomingHttpHeaders, body: string): boolean {
+function verifyStandardWebhook(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  body: string,
+  now: Date = api.clock.now(),
+): boolean {
   const id = String(headers["webhook-id"] ?? "");
   const timestamp = String(headers["webhook-timestamp"] ?? "");
   const signatures = String(headers["webhook-signature"] ?? "");
-  if (!id || !/^\d+$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  if (!id || !/^\d+$/.test(timestamp) || Math.abs(now.getTime() / 1000 - Number(timestamp)) > 300) return false;
   const key = Buffer.from(secret.slice("whsec_".length), "base64");
   const expected = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest();
   return signatures.split(" ").some((entry) => {
@@ -57,9 +65,11 @@ afterAll(async () => {
 const receivers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
-  // Each test starts with no endpoints and an empty outbox.
-  await api.db.execute(sql`update webhook_endpoints set deleted_at = now() where deleted_at is null`);
-  await api.db.execute(sql`update outbox_events set relayed_at = now() where relayed_at is null`);
+  // Each test starts with no endpoints, an empty outbox, and the clock back at TODAY.
+  const now = api.clock.now().toISOString();
+  await api.db.execute(sql`update webhook_endpoints set deleted_at = ${now} where deleted_at is null`);
+  await api.db.execute(sql`update outbox_events set relayed_at = ${now} where relayed_at is null`);
+  api.setToday(TODAY);
 });
 
 async function receiver(answer?: (index: number, body: string) => Answer) {
@@ -525,7 +535,8 @@ describe("redelivery and replay", () => {
     await flush();
     const replay = await api.graphql<{ replayEvents: { replayed: number; userErrors: unknown[] } }>(
       "mutation($input: ReplayEventsInput!) { replayEvents(input: $input) { replayed userErrors { field code } } }",
-      { input: { endpointId, since: "2026-11-01T00:00:00Z" } },
+      // Two weeks back: well inside the replay window, before this test's event.
+      { input: { endpointId, since: instantDaysFromToday(-14) } },
     );
     expect(dataOf(replay).replayEvents).toEqual({ replayed: 1, userErrors: [] });
     await flush();
@@ -534,7 +545,8 @@ describe("redelivery and replay", () => {
 
     const tooOld = await api.graphql<{ replayEvents: { userErrors: { field: string[]; code: string }[] } }>(
       "mutation($input: ReplayEventsInput!) { replayEvents(input: $input) { replayed userErrors { field code } } }",
-      { input: { endpointId, since: "2020-01-01T00:00:00Z" } },
+      // Long before the replay window, whatever day it is.
+      { input: { endpointId, since: `${year(-10)}-01-01T00:00:00Z` } },
     );
     expect(dataOf(tooOld).replayEvents.userErrors).toEqual([{ field: ["input", "since"], code: "INVALID_INPUT" }]);
     const otherPartner = await partnerKey(["participants:read"]);
@@ -564,7 +576,9 @@ describe("redelivery and replay", () => {
     expect(verifyStandardWebhook(oldSecret, during.headers, during.body)).toBe(true);
     expect(verifyStandardWebhook(newSecret, during.headers, during.body)).toBe(true);
 
-    await api.db.execute(sql`update webhook_endpoints set previous_secret_expires_at = now() - interval '1 second'`);
+    // The overlap ended a second before the time the test runs at.
+    const justBefore = new Date(api.clock.now().getTime() - 1000).toISOString();
+    await api.db.execute(sql`update webhook_endpoints set previous_secret_expires_at = ${justBefore}`);
     await register();
     await flush();
     const after = hook.received[1];
@@ -588,11 +602,13 @@ describe("calendar events (the daily cron)", () => {
   it("emits each month-boundary status change exactly once per participant and transition", async () => {
     const hook = await receiver();
     await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_STATUS_CHANGED"] });
-    // On 1 December: paid through November slips into GRACE, through September into INACTIVE.
-    const slipping = await givenParticipant(api.db, { paidThrough: "2026-11-01" });
-    const lapsing = await givenParticipant(api.db, { paidThrough: "2026-09-01" });
-    const steady = await givenParticipant(api.db, { paidThrough: "2026-10-01" });
-    for (const day of ["2026-11-30T18:00:00Z", "2026-12-01T03:00:00Z", "2026-12-02T03:00:00Z"]) {
+    // On the 1st of next month: paid through this month slips into GRACE, through two months ago
+    // into INACTIVE. The daily job runs at 01:00 WIB on the 1st (still the last UTC day of this
+    // month), later that day, and the next day.
+    const slipping = await givenParticipant(api.db, { paidThrough: month(0) });
+    const lapsing = await givenParticipant(api.db, { paidThrough: month(-2) });
+    const steady = await givenParticipant(api.db, { paidThrough: month(-1) });
+    for (const day of [at(1, 1, "01:00"), at(1, 1), at(1, 2)]) {
       await emitScheduledEvents(api.db, new Date(day));
     }
     await flush();
@@ -612,18 +628,19 @@ describe("calendar events (the daily cron)", () => {
   it("emits participant.payment_due the subscriber's number of days before the due date, once", async () => {
     const hook = await receiver();
     await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_PAYMENT_DUE"], paymentDueDays: 5 });
-    const due = await givenParticipant(api.db, { paidThrough: "2027-01-01" });
-    // Due 15 February 2027: not yet on 9 February, from 10 February, once.
-    await emitScheduledEvents(api.db, new Date("2027-02-09T03:00:00Z"));
+    // Paid through the month after next: due on the 15th of the month after that (three months
+    // from now). Not yet on the 9th of that month, from the 10th, once.
+    const due = await givenParticipant(api.db, { paidThrough: month(2) });
+    await emitScheduledEvents(api.db, new Date(at(3, 9)));
     await flush();
     const mine = () =>
       hook.delivered().filter((e) => (e.data.participant as { id: string }).id === gid("Participant", due.id));
     expect(mine()).toHaveLength(0);
-    await emitScheduledEvents(api.db, new Date("2027-02-10T03:00:00Z"));
-    await emitScheduledEvents(api.db, new Date("2027-02-11T03:00:00Z"));
+    await emitScheduledEvents(api.db, new Date(at(3, 10)));
+    await emitScheduledEvents(api.db, new Date(at(3, 11)));
     await flush();
     expect(mine()).toHaveLength(1);
-    expect(mine()[0]?.data).toMatchObject({ dueDate: "2027-02-15", daysBefore: 5 });
+    expect(mine()[0]?.data).toMatchObject({ dueDate: dateIn(3, 15), daysBefore: 5 });
     expect(await api.db.$count(participants)).toBeGreaterThan(0);
   });
 });
@@ -640,8 +657,10 @@ describe("sponsor events", () => {
         maxParticipants: 10,
         // Two months of one worker's JKK + JKM (Rp16,800 each).
         budget: 33_600n,
-        startsOn: "2026-01-01",
-        endsOn: "2026-12-31",
+        // Running since ten months ago and through next month: today and both months the two
+        // batches cover (this month, then next) are inside it.
+        startsOn: month(-10),
+        endsOn: lastDateOf(1),
         createdAt: api.clock.now().toISOString(),
       })
       .returning();
@@ -721,9 +740,9 @@ describe("retention", () => {
     if (!dead || !reopened) throw new Error("two deliveries expected");
     await api.db.execute(sql`update webhook_deliveries set status = 'FAILED' where id = ${reopened.id}`);
     await api.db.execute(
-      sql`update outbox_events set occurred_at = now() - interval '40 days' where id in (${dead.eventId}, ${reopened.eventId})`,
+      sql`update outbox_events set occurred_at = ${instantDaysFromToday(-40)} where id in (${dead.eventId}, ${reopened.eventId})`,
     );
-    expect(await pruneEvents(api.db, new Date())).toBe(1);
+    expect(await pruneEvents(api.db, new Date(TODAY))).toBe(1);
     const left = await api.db
       .select({ id: outboxEvents.id })
       .from(outboxEvents)

@@ -71,8 +71,7 @@ export async function givenSponsorship(db: Database, sponsorId: number) {
 
 /** When a fixture's payment for `month` was made: the 5th of that month, or TODAY if that is still ahead. */
 function paidOn(month: string): string {
-  const fifth = new Date(`${month.slice(0, 7)}-05T02:00:00Z`).toISOString();
-  return fifth < TODAY ? fifth : TODAY;
+  return new Date(Math.min(Date.parse(`${month.slice(0, 7)}-05T02:00:00Z`), Date.parse(TODAY))).toISOString();
 }
 
 /** A settled one-month BPU payment for `month` (`YYYY-MM-01`), created at `createdAt`. */

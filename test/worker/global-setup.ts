@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../scripts/embedded-postgres";
 import { closeNodeProxy, connectNode, nodeProxy } from "../../scripts/node-database";
+import { daysFromToday, month } from "../testkit/dates";
 import { givenParticipant } from "../testkit/fixtures";
 import { ensurePgliteTemplate } from "../testkit/global-setup";
 import { pgliteTemplatePath } from "../testkit/templates";
@@ -10,6 +11,11 @@ declare module "vitest" {
   export interface ProvidedContext {
     workerDatabaseUrl: string;
     workerDatabaseProxy: string;
+    /**
+     * The daily cron's run after TODAY (17:05 UTC, 00:05 WIB on the next WIB day), from the
+     * testkit's dates: the worker tests run inside workerd, where TEST_TODAY is not in reach.
+     */
+    nextCronRun: string;
   }
 }
 
@@ -26,12 +32,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     nik: "3173014507900001",
     fullName: "Ani Lestari",
     villageCode: "31.71.01.1001",
-    paidThrough: "2026-11-01",
+    paidThrough: month(0),
   });
   await seed.close();
   const proxy = await nodeProxy();
   project.provide("workerDatabaseUrl", embedded.url);
   project.provide("workerDatabaseProxy", `127.0.0.1:${proxy.port}/v1`);
+  project.provide("nextCronRun", new Date(`${daysFromToday(1)}T00:05:00+07:00`).toISOString());
   return async () => {
     await closeNodeProxy();
     await embedded.stop();
