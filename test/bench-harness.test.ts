@@ -112,64 +112,67 @@ describe("benchmark harness arithmetic", () => {
 
 // Real PostgreSQL only: the pool holds several sessions at once, and PGlite is one session whose
 // clients take turns a transaction at a time, so a session left in a failed transaction blocks it.
-describe.skipIf(process.env.TEST_DATABASE !== "postgres")("the session pool standing in for Hyperdrive", () => {
-  let database: TestDatabase;
-  let pool: SessionPool;
-  let statements = 0;
-  beforeAll(async () => {
-    database = await startTestDatabase();
-    pool = await startSessionPool(database.url, {
-      size: 2,
-      onStatement: () => {
-        statements += 1;
-      },
+describe.skipIf(process.env.TEST_DATABASE !== "postgres")(
+  "the session pool standing in for Hyperdrive (real PostgreSQL only: npm run test:deep)",
+  () => {
+    let database: TestDatabase;
+    let pool: SessionPool;
+    let statements = 0;
+    beforeAll(async () => {
+      database = await startTestDatabase();
+      pool = await startSessionPool(database.url, {
+        size: 2,
+        onStatement: () => {
+          statements += 1;
+        },
+      });
     });
-  });
-  afterAll(async () => {
-    await pool?.close();
-    await database?.close();
-  });
+    afterAll(async () => {
+      await pool?.close();
+      await database?.close();
+    });
 
-  /** A client as the Worker opens one per request: connect, query, end. */
-  async function oneRequest(text: string) {
-    const client = new pg.Client({ connectionString: `postgres://bench:bench@127.0.0.1:${pool.port}/any` });
-    await client.connect();
-    try {
-      return await client.query(text);
-    } finally {
+    /** A client as the Worker opens one per request: connect, query, end. */
+    async function oneRequest(text: string) {
+      const client = new pg.Client({ connectionString: `postgres://bench:bench@127.0.0.1:${pool.port}/any` });
+      await client.connect();
+      try {
+        return await client.query(text);
+      } finally {
+        await client.end();
+      }
+    }
+
+    it("lends warm connections to one client after another and counts their statements", async () => {
+      const opened = pool.opened();
+      const counted = statements;
+      for (let i = 0; i < 5; i++) {
+        expect((await oneRequest("select 40 + 2 as answer")).rows).toEqual([{ answer: 42 }]);
+      }
+      // Extended protocol too (node-postgres with parameters), as drizzle sends it.
+      const client = new pg.Client({ connectionString: `postgres://bench:bench@127.0.0.1:${pool.port}/any` });
+      await client.connect();
+      expect((await client.query("select $1::int + 1 as n", [1])).rows).toEqual([{ n: 2 }]);
       await client.end();
-    }
-  }
+      expect(statements - counted).toBe(6);
+      expect(pool.opened() - opened).toBeLessThanOrEqual(1);
+    });
 
-  it("lends warm connections to one client after another and counts their statements", async () => {
-    const opened = pool.opened();
-    const counted = statements;
-    for (let i = 0; i < 5; i++) {
-      expect((await oneRequest("select 40 + 2 as answer")).rows).toEqual([{ answer: 42 }]);
-    }
-    // Extended protocol too (node-postgres with parameters), as drizzle sends it.
-    const client = new pg.Client({ connectionString: `postgres://bench:bench@127.0.0.1:${pool.port}/any` });
-    await client.connect();
-    expect((await client.query("select $1::int + 1 as n", [1])).rows).toEqual([{ n: 2 }]);
-    await client.end();
-    expect(statements - counted).toBe(6);
-    expect(pool.opened() - opened).toBeLessThanOrEqual(1);
-  });
+    it("does not lend a connection left in a failed transaction", async () => {
+      const client = new pg.Client({ connectionString: `postgres://bench:bench@127.0.0.1:${pool.port}/any` });
+      await client.connect();
+      await client.query("begin");
+      await expect(client.query("select 1 / 0")).rejects.toThrow(/division by zero/);
+      await client.end();
+      // Lent again, that connection would answer "current transaction is aborted".
+      expect((await oneRequest("select 1 as one")).rows).toEqual([{ one: 1 }]);
+    });
 
-  it("does not lend a connection left in a failed transaction", async () => {
-    const client = new pg.Client({ connectionString: `postgres://bench:bench@127.0.0.1:${pool.port}/any` });
-    await client.connect();
-    await client.query("begin");
-    await expect(client.query("select 1 / 0")).rejects.toThrow(/division by zero/);
-    await client.end();
-    // Lent again, that connection would answer "current transaction is aborted".
-    expect((await oneRequest("select 1 as one")).rows).toEqual([{ one: 1 }]);
-  });
-
-  it("serves more clients at once than it has connections, in turn", async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => oneRequest(`select ${i} as i, pg_sleep(0.02)`)),
-    );
-    expect(answers.map((answer) => answer.rows[0]?.i)).toEqual([0, 1, 2, 3, 4, 5]);
-  });
-});
+    it("serves more clients at once than it has connections, in turn", async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => oneRequest(`select ${i} as i, pg_sleep(0.02)`)),
+      );
+      expect(answers.map((answer) => answer.rows[0]?.i)).toEqual([0, 1, 2, 3, 4, 5]);
+    });
+  },
+);

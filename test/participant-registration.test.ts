@@ -287,7 +287,7 @@ describe("registerParticipant", () => {
   });
 
   it.runIf(process.env.TEST_DATABASE === "postgres")(
-    "creates exactly one participant from concurrent registrations of one NIK",
+    "creates exactly one participant from concurrent registrations of one NIK (real PostgreSQL only: npm run test:deep)",
     async () => {
       const attempts = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>

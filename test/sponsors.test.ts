@@ -515,7 +515,7 @@ describe("paySponsoredContributions", () => {
   });
 
   it.runIf(process.env.TEST_DATABASE === "postgres")(
-    "turns concurrent batch payments with one key into one batch, and never overspends",
+    "turns concurrent batch payments with one key into one batch, and never overspends (real PostgreSQL only: npm run test:deep)",
     async () => {
       const { sponsorshipId } = await sponsorshipWithWorkers("100800", 3);
       const idempotencyKey = key();
