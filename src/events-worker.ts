@@ -4,7 +4,7 @@
  * signed webhooks, and the daily calendar events.
  */
 import type { DatabaseConnection } from "./db/client";
-import { eventQueuesOf, webhookSecretKeyOf } from "./modules/events/bindings";
+import { eventQueuesOf, isProductionBindings, webhookSecretKeyOf } from "./modules/events/bindings";
 import { deliverBatch } from "./modules/events/delivery";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 import { relayOutbox } from "./modules/events/relay";
@@ -51,6 +51,8 @@ export async function consumeEventQueue(
         db,
         deadLetters: eventQueuesOf(bindings)?.deadLetters,
         secretKey: webhookSecretKeyOf(bindings),
+        // The URL rule again before every POST; no resolver: Workers have no DNS API.
+        production: isProductionBindings(bindings),
         now: () => clock.now(),
       },
       batch,

@@ -25,3 +25,12 @@ export function webhookSecretKeyOf(bindings: unknown): string | undefined {
   const key = ((bindings ?? {}) as Record<string, unknown>).WEBHOOK_SECRET_KEY;
   return typeof key === "string" && isSecretKey(key) ? key : undefined;
 }
+
+/**
+ * Whether these bindings are production's: `ENVIRONMENT` unset counts as production, as in
+ * `parseEnv`, so a forgotten variable never loosens the rules.
+ */
+export function isProductionBindings(bindings: unknown): boolean {
+  const environment = ((bindings ?? {}) as Record<string, unknown>).ENVIRONMENT;
+  return environment !== "development" && environment !== "test";
+}

@@ -7,6 +7,7 @@
 import type { Database } from "../../db/client";
 import { hasScope } from "../access/rules";
 import { instant, payloadFor, webhookMessageId } from "./catalogue";
+import { destinationRefusal, isSpecialUseAddress, normaliseEndpointUrl } from "./endpoint-url";
 import type { DeliveryMessage, QueueBatch, QueueMessage, QueueProducer } from "./queue";
 import { openSecret } from "./secret-box";
 import { webhookHeaders } from "./signature";
@@ -56,8 +57,22 @@ export function retryDelaySeconds(attempt: number, policy: DeliveryPolicy = defa
   return Math.min(policy.maxDelaySeconds, Math.round(policy.baseDelaySeconds * policy.factor ** (attempt - 1)));
 }
 
+/**
+ * The addresses a host name resolves to, for the delivery's check of where a POST would go. Node
+ * has one (`nodeHostResolver`, events/node-resolver.ts); Workers have no DNS API, so there the
+ * rule is checked on the URL alone. Injected, so tests stay offline.
+ */
+export type HostResolver = (hostname: string) => Promise<readonly string[]>;
+
 export interface DeliveryDeps {
   db: Database;
+  /**
+   * Production: the endpoint URL rule (endpoint-url.ts) is checked again before every POST, and
+   * the address the host resolves to when `resolveHost` is given. Elsewhere receivers on
+   * 127.0.0.1 are allowed, as when endpoints are created.
+   */
+  production?: boolean;
+  resolveHost?: HostResolver | undefined;
   /** `WEBHOOK_SECRET_KEY`: opens the endpoints' sealed signing secrets. */
   secretKey?: string | undefined;
   deadLetters?: QueueProducer<DeliveryMessage> | undefined;
@@ -101,6 +116,38 @@ async function post(
     }
     return { outcome: "NETWORK_ERROR", statusCode: null, error: String(error).slice(0, 500) };
   }
+}
+
+type Destination =
+  | { kind: "open" }
+  | { kind: "refused"; reason: string; detail: string }
+  | { kind: "unresolved"; error: string };
+
+/**
+ * Whether a production POST may go to this URL now: the rule endpoints were created under (the URL
+ * may predate it), then, where the runtime can resolve names, every address the host resolves to,
+ * so a public name pointed at an internal address later (DNS rebinding) is refused too.
+ */
+async function destinationOf(deps: DeliveryDeps, text: string): Promise<Destination> {
+  if (!deps.production) return { kind: "open" };
+  const url = normaliseEndpointUrl(text);
+  if (url?.protocol !== "https:") return { kind: "refused", reason: "NOT_PUBLIC_HTTPS", detail: text };
+  const refusal = destinationRefusal(url);
+  if (refusal) return { kind: "refused", reason: refusal, detail: url.hostname };
+  const literal = url.hostname.startsWith("[") || /^[0-9.]+$/.test(url.hostname);
+  if (literal || !deps.resolveHost) return { kind: "open" };
+  let addresses: readonly string[];
+  try {
+    addresses = await deps.resolveHost(url.hostname);
+  } catch (error) {
+    return { kind: "unresolved", error: `could not resolve ${url.hostname}: ${String(error).slice(0, 200)}` };
+  }
+  if (addresses.length === 0) return { kind: "unresolved", error: `${url.hostname} resolves to no address` };
+  const forbidden = addresses.find((address) => isSpecialUseAddress(address));
+  if (forbidden) {
+    return { kind: "refused", reason: "RESOLVES_TO_SPECIAL_USE_ADDRESS", detail: `${url.hostname} → ${forbidden}` };
+  }
+  return { kind: "open" };
 }
 
 /** One message: deliver, or hold, wait its turn, retry later, or dead-letter it. */
@@ -149,6 +196,25 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
     return message.ack();
   }
 
+  const destination = await destinationOf(deps, endpoint.url);
+  if (destination.kind === "refused") {
+    // Not a failure to retry: the endpoint stops (paused, saying why) until its owner replaces it.
+    // The reason names the rule, not the address a name resolved to (that stays in our logs).
+    await holdDelivery(deps.db, delivery.id);
+    const reason = `Paused: its URL is not a public destination (${destination.reason})`;
+    const paused = await autoPause(deps.db, endpoint.id, reason, now());
+    log({
+      level: "warn",
+      job: "webhook-delivery",
+      deliveryId: delivery.id,
+      endpointId: endpoint.id,
+      refused: destination.reason,
+      destination: destination.detail,
+      paused,
+    });
+    return message.ack();
+  }
+
   const attempt = delivery.attempts + 1;
   const body = payloadFor(event, { piiRead: hasScope(ownerOf(endpoint), "pii:read") });
   const startedAt = now();
@@ -167,7 +233,10 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
     body,
   );
   const clockStart = performance.now();
-  const result = await post(deps, endpoint.url, headers, body, policy.timeoutMs);
+  const result =
+    destination.kind === "unresolved"
+      ? { outcome: "NETWORK_ERROR" as const, statusCode: null, error: destination.error }
+      : await post(deps, endpoint.url, headers, body, policy.timeoutMs);
   const latencyMs = Math.round(performance.now() - clockStart);
   const delivered = result.outcome === "DELIVERED";
   const dead = !delivered && attempt >= policy.maxAttempts;

@@ -1,65 +1,41 @@
 import { z } from "zod";
 import { says } from "../../shared/messages";
 import { eventTypes } from "./catalogue";
+import { destinationRefusal, normaliseEndpointUrl } from "./endpoint-url";
 
 const regionCode = z
   .string()
   .regex(/^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$/, says("INVALID_INPUT.regionCode"));
 
 /**
- * Hosts a production endpoint may not name: loopback, private, link-local (cloud metadata) and
- * unique-local addresses, and names that only resolve inside a network. Deliveries are requests
- * the API makes on a partner's behalf; they must not reach the API's own neighbours.
+ * Whether a URL host is one a production endpoint may not name (see endpoint-url.ts): kept for
+ * callers that hold a hostname rather than a URL.
  */
 export function isInternalHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal")) {
-    return true;
-  }
-  if (!host.includes(".") && !host.includes(":")) return true;
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      a >= 224
-    );
-  }
-  if (host.includes(":")) {
-    return (
-      host === "::" || host === "::1" || /^f[cd]/.test(host) || /^fe[89ab]/.test(host) || host.startsWith("::ffff:")
-    );
-  }
-  return false;
+  const url = normaliseEndpointUrl(`https://${hostname}/`);
+  return url === null || destinationRefusal(url) !== null;
 }
 
 /**
- * Plain http, and hosts on this machine or network, only outside production (a receiver on
- * localhost); never credentials in the URL.
+ * An endpoint's URL, normalised as it is stored (endpoint-url.ts): http(s), no credentials, no
+ * whitespace or control characters; in production https only, to a public host. Plain http and
+ * hosts on this machine or network are for development and tests (a receiver on 127.0.0.1).
  */
 export function endpointUrl(production: boolean) {
+  const refusal = production ? says("INVALID_INPUT.publicUrl") : says("INVALID_INPUT.url");
   return z
     .string()
     .max(2048)
-    .refine(
-      (text) => {
-        try {
-          const url = new URL(text);
-          if (url.username || url.password) return false;
-          if (!production) return url.protocol === "https:" || url.protocol === "http:";
-          return url.protocol === "https:" && !isInternalHost(url.hostname);
-        } catch {
-          return false;
-        }
-      },
-      production ? says("INVALID_INPUT.publicUrl") : says("INVALID_INPUT.url"),
-    );
+    .transform((text, ctx) => {
+      const url = normaliseEndpointUrl(text);
+      const allowed = url !== null && (!production || (url.protocol === "https:" && destinationRefusal(url) === null));
+      if (!url || !allowed) {
+        ctx.addIssue({ code: "custom", message: refusal.error() });
+        return z.NEVER;
+      }
+      return url.href;
+    })
+    .pipe(z.string().max(2048));
 }
 
 export function createEndpointInput(production: boolean) {
