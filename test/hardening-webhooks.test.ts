@@ -297,3 +297,67 @@ describe("endpoint URLs (finding 1)", () => {
     expect(hook.delivered().map((event) => event.type)).toEqual(["participant.registered"]);
   });
 });
+
+describe("revoked, deleted and paused endpoints (finding 2)", () => {
+  it("sends no retry already on the queue once the owner's key is revoked", async () => {
+    const hook = await receiver((index) => (index === 0 ? 500 : 200));
+    const key = await partnerKey(["participants:read"]);
+    const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] }, key.headers);
+    await register();
+    const queue = await firstAttempts();
+    expect(hook.received).toHaveLength(1);
+    expect(queue.size).toBe(1);
+
+    expect(await revokeApiKey(api.db, key.prefix, api.clock.now().toISOString())).toBe(true);
+    await queue.drain((batch) => deliverBatch(deps(), batch));
+    expect(hook.received).toHaveLength(1);
+    expect(await deliveriesOf(endpoint.rowId)).toEqual([{ status: "FAILED", attempts: 1 }]);
+  });
+
+  it("sends no held delivery released after the owner's key was revoked", async () => {
+    const hook = await receiver();
+    const key = await partnerKey(["participants:read"]);
+    const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] }, key.headers);
+    const change = (name: string, headers?: Record<string, string>) =>
+      api.graphql<Record<string, { userErrors: unknown[] }>>(
+        `mutation($input: WebhookEndpointIdInput!) { ${name}(input: $input) { userErrors { code } } }`,
+        { input: { id: endpoint.id } },
+        headers,
+      );
+    expect(dataOf(await change("pauseWebhookEndpoint", key.headers)).pauseWebhookEndpoint?.userErrors).toEqual([]);
+    await register();
+    await flush();
+    expect(await deliveriesOf(endpoint.rowId)).toEqual([{ status: "HELD", attempts: 0 }]);
+
+    await revokeApiKey(api.db, key.prefix, api.clock.now().toISOString());
+    // ADMIN manages every endpoint, so can still resume this one: its held deliveries are released...
+    expect(dataOf(await change("resumeWebhookEndpoint")).resumeWebhookEndpoint?.userErrors).toEqual([]);
+    await flush();
+    // ...and none goes out.
+    expect(hook.received).toHaveLength(0);
+    expect(await deliveriesOf(endpoint.rowId)).toEqual([{ status: "PENDING", attempts: 0 }]);
+  });
+
+  it("sends no retry already on the queue once the endpoint is deleted or paused", async () => {
+    for (const change of ["deleteWebhookEndpoint", "pauseWebhookEndpoint"]) {
+      const hook = await receiver((index) => (index === 0 ? 500 : 200));
+      const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] });
+      await register();
+      const queue = await firstAttempts();
+      expect(hook.received, change).toHaveLength(1);
+      dataOf(
+        await api.graphql(
+          `mutation($input: WebhookEndpointIdInput!) { ${change}(input: $input) { userErrors { code } } }`,
+          {
+            input: { id: endpoint.id },
+          },
+        ),
+      );
+      await queue.drain((batch) => deliverBatch(deps(), batch));
+      expect(hook.received, change).toHaveLength(1);
+      const [delivery] = await deliveriesOf(endpoint.rowId);
+      expect(delivery?.status, change).not.toBe("DELIVERED");
+      await api.db.execute(sql`update webhook_endpoints set deleted_at = now() where deleted_at is null`);
+    }
+  });
+});

@@ -16,7 +16,7 @@ import {
   claimDelivery,
   deliveryState,
   earlierStillOpen,
-  findEndpoint,
+  findDeliverableEndpoint,
   findEvent,
   holdDelivery,
   ownerOf,
@@ -166,8 +166,9 @@ export async function deliverMessage(deps: DeliveryDeps, message: QueueMessage<D
     if (state === "PENDING" || state === "FAILED") return message.retry({ delaySeconds: leaseSeconds });
     return message.ack();
   }
-  const endpoint = await findEndpoint(deps.db, delivery.endpointId);
-  if (!endpoint || endpoint.deletedAt !== null) {
+  // Deleted, or its owner's key revoked: nothing more goes out, retries and held deliveries included.
+  const endpoint = await findDeliverableEndpoint(deps.db, delivery.endpointId);
+  if (!endpoint) {
     await releaseLease(deps.db, delivery.id);
     return message.ack();
   }

@@ -177,18 +177,24 @@ export async function markRelayed(tx: Transaction, ids: number[], at: Date): Pro
   await tx.update(outboxEvents).set({ relayedAt: at.toISOString() }).where(inArray(outboxEvents.id, ids));
 }
 
+/** An endpoint that may still receive events: not deleted, and its owner key (if any) not revoked. */
+function receivesEvents(): SQL {
+  return (
+    and(isNull(webhookEndpoints.deletedAt), or(isNull(webhookEndpoints.ownerApiKeyId), isNull(apiKeys.revokedAt))) ??
+    sql`false`
+  );
+}
+
 /**
- * Endpoints that may still receive events: not deleted, and whose owner key (if any) is not revoked.
- * Paused endpoints are included: their deliveries are held until they resume.
+ * Endpoints that may still receive events (`receivesEvents`). Paused endpoints are included: their
+ * deliveries are held until they resume.
  */
 export async function subscribedEndpoints(db: Executor): Promise<EndpointRow[]> {
   const rows = await db
     .select({ endpoint: webhookEndpoints })
     .from(webhookEndpoints)
     .leftJoin(apiKeys, eq(apiKeys.id, webhookEndpoints.ownerApiKeyId))
-    .where(
-      and(isNull(webhookEndpoints.deletedAt), or(isNull(webhookEndpoints.ownerApiKeyId), isNull(apiKeys.revokedAt))),
-    );
+    .where(receivesEvents());
   return rows.map((row) => row.endpoint);
 }
 
@@ -281,9 +287,18 @@ export async function releaseLease(db: Executor, id: number): Promise<void> {
   await db.update(webhookDeliveries).set({ leasedUntil: null }).where(eq(webhookDeliveries.id, id));
 }
 
-export async function findEndpoint(db: Executor, id: number): Promise<EndpointRow | null> {
-  const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
-  return row ?? null;
+/**
+ * The endpoint a delivery goes to, read again before every attempt: null once it is deleted or its
+ * owner's key revoked, so a retry already on the queue, or a held delivery released later, stops
+ * there instead of running its course.
+ */
+export async function findDeliverableEndpoint(db: Executor, id: number): Promise<EndpointRow | null> {
+  const [row] = await db
+    .select({ endpoint: webhookEndpoints })
+    .from(webhookEndpoints)
+    .leftJoin(apiKeys, eq(apiKeys.id, webhookEndpoints.ownerApiKeyId))
+    .where(and(eq(webhookEndpoints.id, id), receivesEvents()));
+  return row?.endpoint ?? null;
 }
 
 export async function findEvent(db: Executor, id: number): Promise<OutboxRow | null> {
