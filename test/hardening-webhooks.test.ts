@@ -361,3 +361,47 @@ describe("revoked, deleted and paused endpoints (finding 2)", () => {
     }
   });
 });
+
+describe("replayEvents' cap (finding 3)", () => {
+  const REPLAY = `mutation($input: ReplayEventsInput!) { replayEvents(input: $input) { replayed userErrors { field code } } }`;
+
+  it("counts only the events the endpoint may read", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Replay" });
+    const own = await givenParticipant(api.db, { sponsorId: sponsor.id, fullName: "Own Worker" });
+    const other = await givenParticipant(api.db, { fullName: "Someone Else's Worker" });
+    const key = await partnerKey([], sponsor.id);
+    const hook = await receiver();
+    const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] }, key.headers);
+    const tenMinutesAgo = new Date(api.clock.now().getTime() - 10 * 60_000).toISOString();
+    const events = (participantId: number, count: number) =>
+      api.db.execute(sql`insert into outbox_events (type, version, participant_id, data, occurred_at, relayed_at)
+        select 'participant.registered', 1, ${participantId}, '{}'::jsonb, ${tenMinutesAgo}::timestamptz, ${tenMinutesAgo}::timestamptz
+        from generate_series(1, ${count})`);
+    await events(own.id, 3);
+    await events(other.id, REPLAY_MAX_EVENTS + 1);
+    const since = new Date(api.clock.now().getTime() - 60 * 60_000).toISOString();
+
+    // More than 10,000 events about others in the last hour: the partner's own three are replayed.
+    const replay = await api.graphql<{ replayEvents: { replayed: number; userErrors: unknown[] } }>(
+      REPLAY,
+      { input: { endpointId: endpoint.id, since } },
+      key.headers,
+    );
+    expect(dataOf(replay).replayEvents).toEqual({ replayed: 3, userErrors: [] });
+
+    // More than 10,000 of its own: still refused.
+    await events(own.id, REPLAY_MAX_EVENTS);
+    const tooMany = await api.graphql<{ replayEvents: { replayed: number; userErrors: unknown[] } }>(
+      REPLAY,
+      { input: { endpointId: endpoint.id, since } },
+      key.headers,
+    );
+    expect(dataOf(tooMany).replayEvents).toEqual({
+      replayed: 0,
+      userErrors: [{ field: ["input", "since"], code: "TOO_MANY_EVENTS" }],
+    });
+    await api.db.execute(
+      sql`delete from outbox_events where data = '{}'::jsonb and id not in (select event_id from webhook_deliveries)`,
+    );
+  });
+});

@@ -16,6 +16,7 @@ import type { EventType } from "./catalogue";
 import type { DeliveryMessage, QueueProducer } from "./queue";
 import { SEND_BATCH_LIMIT } from "./queue";
 import {
+  candidateEventsSince,
   type EndpointRow,
   lockUnqueuedDeliveries,
   lockUnrelayedEvents,
@@ -81,6 +82,40 @@ export async function deliveriesFor(
     }
   }
   return rows;
+}
+
+/** Events read per statement while a replay counts what it would send. */
+const REPLAY_PAGE = 2_000;
+
+/**
+ * The deliveries a replay since `since` makes for one endpoint: every event it subscribes to and
+ * may read (what it would have received), at most `limit + 1` of them, one more than a replay
+ * sends telling the caller there are too many. Events about what the endpoint may not read are
+ * neither counted nor seen: others' volume decides nothing and shows through nothing.
+ */
+export async function replayDeliveries(
+  db: Executor,
+  endpoint: EndpointRow,
+  since: string,
+  limit: number,
+  now: Date,
+): Promise<(typeof webhookDeliveries.$inferInsert)[]> {
+  const rows: (typeof webhookDeliveries.$inferInsert)[] = [];
+  const narrowing = {
+    eventTypes: endpoint.eventTypes,
+    paymentDueDays: endpoint.paymentDueDays,
+    workers: coveredWorkers(endpoint, now),
+  };
+  let afterId = 0;
+  for (;;) {
+    const events = await candidateEventsSince(db, since, afterId, REPLAY_PAGE, narrowing);
+    // The SQL narrows; `deliveriesFor` still decides, with the same rules as the relay.
+    rows.push(...(await deliveriesFor(db, [endpoint], events, now)));
+    const last = events.at(-1);
+    if (rows.length > limit || events.length < REPLAY_PAGE || !last) break;
+    afterId = last.id;
+  }
+  return rows.slice(0, limit + 1);
 }
 
 export interface RelayReport {

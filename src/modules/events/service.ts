@@ -9,14 +9,13 @@ import { msg } from "../../shared/messages";
 import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../access/rules";
 import { audited, type MutationContext, rejection } from "../audit/service";
 import type { EventType } from "./catalogue";
-import { deliveriesFor } from "./relay";
+import { replayDeliveries } from "./relay";
 import { sealSecret } from "./secret-box";
 import { newSigningSecret } from "./signature";
 import {
   countManagedEndpoints,
   type DeliveryRow,
   type EndpointRow,
-  eventsSince,
   findManagedDelivery,
   findManagedEndpoint,
   insertEndpoint,
@@ -222,13 +221,13 @@ export async function replayEvents(
         userError("INVALID_INPUT", msg("INVALID_INPUT.replayWindow", { days: REPLAY_WINDOW_DAYS }), ["input", "since"]),
       ]);
     }
-    const events = await eventsSince(tx, from.toISOString(), REPLAY_MAX_EVENTS + 1);
-    if (events.length > REPLAY_MAX_EVENTS) {
+    // Counted over what this endpoint may read only: others' events neither refuse nor show here.
+    const rows = await replayDeliveries(tx, endpoint, from.toISOString(), REPLAY_MAX_EVENTS, now);
+    if (rows.length > REPLAY_MAX_EVENTS) {
       return refuse([
         userError("TOO_MANY_EVENTS", msg("TOO_MANY_EVENTS.max", { max: REPLAY_MAX_EVENTS }), ["input", "since"]),
       ]);
     }
-    const rows = await deliveriesFor(tx, [endpoint], events, now);
     const replayed = await upsertDeliveries(tx, rows, true);
     return {
       result: { webhookEndpoint: endpoint, replayed, userErrors: [] },

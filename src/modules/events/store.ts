@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { AuthenticatedViewer, Role, Scope } from "../access/rules";
 import { apiKeys } from "../access/tables";
@@ -163,11 +163,33 @@ export function lockUnrelayedEvents(tx: Transaction, limit: number) {
     .for("update", { skipLocked: true });
 }
 
-export function eventsSince(db: Executor, since: string, limit: number) {
+/**
+ * Events since `since`, after event `afterId`, in id order, narrowed in SQL to what one endpoint
+ * could receive: its event types, its payment-due lead time, and events about a worker in
+ * `workers` (the participants it covers) or about a sponsor (judged by the caller in code).
+ */
+export function candidateEventsSince(
+  db: Executor,
+  since: string,
+  afterId: number,
+  limit: number,
+  narrowing: { eventTypes: readonly string[]; paymentDueDays: number; workers: SQL },
+) {
   return db
     .select()
     .from(outboxEvents)
-    .where(sql`${outboxEvents.occurredAt} >= ${since}`)
+    .where(
+      and(
+        sql`${outboxEvents.occurredAt} >= ${since}`,
+        sql`${outboxEvents.id} > ${afterId}`,
+        inArray(outboxEvents.type, [...narrowing.eventTypes]),
+        sql`(${outboxEvents.type} <> 'participant.payment_due' or ${outboxEvents.data}->>'daysBefore' = ${String(narrowing.paymentDueDays)})`,
+        or(
+          sql`${outboxEvents.participantId} in (select ${participants.id} from ${participants} where ${narrowing.workers})`,
+          and(isNull(outboxEvents.participantId), isNotNull(outboxEvents.sponsorId)),
+        ),
+      ),
+    )
     .orderBy(outboxEvents.id)
     .limit(limit);
 }
