@@ -405,3 +405,32 @@ describe("replayEvents' cap (finding 3)", () => {
     );
   });
 });
+
+describe.runIf(process.env.TEST_DATABASE === "postgres")(
+  "the endpoint cap under concurrency (finding 4, PostgreSQL)",
+  () => {
+    it("holds at 20 when 40 creations by one key race", async () => {
+      const key = await partnerKey(["participants:read"]);
+      const hook = await receiver();
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          api.graphql<Created>(
+            CREATE,
+            { input: { url: `${hook.url}/${i}`, eventTypes: ["PAYMENT_SETTLED"] } },
+            key.headers,
+          ),
+        ),
+      );
+      const codes = answers.map((answer) =>
+        dataOf(answer)
+          .createWebhookEndpoint.userErrors.map((e) => e.code)
+          .join(),
+      );
+      expect(codes.filter((code) => code === "")).toHaveLength(MAX_ENDPOINTS_PER_OWNER);
+      expect(codes.filter((code) => code === "LIMIT_REACHED")).toHaveLength(40 - MAX_ENDPOINTS_PER_OWNER);
+      expect(
+        await api.db.$count(webhookEndpoints, sql`deleted_at is null and owner_subject = ${`api-key:${key.prefix}`}`),
+      ).toBe(MAX_ENDPOINTS_PER_OWNER);
+    });
+  },
+);

@@ -19,6 +19,7 @@ import {
   findManagedDelivery,
   findManagedEndpoint,
   insertEndpoint,
+  lockEndpointOwner,
   releaseHeldDeliveries,
   requeueDelivery,
   updateEndpoint,
@@ -74,6 +75,8 @@ export async function createWebhookEndpoint(ctx: EventsContext, raw: CreateEndpo
       });
     }
     const input = parsed.data;
+    // Every owner under the cap is an API key (mayManageWebhooks); concurrent creations queue on it.
+    if (owner.role !== "ADMIN" && owner.apiKeyId !== undefined) await lockEndpointOwner(tx, owner.apiKeyId);
     if (owner.role !== "ADMIN" && (await countManagedEndpoints(tx, owner)) >= MAX_ENDPOINTS_PER_OWNER) {
       return rejection({
         webhookEndpoint: null,

@@ -60,6 +60,14 @@ export function listManagedEndpoints(db: Executor, viewer: AuthenticatedViewer, 
   return db.select().from(webhookEndpoints).where(managedBy(viewer)).orderBy(desc(webhookEndpoints.id)).limit(limit);
 }
 
+/**
+ * Holds the owner's API key row until the transaction ends, so two creations by one owner take
+ * turns: the count the cap is checked against cannot change between the count and the insert.
+ */
+export async function lockEndpointOwner(tx: Executor, apiKeyId: number): Promise<void> {
+  await tx.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.id, apiKeyId)).for("update");
+}
+
 export async function countManagedEndpoints(db: Executor, viewer: AuthenticatedViewer): Promise<number> {
   return db.$count(webhookEndpoints, managedBy(viewer));
 }
