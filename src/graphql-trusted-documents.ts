@@ -6,8 +6,11 @@ import type { Context } from "./context";
 import { mustUseTrustedDocuments } from "./modules/access/rules";
 import { say } from "./shared/messages";
 
-/** The registered documents (id → text), generated from the client kit at build time. */
-const trustedDocuments: Readonly<Record<string, string>> = registered;
+/**
+ * The registered documents (id → text), generated from the client kit at build time. A Map, not the
+ * JSON object: the id is the caller's text, and `__proto__` or `toString` must name nothing.
+ */
+const trustedDocuments: ReadonlyMap<string, string> = new Map(Object.entries(registered));
 
 function refusal(code: "PERSISTED_QUERY_ONLY" | "PERSISTED_QUERY_NOT_FOUND") {
   return new GraphQLError(say(code), { extensions: { code, http: { status: 400 } } });
@@ -45,7 +48,7 @@ export function useTrustedDocuments(): Plugin<Context>[] {
     usePersistedOperations<Context>({
       allowArbitraryOperations: true,
       extractPersistedOperationId: documentIdOf,
-      getPersistedOperation: (id) => trustedDocuments[id] ?? null,
+      getPersistedOperation: (id) => trustedDocuments.get(id) ?? null,
       customErrors: {
         notFound: () => refusal("PERSISTED_QUERY_NOT_FOUND"),
         keyNotFound: () => refusal("PERSISTED_QUERY_NOT_FOUND"),
