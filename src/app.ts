@@ -15,7 +15,7 @@ import {
 import { type AppEnv, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
 import { yogaFor } from "./graphql-server";
-import { type AuthFailureGuard, authFailureGuard, oncePerWindow } from "./http/auth-failures";
+import { type AuthFailureGuard, authFailureGuard, credentialFingerprint, oncePerWindow } from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { authenticate } from "./modules/access/authenticate";
 import { anonymous, type Viewer } from "./modules/access/rules";
@@ -259,19 +259,20 @@ export function createApp(options: AppOptions = {}) {
     const address = clientAddress(c);
     failureGuard ??= authFailureGuard(c.var.env.authFailureLimiter);
     const guard = failureGuard;
-    const presentsCredential = c.req.header("authorization") !== undefined || c.req.header("x-api-key") !== undefined;
+    const credential = await credentialFingerprint(c.req.raw.headers);
     const tooManyFailures = say("RATE_LIMITED.signIns");
-    // Before any lookup: an address that keeps presenting bad credentials costs nothing more.
-    if (presentsCredential && guard.isBlocked(address)) {
-      return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}`);
+    // Before any lookup: a credential that keeps failing from this address costs nothing more.
+    // Counted per address and credential, so others behind the same address are not held responsible.
+    if (credential && guard.isBlocked(address, credential)) {
+      return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${credential.family}`);
     }
     let viewer: Viewer;
     try {
       viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
-      if (await guard.recordFailure(address)) {
-        return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}`);
+      if (credential && (await guard.recordFailure(address, credential))) {
+        return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${credential.family}`);
       }
       return refuse(c, db, anonymous, error.refusal, error.message, `ip:${address}:${c.var.requestId}`);
     }

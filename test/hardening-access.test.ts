@@ -51,3 +51,36 @@ describe("trusted documents (finding 5)", () => {
     }
   });
 });
+
+describe("the sign-in failure limiter (finding 6)", () => {
+  it("lets a valid key through from an address where others keep failing", async () => {
+    const valid = await partnerKey(["participants:read"]);
+    const address = "203.0.113.40";
+    // 22 bad keys from one client behind a carrier's NAT...
+    for (let i = 0; i < 22; i++) expect(await signIn(address, { "x-api-key": (await generateApiKey()).key })).toBe(401);
+    // ...and the same bad key over and over...
+    const stuck = (await generateApiKey()).key;
+    const repeated: number[] = [];
+    for (let i = 0; i < 22; i++) repeated.push(await signIn(address, { "x-api-key": stuck }));
+    expect(repeated.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(repeated.slice(20)).toEqual([429, 429]);
+    // ...throttle that client only: the partner's app and a JMO user behind the same address get in.
+    expect(await signIn(address, { "x-api-key": valid.key })).toBe(200);
+    expect(await signIn(address, await bearer({ role: "PARTICIPANT", participantId: 1 }))).toBe(200);
+  });
+
+  it("answers guesses at one key's secret 429 after 20, while the key itself still gets in", async () => {
+    const valid = await partnerKey(["participants:read"]);
+    const address = "203.0.113.41";
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const guess = `kp_${valid.prefix}_${String(i).padStart(43, "G")}`;
+      statuses.push(await signIn(address, { "x-api-key": guess }));
+    }
+    expect(statuses.slice(0, 20).every((status) => status === 401)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    expect(await signIn(address, { "x-api-key": valid.key })).toBe(200);
+    // Elsewhere the guesses start from nothing.
+    expect(await signIn("203.0.113.42", { "x-api-key": `kp_${valid.prefix}_${"A".repeat(43)}` })).toBe(401);
+  });
+});

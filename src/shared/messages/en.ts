@@ -224,7 +224,7 @@ export const en = {
   "UNAUTHENTICATED.apiKeyInvalid": "The API key is not valid",
   "UNAUTHENTICATED.apiKeyRevoked": "The API key has been revoked",
   "UNAUTHENTICATED.authorizationHeader": "The Authorization header must be `Bearer <JWT>`",
-  "RATE_LIMITED.signIns": "Too many failed sign-ins from this address; wait a minute and retry",
+  "RATE_LIMITED.signIns": "Too many failed sign-ins with this credential from this address; wait a minute and retry",
   "FORBIDDEN.detail": "Forbidden: {reason}",
   "FORBIDDEN.register": "Forbidden: this caller may not register participants",
   "FORBIDDEN.officerRegister": "Forbidden: officers register workers in {region} only",

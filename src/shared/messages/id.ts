@@ -208,7 +208,7 @@ export const id: Record<keyof typeof en, string> = {
   "UNAUTHENTICATED.apiKeyRevoked": "Kunci API sudah dicabut.",
   "UNAUTHENTICATED.authorizationHeader": "Header Authorization harus berbentuk `Bearer <JWT>`.",
   "RATE_LIMITED.signIns":
-    "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Tunggu satu menit, lalu coba lagi.",
+    "Terlalu banyak percobaan masuk yang gagal dengan kredensial ini dari alamat ini. Tunggu satu menit, lalu coba lagi.",
   "FORBIDDEN.detail": "Tidak diizinkan: {reason}",
   "FORBIDDEN.register": "Anda tidak diizinkan mendaftarkan peserta.",
   "FORBIDDEN.officerRegister": "Petugas hanya boleh mendaftarkan pekerja di wilayah {region}.",
