@@ -84,3 +84,36 @@ describe("the sign-in failure limiter (finding 6)", () => {
     expect(await signIn("203.0.113.42", { "x-api-key": `kp_${valid.prefix}_${"A".repeat(43)}` })).toBe(401);
   });
 });
+
+describe("token scopes (finding 7)", () => {
+  const SETTLE_BATCH = `mutation ($input: SettlePaymentBatchInput!) {
+    settlePaymentBatch(input: $input) { batch { status } userErrors { code } }
+  }`;
+
+  it("cuts a token's scopes to what its role may hold, as a key's are", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Token" });
+    const cases: [Record<string, unknown>, string[]][] = [
+      [
+        { role: "SPONSOR", sponsorId: sponsor.id, scopes: ["payments:settle", "sponsors:write", "pii:read"] },
+        ["pii:read"],
+      ],
+      [{ role: "OFFICER", region: "31", scopes: ["payments:read", "participants:read", "pii:read"] }, ["pii:read"]],
+      [{ role: "PARTICIPANT", participantId: 1, scopes: ["pii:read", "outreach:write"] }, []],
+      [{ role: "PARTNER", scopes: ["payments:settle", "made:up"] }, ["payments:settle"]],
+    ];
+    for (const [claims, expected] of cases) {
+      const headers = await bearer(claims as Parameters<typeof bearer>[0]);
+      const viewer = dataOf(await api.graphql<{ viewer: { scopes: string[] } }>("{ viewer { scopes } }", {}, headers));
+      expect(viewer.viewer.scopes, JSON.stringify(claims)).toEqual(expected);
+    }
+  });
+
+  it("does not let a SPONSOR token carrying payments:settle settle a sponsor batch", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Settle" });
+    const headers = await bearer({ role: "SPONSOR", sponsorId: sponsor.id, scopes: ["payments:settle"] });
+    const batchId = Buffer.from("PaymentBatch:1").toString("base64");
+    const response = await api.graphql(SETTLE_BATCH, { input: { batchId, outcome: "SETTLED" } }, headers);
+    expect(response.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(response.data?.settlePaymentBatch ?? null).toBeNull();
+  });
+});

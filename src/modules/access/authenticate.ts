@@ -6,7 +6,7 @@ import { AccessDenied } from "../../shared/errors";
 import { type Message, msg, render } from "../../shared/messages";
 import { REGION_CODE } from "../regions/codes";
 import { hashApiKey, parseApiKey } from "./api-keys";
-import { type Role, roles, type Scope, scopes, scopesUsableByKey, type Viewer } from "./rules";
+import { type Role, roles, scopesForRole, type Viewer } from "./rules";
 import { findApiKeyByPrefix } from "./store";
 
 export interface AuthConfig {
@@ -41,7 +41,6 @@ const claimsSchema = z.object({
   client_id: z.string().min(1).max(64).optional(),
 });
 
-const knownScopes = new Set<string>(scopes);
 const jwksByUrl = new Map<string, JWTVerifyGetKey>();
 /** Imported once per isolate: importing the secret on every request was most of a verification's cost. */
 const hmacKeys = new Map<string, Promise<CryptoKey>>();
@@ -55,10 +54,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     hmacKeys.set(secret, key);
   }
   return key;
-}
-
-function toScopes(values: readonly string[] | undefined): Set<Scope> {
-  return new Set((values ?? []).filter((s): s is Scope => knownScopes.has(s)));
 }
 
 async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
@@ -97,7 +92,8 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
     kind: "user",
     role: role satisfies Role,
     subject: sub,
-    scopes: toScopes(claims.data.scopes),
+    // An identity provider may put any scope in a token; the role decides which count, as for keys.
+    scopes: scopesForRole(role, claims.data.scopes),
     ...(region ? { regionCode: region } : {}),
     ...(sponsorId ? { sponsorId } : {}),
     ...(participantId ? { participantId } : {}),
@@ -119,7 +115,7 @@ async function verifyApiKey(key: string, db: Database): Promise<Viewer> {
     role,
     subject: `${API_KEY_SUBJECT_PREFIX}${stored.prefix}`,
     // A scope the role cannot use is never held (older sponsor keys were issued some).
-    scopes: new Set([...toScopes(stored.scopes)].filter((scope) => scopesUsableByKey(role).has(scope))),
+    scopes: scopesForRole(role, stored.scopes),
     apiKeyId: stored.id,
     ...(stored.sponsorId ? { sponsorId: stored.sponsorId } : {}),
   };

@@ -22,17 +22,24 @@ export const scopes = [
 export type Scope = (typeof scopes)[number];
 
 /**
- * The scopes an API key of each kind may hold. A sponsor's login acts for its own sponsor whatever
- * it holds, so only `pii:read` means anything to it: write and read-all scopes would widen it to
- * other sponsors' workers and money.
+ * The scopes a caller of each role may hold, whoever vouches for them: our API keys, or an identity
+ * provider's tokens. Roles confined to their own slice (an officer's region, a sponsor's workers,
+ * a participant's own record) keep only `pii:read`, which unmasks what they already see: read-all,
+ * write and settle scopes would widen them to other regions' and sponsors' workers and money. A
+ * participant holds none.
  */
-const keyScopes: Record<"SPONSOR" | "PARTNER", ReadonlySet<Scope>> = {
+const usableScopes: Record<Role, ReadonlySet<Scope>> = {
+  ADMIN: new Set(scopes),
+  OFFICER: new Set(["pii:read"]),
   SPONSOR: new Set(["pii:read"]),
   PARTNER: new Set(scopes),
+  PARTICIPANT: new Set(),
 };
 
-export function scopesUsableByKey(role: "SPONSOR" | "PARTNER"): ReadonlySet<Scope> {
-  return keyScopes[role];
+/** The known scopes among `claimed` that `role` may hold: every credential's scopes are cut to these. */
+export function scopesForRole(role: Role, claimed: readonly string[] | null | undefined): Set<Scope> {
+  const usable = usableScopes[role];
+  return new Set((claimed ?? []).filter((scope): scope is Scope => usable.has(scope as Scope)));
 }
 
 export type Viewer =

@@ -61,7 +61,7 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       tx,
       {
         name: `${sponsor.name} (sponsor login)`,
-        // A sponsor acts for itself without scopes; any it held could only widen it (see scopesUsableByKey).
+        // A sponsor acts for itself without scopes; any it held could only widen it (see scopesForRole).
         scopes: [],
         sponsorId: sponsor.id,
       },
