@@ -24,7 +24,7 @@ import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
 import { processCpuMs, workerdProcessesOf } from "./processes";
 import { median } from "./report";
-import { BENCH_JWT_SECRET } from "./settings";
+import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";
 
 const { values } = parseArgs({
   options: {
@@ -41,6 +41,9 @@ const bindings = {
   // Never connected to: neither request reaches the database (the Neon driver connects lazily).
   DATABASE_URL: "postgres://bench:bench@127.0.0.1:9/none",
   JWT_SECRET: BENCH_JWT_SECRET,
+  // Production settings require both (src/env.ts); neither is used by the probes.
+  PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+  WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_SECRET_KEY,
 };
 
 type Probe = "graphql" | "notFound" | "ok";

@@ -29,7 +29,7 @@ import { memoryRateLimiter } from "../src/http/rate-limit";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
 import { fixedClock } from "../src/shared/clock";
-import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
+import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";
 
 const { values } = parseArgs({
   options: {
@@ -65,6 +65,7 @@ const env = {
   DATABASE_URL: url,
   JWT_SECRET: BENCH_JWT_SECRET,
   PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+  WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_SECRET_KEY,
 };
 if (values.serve) {
   // As bench/server.ts's api contender: the same Hono app on Node, one pool of 10 connections.

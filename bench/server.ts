@@ -21,7 +21,7 @@ import { relations } from "../src/db/relations";
 import { memoryRateLimiter } from "../src/http/rate-limit";
 import { processCpuMs, workerdProcessesOf } from "./processes";
 import { startSessionPool } from "./session-pool";
-import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET } from "./settings";
+import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";
 
 const [kind, portText, url, statementsPortText, workerRuntime = "workerd"] = process.argv.slice(2);
 const port = Number(portText);
@@ -165,6 +165,7 @@ if (kind === "api") {
     DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
     JWT_SECRET: BENCH_JWT_SECRET,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_SECRET_KEY,
   };
   const outer = new Hono();
   outer.all("*", (c) => {
@@ -191,6 +192,7 @@ if (kind === "api") {
   const vars: Record<string, string> = {
     JWT_SECRET: BENCH_JWT_SECRET,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
+    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_SECRET_KEY,
   };
   const environment: Record<string, string> = {};
   let hyperdrive: string | undefined;

@@ -12,7 +12,7 @@ import {
   openHyperdriveDatabase,
   useWebSocketProxy,
 } from "./db/client";
-import { type AppEnv, parseEnv } from "./env";
+import { type AppEnv, ConfigurationError, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
 import { yogaFor } from "./graphql-server";
 import { type AuthFailureGuard, authFailureGuard, credentialFingerprint, oncePerWindow } from "./http/auth-failures";
@@ -27,7 +27,7 @@ import { eventQueuesOf } from "./modules/events/bindings";
 import { handlePaymentWebhook } from "./modules/payments/webhook";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied, type AccessRefusal, httpStatusOf } from "./shared/errors";
-import { languageFromHeader, say } from "./shared/messages";
+import { languageFromHeader, msg, render, say } from "./shared/messages";
 import { currentLanguage, currentRequestId, mutationRan, runWithRequestId } from "./shared/request-scope";
 
 export interface AppOptions {
@@ -64,15 +64,47 @@ function afterResponse(c: HonoContext<AppBindings>, work: Promise<unknown>): voi
   }
 }
 
-let parsedEnv: { bindings: unknown; env: AppEnv } | undefined;
+let parsedEnv: { bindings: unknown; env: AppEnv } | { bindings: unknown; error: ConfigurationError } | undefined;
 
-/** Bindings are fixed for an isolate's lifetime, so they are parsed once. */
+/**
+ * Bindings are fixed for an isolate's lifetime, so they are parsed once; a misconfiguration is
+ * found once too, logged once with every binding at fault, and thrown again for each request.
+ */
 function envFor(bindings: unknown): AppEnv {
   const cached = parsedEnv;
-  if (cached && cached.bindings === bindings) return cached.env;
-  const env = parseEnv(bindings);
-  parsedEnv = { bindings, env };
-  return env;
+  if (cached && cached.bindings === bindings) {
+    if ("error" in cached) throw cached.error;
+    return cached.env;
+  }
+  try {
+    const env = parseEnv(bindings);
+    parsedEnv = { bindings, env };
+    return env;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    parsedEnv = { bindings, error };
+    console.error(
+      JSON.stringify({ level: "error", event: "config.invalid", bindings: error.bindings, problems: error.problems }),
+    );
+    throw error;
+  }
+}
+
+/**
+ * The answer to every request while the Worker is misconfigured: 503, naming the bindings at fault
+ * (never their values), instead of a masked 500. `/health` lists each problem for the operator.
+ */
+function misconfigured(c: HonoContext<AppBindings>, requestId: string, error: ConfigurationError): Response {
+  const language = languageFromHeader(c.req.header("accept-language"), "id");
+  const message = render(msg("MISCONFIGURED.bindings", { bindings: error.bindings.join(", ") }), language);
+  const headers = { "x-request-id": requestId, "content-language": language, "retry-after": "60" };
+  if (c.req.path === "/health") {
+    return c.json({ status: "misconfigured", configuration: error.problems, requestId }, 503, headers);
+  }
+  if (c.req.path === "/graphql") {
+    return c.json({ errors: [{ message, extensions: { code: "MISCONFIGURED", requestId } }] }, 503, headers);
+  }
+  return c.json({ error: { code: "MISCONFIGURED", message, requestId } }, 503, headers);
 }
 
 /** A connection for one request, through the driver the bindings call for. */
@@ -164,7 +196,13 @@ export function createApp(options: AppOptions = {}) {
     // Our own id, never a client's header: a caller could otherwise choose what our logs say.
     const requestId = crypto.randomUUID();
     c.set("requestId", requestId);
-    const env = envFor(c.env);
+    let env: AppEnv;
+    try {
+      env = envFor(c.env);
+    } catch (error) {
+      if (error instanceof ConfigurationError) return misconfigured(c, requestId, error);
+      throw error;
+    }
     c.set("env", env);
     // Resolved once per request; every message of this request is written in it.
     const language = languageFromHeader(c.req.header("accept-language"), env.defaultLanguage);

@@ -8,6 +8,68 @@ const rateLimiterBinding = z
   .custom<RateLimiter>((value) => typeof (value as RateLimiter | undefined)?.limit === "function")
   .optional();
 
+/** A payment channel's HMAC secret is at least this long. */
+export const MIN_CHANNEL_SECRET_LENGTH = 16;
+
+/**
+ * `PAYMENT_CHANNEL_SECRETS` read: JSON mapping channel codes to secrets, each long enough. A problem
+ * names the channel at fault, never a secret or its length.
+ */
+function channelSecrets(text: string, ctx: z.core.$RefinementCtx<string>): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be a JSON object mapping channel codes to secrets ({"BRIVA": "..."})',
+    });
+    return {};
+  }
+  const secrets: Record<string, string> = {};
+  for (const [channel, secret] of Object.entries(parsed)) {
+    if (!/^[A-Z0-9_]{2,40}$/.test(channel)) {
+      ctx.addIssue({ code: "custom", message: `"${channel.slice(0, 40)}" is not a channel code (A-Z, 0-9, _)` });
+    } else if (typeof secret !== "string" || secret.length < MIN_CHANNEL_SECRET_LENGTH) {
+      ctx.addIssue({
+        code: "custom",
+        message: `the ${channel} secret must be a string of at least ${MIN_CHANNEL_SECRET_LENGTH} characters`,
+      });
+    } else {
+      secrets[channel] = secret;
+    }
+  }
+  return secrets;
+}
+
+/**
+ * A configuration the Worker cannot run with. Each problem starts with the binding it is about and
+ * says what is wrong with it, never its value: safe for logs and for `/health`.
+ */
+export class ConfigurationError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid Worker configuration: ${problems.join("; ")}`);
+    this.name = "ConfigurationError";
+  }
+
+  /** The bindings at fault, each once. */
+  get bindings(): string[] {
+    return [...new Set(this.problems.map((problem) => problem.split(":")[0] ?? problem))];
+  }
+}
+
+/**
+ * Secrets production cannot run without: unsealed partner signing secrets would be readable by
+ * anyone with a copy of the database, and without channel secrets no payment could be confirmed.
+ */
+const requiredInProduction = {
+  WEBHOOK_SECRET_KEY: "required in production (32 random bytes, base64: openssl rand -base64 32)",
+  PAYMENT_CHANNEL_SECRETS: 'required in production ({"BRIVA": "<secret>", ...})',
+} as const;
+
 /** Worker bindings and secrets, parsed once per isolate; a misconfiguration fails loudly. */
 const bindingsSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
@@ -35,7 +97,7 @@ const bindingsSchema = z.object({
   /** `npm run dev` serves GraphiQL's assets from an npm package here (development only, no CDN). */
   GRAPHIQL_ASSETS_URL: z.url().optional(),
   /** HS256 secret for Bearer tokens (secret in production; `.dev.vars` or `npm run dev` locally). */
-  JWT_SECRET: z.string().min(32, "JWT_SECRET needs at least 32 characters").optional(),
+  JWT_SECRET: z.string().min(32, "needs at least 32 characters").optional(),
   /** The identity provider's JWKS in production (RS256/ES256); wins over JWT_SECRET. */
   JWT_JWKS_URL: z.url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
@@ -43,20 +105,10 @@ const bindingsSchema = z.object({
   /** Secret: 32 random bytes, base64 (`openssl rand -base64 32`): seals webhook signing secrets at rest. */
   WEBHOOK_SECRET_KEY: z
     .string()
-    .refine(isSecretKey, "WEBHOOK_SECRET_KEY must be 32 random bytes, base64-encoded")
+    .refine(isSecretKey, "must be 32 random bytes, base64-encoded (openssl rand -base64 32)")
     .optional(),
   /** Secret: `{"BRIVA": "<secret>", ...}`, one HMAC secret per payment channel for its webhook. */
-  PAYMENT_CHANNEL_SECRETS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return z.record(z.string().regex(/^[A-Z0-9_]{2,40}$/), z.string().min(16)).parse(JSON.parse(text));
-      } catch {
-        ctx.addIssue({ code: "custom", message: "must be JSON mapping channel codes to secrets of 16+ characters" });
-        return z.NEVER;
-      }
-    })
-    .optional(),
+  PAYMENT_CHANNEL_SECRETS: z.string().transform(channelSecrets).optional(),
   /** Workers rate-limiting binding (`[[ratelimits]]`); an in-memory window stands in without it. */
   RATE_LIMITER: rateLimiterBinding,
   /** Counts failed authentications per client address (`[[ratelimits]]`); in memory without it. */
@@ -92,15 +144,29 @@ export interface AppEnv {
   corsAllowedOrigins: readonly string[];
   trustForwardedFor: boolean;
   paymentChannelSecrets: ReadonlyMap<string, string>;
-  /** Seals webhook signing secrets at rest (events/secret-box.ts); unset, they are stored as they are. */
+  /** Seals webhook signing secrets at rest (events/secret-box.ts); required in production; unset elsewhere, they are stored as they are. */
   webhookSecretKey: string | undefined;
 }
 
 export function parseEnv(bindings: unknown): AppEnv {
-  const parsed = bindingsSchema.safeParse(bindings ?? {});
-  if (!parsed.success) {
-    throw new Error(`Invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
+  const given = (bindings ?? {}) as Record<string, unknown>;
+  const parsed = bindingsSchema.safeParse(given);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join(".") || "bindings"}: ${issue.message}`);
+  // One problem per binding: a missing one is reported as missing, not also as malformed.
+  const missing = (name: string) =>
+    (given[name] === undefined || given[name] === "") && !problems.some((problem) => problem.startsWith(`${name}:`));
+  const environment = parsed.success ? parsed.data.ENVIRONMENT : (given.ENVIRONMENT ?? "production");
+  if (environment === "production") {
+    for (const [name, rule] of Object.entries(requiredInProduction)) {
+      if (missing(name)) problems.push(`${name}: ${rule}`);
+    }
   }
+  if (given.HYPERDRIVE === undefined && missing("DATABASE_URL")) {
+    problems.push("DATABASE_URL: required (or a HYPERDRIVE binding)");
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigurationError(problems);
   const env = parsed.data;
   const common = {
     environment: env.ENVIRONMENT,
@@ -121,8 +187,6 @@ export function parseEnv(bindings: unknown): AppEnv {
     webhookSecretKey: env.WEBHOOK_SECRET_KEY,
   };
   if (env.HYPERDRIVE) return { ...common, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
-  if (!env.DATABASE_URL) {
-    throw new Error("Invalid Worker configuration: DATABASE_URL (or a HYPERDRIVE binding) is required");
-  }
+  if (!env.DATABASE_URL) throw new ConfigurationError(["DATABASE_URL: required (or a HYPERDRIVE binding)"]);
   return { ...common, database: { driver: "neon", url: env.DATABASE_URL, webSocketProxy: env.DATABASE_WS_PROXY } };
 }

@@ -21,6 +21,7 @@ export const requestErrorCodes = [
   "INVALID_CSV",
   "TOO_MANY_ROWS",
   "REJECTED",
+  "MISCONFIGURED",
 ] as const;
 export type RequestErrorCode = (typeof requestErrorCodes)[number];
 
@@ -78,6 +79,7 @@ export const en = {
   UNKNOWN_CHANNEL: "No payment channel {channel} is configured",
   MALFORMED_JSON: "The body is not JSON",
   INVALID_NOTIFICATION: "The notification does not match the contract",
+  MISCONFIGURED: "The service is not configured correctly; its operators must fix it.",
   INVALID_CSV: "The file cannot be read as CSV.",
   TOO_MANY_ROWS: "At most {max} rows per file; this one has {rows}",
   REJECTED: "Nothing was enrolled",
@@ -224,6 +226,7 @@ export const en = {
   "UNAUTHENTICATED.apiKeyInvalid": "The API key is not valid",
   "UNAUTHENTICATED.apiKeyRevoked": "The API key has been revoked",
   "UNAUTHENTICATED.authorizationHeader": "The Authorization header must be `Bearer <JWT>`",
+  "MISCONFIGURED.bindings": "The service is not configured correctly ({bindings}); its operators must fix it.",
   "RATE_LIMITED.signIns": "Too many failed sign-ins with this credential from this address; wait a minute and retry",
   "FORBIDDEN.detail": "Forbidden: {reason}",
   "FORBIDDEN.register": "Forbidden: this caller may not register participants",

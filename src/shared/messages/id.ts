@@ -55,6 +55,7 @@ export const id: Record<keyof typeof en, string> = {
   UNKNOWN_CHANNEL: "Kanal pembayaran {channel} tidak dikenal.",
   MALFORMED_JSON: "Isi pesan bukan JSON.",
   INVALID_NOTIFICATION: "Pemberitahuan tidak sesuai dengan format yang disepakati.",
+  MISCONFIGURED: "Layanan belum dikonfigurasi dengan benar; pengelolanya harus memperbaikinya.",
   INVALID_CSV: "Berkas tidak dapat dibaca sebagai CSV.",
   TOO_MANY_ROWS: "Paling banyak {max} baris per berkas; berkas ini berisi {rows} baris.",
   REJECTED: "Tidak ada pekerja yang berhasil didaftarkan.",
@@ -207,6 +208,7 @@ export const id: Record<keyof typeof en, string> = {
   "UNAUTHENTICATED.apiKeyInvalid": "Kunci API tidak valid.",
   "UNAUTHENTICATED.apiKeyRevoked": "Kunci API sudah dicabut.",
   "UNAUTHENTICATED.authorizationHeader": "Header Authorization harus berbentuk `Bearer <JWT>`.",
+  "MISCONFIGURED.bindings": "Layanan belum dikonfigurasi dengan benar ({bindings}); pengelolanya harus memperbaikinya.",
   "RATE_LIMITED.signIns":
     "Terlalu banyak percobaan masuk yang gagal dengan kredensial ini dari alamat ini. Tunggu satu menit, lalu coba lagi.",
   "FORBIDDEN.detail": "Tidak diizinkan: {reason}",
