@@ -11,9 +11,23 @@ import {
   toFilter,
 } from "../participants/graphql";
 import { membershipStatus } from "../participants/rules";
-import { inactiveSince, monthsUntilInactive, outreachLimits, outreachLists, outreachRange } from "./rules";
+import {
+  inactiveSince,
+  monthsUntilInactive,
+  type OutreachList,
+  outreachLimits,
+  outreachLists,
+  outreachRange,
+} from "./rules";
 import { type RecordOutreachResult, recordOutreach } from "./service";
-import { countWorkList, workListOrder, workListPageCondition, workListPosition } from "./store";
+import {
+  countWorkList,
+  WORK_LIST_TAG,
+  workListOrder,
+  workListPageCondition,
+  workListPosition,
+  workListTag,
+} from "./store";
 import { outreachChannels, outreachOutcomes } from "./tables";
 
 const OutreachChannelEnum = builder.enumType("OutreachChannel", { values: outreachChannels });
@@ -106,15 +120,17 @@ builder.queryField("outreachList", (t) =>
         const page = {
           rows: Math.min(args.first ?? args.last ?? connectionPageSizes.default, connectionPageSizes.max) + 1,
           backward: args.first == null && args.last != null,
-          after: args.after ? positionOf(args.after, "after") : null,
-          before: args.before ? positionOf(args.before, "before") : null,
+          after: args.after ? positionOf(args.list, args.after, "after") : null,
+          before: args.before ? positionOf(args.list, args.before, "before") : null,
         };
         return ctx.db.query.participants.findMany(
           query({
             where: {
               RAW: (table) => workListPageCondition(table, range, toFilter(args.filter), ctx.viewer, now, page),
             },
-            orderBy: workListOrder(range),
+            // The list's name leads the ordering, so every cursor carries it (see workListPosition).
+            extras: { [WORK_LIST_TAG]: workListTag(args.list) },
+            orderBy: { [WORK_LIST_TAG]: "asc", ...workListOrder(range) },
           }),
         );
       },
@@ -123,9 +139,9 @@ builder.queryField("outreachList", (t) =>
   ),
 );
 
-/** A cursor's place in the list; one that no list issued is bad input, answered before any SQL. */
-function positionOf(cursor: string, field: "after" | "before") {
-  const position = workListPosition(cursor);
+/** A cursor's place in the list; one that this list did not issue is bad input, answered before any SQL. */
+function positionOf(list: OutreachList, cursor: string, field: "after" | "before") {
+  const position = workListPosition(list, cursor);
   if (!position) throw badUserInput(msg("BAD_USER_INPUT.cursor", { field: `outreachList.${field}` }));
   return position;
 }
@@ -136,7 +152,9 @@ function windowOf(args: { withinDays?: number | null; lapsedWithinMonths?: numbe
 
 const RecordOutreachInput = builder.inputType("RecordOutreachInput", {
   fields: (t) => ({
-    participantId: t.globalID({ required: true, for: Participant }),
+    // Any type's id is accepted here and judged in the resolver: one that names no Participant is
+    // NOT_FOUND, like an unknown one, not a type error (the contract for ids that name nothing).
+    participantId: t.globalID({ required: true }),
     channel: t.field({ type: OutreachChannelEnum, required: true }),
     outcome: t.field({ type: OutreachOutcomeEnum, required: true }),
     note: t.string({ description: "Up to 500 characters; no personal data beyond what the record holds." }),
@@ -169,7 +187,7 @@ builder.mutationField("recordOutreach", (t) =>
     args: { input: t.arg({ type: RecordOutreachInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       recordOutreach(ctx, {
-        participantId: rowId(input.participantId.id) ?? -1,
+        participantId: input.participantId.typename === Participant.name ? (rowId(input.participantId.id) ?? -1) : -1,
         channel: input.channel,
         outcome: input.outcome,
         note: input.note ?? null,

@@ -11,6 +11,7 @@ import {
   visibleParticipants,
 } from "../participants/conditions";
 import { participants } from "../participants/tables";
+import type { OutreachList } from "./rules";
 import { outreachContacts } from "./tables";
 
 /**
@@ -73,20 +74,33 @@ export function workListOrder(range: { order: Direction }): {
   return { paidThrough: range.order, villageCode: range.order, id: range.order };
 }
 
+/**
+ * The extra column that names the list in every row a list reads: it leads the ordering, so each
+ * cursor a list issues starts with the list's name and another list can tell it is not its own
+ * (IN_GRACE and DUE_SOON share months; the rest of a cursor would fit either). Constant within a
+ * list, so it changes neither the order nor the plan.
+ */
+export const WORK_LIST_TAG = "outreachList";
+
+export function workListTag(list: OutreachList): SQL {
+  return sql`${list}::text`;
+}
+
 /** A worker's place in a list: the cursor's ordering values (a prefix of them is a place too). */
 export type WorkListPosition =
   | readonly [paidThrough: string]
   | readonly [paidThrough: string, villageCode: string]
   | readonly [paidThrough: string, villageCode: string, id: number];
 
-/** The place a list's cursor names, or null when no list issued it. */
-export function workListPosition(cursor: string): WorkListPosition | null {
-  const values = drizzleCursorValues(cursor, 3);
-  const [month, village, id] = values ?? [];
+/** The place a cursor of `list` names, or null when `list` did not issue it (another list, another connection). */
+export function workListPosition(list: OutreachList, cursor: string): WorkListPosition | null {
+  const values = drizzleCursorValues(cursor, 4);
+  const [tag, month, village, id] = values ?? [];
+  if (tag !== list) return null;
   if (typeof month !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(month)) return null;
-  if (values?.length === 1) return [month];
+  if (values?.length === 2) return [month];
   if (typeof village !== "string") return null;
-  if (values?.length === 2) return [month, village];
+  if (values?.length === 3) return [month, village];
   return typeof id === "number" && Number.isSafeInteger(id) ? [month, village, id] : null;
 }
 
