@@ -318,15 +318,23 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
-      // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
-      // Only a mutation writes events (the execution noted one ran), and only where a queue is bound.
-      if (mutationRan() && eventQueuesOf(c.env))
-        afterResponse(
-          c,
-          relayEvents(c.env, () => connect(c.var.env), clock),
-        );
+      // Only a mutation writes events (the execution noted one ran).
+      if (mutationRan()) relayAfterWrite(c);
     }
   });
+
+  /**
+   * Events a write committed leave for the queue right after the response, whichever route wrote
+   * them (GraphQL, the payment webhook, a CSV upload); the every-minute sweep catches any this
+   * misses. Only where a queue is bound.
+   */
+  function relayAfterWrite(c: HonoContext<AppBindings>): void {
+    if (!eventQueuesOf(c.env)) return;
+    afterResponse(
+      c,
+      relayEvents(c.env, () => connect(c.var.env), clock),
+    );
+  }
 
   app.post("/sponsors/:sponsorId/enrollments.csv", async (c) => {
     const { db, end } = connect(c.var.env);
@@ -342,6 +350,7 @@ export function createApp(options: AppOptions = {}) {
         },
         await c.req.text(),
       );
+      if (reply.status === 200) relayAfterWrite(c);
       return c.json(reply.body, reply.status);
     } finally {
       afterResponse(c, end());
@@ -382,6 +391,8 @@ export function createApp(options: AppOptions = {}) {
         c.req.header("x-signature"),
         await c.req.text(),
       );
+      // A settlement, failure or refund wrote partner events.
+      if (reply.status === 200) relayAfterWrite(c);
       return c.json(reply.body, reply.status);
     } finally {
       afterResponse(c, end());
