@@ -14,7 +14,7 @@ import {
 } from "./db/client";
 import { type AppEnv, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
-import { yogaFor } from "./graphql-server";
+import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql-server";
 import { type AuthFailureGuard, authFailureGuard, oncePerWindow } from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { authenticate } from "./modules/access/authenticate";
@@ -200,6 +200,18 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       afterResponse(c, end());
     }
+  });
+
+  // Development only: GraphiQL's ~9 MB bundle, relayed from `npm run dev` (GRAPHIQL_ASSETS_URL), so
+  // the page and its bundle come from one origin and port; production answers 404.
+  app.get(GRAPHIQL_BUNDLE_PATH, async (c) => {
+    const { environment, graphiqlAssetsUrl } = c.var.env;
+    if (environment !== "development" || !graphiqlAssetsUrl) return c.notFound();
+    const ifNoneMatch = c.req.header("if-none-match");
+    const bundle = await fetch(`${graphiqlAssetsUrl}${GRAPHIQL_BUNDLE_PATH}`, {
+      headers: ifNoneMatch ? { "if-none-match": ifNoneMatch } : {},
+    });
+    return new Response(bundle.body, { status: bundle.status, headers: bundle.headers });
   });
 
   app.use(
