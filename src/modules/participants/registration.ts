@@ -1,13 +1,13 @@
 import type { z } from "zod";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
+import { normalizeIndonesianPhone } from "../../shared/phone";
 import type { Viewer } from "../access/rules";
 import { incomeProblem, programProblem } from "../contributions/rules";
 import type { Program } from "../contributions/tables";
 import { currentDistrictCode } from "../regions/former-codes";
 import { nikProblemMessages, parseNik } from "./nik";
 import { findOccupation } from "./occupations";
-import { normalizeIndonesianPhone } from "./phone";
 import { ageProblem } from "./rules";
 import type { participants, Segment } from "./tables";
 import { type RegisterParticipantInput, registerParticipantInput } from "./validation";

@@ -3,6 +3,7 @@ import type { Executor, Transaction } from "../../db/client";
 import { wibDate } from "../../shared/calendar";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
+import { normalizeIndonesianPhone } from "../../shared/phone";
 import {
   canSeeParticipant,
   inRegion,
@@ -13,7 +14,6 @@ import {
 import { audited, rejection } from "../audit/service";
 import { recordParticipantEvent } from "../events/outbox";
 import { findOccupation } from "./occupations";
-import { normalizeIndonesianPhone } from "./phone";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import {
   creditableRegistrantIds,

@@ -1,10 +1,10 @@
 import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
+import { normalizeIndonesianPhone } from "../../shared/phone";
 import { issueApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import { normalizeIndonesianPhone } from "../participants/phone";
 import {
   findSponsor,
   insertSponsor,
