@@ -29,7 +29,7 @@ export function nodeRouteFor(url: string): NodeRoute {
 /**
  * The database URL a script works on: `DATABASE_URL` from the environment, or a positional
  * argument. A URL with a password on the command line is visible to every user through `ps`, so
- * the scripts say so (and the README never does it).
+ * the scripts say so (and the documentation never does it).
  */
 export function scriptDatabaseUrl(positional: string | undefined): string | undefined {
   if (positional) {

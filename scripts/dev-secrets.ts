@@ -5,7 +5,7 @@
 export const DEVELOPMENT_JWT_SECRET =
   process.env.JWT_SECRET ?? "kepesertaan-local-development-secret-not-for-production";
 
-/** Webhook secrets for the demo channels under `npm run dev` (see README "Payment channel webhook"). */
+/** Webhook secrets for the demo channels under `npm run dev` (see docs/partners.md "Payment channel webhook"). */
 export const DEVELOPMENT_CHANNEL_SECRETS = JSON.stringify({
   BRIVA: "dev-briva-webhook-secret",
   MANDIRI_VA: "dev-mandiri-webhook-secret",

@@ -1,20 +1,25 @@
 /**
  * `npm run dev`: the whole API on this machine with nothing installed. Starts an embedded
  * PostgreSQL (PGlite, persisted under .data/), a WebSocket proxy so the Worker reaches it through
- * the same Neon driver as in production, applies migrations, seeds demo data on first start and
- * runs `wrangler dev` on http://localhost:8787/graphql. See `npm run dev -- --help`.
+ * the same Neon driver as in production, applies migrations, seeds demo data on first start, runs
+ * `wrangler dev` on http://localhost:8787/graphql, and fires the Worker's cron triggers on their
+ * schedule, as Cloudflare does in production (wrangler dev fires none). See `npm run dev -- --help`.
  *
  * Development values reach wrangler through a generated env file (mode 0600), never the command
- * line (`ps` shows every argument); a `.dev.vars` file is read after it, so its values win.
+ * line (`ps` shows every argument); a `.dev.vars` file is read after it, so its values win, and the
+ * start says which it overrides (scripts/dev-vars.ts).
  * SIGINT, SIGTERM or the death of the parent process stops every child: wrangler runs in its own
  * process group, which is signalled as a whole (workerd included), then killed if it lingers.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cronMatches, cronsOf, scheduledUrl } from "./crons";
 import { DEVELOPMENT_CHANNEL_SECRETS, DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
+import { devVarsFile, overridesReport, readDevVars, withoutPassword } from "./dev-vars";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { startGraphiqlAssets } from "./graphiql-assets";
 import { migrateDatabase } from "./migrate";
@@ -24,19 +29,24 @@ import { seedReferenceData } from "./seed/reference";
 
 const usage = `npm run dev [-- options]
 
-  --port N        the API (wrangler dev) port              default 8787
-  --db-port N     the embedded PostgreSQL's port           default 5433
-  --reset         start from an empty database (deletes .data/pglite)
-  --help          this text
+  --port N          the API (wrangler dev) port                      default 8787
+  --db-port N       the embedded PostgreSQL's port                   default 5433
+  --data-dir DIR    where the embedded PostgreSQL keeps its data     default .data/pglite
+  --reset           start from an empty database (deletes the data directory)
+  --no-crons        do not fire the cron triggers (by hand: the curl lines printed at start)
+  --help            this text
 
 Development values (database URL, JWT and webhook secrets, ENVIRONMENT=development) are written to
-.wrangler/dev/dev.env; a .dev.vars file (see .dev.vars.example) overrides any of them.`;
+.wrangler/dev/<port>.env; a .dev.vars file (see .dev.vars.example) overrides any of them, and the
+start says which. KEPESERTAAN_DEV_VARS names another file instead (empty: none).`;
 
 const { values } = parseArgs({
   options: {
     reset: { type: "boolean", default: false },
     port: { type: "string", default: "8787" },
     "db-port": { type: "string", default: "5433" },
+    "data-dir": { type: "string", default: ".data/pglite" },
+    "no-crons": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -53,8 +63,9 @@ for (const option of ["port", "db-port"] as const) {
 }
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dataDir = fileURLToPath(new URL("../.data/pglite", import.meta.url));
+const dataDir = resolve(root, values["data-dir"]);
 const envDir = fileURLToPath(new URL("../.wrangler/dev", import.meta.url));
+const origin = `http://localhost:${values.port}`;
 
 const cleanups: (() => Promise<void>)[] = [];
 let wrangler: ChildProcess | undefined;
@@ -177,7 +188,8 @@ const developmentValues: Record<string, string> = {
   GRAPHIQL_ASSETS_URL: graphiql.url,
 };
 await mkdir(envDir, { recursive: true });
-const envFile = `${envDir}/dev.env`;
+// One file per port, so a second `npm run dev` (docs:check's) never rewrites another's.
+const envFile = `${envDir}/${values.port}.env`;
 await writeFile(
   envFile,
   `# Written by npm run dev on each start; .dev.vars overrides these.\n${Object.entries(developmentValues)
@@ -188,13 +200,16 @@ await writeFile(
     .join("\n")}\n`,
   { mode: 0o600 },
 );
-const devVars = `${root}.dev.vars`;
-const overrides = existsSync(devVars);
-
-console.log(`Database: ${postgres.url} (data in .data/pglite)${overrides ? "; .dev.vars overrides applied" : ""}`);
+const devVars = devVarsFile();
+const overrides = readDevVars(devVars);
+for (const line of overridesReport(developmentValues, overrides)) console.log(line);
+const databaseUrl = overrides.DATABASE_URL ?? postgres.url;
+console.log(
+  `The Worker's database: ${withoutPassword(databaseUrl)} (${
+    overrides.DATABASE_URL ? "from .dev.vars" : `embedded PGlite, data in ${values["data-dir"]}`
+  }), through the WebSocket proxy ${overrides.DATABASE_WS_PROXY ?? developmentValues.DATABASE_WS_PROXY}`,
+);
 console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)}s; starting wrangler dev on :${values.port}…`);
-console.log(`GraphiQL: http://localhost:${values.port}/graphql (add the header below under "Headers")`);
-console.log('Authenticate with: {"Authorization": "Bearer <npm run -s token -- --role ADMIN>"}');
 
 wrangler = spawn(
   "wrangler",
@@ -204,7 +219,7 @@ wrangler = spawn(
     values.port,
     "--env-file",
     envFile,
-    ...(overrides ? ["--env-file", devVars] : []),
+    ...(devVars ? ["--env-file", devVars] : []),
     "--show-interactive-dev-session=false",
   ],
   {
@@ -216,3 +231,48 @@ wrangler = spawn(
   },
 );
 wrangler.on("exit", (code) => void stop(code ?? 0));
+
+/** Waits until the Worker answers at all (any status), for at most two minutes. */
+async function workerAnswers(): Promise<boolean> {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+    try {
+      await fetch(`${origin}/health`, { signal: AbortSignal.timeout(5_000) });
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  return false;
+}
+
+const crons = cronsOf(readFileSync(`${root}wrangler.toml`, "utf8"));
+if (await workerAnswers()) {
+  console.log(`API: ${origin}/graphql (GraphiQL in a browser: put the header below under "Headers")`);
+  console.log('  {"Authorization": "Bearer <npm run -s token -- --role ADMIN>"}');
+  console.log(
+    values["no-crons"]
+      ? `Cron triggers (${crons.join(", ")}) are not fired (--no-crons). By hand:`
+      : `Cron triggers fire on their schedule (UTC), as in production: ${crons.join(", ")} (npm run dev fires them; wrangler's warning above is about wrangler alone). By hand:`,
+  );
+  for (const cron of crons) console.log(`  curl "${scheduledUrl(origin, cron)}"`);
+  if (!values["no-crons"]) fireCrons();
+}
+
+/**
+ * Fires each cron of wrangler.toml in every minute it matches, through Miniflare's scheduled
+ * trigger, with that minute as its scheduled time. Says so only when a run fails.
+ */
+function fireCrons(): void {
+  const tick = () => {
+    const now = new Date();
+    for (const cron of crons.filter((expression) => cronMatches(expression, now))) {
+      fetch(scheduledUrl(origin, cron, now), { signal: AbortSignal.timeout(55_000) })
+        .then(async (response) => {
+          if (!response.ok) console.error(`Cron "${cron}" failed: ${response.status} ${await response.text()}`);
+        })
+        .catch((error: unknown) => console.error(`Cron "${cron}" could not be fired: ${String(error)}`));
+    }
+    setTimeout(tick, 60_000 - (Date.now() % 60_000) + 100);
+  };
+  setTimeout(tick, 60_000 - (Date.now() % 60_000) + 100);
+}

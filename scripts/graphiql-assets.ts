@@ -1,8 +1,10 @@
 /**
  * GraphiQL without a CDN: `npm run dev` serves the GraphiQL bundle of `@graphql-yoga/render-graphiql`
- * (an npm package, ~9 MB, too big for the Worker) from this process. The Worker, in development,
- * answers /graphql in a browser with a small page that loads `<url>/graphiql.js` from here.
+ * (an npm package, ~9 MB, too big for the Worker) from this process, on loopback only. The Worker,
+ * in development, answers /graphql in a browser with a small page that loads /graphiql.js from the
+ * API's own port, which the Worker fetches from here.
  */
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { css, editorWorkerService, graphqlWorker, js, jsonWorker } from "@graphql-yoga/render-graphiql/graphiql";
@@ -28,9 +30,16 @@ YogaGraphiQL.renderYogaGraphiQL(document.querySelector("#root"), window.KEPESERT
 
 export async function startGraphiqlAssets(port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const body = bundle();
+  // Revalidated on each page load, answered 304 while the package is unchanged.
+  const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
   const server = createServer((request, response) => {
     if (request.url === "/graphiql.js") {
-      response.writeHead(200, { "content-type": "application/javascript; charset=utf-8", "cache-control": "no-cache" });
+      const headers = { etag, "cache-control": "no-cache" };
+      if (request.headers["if-none-match"] === etag) {
+        response.writeHead(304, headers).end();
+        return;
+      }
+      response.writeHead(200, { ...headers, "content-type": "application/javascript; charset=utf-8" });
       response.end(body);
       return;
     }

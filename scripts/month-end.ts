@@ -1,5 +1,5 @@
 /**
- * `npm run month-end -- <postgres-url> [--check-only]`: what the daily Cron Trigger runs. Compares
+ * `DATABASE_URL=<postgres-url> npm run month-end -- [--check-only]`: what the daily Cron Trigger runs. Compares
  * every dashboard rollup with a full recount and rebuilds those that drifted, after folding
  * long-lapsed months; exits 1 on drift with --check-only.
  */
@@ -14,7 +14,7 @@ const { values, positionals } = parseArgs({
 });
 const url = scriptDatabaseUrl(positionals[0]);
 if (!url) {
-  console.error("usage: npm run month-end -- <postgres-url> [--check-only]");
+  console.error("usage: DATABASE_URL=<postgres-url> npm run month-end -- [--check-only]");
   process.exit(2);
 }
 const { db, close } = await connectNode(url);

@@ -3,11 +3,14 @@
  *   --role ADMIN|OFFICER|SPONSOR|PARTNER|PARTICIPANT   --region 31.71 (OFFICER)
  *   --sponsor <id> (SPONSOR)   --participant <id> (PARTICIPANT)   --scopes pii:read,payments:write
  *   --subject <id>   --expires 12h   --client jmo (a first-party app's token: registered operations only)
+ * Signed with the secret the local Worker checks: .dev.vars' JWT_SECRET when it sets one, else
+ * `npm run dev`'s (scripts/dev-secrets.ts).
  */
 import { parseArgs } from "node:util";
 import { type Role, roles, type Scope, scopes } from "../src/modules/access/rules";
 import { signDevelopmentToken } from "../src/modules/access/tokens";
 import { DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
+import { readDevVars } from "./dev-vars";
 
 const { values } = parseArgs({
   options: {
@@ -42,7 +45,7 @@ const token = await signDevelopmentToken(
     ...(values.participant ? { participantId: Number(values.participant) } : {}),
     ...(values.client ? { clientId: values.client } : {}),
   },
-  DEVELOPMENT_JWT_SECRET,
+  readDevVars().JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
   values.expires,
 );
 console.log(token);

@@ -14,7 +14,7 @@ import {
 } from "./db/client";
 import { type AppEnv, ConfigurationError, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
-import { yogaFor } from "./graphql-server";
+import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql-server";
 import { type AuthFailureGuard, authFailureGuard, credentialFingerprint, oncePerWindow } from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { authenticate } from "./modules/access/authenticate";
@@ -240,6 +240,18 @@ export function createApp(options: AppOptions = {}) {
     }
   });
 
+  // Development only: GraphiQL's ~9 MB bundle, relayed from `npm run dev` (GRAPHIQL_ASSETS_URL), so
+  // the page and its bundle come from one origin and port; production answers 404.
+  app.get(GRAPHIQL_BUNDLE_PATH, async (c) => {
+    const { environment, graphiqlAssetsUrl } = c.var.env;
+    if (environment !== "development" || !graphiqlAssetsUrl) return c.notFound();
+    const ifNoneMatch = c.req.header("if-none-match");
+    const bundle = await fetch(`${graphiqlAssetsUrl}${GRAPHIQL_BUNDLE_PATH}`, {
+      headers: ifNoneMatch ? { "if-none-match": ifNoneMatch } : {},
+    });
+    return new Response(bundle.body, { status: bundle.status, headers: bundle.headers });
+  });
+
   app.use(
     "/webhooks/*",
     bodyLimit({
@@ -357,15 +369,23 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
       afterResponse(c, end());
-      // Events a mutation wrote leave for the queue now; the minute sweep catches any this misses.
-      // Only a mutation writes events (the execution noted one ran), and only where a queue is bound.
-      if (mutationRan() && eventQueuesOf(c.env))
-        afterResponse(
-          c,
-          relayEvents(c.env, () => connect(c.var.env), clock),
-        );
+      // Only a mutation writes events (the execution noted one ran).
+      if (mutationRan()) relayAfterWrite(c);
     }
   });
+
+  /**
+   * Events a write committed leave for the queue right after the response, whichever route wrote
+   * them (GraphQL, the payment webhook, a CSV upload); the every-minute sweep catches any this
+   * misses. Only where a queue is bound.
+   */
+  function relayAfterWrite(c: HonoContext<AppBindings>): void {
+    if (!eventQueuesOf(c.env)) return;
+    afterResponse(
+      c,
+      relayEvents(c.env, () => connect(c.var.env), clock),
+    );
+  }
 
   app.post("/sponsors/:sponsorId/enrollments.csv", async (c) => {
     const { db, end } = connect(c.var.env);
@@ -381,6 +401,7 @@ export function createApp(options: AppOptions = {}) {
         },
         await c.req.text(),
       );
+      if (reply.status === 200) relayAfterWrite(c);
       return c.json(reply.body, reply.status);
     } finally {
       afterResponse(c, end());
@@ -421,6 +442,8 @@ export function createApp(options: AppOptions = {}) {
         c.req.header("x-signature"),
         await c.req.text(),
       );
+      // A settlement, failure or refund wrote partner events.
+      if (reply.status === 200) relayAfterWrite(c);
       return c.json(reply.body, reply.status);
     } finally {
       afterResponse(c, end());

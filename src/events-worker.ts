@@ -1,7 +1,7 @@
 /**
- * The Worker's event side: relaying the outbox to the queue (after each GraphQL request, and
- * every minute as the sweep that picks up whatever a dying isolate left), consuming the queue into
- * signed webhooks, and the daily calendar events.
+ * The Worker's event side: relaying the outbox to the queue (after each write — GraphQL mutations,
+ * the payment webhook, CSV uploads — and every minute as the sweep that picks up whatever a dying
+ * isolate left), consuming the queue into signed webhooks, and the daily calendar events.
  */
 import type { DatabaseConnection } from "./db/client";
 import { eventQueuesOf, isProductionBindings, webhookSecretKeyOf } from "./modules/events/bindings";

@@ -93,10 +93,15 @@ function createServer(environment: AppEnv["environment"]) {
 
 type GraphiQLWithAssets = GraphiQLOptions & { assetsUrl?: string | undefined };
 
+/** Where the development GraphiQL page loads its bundle: the API's own origin (see app.ts). */
+export const GRAPHIQL_BUNDLE_PATH = "/graphiql.js";
+
 /**
- * GraphiQL in development, with no CDN: a page that loads the GraphiQL bundle `npm run dev` serves
- * from the @graphql-yoga/render-graphiql package (too big for the Worker). Without that server
- * (plain `wrangler dev`) Yoga's own page is used, which loads GraphiQL from unpkg.
+ * GraphiQL in development, with no CDN: a page that loads the GraphiQL bundle of the
+ * @graphql-yoga/render-graphiql package (too big for the Worker) from the API's own origin, which
+ * fetches it from `npm run dev`; so a tunnel or container that forwards only the API's port shows
+ * it too. Without that server (plain `wrangler dev`) Yoga's own page is used, which loads GraphiQL
+ * from unpkg.
  */
 function renderDevelopmentGraphiQL(options: GraphiQLWithAssets): string {
   const { assetsUrl, ...graphiql } = options;
@@ -106,7 +111,7 @@ function renderDevelopmentGraphiQL(options: GraphiQLWithAssets): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kepesertaan GraphiQL</title></head>
 <body id="body" class="no-focus-outline"><div id="root"></div>
 <script>window.KEPESERTAAN_GRAPHIQL = ${settings};</script>
-<script src="${encodeURI(`${assetsUrl}/graphiql.js`)}"></script></body></html>`;
+<script src="${GRAPHIQL_BUNDLE_PATH}"></script></body></html>`;
 }
 
 const servers = new Map<AppEnv["environment"], ReturnType<typeof createServer>>();

@@ -115,7 +115,7 @@ describe("registerParticipant", () => {
       ["INVALID_PHONE", "input.phone"],
       ["INVALID_VILLAGE", "input.villageCode"],
     ]);
-    expect(userErrors[2]?.message).toBe("BPU reported monthly income must be between Rp1.000.000 and Rp20.700.000");
+    expect(userErrors[2]?.message).toBe("BPU reported monthly income must be between Rp1,000,000 and Rp20,700,000");
     expect(await participantCount()).toBe(before);
     const rejected = await api.db.select().from(auditLog).where(eq(auditLog.outcome, "REJECTED"));
     expect(rejected.at(-1)?.details).toMatchObject({ codes: userErrors.map((e) => e.code) });
@@ -169,7 +169,7 @@ describe("registerParticipant", () => {
       { nik: nik(8), reportedMonthlyIncome: "20700001" },
       "INCOME_OUT_OF_RANGE",
       "input.reportedMonthlyIncome",
-      /Rp20\.700\.000/,
+      /Rp20,700,000/,
     ],
     [
       "an unknown registrant",

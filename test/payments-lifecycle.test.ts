@@ -412,7 +412,7 @@ describe("settlePayment", () => {
       {
         field: ["input", "amount"],
         code: "AMOUNT_MISMATCH",
-        message: "The channel reports Rp1 but the payment is for Rp16800",
+        message: "The channel reports Rp1 but the payment is for Rp16,800",
       },
     ]);
     const done = dataOf(

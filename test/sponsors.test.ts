@@ -454,7 +454,7 @@ describe("paySponsoredContributions", () => {
       {
         field: ["input", "months"],
         code: "BUDGET_EXCEEDED",
-        message: "Paying 3 workers for 1 months costs Rp50400; Rp0 of the budget remains",
+        message: "Paying 3 workers for 1 months costs Rp50,400; Rp0 of the budget remains",
       },
     ]);
     expect(await api.db.$count(payments)).toBe(before);

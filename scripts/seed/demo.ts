@@ -58,6 +58,14 @@ const SPONSORS = [
   ["PT Logistik Cepat", "COMPANY", "CSR"],
 ] as const;
 
+/**
+ * Kota Jakarta Pusat holds about a sixth of the demo workers (the rest are spread over the whole
+ * country, a handful per regency), so the documentation's regional examples (an officer's work
+ * lists, retention outcomes, a regency's dashboard) have rows to show.
+ */
+const FOCUS_REGENCY = "31.71";
+const FOCUS_SHARE = 0.15;
+
 /** NIK: district (6 digits) + birth date DDMMYY, day + 40 for women + a 4-digit serial (not 0000). */
 function composeNik(districtCode: string, birthDate: Date, female: boolean, serial: number): string {
   const day = birthDate.getUTCDate() + (female ? 40 : 0);
@@ -102,7 +110,10 @@ export async function seedDemoData(
     where: { level: "VILLAGE" },
     columns: { code: true, parentCode: true },
   });
+  const focusVillages = villages.filter((village) => village.code.startsWith(`${FOCUS_REGENCY}.`));
   const thisMonth = currentMonth(now);
+  // Nothing in the demo happened after `now`: a registration or payment drawn later in this month is moved back to it.
+  const notAfterNow = (instant: Date) => (instant > now ? now : instant);
 
   const sponsorIds: number[] = [];
   const sponsorshipIds: number[] = [];
@@ -144,7 +155,9 @@ export async function seedDemoData(
   for (let start = 0; start < count; start += 250) {
     const batch: (ParticipantRow & { sponsorIndex: number | null })[] = [];
     for (let i = start; i < Math.min(count, start + 250); i++) {
-      const village = faker.helpers.arrayElement(villages);
+      const village = faker.helpers.arrayElement(
+        focusVillages.length > 0 && faker.number.float() < FOCUS_SHARE ? focusVillages : villages,
+      );
       const female = faker.datatype.boolean();
       const birth = faker.date.birthdate({ mode: "age", min: 18, max: 60 });
       let nik = "";
@@ -170,8 +183,9 @@ export async function seedDemoData(
             ? ["JKK", "JKM"]
             : ["JKK", "JKM", "JHT"];
       const registeredMonth = thisMonth - faker.number.int({ min: 0, max: 30 });
-      const registeredAt = new Date(`${monthStart(registeredMonth)}T03:00:00Z`);
-      registeredAt.setUTCDate(faker.number.int({ min: 1, max: 28 }));
+      const drawnRegistration = new Date(`${monthStart(registeredMonth)}T03:00:00Z`);
+      drawnRegistration.setUTCDate(faker.number.int({ min: 1, max: 28 }));
+      const registeredAt = notAfterNow(drawnRegistration);
       const roll = faker.number.float();
       // About 60% active, 12% in grace, 18% inactive, 10% never paid.
       const paidThroughMonth =
@@ -230,8 +244,10 @@ export async function seedDemoData(
         const months = through - from + 1;
         const lines =
           contributionLines(row.segment, row.programs, row.reportedMonthlyIncome, row.riskLevel, months) ?? [];
-        const createdAt = new Date(`${monthStart(from)}T02:00:00Z`);
-        createdAt.setUTCDate(faker.number.int({ min: 1, max: 20 }));
+        const drawnCreation = new Date(`${monthStart(from)}T02:00:00Z`);
+        drawnCreation.setUTCDate(faker.number.int({ min: 1, max: 20 }));
+        // Months paid ahead were paid by now, at the latest.
+        const createdAt = notAfterNow(drawnCreation);
         const sponsorId = row.sponsorId ?? null;
         paymentRows.push({
           participantId: id,

@@ -26,7 +26,7 @@ export function readPlanStatistics(): Readonly<typeof statistics> {
 }
 
 /**
- * The read planner (README "How reads run"): a query whose whole selection it knows is answered
+ * The read planner (docs/contributors.md "The read path"): a query whose whole selection it knows is answered
  * by one SQL statement that writes the response's JSON; anything else (mutations, fields it does
  * not know, a neighbour the caller may not see) runs on the executor, unchanged. Installed last,
  * so limits, armor, audit and the operation log see every operation either way.

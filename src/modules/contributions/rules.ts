@@ -121,11 +121,10 @@ export function programProblem(segment: Segment, programs: readonly Program[]): 
 /** Why `income` may not be declared for `segment`, or null. */
 export function incomeProblem(segment: Segment, income: bigint): Message | null {
   const { minIncome, maxIncome } = segmentPolicies[segment];
-  const rupiah = (n: bigint) => `Rp${n.toLocaleString("id-ID")}`;
   if (income < minIncome || (maxIncome !== null && income > maxIncome)) {
     return maxIncome === null
-      ? msg("INCOME_OUT_OF_RANGE.atLeast", { segment, min: rupiah(minIncome) })
-      : msg("INCOME_OUT_OF_RANGE.between", { segment, min: rupiah(minIncome), max: rupiah(maxIncome) });
+      ? msg("INCOME_OUT_OF_RANGE.atLeast", { segment, min: minIncome })
+      : msg("INCOME_OUT_OF_RANGE.between", { segment, min: minIncome, max: maxIncome });
   }
   return null;
 }

@@ -29,7 +29,7 @@ function refusal(status: WebhookReply["status"], code: string, message: string):
 
 /**
  * `POST /webhooks/payments/:channel`: a payment channel reports a payment's outcome. The signature
- * is checked over the raw bytes before anything is parsed; see README "Payment channel webhook".
+ * is checked over the raw bytes before anything is parsed; see docs/partners.md "Payment channel webhook".
  */
 export async function handlePaymentWebhook(
   deps: { db: Database; clock: Clock; requestId: string; secrets: ReadonlyMap<string, string> },

@@ -95,8 +95,8 @@ export const en = {
   "NIK_MISMATCH.name": "The name does not match the worker registered with this NIK",
   "AGE_OUT_OF_RANGE.tooYoung": "A worker must be at least {min} years old; the NIK says {age}",
   "AGE_OUT_OF_RANGE.tooOld": "New {segment} members are at most {max} years old; the NIK says {age}",
-  "INCOME_OUT_OF_RANGE.between": "{segment} reported monthly income must be between {min} and {max}",
-  "INCOME_OUT_OF_RANGE.atLeast": "{segment} reported monthly income must be at least {min}",
+  "INCOME_OUT_OF_RANGE.between": "{segment} reported monthly income must be between {min:rupiah} and {max:rupiah}",
+  "INCOME_OUT_OF_RANGE.atLeast": "{segment} reported monthly income must be at least {min:rupiah}",
   "PROGRAM_REQUIRED.segment": "{segment} participants must join {program}",
   "PROGRAM_NOT_ALLOWED.segment": "{program} is not open to {segment} participants",
   "PROGRAM_NOT_ALLOWED.noRate": "No rate for these programs",
@@ -127,11 +127,11 @@ export const en = {
   "INVALID_TRANSITION.payment": "A {from} payment cannot become {to}",
   "INVALID_TRANSITION.batch": "A {from} batch cannot become {to}",
   "OUT_OF_ORDER.refund": "This payment has not settled yet; a refund can follow settlement",
-  "AMOUNT_MISMATCH.payment": "The channel reports Rp{reported} but the payment is for Rp{expected}",
+  "AMOUNT_MISMATCH.payment": "The channel reports {reported:rupiah} but the payment is for {expected:rupiah}",
   "AMOUNT_MISMATCH.refund":
-    "The channel reports Rp{reported} but the {months} unused month(s) of this payment are worth Rp{expected}",
-  "AMOUNT_MISMATCH.refundWas": "The channel reports Rp{reported} but the refund was Rp{expected}",
-  "AMOUNT_MISMATCH.batch": "The channel reports Rp{reported} but the batch is for Rp{expected}",
+    "The channel reports {reported:rupiah} but the {months} unused month(s) of this payment are worth {expected:rupiah}",
+  "AMOUNT_MISMATCH.refundWas": "The channel reports {reported:rupiah} but the refund was {expected:rupiah}",
+  "AMOUNT_MISMATCH.batch": "The channel reports {reported:rupiah} but the batch is for {expected:rupiah}",
   "SPONSORSHIP_NOT_ACTIVE.period": "The sponsorship runs from {from} to {to}",
   "NOTHING_TO_PAY.noWorkers": "The sponsorship covers no workers yet",
   "PROGRAMS_NOT_SPONSORED.batch":
@@ -142,8 +142,8 @@ export const en = {
   "OUTSIDE_SPONSORSHIP_PERIOD.worker":
     "Participant {participant} would be covered {from} to {through}, outside the sponsorship ({startsOn} to {endsOn})",
   "BUDGET_EXCEEDED.batch":
-    "Paying {workers} workers for {months} months costs Rp{total}; Rp{remaining} of the budget remains",
-  "BUDGET_BELOW_SPENT.spent": "Rp{spent} of this budget is already committed",
+    "Paying {workers} workers for {months} months costs {total:rupiah}; {remaining:rupiah} of the budget remains",
+  "BUDGET_BELOW_SPENT.spent": "{spent:rupiah} of this budget is already committed",
   "DUPLICATE_ROW.row": "The same NIK is in row {row}",
   "CAPACITY_EXCEEDED.max": "The sponsorship covers at most {max} workers",
   "LIMIT_REACHED.endpoints": "At most {max} endpoints per integration",

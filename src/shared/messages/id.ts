@@ -72,8 +72,8 @@ export const id: Record<keyof typeof en, string> = {
   "AGE_OUT_OF_RANGE.tooYoung": "Pekerja harus berusia minimal {min} tahun; menurut NIK usianya {age} tahun.",
   "AGE_OUT_OF_RANGE.tooOld":
     "Peserta baru {segment} berusia paling tinggi {max} tahun; menurut NIK usianya {age} tahun.",
-  "INCOME_OUT_OF_RANGE.between": "Penghasilan per bulan untuk {segment} harus antara {min} dan {max}.",
-  "INCOME_OUT_OF_RANGE.atLeast": "Penghasilan per bulan untuk {segment} paling sedikit {min}.",
+  "INCOME_OUT_OF_RANGE.between": "Penghasilan per bulan untuk {segment} harus antara {min:rupiah} dan {max:rupiah}.",
+  "INCOME_OUT_OF_RANGE.atLeast": "Penghasilan per bulan untuk {segment} paling sedikit {min:rupiah}.",
   "PROGRAM_REQUIRED.segment": "Peserta {segment} wajib ikut program {program}.",
   "PROGRAM_NOT_ALLOWED.segment": "Program {program} tidak dapat diikuti peserta {segment}.",
   "PROGRAM_NOT_ALLOWED.noRate": "Belum ada tarif untuk program-program ini.",
@@ -104,11 +104,12 @@ export const id: Record<keyof typeof en, string> = {
   "INVALID_TRANSITION.payment": "Pembayaran berstatus {from} tidak dapat menjadi {to}.",
   "INVALID_TRANSITION.batch": "Pembayaran kolektif berstatus {from} tidak dapat menjadi {to}.",
   "OUT_OF_ORDER.refund": "Pembayaran ini belum lunas; pengembalian dana baru bisa setelah lunas.",
-  "AMOUNT_MISMATCH.payment": "Kanal melaporkan Rp{reported}, tetapi tagihan pembayaran ini Rp{expected}.",
+  "AMOUNT_MISMATCH.payment": "Kanal melaporkan {reported:rupiah}, tetapi tagihan pembayaran ini {expected:rupiah}.",
   "AMOUNT_MISMATCH.refund":
-    "Kanal melaporkan Rp{reported}, tetapi nilai {months} bulan yang belum terpakai dari pembayaran ini Rp{expected}.",
-  "AMOUNT_MISMATCH.refundWas": "Kanal melaporkan Rp{reported}, tetapi pengembalian dananya Rp{expected}.",
-  "AMOUNT_MISMATCH.batch": "Kanal melaporkan Rp{reported}, tetapi tagihan pembayaran kolektif ini Rp{expected}.",
+    "Kanal melaporkan {reported:rupiah}, tetapi nilai {months} bulan yang belum terpakai dari pembayaran ini {expected:rupiah}.",
+  "AMOUNT_MISMATCH.refundWas": "Kanal melaporkan {reported:rupiah}, tetapi pengembalian dananya {expected:rupiah}.",
+  "AMOUNT_MISMATCH.batch":
+    "Kanal melaporkan {reported:rupiah}, tetapi tagihan pembayaran kolektif ini {expected:rupiah}.",
   "SPONSORSHIP_NOT_ACTIVE.period": "Program sponsor ini berlaku dari {from} sampai {to}.",
   "NOTHING_TO_PAY.noWorkers": "Belum ada pekerja yang ditanggung program sponsor ini.",
   "PROGRAMS_NOT_SPONSORED.batch":
@@ -119,8 +120,8 @@ export const id: Record<keyof typeof en, string> = {
   "OUTSIDE_SPONSORSHIP_PERIOD.worker":
     "Peserta {participant} akan terlindungi {from} sampai {through}, di luar masa program sponsor ({startsOn} sampai {endsOn}).",
   "BUDGET_EXCEEDED.batch":
-    "Membayar {workers} pekerja untuk {months} bulan butuh Rp{total}; sisa anggaran tinggal Rp{remaining}.",
-  "BUDGET_BELOW_SPENT.spent": "Rp{spent} dari anggaran ini sudah terpakai.",
+    "Membayar {workers} pekerja untuk {months} bulan butuh {total:rupiah}; sisa anggaran tinggal {remaining:rupiah}.",
+  "BUDGET_BELOW_SPENT.spent": "{spent:rupiah} dari anggaran ini sudah terpakai.",
   "DUPLICATE_ROW.row": "NIK yang sama sudah ada di baris {row}.",
   "CAPACITY_EXCEEDED.max": "Program sponsor ini menanggung paling banyak {max} pekerja.",
   "LIMIT_REACHED.endpoints": "Paling banyak {max} alamat webhook per integrasi.",

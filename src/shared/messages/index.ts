@@ -8,23 +8,40 @@ import { id } from "./id";
 /**
  * Messages for people, in their language: one catalogue per language (`en.ts`, `id.ts`), keyed by a
  * stable message key. A user error code is its own key (the general sentence for that code); more
- * precise sentences are `<CODE>.<case>`. Values in braces (`{max}`) are parameters of the message.
+ * precise sentences are `<CODE>.<case>`. Values in braces (`{max}`) are parameters of the message;
+ * `{total:rupiah}` is an amount of whole rupiah, written as the language writes money
+ * (`Rp1,000,000` in English, `Rp1.000.000` in Indonesian).
  */
 export type { Language };
 
 export type MessageKey = keyof typeof en;
 
-/** The parameter names a template names in braces: `"At most {max} rows"` → `"max"`. */
+/** The placeholders a template names in braces: `"At most {max} rows, {total:rupiah}"` → `"max" | "total:rupiah"`. */
 type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}`
   ? Name | Placeholders<Rest>
   : never;
-export type MessageParams<K extends MessageKey> = Record<Placeholders<(typeof en)[K]>, string | number | bigint>;
+type ParamName<P extends string> = P extends `${infer Name}:rupiah` ? Name : P;
+/** An amount is whole rupiah: a bigint, or its digits as the `Rupiah` scalar carries them. */
+type ParamValue<P extends string> = P extends `${string}:rupiah` ? bigint | string : string | number | bigint;
+export type MessageParams<K extends MessageKey> = {
+  [P in Placeholders<(typeof en)[K]> as ParamName<P>]: ParamValue<P>;
+};
 type ParamsArg<K extends MessageKey> = [Placeholders<(typeof en)[K]>] extends [never] ? [] : [params: MessageParams<K>];
 
 /** A message not yet put into words: pure rules return these, and the request's language renders them. */
 export interface Message {
   key: MessageKey;
   params?: Record<string, string | number | bigint>;
+}
+
+const digitGroupSeparator: Record<Language, string> = { en: ",", id: "." };
+
+/** `Rp` and the amount with its thousands grouped the language's way; anything but digits as it is. */
+export function writtenRupiah(amount: bigint | string | number, language: Language): string {
+  const text = String(amount);
+  if (!/^-?\d+$/.test(text)) return `Rp${text}`;
+  const sign = text.startsWith("-") ? "-" : "";
+  return `${sign}Rp${text.replace("-", "").replace(/\B(?=(\d{3})+$)/g, digitGroupSeparator[language])}`;
 }
 
 export function msg<K extends MessageKey>(key: K, ...params: ParamsArg<K>): Message {
@@ -36,9 +53,11 @@ export const catalogues: Record<Language, Record<MessageKey, string>> = { en, id
 export function render(message: Message, language: Language = currentLanguage()): string {
   const template = catalogues[language][message.key];
   const params = message.params ?? {};
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.hasOwn(params, name) ? String(params[name]) : whole,
-  );
+  return template.replace(/\{(\w+)(:rupiah)?\}/g, (whole, name: string, rupiah?: string) => {
+    if (!Object.hasOwn(params, name)) return whole;
+    const value = params[name] as string | number | bigint;
+    return rupiah ? writtenRupiah(value, language) : String(value);
+  });
 }
 
 /** A message in the current request's language. */
