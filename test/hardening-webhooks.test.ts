@@ -407,7 +407,7 @@ describe("replayEvents' cap (finding 3)", () => {
 });
 
 describe.runIf(process.env.TEST_DATABASE === "postgres")(
-  "the endpoint cap under concurrency (finding 4, PostgreSQL)",
+  "the endpoint cap under concurrency (finding 4; real PostgreSQL only: npm run test:deep)",
   () => {
     it("holds at 20 when 40 creations by one key race", async () => {
       const key = await partnerKey(["participants:read"]);
