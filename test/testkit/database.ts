@@ -14,6 +14,13 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+let template: Promise<Blob> | undefined;
+/** The template's 90 MB, read once per worker: every database of the worker's files starts from it. */
+function pgliteTemplate(): Promise<Blob> {
+  template ??= readFile(pgliteTemplatePath).then((bytes) => new Blob([bytes]));
+  return template;
+}
+
 /**
  * A fresh database for one test file, copied from the template: embedded PGlite by default, a
  * new database on the real PostgreSQL in DATABASE_URL when the `postgres` project runs.
@@ -38,8 +45,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
       },
     };
   }
-  const template = await readFile(pgliteTemplatePath);
-  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ loadDataDir: new Blob([template]) });
+  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({ loadDataDir: await pgliteTemplate() });
   const client = await connectNode(embedded.url);
   return {
     url: embedded.url,

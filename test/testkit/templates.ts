@@ -18,6 +18,7 @@ function templateInputs(): string[] {
   walk(join(root, "migrations"));
   files.push(
     join(root, "scripts/seed/reference.ts"),
+    join(root, "test/testkit/global-setup.ts"),
     join(root, "node_modules/idn-area-data/package.json"),
     join(root, "node_modules/@electric-sql/pglite/package.json"),
   );
