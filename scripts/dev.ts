@@ -245,8 +245,25 @@ async function workerAnswers(): Promise<boolean> {
   return false;
 }
 
+/**
+ * The Worker's own verdict on its settings (/health names each misconfigured binding): a bad value
+ * in .dev.vars stops the start with the problem named, instead of a 503 on every request.
+ */
+async function configurationProblems(): Promise<string[]> {
+  const response = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await response.json().catch(() => ({}))) as { status?: unknown; configuration?: unknown };
+  if (body.status !== "misconfigured") return [];
+  return Array.isArray(body.configuration) ? body.configuration.map(String) : ["(no detail given)"];
+}
+
 const crons = cronsOf(readFileSync(`${root}wrangler.toml`, "utf8"));
 if (await workerAnswers()) {
+  const problems = await configurationProblems();
+  if (problems.length > 0) {
+    console.error("The Worker's configuration is invalid (check .dev.vars):");
+    for (const problem of problems) console.error(`  ${problem}`);
+    await stop(1);
+  }
   console.log(`API: ${origin}/graphql (GraphiQL in a browser: put the header below under "Headers")`);
   console.log('  {"Authorization": "Bearer <npm run -s token -- --role ADMIN>"}');
   console.log(
