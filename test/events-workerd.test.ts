@@ -1,11 +1,11 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Unstable_DevWorker, unstable_dev } from "wrangler";
-import { closeNodeProxy, nodeProxy } from "../scripts/node-database";
-import { bearer, TEST_JWT_SECRET } from "./testkit/api";
-import { startTestDatabase, type TestDatabase } from "./testkit/database";
+import type { Unstable_DevWorker } from "wrangler";
+import { signNotification } from "../src/modules/payments/signature";
+import { bearer, TEST_CHANNEL_SECRETS } from "./testkit/api";
+import type { TestDatabase } from "./testkit/database";
 import { month } from "./testkit/dates";
 import { givenParticipant, testNik } from "./testkit/fixtures";
+import { startLocalWorker } from "./testkit/local-worker";
 import { startReceiver } from "./testkit/receiver";
 
 /**
@@ -14,45 +14,27 @@ import { startReceiver } from "./testkit/receiver";
  * Neon driver, and its queue handler delivers to a local receiver. Started from Node, so it runs
  * beside the integration tests rather than inside the workerd test pool.
  */
+let local: Awaited<ReturnType<typeof startLocalWorker>>;
 let worker: Unstable_DevWorker;
 let database: TestDatabase;
 
 beforeAll(async () => {
-  database = await startTestDatabase();
-  const proxy = await nodeProxy();
+  local = await startLocalWorker();
+  ({ worker, database } = local);
   await givenParticipant(database.db, { fullName: "Ani Lestari", paidThrough: month(0) });
-  worker = await unstable_dev(fileURLToPath(new URL("../src/index.ts", import.meta.url)), {
-    config: fileURLToPath(new URL("../wrangler.toml", import.meta.url)),
-    vars: {
-      ENVIRONMENT: "test",
-      DATABASE_URL: database.url,
-      DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
-      JWT_SECRET: TEST_JWT_SECRET,
-    },
-    logLevel: "error",
-    experimental: { disableExperimentalWarning: true },
-  });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await database?.close();
-  await closeNodeProxy();
+  await local?.stop();
 });
 
 describe("partner events in workerd", () => {
   it("relays a mutation's event through wrangler's local queue to a signed webhook", async () => {
     const receiver = await startReceiver();
     try {
-      const admin = { "content-type": "application/json", ...(await bearer({ role: "ADMIN" })) };
-      const call = async (query: string, variables: Record<string, unknown>) => {
-        const response = await worker.fetch("/graphql", {
-          method: "POST",
-          headers: admin,
-          body: JSON.stringify({ query, variables }),
-        });
-        return (await response.json()) as { data: Record<string, { userErrors: unknown[] }> };
-      };
+      const call = async (query: string, variables: Record<string, unknown>) => ({
+        data: await local.graphql<Record<string, { userErrors: unknown[] }>>(query, variables),
+      });
       const created = await call(
         "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { signingSecret userErrors { code } } }",
         { input: { url: receiver.url, eventTypes: ["PARTICIPANT_REGISTERED"] } },
@@ -95,5 +77,55 @@ describe("partner events in workerd", () => {
     const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0]?.extensions.code).toBe("GRAPHQL_PARSE_FAILED");
     expect(body.errors[0]?.message).toMatch(/^Syntax Error/);
+  });
+
+  it("delivers a payment settled through the channel webhook within seconds: no cron, nothing run by hand", async () => {
+    const receiver = await startReceiver();
+    try {
+      const created = await local.graphql<{ createWebhookEndpoint: { userErrors: unknown[] } }>(
+        "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { userErrors { code } } }",
+        { input: { url: receiver.url, eventTypes: ["PAYMENT_SETTLED"] } },
+      );
+      expect(created.createWebhookEndpoint.userErrors).toEqual([]);
+      const participant = await givenParticipant(database.db, { paidThrough: month(0) });
+      const paid = await local.graphql<{ payContribution: { payment: { id: string; amount: string } | null } }>(
+        "mutation($input: PayContributionInput!) { payContribution(input: $input) { payment { id amount } } }",
+        {
+          input: {
+            participantId: btoa(`Participant:${participant.id}`),
+            months: 1,
+            channel: "BRIVA",
+            idempotencyKey: `workerd-loop-${participant.id}`,
+          },
+        },
+      );
+      const payment = paid.payContribution.payment;
+      if (!payment) throw new Error("no payment");
+
+      // The Worker's clock is the wall clock, so the channel signs at the wall clock's time.
+      const body = JSON.stringify({
+        reference: `BRIVA-WORKERD-${participant.id}`,
+        paymentId: payment.id,
+        status: "SETTLED",
+        amount: payment.amount,
+        currency: "IDR",
+      });
+      const settled = await worker.fetch("/webhooks/payments/BRIVA", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-signature": await signNotification(body, TEST_CHANNEL_SECRETS.BRIVA, new Date()),
+        },
+        body,
+      });
+      expect(await settled.json()).toMatchObject({ outcome: "APPLIED" });
+      // The route relays the outbox after answering; the queue handler POSTs it (10 s at most).
+      for (let waited = 0; receiver.delivered().length === 0 && waited < 10_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(receiver.delivered().map((event) => event.type)).toEqual(["payment.settled"]);
+    } finally {
+      await receiver.close();
+    }
   });
 });

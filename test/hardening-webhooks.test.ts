@@ -10,7 +10,6 @@ import { generateApiKey } from "../src/modules/access/api-keys";
 import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
 import {
   type DeliveryDeps,
-  type DeliveryPolicy,
   deliverBatch,
   type HostResolver,
 } from "../src/modules/events/delivery";
@@ -20,17 +19,7 @@ import { relayOutbox } from "../src/modules/events/relay";
 import { MAX_ENDPOINTS_PER_OWNER, REPLAY_MAX_EVENTS } from "../src/modules/events/validation";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi } from "./testkit/api";
 import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
-import { type Answer, startReceiver } from "./testkit/receiver";
-
-const policy: DeliveryPolicy = {
-  maxAttempts: 4,
-  baseDelaySeconds: 10,
-  factor: 4,
-  maxDelaySeconds: 43_200,
-  timeoutMs: 400,
-  autoPauseAfter: 6,
-  orderingDelaySeconds: 5,
-};
+import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 let api: TestApi;
 beforeAll(async () => {

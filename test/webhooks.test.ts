@@ -15,7 +15,7 @@ import { claimDelivery } from "../src/modules/events/store";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi, TODAY } from "./testkit/api";
 import { at, dateIn, instantDaysFromToday, lastDateOf, month, year } from "./testkit/dates";
 import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
-import { type Answer, startReceiver } from "./testkit/receiver";
+import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 /**
  * A receiver's check, written from the Standard Webhooks specification (not from our signer):
@@ -43,16 +43,6 @@ function verifyStandardWebhook(
     return given.length === expected.length && timingSafeEqual(given, expected);
   });
 }
-
-const policy: DeliveryPolicy = {
-  maxAttempts: 4,
-  baseDelaySeconds: 10,
-  factor: 4,
-  maxDelaySeconds: 43_200,
-  timeoutMs: 400,
-  autoPauseAfter: 6,
-  orderingDelaySeconds: 5,
-};
 
 let api: TestApi;
 beforeAll(async () => {

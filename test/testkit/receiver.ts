@@ -1,5 +1,17 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { DeliveryPolicy } from "../../src/modules/events/delivery";
+
+/** Delivery as in production but quick to fail: a receiver that hangs times out in 400 ms. */
+export const testDeliveryPolicy: DeliveryPolicy = {
+  maxAttempts: 4,
+  baseDelaySeconds: 10,
+  factor: 4,
+  maxDelaySeconds: 43_200,
+  timeoutMs: 400,
+  autoPauseAfter: 6,
+  orderingDelaySeconds: 5,
+};
 
 export interface Received {
   headers: IncomingHttpHeaders;

@@ -1,0 +1,51 @@
+import { fileURLToPath } from "node:url";
+import { type Unstable_DevWorker, unstable_dev } from "wrangler";
+import { closeNodeProxy, nodeProxy } from "../../scripts/node-database";
+import { bearer, TEST_CHANNEL_SECRETS, TEST_JWT_SECRET } from "./api";
+import { startTestDatabase, type TestDatabase } from "./database";
+
+/**
+ * The Worker as wrangler builds it from wrangler.toml (queue bindings included), running in
+ * workerd over a fresh test database through the Neon driver: for the end-to-end event tests,
+ * started from Node so they run beside the integration tests.
+ */
+export async function startLocalWorker(): Promise<{
+  worker: Unstable_DevWorker;
+  database: TestDatabase;
+  /** GraphQL as ADMIN; answers the response's data. */
+  graphql: <T>(query: string, variables: Record<string, unknown>) => Promise<T>;
+  stop: () => Promise<void>;
+}> {
+  const database = await startTestDatabase();
+  const proxy = await nodeProxy();
+  const worker = await unstable_dev(fileURLToPath(new URL("../../src/index.ts", import.meta.url)), {
+    config: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)),
+    vars: {
+      ENVIRONMENT: "test",
+      DATABASE_URL: database.url,
+      DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
+      JWT_SECRET: TEST_JWT_SECRET,
+      PAYMENT_CHANNEL_SECRETS: JSON.stringify(TEST_CHANNEL_SECRETS),
+    },
+    logLevel: "error",
+    experimental: { disableExperimentalWarning: true },
+  });
+  const admin = { "content-type": "application/json", ...(await bearer({ role: "ADMIN" })) };
+  return {
+    worker,
+    database,
+    graphql: async <T>(query: string, variables: Record<string, unknown>) => {
+      const response = await worker.fetch("/graphql", {
+        method: "POST",
+        headers: admin,
+        body: JSON.stringify({ query, variables }),
+      });
+      return ((await response.json()) as { data: T }).data;
+    },
+    stop: async () => {
+      await worker.stop();
+      await database.close();
+      await closeNodeProxy();
+    },
+  };
+}
