@@ -8,11 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhookDeliveries, webhookEndpoints } from "../src/db/tables";
 import { generateApiKey } from "../src/modules/access/api-keys";
 import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
-import {
-  type DeliveryDeps,
-  deliverBatch,
-  type HostResolver,
-} from "../src/modules/events/delivery";
+import { type DeliveryDeps, deliverBatch, type HostResolver } from "../src/modules/events/delivery";
 import { InProcessQueue } from "../src/modules/events/memory-queue";
 import type { DeliveryMessage } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
