@@ -5,9 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../src/modules/access/api-keys";
-import { insertApiKey } from "../src/modules/access/store";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
-import { givenSponsor } from "./testkit/fixtures";
+import { givenPartnerKey, givenSponsor } from "./testkit/fixtures";
 
 let api: TestApi;
 beforeAll(async () => {
@@ -16,18 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.close();
 });
-
-async function partnerKey(scopes: string[]) {
-  const generated = await generateApiKey();
-  await insertApiKey(api.db, {
-    name: "Bank X",
-    prefix: generated.prefix,
-    secretHash: generated.secretHash,
-    scopes,
-    createdAt: api.clock.now().toISOString(),
-  });
-  return generated;
-}
 
 /** `{ viewer { role } }` from one client address with these credential headers; the status answered. */
 async function signIn(address: string, headers: Record<string, string>): Promise<number> {
@@ -54,7 +41,7 @@ describe("trusted documents (finding 5)", () => {
 
 describe("the sign-in failure limiter (finding 6)", () => {
   it("lets a valid key through from an address where others keep failing", async () => {
-    const valid = await partnerKey(["participants:read"]);
+    const valid = await givenPartnerKey(api, ["participants:read"]);
     const address = "203.0.113.40";
     // 22 bad keys from one client behind a carrier's NAT...
     for (let i = 0; i < 22; i++) expect(await signIn(address, { "x-api-key": (await generateApiKey()).key })).toBe(401);
@@ -70,7 +57,7 @@ describe("the sign-in failure limiter (finding 6)", () => {
   });
 
   it("answers guesses at one key's secret 429 after 20, while the key itself still gets in", async () => {
-    const valid = await partnerKey(["participants:read"]);
+    const valid = await givenPartnerKey(api, ["participants:read"]);
     const address = "203.0.113.41";
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {

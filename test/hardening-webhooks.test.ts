@@ -6,15 +6,14 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhookDeliveries, webhookEndpoints } from "../src/db/tables";
-import { generateApiKey } from "../src/modules/access/api-keys";
-import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
+import { revokeApiKey } from "../src/modules/access/store";
 import { type DeliveryDeps, deliverBatch, type HostResolver } from "../src/modules/events/delivery";
 import { InProcessQueue } from "../src/modules/events/memory-queue";
 import type { DeliveryMessage } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
 import { MAX_ENDPOINTS_PER_OWNER, REPLAY_MAX_EVENTS } from "../src/modules/events/validation";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi } from "./testkit/api";
-import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
+import { givenParticipant, givenPartnerKey, givenSponsor, testNik } from "./testkit/fixtures";
 import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 let api: TestApi;
@@ -60,19 +59,6 @@ async function subscribe(input: Record<string, unknown>, headers?: Record<string
   const endpoint = createWebhookEndpoint.webhookEndpoint;
   if (!endpoint) throw new Error("no endpoint");
   return { id: endpoint.id, rowId: rowIdOf(endpoint.id) };
-}
-
-async function partnerKey(scopes: string[], sponsorId?: number) {
-  const generated = await generateApiKey();
-  await insertApiKey(api.db, {
-    name: "Mitra",
-    prefix: generated.prefix,
-    secretHash: generated.secretHash,
-    scopes,
-    ...(sponsorId ? { sponsorId } : {}),
-    createdAt: api.clock.now().toISOString(),
-  });
-  return { headers: { "x-api-key": generated.key }, prefix: generated.prefix };
 }
 
 /** A worker registered through the API: one `participant.registered` event. */
@@ -286,7 +272,7 @@ describe("endpoint URLs (finding 1)", () => {
 describe("revoked, deleted and paused endpoints (finding 2)", () => {
   it("sends no retry already on the queue once the owner's key is revoked", async () => {
     const hook = await receiver((index) => (index === 0 ? 500 : 200));
-    const key = await partnerKey(["participants:read"]);
+    const key = await givenPartnerKey(api, ["participants:read"]);
     const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] }, key.headers);
     await register();
     const queue = await firstAttempts();
@@ -301,7 +287,7 @@ describe("revoked, deleted and paused endpoints (finding 2)", () => {
 
   it("sends no held delivery released after the owner's key was revoked", async () => {
     const hook = await receiver();
-    const key = await partnerKey(["participants:read"]);
+    const key = await givenPartnerKey(api, ["participants:read"]);
     const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] }, key.headers);
     const change = (name: string, headers?: Record<string, string>) =>
       api.graphql<Record<string, { userErrors: unknown[] }>>(
@@ -354,7 +340,7 @@ describe("replayEvents' cap (finding 3)", () => {
     const sponsor = await givenSponsor(api.db, { name: "PT Replay" });
     const own = await givenParticipant(api.db, { sponsorId: sponsor.id, fullName: "Own Worker" });
     const other = await givenParticipant(api.db, { fullName: "Someone Else's Worker" });
-    const key = await partnerKey([], sponsor.id);
+    const key = await givenPartnerKey(api, [], sponsor.id);
     const hook = await receiver();
     const endpoint = await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] }, key.headers);
     const tenMinutesAgo = new Date(api.clock.now().getTime() - 10 * 60_000).toISOString();
@@ -395,7 +381,7 @@ describe.runIf(process.env.TEST_DATABASE === "postgres")(
   "the endpoint cap under concurrency (finding 4; real PostgreSQL only: npm run test:deep)",
   () => {
     it("holds at 20 when 40 creations by one key race", async () => {
-      const key = await partnerKey(["participants:read"]);
+      const key = await givenPartnerKey(api, ["participants:read"]);
       const hook = await receiver();
       const answers = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>

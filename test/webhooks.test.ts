@@ -3,8 +3,6 @@ import type { IncomingHttpHeaders } from "node:http";
 import { count, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { outboxEvents, participants, sponsorships, webhookDeliveries, webhookEndpoints } from "../src/db/tables";
-import { generateApiKey } from "../src/modules/access/api-keys";
-import { insertApiKey } from "../src/modules/access/store";
 import { type DeliveryPolicy, deliverBatch } from "../src/modules/events/delivery";
 import { InProcessQueue } from "../src/modules/events/memory-queue";
 import { recordParticipantEvent } from "../src/modules/events/outbox";
@@ -14,7 +12,7 @@ import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule
 import { claimDelivery } from "../src/modules/events/store";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi, TODAY } from "./testkit/api";
 import { at, dateIn, instantDaysFromToday, lastDateOf, month, year } from "./testkit/dates";
-import { givenParticipant, givenSponsor, testNik } from "./testkit/fixtures";
+import { givenParticipant, givenPartnerKey, givenSponsor, testNik } from "./testkit/fixtures";
 import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 /**
@@ -94,19 +92,6 @@ async function subscribe(input: Record<string, unknown>, headers?: Record<string
   return { id: endpoint.id, secret: createWebhookEndpoint.signingSecret };
 }
 
-async function partnerKey(scopes: string[], sponsorId?: number) {
-  const generated = await generateApiKey();
-  await insertApiKey(api.db, {
-    name: "Mitra",
-    prefix: generated.prefix,
-    secretHash: generated.secretHash,
-    scopes,
-    ...(sponsorId ? { sponsorId } : {}),
-    createdAt: api.clock.now().toISOString(),
-  });
-  return { "x-api-key": generated.key };
-}
-
 /** The Worker's path in one process: relay the outbox, then consume the queue until it is empty. */
 async function flush(
   queue = new InProcessQueue<DeliveryMessage>(),
@@ -182,7 +167,7 @@ describe("webhook endpoints", () => {
     expect(listed.webhookEndpoints).toContainEqual(expect.objectContaining({ id, status: "ACTIVE" }));
     expect(JSON.stringify(listed)).not.toContain(secret);
 
-    const partner = await partnerKey(["participants:read"]);
+    const partner = (await givenPartnerKey(api, ["participants:read"])).headers;
     await subscribe({ url: hook.url, eventTypes: ["PAYMENT_SETTLED"] }, partner);
     // The partner lists only its own.
     const own = dataOf(await api.graphql<{ webhookEndpoints: unknown[] }>("{ webhookEndpoints { id } }", {}, partner));
@@ -294,11 +279,11 @@ describe("delivery", () => {
     const withPii = await receiver();
     await subscribe(
       { url: plain.url, eventTypes: ["PARTICIPANT_REGISTERED"] },
-      await partnerKey(["participants:read"]),
+      (await givenPartnerKey(api, ["participants:read"])).headers,
     );
     await subscribe(
       { url: withPii.url, eventTypes: ["PARTICIPANT_REGISTERED"] },
-      await partnerKey(["participants:read", "pii:read"]),
+      (await givenPartnerKey(api, ["participants:read", "pii:read"])).headers,
     );
     const nik = testNik();
     await register(registration(nik));
@@ -316,7 +301,10 @@ describe("delivery", () => {
     const other = await givenSponsor(api.db);
     const sponsorHook = await receiver();
     const officerHook = await receiver();
-    await subscribe({ url: sponsorHook.url, eventTypes: ["PARTICIPANT_UPDATED"] }, await partnerKey([], sponsor.id));
+    await subscribe(
+      { url: sponsorHook.url, eventTypes: ["PARTICIPANT_UPDATED"] },
+      (await givenPartnerKey(api, [], sponsor.id)).headers,
+    );
     // An ADMIN endpoint narrowed to one region.
     await subscribe({ url: officerHook.url, eventTypes: ["PARTICIPANT_UPDATED"], regionCode: "32" });
     const own = await givenParticipant(api.db, { sponsorId: sponsor.id });
@@ -539,7 +527,7 @@ describe("redelivery and replay", () => {
       { input: { endpointId, since: `${year(-10)}-01-01T00:00:00Z` } },
     );
     expect(dataOf(tooOld).replayEvents.userErrors).toEqual([{ field: ["input", "since"], code: "INVALID_INPUT" }]);
-    const otherPartner = await partnerKey(["participants:read"]);
+    const otherPartner = (await givenPartnerKey(api, ["participants:read"])).headers;
     const foreign = await api.graphql<{ redeliverWebhook: { userErrors: { code: string }[] } }>(
       "mutation($input: RedeliverWebhookInput!) { redeliverWebhook(input: $input) { userErrors { code } } }",
       { input: { deliveryId } },

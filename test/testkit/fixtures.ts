@@ -1,5 +1,7 @@
 import type { Database } from "../../src/db/client";
 import { coveredMonths, participants, payments, sponsors, sponsorships } from "../../src/db/tables";
+import { generateApiKey } from "../../src/modules/access/api-keys";
+import { insertApiKey } from "../../src/modules/access/store";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import { lastDateOf, month, TODAY } from "./dates";
 
@@ -117,4 +119,25 @@ export async function givenCoverage(
     const payment = await givenSettledPayment(db, participantId, month, overrides);
     await db.insert(coveredMonths).values({ participantId, paymentId: payment.id, month });
   }
+}
+
+/**
+ * A partner's API key with these scopes (tied to a sponsor when given), stored as `api-key create`
+ * stores one: the key itself, its prefix, and the header a partner sends it in.
+ */
+export async function givenPartnerKey(
+  api: { db: Database; clock: { now(): Date } },
+  scopes: string[],
+  sponsorId?: number,
+) {
+  const generated = await generateApiKey();
+  await insertApiKey(api.db, {
+    name: "Mitra",
+    prefix: generated.prefix,
+    secretHash: generated.secretHash,
+    scopes,
+    ...(sponsorId ? { sponsorId } : {}),
+    createdAt: api.clock.now().toISOString(),
+  });
+  return { key: generated.key, prefix: generated.prefix, headers: { "x-api-key": generated.key } };
 }
