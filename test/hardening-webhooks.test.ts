@@ -13,7 +13,7 @@ import type { DeliveryMessage } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
 import { MAX_ENDPOINTS_PER_OWNER, REPLAY_MAX_EVENTS } from "../src/modules/events/validation";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi } from "./testkit/api";
-import { givenParticipant, givenPartnerKey, givenSponsor, testNik } from "./testkit/fixtures";
+import { givenParticipant, givenPartnerKey, givenSponsor, registrationInput } from "./testkit/fixtures";
 import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 let api: TestApi;
@@ -65,19 +65,7 @@ async function subscribe(input: Record<string, unknown>, headers?: Record<string
 async function register() {
   const response = await api.graphql<{ registerParticipant: { userErrors: unknown[] } }>(
     `mutation R($input: RegisterParticipantInput!) { registerParticipant(input: $input) { userErrors { code } } }`,
-    {
-      input: {
-        nik: testNik(),
-        fullName: "Siti Rahayu",
-        phone: "0812-3456-7890",
-        segment: "BPU",
-        occupation: "Nelayan",
-        ecosystem: "VILLAGE",
-        villageCode: "31.71.01.1001",
-        reportedMonthlyIncome: "1000000",
-        programs: ["JKK", "JKM"],
-      },
-    },
+    { input: registrationInput() },
   );
   expect(dataOf(response).registerParticipant.userErrors).toEqual([]);
 }

@@ -12,7 +12,7 @@ import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule
 import { claimDelivery } from "../src/modules/events/store";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi, TODAY } from "./testkit/api";
 import { at, dateIn, instantDaysFromToday, lastDateOf, month, year } from "./testkit/dates";
-import { givenParticipant, givenPartnerKey, givenSponsor, testNik } from "./testkit/fixtures";
+import { givenParticipant, givenPartnerKey, givenSponsor, registrationInput, testNik } from "./testkit/fixtures";
 import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 /**
@@ -118,20 +118,7 @@ async function flush(
 const REGISTER = `mutation R($input: RegisterParticipantInput!) {
   registerParticipant(input: $input) { participant { id nik } userErrors { code } }
 }`;
-function registration(nik = testNik()) {
-  return {
-    nik,
-    fullName: "Siti Rahayu",
-    phone: "0812-3456-7890",
-    segment: "BPU",
-    occupation: "Nelayan",
-    ecosystem: "VILLAGE",
-    villageCode: "31.71.01.1001",
-    reportedMonthlyIncome: "1000000",
-    programs: ["JKK", "JKM"],
-  };
-}
-async function register(input = registration(), headers?: Record<string, string>) {
+async function register(input = registrationInput(), headers?: Record<string, string>) {
   const result = await api.graphql<{ registerParticipant: { participant: { id: string } | null } }>(
     REGISTER,
     { input },
@@ -286,7 +273,7 @@ describe("delivery", () => {
       (await givenPartnerKey(api, ["participants:read", "pii:read"])).headers,
     );
     const nik = testNik();
-    await register(registration(nik));
+    await register(registrationInput(nik));
     await flush();
     expect(plain.delivered()[0]?.data.participant).toMatchObject({
       nik: `${nik.slice(0, 4)}************`,
@@ -424,7 +411,7 @@ describe("the outbox", () => {
       }),
     ).rejects.toThrow("the change fails");
     const refused = await api.graphql<{ registerParticipant: { userErrors: { code: string }[] } }>(REGISTER, {
-      input: { ...registration(), nik: "1234" },
+      input: { ...registrationInput(), nik: "1234" },
     });
     expect(dataOf(refused).registerParticipant.userErrors[0]?.code).toBe("INVALID_NIK");
     expect(await api.db.$count(outboxEvents)).toBe(before);
@@ -496,7 +483,7 @@ describe("redelivery and replay", () => {
       eventTypes: ["PARTICIPANT_REGISTERED"],
       regionCode: "32.73",
     });
-    await register({ ...registration(testNik("32.73.01")), villageCode: "32.73.01.1001" });
+    await register({ ...registrationInput(testNik("32.73.01")), villageCode: "32.73.01.1001" });
     await flush();
     const [first] = hook.received;
     const deliveries = dataOf(
@@ -659,7 +646,7 @@ describe("sponsor events", () => {
     dataOf(
       await api.graphql(
         `mutation($input: EnrollSponsoredParticipantsInput!) { enrollSponsoredParticipants(input: $input) { created userErrors { code } } }`,
-        { input: { sponsorshipId, idempotencyKey: `enroll-${sponsorship.id}`, participants: [registration()] } },
+        { input: { sponsorshipId, idempotencyKey: `enroll-${sponsorship.id}`, participants: [registrationInput()] } },
       ),
     );
     for (const round of [1, 2]) {

@@ -141,3 +141,18 @@ export async function givenPartnerKey(
   });
   return { key: generated.key, prefix: generated.prefix, headers: { "x-api-key": generated.key } };
 }
+
+/** A valid `RegisterParticipantInput` for a BPU fisher in Jakarta, as a client sends it (new NIK each call). */
+export function registrationInput(nik = testNik()) {
+  return {
+    nik,
+    fullName: "Siti Rahayu",
+    phone: "0812-3456-7890",
+    segment: "BPU",
+    occupation: "Nelayan",
+    ecosystem: "VILLAGE",
+    villageCode: "31.71.01.1001",
+    reportedMonthlyIncome: "1000000",
+    programs: ["JKK", "JKM"],
+  };
+}
