@@ -15,7 +15,13 @@ import {
 import { type AppEnv, ConfigurationError, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
 import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql-server";
-import { type AuthFailureGuard, authFailureGuard, credentialFingerprint, oncePerWindow } from "./http/auth-failures";
+import {
+  type AuthFailureGuard,
+  authFailureGuard,
+  type CredentialFingerprint,
+  credentialFingerprint,
+  oncePerWindow,
+} from "./http/auth-failures";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { authenticate } from "./modules/access/authenticate";
 import { anonymous, type Viewer } from "./modules/access/rules";
@@ -309,18 +315,26 @@ export function createApp(options: AppOptions = {}) {
     const address = clientAddress(c);
     failureGuard ??= authFailureGuard(c.var.env.authFailureLimiter);
     const guard = failureGuard;
-    const credential = await credentialFingerprint(c.req.raw.headers);
+    // The credential's fingerprint (a SHA-256 of it) is taken only when the guard needs it: while
+    // something is blocked, or after a failure; never on the way of a request that simply verifies.
+    let fingerprint: Promise<CredentialFingerprint | null> | undefined;
+    const credentialOf = () => {
+      fingerprint ??= credentialFingerprint(c.req.raw.headers);
+      return fingerprint;
+    };
     const tooManyFailures = say("RATE_LIMITED.signIns");
     // Before any lookup: a credential that keeps failing from this address costs nothing more.
     // Counted per address and credential, so others behind the same address are not held responsible.
-    if (credential && guard.isBlocked(address, credential)) {
-      return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${credential.family}`);
+    const presented = guard.blocksAny() ? await credentialOf() : null;
+    if (presented && guard.isBlocked(address, presented)) {
+      return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${presented.family}`);
     }
     let viewer: Viewer;
     try {
       viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
+      const credential = await credentialOf();
       if (credential && (await guard.recordFailure(address, credential))) {
         return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${credential.family}`);
       }

@@ -31,7 +31,10 @@ describe("the sign-in failure limiter (issue 29, finding 6)", () => {
     const valid = await fingerprint({ "x-api-key": KEY_B });
     for (let i = 0; i < AUTH_FAILURE_LIMIT; i++) expect(await guard.recordFailure("203.0.113.5", repeated)).toBe(false);
     expect(guard.isBlocked("203.0.113.5", repeated)).toBe(false);
+    // Nothing blocked yet: requests need no fingerprint taken.
+    expect(guard.blocksAny()).toBe(false);
     expect(await guard.recordFailure("203.0.113.5", repeated)).toBe(true);
+    expect(guard.blocksAny()).toBe(true);
     // That credential is now turned away before it is checked...
     expect(guard.isBlocked("203.0.113.5", repeated)).toBe(true);
     // ...from that address only, and no other credential from the same address is.
@@ -39,6 +42,7 @@ describe("the sign-in failure limiter (issue 29, finding 6)", () => {
     expect(guard.isBlocked("203.0.113.5", valid)).toBe(false);
     now += 61_000;
     expect(guard.isBlocked("203.0.113.5", repeated)).toBe(false);
+    expect(guard.blocksAny()).toBe(false);
   });
 
   it("answers guesses at one key's secret 429 after the limit, without blocking the key itself", async () => {

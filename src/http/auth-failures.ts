@@ -28,6 +28,8 @@ export async function credentialFingerprint(headers: Headers): Promise<Credentia
 }
 
 export interface AuthFailureGuard {
+  /** Whether any credential is turned away at all now: when not, no request needs its fingerprint taken. */
+  blocksAny(): boolean;
   /**
    * Whether this exact credential, from this address, is turned away before it is checked (no
    * database lookup): it failed too often. A credential that verifies never fails, so it is never
@@ -61,6 +63,7 @@ export function authFailureGuard(
   const blockedUntil = new Map<string, number>();
   const over = async (key: string) => !(await counter.limit({ key: `auth-failure:${key}` })).success;
   return {
+    blocksAny: () => blockedUntil.size > 0,
     isBlocked(address, credential) {
       const key = `${address}|${credential.exact}`;
       const until = blockedUntil.get(key);
