@@ -1,9 +1,20 @@
 import { sql } from "drizzle-orm";
-import { type AnyPgColumn, bigint, check, date, index, pgEnum, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
+import {
+  type AnyPgColumn,
+  bigint,
+  check,
+  date,
+  index,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  timestamp,
+  varchar,
+} from "drizzle-orm/pg-core";
 import { programEnum } from "../contributions/tables";
 import { ecosystemCodeEnum, ecosystems } from "../ecosystems/tables";
 import { regions } from "../regions/tables";
-import { sponsors } from "../sponsors/tables";
+import { sponsors, sponsorships } from "../sponsors/tables";
 
 /** BPU informal, PU wage earner, JAKON construction, PMI migrant worker (PP 44/2015, Permenaker 5/2021). */
 export const segments = ["BPU", "PU", "JAKON", "PMI"] as const;
@@ -82,5 +93,27 @@ export const participants = pgTable(
     index("participants_name_search_idx").on(sql`lower(${t.fullName}) text_pattern_ops`),
     // Masked NIKs show the last four digits, so that is what callers without pii:read search by.
     index("participants_nik_suffix_idx").on(sql`right(${t.nik}, 4)`),
+  ],
+);
+
+/**
+ * Which workers a sponsorship covers (Sertakan): a worker may be covered by several over time. Kept
+ * with the participant (as `sponsor_id` is): the participant's own rules read it (a sponsored
+ * worker's programs are what the sponsorships pay), and enrollments and payments build on it.
+ */
+export const sponsorshipEnrollments = pgTable(
+  "sponsorship_enrollments",
+  {
+    sponsorshipId: bigint("sponsorship_id", { mode: "number" })
+      .notNull()
+      .references(() => sponsorships.id),
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sponsorshipId, t.participantId] }),
+    index("sponsorship_enrollments_participant_idx").on(t.participantId),
   ],
 );
