@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { outboxEvents, participants, sponsorships, webhookDeliveries, webhookEndpoints } from "../src/db/tables";
 import { type DeliveryPolicy, deliverBatch } from "../src/modules/events/delivery";
 import { InProcessQueue } from "../src/modules/events/memory-queue";
-import { recordParticipantEvent } from "../src/modules/events/outbox";
+import { recordParticipantEvent } from "../src/modules/participants/events";
 import type { DeliveryMessage, QueueProducer } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
 import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule";

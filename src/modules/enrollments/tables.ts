@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, timestamp, unique, varchar } from "drizzle-orm/pg-core";
+import { bigint, jsonb, pgTable, timestamp, unique, varchar } from "drizzle-orm/pg-core";
 import type { UserError } from "../../shared/errors";
 import { sponsorships } from "../sponsors/tables";
 

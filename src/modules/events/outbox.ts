@@ -4,38 +4,18 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
-import { membershipStatus, nextDueDate } from "../participants/rules";
+import { eventVersions } from "../outbox/event-types";
+import { insertEvent, insertEvents, type NewEvent } from "../outbox/outbox";
+import { participantSnapshot } from "../participants/events";
+import { membershipStatus } from "../participants/rules";
 import type { participants } from "../participants/tables";
 import type { payments } from "../payments/tables";
 import type { sponsorships } from "../sponsors/tables";
-import {
-  budgetLowThresholdPercent,
-  type EventType,
-  eventVersions,
-  globalId,
-  type ParticipantSnapshot,
-} from "./catalogue";
-import { outboxEvents } from "./tables";
+import { budgetLowThresholdPercent, globalId } from "./catalogue";
 
 type ParticipantRow = typeof participants.$inferSelect;
 type PaymentRow = typeof payments.$inferSelect;
 type SponsorshipRow = typeof sponsorships.$inferSelect;
-
-export function participantSnapshot(row: ParticipantRow, now: Date): ParticipantSnapshot {
-  return {
-    id: globalId("Participant", row.id) ?? "",
-    nik: row.nik,
-    fullName: row.fullName,
-    phone: row.phone,
-    segment: row.segment,
-    ecosystem: row.ecosystemCode,
-    regionCode: row.villageCode,
-    sponsorId: globalId("Sponsor", row.sponsorId),
-    status: membershipStatus(row.paidThrough, now),
-    paidThrough: row.paidThrough?.slice(0, 7) ?? null,
-    nextDueDate: nextDueDate(row.paidThrough, row.registeredAt),
-  };
-}
 
 function paymentSnapshot(row: PaymentRow) {
   return {
@@ -51,55 +31,6 @@ function paymentSnapshot(row: PaymentRow) {
     payer: row.payer,
     payerSponsorId: globalId("Sponsor", row.payerSponsorId),
   };
-}
-
-interface NewEvent {
-  type: EventType;
-  participantId?: number | null;
-  sponsorId?: number | null;
-  data: Record<string, unknown>;
-  dedupeKey?: string;
-  /** The change's instant from the request's clock: events are never stamped by the database. */
-  occurredAt: Date;
-}
-
-/** One statement for all of a change's events: each round trip counts inside a settling transaction. */
-async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx
-    .insert(outboxEvents)
-    .values(
-      events.map((event) => ({
-        type: event.type,
-        version: eventVersions[event.type],
-        participantId: event.participantId ?? null,
-        sponsorId: event.sponsorId ?? null,
-        data: event.data,
-        dedupeKey: event.dedupeKey ?? null,
-        occurredAt: event.occurredAt.toISOString(),
-      })),
-    )
-    .onConflictDoNothing({ target: outboxEvents.dedupeKey });
-}
-
-function insertEvent(tx: Executor, event: NewEvent): Promise<void> {
-  return insertEvents(tx, [event]);
-}
-
-export function recordParticipantEvent(
-  tx: Executor,
-  type: "participant.registered" | "participant.updated",
-  row: ParticipantRow,
-  now: Date,
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  return insertEvent(tx, {
-    type,
-    participantId: row.id,
-    sponsorId: row.sponsorId,
-    data: { participant: participantSnapshot(row, now), ...extra },
-    occurredAt: now,
-  });
 }
 
 function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, cause: string): NewEvent | null {

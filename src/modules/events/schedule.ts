@@ -8,8 +8,8 @@
 import { and, arrayContains, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
+import { eventVersions } from "../outbox/event-types";
 import { membershipStatus, statusPolicy } from "../participants/rules";
-import { eventVersions } from "./catalogue";
 import { snapshotSql } from "./outbox";
 import { webhookEndpoints } from "./tables";
 
