@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
-import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { processCpuMs, workerdProcessesOf } from "./processes";
 import { median } from "./report";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";

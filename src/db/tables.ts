@@ -1,8 +1,8 @@
 /** Every table and enum, for drizzle-kit and for `defineRelations`. */
 
-export * from "../modules/access/tables";
 export * from "../modules/audit/tables";
 export * from "../modules/contributions/tables";
+export * from "../modules/credentials/tables";
 export * from "../modules/dashboard/tables";
 export * from "../modules/ecosystems/tables";
 export * from "../modules/enrollments/tables";

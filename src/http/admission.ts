@@ -1,9 +1,9 @@
 import { parse } from "graphql";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import type { Database } from "../db/client";
-import { authenticate } from "../modules/access/authenticate";
 import { anonymous, type Viewer } from "../modules/access/rules";
 import { mutationOf, recordRefusals } from "../modules/audit/refusals";
+import { authenticate } from "../modules/credentials/authenticate";
 import type { Clock } from "../shared/clock";
 import { AccessDenied, type AccessRefusal, httpStatusOf } from "../shared/errors";
 import { say } from "../shared/messages";
