@@ -6,7 +6,6 @@ import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import { recordBulkRegistrations, recordSponsorshipEnrolled } from "../events/outbox";
 import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
 import {
   attachSponsor,
@@ -20,6 +19,7 @@ import type { participants } from "../participants/tables";
 import type { RegisterParticipantInput } from "../participants/validation";
 import { idempotencyKey } from "../payments/validation";
 import { lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import { recordBulkRegistrations, recordSponsorshipEnrolled } from "./events";
 import { alreadyEnrolled, countActiveEnrollments, enroll, findEnrollmentBatch, insertEnrollmentBatch } from "./store";
 import type { EnrollmentReport, EnrollmentRowStatus } from "./tables";
 

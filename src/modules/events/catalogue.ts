@@ -15,14 +15,6 @@ export function eventTypeFromEnumValue(value: string): EventType | null {
   return eventTypes.find((type) => eventTypeEnumValue(type) === value) ?? null;
 }
 
-/** Sponsorships report `budget_low` once, when what remains falls below this share of the budget. */
-export const budgetLowThresholdPercent = 10;
-
-/** Relay GraphQL global IDs: base64 of `Type:id`, the same ids the API answers with. */
-export function globalId(type: string, id: number | null | undefined): string | null {
-  return id === null || id === undefined ? null : btoa(`${type}:${id}`);
-}
-
 /** Who reads the payload: NIK and phone in full only with `pii:read`. */
 export interface Reader {
   piiRead: boolean;

@@ -26,3 +26,6 @@ export const eventVersions: Record<EventType, number> = {
   "sponsorship.enrolled": 1,
   "sponsorship.budget_low": 1,
 };
+
+/** Sponsorships report `budget_low` once, when what remains falls below this share of the budget. */
+export const budgetLowThresholdPercent = 10;

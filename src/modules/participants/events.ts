@@ -2,9 +2,10 @@
  * A participant as partner events show it (unmasked in the outbox; masked per subscriber when
  * delivered), and the participant's own events.
  */
+import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { encodeGlobalId } from "../../shared/ids";
-import { insertEvent } from "../outbox/outbox";
+import { insertEvent, type NewEvent } from "../outbox/outbox";
 import { membershipStatus, nextDueDate } from "./rules";
 import type { participants } from "./tables";
 
@@ -54,4 +55,30 @@ export function recordParticipantEvent(
     data: { participant: participantSnapshot(row, now), ...extra },
     occurredAt: now,
   });
+}
+
+/** The status change a write caused, if it caused one. */
+export function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, cause: string): NewEvent | null {
+  const from = membershipStatus(before.paidThrough, now);
+  const to = membershipStatus(after.paidThrough, now);
+  if (from === to) return null;
+  return {
+    type: "participant.status_changed",
+    participantId: after.id,
+    sponsorId: after.sponsorId,
+    data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
+    occurredAt: now,
+  };
+}
+
+/** The participant snapshot of `participantSnapshot`, built in SQL for thousands of rows at once. */
+export function snapshotSql(status: SQL): SQL {
+  return sql`jsonb_build_object(
+    'id', encode(convert_to('Participant:' || p.id, 'UTF8'), 'base64'),
+    'nik', p.nik, 'fullName', p.full_name, 'phone', p.phone, 'segment', p.segment,
+    'ecosystem', p.ecosystem_code, 'regionCode', p.village_code,
+    'sponsorId', encode(convert_to('Sponsor:' || p.sponsor_id, 'UTF8'), 'base64'),
+    'status', ${status}, 'paidThrough', to_char(p.paid_through, 'YYYY-MM'),
+    'nextDueDate', to_char(coalesce(p.paid_through + interval '1 month',
+      p.registered_at at time zone 'Asia/Jakarta'), 'YYYY-MM') || '-15')`;
 }

@@ -8,8 +8,8 @@ import { type Message, msg } from "../../shared/messages";
 import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
-import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "../events/outbox";
 import { addSpending, lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "./events";
 import { coverageFor, type SettlementOutcome, transition } from "./rules";
 import {
   failPayments,

@@ -14,10 +14,10 @@ import {
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
-import { recordPaymentEvent, recordPaymentOutcome } from "../events/outbox";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { addSpending, lockSponsorship } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";
+import { recordPaymentEvent, recordPaymentOutcome } from "./events";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   closeCoverageHole,
