@@ -11,23 +11,19 @@ import {
   timestamp,
   varchar,
 } from "drizzle-orm/pg-core";
+import { type RiskLevel, riskLevels, type Segment, segments } from "../../shared/programs";
 import { programEnum } from "../contributions/tables";
 import { ecosystemCodeEnum, ecosystems } from "../ecosystems/tables";
 import { regions } from "../regions/tables";
 import { sponsors, sponsorships } from "../sponsors/tables";
 
-/** BPU informal, PU wage earner, JAKON construction, PMI migrant worker (PP 44/2015, Permenaker 5/2021). */
-export const segments = ["BPU", "PU", "JAKON", "PMI"] as const;
-export type Segment = (typeof segments)[number];
+export { type RiskLevel, riskLevels, type Segment, segments };
 export const segmentEnum = pgEnum("segment", segments);
 
 export const sexes = ["MALE", "FEMALE"] as const;
 export type Sex = (typeof sexes)[number];
 export const sexEnum = pgEnum("sex", sexes);
 
-/** Every job carries a work-accident risk level (PP 44/2015 annex I groups). */
-export const riskLevels = ["LOW", "MEDIUM", "HIGH"] as const;
-export type RiskLevel = (typeof riskLevels)[number];
 export const riskLevelEnum = pgEnum("risk_level", riskLevels);
 
 export const participants = pgTable(

@@ -8,7 +8,12 @@ import { type Message, msg } from "../../shared/messages";
 import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
-import { addSpending, lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import {
+  lockSponsorshipForSpending,
+  mayActForSponsor,
+  recordSponsorshipSpending,
+  type SponsorshipRow,
+} from "../sponsors/service";
 import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "./events";
 import { coverageFor, type SettlementOutcome, transition } from "./rules";
 import {
@@ -63,7 +68,7 @@ export async function paySponsoredContributions(
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
     // Batches of one sponsorship queue on its row: budget checks and key replays are exact.
-    const sponsorship = await lockSponsorship(tx, input.sponsorshipId);
+    const sponsorship = await lockSponsorshipForSpending(tx, input.sponsorshipId);
     if (!sponsorship)
       return rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);
     if (!mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) throw forbidden(msg("FORBIDDEN.ownSponsorshipsPay"));
@@ -240,7 +245,7 @@ export async function paySponsoredContributions(
       }),
     );
     // The budget is committed now, so concurrent batches can never promise more than it holds.
-    await addSpending(tx, sponsorship.id, total);
+    await recordSponsorshipSpending(tx, sponsorship.id, total);
     // Partner events: the batch's payments exist (pending); they settle when the money arrives.
     await recordBatchPaymentEvents(tx, batch.id, ["payment.created"], now);
     await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total, now);
@@ -293,7 +298,7 @@ export async function applyBatchOutcome(
     };
   }
   if (step === "ALREADY_APPLIED") return { kind: "ALREADY_APPLIED", batch };
-  const sponsorship = await lockSponsorship(tx, batch.sponsorshipId);
+  const sponsorship = await lockSponsorshipForSpending(tx, batch.sponsorshipId);
   if (!sponsorship) throw new Error(`batch ${batch.id} has no sponsorship`);
   const at = now.toISOString();
   const reference = evidence.externalReference ? { externalReference: evidence.externalReference } : {};
@@ -304,7 +309,7 @@ export async function applyBatchOutcome(
       rows.map((row) => row.paymentId),
       at,
     );
-    await addSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
+    await recordSponsorshipSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
     await recordBatchPaymentEvents(tx, batch.id, ["payment.failed"], now);
     return {
       kind: "APPLIED",
@@ -327,7 +332,7 @@ export async function applyBatchOutcome(
       outside.map((row) => row.paymentId),
       at,
     );
-    await addSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
+    await recordSponsorshipSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
   }
   await recordBatchPaymentEvents(tx, batch.id, ["payment.settled", "payment.failed"], now);
   await recordBatchStatusChanges(

@@ -15,7 +15,7 @@ import {
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
-import { addSpending, lockSponsorship } from "../sponsors/service";
+import { lockSponsorshipForSpending, recordSponsorshipSpending } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";
 import { recordPaymentEvent, recordPaymentOutcome } from "./events";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
@@ -222,7 +222,7 @@ export async function applyPaymentOutcome(
     outcome === "REFUNDED" && step === "APPLY" && payment.batchId !== null
       ? ((await findPaymentBatchById(tx, payment.batchId))?.sponsorshipId ?? null)
       : null;
-  if (sponsorshipId !== null) await lockSponsorship(tx, sponsorshipId);
+  if (sponsorshipId !== null) await lockSponsorshipForSpending(tx, sponsorshipId);
   const participant = await lockParticipant(tx, payment.participantId);
   if (!participant) throw new Error(`payment ${payment.id} has no participant`);
   if (step === "ALREADY_APPLIED") {
@@ -271,7 +271,7 @@ export async function applyPaymentOutcome(
     refundedAt: at,
     refundedAmount: worth,
   });
-  if (sponsorshipId !== null) await addSpending(tx, sponsorshipId, -worth);
+  if (sponsorshipId !== null) await recordSponsorshipSpending(tx, sponsorshipId, -worth);
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough }, now);
   await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);

@@ -1,12 +1,14 @@
 import type { ServiceContext } from "../../context";
-import type { Transaction } from "../../db/client";
+import type { Executor, Transaction } from "../../db/client";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { normalizeIndonesianPhone } from "../../shared/phone";
 import { hasScope, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import {
+  addSpending,
   findSponsor,
+  findSponsorship,
   insertSponsor,
   insertSponsorship,
   lockSponsorship,
@@ -156,6 +158,18 @@ export async function setSponsorshipBudget(
 
 /**
  * What other modules use of sponsorships inside their own transactions (enrollment, batch
- * payment): the row, locked while they decide, and spending recorded against the budget.
+ * payment): the row, locked until their transaction ends while they decide against its budget,
+ * and the spending they commit recorded against it.
  */
-export { addSpending, findSponsorship, lockSponsorship, type SponsorshipRow } from "./store";
+export function sponsorshipById(db: Executor, id: number): Promise<SponsorshipRow | undefined> {
+  return findSponsorship(db, id);
+}
+
+export function lockSponsorshipForSpending(tx: Transaction, id: number): Promise<SponsorshipRow | null> {
+  return lockSponsorship(tx, id);
+}
+
+export function recordSponsorshipSpending(tx: Transaction, id: number, amount: bigint): Promise<void> {
+  return addSpending(tx, id, amount);
+}
+export type { SponsorshipRow } from "./store";
