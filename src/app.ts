@@ -7,7 +7,7 @@ import { cors } from "hono/cors";
 import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, ConfigurationError, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
-import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql-server";
+import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql/server";
 import { admission, refusalResponse } from "./http/admission";
 import type { AppBindings } from "./http/app-bindings";
 import type { AuthFailureGuard } from "./http/auth-failures";

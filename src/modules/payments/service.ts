@@ -397,25 +397,18 @@ export async function receiveChannelNotification(
         event = first;
       }
       const eventId = event.id;
-      const decideBatch = async (id: number): Promise<NotificationOutcome> => {
-        const batch = await findPaymentBatchById(tx, id);
-        if (!batch) return "UNKNOWN_PAYMENT";
-        if (batch.channel !== channel) return "CHANNEL_MISMATCH";
-        if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
-        const applied = await applyBatchOutcome(tx, batch.id, notification.status, now, {
-          externalReference: notification.reference,
-          amount,
-        });
-        return applied.kind === "NOT_FOUND" ? "UNKNOWN_PAYMENT" : applied.kind;
-      };
+      // A payment and a batch take the same checks in the same order; only the rows differ.
+      const target =
+        notification.batchId !== undefined
+          ? { id: batchId, find: findPaymentBatchById, apply: applyBatchOutcome }
+          : { id: paymentId, find: findPayment, apply: applyPaymentOutcome };
       const decide = async (): Promise<NotificationOutcome> => {
-        if (notification.batchId !== undefined) return batchId === null ? "UNKNOWN_PAYMENT" : decideBatch(batchId);
-        if (paymentId === null) return "UNKNOWN_PAYMENT";
-        const payment = await findPayment(tx, paymentId);
-        if (!payment) return "UNKNOWN_PAYMENT";
-        if (payment.channel !== channel) return "CHANNEL_MISMATCH";
+        if (target.id === null) return "UNKNOWN_PAYMENT";
+        const row = await target.find(tx, target.id);
+        if (!row) return "UNKNOWN_PAYMENT";
+        if (row.channel !== channel) return "CHANNEL_MISMATCH";
         if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
-        const applied = await applyPaymentOutcome(tx, payment.id, notification.status, now, {
+        const applied = await target.apply(tx, row.id, notification.status, now, {
           externalReference: notification.reference,
           amount,
         });
