@@ -8,7 +8,7 @@
  *
  *   cold start  = first GraphQL answer − workerd start-up (module load, schema build, first request)
  *   module load = first 404 − workerd start-up (parse, compile and evaluate the bundle, schema build:
- *                 `src/graphql-server.ts` builds the schema at import)
+ *                 `src/graphql/server.ts` builds the schema at import)
  *
  * The database is excluded by construction: nothing in either request reaches it. With
  * `--breakdown`, the same for Workers that only import one dependency each (zod, graphql, …), so the
@@ -21,7 +21,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { convertV4MiniflareOptions, Miniflare, NoOpLog } from "miniflare";
-import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { processCpuMs, workerdProcessesOf } from "./processes";
 import { median } from "./report";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";

@@ -26,7 +26,7 @@ import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { createApp } from "../src/app";
 import { relations } from "../src/db/relations";
 import { memoryRateLimiter } from "../src/http/rate-limit";
-import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
 import { fixedClock } from "../src/shared/clock";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";

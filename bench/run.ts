@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
-import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
 import { type ColdStart, type Counters, perRequest, type Row, scenarioTable, workerSection } from "./report";
 import type { LoadSpec } from "./scenarios";

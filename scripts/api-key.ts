@@ -5,9 +5,9 @@
  * The key is printed once; only its SHA-256 hash is stored.
  */
 import { parseArgs } from "node:util";
-import { generateApiKey } from "../src/modules/access/api-keys";
 import { scopes } from "../src/modules/access/rules";
-import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
+import { generateApiKey } from "../src/modules/credentials/api-keys";
+import { insertApiKey, revokeApiKey } from "../src/modules/credentials/store";
 import { scriptDatabaseUrl } from "./database-route";
 import { connectNode } from "./node-database";
 

@@ -17,7 +17,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
 import { type Example, examplesOf, onPorts, troubleIn } from "./docs-examples";
 

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Role, roles, type Scope, scopes } from "../src/modules/access/rules";
-import { signDevelopmentToken } from "../src/modules/access/tokens";
+import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
 import { readDevVars } from "./dev-vars";
 

@@ -1,38 +1,24 @@
 import type { Logger } from "drizzle-orm";
 import { sql } from "drizzle-orm";
-import { parse } from "graphql";
-import type { Context as HonoContext } from "hono";
+import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
-import {
-  type Database,
-  type DatabaseConnection,
-  openDatabase,
-  openHyperdriveDatabase,
-  useWebSocketProxy,
-} from "./db/client";
+import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, ConfigurationError, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
-import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql-server";
-import {
-  type AuthFailureGuard,
-  authFailureGuard,
-  type CredentialFingerprint,
-  credentialFingerprint,
-  oncePerWindow,
-} from "./http/auth-failures";
-import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
-import { authenticate } from "./modules/access/authenticate";
-import { anonymous, type Viewer } from "./modules/access/rules";
-import { mutationOf, recordRefusals } from "./modules/audit/refusals";
+import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql/server";
+import { admission, refusalResponse } from "./http/admission";
+import type { AppBindings } from "./http/app-bindings";
+import type { AuthFailureGuard } from "./http/auth-failures";
+import type { RateLimiter } from "./http/rate-limit";
+import { anonymous } from "./modules/access/rules";
 import { foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
-import { handleEnrollmentCsv } from "./modules/enrollments/csv-upload";
-import { sponsorReceiptsCsv, sponsorWorkersCsv } from "./modules/enrollments/reports";
+import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
-import { handlePaymentWebhook } from "./modules/payments/webhook";
+import { paymentRoutes } from "./modules/payments/routes";
 import { type Clock, systemClock } from "./shared/clock";
-import { AccessDenied, type AccessRefusal, httpStatusOf } from "./shared/errors";
+import { AccessDenied } from "./shared/errors";
 import { languageFromHeader, msg, render, say } from "./shared/messages";
 import { currentLanguage, currentRequestId, mutationRan, runWithRequestId } from "./shared/request-scope";
 
@@ -57,8 +43,6 @@ export interface AppOptions {
 }
 
 const consoleLog = (entry: object) => console.log(entry);
-
-type AppBindings = { Bindings: Record<string, unknown>; Variables: { requestId: string; env: AppEnv } };
 
 /** Runs `work` after the response: `waitUntil` on Workers, in the background under Node. */
 function afterResponse(c: HonoContext<AppBindings>, work: Promise<unknown>): void {
@@ -124,62 +108,6 @@ function connectPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection {
 /** Large enough for a 10,000-row sponsored enrollment, small enough to refuse abuse. */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-/**
- * A request refused before it ran, in the shape of its endpoint: GraphQL's `errors` on /graphql,
- * the REST routes' one `error` object elsewhere; both carry the code and the request id.
- */
-function refusalResponse(
-  c: HonoContext<AppBindings>,
-  status: 401 | 403 | 413 | 415 | 429,
-  code: string,
-  message: string,
-) {
-  const requestId = c.var.requestId;
-  if (c.req.path === "/graphql") return c.json({ errors: [{ message, extensions: { code, requestId } }] }, status);
-  return c.json({ error: { code, message, requestId } }, status);
-}
-
-/** Whether Cloudflare's edge handed us this request (it sets `request.cf`); Node servers and tests are not. */
-function onCloudflare(c: HonoContext<AppBindings>): boolean {
-  return (c.req.raw as Request & { cf?: unknown }).cf !== undefined;
-}
-
-/**
- * The caller's address, from headers only a trusted hop can set: CF-Connecting-IP on Cloudflare,
- * X-Forwarded-For behind a proxy configured as trusted; otherwise unknown (all share one budget).
- */
-function clientAddress(c: HonoContext<AppBindings>): string {
-  if (onCloudflare(c)) return c.req.header("cf-connecting-ip") ?? "unknown";
-  if (c.var.env.trustForwardedFor) return c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
-  return "unknown";
-}
-
-/** One budget per API key, per token subject, or per client address for anonymous callers. */
-function rateLimitKey(viewer: Viewer, address: string): string {
-  if (viewer.kind === "user") return viewer.apiKeyId ? `key:${viewer.apiKeyId}` : `sub:${viewer.subject}`;
-  return `ip:${address}`;
-}
-
-/** The mutation a GraphQL request asks for, if any; read only when a refusal must be audited. */
-async function requestedMutation(request: Request): Promise<string | null> {
-  try {
-    const url = new URL(request.url);
-    let query = url.searchParams.get("query");
-    let operationName = url.searchParams.get("operationName");
-    if (request.method === "POST") {
-      const body = (await request.clone().json()) as { query?: unknown; operationName?: unknown };
-      query = typeof body.query === "string" ? body.query : null;
-      operationName = typeof body.operationName === "string" ? body.operationName : null;
-    }
-    if (!query) return null;
-    const mutation = mutationOf(parse(query, { maxTokens: 3_000 }), operationName);
-    const first = mutation?.selectionSet.selections[0];
-    return first?.kind === "Field" ? first.name.value : mutation ? "mutation" : null;
-  } catch {
-    return null;
-  }
-}
-
 const CORS_ALLOWED_HEADERS = [
   "authorization",
   "x-api-key",
@@ -192,10 +120,7 @@ const CORS_ALLOWED_HEADERS = [
 export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
   const connect = options.database ?? connectPerRequest;
-  const fallbackLimiter = options.rateLimiter ?? memoryRateLimiter({ limit: 600, periodSeconds: 60 });
-  let failureGuard = options.authFailures;
-  // Under a flood, the first refusal per caller and window is audited, not every request.
-  const firstRefusalInWindow = oncePerWindow(60);
+  const admitted = admission({ clock, rateLimiter: options.rateLimiter, authFailures: options.authFailures });
   const app = new Hono<AppBindings>();
 
   app.use(async (c, next) => {
@@ -233,19 +158,6 @@ export function createApp(options: AppOptions = {}) {
     }),
   );
 
-  app.get("/health", async (c) => {
-    const { db, end } = connect(c.var.env);
-    try {
-      await db.execute(sql`select 1`);
-      return c.json({ status: "ok", database: "ok" });
-    } catch (error) {
-      console.error(JSON.stringify({ level: "error", requestId: c.var.requestId, message: String(error) }));
-      return c.json({ status: "degraded", database: "unreachable", requestId: c.var.requestId }, 503);
-    } finally {
-      afterResponse(c, end());
-    }
-  });
-
   // Development only: GraphiQL's ~9 MB bundle, relayed from `npm run dev` (GRAPHIQL_ASSETS_URL), so
   // the page and its bundle come from one origin and port; production answers 404.
   app.get(GRAPHIQL_BUNDLE_PATH, async (c) => {
@@ -282,82 +194,11 @@ export function createApp(options: AppOptions = {}) {
   );
 
   /**
-   * A refusal before GraphQL runs (bad credential, over a rate): audited when it stopped a
-   * mutation, once per caller and window, then answered with its status.
+   * Every route that touches the database gets one connection for the request, counted statement
+   * by statement (the operation log reports them), released after the response; events a write
+   * committed leave for the queue after it too.
    */
-  async function refuse(
-    c: HonoContext<AppBindings>,
-    db: Database,
-    viewer: Viewer,
-    refusal: AccessRefusal,
-    message: string,
-    auditKey: string,
-  ): Promise<Response> {
-    // Checked before the body is read: a flood of refused requests parses one body per minute.
-    if (firstRefusalInWindow(`${refusal}:${auditKey}`)) {
-      const operation =
-        c.req.path === "/graphql" ? await requestedMutation(c.req.raw) : c.req.method === "POST" ? c.req.path : null;
-      if (operation) {
-        await recordRefusals(
-          db,
-          viewer,
-          c.var.requestId,
-          [{ operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) }],
-          clock.now(),
-        );
-      }
-    }
-    return refusalResponse(c, httpStatusOf[refusal], refusal, message);
-  }
-
-  /** Who is calling, or the response that refuses them (bad credential, or over their rate). */
-  async function admit(c: HonoContext<AppBindings>, db: Database): Promise<Viewer | Response> {
-    const address = clientAddress(c);
-    failureGuard ??= authFailureGuard(c.var.env.authFailureLimiter);
-    const guard = failureGuard;
-    // The credential's fingerprint (a SHA-256 of it) is taken only when the guard needs it: while
-    // something is blocked, or after a failure; never on the way of a request that simply verifies.
-    let fingerprint: Promise<CredentialFingerprint | null> | undefined;
-    const credentialOf = () => {
-      fingerprint ??= credentialFingerprint(c.req.raw.headers);
-      return fingerprint;
-    };
-    const tooManyFailures = say("RATE_LIMITED.signIns");
-    // Before any lookup: a credential that keeps failing from this address costs nothing more.
-    // Counted per address and credential, so others behind the same address are not held responsible.
-    const presented = guard.blocksAny() ? await credentialOf() : null;
-    if (presented && guard.isBlocked(address, presented)) {
-      return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${presented.family}`);
-    }
-    let viewer: Viewer;
-    try {
-      viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
-    } catch (error) {
-      if (!(error instanceof AccessDenied)) throw error;
-      const credential = await credentialOf();
-      if (credential && (await guard.recordFailure(address, credential))) {
-        return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${credential.family}`);
-      }
-      return refuse(c, db, anonymous, error.refusal, error.message, `ip:${address}:${c.var.requestId}`);
-    }
-    const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
-    const key = rateLimitKey(viewer, address);
-    const { success } = await limiter.limit({ key });
-    if (!success) return refuse(c, db, viewer, "RATE_LIMITED", say("RATE_LIMITED"), key);
-    return viewer;
-  }
-
-  // CSRF: a browser may send text/plain or form bodies cross-origin without a preflight; GraphQL
-  // POSTs must be JSON, so no such request ever runs an operation.
-  app.post("/graphql", async (c, next) => {
-    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (type !== "application/json") {
-      return refusalResponse(c, 415, "UNSUPPORTED_MEDIA_TYPE", say("UNSUPPORTED_MEDIA_TYPE"));
-    }
-    await next();
-  });
-
-  app.on(["GET", "POST", "OPTIONS"], "/graphql", async (c) => {
+  const connected: MiddlewareHandler<AppBindings> = async (c, next) => {
     let statements = 0;
     const counting: Logger = {
       logQuery(query, params) {
@@ -366,27 +207,18 @@ export function createApp(options: AppOptions = {}) {
       },
     };
     const { db, end } = connect(c.var.env, counting);
+    c.set("db", db);
+    c.set("statements", () => statements);
+    c.set("viewer", anonymous);
+    c.set("wroteEvents", false);
     try {
-      const viewer = await admit(c, db);
-      if (viewer instanceof Response) return viewer;
-      return await yogaFor(c.var.env.environment).fetch(c.req.raw, {
-        db,
-        clock,
-        requestId: c.var.requestId,
-        env: c.var.env,
-        language: currentLanguage(),
-        viewer,
-        statements: () => statements,
-        log: options.log ?? consoleLog,
-        planReads: options.planReads ?? true,
-      });
+      await next();
     } finally {
-      // Ending the pool inside Yoga would close it before lazy resolvers run; end it after the response.
+      // Ending the connection inside the handler would close it before lazy resolvers run.
       afterResponse(c, end());
-      // Only a mutation writes events (the execution noted one ran).
-      if (mutationRan()) relayAfterWrite(c);
+      if (c.var.wroteEvents) relayAfterWrite(c);
     }
-  });
+  };
 
   /**
    * Events a write committed leave for the queue right after the response, whichever route wrote
@@ -401,68 +233,66 @@ export function createApp(options: AppOptions = {}) {
     );
   }
 
-  app.post("/sponsors/:sponsorId/enrollments.csv", async (c) => {
-    const { db, end } = connect(c.var.env);
+  app.get("/health", connected, async (c) => {
     try {
-      const viewer = await admit(c, db);
-      if (viewer instanceof Response) return viewer;
-      const reply = await handleEnrollmentCsv(
-        { db, clock, requestId: c.var.requestId, viewer },
-        {
-          sponsorId: c.req.param("sponsorId"),
-          sponsorshipId: c.req.query("sponsorshipId"),
-          idempotencyKey: c.req.header("idempotency-key"),
-        },
-        await c.req.text(),
-      );
-      if (reply.status === 200) relayAfterWrite(c);
-      return c.json(reply.body, reply.status);
-    } finally {
-      afterResponse(c, end());
+      await c.var.db.execute(sql`select 1`);
+      return c.json({ status: "ok", database: "ok" });
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", requestId: c.var.requestId, message: String(error) }));
+      return c.json({ status: "degraded", database: "unreachable", requestId: c.var.requestId }, 503);
     }
   });
 
-  // Sponsor reports as `;`-separated CSV for Indonesian Excel (see enrollments/reports.ts).
-  for (const [path, report] of [
-    ["/sponsors/:sponsorId/workers.csv", sponsorWorkersCsv],
-    ["/sponsors/:sponsorId/receipts.csv", sponsorReceiptsCsv],
-  ] as const) {
-    app.get(path, async (c) => {
-      const { db, end } = connect(c.var.env);
-      try {
-        const viewer = await admit(c, db);
-        if (viewer instanceof Response) return viewer;
-        const reply = await report(
-          { db, clock, viewer },
-          { sponsorId: c.req.param("sponsorId"), from: c.req.query("from"), to: c.req.query("to") },
-        );
-        if (typeof reply.body !== "string") return c.json(reply.body, reply.status);
-        return c.body(reply.body, 200, {
-          "content-type": "text/csv; charset=utf-8",
-          "content-disposition": `attachment; filename="${path.split("/").at(-1)}"`,
-        });
-      } finally {
-        afterResponse(c, end());
-      }
+  // CSRF: a browser may send text/plain or form bodies cross-origin without a preflight; GraphQL
+  // POSTs must be JSON, so no such request ever runs an operation.
+  app.post("/graphql", async (c, next) => {
+    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+    if (type !== "application/json") {
+      return refusalResponse(c, 415, "UNSUPPORTED_MEDIA_TYPE", say("UNSUPPORTED_MEDIA_TYPE"));
+    }
+    await next();
+  });
+
+  app.on(["GET", "POST", "OPTIONS"], "/graphql", connected, admitted, async (c) => {
+    const response = await yogaFor(c.var.env.environment).fetch(c.req.raw, {
+      db: c.var.db,
+      clock,
+      requestId: c.var.requestId,
+      env: c.var.env,
+      language: currentLanguage(),
+      viewer: c.var.viewer,
+      statements: c.var.statements,
+      log: options.log ?? consoleLog,
+      planReads: options.planReads ?? true,
     });
-  }
-
-  app.post("/webhooks/payments/:channel", async (c) => {
-    const { db, end } = connect(c.var.env);
-    try {
-      const reply = await handlePaymentWebhook(
-        { db, clock, requestId: c.var.requestId, secrets: c.var.env.paymentChannelSecrets },
-        c.req.param("channel"),
-        c.req.header("x-signature"),
-        await c.req.text(),
-      );
-      // A settlement, failure or refund wrote partner events.
-      if (reply.status === 200) relayAfterWrite(c);
-      return c.json(reply.body, reply.status);
-    } finally {
-      afterResponse(c, end());
-    }
+    // Only a mutation writes events (the execution noted one ran).
+    c.set("wroteEvents", mutationRan());
+    return response;
   });
+
+  // The modules' REST routes, each with the same request life as /graphql.
+  for (const route of [...enrollmentRoutes, ...paymentRoutes]) {
+    const handle = async (c: HonoContext<AppBindings>) => {
+      const reply = await route.handle({
+        service: { db: c.var.db, viewer: c.var.viewer, requestId: c.var.requestId, clock },
+        env: c.var.env,
+        param: (name) => c.req.param(name) ?? "",
+        query: (name) => c.req.query(name),
+        header: (name) => c.req.header(name),
+        text: () => c.req.text(),
+      });
+      if ("csv" in reply) {
+        return c.body(reply.csv, 200, {
+          "content-type": "text/csv; charset=utf-8",
+          "content-disposition": `attachment; filename="${reply.filename}"`,
+        });
+      }
+      if (reply.wroteEvents) c.set("wroteEvents", true);
+      return c.json(reply.body, reply.status);
+    };
+    if (route.access === "caller") app.on(route.method, route.path, connected, admitted, handle);
+    else app.on(route.method, route.path, connected, handle);
+  }
 
   app.notFound((c) =>
     c.json(

@@ -69,7 +69,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     cursorType: "String",
     nodesOnConnection: true,
     // GraphQL cannot declare "one of first or last" on arguments, so the requirement is stated here
-    // and enforced before execution (graphql-limits.ts), with BAD_USER_INPUT naming the field.
+    // and enforced before execution (graphql/limits.ts), with BAD_USER_INPUT naming the field.
     firstArgOptions: {
       description: "Page forwards: 0 to 100 items after `after`. Every connection needs `first` or `last`.",
     },

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { RateLimiter } from "./http/rate-limit";
-import type { AuthConfig } from "./modules/access/authenticate";
+import type { AuthConfig } from "./modules/credentials/authenticate";
 import { isSecretKey } from "./modules/events/secret-box";
 import type { Language } from "./shared/request-scope";
 

@@ -1,8 +1,8 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryRateLimiter } from "../src/http/rate-limit";
-import { generateApiKey } from "../src/modules/access/api-keys";
-import { insertApiKey, revokeApiKey } from "../src/modules/access/store";
+import { generateApiKey } from "../src/modules/credentials/api-keys";
+import { insertApiKey, revokeApiKey } from "../src/modules/credentials/store";
 import { bearer, dataOf, startTestApi, TEST_JWT_SECRET, type TestApi, TODAY } from "./testkit/api";
 import { month } from "./testkit/dates";
 import { givenParticipant, givenSettledPayment, givenSponsor } from "./testkit/fixtures";

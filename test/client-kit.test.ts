@@ -15,7 +15,7 @@ import {
 } from "../schema/client/operations";
 import manifest from "../schema/client/persisted-operations.json";
 import { formatRupiah, rupiahToBigInt } from "../schema/client/rupiah";
-import { issueApiKey } from "../src/modules/access/api-keys";
+import { issueApiKey } from "../src/modules/credentials/api-keys";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";
 import { givenParticipant } from "./testkit/fixtures";
 

@@ -4,7 +4,7 @@
  * token's scopes cut to what its role may hold, exactly as a key's are (7).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey } from "../src/modules/access/api-keys";
+import { generateApiKey } from "../src/modules/credentials/api-keys";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { givenPartnerKey, givenSponsor } from "./testkit/fixtures";
 

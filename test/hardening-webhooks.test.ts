@@ -6,7 +6,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhookDeliveries, webhookEndpoints } from "../src/db/tables";
-import { revokeApiKey } from "../src/modules/access/store";
+import { revokeApiKey } from "../src/modules/credentials/store";
 import { type DeliveryDeps, deliverBatch, type HostResolver } from "../src/modules/events/delivery";
 import { InProcessQueue } from "../src/modules/events/memory-queue";
 import type { DeliveryMessage } from "../src/modules/events/queue";

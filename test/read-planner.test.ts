@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { type GraphQLObjectType, getNamedType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TokenClaims } from "../src/modules/access/tokens";
+import type { TokenClaims } from "../src/modules/credentials/tokens";
 import { readPlanStatistics } from "../src/read-plan/plugin";
 import { schema } from "../src/schema";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";

@@ -1,4 +1,4 @@
-import { parseApiKey } from "../modules/access/api-keys";
+import { parseApiKey } from "../modules/credentials/api-keys";
 import { sha256Hex } from "../shared/digest";
 import { memoryRateLimiter, type RateLimiter } from "./rate-limit";
 

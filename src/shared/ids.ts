@@ -22,3 +22,8 @@ export function decodeGlobalId(globalId: string, type: string): number | null {
 export function encodeGlobalId(type: string, id: number): string {
   return btoa(`${type}:${id}`);
 }
+
+/** The global id of a reference that may be empty (an event's sponsor, say): null for null. */
+export function globalIdOrNull(type: string, id: number | null | undefined): string | null {
+  return id === null || id === undefined ? null : encodeGlobalId(type, id);
+}

@@ -4,8 +4,7 @@
  * contributions, participants and sponsors a cycle).
  */
 import { builder } from "../builder";
-import { programs } from "../modules/contributions/tables";
-import { riskLevels, segments } from "../modules/participants/tables";
+import { programs, riskLevels, segments } from "./programs";
 
 export const ProgramEnum = builder.enumType("Program", {
   description: "JKK work accident, JKM death, JHT old age savings, JP pension, JKP job loss.",

@@ -1,7 +1,7 @@
 import { nodeProxy } from "../../scripts/node-database";
 import { createApp } from "../../src/app";
 import type { RateLimiter } from "../../src/http/rate-limit";
-import { signDevelopmentToken, type TokenClaims } from "../../src/modules/access/tokens";
+import { signDevelopmentToken, type TokenClaims } from "../../src/modules/credentials/tokens";
 import { settableClock } from "../../src/shared/clock";
 import { startTestDatabase, type TestDatabase } from "./database";
 import { TODAY } from "./dates";

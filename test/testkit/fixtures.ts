@@ -1,8 +1,8 @@
 import type { Database } from "../../src/db/client";
 import { coveredMonths, participants, payments, sponsors, sponsorships } from "../../src/db/tables";
-import { generateApiKey } from "../../src/modules/access/api-keys";
-import { insertApiKey } from "../../src/modules/access/store";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
+import { generateApiKey } from "../../src/modules/credentials/api-keys";
+import { insertApiKey } from "../../src/modules/credentials/store";
 import { lastDateOf, month, TODAY } from "./dates";
 
 type ParticipantInsert = typeof participants.$inferInsert;

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../../src/index";
-import { signDevelopmentToken } from "../../src/modules/access/tokens";
+import { signDevelopmentToken } from "../../src/modules/credentials/tokens";
 
 /**
  * The Worker inside workerd (@cloudflare/vitest-pool-workers): the real runtime, its bindings as

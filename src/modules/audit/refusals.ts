@@ -1,6 +1,5 @@
 import {
   type DocumentNode,
-  type ExecutionResult,
   type GraphQLError,
   type GraphQLSchema,
   getArgumentValues,
@@ -8,11 +7,8 @@ import {
   Kind,
   type OperationDefinitionNode,
 } from "graphql";
-import type { Plugin } from "graphql-yoga";
-import type { Context } from "../../context";
 import type { Executor } from "../../db/client";
 import { type AccessRefusal, accessDeniedIn } from "../../shared/errors";
-import { noteMutationRan } from "../../shared/request-scope";
 import type { Viewer } from "../access/rules";
 import { recordAudit } from "./store";
 
@@ -74,7 +70,7 @@ export function mutationOf(document: DocumentNode, operationName?: string | null
   return operation?.operation === "mutation" ? operation : null;
 }
 
-function refusalsOf(
+export function refusalsOf(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
@@ -108,28 +104,4 @@ function refusalsOf(
     });
   }
   return refusals;
-}
-
-/**
- * Audits every mutation field refused with an access error (scopes, services), after execution;
- * and notes that the request ran a mutation (whose events the app relays right after it).
- */
-export function useRefusalAudit(): Plugin<Context> {
-  return {
-    onExecute({ args }) {
-      const operation = mutationOf(args.document, args.operationName);
-      if (!operation) return;
-      noteMutationRan();
-      return {
-        async onExecuteDone({ result }) {
-          const errors = (result as ExecutionResult).errors;
-          if (!errors?.length) return;
-          const context = args.contextValue;
-          const refusals = refusalsOf(args.schema, operation, args.variableValues ?? undefined, errors);
-          if (refusals.length > 0)
-            await recordRefusals(context.db, context.viewer, context.requestId, refusals, context.clock.now());
-        },
-      };
-    },
-  };
 }

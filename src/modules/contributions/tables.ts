@@ -1,8 +1,9 @@
 import { pgEnum } from "drizzle-orm/pg-core";
+import { type Program, programs } from "../../shared/programs";
 
-/** Social security programs (UU 24/2011 art. 6(2)): work accident, death, old age, pension, job loss. */
-export const programs = ["JKK", "JKM", "JHT", "JP", "JKP"] as const;
-export type Program = (typeof programs)[number];
+// The values live in a leaf (shared/programs.ts) that the GraphQL enums share; the table makes them
+// a PostgreSQL enum and offers them where a reader of the schema looks.
+export { type Program, programs };
 export const programEnum = pgEnum("program", programs);
 
 /** One line of a payment: a program's monthly contribution and its total over the months paid. */

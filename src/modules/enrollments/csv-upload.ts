@@ -4,7 +4,7 @@ import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { render, say } from "../../shared/messages";
 import type { Viewer } from "../access/rules";
 import { recordRefusals } from "../audit/refusals";
-import { findSponsorship, mayActForSponsor } from "../sponsors/service";
+import { mayActForSponsor, sponsorshipById } from "../sponsors/service";
 import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
 
@@ -47,7 +47,7 @@ export async function handleEnrollmentCsv(
     return refuse(400, "INVALID_INPUT", say("INVALID_INPUT.csvPath"));
   }
   if (!params.idempotencyKey) return refuse(400, "INVALID_INPUT", say("INVALID_INPUT.idempotencyHeader"));
-  const sponsorship = await findSponsorship(deps.db, sponsorshipId);
+  const sponsorship = await sponsorshipById(deps.db, sponsorshipId);
   // One answer for a sponsorship that does not exist and one the caller may not use: no probing.
   if (!sponsorship || sponsorship.sponsorId !== sponsorId || !mayActForSponsor(deps.viewer, sponsorId)) {
     if (sponsorship && sponsorship.sponsorId === sponsorId) {

@@ -6,7 +6,6 @@ import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import { recordBulkRegistrations, recordSponsorshipEnrolled } from "../events/outbox";
 import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
 import {
   attachSponsor,
@@ -19,7 +18,8 @@ import {
 import type { participants } from "../participants/tables";
 import type { RegisterParticipantInput } from "../participants/validation";
 import { idempotencyKey } from "../payments/validation";
-import { lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import { lockSponsorshipForSpending, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import { recordBulkRegistrations, recordSponsorshipEnrolled } from "./events";
 import { alreadyEnrolled, countActiveEnrollments, enroll, findEnrollmentBatch, insertEnrollmentBatch } from "./store";
 import type { EnrollmentReport, EnrollmentRowStatus } from "./tables";
 
@@ -245,7 +245,7 @@ export async function enrollSponsoredParticipants(
     const shape = requestShape.safeParse(raw);
     if (!shape.success) return rejected(zodUserErrors(shape.error, ["input"]));
     // Holding the sponsorship's lock makes capacity checks and key replays exact under concurrency.
-    const sponsorship = await lockSponsorship(tx, raw.sponsorshipId);
+    const sponsorship = await lockSponsorshipForSpending(tx, raw.sponsorshipId);
     // Another sponsor's sponsorship is answered as one that does not exist: ids cannot be probed.
     if (!sponsorship || !mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) {
       const answer = rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);

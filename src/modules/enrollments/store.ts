@@ -2,8 +2,8 @@ import { and, eq, inArray } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
 import type { Viewer } from "../access/rules";
 import { participantVisibility } from "../participants/conditions";
-import { participants } from "../participants/tables";
-import { enrollmentBatches, sponsorshipEnrollments } from "./tables";
+import { participants, sponsorshipEnrollments } from "../participants/tables";
+import { enrollmentBatches } from "./tables";
 
 export function findEnrollmentBatch(db: Executor, idempotencyScope: string, idempotencyKey: string) {
   return db.query.enrollmentBatches.findFirst({ where: { idempotencyScope, idempotencyKey } });

@@ -1,25 +1,6 @@
-import { bigint, index, jsonb, pgTable, primaryKey, timestamp, unique, varchar } from "drizzle-orm/pg-core";
+import { bigint, jsonb, pgTable, timestamp, unique, varchar } from "drizzle-orm/pg-core";
 import type { UserError } from "../../shared/errors";
-import { participants } from "../participants/tables";
 import { sponsorships } from "../sponsors/tables";
-
-/** Which workers a sponsorship covers (Sertakan): a worker may be covered by several over time. */
-export const sponsorshipEnrollments = pgTable(
-  "sponsorship_enrollments",
-  {
-    sponsorshipId: bigint("sponsorship_id", { mode: "number" })
-      .notNull()
-      .references(() => sponsorships.id),
-    participantId: bigint("participant_id", { mode: "number" })
-      .notNull()
-      .references(() => participants.id),
-    enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.sponsorshipId, t.participantId] }),
-    index("sponsorship_enrollments_participant_idx").on(t.participantId),
-  ],
-);
 
 /**
  * One call of enrollSponsoredParticipants (or one CSV upload), kept with its result: a retry with

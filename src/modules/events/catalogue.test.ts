@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { eventTypeEnumValue, eventTypeFromEnumValue, eventTypes, maskedData, payloadFor } from "./catalogue";
+import { eventTypes } from "../outbox/event-types";
+import { eventTypeEnumValue, eventTypeFromEnumValue, maskedData, payloadFor } from "./catalogue";
 import { defaultDeliveryPolicy, retryDelaySeconds } from "./delivery";
 
 const participant = { id: "UGFydGljaXBhbnQ6MQ==", nik: "3171015708900001", phone: "+6281234567890", fullName: "Siti" };

@@ -3,34 +3,8 @@
  * subscriber. Pure; the outbox stores `data` unmasked and masking happens per delivery.
  */
 import { maskNik, maskPhone } from "../access/rules";
-
-export const eventTypes = [
-  "participant.registered",
-  "participant.updated",
-  "participant.status_changed",
-  "participant.payment_due",
-  "payment.created",
-  "payment.settled",
-  "payment.failed",
-  "payment.refunded",
-  "sponsorship.enrolled",
-  "sponsorship.budget_low",
-] as const;
-export type EventType = (typeof eventTypes)[number];
-
-/** Payload version per type: bumped when a field changes meaning or disappears (additions are not breaking). */
-export const eventVersions: Record<EventType, number> = {
-  "participant.registered": 1,
-  "participant.updated": 1,
-  "participant.status_changed": 1,
-  "participant.payment_due": 1,
-  "payment.created": 1,
-  "payment.settled": 1,
-  "payment.failed": 1,
-  "payment.refunded": 1,
-  "sponsorship.enrolled": 1,
-  "sponsorship.budget_low": 1,
-};
+import { type EventType, eventTypes } from "../outbox/event-types";
+import type { ParticipantSnapshot } from "../participants/events";
 
 /** `participant.status_changed` → `PARTICIPANT_STATUS_CHANGED`, the GraphQL enum value. */
 export function eventTypeEnumValue(type: EventType): string {
@@ -39,28 +13,6 @@ export function eventTypeEnumValue(type: EventType): string {
 
 export function eventTypeFromEnumValue(value: string): EventType | null {
   return eventTypes.find((type) => eventTypeEnumValue(type) === value) ?? null;
-}
-
-/** Sponsorships report `budget_low` once, when what remains falls below this share of the budget. */
-export const budgetLowThresholdPercent = 10;
-
-/** Relay GraphQL global IDs: base64 of `Type:id`, the same ids the API answers with. */
-export function globalId(type: string, id: number | null | undefined): string | null {
-  return id === null || id === undefined ? null : btoa(`${type}:${id}`);
-}
-
-export interface ParticipantSnapshot {
-  id: string;
-  nik: string;
-  fullName: string;
-  phone: string | null;
-  segment: string;
-  ecosystem: string;
-  regionCode: string;
-  sponsorId: string | null;
-  status: string;
-  paidThrough: string | null;
-  nextDueDate: string;
 }
 
 /** Who reads the payload: NIK and phone in full only with `pii:read`. */

@@ -7,7 +7,8 @@ import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { type AuthenticatedViewer, mayManageWebhooks } from "../access/rules";
-import { type EventType, eventTypeEnumValue, eventTypes, webhookMessageId } from "./catalogue";
+import { type EventType, eventTypes } from "../outbox/event-types";
+import { eventTypeEnumValue, webhookMessageId } from "./catalogue";
 import {
   changeWebhookEndpoint,
   createWebhookEndpoint,

@@ -8,9 +8,9 @@
 import { and, arrayContains, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
+import { eventVersions } from "../outbox/event-types";
+import { snapshotSql } from "../participants/events";
 import { membershipStatus, statusPolicy } from "../participants/rules";
-import { eventVersions } from "./catalogue";
-import { snapshotSql } from "./outbox";
 import { webhookEndpoints } from "./tables";
 
 /** A month number as `YYYY-MM`. */

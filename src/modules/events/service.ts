@@ -8,7 +8,7 @@ import { forbidden, type UserError, userError, zodUserErrors } from "../../share
 import { msg } from "../../shared/messages";
 import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../access/rules";
 import { audited, type MutationContext, rejection } from "../audit/service";
-import type { EventType } from "./catalogue";
+import type { EventType } from "../outbox/event-types";
 import { replayDeliveries } from "./relay";
 import { sealSecret } from "./secret-box";
 import { newSigningSecret } from "./signature";

@@ -1,15 +1,10 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { AuthenticatedViewer, Role, Scope } from "../access/rules";
-import { apiKeys } from "../access/tables";
+import { apiKeys } from "../credentials/tables";
+import { outboxEvents } from "../outbox/tables";
 import { participants } from "../participants/tables";
-import {
-  outboxEvents,
-  type WebhookDeliveryStatus,
-  webhookAttempts,
-  webhookDeliveries,
-  webhookEndpoints,
-} from "./tables";
+import { type WebhookDeliveryStatus, webhookAttempts, webhookDeliveries, webhookEndpoints } from "./tables";
 
 export type EndpointRow = typeof webhookEndpoints.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;

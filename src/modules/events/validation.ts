@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { says } from "../../shared/messages";
-import { eventTypes } from "./catalogue";
+import { eventTypes } from "../outbox/event-types";
 import { destinationRefusal, normaliseEndpointUrl } from "./endpoint-url";
 
 const regionCode = z

@@ -12,7 +12,7 @@ import {
   type Viewer,
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
-import { recordParticipantEvent } from "../events/outbox";
+import { recordParticipantEvent } from "./events";
 import { findOccupation } from "./occupations";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import {

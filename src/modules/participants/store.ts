@@ -3,7 +3,6 @@ import { alias } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { Viewer } from "../access/rules";
 import type { Program } from "../contributions/tables";
-import { sponsorshipEnrollments } from "../enrollments/tables";
 import { sponsorships } from "../sponsors/tables";
 import {
   type ParticipantFilter,
@@ -12,7 +11,7 @@ import {
   participantVisibility,
   visibleParticipants,
 } from "./conditions";
-import { participants } from "./tables";
+import { participants, sponsorshipEnrollments } from "./tables";
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
   return db.$count(participants, visibleParticipants(participants, filter, viewer, now));

@@ -1,22 +1,29 @@
 import { sql } from "drizzle-orm";
-import { type AnyPgColumn, bigint, check, date, index, pgEnum, pgTable, timestamp, varchar } from "drizzle-orm/pg-core";
+import {
+  type AnyPgColumn,
+  bigint,
+  check,
+  date,
+  index,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  timestamp,
+  varchar,
+} from "drizzle-orm/pg-core";
+import { type RiskLevel, riskLevels, type Segment, segments } from "../../shared/programs";
 import { programEnum } from "../contributions/tables";
 import { ecosystemCodeEnum, ecosystems } from "../ecosystems/tables";
 import { regions } from "../regions/tables";
-import { sponsors } from "../sponsors/tables";
+import { sponsors, sponsorships } from "../sponsors/tables";
 
-/** BPU informal, PU wage earner, JAKON construction, PMI migrant worker (PP 44/2015, Permenaker 5/2021). */
-export const segments = ["BPU", "PU", "JAKON", "PMI"] as const;
-export type Segment = (typeof segments)[number];
+export { type RiskLevel, riskLevels, type Segment, segments };
 export const segmentEnum = pgEnum("segment", segments);
 
 export const sexes = ["MALE", "FEMALE"] as const;
 export type Sex = (typeof sexes)[number];
 export const sexEnum = pgEnum("sex", sexes);
 
-/** Every job carries a work-accident risk level (PP 44/2015 annex I groups). */
-export const riskLevels = ["LOW", "MEDIUM", "HIGH"] as const;
-export type RiskLevel = (typeof riskLevels)[number];
 export const riskLevelEnum = pgEnum("risk_level", riskLevels);
 
 export const participants = pgTable(
@@ -82,5 +89,27 @@ export const participants = pgTable(
     index("participants_name_search_idx").on(sql`lower(${t.fullName}) text_pattern_ops`),
     // Masked NIKs show the last four digits, so that is what callers without pii:read search by.
     index("participants_nik_suffix_idx").on(sql`right(${t.nik}, 4)`),
+  ],
+);
+
+/**
+ * Which workers a sponsorship covers (Sertakan): a worker may be covered by several over time. Kept
+ * with the participant (as `sponsor_id` is): the participant's own rules read it (a sponsored
+ * worker's programs are what the sponsorships pay), and enrollments and payments build on it.
+ */
+export const sponsorshipEnrollments = pgTable(
+  "sponsorship_enrollments",
+  {
+    sponsorshipId: bigint("sponsorship_id", { mode: "number" })
+      .notNull()
+      .references(() => sponsorships.id),
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sponsorshipId, t.participantId] }),
+    index("sponsorship_enrollments_participant_idx").on(t.participantId),
   ],
 );

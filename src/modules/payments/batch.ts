@@ -8,8 +8,14 @@ import { type Message, msg } from "../../shared/messages";
 import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
-import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "../events/outbox";
-import { addSpending, lockSponsorship, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import type { ContributionLineRow } from "../contributions/tables";
+import {
+  lockSponsorshipForSpending,
+  mayActForSponsor,
+  recordSponsorshipSpending,
+  type SponsorshipRow,
+} from "../sponsors/service";
+import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "./events";
 import { coverageFor, type SettlementOutcome, transition } from "./rules";
 import {
   failPayments,
@@ -45,6 +51,139 @@ export interface BatchResult {
   userErrors: UserError[];
 }
 
+type EnrolledWorker = Awaited<ReturnType<typeof lockEnrolledParticipants>>[number];
+type PricedWorker = { worker: EnrolledWorker; lines: ContributionLineRow[] };
+
+/** The most workers a refusal names one by one (the rest share their reason). */
+const NAMED_WORKERS = 100;
+
+/** Whether today falls inside the sponsorship's period (a sponsorship pays only while it runs). */
+export function sponsorshipRunning(sponsorship: SponsorshipRow, now: Date): boolean {
+  const month = currentMonth(now);
+  return month >= monthNumber(sponsorship.startsOn) && month <= monthNumber(sponsorship.endsOn);
+}
+
+/**
+ * Whether a sponsorship may pay `months` for these workers now, and what each costs: the batch's
+ * rules, in the order a sponsor should fix them. Pure, so every refusal is reachable in a test.
+ */
+export function priceSponsoredBatch(
+  sponsorship: SponsorshipRow,
+  workers: readonly EnrolledWorker[],
+  months: number,
+  now: Date,
+): { priced: PricedWorker[]; total: bigint } | { problems: UserError[] } {
+  const first = monthNumber(sponsorship.startsOn);
+  const last = monthNumber(sponsorship.endsOn);
+  if (!sponsorshipRunning(sponsorship, now)) {
+    return {
+      problems: [
+        userError(
+          "SPONSORSHIP_NOT_ACTIVE",
+          msg("SPONSORSHIP_NOT_ACTIVE.period", { from: sponsorship.startsOn, to: sponsorship.endsOn }),
+          ["input", "sponsorshipId"],
+        ),
+      ],
+    };
+  }
+  if (workers.length === 0) {
+    return { problems: [userError("NOTHING_TO_PAY", msg("NOTHING_TO_PAY.noWorkers"), ["input", "sponsorshipId"])] };
+  }
+  // A worker enrolled in programs the sponsorship does not pay (e.g. JHT on a JKK+JKM sponsorship)
+  // would be billed Rp16,800 and shown covered with JHT unpaid: the batch names them instead.
+  const partial = workers.filter((worker) => worker.programs.some((p) => !sponsorship.programs.includes(p)));
+  if (partial.length > 0) {
+    return {
+      problems: partial.slice(0, NAMED_WORKERS).map((worker) =>
+        userError(
+          "PROGRAMS_NOT_SPONSORED",
+          msg("PROGRAMS_NOT_SPONSORED.batch", {
+            participant: worker.id,
+            programs: worker.programs.join(", "),
+            sponsored: sponsorship.programs.join(", "),
+          }),
+          ["input", "sponsorshipId"],
+        ),
+      ),
+    };
+  }
+  const priced = workers.map((worker) => ({
+    worker,
+    lines: contributionLines(
+      worker.segment,
+      sponsorship.programs,
+      worker.reportedMonthlyIncome,
+      worker.riskLevel,
+      months,
+    ),
+  }));
+  const unpriced = priced.filter((p) => p.lines === null);
+  if (unpriced.length > 0) {
+    return {
+      problems: unpriced.map((p) =>
+        userError(
+          "NOT_PAYABLE",
+          msg("NOT_PAYABLE.worker", {
+            participant: p.worker.id,
+            segment: p.worker.segment,
+            programs: sponsorship.programs.join(", "),
+          }),
+          ["input", "sponsorshipId"],
+        ),
+      ),
+    };
+  }
+  // A sponsorship pays for months inside its period only: arrears from before it, or months after
+  // it ends, are not the sponsor's to pay (a 3-month batch on 10 Dec of a December-ending one).
+  const outside = priced.flatMap((p) => {
+    const coverage = coverageFor(p.worker.paidThrough, months, now);
+    return monthNumber(coverage.from) < first || monthNumber(coverage.through) > last ? [{ ...p, coverage }] : [];
+  });
+  if (outside.length > 0) {
+    return {
+      problems: outside.slice(0, NAMED_WORKERS).map(({ worker, coverage }) =>
+        userError(
+          "OUTSIDE_SPONSORSHIP_PERIOD",
+          msg("OUTSIDE_SPONSORSHIP_PERIOD.worker", {
+            participant: worker.id,
+            from: coverage.from.slice(0, 7),
+            through: coverage.through.slice(0, 7),
+            startsOn: sponsorship.startsOn,
+            endsOn: sponsorship.endsOn,
+          }),
+          ["input", "months"],
+        ),
+      ),
+    };
+  }
+  const payable = priced.map((p) => ({ worker: p.worker, lines: p.lines ?? [] }));
+  const total = payable.reduce((sum, p) => sum + totalOf(p.lines), 0n);
+  if (sponsorship.spent + total > sponsorship.budget) {
+    return {
+      problems: [
+        userError(
+          "BUDGET_EXCEEDED",
+          msg("BUDGET_EXCEEDED.batch", {
+            workers: workers.length,
+            months,
+            total,
+            remaining: sponsorship.budget - sponsorship.spent,
+          }),
+          ["input", "months"],
+        ),
+      ],
+    };
+  }
+  return { priced: payable, total };
+}
+
+/** What a batch request is, whatever its key: a replay must ask for the same. */
+function batchFingerprint(sponsorshipId: number, months: number, channel: string): Promise<string> {
+  return sha256Hex(
+    JSON.stringify(channel === SPONSOR_BUDGET_CHANNEL ? [sponsorshipId, months] : [sponsorshipId, months, channel]),
+  );
+}
+
 /**
  * One payment for every worker a sponsorship covers, drawn from its budget and settled at once by
  * the same coverage rule as single payments (arrears first, resumption from the current month).
@@ -63,19 +202,13 @@ export async function paySponsoredContributions(
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
     // Batches of one sponsorship queue on its row: budget checks and key replays are exact.
-    const sponsorship = await lockSponsorship(tx, input.sponsorshipId);
+    const sponsorship = await lockSponsorshipForSpending(tx, input.sponsorshipId);
     if (!sponsorship)
       return rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);
     if (!mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) throw forbidden(msg("FORBIDDEN.ownSponsorshipsPay"));
 
     const channel = input.channel ?? SPONSOR_BUDGET_CHANNEL;
-    const fingerprint = await sha256Hex(
-      JSON.stringify(
-        channel === SPONSOR_BUDGET_CHANNEL
-          ? [input.sponsorshipId, input.months]
-          : [input.sponsorshipId, input.months, channel],
-      ),
-    );
+    const fingerprint = await batchFingerprint(input.sponsorshipId, input.months, channel);
     const earlier = await findPaymentBatch(tx, idempotencyScopeOf(ctx.viewer), input.idempotencyKey);
     if (earlier) {
       if (earlier.requestFingerprint !== fingerprint) {
@@ -91,117 +224,11 @@ export async function paySponsoredContributions(
       };
     }
 
-    const month = currentMonth(now);
-    if (month < monthNumber(sponsorship.startsOn) || month > monthNumber(sponsorship.endsOn)) {
-      return rejected(
-        [
-          userError(
-            "SPONSORSHIP_NOT_ACTIVE",
-            msg("SPONSORSHIP_NOT_ACTIVE.period", { from: sponsorship.startsOn, to: sponsorship.endsOn }),
-            ["input", "sponsorshipId"],
-          ),
-        ],
-        sponsorship,
-      );
-    }
-    const workers = await lockEnrolledParticipants(tx, sponsorship.id);
-    if (workers.length === 0) {
-      return rejected(
-        [userError("NOTHING_TO_PAY", msg("NOTHING_TO_PAY.noWorkers"), ["input", "sponsorshipId"])],
-        sponsorship,
-      );
-    }
-    // A worker enrolled in programs the sponsorship does not pay (e.g. JHT on a JKK+JKM sponsorship)
-    // would be billed Rp16,800 and shown covered with JHT unpaid: the batch names them instead.
-    const partial = workers.filter((worker) => worker.programs.some((p) => !sponsorship.programs.includes(p)));
-    if (partial.length > 0) {
-      return rejected(
-        partial.slice(0, 100).map((worker) =>
-          userError(
-            "PROGRAMS_NOT_SPONSORED",
-            msg("PROGRAMS_NOT_SPONSORED.batch", {
-              participant: worker.id,
-              programs: worker.programs.join(", "),
-              sponsored: sponsorship.programs.join(", "),
-            }),
-            ["input", "sponsorshipId"],
-          ),
-        ),
-        sponsorship,
-      );
-    }
-    const priced = workers.map((worker) => ({
-      worker,
-      lines: contributionLines(
-        worker.segment,
-        sponsorship.programs,
-        worker.reportedMonthlyIncome,
-        worker.riskLevel,
-        input.months,
-      ),
-    }));
-    const unpriced = priced.filter((p) => p.lines === null);
-    if (unpriced.length > 0) {
-      return rejected(
-        unpriced.map((p) =>
-          userError(
-            "NOT_PAYABLE",
-            msg("NOT_PAYABLE.worker", {
-              participant: p.worker.id,
-              segment: p.worker.segment,
-              programs: sponsorship.programs.join(", "),
-            }),
-            ["input", "sponsorshipId"],
-          ),
-        ),
-        sponsorship,
-      );
-    }
-    // A sponsorship pays for months inside its period only: arrears from before it, or months after
-    // it ends, are not the sponsor's to pay (a 3-month batch on 10 Dec of a December-ending one).
-    const first = monthNumber(sponsorship.startsOn);
-    const last = monthNumber(sponsorship.endsOn);
-    const outside = priced.filter((p) => {
-      const coverage = coverageFor(p.worker.paidThrough, input.months, now);
-      return monthNumber(coverage.from) < first || monthNumber(coverage.through) > last;
-    });
-    if (outside.length > 0) {
-      return rejected(
-        outside.slice(0, 100).map((p) => {
-          const coverage = coverageFor(p.worker.paidThrough, input.months, now);
-          return userError(
-            "OUTSIDE_SPONSORSHIP_PERIOD",
-            msg("OUTSIDE_SPONSORSHIP_PERIOD.worker", {
-              participant: p.worker.id,
-              from: coverage.from.slice(0, 7),
-              through: coverage.through.slice(0, 7),
-              startsOn: sponsorship.startsOn,
-              endsOn: sponsorship.endsOn,
-            }),
-            ["input", "months"],
-          );
-        }),
-        sponsorship,
-      );
-    }
-    const total = priced.reduce((sum, p) => sum + totalOf(p.lines ?? []), 0n);
-    if (sponsorship.spent + total > sponsorship.budget) {
-      return rejected(
-        [
-          userError(
-            "BUDGET_EXCEEDED",
-            msg("BUDGET_EXCEEDED.batch", {
-              workers: workers.length,
-              months: input.months,
-              total,
-              remaining: sponsorship.budget - sponsorship.spent,
-            }),
-            ["input", "months"],
-          ),
-        ],
-        sponsorship,
-      );
-    }
+    // The period is checked before the workers are locked: an inactive sponsorship locks nobody.
+    const workers = sponsorshipRunning(sponsorship, now) ? await lockEnrolledParticipants(tx, sponsorship.id) : [];
+    const pricing = priceSponsoredBatch(sponsorship, workers, input.months, now);
+    if ("problems" in pricing) return rejected(pricing.problems, sponsorship);
+    const { priced, total } = pricing;
 
     const batch = await insertPaymentBatch(tx, {
       sponsorshipId: sponsorship.id,
@@ -218,9 +245,8 @@ export async function paySponsoredContributions(
     // Pending, like any payment: months are covered when the sponsor's money arrives.
     await insertBatchPayments(
       tx,
-      priced.map(({ worker, lines }) => {
+      priced.map(({ worker, lines: paymentLines }) => {
         const coverage = coverageFor(worker.paidThrough, input.months, now);
-        const paymentLines = lines ?? [];
         return {
           participantId: worker.id,
           months: input.months,
@@ -240,7 +266,7 @@ export async function paySponsoredContributions(
       }),
     );
     // The budget is committed now, so concurrent batches can never promise more than it holds.
-    await addSpending(tx, sponsorship.id, total);
+    await recordSponsorshipSpending(tx, sponsorship.id, total);
     // Partner events: the batch's payments exist (pending); they settle when the money arrives.
     await recordBatchPaymentEvents(tx, batch.id, ["payment.created"], now);
     await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total, now);
@@ -293,7 +319,7 @@ export async function applyBatchOutcome(
     };
   }
   if (step === "ALREADY_APPLIED") return { kind: "ALREADY_APPLIED", batch };
-  const sponsorship = await lockSponsorship(tx, batch.sponsorshipId);
+  const sponsorship = await lockSponsorshipForSpending(tx, batch.sponsorshipId);
   if (!sponsorship) throw new Error(`batch ${batch.id} has no sponsorship`);
   const at = now.toISOString();
   const reference = evidence.externalReference ? { externalReference: evidence.externalReference } : {};
@@ -304,7 +330,7 @@ export async function applyBatchOutcome(
       rows.map((row) => row.paymentId),
       at,
     );
-    await addSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
+    await recordSponsorshipSpending(tx, sponsorship.id, -rows.reduce((sum, row) => sum + row.amount, 0n));
     await recordBatchPaymentEvents(tx, batch.id, ["payment.failed"], now);
     return {
       kind: "APPLIED",
@@ -327,7 +353,7 @@ export async function applyBatchOutcome(
       outside.map((row) => row.paymentId),
       at,
     );
-    await addSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
+    await recordSponsorshipSpending(tx, sponsorship.id, -outside.reduce((sum, row) => sum + row.amount, 0n));
   }
   await recordBatchPaymentEvents(tx, batch.id, ["payment.settled", "payment.failed"], now);
   await recordBatchStatusChanges(

@@ -14,10 +14,10 @@ import {
 } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
-import { recordPaymentEvent, recordPaymentOutcome } from "../events/outbox";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
-import { addSpending, lockSponsorship } from "../sponsors/service";
+import { lockSponsorshipForSpending, recordSponsorshipSpending } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";
+import { recordPaymentEvent, recordPaymentOutcome } from "./events";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   closeCoverageHole,
@@ -222,7 +222,7 @@ export async function applyPaymentOutcome(
     outcome === "REFUNDED" && step === "APPLY" && payment.batchId !== null
       ? ((await findPaymentBatchById(tx, payment.batchId))?.sponsorshipId ?? null)
       : null;
-  if (sponsorshipId !== null) await lockSponsorship(tx, sponsorshipId);
+  if (sponsorshipId !== null) await lockSponsorshipForSpending(tx, sponsorshipId);
   const participant = await lockParticipant(tx, payment.participantId);
   if (!participant) throw new Error(`payment ${payment.id} has no participant`);
   if (step === "ALREADY_APPLIED") {
@@ -271,7 +271,7 @@ export async function applyPaymentOutcome(
     refundedAt: at,
     refundedAmount: worth,
   });
-  if (sponsorshipId !== null) await addSpending(tx, sponsorshipId, -worth);
+  if (sponsorshipId !== null) await recordSponsorshipSpending(tx, sponsorshipId, -worth);
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough }, now);
   await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
@@ -397,25 +397,18 @@ export async function receiveChannelNotification(
         event = first;
       }
       const eventId = event.id;
-      const decideBatch = async (id: number): Promise<NotificationOutcome> => {
-        const batch = await findPaymentBatchById(tx, id);
-        if (!batch) return "UNKNOWN_PAYMENT";
-        if (batch.channel !== channel) return "CHANNEL_MISMATCH";
-        if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
-        const applied = await applyBatchOutcome(tx, batch.id, notification.status, now, {
-          externalReference: notification.reference,
-          amount,
-        });
-        return applied.kind === "NOT_FOUND" ? "UNKNOWN_PAYMENT" : applied.kind;
-      };
+      // A payment and a batch take the same checks in the same order; only the rows differ.
+      const target =
+        notification.batchId !== undefined
+          ? { id: batchId, find: findPaymentBatchById, apply: applyBatchOutcome }
+          : { id: paymentId, find: findPayment, apply: applyPaymentOutcome };
       const decide = async (): Promise<NotificationOutcome> => {
-        if (notification.batchId !== undefined) return batchId === null ? "UNKNOWN_PAYMENT" : decideBatch(batchId);
-        if (paymentId === null) return "UNKNOWN_PAYMENT";
-        const payment = await findPayment(tx, paymentId);
-        if (!payment) return "UNKNOWN_PAYMENT";
-        if (payment.channel !== channel) return "CHANNEL_MISMATCH";
+        if (target.id === null) return "UNKNOWN_PAYMENT";
+        const row = await target.find(tx, target.id);
+        if (!row) return "UNKNOWN_PAYMENT";
+        if (row.channel !== channel) return "CHANNEL_MISMATCH";
         if (notification.currency !== "IDR") return "CURRENCY_MISMATCH";
-        const applied = await applyPaymentOutcome(tx, payment.id, notification.status, now, {
+        const applied = await target.apply(tx, row.id, notification.status, now, {
           externalReference: notification.reference,
           amount,
         });

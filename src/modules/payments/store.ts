@@ -2,8 +2,7 @@ import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
-import { sponsorshipEnrollments } from "../enrollments/tables";
-import { participants } from "../participants/tables";
+import { participants, sponsorshipEnrollments } from "../participants/tables";
 import { type PaymentFilter, visiblePayments } from "./conditions";
 import { coveredMonths, paymentBatches, paymentEvents, payments } from "./tables";
 

@@ -5,13 +5,7 @@ import { ProgramEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor } from "../access/rules";
 import { sponsorVisibility } from "./conditions";
-import {
-  type CreateSponsorResult,
-  createSponsor,
-  createSponsorship,
-  type SponsorshipResult,
-  setSponsorshipBudget,
-} from "./service";
+import { type CreateSponsorResult, createSponsorship, type SponsorshipResult, setSponsorshipBudget } from "./service";
 import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tables";
 
 export const SponsorKindEnum = builder.enumType("SponsorKind", { values: sponsorKinds });
@@ -92,7 +86,7 @@ builder.queryFields((t) => ({
   ),
 }));
 
-const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
+export const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
   fields: (t) => ({
     name: t.string({ required: true }),
     kind: t.field({ type: SponsorKindEnum, required: true }),
@@ -102,7 +96,7 @@ const CreateSponsorInput = builder.inputType("CreateSponsorInput", {
   }),
 });
 
-const CreateSponsorPayload = builder.objectRef<CreateSponsorResult>("CreateSponsorPayload").implement({
+export const CreateSponsorPayload = builder.objectRef<CreateSponsorResult>("CreateSponsorPayload").implement({
   fields: (t) => ({
     sponsor: t.field({
       type: Sponsor,
@@ -178,13 +172,6 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SetSponsorshipBudgetInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       setSponsorshipBudget(ctx, { sponsorshipId: rowId(input.sponsorshipId.id) ?? -1, budget: input.budget }),
-  }),
-  createSponsor: t.field({
-    type: CreateSponsorPayload,
-    description: "Signs up a sponsor (ADMIN or sponsors:write) and returns its login key once.",
-    authScopes: { scope: "sponsors:write" },
-    args: { input: t.arg({ type: CreateSponsorInput, required: true }) },
-    resolve: (_root, { input }, ctx) => createSponsor(ctx, input),
   }),
   createSponsorship: t.field({
     type: CreateSponsorshipPayload,

@@ -1,12 +1,14 @@
 import type { ServiceContext } from "../../context";
+import type { Executor, Transaction } from "../../db/client";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { normalizeIndonesianPhone } from "../../shared/phone";
-import { issueApiKey } from "../access/api-keys";
 import { hasScope, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import {
+  addSpending,
   findSponsor,
+  findSponsorship,
   insertSponsor,
   insertSponsorship,
   lockSponsorship,
@@ -36,7 +38,21 @@ export interface CreateSponsorResult {
   userErrors: UserError[];
 }
 
-export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput): Promise<CreateSponsorResult> {
+/**
+ * Makes the new sponsor's login inside the sign-up's transaction. Keys are made by the credentials
+ * module, which passes this in (sponsors do not know how keys are made).
+ */
+export type IssueSponsorLogin = (
+  tx: Transaction,
+  sponsor: SponsorRow,
+  now: Date,
+) => Promise<{ key: string; prefix: string }>;
+
+export async function createSponsor(
+  ctx: ServiceContext,
+  raw: CreateSponsorInput,
+  issueLogin: IssueSponsorLogin,
+): Promise<CreateSponsorResult> {
   if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden(msg("FORBIDDEN.signUpSponsor"));
   return audited<CreateSponsorResult>(ctx, "createSponsor", async (tx) => {
     const parsed = createSponsorInput.safeParse(raw);
@@ -57,16 +73,7 @@ export async function createSponsor(ctx: ServiceContext, raw: CreateSponsorInput
       contactPhone: phone,
       createdAt: ctx.clock.now().toISOString(),
     });
-    const key = await issueApiKey(
-      tx,
-      {
-        name: `${sponsor.name} (sponsor login)`,
-        // A sponsor acts for itself without scopes; any it held could only widen it (see scopesForRole).
-        scopes: [],
-        sponsorId: sponsor.id,
-      },
-      ctx.clock.now(),
-    );
+    const key = await issueLogin(tx, sponsor, ctx.clock.now());
     return {
       result: { sponsor, apiKey: key.key, userErrors: [] },
       targetIds: [`sponsor:${sponsor.id}`, `api-key:${key.prefix}`],
@@ -151,6 +158,18 @@ export async function setSponsorshipBudget(
 
 /**
  * What other modules use of sponsorships inside their own transactions (enrollment, batch
- * payment): the row, locked while they decide, and spending recorded against the budget.
+ * payment): the row, locked until their transaction ends while they decide against its budget,
+ * and the spending they commit recorded against it.
  */
-export { addSpending, findSponsorship, lockSponsorship, type SponsorshipRow } from "./store";
+export function sponsorshipById(db: Executor, id: number): Promise<SponsorshipRow | undefined> {
+  return findSponsorship(db, id);
+}
+
+export function lockSponsorshipForSpending(tx: Transaction, id: number): Promise<SponsorshipRow | null> {
+  return lockSponsorship(tx, id);
+}
+
+export function recordSponsorshipSpending(tx: Transaction, id: number, amount: bigint): Promise<void> {
+  return addSpending(tx, id, amount);
+}
+export type { SponsorshipRow } from "./store";

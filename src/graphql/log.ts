@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Context } from "./context";
-import type { Viewer } from "./modules/access/rules";
+import type { Context } from "../context";
+import type { Viewer } from "../modules/access/rules";
 
 /**
  * One JSON object per GraphQL operation, for Workers Logs (which indexes each field of a logged

@@ -1,6 +1,6 @@
 import type { Database } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
-import type { Scope } from "./rules";
+import type { Scope } from "../access/rules";
 import { insertApiKey } from "./store";
 
 /**
@@ -51,4 +51,14 @@ export async function issueApiKey(
     createdAt: now.toISOString(),
   });
   return { key: generated.key, prefix: generated.prefix };
+}
+
+/** A sponsor's login: a key acting as SPONSOR for that sponsor only, issued when it signs up. */
+export function issueSponsorLogin(
+  db: Database,
+  sponsor: { id: number; name: string },
+  now: Date,
+): Promise<{ key: string; prefix: string }> {
+  // No scopes: a sponsor acts for itself; any scope could only widen it (see scopesForRole).
+  return issueApiKey(db, { name: `${sponsor.name} (sponsor login)`, scopes: [], sponsorId: sponsor.id }, now);
 }

@@ -1,46 +1,26 @@
 /**
- * Writing events into the outbox, inside the caller's transaction: services call these next to
- * their audit row, so an event commits with its change or not at all.
+ * Payments' partner events, written into the outbox inside the paying or settling transaction
+ * (next to the audit row): an event commits with its change or not at all.
  */
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
-import { membershipStatus, nextDueDate } from "../participants/rules";
+import { globalIdOrNull } from "../../shared/ids";
+import { budgetLowThresholdPercent, eventVersions } from "../outbox/event-types";
+import { insertEvent, insertEvents, type NewEvent } from "../outbox/outbox";
+import { participantSnapshot, snapshotSql, statusChange } from "../participants/events";
+import { membershipStatus } from "../participants/rules";
 import type { participants } from "../participants/tables";
-import type { payments } from "../payments/tables";
 import type { sponsorships } from "../sponsors/tables";
-import {
-  budgetLowThresholdPercent,
-  type EventType,
-  eventVersions,
-  globalId,
-  type ParticipantSnapshot,
-} from "./catalogue";
-import { outboxEvents } from "./tables";
+import type { payments } from "./tables";
 
 type ParticipantRow = typeof participants.$inferSelect;
 type PaymentRow = typeof payments.$inferSelect;
 type SponsorshipRow = typeof sponsorships.$inferSelect;
 
-export function participantSnapshot(row: ParticipantRow, now: Date): ParticipantSnapshot {
-  return {
-    id: globalId("Participant", row.id) ?? "",
-    nik: row.nik,
-    fullName: row.fullName,
-    phone: row.phone,
-    segment: row.segment,
-    ecosystem: row.ecosystemCode,
-    regionCode: row.villageCode,
-    sponsorId: globalId("Sponsor", row.sponsorId),
-    status: membershipStatus(row.paidThrough, now),
-    paidThrough: row.paidThrough?.slice(0, 7) ?? null,
-    nextDueDate: nextDueDate(row.paidThrough, row.registeredAt),
-  };
-}
-
 function paymentSnapshot(row: PaymentRow) {
   return {
-    id: globalId("Payment", row.id),
-    participantId: globalId("Participant", row.participantId),
+    id: globalIdOrNull("Payment", row.id),
+    participantId: globalIdOrNull("Participant", row.participantId),
     status: row.status,
     amount: row.amount.toString(),
     refundedAmount: row.refundedAmount?.toString() ?? null,
@@ -49,69 +29,7 @@ function paymentSnapshot(row: PaymentRow) {
     coverageThrough: row.coverageThrough.slice(0, 7),
     channel: row.channel,
     payer: row.payer,
-    payerSponsorId: globalId("Sponsor", row.payerSponsorId),
-  };
-}
-
-interface NewEvent {
-  type: EventType;
-  participantId?: number | null;
-  sponsorId?: number | null;
-  data: Record<string, unknown>;
-  dedupeKey?: string;
-  /** The change's instant from the request's clock: events are never stamped by the database. */
-  occurredAt: Date;
-}
-
-/** One statement for all of a change's events: each round trip counts inside a settling transaction. */
-async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx
-    .insert(outboxEvents)
-    .values(
-      events.map((event) => ({
-        type: event.type,
-        version: eventVersions[event.type],
-        participantId: event.participantId ?? null,
-        sponsorId: event.sponsorId ?? null,
-        data: event.data,
-        dedupeKey: event.dedupeKey ?? null,
-        occurredAt: event.occurredAt.toISOString(),
-      })),
-    )
-    .onConflictDoNothing({ target: outboxEvents.dedupeKey });
-}
-
-function insertEvent(tx: Executor, event: NewEvent): Promise<void> {
-  return insertEvents(tx, [event]);
-}
-
-export function recordParticipantEvent(
-  tx: Executor,
-  type: "participant.registered" | "participant.updated",
-  row: ParticipantRow,
-  now: Date,
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  return insertEvent(tx, {
-    type,
-    participantId: row.id,
-    sponsorId: row.sponsorId,
-    data: { participant: participantSnapshot(row, now), ...extra },
-    occurredAt: now,
-  });
-}
-
-function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, cause: string): NewEvent | null {
-  const from = membershipStatus(before.paidThrough, now);
-  const to = membershipStatus(after.paidThrough, now);
-  if (from === to) return null;
-  return {
-    type: "participant.status_changed",
-    participantId: after.id,
-    sponsorId: after.sponsorId,
-    data: { participant: participantSnapshot(after, now), previousStatus: from, status: to, cause },
-    occurredAt: now,
+    payerSponsorId: globalIdOrNull("Sponsor", row.payerSponsorId),
   };
 }
 
@@ -183,26 +101,6 @@ export async function recordBatchPaymentEvents(
   }
 }
 
-export function recordSponsorshipEnrolled(
-  tx: Executor,
-  sponsorship: SponsorshipRow,
-  summary: { enrolled: number; created: number; rejected: number },
-  now: Date,
-): Promise<void> {
-  return insertEvent(tx, {
-    type: "sponsorship.enrolled",
-    sponsorId: sponsorship.sponsorId,
-    data: {
-      sponsorship: {
-        id: globalId("Sponsorship", sponsorship.id),
-        sponsorId: globalId("Sponsor", sponsorship.sponsorId),
-      },
-      ...summary,
-    },
-    occurredAt: now,
-  });
-}
-
 /** `sponsorship.budget_low` once per sponsorship, when spending crosses the threshold. */
 export async function recordBudgetLowIfCrossed(
   tx: Executor,
@@ -219,8 +117,8 @@ export async function recordBudgetLowIfCrossed(
     dedupeKey: `sponsorship.budget_low:${sponsorship.id}:${budgetLowThresholdPercent}`,
     data: {
       sponsorship: {
-        id: globalId("Sponsorship", sponsorship.id),
-        sponsorId: globalId("Sponsor", sponsorship.sponsorId),
+        id: globalIdOrNull("Sponsorship", sponsorship.id),
+        sponsorId: globalIdOrNull("Sponsor", sponsorship.sponsorId),
       },
       budget: sponsorship.budget.toString(),
       spent: spentAfter.toString(),
@@ -229,18 +127,6 @@ export async function recordBudgetLowIfCrossed(
     },
     occurredAt: now,
   });
-}
-
-/** The participant snapshot of `participantSnapshot`, built in SQL for thousands of rows at once. */
-export function snapshotSql(status: SQL): SQL {
-  return sql`jsonb_build_object(
-    'id', encode(convert_to('Participant:' || p.id, 'UTF8'), 'base64'),
-    'nik', p.nik, 'fullName', p.full_name, 'phone', p.phone, 'segment', p.segment,
-    'ecosystem', p.ecosystem_code, 'regionCode', p.village_code,
-    'sponsorId', encode(convert_to('Sponsor:' || p.sponsor_id, 'UTF8'), 'base64'),
-    'status', ${status}, 'paidThrough', to_char(p.paid_through, 'YYYY-MM'),
-    'nextDueDate', to_char(coalesce(p.paid_through + interval '1 month',
-      p.registered_at at time zone 'Asia/Jakarta'), 'YYYY-MM') || '-15')`;
 }
 
 /**
@@ -268,19 +154,4 @@ export async function recordBatchStatusChanges(
       join participants p on p.id = c.id
       order by c.n`);
   }
-}
-
-/** `participant.registered` for workers created in bulk (a sponsor's enrollment file), one statement. */
-export async function recordBulkRegistrations(
-  tx: Executor,
-  participantIds: readonly number[],
-  now: Date,
-): Promise<void> {
-  if (participantIds.length === 0) return;
-  await tx.execute(sql`
-    insert into outbox_events (type, version, participant_id, sponsor_id, data, occurred_at)
-    select 'participant.registered', ${eventVersions["participant.registered"]}, p.id, p.sponsor_id,
-      jsonb_build_object('participant', ${snapshotSql(sql`'PENDING'::text`)}), ${now.toISOString()}::timestamptz
-    from participants p where p.id = any(${`{${participantIds.join(",")}}`}::bigint[])
-    order by p.id`);
 }

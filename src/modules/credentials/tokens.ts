@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import type { Role, Scope } from "./rules";
+import type { Role, Scope } from "../access/rules";
 
 export interface TokenClaims {
   subject: string;

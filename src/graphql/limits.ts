@@ -13,9 +13,9 @@ import {
   visitWithTypeInfo,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Context } from "./context";
-import { isDataException } from "./db/errors";
-import { say } from "./shared/messages";
+import type { Context } from "../context";
+import { isDataException } from "../db/errors";
+import { say } from "../shared/messages";
 
 export const MAX_PAGE_SIZE = 100;
 

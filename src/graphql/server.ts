@@ -2,21 +2,21 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError } from "graphql";
 import { createYoga, type GraphiQLOptions, maskError, renderGraphiQL } from "graphql-yoga";
-import type { Context } from "./context";
-import type { AppEnv } from "./env";
+import type { Context } from "../context";
+import type { AppEnv } from "../env";
+import { useReadPlanner } from "../read-plan/plugin";
+import { schema } from "../schema";
+import { say } from "../shared/messages";
+import { currentRequestId } from "../shared/request-scope";
 import {
   useConnectionLimits,
   useCursorRefusals,
   useNulCharacterGuard,
   useProductionIntrospectionBlock,
-} from "./graphql-limits";
-import { useOperationLog } from "./graphql-log";
-import { useTrustedDocuments } from "./graphql-trusted-documents";
-import { useRefusalAudit } from "./modules/audit/refusals";
-import { useReadPlanner } from "./read-plan/plugin";
-import { schema } from "./schema";
-import { say } from "./shared/messages";
-import { currentRequestId } from "./shared/request-scope";
+} from "./limits";
+import { useOperationLog } from "./log";
+import { useRefusalAudit } from "./refusal-audit";
+import { useTrustedDocuments } from "./trusted-documents";
 
 /** What the Hono handler hands to Yoga for one request; Yoga passes it on as the GraphQL context. */
 export type ServerContext = Context;

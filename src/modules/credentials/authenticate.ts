@@ -4,9 +4,9 @@ import type { Database } from "../../db/client";
 import { sameDigest } from "../../shared/digest";
 import { AccessDenied } from "../../shared/errors";
 import { type Message, msg, render } from "../../shared/messages";
+import { type Role, roles, scopesForRole, type Viewer } from "../access/rules";
 import { REGION_CODE } from "../regions/codes";
 import { hashApiKey, parseApiKey } from "./api-keys";
-import { type Role, roles, scopesForRole, type Viewer } from "./rules";
 import { findApiKeyByPrefix } from "./store";
 
 export interface AuthConfig {

@@ -1,10 +1,10 @@
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
 import { GraphQLError } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import registered from "../schema/client/persisted-operations.json";
-import type { Context } from "./context";
-import { mustUseTrustedDocuments } from "./modules/access/rules";
-import { say } from "./shared/messages";
+import registered from "../../schema/client/persisted-operations.json";
+import type { Context } from "../context";
+import { mustUseTrustedDocuments } from "../modules/access/rules";
+import { say } from "../shared/messages";
 
 /**
  * The registered documents (id → text), generated from the client kit at build time. A Map, not the

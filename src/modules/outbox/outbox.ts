@@ -1,0 +1,41 @@
+/**
+ * The transactional outbox's one way in: a service writes its events inside its own transaction,
+ * next to its audit row, so an event commits with its change or not at all. A leaf: every module
+ * that changes something may write here; the events module relays what is written.
+ */
+import type { Executor } from "../../db/client";
+import { type EventType, eventVersions } from "./event-types";
+import { outboxEvents } from "./tables";
+
+export interface NewEvent {
+  type: EventType;
+  participantId?: number | null;
+  sponsorId?: number | null;
+  data: Record<string, unknown>;
+  dedupeKey?: string;
+  /** The change's instant from the request's clock: events are never stamped by the database. */
+  occurredAt: Date;
+}
+
+/** One statement for all of a change's events: each round trip counts inside a settling transaction. */
+export async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx
+    .insert(outboxEvents)
+    .values(
+      events.map((event) => ({
+        type: event.type,
+        version: eventVersions[event.type],
+        participantId: event.participantId ?? null,
+        sponsorId: event.sponsorId ?? null,
+        data: event.data,
+        dedupeKey: event.dedupeKey ?? null,
+        occurredAt: event.occurredAt.toISOString(),
+      })),
+    )
+    .onConflictDoNothing({ target: outboxEvents.dedupeKey });
+}
+
+export function insertEvent(tx: Executor, event: NewEvent): Promise<void> {
+  return insertEvents(tx, [event]);
+}
