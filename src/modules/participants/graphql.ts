@@ -274,17 +274,20 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
   }),
 });
 
-const ParticipantOrder = builder.enumType("ParticipantOrder", {
-  values: ["REGISTERED_AT_DESC", "REGISTERED_AT_ASC", "FULL_NAME_ASC", "FULL_NAME_DESC"] as const,
-});
-
-/** Each ParticipantOrder value's drizzle ordering: the resolver's and the read planner's one table. */
+/**
+ * Each ParticipantOrder value's drizzle ordering: one table the enum's values, the resolver and the
+ * read planner all read, so a new value is sorted the same way by both.
+ */
 export const participantOrderings = {
   REGISTERED_AT_DESC: { registeredAt: "desc" },
   REGISTERED_AT_ASC: { registeredAt: "asc" },
   FULL_NAME_ASC: { fullName: "asc" },
   FULL_NAME_DESC: { fullName: "desc" },
 } as const;
+
+const ParticipantOrder = builder.enumType("ParticipantOrder", {
+  values: Object.keys(participantOrderings) as (keyof typeof participantOrderings)[],
+});
 
 type FilterArg = typeof ParticipantFilterInput.$inferInput | null | undefined;
 
