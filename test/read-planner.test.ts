@@ -1,7 +1,15 @@
 import fc from "fast-check";
-import { type GraphQLObjectType, getNamedType } from "graphql";
+import {
+  type GraphQLInputObjectType,
+  type GraphQLObjectType,
+  getNamedType,
+  isEnumType,
+  isLeafType,
+  isObjectType,
+} from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TokenClaims } from "../src/modules/credentials/tokens";
+import { planOf } from "../src/read-plan/field-plan";
 import { readPlanStatistics } from "../src/read-plan/plugin";
 import { schema } from "../src/schema";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";
@@ -133,7 +141,85 @@ afterAll(async () => {
   await api.close();
 });
 
-const ORDERINGS = ["REGISTERED_AT_DESC", "REGISTERED_AT_ASC", "FULL_NAME_ASC", "FULL_NAME_DESC"] as const;
+// ---- what the schema offers: orderings, filters and planned fields, read from the built schema ----
+
+const queryFields = schema.getQueryType()?.getFields() ?? {};
+
+function argumentType(field: string, argument: string) {
+  const found = queryFields[field]?.args.find((arg) => arg.name === argument);
+  if (!found) throw new Error(`Query.${field}(${argument}) is not in the schema`);
+  return getNamedType(found.type);
+}
+
+/** Every value of the participants' ordering enum: a new value is drawn (and compared) at once. */
+const ORDERINGS = (() => {
+  const type = argumentType("participants", "orderBy");
+  if (!isEnumType(type)) throw new Error("orderBy is not an enum");
+  return type.getValues().map((value) => value.name);
+})();
+
+/**
+ * The planned leaf fields of a type, as its declarations say: a field added with a plan is drawn
+ * at once; an executor-only one is not (it would send the operation to the executor).
+ */
+function plannedLeaves(typeName: string): string[] {
+  const type = schema.getType(typeName);
+  if (!isObjectType(type)) throw new Error(`${typeName} is not an object type`);
+  const leaves = Object.values(type.getFields()).filter((field) => {
+    if (!isLeafType(getNamedType(field.type))) return false;
+    const isNodeId = field.name === "id" && type.getInterfaces().some((i) => i.name === "Node");
+    return isNodeId || planOf(field)?.kind === "scalar";
+  });
+  return [...leaves.map((field) => field.name), "__typename"];
+}
+
+/**
+ * Values for a filter input's non-enum fields, valid and (weight 1) refused by the field's
+ * validation. Enum fields draw their values from the schema; a new field without values here
+ * fails the test (so it is compared too).
+ */
+const filterExamples: Record<string, Record<string, string[]>> = {
+  ParticipantFilter: {
+    regionCode: ['"31.71"', '"31.71.01.1001"', '"3"', '"nowhere"'],
+    search: ['"ani"', '"0003"', '"a"'],
+    sponsorId: ["SPONSOR_A", '"bm90IGEgY3Vyc29y"'],
+    registeredFrom: [`"${month(-8)}"`],
+    registeredTo: [`"${lastDateOf(-5)}"`],
+  },
+  PaymentFilter: {
+    channel: ['"BRIVA"', '"SPONSOR_BUDGET"'],
+    participantId: ["PARTICIPANT_1"],
+    payerSponsorId: ["SPONSOR_A"],
+    createdFrom: [`"${month(-6)}"`],
+    createdTo: [`"${lastDateOf(-3)}"`],
+  },
+};
+
+/** `filter: { … }` of up to two of the input type's fields, or nothing. */
+function filterOf(field: string): fc.Arbitrary<string> {
+  const input = argumentType(field, "filter") as GraphQLInputObjectType;
+  const examples = filterExamples[input.name] ?? {};
+  const entries = Object.values(input.getFields()).map((inputField) => {
+    const type = getNamedType(inputField.type);
+    const values = isEnumType(type) ? type.getValues().map((value) => value.name) : examples[inputField.name];
+    if (!values?.length) throw new Error(`${input.name}.${inputField.name}: give the test values to filter by`);
+    return fc.constantFrom(...values).map((value) => `${inputField.name}: ${value}`);
+  });
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constant("") },
+    {
+      weight: 3,
+      arbitrary: fc
+        .subarray(entries, { minLength: 1, maxLength: 2 })
+        .chain((picked) => fc.tuple(...picked))
+        .map((parts) =>
+          `filter: { ${parts.join(", ")} }`
+            .replace("SPONSOR_A", `"${globalId(types.sponsor, ids.sponsors[0] ?? 1)}"`)
+            .replace("PARTICIPANT_1", `"${globalId(types.participant, ids.participants[0] ?? 1)}"`),
+        ),
+    },
+  );
+}
 
 /**
  * Request ids differ between two requests by design; everything else must not. Answers with
@@ -227,41 +313,16 @@ function object(name: string, args: string, inner: fc.Arbitrary<Selection>): fc.
 
 const region = (depth: number): fc.Arbitrary<Selection> =>
   fieldsOf(types.region, [
-    scalar("code"),
-    scalar("name"),
-    scalar("level"),
-    scalar("__typename"),
+    ...plannedLeaves(types.region).map(scalar),
     ...(depth > 0 ? [object("parent", "", region(depth - 1))] : []),
   ]);
 
-const sponsor = fieldsOf(
-  types.sponsor,
-  ["id", "name", "kind", "program", "contactEmail", "contactPhone", "createdAt", "__typename"].map(scalar),
-);
+const sponsor = fieldsOf(types.sponsor, plannedLeaves(types.sponsor).map(scalar));
 
 const payment = fieldsOf(types.payment, [
-  ...[
-    "id",
-    "months",
-    "coverageFrom",
-    "coverageThrough",
-    "amount",
-    "payer",
-    "channel",
-    "externalReference",
-    "status",
-    "createdAt",
-    "settledAt",
-    "refundedAt",
-    "refundedAmount",
-    "__typename",
-  ].map(scalar),
+  ...plannedLeaves(types.payment).map(scalar),
   object("payerSponsor", "", sponsor),
-  object(
-    "lines",
-    "",
-    fieldsOf(types.contributionLine, ["program", "monthlyAmount", "amount", "__typename"].map(scalar)),
-  ),
+  object("lines", "", fieldsOf(types.contributionLine, plannedLeaves(types.contributionLine).map(scalar))),
   object("participant", "", fieldsOf(types.participant, ["id", "fullName", "nik"].map(scalar))),
 ]);
 
@@ -304,37 +365,12 @@ function connection(type: string, edgeType: string, node: fc.Arbitrary<Selection
   ]);
 }
 
-const paymentFilter = fc.constantFrom(
-  "",
-  "filter: { status: SETTLED }",
-  "filter: { payer: SPONSOR }",
-  'filter: { channel: "BRIVA" }',
-  `filter: { createdFrom: "${month(-6)}" }`,
-);
+const paymentFilter = filterOf("payments");
 
 const participant = (depth: number): fc.Arbitrary<Selection> =>
   fieldsOf(types.participant, [
-    ...[
-      "id",
-      "nik",
-      "fullName",
-      "birthDate",
-      "birthYear",
-      "sex",
-      "phone",
-      "segment",
-      "occupation",
-      "riskLevel",
-      "reportedMonthlyIncome",
-      "programs",
-      "channel",
-      "registeredAt",
-      "paidThrough",
-      "status",
-      "monthsInArrears",
-      "__typename",
-    ].map(scalar),
-    object("ecosystem", "", fieldsOf(types.ecosystem, ["code", "name", "description", "__typename"].map(scalar))),
+    ...plannedLeaves(types.participant).map(scalar),
+    object("ecosystem", "", fieldsOf(types.ecosystem, plannedLeaves(types.ecosystem).map(scalar))),
     object("region", "", region(1)),
     object("sponsor", "", sponsor),
     ...(depth > 0
@@ -347,24 +383,7 @@ const participant = (depth: number): fc.Arbitrary<Selection> =>
       : []),
   ]);
 
-const participantFilter = fc.oneof(
-  {
-    weight: 12,
-    arbitrary: fc.constantFrom(
-      "",
-      "filter: { ecosystem: MARKET }",
-      "filter: { status: ACTIVE }",
-      "filter: { status: PENDING, segment: BPU }",
-      'filter: { regionCode: "31.71" }',
-      'filter: { regionCode: "31.71.01.1001" }',
-      'filter: { search: "ani" }',
-      'filter: { search: "0003" }',
-      `filter: { registeredFrom: "${month(-8)}", registeredTo: "${lastDateOf(-5)}" }`,
-    ),
-  },
-  // Refused by the field's validation: the executor says how.
-  { weight: 1, arbitrary: fc.constantFrom('filter: { search: "a" }', 'filter: { regionCode: "nowhere" }') },
-);
+const participantFilter = filterOf("participants");
 
 const rootField = fc.oneof(
   fc

@@ -1,4 +1,5 @@
-import { and, eq, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableName, gt, isNull, lt, type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import {
   type FieldNode,
   type FragmentDefinitionNode,
@@ -12,26 +13,31 @@ import {
   getDirectiveValues,
   getNamedType,
   isAbstractType,
+  isListType,
+  isNonNullType,
   isObjectType,
+  isScalarType,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
   typeFromAST,
 } from "graphql";
 import { connectionPageSizes } from "../builder";
+import { relations } from "../db/relations";
 import { drizzleCursorValues } from "../shared/cursors";
+import { sqlFormatOf } from "../shared/scalars";
 import {
   type Arguments,
-  type Connection,
-  type EmbeddedList,
-  type Entity,
-  nodeTypeNames,
+  type ConnectionPlan,
+  type EmbeddedPlan,
+  type FieldPlan,
+  idArgument,
+  type LookupPlan,
   type OrderColumn,
-  type Relation,
-  type RootLookup,
-  rootFields,
-} from "./entities";
-import { column, cursor, denied } from "./sql-values";
+  planOf,
+  type RelationPlan,
+} from "./field-plan";
+import { column, cursor, denied, globalId } from "./sql-values";
 import { type Fragment, guard, join, NotPlannable, type PlanInput, predicate, q, value } from "./statement";
 
 /**
@@ -95,7 +101,6 @@ class Compiler {
   operation(operation: OperationDefinitionNode): Fragment {
     const queryType = this.schema.getQueryType();
     if (!queryType) throw new NotPlannable("no query type");
-    this.learnTypeNames(queryType);
     const entries: Fragment[] = [];
     let planned = 0;
     for (const [key, nodes] of this.collect(queryType, [operation.selectionSet])) {
@@ -106,8 +111,8 @@ class Compiler {
         continue;
       }
       const field = queryType.getFields()[name];
-      const plan = Object.hasOwn(rootFields, name) ? rootFields[name] : undefined;
-      if (!field || !plan) throw new NotPlannable(`Query.${name}`);
+      const plan = field ? planOf(field) : undefined;
+      if (!field || (plan?.kind !== "connection" && plan?.kind !== "lookup")) throw new NotPlannable(`Query.${name}`);
       const expression =
         plan.kind === "connection"
           ? this.connection(plan, field, nodes, null)
@@ -118,16 +123,6 @@ class Compiler {
     // Only `__typename`: the executor answers it without the database (health probes, cold starts).
     if (planned === 0) throw new NotPlannable("no field reads data");
     return q`select ${object(entries)}::text as data`;
-  }
-
-  /** Type names the arguments' global IDs must carry, read from the schema rather than assumed. */
-  private learnTypeNames(queryType: GraphQLObjectType) {
-    const participantField = queryType.getFields().participant;
-    if (!participantField) return;
-    const participantType = objectTypeOf(participantField.type);
-    nodeTypeNames.participant = participantType.name;
-    const sponsorField = participantType.getFields().sponsor;
-    if (sponsorField) nodeTypeNames.sponsor = objectTypeOf(sponsorField.type).name;
   }
 
   private alias(): string {
@@ -178,8 +173,9 @@ class Compiler {
     return nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   }
 
-  /** One row of an entity as a JSON object of the selection. */
-  private entity(entity: Entity, type: GraphQLObjectType, nodes: readonly FieldNode[], row: string): Fragment {
+  /** One row of a table-backed type as a JSON object of the selection. */
+  private entity(type: GraphQLObjectType, nodes: readonly FieldNode[], row: string): Fragment {
+    const table = tableOf(type);
     const entries: Fragment[] = [];
     for (const [key, fieldNodes] of this.collect(type, this.subselections(nodes))) {
       const node = fieldNodes[0] as FieldNode;
@@ -189,35 +185,43 @@ class Compiler {
         continue;
       }
       const field = type.getFields()[name];
-      const plan = Object.hasOwn(entity.fields, name) ? entity.fields[name] : undefined;
-      if (!field || !plan) throw new NotPlannable(`${type.name}.${name}`);
+      if (!field) throw new NotPlannable(`${type.name}.${name}`);
+      if (isNodeId(type, name) && table.id) {
+        entries.push(q`'${[key]}', ${[globalId(type.name, column(row, table.id.name))]}`);
+        continue;
+      }
+      const plan = plannable(type, field);
       const expression =
         plan.kind === "scalar"
-          ? plan.sql(row, type.name)
+          ? formatted(field, plan.sql(row))
           : plan.kind === "relation"
-            ? this.relation(plan, field, fieldNodes, row)
+            ? this.relation(plan, type, field, fieldNodes, row)
             : plan.kind === "embedded"
               ? this.embedded(plan, field, fieldNodes, row)
-              : this.connection(plan, field, fieldNodes, row);
+              : plan.kind === "connection"
+                ? this.connection(plan, field, fieldNodes, { type, row })
+                : notPlannable(type, field);
       entries.push(q`'${[key]}', ${expression}`);
     }
     return object(entries);
   }
 
   private relation(
-    plan: Relation,
+    plan: RelationPlan,
+    parentType: GraphQLObjectType,
     field: GraphQLField<unknown, unknown>,
     nodes: readonly FieldNode[],
     parent: string,
   ): Fragment {
     const row = this.alias();
-    const target = plan.target();
-    const json = checked(this.entity(target, objectTypeOf(field.type), nodes, row), plan.check?.(row));
-    return q`(select ${json} from ${[target.tableName]} ${[row]} where ${plan.join(row, parent)})`;
+    const targetType = objectTypeOf(field.type);
+    const json = checked(this.entity(targetType, nodes, row), plan.check?.(row));
+    const on = joinCondition(parentType, plan.via ?? field.name, row, parent);
+    return q`(select ${json} from ${[tableOf(targetType).name]} ${[row]} where ${[on]})`;
   }
 
   private embedded(
-    plan: EmbeddedList,
+    plan: EmbeddedPlan,
     field: GraphQLField<unknown, unknown>,
     nodes: readonly FieldNode[],
     parent: string,
@@ -227,25 +231,31 @@ class Compiler {
     const entries: Fragment[] = [];
     for (const [key, fieldNodes] of this.collect(type, this.subselections(nodes))) {
       const name = (fieldNodes[0] as FieldNode).name.value;
-      const scalarPlan = Object.hasOwn(plan.fields, name) ? plan.fields[name] : undefined;
-      if (name === "__typename") entries.push(typename(key, type));
-      else if (scalarPlan) entries.push(q`'${[key]}', ${scalarPlan.sql(element, type.name)}`);
-      else throw new NotPlannable(`${type.name}.${name}`);
+      const elementField = type.getFields()[name];
+      if (name === "__typename") {
+        entries.push(typename(key, type));
+        continue;
+      }
+      const elementPlan = elementField ? plannable(type, elementField) : undefined;
+      if (!elementField || elementPlan?.kind !== "scalar") throw new NotPlannable(`${type.name}.${name}`);
+      entries.push(q`'${[key]}', ${formatted(elementField, elementPlan.sql(element))}`);
     }
     return q`(select coalesce(json_agg(${object(entries)} order by ${[plan.order(element)]}), '[]'::json) from ${[plan.from(parent, element)]})`;
   }
 
   private lookup(
-    plan: RootLookup,
+    plan: LookupPlan,
     field: GraphQLField<unknown, unknown>,
     nodes: readonly FieldNode[],
     args: Arguments,
   ) {
     const row = this.alias();
-    const target = plan.target();
-    const json = checked(this.entity(target, objectTypeOf(field.type), nodes, row), plan.check?.(row));
-    const typeName = objectTypeOf(field.type).name;
-    return q`(select ${json} from ${[target.tableName]} ${[row]} where ${plan.where(row, args, typeName)})`;
+    const targetType = objectTypeOf(field.type);
+    const table = tableOf(targetType);
+    if (!table.id) throw new NotPlannable(`${targetType.name} has no id`);
+    const json = checked(this.entity(targetType, nodes, row), plan.check?.(row));
+    const id = value((input) => idArgument(args(input).id, targetType.name));
+    return q`(select ${json} from ${[table.name]} ${[row]} where ${[column(row, table.id.name)]} = ${id}::bigint)`;
   }
 
   /**
@@ -254,10 +264,10 @@ class Compiler {
    * reading the ordering backwards and answering in forward order.
    */
   private connection(
-    plan: Connection,
+    plan: ConnectionPlan,
     field: GraphQLField<unknown, unknown>,
     nodes: readonly FieldNode[],
-    parent: string | null,
+    parent: { type: GraphQLObjectType; row: string } | null,
   ): Fragment {
     const node = nodes[0] as FieldNode;
     const args = requestArguments(field, node);
@@ -271,7 +281,14 @@ class Compiler {
     const backward = structure.first == null && structure.last != null;
     const ordering = plan.ordering(structure);
     const orderChoice = guard((input) => String(args(input).orderBy ?? ""));
-    const target = plan.target();
+    const connectionType = objectTypeOf(field.type);
+    const target = nodeTypeOf(connectionType);
+    const tableName = tableOf(target).name;
+    const where = (child: string): Fragment => {
+      const rows = plan.where(child, args);
+      if (!parent) return rows;
+      return q`${[joinCondition(parent.type, plan.via ?? field.name, child, parent.row)]} and ${rows}`;
+    };
     const row = this.alias();
     const size = (input: PlanInput) => {
       const { first, last } = args(input) as { first?: number | null; last?: number | null };
@@ -291,7 +308,6 @@ class Compiler {
         ) ?? sql`true`
       );
     });
-    const connectionType = objectTypeOf(field.type);
     const outputOrder = backward ? `"__n" desc` : `"__n"`;
     const inPage = q`filter (where "__n" <= ${value(size)}::int)`;
     const entries: Fragment[] = [];
@@ -301,13 +317,11 @@ class Compiler {
       if (name === "__typename") entries.push(typename(key, connectionType));
       else if (name === "totalCount") {
         const counted = this.alias();
-        entries.push(
-          q`'${[key]}', (select count(*) from ${[target.tableName]} ${[counted]} where ${plan.where(counted, parent, args)})`,
-        );
+        entries.push(q`'${[key]}', (select count(*) from ${[tableName]} ${[counted]} where ${where(counted)})`);
       } else if ((name === "edges" || name === "nodes") && connectionField) {
         const item =
           name === "nodes"
-            ? this.entity(target, objectTypeOf(connectionField.type), fieldNodes, row)
+            ? this.entity(target, fieldNodes, row)
             : this.edge(target, objectTypeOf(connectionField.type), fieldNodes, row, ordering);
         entries.push(q`'${[key]}', coalesce(json_agg(${item} order by ${[outputOrder]}) ${inPage}, '[]'::json)`);
       } else if (name === "pageInfo" && connectionField) {
@@ -318,14 +332,14 @@ class Compiler {
     }
     // Numbered after the limit: a window over the whole filtered table would sort all of it,
     // where `order by … limit` alone is an index scan or a top-N sort.
-    const limited = q`select ${[row]}.* from ${[target.tableName]} ${[row]} where ${plan.where(row, parent, args)} and ${keyset} order by ${[orderBy]} limit ${value((input) => size(input) + 1)}::int`;
+    const limited = q`select ${[row]}.* from ${[tableName]} ${[row]} where ${where(row)} and ${keyset} order by ${[orderBy]} limit ${value((input) => size(input) + 1)}::int`;
     const page = q`select ${[row]}.*, row_number() over (order by ${[orderBy]}) as "__n" from (${limited}) ${[row]}`;
     // `group by ()`: one row even when only constants are selected (`__typename`) or the page is empty.
     return q`(select ${object(entries)} from (${page}) ${[row]} group by ()${orderChoice})`;
   }
 
   private edge(
-    target: Entity,
+    target: GraphQLObjectType,
     edgeType: GraphQLObjectType,
     nodes: readonly FieldNode[],
     row: string,
@@ -338,7 +352,7 @@ class Compiler {
       if (name === "__typename") entries.push(typename(key, edgeType));
       else if (name === "cursor") entries.push(q`'${[key]}', ${[cursorOf(ordering, row)]}`);
       else if (name === "node" && field) {
-        entries.push(q`'${[key]}', ${this.entity(target, objectTypeOf(field.type), fieldNodes, row)}`);
+        entries.push(q`'${[key]}', ${this.entity(target, fieldNodes, row)}`);
       } else throw new NotPlannable(`${edgeType.name}.${name}`);
     }
     return object(entries);
@@ -387,6 +401,96 @@ class Compiler {
   }
 }
 
+/** The fields of connection, edge and page-info types, which the compiler pages itself. */
+export const connectionFields = {
+  connection: ["edges", "nodes", "pageInfo", "totalCount"],
+  edge: ["cursor", "node"],
+  pageInfo: ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"],
+} as const;
+
+/** The node type of a connection type (its edges' `node`). */
+export function nodeTypeOf(connectionType: GraphQLObjectType): GraphQLObjectType {
+  const edges = connectionType.getFields().edges;
+  const node = edges ? objectTypeOf(edges.type).getFields().node : undefined;
+  if (!node) throw new NotPlannable(`${connectionType.name} is not a connection`);
+  return objectTypeOf(node.type);
+}
+
+interface Table {
+  name: string;
+  /** The `id` primary key of node types (regions are keyed by code). */
+  id: PgColumn | undefined;
+}
+
+const tables = new WeakMap<GraphQLObjectType, Table>();
+
+/** The drizzle table a Pothos drizzle object type reads (plugin-drizzle's `pothosDrizzleModel`). */
+function tableOf(type: GraphQLObjectType): Table {
+  const known = tables.get(type);
+  if (known) return known;
+  const model = (type.extensions as { pothosDrizzleModel?: unknown }).pothosDrizzleModel;
+  const entry = typeof model === "string" && Object.hasOwn(relations, model) ? relationsOf(model) : undefined;
+  const id = entry ? (entry.table as unknown as Record<string, PgColumn | undefined>).id : undefined;
+  if (!entry) throw new NotPlannable(`${type.name} is not a table`);
+  const table = { name: getTableName(entry.table), id };
+  tables.set(type, table);
+  return table;
+}
+
+type RelationsEntry = (typeof relations)[keyof typeof relations];
+
+function relationsOf(model: string): RelationsEntry {
+  return relations[model as keyof typeof relations];
+}
+
+/** The join of a drizzle relation of the parent's table: the child's target columns = the parent's source columns. */
+function joinCondition(parentType: GraphQLObjectType, via: string, child: string, parent: string): string {
+  const model = (parentType.extensions as { pothosDrizzleModel?: unknown }).pothosDrizzleModel;
+  const declared =
+    typeof model === "string" ? (relationsOf(model).relations as Record<string, unknown>)[via] : undefined;
+  const relation = declared as { sourceColumns: PgColumn[]; targetColumns: PgColumn[]; through?: unknown } | undefined;
+  if (!relation || relation.through) throw new NotPlannable(`${parentType.name}: no direct relation ${via}`);
+  return relation.sourceColumns
+    .map(
+      (source, i) => `${column(child, (relation.targetColumns[i] as PgColumn).name)} = ${column(parent, source.name)}`,
+    )
+    .join(" and ");
+}
+
+/** A Relay node's `id`: the global ID of the row's primary key, as plugin-relay writes it. */
+function isNodeId(type: GraphQLObjectType, name: string): boolean {
+  return name === "id" && type.getInterfaces().some((i) => i.name === "Node");
+}
+
+/** The field's declared plan; executor-only and undeclared fields leave the operation to the executor. */
+function plannable(type: GraphQLObjectType, field: GraphQLField<unknown, unknown>): FieldPlan {
+  const plan = planOf(field);
+  if (!plan || plan.kind === "executor" || plan.kind === "lookup") return notPlannable(type, field);
+  return plan;
+}
+
+function notPlannable(type: GraphQLObjectType, field: GraphQLField<unknown, unknown>): never {
+  throw new NotPlannable(`${type.name}.${field.name}`);
+}
+
+const formats = new WeakMap<object, readonly [string, string] | null>();
+
+/** A scalar value in its scalar's SQL format (shared/scalars.ts); enums and lists as stored. */
+function formatted(field: GraphQLField<unknown, unknown>, sqlValue: Fragment): Fragment {
+  const type = isNonNullType(field.type) ? field.type.ofType : field.type;
+  if (isListType(type) || !isScalarType(type)) return sqlValue;
+  let around = formats.get(type);
+  if (around === undefined) {
+    const format = sqlFormatOf(type);
+    const marker = "\u0000";
+    const parts = format ? format(marker).split(marker) : undefined;
+    around = parts?.length === 2 ? [parts[0] as string, parts[1] as string] : null;
+    if (format && !around) throw new Error(`${type.name}: its SQL format must use the value once`);
+    formats.set(type, around);
+  }
+  return around ? q`${[around[0]]}${sqlValue}${[around[1]]}` : sqlValue;
+}
+
 function typename(key: string, type: GraphQLObjectType): Fragment {
   return [`'${key}', '${type.name}'::text`];
 }
@@ -396,7 +500,7 @@ function object(entries: readonly Fragment[]): Fragment {
   return q`json_build_object(${join(entries, ", ")})`;
 }
 
-function checked(json: Fragment, check: ReturnType<NonNullable<Relation["check"]>> | undefined): Fragment {
+function checked(json: Fragment, check: ReturnType<NonNullable<RelationPlan["check"]>> | undefined): Fragment {
   return check ? q`case when ${check} then ${json} else ${denied} end` : json;
 }
 

@@ -1,9 +1,9 @@
 import type { Fragment } from "./statement";
 
 /**
- * How the API's scalars and relay values are written in SQL, byte for byte as the executor writes
- * them (src/shared/scalars.ts, Pothos' global IDs and drizzle cursors). Every function takes SQL
- * expressions (column references) and returns an expression.
+ * How relay values (Pothos' global IDs, drizzle cursors) are written in SQL, byte for byte as the
+ * executor writes them. Scalars carry their own SQL format (src/shared/scalars.ts). Every function
+ * takes SQL expressions (column references) and returns an expression.
  */
 
 /** A column of a row alias: `t3."full_name"`. Names come from the drizzle tables. */
@@ -19,26 +19,6 @@ export function base64(text: string): string {
 /** A relay global ID, `base64("Participant:12")`; type names are GraphQL names, safe to quote. */
 export function globalId(typeName: string, id: string): string {
   return base64(`'${typeName}:' || ${id}::text`);
-}
-
-/** DateTime: ISO-8601 in UTC with milliseconds (microseconds cut, as JavaScript's Date does). */
-export function dateTime(instant: string): string {
-  return `to_char(date_trunc('milliseconds', ${instant}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
-
-/** Date: `YYYY-MM-DD`. */
-export function date(day: string): string {
-  return `to_char(${day}, 'YYYY-MM-DD')`;
-}
-
-/** Month: `YYYY-MM` of a month's first day. */
-export function month(day: string): string {
-  return `to_char(${day}, 'YYYY-MM')`;
-}
-
-/** Rupiah: the digits of a bigint. */
-export function rupiah(amount: string): string {
-  return `${amount}::text`;
 }
 
 /** What a drizzle cursor holds for one ordering column (`@pothos/core` encodeCursorChunk). */

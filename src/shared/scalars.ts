@@ -7,6 +7,24 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const ISO_MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const MAX_RUPIAH = 9_223_372_036_854_775_807n;
 
+/**
+ * How the read planner (src/read-plan) writes a scalar in SQL, byte for byte as its `serialize`
+ * writes it: given an SQL expression of the stored value, an expression of the wire text. Kept on
+ * the scalar (its `extensions`) so the two are one definition; test/scalar-sql-formats.test.ts
+ * holds them together on random values.
+ */
+export interface SqlFormat {
+  sqlFormat: (expression: string) => string;
+}
+
+/** The SQL format a scalar type declares, or undefined (the value is written as stored). */
+export function sqlFormatOf(type: {
+  extensions: Readonly<Record<string, unknown>>;
+}): SqlFormat["sqlFormat"] | undefined {
+  const format = (type.extensions as Partial<SqlFormat>).sqlFormat;
+  return typeof format === "function" ? format : undefined;
+}
+
 function invalid(message: Message): never {
   throw badUserInput(message);
 }
@@ -37,6 +55,8 @@ builder.scalarType("Rupiah", {
     return text;
   },
   parseValue: parseRupiah,
+  // The digits of a bigint (or of a stored JSON line's text).
+  extensions: { sqlFormat: (amount) => `${amount}::text` } satisfies SqlFormat,
   parseLiteral: (ast) => parseRupiah(ast.kind === "StringValue" ? ast.value : undefined),
 });
 
@@ -51,6 +71,7 @@ builder.scalarType("Date", {
   specifiedByURL: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
   serialize: (value) => String(value).slice(0, 10),
   parseValue: parseDate,
+  extensions: { sqlFormat: (day) => `to_char(${day}, 'YYYY-MM-DD')` } satisfies SqlFormat,
   parseLiteral: (ast) => parseDate(ast.kind === "StringValue" ? ast.value : undefined),
 });
 
@@ -81,6 +102,11 @@ builder.scalarType("DateTime", {
   specifiedByURL: "https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
   serialize: isoInstant,
   parseValue: parseDateTime,
+  // UTC with milliseconds: microseconds cut, as JavaScript's Date does.
+  extensions: {
+    sqlFormat: (instant) =>
+      `to_char(date_trunc('milliseconds', ${instant}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  } satisfies SqlFormat,
   parseLiteral: (ast) => parseDateTime(ast.kind === "StringValue" ? ast.value : undefined),
 });
 
@@ -100,6 +126,8 @@ builder.scalarType("Month", {
   specifiedByURL: "https://www.iso.org/iso-8601-date-and-time-format.html",
   serialize: (value) => String(value).slice(0, 7),
   parseValue: parseMonth,
+  // A month is stored as its first day.
+  extensions: { sqlFormat: (day) => `to_char(${day}, 'YYYY-MM')` } satisfies SqlFormat,
   parseLiteral: (ast) => parseMonth(ast.kind === "StringValue" ? ast.value : undefined),
 });
 

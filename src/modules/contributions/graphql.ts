@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
+import { plan } from "../../read-plan/field-plan";
 import { currentMonth } from "../../shared/calendar";
 import { type UserError as UserErrorShape, userError } from "../../shared/errors";
 import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
@@ -10,9 +11,22 @@ import type { ContributionLineRow } from "./tables";
 export const ContributionLine = builder.objectRef<ContributionLineRow>("ContributionLine").implement({
   description: "One program's share of a contribution.",
   fields: (t) => ({
-    program: t.field({ type: ProgramEnum, resolve: (line) => line.program }),
-    monthlyAmount: t.field({ type: "Rupiah", resolve: (line) => BigInt(line.monthlyAmount) }),
-    amount: t.field({ type: "Rupiah", resolve: (line) => BigInt(line.amount) }),
+    // The read planner reads a stored line (payments.lines) as `element.line`: amounts as stored (digits).
+    program: t.field({
+      type: ProgramEnum,
+      resolve: (line) => line.program,
+      extensions: plan.expression((element) => [`${element}.line ->> 'program'`]),
+    }),
+    monthlyAmount: t.field({
+      type: "Rupiah",
+      resolve: (line) => BigInt(line.monthlyAmount),
+      extensions: plan.expression((element) => [`${element}.line ->> 'monthlyAmount'`]),
+    }),
+    amount: t.field({
+      type: "Rupiah",
+      resolve: (line) => BigInt(line.amount),
+      extensions: plan.expression((element) => [`${element}.line ->> 'amount'`]),
+    }),
   }),
 });
 

@@ -1,5 +1,6 @@
 import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
+import { plan } from "../../read-plan/field-plan";
 import { currentMonth } from "../../shared/calendar";
 import { userError } from "../../shared/errors";
 import { rowId } from "../../shared/ids";
@@ -286,6 +287,7 @@ builder.drizzleObjectFields(Ecosystem, (t) => ({
     type: EcosystemCoverage,
     description: "Public: registered and active participants nationally, against this year's target.",
     resolve: (ecosystem, _args, ctx) => ecosystemCoverage(ctx, ecosystem.code, ctx.clock.now()),
+    extensions: plan.executorOnly("national figures come from the rollups, not the row"),
   }),
 }));
 

@@ -1,5 +1,6 @@
 import { builder } from "../../builder";
-import { ecosystemCodes } from "./tables";
+import { plan } from "../../read-plan/field-plan";
+import { ecosystemCodes, ecosystems } from "./tables";
 
 export const EcosystemCodeEnum = builder.enumType("EcosystemCode", { values: ecosystemCodes });
 
@@ -16,10 +17,13 @@ export const Ecosystem = builder.drizzleObject("ecosystems", {
   description: "One of the five growth ecosystems: village, market, e-commerce, UMKM and vulnerable workers.",
   // Loaded whole: fields read the row (see Participant for why not `expose`).
   fields: (t) => ({
-    code: t.field({ type: EcosystemCodeEnum, resolve: (row) => row.code }),
-    name: t.string({ resolve: (row) => row.name }),
-    description: t.string({ resolve: (row) => row.description }),
-    targets: t.relation("targets", { query: { orderBy: { year: "asc" } } }),
+    code: t.field({ type: EcosystemCodeEnum, resolve: (row) => row.code, extensions: plan.column(ecosystems.code) }),
+    name: t.string({ resolve: (row) => row.name, extensions: plan.column(ecosystems.name) }),
+    description: t.string({ resolve: (row) => row.description, extensions: plan.column(ecosystems.description) }),
+    targets: t.relation("targets", {
+      query: { orderBy: { year: "asc" } },
+      extensions: plan.executorOnly("a list relation (yearly targets) is not planned"),
+    }),
   }),
 });
 

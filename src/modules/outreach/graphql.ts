@@ -1,4 +1,5 @@
 import { builder, connectionPageSizes } from "../../builder";
+import { plan } from "../../read-plan/field-plan";
 import { badUserInput } from "../../shared/errors";
 import { rowId } from "../../shared/ids";
 import { msg } from "../../shared/messages";
@@ -69,6 +70,7 @@ builder.drizzleObjectFields(Participant, (t) => ({
       description: "Who reached out to this worker about their contributions, newest first.",
       query: { orderBy: { recordedAt: "desc", id: "desc" } },
       totalCount: true,
+      extensions: plan.executorOnly("outreach history is read on a worker's page, not in lists"),
     },
     { name: "OutreachContactConnection" },
     { name: "OutreachContactEdge" },
@@ -78,12 +80,14 @@ builder.drizzleObjectFields(Participant, (t) => ({
     description:
       "Months of protection left if nothing more is paid, counting the current one (3 when paid through this month, 1 in the last grace month); null once protection stopped or before the first payment.",
     resolve: (participant, _args, ctx) => monthsUntilInactive(participant.paidThrough, ctx.clock.now()),
+    extensions: plan.executorOnly("the outreach rules (months of protection left) have no SQL twin yet"),
   }),
   inactiveSince: t.field({
     type: "Month",
     nullable: true,
     description: "The month protection stopped (3 unpaid months); null while protected or before the first payment.",
     resolve: (participant, _args, ctx) => inactiveSince(participant.paidThrough, ctx.clock.now()),
+    extensions: plan.executorOnly("the outreach rules (when protection stopped) have no SQL twin yet"),
   }),
 }));
 

@@ -1,4 +1,7 @@
 import { builder } from "../../builder";
+import { aliased, idArgument, orderingOf, plan } from "../../read-plan/field-plan";
+import { column } from "../../read-plan/sql-values";
+import { type Fragment, NotPlannable, type PlanInput, predicate, q } from "../../read-plan/statement";
 import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
@@ -13,8 +16,17 @@ import {
 } from "../access/rules";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
-import { Sponsor } from "../sponsors/graphql";
-import { type ParticipantFilter, participantVisibility, visibleParticipants } from "./conditions";
+import { Sponsor, sponsorCheck } from "../sponsors/graphql";
+import {
+  maskedNik,
+  maskedPhone,
+  monthsInArrearsSql,
+  type ParticipantFilter,
+  paidThroughCondition,
+  participantVisibility,
+  personalDataReadable,
+  visibleParticipants,
+} from "./conditions";
 import { findOccupation, occupations } from "./occupations";
 
 type OccupationCode = (typeof occupations)[number][0];
@@ -35,7 +47,7 @@ import {
   updateParticipant,
 } from "./service";
 import { countParticipants, referralTallies } from "./store";
-import { type RiskLevel, sexes } from "./tables";
+import { participants, type RiskLevel, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";
 
@@ -45,6 +57,37 @@ export const ParticipantStatusEnum = builder.enumType("ParticipantStatus", {
     "PENDING never paid; ACTIVE paid through the current month; GRACE one or two months unpaid; INACTIVE three or more (protection stopped).",
   values: participantStatuses,
 });
+
+/** The read planner's SQL for the participant fields that are more than a column. */
+const personal = (row: string) => predicate((input) => personalDataReadable(aliased(participants, row), input.viewer));
+const participantColumn = (row: string, name: keyof typeof participants.$inferSelect) =>
+  column(row, participants[name].name);
+
+/** The status rule in SQL: the same branches as `membershipStatus`, one per status. */
+const statusSql = (row: string): Fragment => {
+  const paidThrough = (input: PlanInput, status: (typeof participantStatuses)[number]) =>
+    paidThroughCondition(aliased(participants, row).paidThrough, status, input.now);
+  const branches = participantStatuses.map(
+    (status) => q`when ${predicate((input) => paidThrough(input, status))} then '${[status]}'`,
+  );
+  return q`case ${branches.flat()} end`;
+};
+
+/** `findOccupation` in SQL: the registered name (or code), case-insensitively, to its code. */
+const occupationCodeSql = (row: string): string => {
+  const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`;
+  const keys = new Map<string, string>();
+  for (const [code, name] of occupations) {
+    keys.set(code.toLowerCase(), code);
+    keys.set(name.toLowerCase(), code);
+  }
+  const branches = [...keys].map(([key, code]) => `when ${quoted(key)} then ${quoted(code)}`);
+  return `case lower(btrim(${participantColumn(row, "occupation")})) ${branches.join(" ")} end`;
+};
+
+/** A participant another row names, seen only by whoever may see them (else null + FORBIDDEN). */
+export const participantCheck = (row: string) =>
+  predicate((input) => participantVisibility(aliased(participants, row), input.viewer));
 
 export const Participant = builder.drizzleNode("participants", {
   name: "Participant",
@@ -62,20 +105,28 @@ export const Participant = builder.drizzleNode("participants", {
         "16-digit national ID number (NIK). Without `pii:read` (and not the worker themself) only the province and regency digits: `3171************`.",
       resolve: (participant, _args, { viewer }) =>
         mayReadPersonalData(viewer, participant) ? participant.nik : maskNik(participant.nik),
+      extensions: plan.expression(
+        (row) =>
+          q`case when ${personal(row)} then ${[participantColumn(row, "nik")]} else ${predicate(() => maskedNik(aliased(participants, row).nik))} end`,
+      ),
     }),
-    fullName: t.string({ resolve: (row) => row.fullName }),
+    fullName: t.string({ resolve: (row) => row.fullName, extensions: plan.column(participants.fullName) }),
     birthDate: t.field({
       type: "Date",
       nullable: true,
       description:
         "Null without `pii:read` (unless the worker themself): with the district, an exact date would leave only the NIK's serial to guess. See `birthYear`.",
       resolve: (row, _args, { viewer }) => (mayReadPersonalData(viewer, row) ? row.birthDate : null),
+      extensions: plan.expression(
+        (row) => q`case when ${personal(row)} then ${[participantColumn(row, "birthDate")]} end`,
+      ),
     }),
     birthYear: t.int({
       description: "The year of birth, shown to every caller who may see the worker.",
       resolve: (row) => Number(row.birthDate.slice(0, 4)),
+      extensions: plan.expression((row) => [`extract(year from ${participantColumn(row, "birthDate")})::int`]),
     }),
-    sex: t.field({ type: SexEnum, resolve: (row) => row.sex }),
+    sex: t.field({ type: SexEnum, resolve: (row) => row.sex, extensions: plan.column(participants.sex) }),
     phone: t.string({
       nullable: true,
       description: "E.164, e.g. +6281234567890; masked without `pii:read`.",
@@ -83,53 +134,96 @@ export const Participant = builder.drizzleNode("participants", {
         participant.phone === null || mayReadPersonalData(viewer, participant)
           ? participant.phone
           : maskPhone(participant.phone),
+      extensions: plan.expression((row) => {
+        const phone = participantColumn(row, "phone");
+        return q`case when ${[phone]} is null or ${personal(row)} then ${[phone]} else ${predicate(() => maskedPhone(aliased(participants, row).phone))} end`;
+      }),
     }),
-    segment: t.field({ type: SegmentEnum, resolve: (row) => row.segment }),
+    segment: t.field({
+      type: SegmentEnum,
+      resolve: (row) => row.segment,
+      extensions: plan.column(participants.segment),
+    }),
     occupation: t.string({
       description: "The occupation's name as registered (see occupationCode for the code).",
       resolve: (row) => row.occupation,
+      extensions: plan.column(participants.occupation),
     }),
     occupationCode: t.field({
       type: OccupationCodeEnum,
       nullable: true,
       description: "The occupation's code; null only for an occupation no longer on the list.",
       resolve: (row) => (findOccupation(row.occupation)?.code as OccupationCode | undefined) ?? null,
+      extensions: plan.expression((row) => [occupationCodeSql(row)]),
     }),
-    riskLevel: t.field({ type: RiskLevelEnum, resolve: (row) => row.riskLevel }),
-    reportedMonthlyIncome: t.field({ type: "Rupiah", resolve: (row) => row.reportedMonthlyIncome }),
-    programs: t.field({ type: [ProgramEnum], resolve: (row) => row.programs }),
+    riskLevel: t.field({
+      type: RiskLevelEnum,
+      resolve: (row) => row.riskLevel,
+      extensions: plan.column(participants.riskLevel),
+    }),
+    reportedMonthlyIncome: t.field({
+      type: "Rupiah",
+      resolve: (row) => row.reportedMonthlyIncome,
+      extensions: plan.column(participants.reportedMonthlyIncome),
+    }),
+    programs: t.field({
+      type: [ProgramEnum],
+      resolve: (row) => row.programs,
+      extensions: plan.column(participants.programs),
+    }),
     channel: t.field({
       type: "RegistrationChannel",
       description: "Where the worker was registered, e.g. JMO, PARTNER, OFFICE.",
       resolve: (row) => row.channel,
+      extensions: plan.column(participants.channel),
     }),
-    registeredAt: t.field({ type: "DateTime", resolve: (row) => row.registeredAt }),
+    registeredAt: t.field({
+      type: "DateTime",
+      resolve: (row) => row.registeredAt,
+      extensions: plan.column(participants.registeredAt),
+    }),
     paidThrough: t.field({
       type: "Month",
       nullable: true,
       description: "The last month covered by settled contributions.",
       resolve: (row) => row.paidThrough,
+      extensions: plan.column(participants.paidThrough),
     }),
     status: t.field({
       type: ParticipantStatusEnum,
       resolve: (participant, _args, ctx) => membershipStatus(participant.paidThrough, ctx.clock.now()),
+      extensions: plan.expression(statusSql),
     }),
     monthsInArrears: t.int({
       nullable: true,
       description: "Unpaid months up to and including the current one; null before the first payment.",
       resolve: (participant, _args, ctx) => monthsInArrears(participant.paidThrough, ctx.clock.now()),
+      extensions: plan.expression((row) => [
+        predicate((input) => monthsInArrearsSql(aliased(participants, row).paidThrough, input.now)),
+      ]),
     }),
-    ecosystem: t.relation("ecosystem"),
-    region: t.relation("village", { description: "The village where the worker lives." }),
-    sponsor: t.relation("sponsor", { nullable: true, type: Sponsor }),
+    ecosystem: t.relation("ecosystem", { extensions: plan.relation() }),
+    region: t.relation("village", {
+      description: "The village where the worker lives.",
+      extensions: plan.relation({ via: "village" }),
+    }),
+    sponsor: t.relation("sponsor", {
+      nullable: true,
+      type: Sponsor,
+      extensions: plan.relation({
+        check: sponsorCheck,
+      }),
+    }),
     registeredBy: t.relation("registeredBy", {
       nullable: true,
       description: "Nyalakan: the participant who registered this worker.",
+      extensions: plan.relation({ check: participantCheck }),
     }),
     nextDueDate: t.field({
       type: "Date",
       description: "When the next unpaid month's contribution is due (the 15th of that month).",
       resolve: (participant) => nextDueDate(participant.paidThrough, participant.registeredAt),
+      extensions: plan.executorOnly("the due-date rule (15th of the next unpaid month) has no SQL twin yet"),
     }),
   }),
 });
@@ -148,10 +242,14 @@ builder.drizzleObjectFields(Participant, (t) => ({
         orderBy: { registeredAt: "desc" },
       }),
       totalCount: true,
+      extensions: plan.executorOnly("referral lists are rare and not on the page's path"),
     },
     ParticipantConnection,
   ),
 }));
+
+/** The search's bounds: the input's validation, and the read planner's check of it. */
+const searchLength = { min: 2, max: 100 } as const;
 
 export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
   fields: (t) => ({
@@ -168,15 +266,18 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
     search: t.string({
       description:
         "A name prefix (case-insensitive); with `pii:read` also the last 4 digits of a NIK or a full NIK. Without it, digits match no one: a NIK search would reveal the digits masking hides.",
-      validate: { minLength: [2, { message: messageKey("BAD_USER_INPUT.search") }], maxLength: 100 },
+      validate: {
+        minLength: [searchLength.min, { message: messageKey("BAD_USER_INPUT.search") }],
+        maxLength: searchLength.max,
+      },
     }),
   }),
 });
 
-const ParticipantOrder = builder.enumType("ParticipantOrder", {
-  values: ["REGISTERED_AT_DESC", "REGISTERED_AT_ASC", "FULL_NAME_ASC", "FULL_NAME_DESC"] as const,
-});
-
+/**
+ * Each ParticipantOrder value's drizzle ordering: one table the enum's values, the resolver and the
+ * read planner all read, so a new value is sorted the same way by both.
+ */
 export const participantOrderings = {
   REGISTERED_AT_DESC: { registeredAt: "desc" },
   REGISTERED_AT_ASC: { registeredAt: "asc" },
@@ -184,7 +285,29 @@ export const participantOrderings = {
   FULL_NAME_DESC: { fullName: "desc" },
 } as const;
 
+const ParticipantOrder = builder.enumType("ParticipantOrder", {
+  values: Object.keys(participantOrderings) as (keyof typeof participantOrderings)[],
+});
+
 type FilterArg = typeof ParticipantFilterInput.$inferInput | null | undefined;
+
+/**
+ * The filter argument as the read planner receives it (global IDs not yet decoded): checked as the
+ * input type's validation would (where it refuses, the executor says how), then `toFilter`.
+ */
+function plannedFilter(raw: unknown): ParticipantFilter {
+  if (raw === null || raw === undefined) return {};
+  const input = raw as Record<string, unknown>;
+  const { regionCode, search, sponsorId } = input;
+  if (typeof regionCode === "string" && !REGION_CODE.test(regionCode)) throw new NotPlannable("regionCode");
+  if (typeof search === "string" && (search.length < searchLength.min || search.length > searchLength.max))
+    throw new NotPlannable("search");
+  const decoded =
+    typeof sponsorId === "string"
+      ? { typename: Sponsor.name, id: String(idArgument(sponsorId, Sponsor.name)) }
+      : sponsorId;
+  return toFilter({ ...input, sponsorId: decoded } as FilterArg);
+}
 
 export function toFilter(input: FilterArg): ParticipantFilter {
   if (!input) return {};
@@ -203,6 +326,7 @@ builder.queryFields((t) => ({
       const id = rowId(args.id.id);
       return id === null ? null : ctx.db.query.participants.findFirst(query({ where: { id } }));
     },
+    extensions: plan.lookup({ check: participantCheck }),
   }),
   participants: t.drizzleConnection(
     {
@@ -222,6 +346,25 @@ builder.queryFields((t) => ({
           }),
         );
       },
+      extensions: plan.connection({
+        where: (child, args) => [
+          predicate((input) =>
+            visibleParticipants(
+              aliased(participants, child),
+              plannedFilter(args(input).filter),
+              input.viewer,
+              input.now,
+            ),
+          ),
+        ],
+        ordering: (args) => {
+          const order = Object.hasOwn(participantOrderings, String(args.orderBy))
+            ? participantOrderings[args.orderBy as keyof typeof participantOrderings]
+            : undefined;
+          if (!order) throw new NotPlannable("unknown ordering");
+          return orderingOf(participants, order);
+        },
+      }),
     },
     ParticipantConnection,
   ),

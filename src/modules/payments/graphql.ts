@@ -1,4 +1,6 @@
 import { builder } from "../../builder";
+import { aliased, idArgument, orderingOf, plan } from "../../read-plan/field-plan";
+import { predicate } from "../../read-plan/statement";
 import { countedConnection } from "../../shared/connections";
 import { badUserInput } from "../../shared/errors";
 import { encodeGlobalId, rowId } from "../../shared/ids";
@@ -6,9 +8,9 @@ import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
 import { canSeeSponsor, mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
 import { ContributionLine } from "../contributions/graphql";
-import { Participant } from "../participants/graphql";
+import { Participant, participantCheck } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
-import { Sponsor, Sponsorship } from "../sponsors/graphql";
+import { Sponsor, Sponsorship, sponsorCheck } from "../sponsors/graphql";
 import { type BatchResult, paySponsoredContributions, type SettleBatchResult, settlePaymentBatch } from "./batch";
 import { type PaymentFilter, paymentConditions, visiblePayments } from "./conditions";
 import {
@@ -19,10 +21,13 @@ import {
 } from "./reconciliation";
 import { type PaymentResult, payContribution, settlePayment } from "./service";
 import { countPayments, reconciliationRows } from "./store";
-import { payerKinds, paymentStatuses } from "./tables";
+import { payerKinds, paymentStatuses, payments } from "./tables";
 
 export const PaymentStatusEnum = builder.enumType("PaymentStatus", { values: paymentStatuses });
 export const PayerKindEnum = builder.enumType("PayerKind", { values: payerKinds });
+
+/** Newest first: every payments connection's ordering, for plugin-drizzle and the read planner. */
+const paymentOrder = { createdAt: "desc", id: "desc" } as const;
 
 export const Payment = builder.drizzleNode("payments", {
   name: "Payment",
@@ -38,27 +43,57 @@ export const Payment = builder.drizzleNode("payments", {
       nullable: true,
       description:
         "Null (with one FORBIDDEN error here) when the caller may read the payment but not its worker, e.g. a payments back office.",
+      extensions: plan.relation({ check: participantCheck }),
     }),
-    months: t.exposeInt("months"),
-    coverageFrom: t.expose("coverageFrom", { type: "Month", description: "First month this payment covers." }),
-    coverageThrough: t.expose("coverageThrough", { type: "Month", description: "Last month this payment covers." }),
-    amount: t.expose("amount", { type: "Rupiah" }),
+    months: t.exposeInt("months", { extensions: plan.column(payments.months) }),
+    coverageFrom: t.expose("coverageFrom", {
+      type: "Month",
+      description: "First month this payment covers.",
+      extensions: plan.column(payments.coverageFrom),
+    }),
+    coverageThrough: t.expose("coverageThrough", {
+      type: "Month",
+      description: "Last month this payment covers.",
+      extensions: plan.column(payments.coverageThrough),
+    }),
+    amount: t.expose("amount", { type: "Rupiah", extensions: plan.column(payments.amount) }),
     lines: t.field({
       type: [ContributionLine],
       select: { columns: { lines: true } },
       resolve: (payment) => payment.lines,
+      extensions: plan.embedded({
+        from: (row, element) =>
+          `jsonb_array_elements(${row}."${payments.lines.name}") with ordinality as ${element}(line, ord)`,
+        order: (element) => `${element}.ord`,
+      }),
     }),
-    payer: t.expose("payer", { type: PayerKindEnum }),
-    payerSponsor: t.relation("payerSponsor", { nullable: true, type: Sponsor }),
-    channel: t.expose("channel", { type: "PaymentChannel" }),
-    externalReference: t.exposeString("externalReference", { nullable: true }),
-    status: t.expose("status", { type: PaymentStatusEnum }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    settledAt: t.expose("settledAt", { type: "DateTime", nullable: true }),
-    refundedAt: t.expose("refundedAt", { type: "DateTime", nullable: true }),
+    payer: t.expose("payer", { type: PayerKindEnum, extensions: plan.column(payments.payer) }),
+    payerSponsor: t.relation("payerSponsor", {
+      nullable: true,
+      type: Sponsor,
+      extensions: plan.relation({ check: sponsorCheck }),
+    }),
+    channel: t.expose("channel", { type: "PaymentChannel", extensions: plan.column(payments.channel) }),
+    externalReference: t.exposeString("externalReference", {
+      nullable: true,
+      extensions: plan.column(payments.externalReference),
+    }),
+    status: t.expose("status", { type: PaymentStatusEnum, extensions: plan.column(payments.status) }),
+    createdAt: t.expose("createdAt", { type: "DateTime", extensions: plan.column(payments.createdAt) }),
+    settledAt: t.expose("settledAt", {
+      type: "DateTime",
+      nullable: true,
+      extensions: plan.column(payments.settledAt),
+    }),
+    refundedAt: t.expose("refundedAt", {
+      type: "DateTime",
+      nullable: true,
+      extensions: plan.column(payments.refundedAt),
+    }),
     refundedAmount: t.expose("refundedAmount", {
       type: "Rupiah",
       nullable: true,
+      extensions: plan.column(payments.refundedAmount),
       description:
         "What a refund returned: the monthly contribution of each month not yet used when it was refunded (the current and past months stay covered).",
     }),
@@ -79,6 +114,19 @@ const PaymentFilterInput = builder.inputType("PaymentFilter", {
     createdTo: t.field({ type: "Date" }),
   }),
 });
+
+/** The filter argument as the read planner receives it (global IDs not yet decoded), then `toPaymentFilter`. */
+function plannedPaymentFilter(raw: unknown): PaymentFilter {
+  if (raw === null || raw === undefined) return {};
+  const input = raw as Record<string, unknown>;
+  const decode = (id: unknown, typeName: string) =>
+    typeof id === "string" ? { typename: typeName, id: String(idArgument(id, typeName)) } : id;
+  return toPaymentFilter({
+    ...input,
+    participantId: decode(input.participantId, Participant.name),
+    payerSponsorId: decode(input.payerSponsorId, Sponsor.name),
+  } as typeof PaymentFilterInput.$inferInput);
+}
 
 export function toPaymentFilter(input: typeof PaymentFilterInput.$inferInput | null | undefined): PaymentFilter {
   if (!input) return {};
@@ -101,10 +149,16 @@ builder.drizzleObjectFields(Participant, (t) => ({
         const filter = toPaymentFilter(args.filter);
         return {
           where: { RAW: (table) => paymentConditions(table, filter) },
-          orderBy: { createdAt: "desc", id: "desc" },
+          orderBy: paymentOrder,
         };
       },
       totalCount: true,
+      extensions: plan.connection({
+        where: (child, args) => [
+          predicate((input) => paymentConditions(aliased(payments, child), plannedPaymentFilter(args(input).filter))),
+        ],
+        ordering: () => orderingOf(payments, paymentOrder),
+      }),
     },
     PaymentConnection,
   ),
@@ -120,6 +174,10 @@ builder.queryFields((t) => ({
       const id = rowId(args.id.id);
       return id === null ? null : ctx.db.query.payments.findFirst(query({ where: { id } }));
     },
+    // Payment's own check: payment back offices, or whoever may see its participant.
+    extensions: plan.lookup({
+      check: (row) => predicate((input) => visiblePayments(aliased(payments, row), {}, input.viewer)),
+    }),
   }),
   payments: t.drizzleConnection(
     {
@@ -132,10 +190,18 @@ builder.queryFields((t) => ({
         return ctx.db.query.payments.findMany(
           query({
             where: { RAW: (table) => visiblePayments(table, filter, ctx.viewer) },
-            orderBy: { createdAt: "desc", id: "desc" },
+            orderBy: paymentOrder,
           }),
         );
       },
+      extensions: plan.connection({
+        where: (child, args) => [
+          predicate((input) =>
+            visiblePayments(aliased(payments, child), plannedPaymentFilter(args(input).filter), input.viewer),
+          ),
+        ],
+        ordering: () => orderingOf(payments, paymentOrder),
+      }),
     },
     PaymentConnection,
   ),

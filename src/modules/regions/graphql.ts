@@ -1,7 +1,8 @@
 import { builder } from "../../builder";
+import { plan } from "../../read-plan/field-plan";
 import { messageKey } from "../../shared/messages";
 import { REGION_CODE } from "./codes";
-import { regionLevels } from "./tables";
+import { regionLevels, regions } from "./tables";
 
 export const RegionLevelEnum = builder.enumType("RegionLevel", { values: regionLevels });
 
@@ -10,10 +11,10 @@ export const Region = builder.drizzleObject("regions", {
   description: "An official Indonesian administrative region (Kemendagri code).",
   // Loaded whole: fields read the row (see Participant for why not `expose`).
   fields: (t) => ({
-    code: t.string({ resolve: (row) => row.code }),
-    name: t.string({ resolve: (row) => row.name }),
-    level: t.field({ type: RegionLevelEnum, resolve: (row) => row.level }),
-    parent: t.relation("parent", { nullable: true }),
+    code: t.string({ resolve: (row) => row.code, extensions: plan.column(regions.code) }),
+    name: t.string({ resolve: (row) => row.name, extensions: plan.column(regions.name) }),
+    level: t.field({ type: RegionLevelEnum, resolve: (row) => row.level, extensions: plan.column(regions.level) }),
+    parent: t.relation("parent", { nullable: true, extensions: plan.relation() }),
   }),
 });
 

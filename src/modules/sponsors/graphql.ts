@@ -1,4 +1,6 @@
 import { builder } from "../../builder";
+import { aliased, plan } from "../../read-plan/field-plan";
+import { predicate } from "../../read-plan/statement";
 import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { ProgramEnum } from "../../shared/program-enums";
@@ -11,6 +13,10 @@ import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tabl
 export const SponsorKindEnum = builder.enumType("SponsorKind", { values: sponsorKinds });
 export const SponsorProgramEnum = builder.enumType("SponsorProgram", { values: sponsorPrograms });
 
+/** A sponsor another row names, seen only by whoever may see it (else null + FORBIDDEN). */
+export const sponsorCheck = (row: string) =>
+  predicate((input) => sponsorVisibility(aliased(sponsorsTable, row), input.viewer));
+
 export const Sponsor = builder.drizzleNode("sponsors", {
   name: "Sponsor",
   description: "A company, government body, NGO or individual paying contributions for workers (Sertakan).",
@@ -18,13 +24,32 @@ export const Sponsor = builder.drizzleNode("sponsors", {
   authScopes: (sponsor, { viewer }) => canSeeSponsor(viewer, sponsor.id),
   // Loaded whole: fields read the row (see Participant for why not `expose`).
   fields: (t) => ({
-    name: t.string({ resolve: (row) => row.name }),
-    kind: t.field({ type: SponsorKindEnum, resolve: (row) => row.kind }),
-    program: t.field({ type: SponsorProgramEnum, resolve: (row) => row.program }),
-    contactEmail: t.string({ nullable: true, resolve: (row) => row.contactEmail }),
-    contactPhone: t.string({ nullable: true, resolve: (row) => row.contactPhone }),
-    createdAt: t.field({ type: "DateTime", resolve: (row) => row.createdAt }),
-    sponsorships: t.relation("sponsorships", { query: { orderBy: { startsOn: "desc", id: "desc" } } }),
+    name: t.string({ resolve: (row) => row.name, extensions: plan.column(sponsorsTable.name) }),
+    kind: t.field({ type: SponsorKindEnum, resolve: (row) => row.kind, extensions: plan.column(sponsorsTable.kind) }),
+    program: t.field({
+      type: SponsorProgramEnum,
+      resolve: (row) => row.program,
+      extensions: plan.column(sponsorsTable.program),
+    }),
+    contactEmail: t.string({
+      nullable: true,
+      resolve: (row) => row.contactEmail,
+      extensions: plan.column(sponsorsTable.contactEmail),
+    }),
+    contactPhone: t.string({
+      nullable: true,
+      resolve: (row) => row.contactPhone,
+      extensions: plan.column(sponsorsTable.contactPhone),
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      resolve: (row) => row.createdAt,
+      extensions: plan.column(sponsorsTable.createdAt),
+    }),
+    sponsorships: t.relation("sponsorships", {
+      query: { orderBy: { startsOn: "desc", id: "desc" } },
+      extensions: plan.executorOnly("a list relation (sponsorships, their batches and figures) is not planned"),
+    }),
   }),
 });
 
@@ -72,6 +97,7 @@ builder.queryFields((t) => ({
       const id = rowId(args.id.id);
       return id === null ? null : ctx.db.query.sponsors.findFirst(query({ where: { id } }));
     },
+    extensions: plan.lookup({ check: sponsorCheck }),
   }),
   sponsors: t.drizzleConnection(
     {
