@@ -1,5 +1,5 @@
 /**
- * Where a request's CPU goes, in Node: `npx tsx bench/profile.ts [--requests N] [--database-url URL]`.
+ * Where a request's CPU goes, in Node: `npm run bench:profile -- [--requests N] [--top N] [--database-url URL]`.
  * Runs the API in this process (the same Hono app, production settings, a pool of 10 like the
  * bench's `api` contender) against the bench database, sends each scenario's request N times with
  * four in flight through `app.fetch` (no sockets: transport is the bench's own column), records a V8
@@ -21,10 +21,13 @@ import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } fro
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "2000" },
+    /** Also print the N functions with the most self time per scenario (to stderr). */
+    top: { type: "string", default: "0" },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/bench" },
   },
 });
 const requests = Number(values.requests);
+const top = Number(values.top);
 const url = values["database-url"];
 
 /** Stages, tested innermost frame first: the first whose pattern matches a frame's URL or name. */
@@ -100,6 +103,22 @@ function byStage(profile: Profile): Map<string, number> {
   return totals;
 }
 
+/** The functions with the most self time, as `ms function file`. */
+function hottest(profile: Profile, count: number): string {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, index) => {
+    const frame = nodes.get(id)?.callFrame;
+    const key = `${frame?.functionName || "(anonymous)"} ${frame?.url.replace(/.*node_modules\//, "") ?? ""}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([key, micros]) => `${(micros / 1000).toFixed(1)} ms ${key}`)
+    .join("\n");
+}
+
 const proxy = await nodeProxy();
 const pool = new pg.Pool({ connectionString: url, max: 10 });
 const app = createApp({
@@ -170,19 +189,12 @@ for (const [name, make] of Object.entries(scenarios)) {
   const cpu = process.cpuUsage(cpuBefore);
   const cpuPerRequest = (cpu.user + cpu.system) / 1000 / requests;
   const totals = byStage(profile);
-  if (process.env.PROFILE_TOP) {
-    const self = new Map<string, number>();
-    const index = new Map(profile.nodes.map((n) => [n.id, n]));
-    profile.samples.forEach((id, i) => {
-      const f = index.get(id)?.callFrame;
-      const key = `${f?.functionName} ${f?.url.replace(/.*node_modules\//, "")}`;
-      self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-    });
-    console.error([...self].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `${(v / 1000).toFixed(0)}ms ${k}`).join("\n"));
-  }
+  if (top > 0) console.error(`${name}, hottest functions (self time):\n${hottest(profile, top)}`);
   totals.delete("idle");
   const busy = [...totals.values()].reduce((sum, value) => sum + value, 0);
-  rows.push(`\n### ${name}: ${cpuPerRequest.toFixed(2)} ms CPU per request (${requests} requests, ${(requests / (wallMs / 1000)).toFixed(0)}/s, 4 in flight)\n`);
+  rows.push(
+    `\n### ${name}: ${cpuPerRequest.toFixed(2)} ms CPU per request (${requests} requests, ${(requests / (wallMs / 1000)).toFixed(0)}/s, 4 in flight)\n`,
+  );
   rows.push("| stage | share of CPU | ms per request |\n| --- | --- | --- |");
   for (const [stage, micros] of [...totals].sort((a, b) => b[1] - a[1])) {
     const share = micros / busy;
