@@ -308,6 +308,23 @@ describe("credentials", () => {
     };
   }
 
+  it("remembers a verified token only until it expires", async () => {
+    // Real time again (a token's lifetime): a token valid for one more second.
+    const now = Math.floor(Date.now() / 1000);
+    const brief = await new SignJWT({ role: "ADMIN" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("brief")
+      .setIssuedAt(now)
+      .setExpirationTime(now + 1)
+      .sign(new TextEncoder().encode(TEST_JWT_SECRET));
+    const headers = { authorization: `Bearer ${brief}` };
+    expect(await attempt(headers)).toMatchObject({ status: 200 });
+    // Verified and remembered: asked again at once, it is answered from memory.
+    expect(await attempt(headers)).toMatchObject({ status: 200 });
+    await new Promise((resolve) => setTimeout(resolve, (now + 1) * 1000 - Date.now() + 50));
+    expect(await attempt(headers)).toMatchObject({ status: 401, message: "The token has expired" });
+  });
+
   it("rejects a token signed with another secret, an expired token and a malformed header", async () => {
     // A credential's lifetime is real time (the identity provider's clock), not the API's
     // business clock: the one place a test reads the wall clock on purpose (README, "one clock").

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, coveredMonths, participants, paymentEvents, payments } from "../src/db/tables";
+import { auditLog, coveredMonths, outboxEvents, participants, paymentEvents, payments } from "../src/db/tables";
 import { signNotification } from "../src/modules/payments/signature";
 import { bearer, dataOf, startTestApi, TEST_CHANNEL_SECRETS, type TestApi, TODAY } from "./testkit/api";
 import { at, month, monthKey, year } from "./testkit/dates";
@@ -132,6 +132,38 @@ describe("contributionQuote", () => {
 });
 
 describe("payContribution", () => {
+  it("writes the payment, its payment.created event and its audit row in one statement after one read", async () => {
+    const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM", "JHT"] });
+    const self = await bearer({ role: "PARTICIPANT", participantId: worker.id });
+    api.statements.length = 0;
+    const { payContribution } = dataOf(await pay({ participantId: gid("Participant", worker.id), months: 1 }, self));
+    const sent = [...api.statements];
+    // Read the participant; insert payment + event + audit row (one CTE, atomic without BEGIN/COMMIT);
+    // read the payment back with the client's selection. No transaction round trips.
+    expect(sent).toHaveLength(3);
+    expect(sent.some((statement) => /^(begin|commit)/i.test(statement.trim()))).toBe(false);
+    expect(sent[1]).toMatch(/^\s*with created as \(\s*insert into "payments"/);
+    const paymentId = Number(
+      Buffer.from(payContribution.payment?.id ?? "", "base64")
+        .toString()
+        .split(":")[1],
+    );
+    const [event] = await api.db.select().from(outboxEvents).where(eq(outboxEvents.participantId, worker.id));
+    expect(event).toMatchObject({ type: "payment.created", occurredAt: expect.any(String) });
+    expect(event?.data).toMatchObject({ payment: { id: payContribution.payment?.id, status: "PENDING" } });
+    const audit = await api.db
+      .select()
+      .from(auditLog)
+      .where(sql`${`payment:${paymentId}`} = any(${auditLog.targetIds})`);
+    expect(audit).toMatchObject([
+      {
+        operation: "payContribution",
+        outcome: "SUCCEEDED",
+        targetIds: [`payment:${paymentId}`, `participant:${worker.id}`],
+      },
+    ]);
+  });
+
   it("creates a pending payment at today's rates for the participant's next month", async () => {
     const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM", "JHT"] });
     const self = await bearer({ role: "PARTICIPANT", participantId: worker.id });

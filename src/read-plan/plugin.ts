@@ -89,7 +89,25 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   // A per-object check failed somewhere: the executor answers with its null and FORBIDDEN error.
   if (text === undefined || text.includes(DENIED_MARK)) return null;
   statistics.answered += 1;
-  return { data: JSON.parse(text) as Record<string, unknown> };
+  return plannedAnswer(text);
+}
+
+/**
+ * The answer PostgreSQL wrote, sent as it wrote it: Yoga serialises a result with its `stringify`,
+ * so the response body is the statement's JSON text, without a JSON.parse and a re-stringify (on
+ * a page of 100, a tenth of the request's CPU). The values and their order are the executor's;
+ * the spacing is PostgreSQL's (`"id" : 1, "nik" : …`). `data` is parsed only if a plugin reads it;
+ * if one adds errors or extensions, the result is serialised whole, as any other.
+ */
+function plannedAnswer(text: string): ExecutionResult & { stringify(result: ExecutionResult): string } {
+  let data: Record<string, unknown> | undefined;
+  return {
+    get data() {
+      data ??= JSON.parse(text) as Record<string, unknown>;
+      return data;
+    },
+    stringify: (result) => (result.errors?.length || result.extensions ? JSON.stringify(result) : `{"data":${text}}`),
+  };
 }
 
 function fragmentsOf(args: ExecutionArgs): Record<string, FragmentDefinitionNode> {

@@ -1,5 +1,6 @@
 import type { Executor } from "../../db/client";
 import type { Viewer } from "../access/rules";
+import { auditActor } from "./rules";
 import { auditLog } from "./tables";
 
 /** REJECTED: refused by the rules (userErrors); REFUSED: refused access (FORBIDDEN, UNAUTHENTICATED, RATE_LIMITED). */
@@ -18,8 +19,7 @@ export interface AuditEntry {
 export async function recordAudit(executor: Executor, viewer: Viewer, requestId: string, entry: AuditEntry) {
   await executor.insert(auditLog).values({
     requestId,
-    actorId: viewer.kind === "user" ? viewer.subject : null,
-    actorRole: viewer.kind === "user" ? viewer.role : "ANONYMOUS",
+    ...auditActor(viewer),
     operation: entry.operation,
     targetIds: entry.targetIds,
     outcome: entry.outcome,

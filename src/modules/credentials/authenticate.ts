@@ -56,7 +56,41 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
+/**
+ * Tokens verified in this isolate, so a client's next requests skip the signature check and claim
+ * parsing (about a seventh of a read's CPU, bench/PROFILE.md). An entry serves only the settings it
+ * was verified under, never past the token's own `exp`, and at most VERIFIED_TOKEN_TTL_MS after
+ * its verification, so a key withdrawn from the identity provider's JWKS stops being honoured
+ * within that time. Least recently used entries leave first.
+ */
+const verifiedTokens = new Map<string, { viewer: Viewer; config: AuthConfig; validUntil: number }>();
+const VERIFIED_TOKENS_KEPT = 2_000;
+const VERIFIED_TOKEN_TTL_MS = 5 * 60_000;
+
+async function verifyTokenOnce(token: string, config: AuthConfig): Promise<Viewer> {
+  const now = Date.now();
+  const known = verifiedTokens.get(token);
+  if (known) {
+    verifiedTokens.delete(token);
+    if (known.config === config && now < known.validUntil) {
+      verifiedTokens.set(token, known);
+      return known.viewer;
+    }
+  }
+  const { viewer, expiresAt } = await verifyToken(token, config);
+  if (verifiedTokens.size >= VERIFIED_TOKENS_KEPT) {
+    const oldest = verifiedTokens.keys().next().value;
+    if (oldest !== undefined) verifiedTokens.delete(oldest);
+  }
+  verifiedTokens.set(token, {
+    viewer,
+    config,
+    validUntil: Math.min(expiresAt ?? Infinity, now + VERIFIED_TOKEN_TTL_MS),
+  });
+  return viewer;
+}
+
+async function verifyToken(token: string, config: AuthConfig): Promise<{ viewer: Viewer; expiresAt: number | null }> {
   const options = {
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
@@ -88,7 +122,7 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
   if (role === "PARTICIPANT" && !participantId) {
     throw unauthenticated(msg("UNAUTHENTICATED.participantClaim"));
   }
-  return {
+  const viewer: Viewer = {
     kind: "user",
     role: role satisfies Role,
     subject: sub,
@@ -99,6 +133,8 @@ async function verifyToken(token: string, config: AuthConfig): Promise<Viewer> {
     ...(participantId ? { participantId } : {}),
     ...(claims.data.client_id ? { clientId: claims.data.client_id } : {}),
   };
+  const exp = (payload as { exp?: unknown }).exp;
+  return { viewer, expiresAt: typeof exp === "number" ? exp * 1000 : null };
 }
 
 async function verifyApiKey(key: string, db: Database): Promise<Viewer> {
@@ -128,7 +164,7 @@ export async function authenticate(headers: Headers, config: AuthConfig, db: Dat
   if (authorization !== null) {
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization.trim());
     if (!match?.[1]) throw unauthenticated(msg("UNAUTHENTICATED.authorizationHeader"));
-    return verifyToken(match[1], config);
+    return verifyTokenOnce(match[1], config);
   }
   if (apiKey !== null) return verifyApiKey(apiKey.trim(), db);
   return { kind: "anonymous" };

@@ -17,23 +17,23 @@ export interface NewEvent {
   occurredAt: Date;
 }
 
+/** The outbox row of an event, as every writer stores it. */
+export function outboxRow(event: NewEvent): typeof outboxEvents.$inferInsert {
+  return {
+    type: event.type,
+    version: eventVersions[event.type],
+    participantId: event.participantId ?? null,
+    sponsorId: event.sponsorId ?? null,
+    data: event.data,
+    dedupeKey: event.dedupeKey ?? null,
+    occurredAt: event.occurredAt.toISOString(),
+  };
+}
+
 /** One statement for all of a change's events: each round trip counts inside a settling transaction. */
 export async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx
-    .insert(outboxEvents)
-    .values(
-      events.map((event) => ({
-        type: event.type,
-        version: eventVersions[event.type],
-        participantId: event.participantId ?? null,
-        sponsorId: event.sponsorId ?? null,
-        data: event.data,
-        dedupeKey: event.dedupeKey ?? null,
-        occurredAt: event.occurredAt.toISOString(),
-      })),
-    )
-    .onConflictDoNothing({ target: outboxEvents.dedupeKey });
+  await tx.insert(outboxEvents).values(events.map(outboxRow)).onConflictDoNothing({ target: outboxEvents.dedupeKey });
 }
 
 export function insertEvent(tx: Executor, event: NewEvent): Promise<void> {

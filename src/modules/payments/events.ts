@@ -17,7 +17,22 @@ type ParticipantRow = typeof participants.$inferSelect;
 type PaymentRow = typeof payments.$inferSelect;
 type SponsorshipRow = typeof sponsorships.$inferSelect;
 
-function paymentSnapshot(row: PaymentRow) {
+/** What a payment event shows of the payment; `id` is null while the inserting statement has yet to fill it. */
+type PaymentFacts = Pick<
+  PaymentRow,
+  | "participantId"
+  | "status"
+  | "amount"
+  | "refundedAmount"
+  | "months"
+  | "coverageFrom"
+  | "coverageThrough"
+  | "channel"
+  | "payer"
+  | "payerSponsorId"
+> & { id: number | null };
+
+function paymentSnapshot(row: PaymentFacts) {
   return {
     id: globalIdOrNull("Payment", row.id),
     participantId: globalIdOrNull("Participant", row.participantId),
@@ -51,7 +66,7 @@ export function recordPaymentOutcome(
 
 function paymentEvent(
   type: "payment.created" | "payment.settled" | "payment.failed" | "payment.refunded",
-  payment: PaymentRow,
+  payment: PaymentFacts,
   participant: ParticipantRow,
   now: Date,
 ): NewEvent {
@@ -62,6 +77,23 @@ function paymentEvent(
     data: { payment: paymentSnapshot(payment), participant: participantSnapshot(participant, now) },
     occurredAt: now,
   };
+}
+
+/**
+ * The `payment.created` event of a payment about to be inserted, for the statement that inserts
+ * both (payments store, insertPaymentRecorded), which fills in the payment's id.
+ */
+export function paymentCreatedEvent(
+  row: typeof payments.$inferInsert & Pick<PaymentRow, "payer" | "channel">,
+  participant: ParticipantRow,
+  now: Date,
+): NewEvent {
+  return paymentEvent(
+    "payment.created",
+    { ...row, id: null, status: "PENDING", refundedAmount: null, payerSponsorId: row.payerSponsorId ?? null },
+    participant,
+    now,
+  );
 }
 
 export function recordPaymentEvent(

@@ -12,12 +12,14 @@ import {
   maySettlePayments,
   type Viewer,
 } from "../access/rules";
-import { audited, rejection } from "../audit/service";
+import { auditActor } from "../audit/rules";
+import { type AuditedResult, audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
+import { outboxRow } from "../outbox/outbox";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { lockSponsorshipForSpending, recordSponsorshipSpending } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";
-import { recordPaymentEvent, recordPaymentOutcome } from "./events";
+import { paymentCreatedEvent, recordPaymentEvent, recordPaymentOutcome } from "./events";
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   closeCoverageHole,
@@ -26,7 +28,7 @@ import {
   findPaymentBatchById,
   findPaymentByKey,
   insertPaymentEventUnlessSeen,
-  insertPaymentUnlessKeyTaken,
+  insertPaymentRecorded,
   lastCoveredMonth,
   lockPayment,
   lockPaymentEvent,
@@ -69,104 +71,107 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
   if (!mayPayContributions(ctx.viewer)) throw forbidden(msg("FORBIDDEN.pay"));
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
-  return audited<PaymentResult>(ctx, "payContribution", async (tx) => {
-    const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
-      rejection({ payment: null, participant: null, userErrors }, targetIds);
-    const parsed = payContributionInput.safeParse(raw);
-    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
-    const input = parsed.data;
-    // A sponsor pays as itself; naming another payer is not a mistake to report but a refusal.
-    const payerSponsorId =
-      input.payerSponsorId ?? (viewer.kind === "user" && viewer.role === "SPONSOR" ? viewer.sponsorId : null) ?? null;
-    if (viewer.kind === "user" && viewer.role === "SPONSOR" && payerSponsorId !== viewer.sponsorId) {
-      throw forbidden(msg("FORBIDDEN.sponsorPaysAsItself"));
-    }
-    const request = {
-      participantId: input.participantId,
-      months: input.months,
-      payerSponsorId,
-      channel: input.channel,
-    };
-    const requestFingerprint = await fingerprint(viewer, request);
+  const audit = (work: (tx: Transaction) => Promise<AuditedResult<PaymentResult>>) =>
+    audited<PaymentResult>(ctx, "payContribution", work);
+  const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
+    rejection<PaymentResult>({ payment: null, participant: null, userErrors }, targetIds);
+  const parsed = payContributionInput.safeParse(raw);
+  if (!parsed.success) return audit(async () => rejected(zodUserErrors(parsed.error, ["input"])));
+  const input = parsed.data;
+  // A sponsor pays as itself; naming another payer is not a mistake to report but a refusal.
+  const payerSponsorId =
+    input.payerSponsorId ?? (viewer.kind === "user" && viewer.role === "SPONSOR" ? viewer.sponsorId : null) ?? null;
+  if (viewer.kind === "user" && viewer.role === "SPONSOR" && payerSponsorId !== viewer.sponsorId) {
+    throw forbidden(msg("FORBIDDEN.sponsorPaysAsItself"));
+  }
+  const request = { participantId: input.participantId, months: input.months, payerSponsorId, channel: input.channel };
+  const requestFingerprint = await fingerprint(viewer, request);
+  const scope = idempotencyScopeOf(viewer);
 
-    const replay = async (existing: PaymentRow) => {
-      if (existing.requestFingerprint !== requestFingerprint) {
-        return rejected(
-          [userError("IDEMPOTENCY_KEY_REUSED", msg("IDEMPOTENCY_KEY_REUSED.payment"), ["input", "idempotencyKey"])],
-          [`payment:${existing.id}`],
-        );
-      }
-      const participant = (await findParticipant(tx, existing.participantId)) ?? null;
-      return {
-        result: { payment: existing, participant, userErrors: [] },
-        targetIds: [`payment:${existing.id}`],
-        outcome: "REPLAYED" as const,
-      };
-    };
-    // A retry answers with its payment even if the request would be refused today, so a refusal
-    // looks the key up first; a new request finds the key free at insert, without a lookup.
-    const refuse = async (userErrors: UserError[], targetIds: string[] = []) => {
-      const earlier = await findPaymentByKey(tx, idempotencyScopeOf(viewer), input.idempotencyKey);
-      return earlier ? replay(earlier) : rejected(userErrors, targetIds);
-    };
-
-    const participant = await findParticipant(tx, input.participantId);
-    if (!participant || !canSeeParticipant(viewer, participant)) {
-      return refuse([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"])]);
-    }
-    const target = [`participant:${participant.id}`];
-    if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
-      return refuse([userError("PAYER_NOT_SPONSOR", msg("PAYER_NOT_SPONSOR"), ["input", "payerSponsorId"])], target);
-    }
-    // Shown to the payer now; settlement fixes the months in case other payments settle first.
-    const provisional = coverageFor(participant.paidThrough, input.months, now);
-    const lines = contributionLines(
-      participant.segment,
-      participant.programs,
-      participant.reportedMonthlyIncome,
-      participant.riskLevel,
-      input.months,
-      monthNumber(provisional.from),
-    );
-    if (!lines) {
-      return refuse(
-        [
-          userError(
-            "NOT_PAYABLE",
-            msg("NOT_PAYABLE.participant", { segment: participant.segment, programs: participant.programs.join(", ") }),
-            ["input", "participantId"],
-          ),
-        ],
-        target,
+  /** The key's earlier payment, if this request is its retry; the reuse of a key, if it is not. */
+  const replay = async (tx: Transaction, existing: PaymentRow): Promise<AuditedResult<PaymentResult>> => {
+    if (existing.requestFingerprint !== requestFingerprint) {
+      return rejected(
+        [userError("IDEMPOTENCY_KEY_REUSED", msg("IDEMPOTENCY_KEY_REUSED.payment"), ["input", "idempotencyKey"])],
+        [`payment:${existing.id}`],
       );
     }
-    const created = await insertPaymentUnlessKeyTaken(tx, {
-      participantId: participant.id,
-      months: input.months,
-      coverageFrom: provisional.from,
-      coverageThrough: provisional.through,
-      amount: totalOf(lines),
-      lines,
-      payer: payerSponsorId === null ? "SELF" : "SPONSOR",
-      payerSponsorId,
-      channel: input.channel,
-      idempotencyScope: idempotencyScopeOf(viewer),
-      idempotencyKey: input.idempotencyKey,
-      requestFingerprint,
-      createdAt: now.toISOString(),
-    });
-    if (!created) {
-      const winner = await findPaymentByKey(tx, idempotencyScopeOf(viewer), input.idempotencyKey);
-      if (!winner) throw new Error("idempotency key conflicted but no payment holds it");
-      return replay(winner);
-    }
-    await recordPaymentEvent(tx, "payment.created", created, participant, now);
+    const participant = (await findParticipant(tx, existing.participantId)) ?? null;
     return {
-      result: { payment: created, participant, userErrors: [] },
-      targetIds: [`payment:${created.id}`, ...target],
-      outcome: "SUCCEEDED",
-      details: { amount: created.amount.toString(), months: created.months },
+      result: { payment: existing, participant, userErrors: [] },
+      targetIds: [`payment:${existing.id}`],
+      outcome: "REPLAYED",
     };
+  };
+  // A retry answers with its payment even if the request would be refused today, so a refusal
+  // looks the key up first; a new request finds the key free at insert, without a lookup.
+  const refuse = (userErrors: UserError[], targetIds: string[] = []) =>
+    audit(async (tx) => {
+      const earlier = await findPaymentByKey(tx, scope, input.idempotencyKey);
+      return earlier ? replay(tx, earlier) : rejected(userErrors, targetIds);
+    });
+
+  const participant = await findParticipant(ctx.db, input.participantId);
+  if (!participant || !canSeeParticipant(viewer, participant)) {
+    return refuse([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"])]);
+  }
+  const target = [`participant:${participant.id}`];
+  if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
+    return refuse([userError("PAYER_NOT_SPONSOR", msg("PAYER_NOT_SPONSOR"), ["input", "payerSponsorId"])], target);
+  }
+  // Shown to the payer now; settlement fixes the months in case other payments settle first.
+  const provisional = coverageFor(participant.paidThrough, input.months, now);
+  const lines = contributionLines(
+    participant.segment,
+    participant.programs,
+    participant.reportedMonthlyIncome,
+    participant.riskLevel,
+    input.months,
+    monthNumber(provisional.from),
+  );
+  if (!lines) {
+    return refuse(
+      [
+        userError(
+          "NOT_PAYABLE",
+          msg("NOT_PAYABLE.participant", { segment: participant.segment, programs: participant.programs.join(", ") }),
+          ["input", "participantId"],
+        ),
+      ],
+      target,
+    );
+  }
+  const row = {
+    participantId: participant.id,
+    months: input.months,
+    coverageFrom: provisional.from,
+    coverageThrough: provisional.through,
+    amount: totalOf(lines),
+    lines,
+    payer: payerSponsorId === null ? ("SELF" as const) : ("SPONSOR" as const),
+    payerSponsorId,
+    channel: input.channel,
+    idempotencyScope: scope,
+    idempotencyKey: input.idempotencyKey,
+    requestFingerprint,
+    createdAt: now.toISOString(),
+  };
+  // The payment, its partner event and its audit row: one statement, all or nothing.
+  const created = await insertPaymentRecorded(ctx.db, row, outboxRow(paymentCreatedEvent(row, participant, now)), {
+    requestId: ctx.requestId,
+    ...auditActor(viewer),
+    operation: "payContribution",
+    targetIds: target,
+    outcome: "SUCCEEDED",
+    details: { amount: row.amount.toString(), months: row.months },
+    occurredAt: now.toISOString(),
+  });
+  if (created) return { payment: created, participant, userErrors: [] };
+  // The key is taken, perhaps by a concurrent retry that committed first: answer with its payment.
+  return audit(async (tx) => {
+    const winner = await findPaymentByKey(tx, scope, input.idempotencyKey);
+    if (!winner) throw new Error("idempotency key conflicted but no payment holds it");
+    return replay(tx, winner);
   });
 }
 

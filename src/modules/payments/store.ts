@@ -1,7 +1,10 @@
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
+import { insertList, rowOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
+import { auditLog } from "../audit/tables";
+import { outboxEvents } from "../outbox/tables";
 import { participants, sponsorshipEnrollments } from "../participants/tables";
 import { type PaymentFilter, visiblePayments } from "./conditions";
 import { coveredMonths, paymentBatches, paymentEvents, payments } from "./tables";
@@ -20,17 +23,42 @@ export function findPaymentByKey(db: Executor, idempotencyScope: string, idempot
   return db.query.payments.findFirst({ where: { idempotencyScope, idempotencyKey } });
 }
 
-/** Inserts unless the idempotency key is taken (possibly by a concurrent request); null then. */
-export async function insertPaymentUnlessKeyTaken(
+/** The relay global id of the payment a statement's CTE `created` inserted, as shared/ids encodes it. */
+const createdPaymentGlobalId = sql`translate(encode(convert_to('Payment:' || created.id, 'UTF8'), 'base64'), E'\n', '')`;
+
+/**
+ * A new payment, its partner event and its audit row in ONE statement: data-modifying CTEs
+ * commit together, so the hottest write pays no BEGIN/COMMIT round trips and still leaves no
+ * payment without its event or its audit row. The event's `data.payment.id` and the audit row's
+ * first target are the inserted row's. Nothing is written when the caller's idempotency key is
+ * taken, possibly by a concurrent request (null): the caller answers with that key's payment.
+ */
+export async function insertPaymentRecorded(
   db: Executor,
   row: typeof payments.$inferInsert,
+  event: typeof outboxEvents.$inferInsert,
+  audit: typeof auditLog.$inferInsert,
 ): Promise<PaymentRow | null> {
-  const [created] = await db
-    .insert(payments)
-    .values(row)
-    .onConflictDoNothing({ target: [payments.idempotencyScope, payments.idempotencyKey] })
-    .returning();
-  return created ?? null;
+  const payment = insertList(payments, row);
+  const outbox = insertList(outboxEvents, event, {
+    data: sql`jsonb_set(${JSON.stringify(event.data)}::jsonb, '{payment,id}', to_jsonb(${createdPaymentGlobalId}))`,
+  });
+  const record = insertList(auditLog, audit, {
+    targetIds: sql`array_prepend('payment:' || created.id, ${sql.param(audit.targetIds, auditLog.targetIds)}::text[])`,
+  });
+  const result = await db.execute(sql`
+    with created as (
+      insert into ${payments} (${payment.columns}) values (${payment.values})
+      on conflict (idempotency_scope, idempotency_key) do nothing
+      returning *
+    ), event as (
+      insert into ${outboxEvents} (${outbox.columns}) select ${outbox.values} from created
+    ), audit as (
+      insert into ${auditLog} (${record.columns}) select ${record.values} from created
+    )
+    select * from created`);
+  const [created] = (result as unknown as { rows: Record<string, unknown>[] }).rows;
+  return created ? rowOf(payments, created) : null;
 }
 
 /** Reads a payment and holds its row lock until the transaction ends: settlements of one payment queue here. */
