@@ -41,15 +41,34 @@ export function perRequest(
   };
 }
 
-/** One scenario's Markdown table; ratios against the hand-written endpoint where it ran. */
+/** `a / b` to two decimals, or "—" when either side did not run. */
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined || b === 0 ? "—" : (a / b).toFixed(2);
+}
+
+/** One scenario's Markdown table; ratios against PostGraphile and the hand-written endpoint where they ran. */
 export function scenarioTable(name: string, rows: readonly Row[]): string {
-  const reference = rows.find((r) => r.contender === "sql");
-  return `### ${name}\n\n| contender | req/s | p50 ms | p95 ms | p99 ms | errors | SQL statements / request | CPU ms / request | req/s vs hand-written SQL |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n${rows
+  const rpsOf = (contender: string) => rows.find((r) => r.contender === contender)?.rps;
+  return `### ${name}\n\n| contender | req/s | p50 ms | p95 ms | p99 ms | errors | SQL statements / request | CPU ms / request | req/s vs PostGraphile | req/s vs hand-written SQL |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n${rows
     .map(
       (r) =>
-        `| ${r.contender} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.statements} | ${r.cpu} | ${reference ? (r.rps / reference.rps).toFixed(2) : "—"} |`,
+        `| ${r.contender} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.errors} | ${r.statements} | ${r.cpu} | ${ratio(r.rps, rpsOf("postgraphile"))} | ${ratio(r.rps, rpsOf("sql"))} |`,
     )
     .join("\n")}\n`;
+}
+
+/**
+ * The run at a glance, first in RESULTS.md: per scenario this API's throughput and CPU, its ratios
+ * to PostGraphile and to the hand-written endpoint, and the pooled Worker against the Node server.
+ */
+export function atAGlance(scenarios: readonly { name: string; rows: readonly Row[] }[]): string {
+  const lines = scenarios.map(({ name, rows }) => {
+    const of = (contender: string) => rows.find((r) => r.contender === contender);
+    const api = of("api");
+    const pooled = of("worker-pooled");
+    return `| ${name} | ${api ? api.rps.toFixed(0) : "—"} | ${api?.cpu ?? "—"} | ${ratio(api?.rps, of("postgraphile")?.rps)} | ${ratio(api?.rps, of("sql")?.rps)} | ${ratio(pooled?.rps, api?.rps)} | ${pooled?.cpu ?? "—"} |`;
+  });
+  return `| scenario | api req/s | api CPU ms / request | api vs PostGraphile | api vs hand-written SQL | Worker pooled vs api | Worker pooled CPU ms / request |\n| --- | --- | --- | --- | --- | --- | --- |\n${lines.join("\n")}\n`;
 }
 
 /** The middle value (the mean of the two middle ones for an even count); NaN for none. */

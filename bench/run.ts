@@ -5,8 +5,9 @@
  * starts each contender in its own process, loads them with autocannon from another process, and
  * writes bench/RESULTS.md. Not part of `npm test`; test/bench-harness.test.ts keeps it working.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
@@ -14,7 +15,7 @@ import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
-import { type ColdStart, type Counters, perRequest, type Row, scenarioTable, workerSection } from "./report";
+import { atAGlance, type ColdStart, type Counters, perRequest, type Row, scenarioTable, workerSection } from "./report";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";
@@ -39,6 +40,19 @@ const url = values["database-url"] ?? process.env.DATABASE_URL ?? "postgres://po
 const only = values.only ? new Set(values.only.split(",")) : null;
 const onlyContenders = values.contenders ? new Set(values.contenders.split(",")) : null;
 const now = new Date();
+const loadAtStart = loadavg()
+  .map((value) => value.toFixed(2))
+  .join(" ");
+/** The commit measured, marked when the working tree differs from it. */
+const commit = (() => {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim();
+    return dirty ? `${head} (with uncommitted changes)` : head;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
+})();
 const root = fileURLToPath(new URL("..", import.meta.url));
 const log = (line: string) => console.log(line);
 
@@ -185,6 +199,8 @@ const wanted = (contender: Contender) => !onlyContenders || onlyContenders.has(c
 const servers: ChildProcess[] = [];
 await buildWorker();
 const results: string[] = [];
+/** Each load scenario's rows, for the table RESULTS.md opens with. */
+const glance: { name: string; rows: Row[] }[] = [];
 try {
   for (const kind of Object.keys(ports) as Contender[])
     if (wanted(kind) || kind === "api") servers.push(await startContender(kind, ports[kind]));
@@ -262,6 +278,7 @@ try {
       );
     }
     results.push(scenarioTable(scenario.name, rows));
+    glance.push({ name: scenario.name, rows });
   }
 
   if (!only || only.has("retries")) {
@@ -386,9 +403,12 @@ log(
   `\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms in Node; cold start in workerd ${coldStart.coldStartMs} ms (${coldStart.coldStartCpuMs} ms CPU)`,
 );
 
+const loadAtEnd = loadavg()
+  .map((value) => value.toFixed(2))
+  .join(" ");
 const header = `# Benchmark results
 
-Run: ${now.toISOString()} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
+Run: ${now.toISOString()} · commit ${commit} · load average ${loadAtStart} at the start, ${loadAtEnd} at the end (1, 5, 15 min) · ${values.only ? `only ${values.only}` : "every scenario"} · ${counts.participants.toLocaleString("en")} participants, ${counts.payments.toLocaleString("en")} payments · PostgreSQL at ${new URL(url).host} · autocannon -c ${values.connections}, ${values.rounds} rounds × ${values.seconds} s after a 3 s warm-up, from a separate process · each contender in its own process on this machine (${(await import("node:os")).cpus().length} cores). Ratios matter, not absolutes.
 
 Contenders: **api** = this API (the same Hono app as the Worker, on Node with one shared node-postgres pool of 10, production settings, ADMIN token); **worker** = the Worker itself under workerd (the deploy bundle from \`npm run build\` served by workerd through Miniflare, production settings; \`--worker-runtime wrangler\` runs \`wrangler dev --config bench/wrangler.bench.toml\` instead), reaching PostgreSQL as deployed: the Neon driver over a WebSocket (through the local proxy), a new connection per request; **worker-pooled** = the same Worker with a Hyperdrive binding (\`bench/wrangler.bench-pooled.toml\`: node-postgres over TCP, as deployed behind Hyperdrive), whose local connection string points at a session pool of 10 warm PostgreSQL connections standing in for Hyperdrive's pool (\`bench/session-pool.ts\`); **sql** = Hono + node-postgres, one hand-tuned statement per request building each participant's JSON in SQL; **postgraphile** = PostGraphile 5.1.5 (Amber preset) on the same database.
 
@@ -399,5 +419,6 @@ Contenders: **api** = this API (the same Hono app as the Worker, on Node with on
 const ANALYSIS_MARKER = "<!-- analysis: written by hand, kept by npm run bench -->";
 const earlier = await readFile(values.out, "utf8").catch(() => "");
 const analysis = earlier.includes(ANALYSIS_MARKER) ? earlier.slice(earlier.indexOf(ANALYSIS_MARKER)) : "";
-await writeFile(values.out, `${header}${results.join("\n")}${analysis ? `\n${analysis}` : ""}`);
+const opening = `## At a glance\n\n${atAGlance(glance)}\n## Every scenario\n\n`;
+await writeFile(values.out, `${header}${opening}${results.join("\n")}${analysis ? `\n${analysis}` : ""}`);
 log(`\nWrote ${values.out}`);

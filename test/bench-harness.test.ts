@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStat, processCpuMs } from "../bench/processes";
-import { median, perRequest, scenarioTable } from "../bench/report";
+import { atAGlance, median, perRequest, scenarioTable } from "../bench/report";
 import { type LoadSpec, requestFor } from "../bench/scenarios";
 import { seedBench } from "../bench/seed";
 import { type SessionPool, startSessionPool } from "../bench/session-pool";
@@ -91,9 +91,29 @@ describe("benchmark harness arithmetic", () => {
       { contender: "api", rps: 100, ...row },
       { contender: "sql", rps: 400, ...row },
     ]);
-    expect(table).toContain("| SQL statements / request | CPU ms / request | req/s vs hand-written SQL |");
-    expect(table).toContain("| api | 100 | 1 | 2 | 3 | 0 | 1.00 | 4.2 | 0.25 |");
-    expect(scenarioTable("Dashboard", [{ contender: "api", rps: 100, ...row }])).toContain("| 4.2 | — |");
+    expect(table).toContain(
+      "| SQL statements / request | CPU ms / request | req/s vs PostGraphile | req/s vs hand-written SQL |",
+    );
+    expect(table).toContain("| api | 100 | 1 | 2 | 3 | 0 | 1.00 | 4.2 | — | 0.25 |");
+    expect(scenarioTable("Dashboard", [{ contender: "api", rps: 100, ...row }])).toContain("| 4.2 | — | — |");
+  });
+
+  it("opens with the run at a glance: the API against PostGraphile, hand-written SQL and the pooled Worker", () => {
+    const row = { p50: 1, p95: 2, p99: 3, errors: 0, statements: "1.00" };
+    const glance = atAGlance([
+      {
+        name: "By id",
+        rows: [
+          { contender: "api", rps: 300, cpu: "2.0", ...row },
+          { contender: "worker-pooled", rps: 240, cpu: "3.1", ...row },
+          { contender: "sql", rps: 600, cpu: "0.5", ...row },
+          { contender: "postgraphile", rps: 1200, cpu: "0.6", ...row },
+        ],
+      },
+      { name: "Dashboard", rows: [{ contender: "api", rps: 100, cpu: "1.0", ...row }] },
+    ]);
+    expect(glance).toContain("| By id | 300 | 2.0 | 0.25 | 0.50 | 0.80 | 3.1 |");
+    expect(glance).toContain("| Dashboard | 100 | 1.0 | — | — | — | — |");
   });
 
   it("takes medians of odd and even counts", () => {
