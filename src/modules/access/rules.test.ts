@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { canSeeParticipant, canSeeSponsor, hasScope, inRegion, maskNik, maskPhone, type Viewer } from "./rules";
+import { canSeeParticipant } from "../participants/conditions";
+import { maskNik, maskPhone } from "../participants/masking";
+import { canSeeSponsor } from "../sponsors/conditions";
+import { hasScope, inRegion, type Viewer } from "./rules";
 
 const user = (overrides: Partial<Extract<Viewer, { kind: "user" }>>): Viewer => ({
   kind: "user",

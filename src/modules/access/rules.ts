@@ -77,77 +77,14 @@ export function hasScope(viewer: Viewer, scope: Scope): boolean {
   return viewer.kind === "user" && (viewer.role === "ADMIN" || viewer.scopes.has(scope));
 }
 
-/** Row-level visibility of a participant; lists apply the same rule in SQL (participants store). */
-export function canSeeParticipant(
-  viewer: Viewer,
-  participant: {
-    id: number;
-    villageCode: string;
-    sponsorId: number | null;
-    registeredById: number | null;
-    registeredBySubject: string | null;
-  },
-): boolean {
-  if (viewer.kind !== "user") return false;
-  // Whoever registered a worker (Nyalakan, a partner's app) may see that worker's record.
-  if (participant.registeredBySubject === viewer.subject) return true;
-  switch (viewer.role) {
-    case "ADMIN":
-      return true;
-    case "OFFICER":
-      return viewer.regionCode !== undefined && inRegion(participant.villageCode, viewer.regionCode);
-    case "SPONSOR":
-      return viewer.sponsorId !== undefined && participant.sponsorId === viewer.sponsorId;
-    case "PARTICIPANT":
-      return participant.id === viewer.participantId || participant.registeredById === viewer.participantId;
-    case "PARTNER":
-      return viewer.sponsorId !== undefined
-        ? participant.sponsorId === viewer.sponsorId
-        : viewer.scopes.has("participants:read");
-  }
-}
-
 /** Payments follow their participant; payment back offices (`payments:read`, `payments:settle`) see all. */
 export function seesAllPayments(viewer: Viewer): boolean {
   return hasScope(viewer, "payments:read") || hasScope(viewer, "payments:settle");
 }
 
-export function canSeeSponsor(viewer: Viewer, sponsorId: number): boolean {
-  if (viewer.kind !== "user") return false;
-  if (viewer.role === "ADMIN" || viewer.role === "OFFICER") return true;
-  if (viewer.sponsorId !== undefined) return viewer.sponsorId === sponsorId;
-  return viewer.role === "PARTNER" && viewer.scopes.has("sponsors:read");
-}
-
 /** A village code lies in a region when it is the region or below it in the hierarchy. */
 export function inRegion(villageCode: string, regionCode: string): boolean {
   return villageCode === regionCode || villageCode.startsWith(`${regionCode}.`);
-}
-
-/**
- * Whether the caller reads a worker's identifying details (full NIK, phone, exact birth date):
- * `pii:read`, or the worker themself.
- */
-export function mayReadPersonalData(viewer: Viewer, participant: { id: number }): boolean {
-  if (hasScope(viewer, "pii:read")) return true;
-  return viewer.kind === "user" && viewer.role === "PARTICIPANT" && viewer.participantId === participant.id;
-}
-
-/**
- * `3171015708900001` → `3171************`: the province and regency only, which the worker's
- * region shows anyway. The rest is district, birth date and serial; with the district and the
- * birth date known, the serial's 9,999 values would be all that is left to guess, so none of it
- * is shown (and the birth date is shown as a year only).
- */
-export function maskNik(nik: string): string {
-  return nik.length === 16 ? `${nik.slice(0, 4)}************` : "****************";
-}
-
-/** `+6281234567890` → `+62812*****890`. */
-export function maskPhone(phone: string): string {
-  return phone.length <= 8
-    ? "*".repeat(phone.length)
-    : `${phone.slice(0, 6)}${"*".repeat(phone.length - 9)}${phone.slice(-3)}`;
 }
 
 /** Registering workers: staff, partners with `participants:register`, and participants (Nyalakan). */

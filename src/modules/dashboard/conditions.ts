@@ -1,8 +1,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { currentMonth, monthStart } from "../../shared/calendar";
 import type { RegionScope } from "../participants/conditions";
-import { paidThroughCondition } from "../participants/conditions";
-import { statusPolicy } from "../participants/rules";
+import { paidThroughCondition, statusPolicy } from "../participants/rules";
 import { coverageRollups } from "./tables";
 
 /**

@@ -3,8 +3,8 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
-import { paidThroughCondition } from "../participants/conditions";
 import type { ParticipantStatus } from "../participants/rules";
+import { paidThroughCondition } from "../participants/rules";
 import type { Segment } from "../participants/tables";
 import { regions } from "../regions/tables";
 import {

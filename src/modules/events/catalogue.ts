@@ -2,9 +2,10 @@
  * The partner event catalogue: names, payload versions and how a payload is shown to one
  * subscriber. Pure; the outbox stores `data` unmasked and masking happens per delivery.
  */
-import { maskNik, maskPhone } from "../access/rules";
+
 import { type EventType, eventTypes } from "../outbox/event-types";
 import type { ParticipantSnapshot } from "../participants/events";
+import { maskNik, maskPhone } from "../participants/masking";
 
 /** `participant.status_changed` → `PARTICIPANT_STATUS_CHANGED`, the GraphQL enum value. */
 export function eventTypeEnumValue(type: EventType): string {

@@ -9,10 +9,10 @@
  */
 import { and, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
-import { canSeeSponsor } from "../access/rules";
 import type { EventType } from "../outbox/event-types";
 import { participantConditions, participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
+import { canSeeSponsor } from "../sponsors/conditions";
 import type { DeliveryMessage, QueueProducer } from "./queue";
 import { SEND_BATCH_LIMIT } from "./queue";
 import {

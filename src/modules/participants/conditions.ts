@@ -1,9 +1,9 @@
-import { and, eq, gte, isNull, like, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, like, lt, or, type SQL, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
-import { currentMonth, wibDayEnd, wibDayStart } from "../../shared/calendar";
-import { type AuthenticatedViewer, hasScope, type Viewer } from "../access/rules";
+import { wibDayEnd, wibDayStart } from "../../shared/calendar";
+import { type AuthenticatedViewer, hasScope, inRegion, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
-import { type ParticipantStatus, paidThroughRange } from "./rules";
+import { type ParticipantStatus, paidThroughCondition } from "./rules";
 import type { participants, Segment } from "./tables";
 
 /**
@@ -26,24 +26,36 @@ type VisibilityColumns = {
 };
 
 /**
- * Participants of a status today as a condition on a paid-through column (participants, or the
- * dashboard's rollup buckets): the ranges of `paidThroughRange`, so an index range scan.
+ * Row-level visibility of a participant, for one row in hand; `participantVisibility` below is the
+ * same rule as SQL for lists (their agreement is a property test, test/security.test.ts).
  */
-export function paidThroughCondition(column: AnyPgColumn, status: ParticipantStatus, now: Date): SQL {
-  const range = paidThroughRange(status, now);
-  if ("isNull" in range) return isNull(column);
-  return (
-    and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
-    sql`true`
-  );
-}
-
-/**
- * `monthsInArrears` (rules.ts) as SQL over a paid-through column: months from the paid-through
- * month to the current WIB month, none when paid ahead, null before the first payment.
- */
-export function monthsInArrearsSql(column: AnyPgColumn, now: Date): SQL {
-  return sql`case when ${column} is null then null else greatest(0, ${currentMonth(now)}::int - (extract(year from ${column})::int * 12 + extract(month from ${column})::int - 1)) end`;
+export function canSeeParticipant(
+  viewer: Viewer,
+  participant: {
+    id: number;
+    villageCode: string;
+    sponsorId: number | null;
+    registeredById: number | null;
+    registeredBySubject: string | null;
+  },
+): boolean {
+  if (viewer.kind !== "user") return false;
+  // Whoever registered a worker (Nyalakan, a partner's app) may see that worker's record.
+  if (participant.registeredBySubject === viewer.subject) return true;
+  switch (viewer.role) {
+    case "ADMIN":
+      return true;
+    case "OFFICER":
+      return viewer.regionCode !== undefined && inRegion(participant.villageCode, viewer.regionCode);
+    case "SPONSOR":
+      return viewer.sponsorId !== undefined && participant.sponsorId === viewer.sponsorId;
+    case "PARTICIPANT":
+      return participant.id === viewer.participantId || participant.registeredById === viewer.participantId;
+    case "PARTNER":
+      return viewer.sponsorId !== undefined
+        ? participant.sponsorId === viewer.sponsorId
+        : viewer.scopes.has("participants:read");
+  }
 }
 
 /** The rows a viewer may see, as SQL: the list form of `canSeeParticipant`. */
@@ -219,26 +231,4 @@ export function participantConditions(
 export function visibleParticipants(table: typeof participants, filter: ParticipantFilter, viewer: Viewer, now: Date) {
   const conditions = participantConditions(table, filter, now, hasScope(viewer, "pii:read"));
   return and(participantVisibility(table, viewer), conditions) ?? sql`true`;
-}
-
-/**
- * `mayReadPersonalData` as SQL over a participant row: `pii:read`, or the worker themself. With
- * `maskedNik`/`maskedPhone` it lets a statement write what the Participant type would answer.
- */
-export function personalDataReadable(table: { id: AnyPgColumn }, viewer: Viewer): SQL {
-  if (hasScope(viewer, "pii:read")) return sql`true`;
-  if (viewer.kind === "user" && viewer.role === "PARTICIPANT" && viewer.participantId !== undefined) {
-    return eq(table.id, viewer.participantId);
-  }
-  return sql`false`;
-}
-
-/** `maskNik` (access/rules.ts) as SQL: the province and regency digits only. */
-export function maskedNik(column: AnyPgColumn): SQL {
-  return sql`case when length(${column}) = 16 then left(${column}, 4) || '************' else '****************' end`;
-}
-
-/** `maskPhone` (access/rules.ts) as SQL: `+6281234567890` → `+62812*****890`. */
-export function maskedPhone(column: AnyPgColumn): SQL {
-  return sql`case when length(${column}) <= 8 then repeat('*', length(${column})) else left(${column}, 6) || repeat('*', length(${column}) - 9) || right(${column}, 3) end`;
 }

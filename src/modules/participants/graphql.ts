@@ -7,26 +7,12 @@ import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
 import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
-import {
-  maskNik,
-  maskPhone,
-  mayReadPersonalData,
-  mayRegisterParticipants,
-  mayUpdateParticipants,
-} from "../access/rules";
+import { mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor, sponsorCheck } from "../sponsors/graphql";
-import {
-  maskedNik,
-  maskedPhone,
-  monthsInArrearsSql,
-  type ParticipantFilter,
-  paidThroughCondition,
-  participantVisibility,
-  personalDataReadable,
-  visibleParticipants,
-} from "./conditions";
+import { type ParticipantFilter, participantVisibility, visibleParticipants } from "./conditions";
+import { maskedNik, maskedPhone, maskNik, maskPhone, mayReadPersonalData, personalDataReadable } from "./masking";
 import { findOccupation, occupations } from "./occupations";
 
 type OccupationCode = (typeof occupations)[number][0];
@@ -39,7 +25,14 @@ export const OccupationCodeEnum = builder.enumType("OccupationCode", {
   ) as Record<OccupationCode, { description: string }>,
 });
 
-import { membershipStatus, monthsInArrears, nextDueDate, participantStatuses } from "./rules";
+import {
+  membershipStatus,
+  monthsInArrears,
+  monthsInArrearsSql,
+  nextDueDate,
+  paidThroughCondition,
+  participantStatuses,
+} from "./rules";
 import {
   type RegisterParticipantResult,
   registerParticipant,

@@ -1,8 +1,12 @@
 /**
  * Membership status rules. Coverage is counted in whole months in Western Indonesia Time (WIB,
- * UTC+7, no daylight saving), where the agency's billing months begin.
+ * UTC+7, no daylight saving), where the agency's billing months begin. The status and arrears
+ * rules have SQL twins here, beside them (statements filter and compute with them), held together
+ * by test/rule-twins-property.test.ts; the rollup triggers' PL/pgSQL copy is checked there too.
  */
 
+import { and, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { currentMonth, monthNumber, monthStart, wibDate } from "../../shared/calendar";
 import { type Message, msg } from "../../shared/messages";
 
@@ -53,6 +57,27 @@ export function paidThroughRange(
     case "INACTIVE":
       return { before: monthStart(firstGraceMonth) };
   }
+}
+
+/**
+ * Participants of a status today as a condition on a paid-through column (participants, or the
+ * dashboard's rollup buckets): the ranges of `paidThroughRange`, so an index range scan.
+ */
+export function paidThroughCondition(column: AnyPgColumn, status: ParticipantStatus, now: Date): SQL {
+  const range = paidThroughRange(status, now);
+  if ("isNull" in range) return isNull(column);
+  return (
+    and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
+    sql`true`
+  );
+}
+
+/**
+ * `monthsInArrears` as SQL over a paid-through column: months from the paid-through
+ * month to the current WIB month, none when paid ahead, null before the first payment.
+ */
+export function monthsInArrearsSql(column: AnyPgColumn, now: Date): SQL {
+  return sql`case when ${column} is null then null else greatest(0, ${currentMonth(now)}::int - (extract(year from ${column})::int * 12 + extract(month from ${column})::int - 1)) end`;
 }
 
 /**

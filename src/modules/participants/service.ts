@@ -4,14 +4,9 @@ import { wibDate } from "../../shared/calendar";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { normalizeIndonesianPhone } from "../../shared/phone";
-import {
-  canSeeParticipant,
-  inRegion,
-  mayRegisterParticipants,
-  mayUpdateParticipants,
-  type Viewer,
-} from "../access/rules";
+import { inRegion, mayRegisterParticipants, mayUpdateParticipants, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
+import { canSeeParticipant } from "./conditions";
 import { recordParticipantEvent } from "./events";
 import { findOccupation } from "./occupations";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";

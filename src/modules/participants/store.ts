@@ -6,11 +6,11 @@ import type { Program } from "../contributions/tables";
 import { sponsorships } from "../sponsors/tables";
 import {
   type ParticipantFilter,
-  paidThroughCondition,
   participantConditions,
   participantVisibility,
   visibleParticipants,
 } from "./conditions";
+import { paidThroughCondition } from "./rules";
 import { participants, sponsorshipEnrollments } from "./tables";
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {

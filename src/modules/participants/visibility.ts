@@ -1,6 +1,6 @@
 import { createContextCache } from "@pothos/core";
 import type { Context } from "../../context";
-import { canSeeParticipant } from "../access/rules";
+import { canSeeParticipant } from "./conditions";
 import { visibilityColumnsOf } from "./store";
 
 type Visibility = Parameters<typeof canSeeParticipant>[1];

@@ -5,17 +5,12 @@ import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
 import { type Message, msg } from "../../shared/messages";
-import {
-  canSeeParticipant,
-  idempotencyScopeOf,
-  mayPayContributions,
-  maySettlePayments,
-  type Viewer,
-} from "../access/rules";
+import { idempotencyScopeOf, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
 import { auditActor } from "../audit/rules";
 import { type AuditedResult, audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
 import { outboxRow } from "../outbox/outbox";
+import { canSeeParticipant } from "../participants/conditions";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { lockSponsorshipForSpending, recordSponsorshipSpending } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";

@@ -7,6 +7,14 @@ import type { sponsors } from "./tables";
  * per-object check): the sponsors module's public surface for SQL.
  */
 
+/** Whether a viewer may see a sponsor; `sponsorVisibility` below is the same rule as SQL. */
+export function canSeeSponsor(viewer: Viewer, sponsorId: number): boolean {
+  if (viewer.kind !== "user") return false;
+  if (viewer.role === "ADMIN" || viewer.role === "OFFICER") return true;
+  if (viewer.sponsorId !== undefined) return viewer.sponsorId === sponsorId;
+  return viewer.role === "PARTNER" && viewer.scopes.has("sponsors:read");
+}
+
 /** The sponsors a viewer may see, as SQL: the list form of `canSeeSponsor`. */
 export function sponsorVisibility(table: typeof sponsors, viewer: Viewer): SQL {
   if (viewer.kind !== "user") return sql`false`;

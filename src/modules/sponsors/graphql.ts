@@ -5,8 +5,7 @@ import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { ProgramEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
-import { canSeeSponsor } from "../access/rules";
-import { sponsorVisibility } from "./conditions";
+import { canSeeSponsor, sponsorVisibility } from "./conditions";
 import { type CreateSponsorResult, createSponsorship, type SponsorshipResult, setSponsorshipBudget } from "./service";
 import { sponsorKinds, sponsorPrograms, sponsors as sponsorsTable } from "./tables";
 
