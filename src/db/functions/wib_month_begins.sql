@@ -1,0 +1,5 @@
+-- wib_month_begins: its current definition, the one place to read or change it. After a change, npm run db:functions
+-- writes the migration that brings it to the databases (docs/contributors.md "Database functions").
+CREATE OR REPLACE FUNCTION wib_month_begins(month_index integer) RETURNS timestamptz
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT (make_date(month_index / 12, month_index % 12 + 1, 1) - interval '7 hours') AT TIME ZONE 'UTC' $$;
