@@ -8,7 +8,7 @@ import { type GraphQLSchema, isObjectType } from "graphql";
 import type { Context } from "./context";
 import type { Relations } from "./db/relations";
 import { relations } from "./db/relations";
-import { hasScope, type Role, type Scope } from "./modules/access/rules";
+import { type CallerAction, may } from "./modules/access/actions";
 import { AccessDenied } from "./shared/errors";
 import { rowId } from "./shared/ids";
 import { say, sayKeyOrText } from "./shared/messages";
@@ -19,8 +19,8 @@ export interface SchemaTypes {
   AuthScopes: {
     public: boolean;
     authenticated: boolean;
-    role: Role;
-    scope: Scope;
+    /** A named action of the permission vocabulary (access/actions.ts), decided about the caller alone. */
+    action: CallerAction;
   };
   Scalars: {
     ID: { Input: string; Output: string | number | bigint };
@@ -105,8 +105,7 @@ export const builder = new SchemaBuilder<SchemaTypes>({
     authScopes: ({ viewer }) => ({
       public: true,
       authenticated: viewer.kind === "user",
-      role: (role) => viewer.kind === "user" && viewer.role === role,
-      scope: (scope) => hasScope(viewer, scope),
+      action: (action) => may(viewer, action),
     }),
     // Anonymous callers are told to authenticate; authenticated ones that they may not.
     unauthorizedError: (_parent, { viewer }, _info, result) =>

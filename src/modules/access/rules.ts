@@ -77,61 +77,9 @@ export function hasScope(viewer: Viewer, scope: Scope): boolean {
   return viewer.kind === "user" && (viewer.role === "ADMIN" || viewer.scopes.has(scope));
 }
 
-/** Payments follow their participant; payment back offices (`payments:read`, `payments:settle`) see all. */
-export function seesAllPayments(viewer: Viewer): boolean {
-  return hasScope(viewer, "payments:read") || hasScope(viewer, "payments:settle");
-}
-
 /** A village code lies in a region when it is the region or below it in the hierarchy. */
 export function inRegion(villageCode: string, regionCode: string): boolean {
   return villageCode === regionCode || villageCode.startsWith(`${regionCode}.`);
-}
-
-/** Registering workers: staff, partners with `participants:register`, and participants (Nyalakan). */
-export function mayRegisterParticipants(viewer: Viewer): boolean {
-  if (viewer.kind !== "user") return false;
-  if (viewer.role === "PARTNER") return viewer.scopes.has("participants:register");
-  return viewer.role === "ADMIN" || viewer.role === "OFFICER" || viewer.role === "PARTICIPANT";
-}
-
-/** Changing a participant's details, on top of being allowed to see them. */
-export function mayUpdateParticipants(viewer: Viewer): boolean {
-  if (viewer.kind !== "user") return false;
-  if (viewer.role === "PARTNER") return viewer.scopes.has("participants:write");
-  return viewer.role === "ADMIN" || viewer.role === "OFFICER" || viewer.role === "PARTICIPANT";
-}
-
-/** Paying contributions: staff, the participant, sponsors (as payer) and partners with `payments:write`. */
-export function mayPayContributions(viewer: Viewer): boolean {
-  if (viewer.kind !== "user") return false;
-  if (viewer.role === "PARTNER") return viewer.scopes.has("payments:write");
-  return true;
-}
-
-/** Recording a channel's outcome by hand: ADMIN, or a back office holding `payments:settle`. */
-export function maySettlePayments(viewer: Viewer): boolean {
-  return hasScope(viewer, "payments:settle");
-}
-
-/**
- * Recording outreach to a worker the caller may see: staff, sponsors, partners with
- * `outreach:write`, and Nyalakan registrants for the workers they registered (not for themselves).
- */
-export function mayRecordOutreach(viewer: Viewer, participant: { id: number; registeredById: number | null }): boolean {
-  if (viewer.kind !== "user") return false;
-  if (viewer.role === "PARTNER") return viewer.scopes.has("outreach:write");
-  if (viewer.role === "PARTICIPANT") return participant.registeredById === viewer.participantId;
-  return true;
-}
-
-/**
- * Managing webhook endpoints: ADMIN, and integrations calling with an API key (a partner's, or a
- * sponsor's login). An endpoint receives what its owner may read, so people's tokens, which
- * expire, do not own endpoints that outlive them.
- */
-export function mayManageWebhooks(viewer: Viewer): boolean {
-  if (viewer.kind !== "user") return false;
-  return viewer.role === "ADMIN" || viewer.apiKeyId !== undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ builder.mutationFields((t) => ({
   createSponsor: t.field({
     type: CreateSponsorPayload,
     description: "Signs up a sponsor (ADMIN or sponsors:write) and returns its login key once.",
-    authScopes: { scope: "sponsors:write" },
+    authScopes: { action: "sponsor:signUp" },
     args: { input: t.arg({ type: CreateSponsorInput, required: true }) },
     resolve: (_root, { input }, ctx) => createSponsor(ctx, input, issueSponsorLogin),
   }),

@@ -309,7 +309,7 @@ const SetCoverageTargetPayload = builder.objectRef<SetCoverageTargetResult>("Set
 builder.mutationField("setCoverageTarget", (t) =>
   t.field({
     type: SetCoverageTargetPayload,
-    authScopes: { role: "ADMIN" },
+    authScopes: { action: "coverageTarget:set" },
     args: { input: t.arg({ type: SetCoverageTargetInput, required: true }) },
     resolve: (_root, { input }, ctx) => setCoverageTarget(ctx, input),
   }),

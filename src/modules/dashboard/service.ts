@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { badUserInput, forbidden, type UserError, userError } from "../../shared/errors";
 import { msg } from "../../shared/messages";
+import { may } from "../access/actions";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
@@ -381,7 +382,7 @@ export async function setCoverageTarget(
   ctx: ServiceContext,
   input: { year: number; ecosystem?: EcosystemCode | null; activeTarget: number },
 ): Promise<SetCoverageTargetResult> {
-  if (ctx.viewer.kind !== "user" || ctx.viewer.role !== "ADMIN") throw forbidden(msg("FORBIDDEN.targets"));
+  if (!may(ctx.viewer, "coverageTarget:set")) throw forbidden(msg("FORBIDDEN.targets"));
   return audited<SetCoverageTargetResult>(ctx, "setCoverageTarget", async (tx) => {
     const errors: UserError[] = [];
     if (!Number.isInteger(input.year) || input.year < 2000 || input.year > 2100) {

@@ -2,9 +2,10 @@ import type { Database } from "../../db/client";
 import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { render, say } from "../../shared/messages";
+import { may } from "../access/actions";
 import type { Viewer } from "../access/rules";
 import { recordRefusals } from "../audit/refusals";
-import { mayActForSponsor, sponsorshipById } from "../sponsors/service";
+import { sponsorshipById } from "../sponsors/service";
 import { enrollmentRowsFromCsv } from "./csv";
 import { enrollSponsoredParticipants, MAX_ENROLLMENT_ROWS } from "./service";
 
@@ -49,7 +50,11 @@ export async function handleEnrollmentCsv(
   if (!params.idempotencyKey) return refuse(400, "INVALID_INPUT", say("INVALID_INPUT.idempotencyHeader"));
   const sponsorship = await sponsorshipById(deps.db, sponsorshipId);
   // One answer for a sponsorship that does not exist and one the caller may not use: no probing.
-  if (!sponsorship || sponsorship.sponsorId !== sponsorId || !mayActForSponsor(deps.viewer, sponsorId)) {
+  if (
+    !sponsorship ||
+    sponsorship.sponsorId !== sponsorId ||
+    !may(deps.viewer, "sponsor:actFor", { sponsorId: sponsorId })
+  ) {
     if (sponsorship && sponsorship.sponsorId === sponsorId) {
       await recordRefusals(
         deps.db,

@@ -5,12 +5,12 @@ import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { say } from "../../shared/messages";
 import { isMonth } from "../../shared/scalars";
+import { may } from "../access/actions";
 import type { Viewer } from "../access/rules";
 import { maskNik, mayReadPersonalData } from "../participants/masking";
 import { membershipStatus } from "../participants/rules";
 import { participants } from "../participants/tables";
 import { coveredMonths, payments } from "../payments/tables";
-import { mayActForSponsor } from "../sponsors/service";
 
 /**
  * Sponsor reports as CSV for Indonesian Excel: `;`-separated (Excel with Indonesian settings
@@ -53,7 +53,7 @@ type ReportDeps = { db: Database; clock: Clock; viewer: Viewer };
 function reportScope(deps: ReportDeps, params: ReportParams): { sponsorId: number; months: number[] } | ReportReply {
   if (deps.viewer.kind !== "user") return refuse(401, "UNAUTHENTICATED", say("UNAUTHENTICATED"));
   const sponsorId = decodeGlobalId(params.sponsorId, "Sponsor");
-  if (sponsorId === null || !mayActForSponsor(deps.viewer, sponsorId)) {
+  if (sponsorId === null || !may(deps.viewer, "sponsor:actFor", { sponsorId: sponsorId })) {
     return refuse(404, "NOT_FOUND", say("NOT_FOUND.sponsor"));
   }
   const months = reportMonths(params.from, params.to, deps.clock.now());

@@ -4,6 +4,7 @@ import type { Transaction } from "../../db/client";
 import { sha256Hex } from "../../shared/digest";
 import { type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
+import { may } from "../access/actions";
 import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { checkRegistration, describesRegisteredWorker, lookupsNeeded } from "../participants/registration";
@@ -18,7 +19,7 @@ import {
 import type { participants } from "../participants/tables";
 import type { RegisterParticipantInput } from "../participants/validation";
 import { idempotencyKey } from "../payments/validation";
-import { lockSponsorshipForSpending, mayActForSponsor, type SponsorshipRow } from "../sponsors/service";
+import { lockSponsorshipForSpending, type SponsorshipRow } from "../sponsors/service";
 import { recordBulkRegistrations, recordSponsorshipEnrolled } from "./events";
 import { alreadyEnrolled, countActiveEnrollments, enroll, findEnrollmentBatch, insertEnrollmentBatch } from "./store";
 import type { EnrollmentReport, EnrollmentRowStatus } from "./tables";
@@ -247,7 +248,7 @@ export async function enrollSponsoredParticipants(
     // Holding the sponsorship's lock makes capacity checks and key replays exact under concurrency.
     const sponsorship = await lockSponsorshipForSpending(tx, raw.sponsorshipId);
     // Another sponsor's sponsorship is answered as one that does not exist: ids cannot be probed.
-    if (!sponsorship || !mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) {
+    if (!sponsorship || !may(ctx.viewer, "sponsor:actFor", { sponsorId: sponsorship.sponsorId })) {
       const answer = rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);
       return sponsorship
         ? {

@@ -6,7 +6,8 @@ import { forbidden } from "../../shared/errors";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
-import { type AuthenticatedViewer, mayManageWebhooks } from "../access/rules";
+import { may } from "../access/actions";
+import type { AuthenticatedViewer } from "../access/rules";
 import { type EventType, eventTypes } from "../outbox/event-types";
 import { eventTypeEnumValue, webhookMessageId } from "./catalogue";
 import {
@@ -46,7 +47,7 @@ const WebhookDeliveryStatusEnum = builder.enumType("WebhookDeliveryStatus", {
 
 function webhookManager(ctx: Context): AuthenticatedViewer {
   const viewer = ctx.viewer;
-  if (viewer.kind !== "user" || !mayManageWebhooks(viewer)) {
+  if (viewer.kind !== "user" || !may(viewer, "webhook:manage")) {
     throw forbidden(msg("FORBIDDEN.webhooks"));
   }
   return viewer;

@@ -3,10 +3,12 @@
  * owner (ADMIN or an API-key integration); deliveries redelivered and events replayed. Every
  * mutation is audited with its change.
  */
+
 import type { Clock } from "../../shared/clock";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
-import { type AuthenticatedViewer, mayManageWebhooks, type Viewer } from "../access/rules";
+import { may } from "../access/actions";
+import type { AuthenticatedViewer, Viewer } from "../access/rules";
 import { audited, type MutationContext, rejection } from "../audit/service";
 import type { EventType } from "../outbox/event-types";
 import { replayDeliveries } from "./relay";
@@ -39,7 +41,7 @@ export interface EventsContext extends MutationContext {
 }
 
 function manager(viewer: Viewer): AuthenticatedViewer {
-  if (viewer.kind !== "user" || !mayManageWebhooks(viewer)) {
+  if (viewer.kind !== "user" || !may(viewer, "webhook:manage")) {
     throw forbidden(msg("FORBIDDEN.webhooks"));
   }
   return viewer;

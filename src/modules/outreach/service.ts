@@ -1,7 +1,8 @@
 import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
-import { mayRecordOutreach } from "../access/rules";
+import { may } from "../access/actions";
+
 import { audited, rejection } from "../audit/service";
 import { findVisibleParticipant, type ParticipantRow } from "../participants/service";
 import { insertOutreachContact, type OutreachContactRow } from "./store";
@@ -30,7 +31,7 @@ export async function recordOutreach(ctx: ServiceContext, raw: RecordOutreachInp
     if (!participant)
       return rejected([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"])]);
     const target = `participant:${participant.id}`;
-    if (!mayRecordOutreach(viewer, participant)) throw forbidden(msg("FORBIDDEN.outreachWorker"), target);
+    if (!may(viewer, "outreach:record", participant)) throw forbidden(msg("FORBIDDEN.outreachWorker"), target);
     const outreach = await insertOutreachContact(tx, {
       participantId: participant.id,
       channel: input.channel,

@@ -7,7 +7,7 @@ import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
 import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
-import { mayRegisterParticipants, mayUpdateParticipants } from "../access/rules";
+
 import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor, sponsorCheck } from "../sponsors/graphql";
@@ -368,7 +368,7 @@ builder.queryFields((t) => ({
     type: "participants",
     nullable: true,
     description: "Looks a worker up by full NIK; needs `pii:read`.",
-    authScopes: { scope: "pii:read" },
+    authScopes: { action: "participant:lookUpByNik" },
     args: {
       nik: t.arg.string({
         required: true,
@@ -528,13 +528,13 @@ const UpdateParticipantPayload = builder.objectRef<UpdateParticipantResult>("Upd
 builder.mutationFields((t) => ({
   registerParticipant: t.field({
     type: RegisterParticipantPayload,
-    authScopes: (_root, _args, { viewer }) => mayRegisterParticipants(viewer),
+    authScopes: { action: "participant:register" },
     args: { input: t.arg({ type: RegisterParticipantInput, required: true }) },
     resolve: (_root, { input }, ctx) => registerParticipant(ctx, toRegistration(input)),
   }),
   updateParticipant: t.field({
     type: UpdateParticipantPayload,
-    authScopes: (_root, _args, { viewer }) => mayUpdateParticipants(viewer),
+    authScopes: { action: "participant:update" },
     args: { input: t.arg({ type: UpdateParticipantInput, required: true }) },
     resolve: (_root, { input }, ctx) => {
       const { id, phone, occupation, ecosystem, villageCode, reportedMonthlyIncome, programs } = input;

@@ -4,7 +4,8 @@ import { wibDate } from "../../shared/calendar";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { normalizeIndonesianPhone } from "../../shared/phone";
-import { inRegion, mayRegisterParticipants, mayUpdateParticipants, type Viewer } from "../access/rules";
+import { may } from "../access/actions";
+import { inRegion, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { canSeeParticipant } from "./conditions";
 import { recordParticipantEvent } from "./events";
@@ -51,7 +52,7 @@ export async function registerParticipant(
   ctx: ServiceContext,
   raw: RegisterParticipantInput,
 ): Promise<RegisterParticipantResult> {
-  if (!mayRegisterParticipants(ctx.viewer)) throw forbidden(msg("FORBIDDEN.register"));
+  if (!may(ctx.viewer, "participant:register")) throw forbidden(msg("FORBIDDEN.register"));
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   return audited<RegisterParticipantResult>(ctx, "registerParticipant", async (tx) => {
@@ -108,7 +109,7 @@ export async function updateParticipant(
   ctx: ServiceContext,
   raw: UpdateParticipantInput,
 ): Promise<UpdateParticipantResult> {
-  if (!mayUpdateParticipants(ctx.viewer)) throw forbidden(msg("FORBIDDEN.update"));
+  if (!may(ctx.viewer, "participant:update")) throw forbidden(msg("FORBIDDEN.update"));
   const viewer = ctx.viewer;
   return audited<UpdateParticipantResult>(ctx, "updateParticipant", async (tx) => {
     const rejected = (userErrors: UserError[], targetIds: string[] = []) =>

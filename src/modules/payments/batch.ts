@@ -5,16 +5,12 @@ import { currentMonth, monthNumber } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { type Message, msg } from "../../shared/messages";
-import { idempotencyScopeOf, maySettlePayments } from "../access/rules";
+import { may } from "../access/actions";
+import { idempotencyScopeOf } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { contributionLines, paymentTerms, totalOf } from "../contributions/rules";
 import type { ContributionLineRow } from "../contributions/tables";
-import {
-  lockSponsorshipForSpending,
-  mayActForSponsor,
-  recordSponsorshipSpending,
-  type SponsorshipRow,
-} from "../sponsors/service";
+import { lockSponsorshipForSpending, recordSponsorshipSpending, type SponsorshipRow } from "../sponsors/service";
 import { recordBatchPaymentEvents, recordBatchStatusChanges, recordBudgetLowIfCrossed } from "./events";
 import { coverageFor, type SettlementOutcome, transition } from "./rules";
 import {
@@ -205,7 +201,8 @@ export async function paySponsoredContributions(
     const sponsorship = await lockSponsorshipForSpending(tx, input.sponsorshipId);
     if (!sponsorship)
       return rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsorship"), ["input", "sponsorshipId"])]);
-    if (!mayActForSponsor(ctx.viewer, sponsorship.sponsorId)) throw forbidden(msg("FORBIDDEN.ownSponsorshipsPay"));
+    if (!may(ctx.viewer, "sponsor:actFor", { sponsorId: sponsorship.sponsorId }))
+      throw forbidden(msg("FORBIDDEN.ownSponsorshipsPay"));
 
     const channel = input.channel ?? SPONSOR_BUDGET_CHANNEL;
     const fingerprint = await batchFingerprint(input.sponsorshipId, input.months, channel);
@@ -386,7 +383,7 @@ export async function settlePaymentBatch(
   ctx: ServiceContext,
   raw: SettlePaymentBatchInput,
 ): Promise<SettleBatchResult> {
-  if (!maySettlePayments(ctx.viewer)) throw forbidden(msg("FORBIDDEN.settleBatch"));
+  if (!may(ctx.viewer, "payment:settle")) throw forbidden(msg("FORBIDDEN.settleBatch"));
   const now = ctx.clock.now();
   return audited<SettleBatchResult>(ctx, "settlePaymentBatch", async (tx) => {
     const parsed = settleBatchInput.safeParse(raw);

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
-import { seesAllPayments, type Viewer } from "../access/rules";
+import { may } from "../access/actions";
+import type { Viewer } from "../access/rules";
 import { participantVisibility } from "../participants/conditions";
 import { participants } from "../participants/tables";
 import type { PaymentStatus, payments } from "./tables";
@@ -36,7 +37,7 @@ export function paymentConditions(table: typeof payments, filter: PaymentFilter)
 /** Payments whose participant the viewer may see, matching the filter. */
 export function visiblePayments(table: typeof payments, filter: PaymentFilter, viewer: Viewer): SQL {
   const visibility = participantVisibility(participants, viewer);
-  const scoped = seesAllPayments(viewer)
+  const scoped = may(viewer, "payment:readAll")
     ? undefined
     : inArray(table.participantId, sql`(select ${participants.id} from ${participants} where ${visibility})`);
   return and(scoped, paymentConditions(table, filter)) ?? sql`true`;

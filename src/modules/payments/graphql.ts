@@ -6,7 +6,8 @@ import { badUserInput } from "../../shared/errors";
 import { encodeGlobalId, rowId } from "../../shared/ids";
 import { msg } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
-import { mayPayContributions, maySettlePayments, seesAllPayments } from "../access/rules";
+import { may } from "../access/actions";
+
 import { ContributionLine } from "../contributions/graphql";
 import { Participant, participantCheck } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
@@ -37,7 +38,7 @@ export const Payment = builder.drizzleNode("payments", {
   // A payment is visible to whoever may see its participant: known without a read when the
   // payment was reached through that participant, looked up (batched) otherwise.
   select: { columns: { participantId: true } },
-  authScopes: (payment, ctx) => seesAllPayments(ctx.viewer) || participantVisible(ctx, payment.participantId),
+  authScopes: (payment, ctx) => may(ctx.viewer, "payment:readAll") || participantVisible(ctx, payment.participantId),
   fields: (t) => ({
     participant: t.relation("participant", {
       type: Participant,
@@ -273,7 +274,7 @@ const SettlePaymentPayload = paymentPayload("SettlePaymentPayload");
 builder.mutationFields((t) => ({
   payContribution: t.field({
     type: PayContributionPayload,
-    authScopes: (_root, _args, { viewer }) => mayPayContributions(viewer),
+    authScopes: { action: "payment:pay" },
     args: { input: t.arg({ type: PayContributionInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       payContribution(ctx, {
@@ -287,7 +288,7 @@ builder.mutationFields((t) => ({
   settlePayment: t.field({
     type: SettlePaymentPayload,
     description: "Records a channel's outcome by hand (the webhook is the usual path); needs payments:settle.",
-    authScopes: (_root, _args, { viewer }) => maySettlePayments(viewer),
+    authScopes: { action: "payment:settle" },
     args: { input: t.arg({ type: SettlePaymentInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       settlePayment(ctx, {
@@ -304,7 +305,8 @@ export const PaymentBatch = builder.drizzleNode("paymentBatches", {
   description:
     "A sponsor's batch payment: one payment per covered worker, drawn on the sponsorship's budget; PENDING until the sponsor's transfer arrives (a channel notification with the batch's id, or settlePaymentBatch), and only then covering months.",
   id: { column: (batch) => batch.id },
-  authScopes: (batch, { viewer }) => seesAllPayments(viewer) || canSeeSponsor(viewer, batch.sponsorship.sponsorId),
+  authScopes: (batch, { viewer }) =>
+    may(viewer, "payment:readAll") || canSeeSponsor(viewer, batch.sponsorship.sponsorId),
   select: { columns: { sponsorshipId: true }, with: { sponsorship: { columns: { sponsorId: true } } } },
   fields: (t) => ({
     sponsorship: t.relation("sponsorship", {
@@ -405,7 +407,7 @@ builder.mutationField("settlePaymentBatch", (t) =>
     type: SettlePaymentBatchPayload,
     description:
       "Records that a sponsor's transfer for a batch arrived (SETTLED: its workers' months are covered) or will not (FAILED: the amount returns to the budget); needs payments:settle.",
-    authScopes: (_root, _args, ctx) => maySettlePayments(ctx.viewer),
+    authScopes: { action: "payment:settle" },
     args: { input: t.arg({ type: SettlePaymentBatchInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       settlePaymentBatch(ctx, {
@@ -457,7 +459,7 @@ builder.queryField("channelReconciliation", (t) =>
   t.field({
     type: [ReconciliationDay],
     description: `Settlements per payment channel and WIB day against the channel's notified totals, with every difference listed; at most ${MAX_RECONCILIATION_DAYS} days. ADMIN or payments:settle.`,
-    authScopes: (_root, _args, ctx) => maySettlePayments(ctx.viewer),
+    authScopes: { action: "payment:settle" },
     args: {
       from: t.arg({ type: "Date", required: true }),
       to: t.arg({ type: "Date", required: true }),

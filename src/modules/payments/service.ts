@@ -5,7 +5,8 @@ import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
 import { type Message, msg } from "../../shared/messages";
-import { idempotencyScopeOf, mayPayContributions, maySettlePayments, type Viewer } from "../access/rules";
+import { may } from "../access/actions";
+import { idempotencyScopeOf, type Viewer } from "../access/rules";
 import { auditActor } from "../audit/rules";
 import { type AuditedResult, audited, rejection } from "../audit/service";
 import { contributionLines, totalOf } from "../contributions/rules";
@@ -63,7 +64,7 @@ function fingerprint(
  * Which months it covers is fixed when it settles.
  */
 export async function payContribution(ctx: ServiceContext, raw: PayContributionInput): Promise<PaymentResult> {
-  if (!mayPayContributions(ctx.viewer)) throw forbidden(msg("FORBIDDEN.pay"));
+  if (!may(ctx.viewer, "payment:pay")) throw forbidden(msg("FORBIDDEN.pay"));
   const viewer = ctx.viewer;
   const now = ctx.clock.now();
   const audit = (work: (tx: Transaction) => Promise<AuditedResult<PaymentResult>>) =>
@@ -280,7 +281,7 @@ export async function applyPaymentOutcome(
 
 /** settlePayment: a back office records a channel's outcome by hand; the webhook is the usual path. */
 export async function settlePayment(ctx: ServiceContext, raw: SettlePaymentInput): Promise<PaymentResult> {
-  if (!maySettlePayments(ctx.viewer)) throw forbidden(msg("FORBIDDEN.settle"));
+  if (!may(ctx.viewer, "payment:settle")) throw forbidden(msg("FORBIDDEN.settle"));
   const now = ctx.clock.now();
   return audited<PaymentResult>(ctx, "settlePayment", async (tx) => {
     const parsed = settlePaymentInput.safeParse(raw);

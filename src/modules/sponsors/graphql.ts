@@ -193,7 +193,7 @@ builder.mutationFields((t) => ({
     type: SetSponsorshipBudgetPayload,
     description:
       "Sets or raises a sponsorship's budget (ADMIN or sponsors:write); never below what is already committed.",
-    authScopes: { scope: "sponsors:write" },
+    authScopes: { action: "sponsorship:fund" },
     args: { input: t.arg({ type: SetSponsorshipBudgetInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       setSponsorshipBudget(ctx, { sponsorshipId: rowId(input.sponsorshipId.id) ?? -1, budget: input.budget }),

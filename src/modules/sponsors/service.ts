@@ -3,7 +3,7 @@ import type { Executor, Transaction } from "../../db/client";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { normalizeIndonesianPhone } from "../../shared/phone";
-import { hasScope, type Viewer } from "../access/rules";
+import { may } from "../access/actions";
 import { audited, rejection } from "../audit/service";
 import {
   addSpending,
@@ -24,12 +24,6 @@ import {
   type SetSponsorshipBudgetInput,
   setSponsorshipBudgetInput,
 } from "./validation";
-
-/** Sponsors are signed up by the agency; a sponsor manages its own sponsorships. */
-export function mayActForSponsor(viewer: Viewer, sponsorId: number): boolean {
-  if (viewer.kind !== "user") return false;
-  return viewer.role === "ADMIN" || hasScope(viewer, "sponsors:write") || viewer.sponsorId === sponsorId;
-}
 
 export interface CreateSponsorResult {
   sponsor: SponsorRow | null;
@@ -53,7 +47,7 @@ export async function createSponsor(
   raw: CreateSponsorInput,
   issueLogin: IssueSponsorLogin,
 ): Promise<CreateSponsorResult> {
-  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden(msg("FORBIDDEN.signUpSponsor"));
+  if (!may(ctx.viewer, "sponsor:signUp")) throw forbidden(msg("FORBIDDEN.signUpSponsor"));
   return audited<CreateSponsorResult>(ctx, "createSponsor", async (tx) => {
     const parsed = createSponsorInput.safeParse(raw);
     const errors = parsed.success ? [] : zodUserErrors(parsed.error, ["input"]);
@@ -94,12 +88,13 @@ export async function createSponsorship(ctx: ServiceContext, raw: CreateSponsors
     const parsed = createSponsorshipInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
-    if (!mayActForSponsor(ctx.viewer, input.sponsorId)) throw forbidden(msg("FORBIDDEN.ownSponsorships"));
+    if (!may(ctx.viewer, "sponsor:actFor", { sponsorId: input.sponsorId }))
+      throw forbidden(msg("FORBIDDEN.ownSponsorships"));
     if (!(await findSponsor(tx, input.sponsorId))) {
       return rejected([userError("NOT_FOUND", msg("NOT_FOUND.sponsor"), ["input", "sponsorId"])]);
     }
     // Money is the agency's to commit: a sponsor's own figure waits as a request until ADMIN sets it.
-    const agency = hasScope(ctx.viewer, "sponsors:write");
+    const agency = may(ctx.viewer, "sponsorship:fund");
     const sponsorship = await insertSponsorship(tx, {
       ...input,
       budget: agency ? input.budget : 0n,
@@ -120,7 +115,7 @@ export async function setSponsorshipBudget(
   ctx: ServiceContext,
   raw: SetSponsorshipBudgetInput,
 ): Promise<SponsorshipResult> {
-  if (!hasScope(ctx.viewer, "sponsors:write")) throw forbidden(msg("FORBIDDEN.budget"));
+  if (!may(ctx.viewer, "sponsorship:fund")) throw forbidden(msg("FORBIDDEN.budget"));
   return audited<SponsorshipResult>(ctx, "setSponsorshipBudget", async (tx) => {
     const parsed = setSponsorshipBudgetInput.safeParse(raw);
     if (!parsed.success) return rejection({ sponsorship: null, userErrors: zodUserErrors(parsed.error, ["input"]) });
