@@ -148,11 +148,6 @@ export function attemptsOf(db: Executor, deliveryIds: number[]) {
     .orderBy(webhookAttempts.id);
 }
 
-export function eventsOf(db: Executor, eventIds: number[]) {
-  if (eventIds.length === 0) return Promise.resolve([] as OutboxRow[]);
-  return db.select().from(outboxEvents).where(inArray(outboxEvents.id, eventIds));
-}
-
 // ---- relay ----
 
 /** The oldest unrelayed events, locked so that concurrent relays take disjoint rows. */

@@ -109,10 +109,6 @@ export function languageFromHeader(header: string | null | undefined, fallback: 
   return (best as { language: Language } | null)?.language ?? fallback;
 }
 
-export function isLanguage(value: unknown): value is Language {
-  return value === "id" || value === "en";
-}
-
 // zod's own messages (where no message of ours is set) follow the request's language too. Only
 // these two locales are imported, so the Worker bundle carries no other.
 const zodLocales = { en: enZod(), id: idZod() };
