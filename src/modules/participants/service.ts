@@ -11,16 +11,8 @@ import { canSeeParticipant } from "./conditions";
 import { recordParticipantEvent } from "./events";
 import { findOccupation } from "./occupations";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
-import {
-  creditableRegistrantIds,
-  findParticipant,
-  findParticipantByNik,
-  insertParticipant,
-  type ParticipantRow,
-  regionLevels,
-  sponsoredProgramsOf,
-  updateParticipantRow,
-} from "./store";
+import * as store from "./store";
+import { findParticipantByNik, insertParticipant, type ParticipantRow, sponsoredProgramsOf } from "./store";
 import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
 
 /** A participant the viewer may see, for other modules' services; null for any other id. */
@@ -198,20 +190,57 @@ function jsonSafe(value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
 }
 
-/**
- * What other modules use of participants inside their own transactions: payments lock a
- * participant and move its paid-through month; sponsored enrollment looks workers up by NIK,
- * creates them in bulk (the rows checked by `checkRegistration`, as registration does) and
- * attaches them to a sponsor.
- */
-export {
-  attachSponsor,
-  creditableRegistrantIds,
-  findParticipant,
-  findParticipantsByNiks,
-  insertParticipantsSkippingTaken,
-  lockParticipant,
-  type ParticipantRow,
-  regionLevels,
-  updateParticipantRow,
-} from "./store";
+// What other modules use of participants inside their own transactions: payments lock a
+// participant and move its paid-through month; sponsored enrollment looks workers up by NIK,
+// creates them in bulk (the rows checked by `checkRegistration`, as registration does) and
+// attaches them to a sponsor; the dashboard names regions. The store stays this module's own.
+
+export type { ParticipantRow };
+
+/** A participant as stored; no visibility check (the caller decides what it may show). */
+export function findParticipant(db: Executor, id: number): Promise<ParticipantRow | undefined> {
+  return store.findParticipant(db, id);
+}
+
+/** A participant, its row locked until the caller's transaction ends: one settlement at a time. */
+export function lockParticipant(tx: Transaction, id: number): Promise<ParticipantRow | null> {
+  return store.lockParticipant(tx, id);
+}
+
+/** Writes a participant's changed columns (a settlement's paid-through month, say), stamped `at`. */
+export function updateParticipantRow(
+  db: Executor,
+  id: number,
+  changes: Parameters<typeof store.updateParticipantRow>[2],
+  at: Date,
+): Promise<ParticipantRow | null> {
+  return store.updateParticipantRow(db, id, changes, at);
+}
+
+/** The participants already registered under these NIKs, by NIK. */
+export function findParticipantsByNiks(db: Executor, niks: string[]): Promise<Map<string, ParticipantRow>> {
+  return store.findParticipantsByNiks(db, niks);
+}
+
+/** Creates checked registrations in bulk; a NIK registered meanwhile is skipped, not an error. */
+export function insertParticipantsSkippingTaken(
+  tx: Transaction,
+  rows: Parameters<typeof store.insertParticipantsSkippingTaken>[1],
+): Promise<{ id: number; nik: string }[]> {
+  return store.insertParticipantsSkippingTaken(tx, rows);
+}
+
+/** Puts workers under a sponsor (Sertakan enrollment). */
+export function attachSponsor(tx: Transaction, ids: number[], sponsorId: number, at: Date): Promise<void> {
+  return store.attachSponsor(tx, ids, sponsorId, at);
+}
+
+/** Of these registrants (Nyalakan), those whose registrations the viewer may credit. */
+export function creditableRegistrantIds(db: Executor, ids: number[], viewer: Viewer): Promise<Set<number>> {
+  return store.creditableRegistrantIds(db, ids, viewer);
+}
+
+/** Which of these region codes exist, with their levels. */
+export function regionLevels(db: Executor, codes: string[]): Promise<Map<string, string>> {
+  return store.regionLevels(db, codes);
+}
