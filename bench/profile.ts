@@ -145,6 +145,17 @@ const scenarios = {
     query: `query ($id: ID!) { participant(id: $id) { ${NODE_FIELDS} } }`,
     variables: { id: btoa(`Participant:${1 + ((i * 7919) % 1_000_000)}`) },
   }),
+  "payContribution, unique keys": (i: number) => ({
+    query: `mutation ($input: PayContributionInput!) { payContribution(input: $input) { payment { id amount } userErrors { code } } }`,
+    variables: {
+      input: {
+        participantId: btoa(`Participant:${1 + ((i * 7919) % 1_000_000)}`),
+        months: 1,
+        channel: "BRIVA",
+        idempotencyKey: `profile-${Date.now()}-${i}`,
+      },
+    },
+  }),
   "page of 100 + relations": (i: number) => ({
     query: `query ($e: EcosystemCode) { participants(first: 100, filter: { ecosystem: $e }, orderBy: REGISTERED_AT_DESC) { nodes { ${NODE_FIELDS} } } }`,
     variables: { e: ["VILLAGE", "MARKET", "ECOMMERCE", "UMKM", "VULNERABLE_WORKERS"][i % 5] },
