@@ -9,14 +9,9 @@
  */
 import { Session } from "node:inspector/promises";
 import { parseArgs } from "node:util";
-import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
-import { nodeProxy } from "../scripts/node-database";
-import { createApp } from "../src/app";
-import { relations } from "../src/db/relations";
-import { memoryRateLimiter } from "../src/http/rate-limit";
 import { signDevelopmentToken } from "../src/modules/credentials/tokens";
-import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";
+import { nodeApi } from "./node-api";
+import { BENCH_JWT_SECRET } from "./settings";
 
 const { values } = parseArgs({
   options: {
@@ -119,24 +114,7 @@ function hottest(profile: Profile, count: number): string {
     .join("\n");
 }
 
-const proxy = await nodeProxy();
-const pool = new pg.Pool({ connectionString: url, max: 10 });
-const app = createApp({
-  log: () => {},
-  database: (_env, logger) => ({
-    db: drizzle({ client: pool, relations, ...(logger ? { logger } : {}) }),
-    end: async () => {},
-  }),
-  rateLimiter: memoryRateLimiter({ limit: 1e9, periodSeconds: 60 }),
-});
-const env = {
-  ENVIRONMENT: "production",
-  DATABASE_URL: url,
-  DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
-  JWT_SECRET: BENCH_JWT_SECRET,
-  PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
-  WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_SECRET_KEY,
-};
+const api = await nodeApi(url);
 const token = await signDevelopmentToken({ subject: "bench", role: "ADMIN" }, BENCH_JWT_SECRET);
 const NODE_FIELDS = `id nik fullName paidThrough ecosystem { code name } region { code name } sponsor { id name }
   payments(first: 3) { nodes { id amount status coverageFrom } }`;
@@ -163,13 +141,12 @@ const scenarios = {
 };
 
 async function send(body: object): Promise<void> {
-  const response = await app.fetch(
+  const response = await api.fetch(
     new Request("http://bench/graphql", {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify(body),
     }),
-    env,
   );
   const text = await response.text();
   if (response.status !== 200 || text.includes('"errors"')) throw new Error(`unexpected answer: ${text.slice(0, 300)}`);
@@ -216,6 +193,5 @@ console.log(
   `Profile of the API in Node (${new Date().toISOString()}, load average ${load1} at the start, ${process.version}), production settings, ADMIN token, bench database:`,
 );
 console.log(rows.join("\n"));
-await pool.end();
-await proxy.close();
+await api.close();
 process.exit(0);

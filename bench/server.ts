@@ -11,14 +11,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import { drizzle } from "drizzle-orm/node-postgres";
 import { Hono } from "hono";
 import pg from "pg";
-import { nodeProxy } from "../scripts/node-database";
 import { startWebSocketProxy } from "../scripts/ws-proxy";
-import { createApp } from "../src/app";
-import { relations } from "../src/db/relations";
-import { memoryRateLimiter } from "../src/http/rate-limit";
+import { nodeApi } from "./node-api";
 import { processCpuMs, workerdProcessesOf } from "./processes";
 import { startSessionPool } from "./session-pool";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";
@@ -143,34 +139,13 @@ async function startWorkerd(port: number, vars: Record<string, string>, hyperdri
 if (kind === "api") {
   // The same Hono app as the Worker, on Node: a long-lived process keeps one pool of 10
   // connections (node-postgres, like the other contenders) instead of a connection per request.
-  const proxy = await nodeProxy();
-  const pool = new pg.Pool({ connectionString: url, max: 10 });
-  const app = createApp({
-    // stdout is the harness's channel ("ready"); operation logs would flood it.
-    log: () => {},
-    database: (_env, logger) => ({
-      db: drizzle({ client: pool, relations, ...(logger ? { logger } : {}) }),
-      end: async () => {},
-    }),
-    queryLogger: {
-      logQuery: () => {
-        statements += 1;
-      },
-    },
-    rateLimiter: memoryRateLimiter({ limit: 1e9, periodSeconds: 60 }),
+  const api = await nodeApi(url, () => {
+    statements += 1;
   });
-  const env = {
-    ENVIRONMENT: "production",
-    DATABASE_URL: url,
-    DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
-    JWT_SECRET: BENCH_JWT_SECRET,
-    PAYMENT_CHANNEL_SECRETS: JSON.stringify(BENCH_CHANNEL_SECRETS),
-    WEBHOOK_SECRET_KEY: BENCH_WEBHOOK_SECRET_KEY,
-  };
   const outer = new Hono();
   outer.all("*", (c) => {
     requests += 1;
-    return app.fetch(c.req.raw, env);
+    return api.fetch(c.req.raw);
   });
   serve({ fetch: outer.fetch, port, hostname: "127.0.0.1" }, () => console.log("ready"));
 } else if (kind === "worker" || kind === "worker-pooled") {
