@@ -92,9 +92,22 @@ export interface ColdStart {
   moduleLoadCpuMs: number;
 }
 
-/** The "Worker" section: bundle size, schema build in Node, and cold start inside workerd. */
-export function workerSection(measured: { gzipKiB: number; schemaBuildMs: string; coldStart: ColdStart }): string {
-  const { gzipKiB, schemaBuildMs, coldStart: c } = measured;
+/** What bench/startup.ts prints: `wrangler check startup`'s CPU, and the unminified build's by module. */
+export interface StartupProfile {
+  deployedActiveMs: number;
+  deployedGcMs: number;
+  unminifiedActiveMs: number;
+  byModule: { owner: string; ms: number }[];
+}
+
+/** The "Worker" section: bundle size, schema build in Node, cold start inside workerd, and its start-up profile. */
+export function workerSection(measured: {
+  gzipKiB: number;
+  schemaBuildMs: string;
+  coldStart: ColdStart;
+  startup?: StartupProfile;
+}): string {
+  const { gzipKiB, schemaBuildMs, coldStart: c, startup } = measured;
   return `### Worker
 
 Bundle ${gzipKiB.toFixed(0)} KiB gzipped (target < 1,024 KiB); schema module import + build ${schemaBuildMs} ms in Node via tsx, including loading every dependency (once per isolate).
@@ -105,5 +118,16 @@ Cold start inside workerd (median of ${c.runs} fresh workerd processes, each les
 | --- | --- | --- |
 | the first answer of \`{ __typename }\` (module load, schema build, first GraphQL request) | ${c.coldStartMs} | ${c.coldStartCpuMs} |
 | the first answer of a route that 404s (module load and schema build only) | ${c.moduleLoadMs} | ${c.moduleLoadCpuMs} |
+${startup ? startupTable(startup) : ""}`;
+}
+
+/** `wrangler check startup` on the deployed build, and where the unminified build's start-up CPU goes. */
+function startupTable(startup: StartupProfile): string {
+  return `
+\`wrangler check startup\` (the global scope under workerd's profiler): ${startup.deployedActiveMs} ms of CPU for the deployed, minified bundle (${startup.deployedGcMs} ms of it garbage collection); ${startup.unminifiedActiveMs} ms unminified, charged by module (esbuild's module markers; bench/startup.ts):
+
+| package or folder | start-up CPU ms |
+| --- | --- |
+${startup.byModule.map((entry) => `| ${entry.owner} | ${entry.ms} |`).join("\n")}
 `;
 }

@@ -15,7 +15,16 @@ import { sql } from "drizzle-orm";
 import { closeNodeProxy, connectNode } from "../scripts/node-database";
 import { signDevelopmentToken } from "../src/modules/credentials/tokens";
 import { currentMonth, monthStart } from "../src/shared/calendar";
-import { atAGlance, type ColdStart, type Counters, perRequest, type Row, scenarioTable, workerSection } from "./report";
+import {
+  atAGlance,
+  type ColdStart,
+  type Counters,
+  perRequest,
+  type Row,
+  type StartupProfile,
+  scenarioTable,
+  workerSection,
+} from "./report";
 import type { LoadSpec } from "./scenarios";
 import { seedBench } from "./seed";
 import { BENCH_JWT_SECRET } from "./settings";
@@ -398,7 +407,11 @@ const coldStart = await new Promise<ColdStart>((resolve, reject) => {
       : reject(new Error(`cold start exited ${code}`)),
   );
 });
-results.push(workerSection({ gzipKiB, schemaBuildMs: schemaBuild, coldStart }));
+// The global scope's CPU under `wrangler check startup`, by package and folder (bench/startup.ts).
+const startup = JSON.parse(
+  execFileSync("tsx", ["bench/startup.ts"], { cwd: root, encoding: "utf8" }).trim().split("\n").pop() ?? "{}",
+) as StartupProfile;
+results.push(workerSection({ gzipKiB, schemaBuildMs: schemaBuild, coldStart, startup }));
 log(
   `\nBundle ${gzipKiB.toFixed(0)} KiB gzipped; schema build ${schemaBuild} ms in Node; cold start in workerd ${coldStart.coldStartMs} ms (${coldStart.coldStartCpuMs} ms CPU)`,
 );

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseStat, processCpuMs } from "../bench/processes";
-import { atAGlance, median, perRequest, scenarioTable } from "../bench/report";
+import { atAGlance, median, perRequest, scenarioTable, workerSection } from "../bench/report";
 import { type LoadSpec, requestFor } from "../bench/scenarios";
 import { seedBench } from "../bench/seed";
 import { type SessionPool, startSessionPool } from "../bench/session-pool";
@@ -114,6 +114,28 @@ describe("benchmark harness arithmetic", () => {
     ]);
     expect(glance).toContain("| By id | 300 | 2.0 | 0.25 | 0.50 | 0.80 | 3.1 |");
     expect(glance).toContain("| Dashboard | 100 | 1.0 | — | — | — | — |");
+  });
+
+  it("reports the start-up profile by module in the Worker section", () => {
+    const coldStart = {
+      runs: 3,
+      bundleBytes: 1,
+      workerdStartupMs: 200,
+      coldStartMs: 300,
+      coldStartCpuMs: 250,
+      moduleLoadMs: 280,
+      moduleLoadCpuMs: 240,
+    };
+    const startup = {
+      deployedActiveMs: 209.4,
+      deployedGcMs: 25.4,
+      unminifiedActiveMs: 268.7,
+      byModule: [{ owner: "@pothos/core", ms: 48.4 }],
+    };
+    const section = workerSection({ gzipKiB: 448, schemaBuildMs: "900", coldStart, startup });
+    expect(section).toContain("209.4 ms of CPU for the deployed, minified bundle");
+    expect(section).toContain("| @pothos/core | 48.4 |");
+    expect(workerSection({ gzipKiB: 448, schemaBuildMs: "900", coldStart })).not.toContain("wrangler check startup");
   });
 
   it("takes medians of odd and even counts", () => {
