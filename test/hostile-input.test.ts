@@ -85,6 +85,12 @@ describe("hostile input", () => {
     });
     const oversized = await api.graphql("query ($n: Int) { payments(first: $n) { totalCount } }", { n: 5000 });
     expect(oversized.errors?.[0]?.message).toBe("payments pages hold 0 to 100 items; asked for 5000.");
+    // The same document again (its connection fields are found once per document): each request's
+    // own variables decide.
+    const fitting = await api.graphql("query ($n: Int) { payments(first: $n) { totalCount } }", { n: 5 });
+    expect(fitting.errors).toBeUndefined();
+    const again = await api.graphql("query ($n: Int) { payments(first: $n) { totalCount } }", { n: 101 });
+    expect(again.errors?.[0]?.message).toBe("payments pages hold 0 to 100 items; asked for 101.");
     const nested = await api.graphql("{ participants(first: 1) { nodes { payments(last: 101) { totalCount } } } }");
     expect(nested.errors?.[0]?.message).toMatch(/payments pages hold 0 to 100/);
   });

@@ -1,13 +1,16 @@
 import { PothosValidationError } from "@pothos/core";
 import {
   type DocumentNode,
+  type FieldNode,
   GraphQLError,
+  type GraphQLInputType,
   type GraphQLSchema,
   getNamedType,
   isObjectType,
   Kind,
   NoSchemaIntrospectionCustomRule,
   TypeInfo,
+  type ValueNode,
   valueFromAST,
   visit,
   visitWithTypeInfo,
@@ -19,6 +22,45 @@ import { say } from "../shared/messages";
 
 export const MAX_PAGE_SIZE = 100;
 
+/** A connection field of a document, with the page-size arguments it was given. */
+interface ConnectionField {
+  name: string;
+  node: FieldNode;
+  sizes: { name: string; type: GraphQLInputType; value: ValueNode }[];
+}
+
+/**
+ * The connection fields of each document, found once: a document's shape does not change between
+ * requests, only its variables do (Yoga's parser cache hands the same DocumentNode back for the
+ * same text, so a repeated operation is walked once).
+ */
+const connectionFieldsByDocument = new WeakMap<DocumentNode, ConnectionField[]>();
+
+function connectionFieldsOf(schema: GraphQLSchema, document: DocumentNode): ConnectionField[] {
+  const known = connectionFieldsByDocument.get(document);
+  if (known) return known;
+  const typeInfo = new TypeInfo(schema);
+  const fields: ConnectionField[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const field = typeInfo.getFieldDef();
+        const type = field ? getNamedType(field.type) : undefined;
+        if (!field || !isObjectType(type) || !type.name.endsWith("Connection") || !type.getFields().pageInfo) return;
+        const sizes: ConnectionField["sizes"] = [];
+        for (const argument of node.arguments ?? []) {
+          const definition = field.args.find((a) => a.name === argument.name.value);
+          if (definition) sizes.push({ name: argument.name.value, type: definition.type, value: argument.value });
+        }
+        fields.push({ name: field.name, node, sizes });
+      },
+    }),
+  );
+  connectionFieldsByDocument.set(document, fields);
+  return fields;
+}
+
 /**
  * Every connection must say how much it wants (`first` or `last`, 0 to 100): an unbounded or
  * oversized page is refused up front rather than silently clamped.
@@ -28,45 +70,33 @@ export function connectionArgumentErrors(
   document: DocumentNode,
   variables: Record<string, unknown> | null | undefined,
 ): GraphQLError[] {
-  const typeInfo = new TypeInfo(schema);
   const errors: GraphQLError[] = [];
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        const field = typeInfo.getFieldDef();
-        const type = field ? getNamedType(field.type) : undefined;
-        if (!field || !isObjectType(type) || !type.name.endsWith("Connection") || !type.getFields().pageInfo) return;
-        const sizes: Record<string, unknown> = {};
-        for (const argument of node.arguments ?? []) {
-          const definition = field.args.find((a) => a.name === argument.name.value);
-          if (definition) sizes[argument.name.value] = valueFromAST(argument.value, definition.type, variables ?? {});
-        }
-        const requested = [sizes.first, sizes.last].filter((size) => size !== undefined && size !== null);
-        if (requested.length === 0) {
-          errors.push(
-            new GraphQLError(say("BAD_USER_INPUT.pageSizeMissing", { field: field.name, max: MAX_PAGE_SIZE }), {
-              nodes: node,
+  for (const field of connectionFieldsOf(schema, document)) {
+    const sizes: Record<string, unknown> = {};
+    for (const size of field.sizes) sizes[size.name] = valueFromAST(size.value, size.type, variables ?? {});
+    const requested = [sizes.first, sizes.last].filter((size) => size !== undefined && size !== null);
+    if (requested.length === 0) {
+      errors.push(
+        new GraphQLError(say("BAD_USER_INPUT.pageSizeMissing", { field: field.name, max: MAX_PAGE_SIZE }), {
+          nodes: field.node,
+          extensions: { code: "BAD_USER_INPUT" },
+        }),
+      );
+    }
+    for (const size of requested) {
+      if (typeof size !== "number" || size < 0 || size > MAX_PAGE_SIZE) {
+        errors.push(
+          new GraphQLError(
+            say("BAD_USER_INPUT.pageSize", { field: field.name, max: MAX_PAGE_SIZE, size: String(size) }),
+            {
+              nodes: field.node,
               extensions: { code: "BAD_USER_INPUT" },
-            }),
-          );
-        }
-        for (const size of requested) {
-          if (typeof size !== "number" || size < 0 || size > MAX_PAGE_SIZE) {
-            errors.push(
-              new GraphQLError(
-                say("BAD_USER_INPUT.pageSize", { field: field.name, max: MAX_PAGE_SIZE, size: String(size) }),
-                {
-                  nodes: node,
-                  extensions: { code: "BAD_USER_INPUT" },
-                },
-              ),
-            );
-          }
-        }
-      },
-    }),
-  );
+            },
+          ),
+        );
+      }
+    }
+  }
   return errors;
 }
 
