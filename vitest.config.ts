@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { hyperdriveOrigin } from "./scripts/hyperdrive-local";
 
 /**
  * Tiers (README, "Tests"):
@@ -64,10 +65,11 @@ export default defineConfig({
             main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // As deployed: PostgreSQL through the HYPERDRIVE binding (node-postgres over TCP), which
+              // locally connects straight to the embedded database.
+              hyperdrives: { HYPERDRIVE: hyperdriveOrigin(inject("workerDatabaseUrl")) },
               bindings: {
                 ENVIRONMENT: "test",
-                DATABASE_URL: inject("workerDatabaseUrl"),
-                DATABASE_WS_PROXY: inject("workerDatabaseProxy"),
                 JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",
               },
             },

@@ -8,8 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import pg from "pg";
@@ -18,6 +17,7 @@ import { nodeApi } from "./node-api";
 import { processCpuMs, workerdProcessesOf } from "./processes";
 import { startSessionPool } from "./session-pool";
 import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } from "./settings";
+import { startWorkerd } from "./workerd";
 
 const [kind, portText, url, statementsPortText, workerRuntime = "workerd"] = process.argv.slice(2);
 const port = Number(portText);
@@ -100,42 +100,6 @@ async function startWrangler(
   }
 }
 
-/**
- * Serves the deploy bundle (`dist/index.js`) on `port` from workerd through Miniflare, with the
- * bindings of bench/wrangler.bench.toml (and its -pooled twin's Hyperdrive binding when given).
- */
-async function startWorkerd(port: number, vars: Record<string, string>, hyperdrive: string | undefined) {
-  const { convertV4MiniflareOptions, Miniflare, NoOpLog } = await import("miniflare");
-  const bundle = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      name: "kepesertaan-bench",
-      modulesRoot: dirname(bundle),
-      modules: [{ type: "ESModule", path: bundle }],
-      compatibilityDate: "2026-11-01",
-      compatibilityFlags: ["nodejs_compat"],
-      bindings: { ENVIRONMENT: "production", ...vars },
-      ratelimits: { RATE_LIMITER: { namespace_id: "1002", simple: { limit: 1_000_000_000, period: 60 } } },
-      ...(hyperdrive ? { hyperdrives: { HYPERDRIVE: hyperdrive } } : {}),
-      host: "127.0.0.1",
-      port,
-      log: new NoOpLog(),
-      // One structured log line per operation (Workers Logs in production): read and dropped here.
-      handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
-        stdout.resume();
-        stderr.pipe(process.stderr);
-      },
-    }),
-  );
-  await mf.ready;
-  process.on("exit", () => void mf.dispose());
-  const healthy = await fetch(`http://127.0.0.1:${port}/health`).then(
-    (response) => response.ok,
-    () => false,
-  );
-  if (!healthy) throw new Error("the Worker under workerd did not answer /health");
-}
-
 if (kind === "api") {
   // The same Hono app as the Worker, on Node: a long-lived process keeps one pool of 10
   // connections (node-postgres, like the other contenders) instead of a connection per request.
@@ -194,7 +158,8 @@ if (kind === "api") {
     // The Worker's workerd only, not wrangler's dev proxy in front of it (see bench/processes.ts).
     workerdPids = () => workerdProcessesOf(wrangler.pid, port);
   } else {
-    await startWorkerd(port, vars, hyperdrive);
+    const worker = await startWorkerd({ port, vars, ...(hyperdrive ? { hyperdrive } : {}) });
+    process.on("exit", () => void worker.dispose());
     workerdPids = () => workerdProcessesOf(process.pid);
   }
   console.log("ready");

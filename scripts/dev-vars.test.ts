@@ -39,7 +39,7 @@ describe(".dev.vars", () => {
     expect(overridesReport(managed, values)).toEqual([
       ".dev.vars overrides ENVIRONMENT, DATABASE_URL, JWT_SECRET:",
       "  ENVIRONMENT: the same value npm run dev sets",
-      "  DATABASE_URL: the Worker uses postgres://app:***@127.0.0.1:5432/kepesertaan, not the embedded database",
+      "  DATABASE_URL: the Worker uses postgres://app:***@127.0.0.1:5432/kepesertaan (through its HYPERDRIVE binding), not the embedded database",
       "  JWT_SECRET: tokens are checked with this secret; npm run token signs with it too",
       ".dev.vars adds CORS_ALLOWED_ORIGINS",
     ]);

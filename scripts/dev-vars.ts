@@ -46,7 +46,8 @@ export function withoutPassword(url: string): string {
 const consequences: Record<string, (value: string) => string> = {
   ENVIRONMENT: (value) =>
     value === "production" ? "production settings: no GraphiQL, no introspection, masked errors" : `runs as ${value}`,
-  DATABASE_URL: (value) => `the Worker uses ${withoutPassword(value)}, not the embedded database`,
+  DATABASE_URL: (value) =>
+    `the Worker uses ${withoutPassword(value)} (through its HYPERDRIVE binding), not the embedded database`,
   DATABASE_WS_PROXY: (value) =>
     `the Worker reaches PostgreSQL through ${value}, not the proxy npm run dev started (/health answers 503 if nothing listens there)`,
   JWT_SECRET: () => "tokens are checked with this secret; npm run token signs with it too",

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the whole API on this machine with nothing installed. Starts an embedded
- * PostgreSQL (PGlite, persisted under .data/), a WebSocket proxy so the Worker reaches it through
- * the same Neon driver as in production, applies migrations, seeds demo data on first start, runs
+ * PostgreSQL (PGlite, persisted under .data/), which the Worker reaches through its `HYPERDRIVE`
+ * binding with node-postgres over TCP, as deployed (locally the binding connects straight to it),
+ * applies migrations, seeds demo data on first start, runs
  * `wrangler dev` on http://localhost:8787/graphql, and fires the Worker's cron triggers on their
  * schedule, as Cloudflare does in production (wrangler dev fires none). See `npm run dev -- --help`.
  *
@@ -22,8 +23,9 @@ import { DEVELOPMENT_CHANNEL_SECRETS, DEVELOPMENT_JWT_SECRET } from "./dev-secre
 import { devVarsFile, overridesReport, readDevVars, withoutPassword } from "./dev-vars";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { startGraphiqlAssets } from "./graphiql-assets";
+import { HYPERDRIVE_LOCAL_VARIABLE, hyperdriveOrigin } from "./hyperdrive-local";
 import { migrateDatabase } from "./migrate";
-import { closeNodeProxy, connectNode, nodeProxy } from "./node-database";
+import { connectNode } from "./node-database";
 import { seedDemoData } from "./seed/demo";
 import { seedReferenceData } from "./seed/reference";
 
@@ -161,8 +163,6 @@ const postgres = await stage(`Starting the embedded PostgreSQL on :${values["db-
   startEmbeddedPostgres({ dataDir, port: Number(values["db-port"]) }),
 );
 cleanups.push(() => postgres.stop());
-const proxy = await nodeProxy();
-cleanups.push(() => closeNodeProxy());
 const graphiql = await startGraphiqlAssets();
 cleanups.push(() => graphiql.close());
 
@@ -182,7 +182,6 @@ console.log(
 const developmentValues: Record<string, string> = {
   ENVIRONMENT: "development",
   DATABASE_URL: postgres.url,
-  DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
   JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   PAYMENT_CHANNEL_SECRETS: DEVELOPMENT_CHANNEL_SECRETS,
   GRAPHIQL_ASSETS_URL: graphiql.url,
@@ -207,7 +206,7 @@ const databaseUrl = overrides.DATABASE_URL ?? postgres.url;
 console.log(
   `The Worker's database: ${withoutPassword(databaseUrl)} (${
     overrides.DATABASE_URL ? "from .dev.vars" : `embedded PGlite, data in ${values["data-dir"]}`
-  }), through the WebSocket proxy ${overrides.DATABASE_WS_PROXY ?? developmentValues.DATABASE_WS_PROXY}`,
+  }), through its HYPERDRIVE binding (node-postgres over TCP, as deployed)`,
 );
 console.log(`Ready in ${((Date.now() - started) / 1000).toFixed(1)}s; starting wrangler dev on :${values.port}…`);
 
@@ -225,7 +224,12 @@ wrangler = spawn(
   {
     stdio: ["ignore", "inherit", "inherit"],
     // Offline by default: no fetch of Cloudflare's Request.cf metadata (a placeholder serves locally).
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false" },
+    env: {
+      ...process.env,
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+      // The HYPERDRIVE binding wins over DATABASE_URL, so a .dev.vars DATABASE_URL is handed to it.
+      [HYPERDRIVE_LOCAL_VARIABLE]: hyperdriveOrigin(databaseUrl),
+    },
     cwd: root,
     detached: true,
   },

@@ -150,7 +150,7 @@ export function createApp(options: AppOptions = {}) {
     "*",
     cors({
       origin: (origin, c) =>
-        (c as HonoContext<AppBindings>).var.env.corsAllowedOrigins.includes(origin) ? origin : null,
+        (c as HonoContext<AppBindings>).get("env").corsAllowedOrigins.includes(origin) ? origin : null,
       allowMethods: ["GET", "POST", "OPTIONS"],
       allowHeaders: CORS_ALLOWED_HEADERS,
       exposeHeaders: ["x-request-id"],
@@ -161,7 +161,7 @@ export function createApp(options: AppOptions = {}) {
   // Development only: GraphiQL's ~9 MB bundle, relayed from `npm run dev` (GRAPHIQL_ASSETS_URL), so
   // the page and its bundle come from one origin and port; production answers 404.
   app.get(GRAPHIQL_BUNDLE_PATH, async (c) => {
-    const { environment, graphiqlAssetsUrl } = c.var.env;
+    const { environment, graphiqlAssetsUrl } = c.get("env");
     if (environment !== "development" || !graphiqlAssetsUrl) return c.notFound();
     const ifNoneMatch = c.req.header("if-none-match");
     const bundle = await fetch(`${graphiqlAssetsUrl}${GRAPHIQL_BUNDLE_PATH}`, {
@@ -206,7 +206,7 @@ export function createApp(options: AppOptions = {}) {
         options.queryLogger?.logQuery(query, params);
       },
     };
-    const { db, end } = connect(c.var.env, counting);
+    const { db, end } = connect(c.get("env"), counting);
     c.set("db", db);
     c.set("statements", () => statements);
     c.set("viewer", anonymous);
@@ -216,7 +216,7 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       // Ending the connection inside the handler would close it before lazy resolvers run.
       afterResponse(c, end());
-      if (c.var.wroteEvents) relayAfterWrite(c);
+      if (c.get("wroteEvents")) relayAfterWrite(c);
     }
   };
 
@@ -229,17 +229,17 @@ export function createApp(options: AppOptions = {}) {
     if (!eventQueuesOf(c.env)) return;
     afterResponse(
       c,
-      relayEvents(c.env, () => connect(c.var.env), clock),
+      relayEvents(c.env, () => connect(c.get("env")), clock),
     );
   }
 
   app.get("/health", connected, async (c) => {
     try {
-      await c.var.db.execute(sql`select 1`);
+      await c.get("db").execute(sql`select 1`);
       return c.json({ status: "ok", database: "ok" });
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", requestId: c.var.requestId, message: String(error) }));
-      return c.json({ status: "degraded", database: "unreachable", requestId: c.var.requestId }, 503);
+      console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error) }));
+      return c.json({ status: "degraded", database: "unreachable", requestId: c.get("requestId") }, 503);
     }
   });
 
@@ -254,14 +254,14 @@ export function createApp(options: AppOptions = {}) {
   });
 
   app.on(["GET", "POST", "OPTIONS"], "/graphql", connected, admitted, async (c) => {
-    const response = await yogaFor(c.var.env.environment).fetch(c.req.raw, {
-      db: c.var.db,
+    const response = await yogaFor(c.get("env").environment).fetch(c.req.raw, {
+      db: c.get("db"),
       clock,
-      requestId: c.var.requestId,
-      env: c.var.env,
+      requestId: c.get("requestId"),
+      env: c.get("env"),
       language: currentLanguage(),
-      viewer: c.var.viewer,
-      statements: c.var.statements,
+      viewer: c.get("viewer"),
+      statements: c.get("statements"),
       log: options.log ?? consoleLog,
       planReads: options.planReads ?? true,
     });
@@ -274,8 +274,8 @@ export function createApp(options: AppOptions = {}) {
   for (const route of [...enrollmentRoutes, ...paymentRoutes]) {
     const handle = async (c: HonoContext<AppBindings>) => {
       const reply = await route.handle({
-        service: { db: c.var.db, viewer: c.var.viewer, requestId: c.var.requestId, clock },
-        env: c.var.env,
+        service: { db: c.get("db"), viewer: c.get("viewer"), requestId: c.get("requestId"), clock },
+        env: c.get("env"),
         param: (name) => c.req.param(name) ?? "",
         query: (name) => c.req.query(name),
         header: (name) => c.req.header(name),

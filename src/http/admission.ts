@@ -27,7 +27,7 @@ export function refusalResponse(
   code: string,
   message: string,
 ) {
-  const requestId = c.var.requestId;
+  const requestId = c.get("requestId");
   if (c.req.path === "/graphql") return c.json({ errors: [{ message, extensions: { code, requestId } }] }, status);
   return c.json({ error: { code, message, requestId } }, status);
 }
@@ -43,7 +43,7 @@ function onCloudflare(c: HonoContext<AppBindings>): boolean {
  */
 function clientAddress(c: HonoContext<AppBindings>): string {
   if (onCloudflare(c)) return c.req.header("cf-connecting-ip") ?? "unknown";
-  if (c.var.env.trustForwardedFor) return c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+  if (c.get("env").trustForwardedFor) return c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
   return "unknown";
 }
 
@@ -110,7 +110,7 @@ export function admission(options: {
         await recordRefusals(
           db,
           viewer,
-          c.var.requestId,
+          c.get("requestId"),
           [{ operation, refusal, reason: message, targetIds: [], clientAddress: clientAddress(c) }],
           clock.now(),
         );
@@ -122,7 +122,7 @@ export function admission(options: {
   /** Who is calling, or the response that refuses them (bad credential, or over their rate). */
   async function admit(c: HonoContext<AppBindings>, db: Database): Promise<Viewer | Response> {
     const address = clientAddress(c);
-    failureGuard ??= authFailureGuard(c.var.env.authFailureLimiter);
+    failureGuard ??= authFailureGuard(c.get("env").authFailureLimiter);
     const guard = failureGuard;
     // The credential's fingerprint (a SHA-256 of it) is taken only when the guard needs it: while
     // something is blocked, or after a failure; never on the way of a request that simply verifies.
@@ -140,16 +140,16 @@ export function admission(options: {
     }
     let viewer: Viewer;
     try {
-      viewer = await authenticate(c.req.raw.headers, c.var.env.auth, db);
+      viewer = await authenticate(c.req.raw.headers, c.get("env").auth, db);
     } catch (error) {
       if (!(error instanceof AccessDenied)) throw error;
       const credential = await credentialOf();
       if (credential && (await guard.recordFailure(address, credential))) {
         return refuse(c, db, anonymous, "RATE_LIMITED", tooManyFailures, `ip:${address}:${credential.family}`);
       }
-      return refuse(c, db, anonymous, error.refusal, error.message, `ip:${address}:${c.var.requestId}`);
+      return refuse(c, db, anonymous, error.refusal, error.message, `ip:${address}:${c.get("requestId")}`);
     }
-    const limiter = c.var.env.rateLimiter ?? fallbackLimiter;
+    const limiter = c.get("env").rateLimiter ?? fallbackLimiter;
     const key = rateLimitKey(viewer, address);
     const { success } = await limiter.limit({ key });
     if (!success) return refuse(c, db, viewer, "RATE_LIMITED", say("RATE_LIMITED"), key);
@@ -157,7 +157,7 @@ export function admission(options: {
   }
 
   return async (c, next) => {
-    const viewer = await admit(c, c.var.db);
+    const viewer = await admit(c, c.get("db"));
     if (viewer instanceof Response) return viewer;
     c.set("viewer", viewer);
     await next();

@@ -1,13 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { type Unstable_DevWorker, unstable_dev } from "wrangler";
-import { closeNodeProxy, nodeProxy } from "../../scripts/node-database";
+import { HYPERDRIVE_LOCAL_VARIABLE, hyperdriveOrigin } from "../../scripts/hyperdrive-local";
 import { bearer, TEST_CHANNEL_SECRETS, TEST_JWT_SECRET } from "./api";
 import { startTestDatabase, type TestDatabase } from "./database";
 
 /**
  * The Worker as wrangler builds it from wrangler.toml (queue bindings included), running in
- * workerd over a fresh test database through the Neon driver: for the end-to-end event tests,
- * started from Node so they run beside the integration tests.
+ * workerd over a fresh test database through its HYPERDRIVE binding, as deployed: for the
+ * end-to-end event tests, started from Node so they run beside the integration tests.
  */
 export async function startLocalWorker(): Promise<{
   worker: Unstable_DevWorker;
@@ -17,13 +17,12 @@ export async function startLocalWorker(): Promise<{
   stop: () => Promise<void>;
 }> {
   const database = await startTestDatabase();
-  const proxy = await nodeProxy();
+  // wrangler reads the binding's local origin from the environment when the Worker starts.
+  process.env[HYPERDRIVE_LOCAL_VARIABLE] = hyperdriveOrigin(database.url);
   const worker = await unstable_dev(fileURLToPath(new URL("../../src/index.ts", import.meta.url)), {
     config: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)),
     vars: {
       ENVIRONMENT: "test",
-      DATABASE_URL: database.url,
-      DATABASE_WS_PROXY: `127.0.0.1:${proxy.port}/v1`,
       JWT_SECRET: TEST_JWT_SECRET,
       PAYMENT_CHANNEL_SECRETS: JSON.stringify(TEST_CHANNEL_SECRETS),
     },
@@ -45,7 +44,6 @@ export async function startLocalWorker(): Promise<{
     stop: async () => {
       await worker.stop();
       await database.close();
-      await closeNodeProxy();
     },
   };
 }

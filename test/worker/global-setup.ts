@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../scripts/embedded-postgres";
-import { closeNodeProxy, connectNode, nodeProxy } from "../../scripts/node-database";
+import { connectNode } from "../../scripts/node-database";
 import { daysFromToday, month } from "../testkit/dates";
 import { givenParticipant } from "../testkit/fixtures";
 import { ensurePgliteTemplate } from "../testkit/global-setup";
@@ -10,7 +10,6 @@ import { pgliteTemplatePath } from "../testkit/templates";
 declare module "vitest" {
   export interface ProvidedContext {
     workerDatabaseUrl: string;
-    workerDatabaseProxy: string;
     /**
      * The daily cron's run after TODAY (17:05 UTC, 00:05 WIB on the next WIB day), from the
      * testkit's dates: the worker tests run inside workerd, where TEST_TODAY is not in reach.
@@ -21,8 +20,8 @@ declare module "vitest" {
 
 /**
  * The database the Worker reaches from inside workerd: an embedded PGlite copied from the test
- * template (the main global setup builds it first), one known participant, and the WebSocket
- * proxy the Neon driver goes through, as under `npm run dev`.
+ * template (the main global setup builds it first) and one known participant, reached through the
+ * Worker's HYPERDRIVE binding as under `npm run dev`.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await ensurePgliteTemplate();
@@ -35,12 +34,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     paidThrough: month(0),
   });
   await seed.close();
-  const proxy = await nodeProxy();
   project.provide("workerDatabaseUrl", embedded.url);
-  project.provide("workerDatabaseProxy", `127.0.0.1:${proxy.port}/v1`);
   project.provide("nextCronRun", new Date(`${daysFromToday(1)}T00:05:00+07:00`).toISOString());
   return async () => {
-    await closeNodeProxy();
     await embedded.stop();
   };
 }
