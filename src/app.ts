@@ -2,7 +2,6 @@ import type { Logger } from "drizzle-orm";
 import { sql } from "drizzle-orm";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, ConfigurationError, parseEnv } from "./env";
@@ -11,6 +10,7 @@ import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql/server";
 import { admission, refusalResponse } from "./http/admission";
 import type { AppBindings } from "./http/app-bindings";
 import type { AuthFailureGuard } from "./http/auth-failures";
+import { limitedBody } from "./http/body-limit";
 import type { RateLimiter } from "./http/rate-limit";
 import { anonymous } from "./modules/access/rules";
 import { foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
@@ -172,7 +172,7 @@ export function createApp(options: AppOptions = {}) {
 
   app.use(
     "/webhooks/*",
-    bodyLimit({
+    limitedBody({
       maxSize: 64 * 1024,
       onError: (c) =>
         c.json({ error: { code: "PAYLOAD_TOO_LARGE", message: say("PAYLOAD_TOO_LARGE.notification") } }, 413),
@@ -180,14 +180,14 @@ export function createApp(options: AppOptions = {}) {
   );
   app.use(
     "/sponsors/*",
-    bodyLimit({
+    limitedBody({
       maxSize: MAX_BODY_BYTES,
       onError: (c) => refusalResponse(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
     }),
   );
   app.use(
     "/graphql",
-    bodyLimit({
+    limitedBody({
       maxSize: MAX_BODY_BYTES,
       onError: (c) => refusalResponse(c, 413, "PAYLOAD_TOO_LARGE", say("PAYLOAD_TOO_LARGE", { bytes: MAX_BODY_BYTES })),
     }),
