@@ -104,8 +104,7 @@ function byStage(profile: Profile): Map<string, number> {
     else if (frame.functionName === "(idle)") stage = "idle";
     else if (frame.functionName === "(program)") {
       stage = runtime === "node" ? "V8 and Node (no JavaScript stack)" : "V8 and workerd (no JavaScript stack)";
-    }
-    else {
+    } else {
       const found = stages.find(([, test]) => test(frame));
       const above = parent.get(id);
       if (found) stage = found[0];
