@@ -1,6 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { hyperdriveOrigin } from "./scripts/hyperdrive-local";
 
 /**
  * Tiers (README, "Tests"):
@@ -67,7 +66,7 @@ export default defineConfig({
             miniflare: {
               // As deployed: PostgreSQL through the HYPERDRIVE binding (node-postgres over TCP), which
               // locally connects straight to the embedded database.
-              hyperdrives: { HYPERDRIVE: hyperdriveOrigin(inject("workerDatabaseUrl")) },
+              hyperdrives: { HYPERDRIVE: inject("workerHyperdriveOrigin") },
               bindings: {
                 ENVIRONMENT: "test",
                 JWT_SECRET: "test-secret-that-is-at-least-32-characters-long",

@@ -9,7 +9,7 @@ import { BENCH_CHANNEL_SECRETS, BENCH_JWT_SECRET, BENCH_WEBHOOK_SECRET_KEY } fro
 /**
  * This API as the bench runs it on Node (the `api` contender, and bench/profile.ts): the same Hono
  * app as the Worker, production settings, a long-lived pool of 10 node-postgres connections instead
- * of a connection per request, no operation logs (stdout is the harness's channel), a rate limit no
+ * of a connection per request (on which the read planner's statements stay prepared), no operation logs (stdout is the harness's channel), a rate limit no
  * benchmark reaches. `onStatement` sees every SQL statement.
  */
 export async function nodeApi(url: string, onStatement?: () => void) {
@@ -20,6 +20,8 @@ export async function nodeApi(url: string, onStatement?: () => void) {
     database: (_env, logger) => ({
       db: drizzle({ client: pool, relations, ...(logger ? { logger } : {}) }),
       end: async () => {},
+      // A long-lived pool of this process's own: the planner's statements stay prepared on it.
+      preparedStatements: true,
     }),
     ...(onStatement ? { queryLogger: { logQuery: onStatement } } : {}),
     rateLimiter: memoryRateLimiter({ limit: 1e9, periodSeconds: 60 }),

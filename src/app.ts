@@ -206,8 +206,9 @@ export function createApp(options: AppOptions = {}) {
         options.queryLogger?.logQuery(query, params);
       },
     };
-    const { db, end } = connect(c.get("env"), counting);
+    const { db, end, preparedStatements = false } = connect(c.get("env"), counting);
     c.set("db", db);
+    c.set("preparedStatements", preparedStatements);
     c.set("statements", () => statements);
     c.set("viewer", anonymous);
     c.set("wroteEvents", false);
@@ -262,6 +263,7 @@ export function createApp(options: AppOptions = {}) {
       language: currentLanguage(),
       viewer: c.get("viewer"),
       statements: c.get("statements"),
+      preparedStatements: c.get("preparedStatements"),
       log: options.log ?? consoleLog,
       planReads: options.planReads ?? true,
     });

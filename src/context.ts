@@ -23,4 +23,10 @@ export interface Context extends ServiceContext {
   log: (entry: object) => void;
   /** false: every operation runs on the executor (tests compare the read planner's answers with it). */
   planReads?: boolean;
+  /**
+   * The connection outlives the request (a long-lived pool on Node), so the read planner's
+   * statements are sent named and PostgreSQL plans each once per connection. Never with a
+   * connection per request (the Worker) or a shared session (the embedded database).
+   */
+  preparedStatements?: boolean;
 }

@@ -18,6 +18,11 @@ export type Executor = Database | Transaction;
 
 export interface DatabaseConnection {
   db: Database;
+  /**
+   * True only for a connection that outlives the request and is this process's alone (a Node
+   * pool): the read planner may then leave named statements prepared on it.
+   */
+  preparedStatements?: boolean;
   /** Closes the connection; the Worker calls it through `waitUntil` after the response. */
   end(): Promise<void>;
 }

@@ -12,7 +12,14 @@ import { isDataException } from "../db/errors";
 import { PlanCache } from "./cache";
 import { compileOperation } from "./compile";
 import { DENIED_MARK } from "./sql-values";
-import { bindStatement, compileStatement, NotPlannable, type PlanInput } from "./statement";
+import {
+  type BoundStatement,
+  bindStatement,
+  type CompiledStatement,
+  compileStatement,
+  NotPlannable,
+  type PlanInput,
+} from "./statement";
 
 const cache = new PlanCache(1_000);
 const statistics = { compiled: 0, reused: 0, answered: 0 };
@@ -51,10 +58,12 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   if (coerced.errors) return null;
   const input: PlanInput = { variables: coerced.coerced, viewer: context.viewer, now: context.clock.now() };
   const key = cache.key(args.document, args.operationName, args.variableValues, context.viewer);
-  let statement: ReturnType<typeof bindStatement>;
+  let statement: BoundStatement | null;
+  let compiled: CompiledStatement | undefined;
   try {
     const cached = cache.get(key);
     if (cached === null) return null;
+    compiled = cached;
     statement = cached ? bindStatement(cached, input) : null;
     if (statement) statistics.reused += 1;
     else {
@@ -65,11 +74,11 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
         if (error instanceof NotPlannable) cache.set(key, null);
         throw error;
       }
-      const compiled = compileStatement(fragment, input);
+      compiled = compileStatement(fragment, input);
       statistics.compiled += 1;
       cache.set(key, compiled);
       statement = bindStatement(compiled, input);
-      if (!statement) return null;
+      if (!statement || !compiled) return null;
     }
   } catch (error) {
     if (error instanceof NotPlannable) return null;
@@ -77,7 +86,10 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   }
   let result: unknown;
   try {
-    result = await context.db.execute(statement);
+    // Through the session, so the statement is logged and counted like every other; named where
+    // the connection outlives the request and keeps it prepared (PostgreSQL then plans it once).
+    const name = context.preparedStatements && compiled ? compiled.name : false;
+    result = await context.db._.session.prepareQuery(statement, "raw", name).execute();
   } catch (error) {
     // A value PostgreSQL cannot read (SQLSTATE class 22: a forged cursor's "date", say) is the
     // caller's input: the executor answers it, field by field, with the API's own error.

@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Viewer } from "../modules/access/rules";
 
@@ -73,11 +73,21 @@ type Binder =
   | { kind: "predicate"; predicate: (input: PlanInput) => SQL; text: string }
   | { kind: "guard"; guard: (input: PlanInput) => string; expected: string };
 
-/** A statement's text, fixed, split around its bind parameters; and how a request fills them. */
+/** A statement's text, fixed, with its bind parameters numbered; and how a request fills them. */
 export interface CompiledStatement {
-  texts: string[];
+  text: string;
+  /** Names the statement where a connection keeps prepared statements (see `preparedName`). */
+  name: string;
   binders: Binder[];
 }
+
+/** A statement ready to send: what Drizzle's sessions and node-postgres take. */
+export interface BoundStatement {
+  sql: string;
+  params: unknown[];
+}
+
+let compiledCount = 0;
 
 const dialect = new PgDialect();
 const PLACEHOLDER = /\$\d+/g;
@@ -110,14 +120,17 @@ export function compileStatement(fragment: Fragment, input: PlanInput): Compiled
       append(")");
     }
   }
-  return { texts, binders };
+  // Numbered once here; a request only computes its values (no SQL object built and rendered again).
+  const text = texts.reduce((whole, part, i) => (i === 0 ? part : `${whole}$${i}${part}`), "");
+  compiledCount += 1;
+  return { text, name: `read_plan_${compiledCount}`, binders };
 }
 
 /**
  * The statement for one request, or null when a predicate renders to other text than the cached
  * statement holds (the caller then compiles afresh). Throws NotPlannable from a value slot.
  */
-export function bindStatement(statement: CompiledStatement, input: PlanInput): SQL | null {
+export function bindStatement(statement: CompiledStatement, input: PlanInput): BoundStatement | null {
   const values: unknown[] = [];
   for (const binder of statement.binders) {
     if (binder.kind === "value") values.push(binder.value(input));
@@ -129,10 +142,5 @@ export function bindStatement(statement: CompiledStatement, input: PlanInput): S
       values.push(...params);
     }
   }
-  const chunks: SQL[] = [];
-  statement.texts.forEach((text, i) => {
-    chunks.push(sql.raw(text));
-    if (i < values.length) chunks.push(sql`${values[i]}`);
-  });
-  return sql.join(chunks);
+  return { sql: statement.text, params: values };
 }

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../scripts/embedded-postgres";
+import { hyperdriveOrigin } from "../../scripts/hyperdrive-local";
 import { connectNode } from "../../scripts/node-database";
 import { daysFromToday, month } from "../testkit/dates";
 import { givenParticipant } from "../testkit/fixtures";
@@ -9,7 +10,8 @@ import { pgliteTemplatePath } from "../testkit/templates";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    workerDatabaseUrl: string;
+    /** The embedded database, as the Worker's HYPERDRIVE binding takes it (with a password). */
+    workerHyperdriveOrigin: string;
     /**
      * The daily cron's run after TODAY (17:05 UTC, 00:05 WIB on the next WIB day), from the
      * testkit's dates: the worker tests run inside workerd, where TEST_TODAY is not in reach.
@@ -34,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     paidThrough: month(0),
   });
   await seed.close();
-  project.provide("workerDatabaseUrl", embedded.url);
+  project.provide("workerHyperdriveOrigin", hyperdriveOrigin(embedded.url));
   project.provide("nextCronRun", new Date(`${daysFromToday(1)}T00:05:00+07:00`).toISOString());
   return async () => {
     await embedded.stop();
