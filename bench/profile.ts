@@ -281,10 +281,14 @@ async function workerdTarget(): Promise<Target> {
   await inspector.post("Profiler.enable");
   await inspector.post("Profiler.setSamplingInterval", { interval: 100 });
   return {
-    fetch: (request) => {
-      const { pathname } = new URL(request.url);
-      return fetch(new Request(`${worker.url}${pathname}`, request));
-    },
+    // The body as text, so the request states its Content-Length as a client's does (a stream
+    // would go chunked, which the app's body limit counts as it arrives).
+    fetch: async (request) =>
+      fetch(`${worker.url}${new URL(request.url).pathname}`, {
+        method: request.method,
+        headers: request.headers,
+        body: await request.text(),
+      }),
     startProfile: () => inspector.post("Profiler.start"),
     stopProfile: async () => toSources((await inspector.post<{ profile: Profile }>("Profiler.stop")).profile, map),
     cpuMs: () => workerdProcessesOf(process.pid).reduce((sum, pid) => sum + processCpuMs(pid), 0),
