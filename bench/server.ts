@@ -28,6 +28,8 @@ if (!kind || !url || !port) {
 }
 
 let statements = 0;
+/** What must stop before this process exits (workerd under Miniflare). */
+const beforeExit: (() => Promise<void>)[] = [];
 let requests = 0;
 
 // Every contender reports beside its own port, which its server answers in full.
@@ -159,7 +161,9 @@ if (kind === "api") {
     workerdPids = () => workerdProcessesOf(wrangler.pid, port);
   } else {
     const worker = await startWorkerd({ port, vars, ...(hyperdrive ? { hyperdrive } : {}) });
-    process.on("exit", () => void worker.dispose());
+    // Awaited before exiting (below): an exit handler cannot wait, and workerd would outlive us,
+    // holding the port for the next run.
+    beforeExit.push(() => worker.dispose());
     workerdPids = () => workerdProcessesOf(process.pid);
   }
   console.log("ready");
@@ -242,5 +246,8 @@ if (kind === "api") {
   throw new Error(`unknown contender ${kind}`);
 }
 
-// Exit cleanly when the runner is done, so profilers (--cpu-prof) can write their output.
-process.on("SIGTERM", () => process.exit(0));
+// Exit cleanly when the runner is done, so profilers (--cpu-prof) can write their output, after
+// whatever this contender started has stopped.
+process.on("SIGTERM", () => {
+  void Promise.allSettled(beforeExit.map((stop) => stop())).finally(() => process.exit(0));
+});
