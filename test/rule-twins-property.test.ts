@@ -3,6 +3,7 @@ import { bigint, date, pgTable, text } from "drizzle-orm/pg-core";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scopes, type Viewer } from "../src/modules/access/rules";
+import { kpjFor, MAX_KPJ_SERIAL, parseKpj } from "../src/modules/participants/kpj";
 import {
   maskedNik,
   maskedPhone,
@@ -145,6 +146,25 @@ describe("rules and their SQL twins agree", () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("KPJ numbers: kpj_for (the column default) and kpjFor, and every number it gives checks", async () => {
+    const serials = fc.oneof(
+      fc.integer({ min: 1, max: MAX_KPJ_SERIAL }),
+      fc.constantFrom(1, 9, 10, 99, 100_000, MAX_KPJ_SERIAL),
+    );
+    await fc.assert(
+      fc.asyncProperty(serials, async (serial) => {
+        const result = await database.db.execute(sql`select kpj_for(${serial}::bigint) as kpj`);
+        const [row] = (result as unknown as { rows: { kpj: string }[] }).rows;
+        expect(row?.kpj).toBe(kpjFor(serial));
+        expect(parseKpj(row?.kpj ?? "")).toEqual({ kpj: row?.kpj });
+      }),
+      { numRuns: 150 },
+    );
+    // Outside the serials a KPJ can carry, both refuse.
+    await expect(database.db.execute(sql`select kpj_for(0::bigint)`)).rejects.toThrow();
+    expect(() => kpjFor(0)).toThrow(RangeError);
   });
 
   it("canSeeSponsor and sponsorVisibility", async () => {

@@ -43,6 +43,10 @@ export const relations = defineRelations(tables, (r) => ({
     referrals: r.many.participants({ from: r.participants.id, to: r.participants.registeredById, alias: "referral" }),
     payments: r.many.payments({ from: r.participants.id, to: r.payments.participantId }),
     outreachContacts: r.many.outreachContacts({ from: r.participants.id, to: r.outreachContacts.participantId }),
+    memberships: r.many.memberships({ from: r.participants.id, to: r.memberships.participantId }),
+  },
+  memberships: {
+    participant: r.one.participants({ from: r.memberships.participantId, to: r.participants.id, optional: false }),
   },
   outreachContacts: {
     participant: r.one.participants({

@@ -3,8 +3,9 @@ import { aliased, idArgument, orderingOf, plan } from "../../read-plan/field-pla
 import { column } from "../../read-plan/sql-values";
 import { type Fragment, NotPlannable, type PlanInput, predicate, q } from "../../read-plan/statement";
 import { countedConnection } from "../../shared/connections";
+import { badUserInput } from "../../shared/errors";
 import { rowId } from "../../shared/ids";
-import { messageKey } from "../../shared/messages";
+import { messageKey, msg } from "../../shared/messages";
 import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 
@@ -25,6 +26,7 @@ export const OccupationCodeEnum = builder.enumType("OccupationCode", {
   ) as Record<OccupationCode, { description: string }>,
 });
 
+import { parseKpj } from "./kpj";
 import {
   membershipStatus,
   monthsInArrears,
@@ -39,8 +41,8 @@ import {
   type UpdateParticipantResult,
   updateParticipant,
 } from "./service";
-import { countParticipants, referralTallies } from "./store";
-import { participants, type RiskLevel, sexes } from "./tables";
+import { countParticipants, participantIdOfKpj, referralTallies } from "./store";
+import { membershipEndReasons, participants, type RiskLevel, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";
 
@@ -556,3 +558,93 @@ builder.mutationFields((t) => ({
 export function toRegistration(input: typeof RegisterParticipantInput.$inferInput): RegisterParticipantServiceInput {
   return { ...input, registeredById: input.registeredById ? (rowId(input.registeredById.id) ?? -1) : null };
 }
+
+const MembershipEndReasonEnum = builder.enumType("MembershipEndReason", {
+  description:
+    "Why a membership ended: a move to another segment, or an exit (JHT reasons per Permenaker 4/2022, JKM per PP 82/2019).",
+  values: membershipEndReasons,
+});
+
+const Employer = builder.objectRef<{ name: string; registrationNumber: string | null }>("Employer").implement({
+  description: "A PU (wage earner) membership's employer.",
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    registrationNumber: t.exposeString("registrationNumber", {
+      nullable: true,
+      description: "The employer's registration number with the agency.",
+    }),
+  }),
+});
+
+export const Membership = builder.drizzleObject("memberships", {
+  name: "Membership",
+  description:
+    "One membership of a participant's working life, with its own KPJ number (the card's). A participant holds one open membership per segment; a move or an exit ends it.",
+  fields: (t) => ({
+    kpj: t.exposeString("kpj", {
+      description: "The 11-digit KPJ number: a 10-digit serial and Damm's check digit (docs/apps.md, KPJ numbers).",
+    }),
+    segment: t.expose("segment", { type: SegmentEnum }),
+    programs: t.expose("programs", { type: [ProgramEnum] }),
+    employer: t.field({
+      type: Employer,
+      nullable: true,
+      resolve: (membership) =>
+        membership.employerName === null
+          ? null
+          : { name: membership.employerName, registrationNumber: membership.employerRegistrationNumber },
+    }),
+    startedOn: t.field({ type: "Date", resolve: (membership) => membership.startedOn }),
+    endedOn: t.field({ type: "Date", nullable: true, resolve: (membership) => membership.endedOn }),
+    endReason: t.expose("endReason", { type: MembershipEndReasonEnum, nullable: true }),
+  }),
+});
+
+builder.drizzleObjectFields(Participant, (t) => ({
+  memberships: t.relation("memberships", {
+    description: "The participant's memberships over their working life, newest first.",
+    query: { orderBy: { startedOn: "desc", id: "desc" } },
+    extensions: plan.executorOnly("membership history is read on one worker's page, not on lists"),
+  }),
+  kpj: t.string({
+    nullable: true,
+    description:
+      "The KPJ number of the participant's open membership (the newest, if one is open in each of two segments).",
+    select: {
+      with: {
+        memberships: {
+          columns: { kpj: true },
+          where: { endedOn: { isNull: true } },
+          orderBy: { startedOn: "desc", id: "desc" },
+          limit: 1,
+        },
+      },
+    },
+    resolve: (participant) => participant.memberships[0]?.kpj ?? null,
+    extensions: plan.executorOnly("read with the membership history, on one worker's page"),
+  }),
+}));
+
+builder.queryFields((t) => ({
+  participantByKpj: t.drizzleField({
+    type: "participants",
+    nullable: true,
+    description:
+      "Looks a worker up by the KPJ number of any of their memberships (open or ended); needs `pii:read`, as a NIK lookup does. A mistyped number (its check digit does not match) is refused before any lookup.",
+    authScopes: { action: "participant:lookUpByNik" },
+    args: { kpj: t.arg.string({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const parsed = parseKpj(args.kpj);
+      if ("problem" in parsed) {
+        throw badUserInput(
+          msg(parsed.problem === "KPJ_FORMAT" ? "BAD_USER_INPUT.kpj" : "BAD_USER_INPUT.kpjCheckDigit"),
+        );
+      }
+      const participantId = await participantIdOfKpj(ctx.db, parsed.kpj);
+      if (participantId === null) return null;
+      return ctx.db.query.participants.findFirst(
+        query({ where: { id: participantId, RAW: (table) => participantVisibility(table, ctx.viewer) } }),
+      );
+    },
+  }),
+}));

@@ -6,9 +6,11 @@ import {
   date,
   index,
   pgEnum,
+  pgSequence,
   pgTable,
   primaryKey,
   timestamp,
+  uniqueIndex,
   varchar,
 } from "drizzle-orm/pg-core";
 import { type RiskLevel, riskLevels, type Segment, segments } from "../../shared/programs";
@@ -111,5 +113,65 @@ export const sponsorshipEnrollments = pgTable(
   (t) => [
     primaryKey({ columns: [t.sponsorshipId, t.participantId] }),
     index("sponsorship_enrollments_participant_idx").on(t.participantId),
+  ],
+);
+
+/** Serials of KPJ numbers: a sequence, so a number is never given twice, even after a rollback. */
+export const kpjSerial = pgSequence("kpj_serial", { startWith: 1, minValue: 1, maxValue: 9_999_999_999, cache: 1 });
+
+/**
+ * Why a membership ended. A move between segments (BPU → PU when hired, PU → BPU when the job ends)
+ * ends one membership and opens the next. The others are the law's exits: death (JKM, PP 82/2019),
+ * retirement age 56, permanent total disability and leaving Indonesia for good (JHT, Permenaker
+ * 4/2022), a BPU member's own stop, and a duplicate record merged into another.
+ */
+export const membershipEndReasons = [
+  "MOVED_SEGMENT",
+  "DEATH",
+  "RETIREMENT_AGE",
+  "PERMANENT_TOTAL_DISABILITY",
+  "LEFT_INDONESIA",
+  "VOLUNTARY_STOP",
+  "DUPLICATE",
+] as const;
+export type MembershipEndReason = (typeof membershipEndReasons)[number];
+export const membershipEndReasonEnum = pgEnum("membership_end_reason", membershipEndReasons);
+
+/**
+ * A participant's memberships over a working life (one person, one NIK, many memberships), each with
+ * its own KPJ number (src/modules/participants/kpj.ts). Registration opens the first: a trigger on
+ * `participants` (src/db/functions/participants_first_membership.sql), so every way in (GraphQL,
+ * Nyalakan, a sponsor's CSV) opens one in the same statement.
+ */
+export const memberships = pgTable(
+  "memberships",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    kpj: varchar("kpj", { length: 11 })
+      .notNull()
+      .unique("memberships_kpj_key")
+      .default(sql`kpj_for(nextval('kpj_serial'))`),
+    segment: segmentEnum("segment").notNull(),
+    programs: programEnum("programs").array().notNull(),
+    /** PU only: the employer and its registration number with the agency. */
+    employerName: varchar("employer_name", { length: 150 }),
+    employerRegistrationNumber: varchar("employer_registration_number", { length: 40 }),
+    /** WIB dates. */
+    startedOn: date("started_on", { mode: "string" }).notNull(),
+    endedOn: date("ended_on", { mode: "string" }),
+    endReason: membershipEndReasonEnum("end_reason"),
+  },
+  (t) => [
+    check("memberships_kpj_format", sql`${t.kpj} ~ '^[0-9]{11}$'`),
+    check("memberships_programs", sql`cardinality(${t.programs}) > 0`),
+    check("memberships_employer_pu_only", sql`${t.segment} = 'PU' or ${t.employerName} is null`),
+    check("memberships_ended_after_start", sql`${t.endedOn} is null or ${t.endedOn} >= ${t.startedOn}`),
+    check("memberships_end_reason", sql`(${t.endedOn} is null) = (${t.endReason} is null)`),
+    // One open membership per segment: a second one is refused by the database, whatever the path.
+    uniqueIndex("memberships_open_segment_key").on(t.participantId, t.segment).where(sql`${t.endedOn} is null`),
+    index("memberships_participant_idx").on(t.participantId, t.startedOn, t.id),
   ],
 );

@@ -201,6 +201,9 @@ export const en = {
   "BAD_USER_INPUT.regionCode": "regionCode must be a Kemendagri code such as 31.71",
   "BAD_USER_INPUT.provinceOrRegency": "regionCode must be a province or regency code",
   "BAD_USER_INPUT.search": "search needs at least 2 characters",
+  "BAD_USER_INPUT.kpj": "A KPJ number is 11 digits (spaces and dashes between groups are allowed)",
+  "BAD_USER_INPUT.kpjCheckDigit":
+    "This KPJ number's check digit does not match: a digit is mistyped or two are swapped",
   "BAD_USER_INPUT.nik": "NIK must be 16 digits",
   "BAD_USER_INPUT.period": "period.from must not be after period.to",
   "BAD_USER_INPUT.reconciliationRange": "from must not be after to, and the range is at most {days} days",

@@ -182,6 +182,10 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.regionCode": "regionCode harus kode Kemendagri, misalnya 31.71.",
   "BAD_USER_INPUT.provinceOrRegency": "regionCode harus kode provinsi atau kabupaten/kota.",
   "BAD_USER_INPUT.search": "Kata pencarian paling sedikit 2 huruf.",
+  "BAD_USER_INPUT.kpj":
+    "Nomor KPJ terdiri dari 11 digit angka (spasi dan tanda hubung di antara kelompok angka diperbolehkan).",
+  "BAD_USER_INPUT.kpjCheckDigit":
+    "Digit pemeriksa nomor KPJ ini tidak cocok: ada angka yang salah ketik atau dua angka tertukar.",
   "BAD_USER_INPUT.nik": "NIK harus 16 digit angka.",
   "BAD_USER_INPUT.period": "period.from tidak boleh setelah period.to.",
   "BAD_USER_INPUT.reconciliationRange": "from tidak boleh setelah to, dan rentangnya paling lama {days} hari.",
