@@ -123,6 +123,42 @@ describe("memberships and KPJ numbers", () => {
     expect(inRegion.data).toEqual({ participantByKpj: { fullName: "Cari Kartu", nik: "3171011708900305", kpj } });
   });
 
+  it("masks KPJ numbers as NIKs are masked: the last four digits without pii:read, in full to the worker", async () => {
+    const participant = await givenParticipant(api.db, { nik: "3171011708900308" });
+    const [membership] = await api.db.select().from(memberships).where(eq(memberships.participantId, participant.id));
+    const kpj = membership?.kpj ?? "";
+    const query = `query ($id: ID!) { participant(id: $id) { nik kpj memberships { kpj } } }`;
+    const variables = { id: btoa(`Participant:${participant.id}`) };
+    const masked = `*******${kpj.slice(-4)}`;
+    const officer = await api.graphql(query, variables, await bearer({ role: "OFFICER", region: "31" }));
+    expect(officer.data).toEqual({
+      participant: { nik: "3171************", kpj: masked, memberships: [{ kpj: masked }] },
+    });
+    const withPii = await api.graphql(
+      query,
+      variables,
+      await bearer({ role: "OFFICER", region: "31", scopes: ["pii:read"] }),
+    );
+    expect(withPii.data).toEqual({ participant: { nik: "3171011708900308", kpj, memberships: [{ kpj }] } });
+    const themself = await api.graphql(
+      query,
+      variables,
+      await bearer({ role: "PARTICIPANT", participantId: participant.id }),
+    );
+    expect(themself.data).toEqual({ participant: { nik: "3171011708900308", kpj, memberships: [{ kpj }] } });
+  });
+
+  it("keeps the open membership's programs the participant's, whatever changes them", async () => {
+    const participant = await givenParticipant(api.db, { nik: "3171011708900309", programs: ["JKK", "JKM"] });
+    const updated = await api.graphql<{ updateParticipant: { userErrors: unknown[] } }>(
+      `mutation ($input: UpdateParticipantInput!) { updateParticipant(input: $input) { userErrors { code } } }`,
+      { input: { id: btoa(`Participant:${participant.id}`), programs: ["JKK", "JKM", "JHT"] } },
+    );
+    expect(dataOf(updated).updateParticipant.userErrors).toEqual([]);
+    const [open] = await api.db.select().from(memberships).where(eq(memberships.participantId, participant.id));
+    expect(open?.programs).toEqual(["JKK", "JKM", "JHT"]);
+  });
+
   it("answers an unknown but well-formed number as it answers an unknown NIK: null", async () => {
     // The largest serial the sequence can reach, far beyond any given in a test.
     const unknown = kpjFor(MAX_KPJ_SERIAL);

@@ -13,7 +13,15 @@ import { EcosystemCodeEnum } from "../ecosystems/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor, sponsorCheck } from "../sponsors/graphql";
 import { type ParticipantFilter, participantVisibility, visibleParticipants } from "./conditions";
-import { maskedNik, maskedPhone, maskNik, maskPhone, mayReadPersonalData, personalDataReadable } from "./masking";
+import {
+  maskedNik,
+  maskedPhone,
+  maskKpj,
+  maskNik,
+  maskPhone,
+  mayReadPersonalData,
+  personalDataReadable,
+} from "./masking";
 import { findOccupation, occupations } from "./occupations";
 
 type OccupationCode = (typeof occupations)[number][0];
@@ -581,8 +589,11 @@ export const Membership = builder.drizzleObject("memberships", {
   description:
     "One membership of a participant's working life, with its own KPJ number (the card's). A participant holds one open membership per segment; a move or an exit ends it.",
   fields: (t) => ({
-    kpj: t.exposeString("kpj", {
-      description: "The 11-digit KPJ number: a 10-digit serial and Damm's check digit (docs/apps.md, KPJ numbers).",
+    kpj: t.string({
+      description:
+        "The 11-digit KPJ number: a 10-digit serial and Damm's check digit (docs/apps.md, KPJ numbers). Without `pii:read` (and not the worker themself) only the last four digits: `*******0013`.",
+      resolve: (membership, _args, { viewer }) =>
+        mayReadPersonalData(viewer, { id: membership.participantId }) ? membership.kpj : maskKpj(membership.kpj),
     }),
     segment: t.expose("segment", { type: SegmentEnum }),
     programs: t.expose("programs", { type: [ProgramEnum] }),
@@ -620,7 +631,11 @@ builder.drizzleObjectFields(Participant, (t) => ({
         },
       },
     },
-    resolve: (participant) => participant.memberships[0]?.kpj ?? null,
+    resolve: (participant, _args, { viewer }) => {
+      const kpj = participant.memberships[0]?.kpj;
+      if (kpj === undefined) return null;
+      return mayReadPersonalData(viewer, participant) ? kpj : maskKpj(kpj);
+    },
     extensions: plan.executorOnly("read with the membership history, on one worker's page"),
   }),
 }));

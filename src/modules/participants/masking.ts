@@ -26,6 +26,15 @@ export function maskNik(nik: string): string {
   return nik.length === 16 ? `${nik.slice(0, 4)}************` : "****************";
 }
 
+/**
+ * `00000000013` → `*******0013`: the last four digits, as cards and receipts print an account number,
+ * enough for a worker to recognise their own card and too few to look anyone up by. KPJ fields are
+ * answered by the executor only, so this rule has no SQL twin (yet).
+ */
+export function maskKpj(kpj: string): string {
+  return `${"*".repeat(Math.max(0, kpj.length - 4))}${kpj.slice(-4)}`;
+}
+
 /** `+6281234567890` → `+62812*****890`. */
 export function maskPhone(phone: string): string {
   return phone.length <= 8
