@@ -12,14 +12,7 @@ import { isDataException } from "../db/errors";
 import { PlanCache } from "./cache";
 import { compileOperation } from "./compile";
 import { DENIED_MARK } from "./sql-values";
-import {
-  type BoundStatement,
-  bindStatement,
-  type CompiledStatement,
-  compileStatement,
-  NotPlannable,
-  type PlanInput,
-} from "./statement";
+import { type BoundStatement, bindStatement, compileStatement, NotPlannable, type PlanInput } from "./statement";
 
 const cache = new PlanCache(1_000);
 const statistics = { compiled: 0, reused: 0, answered: 0 };
@@ -59,11 +52,9 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   const input: PlanInput = { variables: coerced.coerced, viewer: context.viewer, now: context.clock.now() };
   const key = cache.key(args.document, args.operationName, args.variableValues, context.viewer);
   let statement: BoundStatement | null;
-  let compiled: CompiledStatement | undefined;
   try {
     const cached = cache.get(key);
     if (cached === null) return null;
-    compiled = cached;
     statement = cached ? bindStatement(cached, input) : null;
     if (statement) statistics.reused += 1;
     else {
@@ -74,11 +65,11 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
         if (error instanceof NotPlannable) cache.set(key, null);
         throw error;
       }
-      compiled = compileStatement(fragment, input);
+      const compiled = compileStatement(fragment, input);
       statistics.compiled += 1;
       cache.set(key, compiled);
       statement = bindStatement(compiled, input);
-      if (!statement || !compiled) return null;
+      if (!statement) return null;
     }
   } catch (error) {
     if (error instanceof NotPlannable) return null;
@@ -88,7 +79,7 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
   try {
     // Through the session, so the statement is logged and counted like every other; named where
     // the connection outlives the request and keeps it prepared (PostgreSQL then plans it once).
-    const name = context.preparedStatements && compiled ? compiled.name : false;
+    const name = context.preparedStatements ? statement.name : false;
     result = await context.db._.session.prepareQuery(statement, "raw", name).execute();
   } catch (error) {
     // A value PostgreSQL cannot read (SQLSTATE class 22: a forged cursor's "date", say) is the

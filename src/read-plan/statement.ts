@@ -76,15 +76,16 @@ type Binder =
 /** A statement's text, fixed, with its bind parameters numbered; and how a request fills them. */
 export interface CompiledStatement {
   text: string;
-  /** Names the statement where a connection keeps prepared statements (see `preparedName`). */
+  /** Unique per compiled statement in this process: its name where a connection keeps it prepared. */
   name: string;
   binders: Binder[];
 }
 
-/** A statement ready to send: what Drizzle's sessions and node-postgres take. */
+/** A statement ready to send (Drizzle's `Query`), with the name it may be prepared under. */
 export interface BoundStatement {
   sql: string;
   params: unknown[];
+  name: string;
 }
 
 let compiledCount = 0;
@@ -142,5 +143,5 @@ export function bindStatement(statement: CompiledStatement, input: PlanInput): B
       values.push(...params);
     }
   }
-  return { sql: statement.text, params: values };
+  return { sql: statement.text, params: values, name: statement.name };
 }

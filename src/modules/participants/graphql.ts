@@ -49,7 +49,7 @@ import {
   type UpdateParticipantResult,
   updateParticipant,
 } from "./service";
-import { countParticipants, participantIdOfKpj, referralTallies } from "./store";
+import { countParticipants, referralTallies } from "./store";
 import { membershipEndReasons, participants, type RiskLevel, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";
@@ -648,17 +648,18 @@ builder.queryFields((t) => ({
       "Looks a worker up by the KPJ number of any of their memberships (open or ended); needs `pii:read`, as a NIK lookup does. A mistyped number (its check digit does not match) is refused before any lookup.",
     authScopes: { action: "participant:lookUpByNik" },
     args: { kpj: t.arg.string({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
+    resolve: (query, _root, args, ctx) => {
       const parsed = parseKpj(args.kpj);
       if ("problem" in parsed) {
         throw badUserInput(
           msg(parsed.problem === "KPJ_FORMAT" ? "BAD_USER_INPUT.kpj" : "BAD_USER_INPUT.kpjCheckDigit"),
         );
       }
-      const participantId = await participantIdOfKpj(ctx.db, parsed.kpj);
-      if (participantId === null) return null;
+      // One statement: the member of whichever membership (open or ended) carries the number.
       return ctx.db.query.participants.findFirst(
-        query({ where: { id: participantId, RAW: (table) => participantVisibility(table, ctx.viewer) } }),
+        query({
+          where: { memberships: { kpj: parsed.kpj }, RAW: (table) => participantVisibility(table, ctx.viewer) },
+        }),
       );
     },
   }),

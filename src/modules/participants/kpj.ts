@@ -29,16 +29,14 @@ export const DAMM_TABLE: readonly (readonly number[])[] = [
 export const KPJ_SERIAL_DIGITS = 10;
 export const MAX_KPJ_SERIAL = 10 ** KPJ_SERIAL_DIGITS - 1;
 
-/** The interim digit after running `digits` through the quasigroup: 0 exactly when they check. */
-function dammInterim(digits: string): number {
+/**
+ * Damm's check digit of a string of digits: the interim digit after running them through the
+ * quasigroup. Run over a number with its check digit appended, it is 0 exactly when the number checks.
+ */
+export function dammCheckDigit(digits: string): number {
   let interim = 0;
   for (const digit of digits) interim = DAMM_TABLE[interim]?.[Number(digit)] ?? Number.NaN;
   return interim;
-}
-
-/** Damm's check digit of a string of digits. */
-export function dammCheckDigit(digits: string): number {
-  return dammInterim(digits);
 }
 
 /** The KPJ number of a serial (1 … 9,999,999,999). */
@@ -56,5 +54,5 @@ export type KpjProblem = "KPJ_FORMAT" | "KPJ_CHECK_DIGIT";
 export function parseKpj(typed: string): { kpj: string } | { problem: KpjProblem } {
   const kpj = typed.replace(/[\s-]/g, "");
   if (!/^[0-9]{11}$/.test(kpj)) return { problem: "KPJ_FORMAT" };
-  return dammInterim(kpj) === 0 ? { kpj } : { problem: "KPJ_CHECK_DIGIT" };
+  return dammCheckDigit(kpj) === 0 ? { kpj } : { problem: "KPJ_CHECK_DIGIT" };
 }

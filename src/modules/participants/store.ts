@@ -192,9 +192,3 @@ export async function sponsoredProgramsOf(
     .where(and(eq(sponsorshipEnrollments.participantId, participantId), gte(sponsorships.endsOn, today)));
   return rows.length === 0 ? null : [...new Set(rows.flatMap((row) => row.programs))];
 }
-
-/** Whose membership carries this KPJ number (an ended one too: old cards still name their member). */
-export async function participantIdOfKpj(db: Executor, kpj: string): Promise<number | null> {
-  const membership = await db.query.memberships.findFirst({ where: { kpj }, columns: { participantId: true } });
-  return membership?.participantId ?? null;
-}
