@@ -13,11 +13,12 @@ import {
   personalDataReadable,
 } from "../src/modules/participants/masking";
 import {
-  membershipStatus,
+  hasExited,
   monthsInArrears,
   monthsInArrearsSql,
-  paidThroughCondition,
+  participantStatus,
   participantStatuses,
+  statusCondition,
 } from "../src/modules/participants/rules";
 import { canSeeSponsor, sponsorVisibility } from "../src/modules/sponsors/conditions";
 import { sponsors } from "../src/modules/sponsors/tables";
@@ -39,12 +40,13 @@ const subject = pgTable("rule_twin_subject", {
   nik: text("nik").notNull(),
   phone: text("phone").notNull(),
   paidThrough: date("paid_through", { mode: "string" }),
+  exitedOn: date("exited_on", { mode: "string" }),
 });
 
 beforeAll(async () => {
   database = await startTestDatabase();
   await database.db.execute(
-    sql`create table rule_twin_subject (id bigint not null, nik text not null, phone text not null, paid_through date)`,
+    sql`create table rule_twin_subject (id bigint not null, nik text not null, phone text not null, paid_through date, exited_on date)`,
   );
 });
 afterAll(async () => database?.close());
@@ -115,16 +117,16 @@ describe("rules and their SQL twins agree", () => {
     );
   });
 
-  it("monthsInArrears and monthsInArrearsSql, membershipStatus and paidThroughCondition", async () => {
+  it("monthsInArrears and monthsInArrearsSql, participantStatus and statusCondition", async () => {
     await fc.assert(
-      fc.asyncProperty(paidThrough, instant, async (paid, now) => {
-        const row = { id: 1, nik: "3171015708900001", phone: "+6281234567890", paidThrough: paid };
+      fc.asyncProperty(paidThrough, fc.option(fc.constant("2024-05-17")), instant, async (paid, exitedOn, now) => {
+        const row = { id: 1, nik: "3171015708900001", phone: "+6281234567890", paidThrough: paid, exitedOn };
         expect(await overRow(row, monthsInArrearsSql(subject.paidThrough, now))).toBe(monthsInArrears(paid, now));
-        const status = membershipStatus(paid, now);
+        const status = participantStatus({ paidThrough: paid, exitedOn }, now);
         for (const candidate of participantStatuses) {
           const holds = await overRow(
             row,
-            sql`coalesce(${paidThroughCondition(subject.paidThrough, candidate, now)}, false)`,
+            sql`coalesce(${statusCondition(subject.paidThrough, hasExited(subject), candidate, now)}, false)`,
           );
           expect(holds, `${paid} at ${now.toISOString()}: ${candidate} (JS says ${status})`).toBe(candidate === status);
         }

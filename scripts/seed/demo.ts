@@ -13,7 +13,7 @@ import { contributionLines, totalOf } from "../../src/modules/contributions/rule
 import type { Program } from "../../src/modules/contributions/tables";
 import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
 import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
-import { currentMonth, monthNumber, monthStart } from "../../src/shared/calendar";
+import { currentMonth, monthNumber, monthStart, wibDate } from "../../src/shared/calendar";
 
 type ParticipantRow = typeof participants.$inferInsert;
 type PaymentRow = typeof payments.$inferInsert;
@@ -297,5 +297,28 @@ export async function seedDemoData(
   await db.execute(
     sql`update sponsorships s set spent = coalesce((select sum(p.amount) from payments p where p.payer_sponsor_id = s.sponsor_id and p.status = 'SETTLED'), 0)`,
   );
+  await seedExits(db, now);
   return { participants: insertedIds.length, payments: paymentCount };
+}
+
+/**
+ * About one lapsed member in forty left for good, in the month after their last paid one (so no
+ * month paid beyond the exit needs a refund): deaths, departures, disabilities and BPU members'
+ * own stops, as `recordExit` would have ended their memberships.
+ */
+async function seedExits(db: Database, now: Date) {
+  const today = wibDate(now);
+  await db.execute(sql`
+    with chosen as (
+      select p.id, least((p.paid_through + interval '1 month' + interval '9 days')::date, ${today}::date) as exit_on,
+        case p.id % 4 when 0 then 'DEATH' when 1 then 'LEFT_INDONESIA' when 2 then 'PERMANENT_TOTAL_DISABILITY'
+          else case when p.segment = 'BPU' then 'VOLUNTARY_STOP' else 'LEFT_INDONESIA' end end::membership_end_reason as reason
+      from participants p
+      where p.paid_through < ${monthStart(currentMonth(now))}::date and p.id % 40 = 0 and p.exited_on is null
+    ), ended as (
+      update memberships m set ended_on = c.exit_on, end_reason = c.reason
+      from chosen c where m.participant_id = c.id and m.ended_on is null and m.started_on <= c.exit_on
+      returning m.participant_id, m.ended_on
+    )
+    update participants p set exited_on = e.ended_on from ended e where p.id = e.participant_id`);
 }

@@ -40,6 +40,11 @@ export const userErrorCodes = {
   LIMIT_REACHED: "A per-owner limit is reached (e.g. webhook endpoints); remove one first.",
   TOO_MANY_EVENTS: "More events than one replay may send; choose a later `since`.",
   AS_OF_IN_THE_PAST: "The dashboard answers the current month or later, not an earlier one.",
+  PARTICIPANT_EXITED: "The participant left membership for good (an exit is recorded): nothing more is paid for them.",
+  INVALID_EXIT_DATE: "An exit's date is after today, or before the membership it ends began.",
+  EXIT_NOT_ALLOWED:
+    "The exit's reason does not apply to this member (retirement age not reached, a voluntary stop of a non-BPU membership, a claim reference without a death).",
+  NOT_EXITED: "The participant has no exit of that kind to withdraw.",
 } as const;
 
 export type UserErrorCode = keyof typeof userErrorCodes;

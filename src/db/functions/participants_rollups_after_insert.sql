@@ -2,13 +2,14 @@
 -- writes the migration that brings it to the databases (docs/contributors.md "Database functions").
 CREATE OR REPLACE FUNCTION participants_rollups_after_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO coverage_rollups AS r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, participants)
-  SELECT left(n.village_code, l.len), l.level, n.ecosystem_code, n.segment, coalesce(s.program::text, 'NONE'), folded_paid_through(n.paid_through), count(*)
+  INSERT INTO coverage_rollups AS r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, exited, participants)
+  SELECT left(n.village_code, l.len), l.level, n.ecosystem_code, n.segment, coalesce(s.program::text, 'NONE'), folded_paid_through(n.paid_through),
+         n.exited_on IS NOT NULL, count(*)
   FROM new_rows n
   CROSS JOIN (VALUES (1, 2), (2, 5), (3, 8)) AS l(level, len)
   LEFT JOIN sponsors s ON s.id = n.sponsor_id
-  GROUP BY 1, 2, 3, 4, 5, 6
-  ORDER BY 1, 2, 3, 4, 5, 6
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ORDER BY 1, 2, 3, 4, 5, 6, 7
   ON CONFLICT ON CONSTRAINT coverage_rollups_key DO UPDATE SET participants = r.participants + excluded.participants;
 
   INSERT INTO retention_rollups AS r (cohort_month, ecosystem_code, months_after, participants)

@@ -4,23 +4,25 @@ CREATE OR REPLACE FUNCTION participants_rollups_after_update() RETURNS trigger L
 BEGIN
   WITH changed AS (
     SELECT o.village_code AS o_village, o.ecosystem_code AS o_eco, o.segment AS o_seg, o.sponsor_id AS o_sponsor, folded_paid_through(o.paid_through) AS o_paid,
-           n.village_code AS n_village, n.ecosystem_code AS n_eco, n.segment AS n_seg, n.sponsor_id AS n_sponsor, folded_paid_through(n.paid_through) AS n_paid
+           o.exited_on IS NOT NULL AS o_exited,
+           n.village_code AS n_village, n.ecosystem_code AS n_eco, n.segment AS n_seg, n.sponsor_id AS n_sponsor, folded_paid_through(n.paid_through) AS n_paid,
+           n.exited_on IS NOT NULL AS n_exited
     FROM old_rows o JOIN new_rows n ON n.id = o.id
-    WHERE (o.village_code, o.ecosystem_code, o.segment, o.sponsor_id, o.paid_through)
-          IS DISTINCT FROM (n.village_code, n.ecosystem_code, n.segment, n.sponsor_id, n.paid_through)
+    WHERE (o.village_code, o.ecosystem_code, o.segment, o.sponsor_id, o.paid_through, o.exited_on IS NOT NULL)
+          IS DISTINCT FROM (n.village_code, n.ecosystem_code, n.segment, n.sponsor_id, n.paid_through, n.exited_on IS NOT NULL)
   ), deltas AS (
-    SELECT o_village AS village, o_eco AS eco, o_seg AS seg, o_sponsor AS sponsor, o_paid AS paid, -1 AS delta FROM changed
+    SELECT o_village AS village, o_eco AS eco, o_seg AS seg, o_sponsor AS sponsor, o_paid AS paid, o_exited AS exited, -1 AS delta FROM changed
     UNION ALL
-    SELECT n_village, n_eco, n_seg, n_sponsor, n_paid, 1 FROM changed
+    SELECT n_village, n_eco, n_seg, n_sponsor, n_paid, n_exited, 1 FROM changed
   )
-  INSERT INTO coverage_rollups AS r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, participants)
-  SELECT left(d.village, l.len), l.level, d.eco, d.seg, coalesce(s.program::text, 'NONE'), d.paid, sum(d.delta)
+  INSERT INTO coverage_rollups AS r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, exited, participants)
+  SELECT left(d.village, l.len), l.level, d.eco, d.seg, coalesce(s.program::text, 'NONE'), d.paid, d.exited, sum(d.delta)
   FROM deltas d
   CROSS JOIN (VALUES (1, 2), (2, 5), (3, 8)) AS l(level, len)
   LEFT JOIN sponsors s ON s.id = d.sponsor
-  GROUP BY 1, 2, 3, 4, 5, 6
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
   HAVING sum(d.delta) <> 0
-  ORDER BY 1, 2, 3, 4, 5, 6
+  ORDER BY 1, 2, 3, 4, 5, 6, 7
   ON CONFLICT ON CONSTRAINT coverage_rollups_key DO UPDATE SET participants = r.participants + excluded.participants;
 
   -- A participant who changes ecosystem takes their cohort membership and coverage marks along.

@@ -17,6 +17,8 @@ interface ActionResources {
   "participant:register": undefined;
   "participant:update": undefined;
   "participant:lookUpByNik": undefined;
+  "membership:recordExit": undefined;
+  "membership:withdrawDeath": undefined;
   "payment:pay": undefined;
   "payment:settle": undefined;
   "payment:readAll": undefined;
@@ -57,6 +59,14 @@ export const actions: { [A in Action]: ActionRule<ActionResources[A]> } = {
   "participant:lookUpByNik": {
     does: "find a worker by full NIK",
     allows: (viewer) => holds(viewer, "pii:read"),
+  },
+  "membership:recordExit": {
+    does: "record a member's exit (death, retirement age, …) for a worker they may see",
+    allows: (viewer) => viewer.role === "ADMIN" || viewer.role === "OFFICER",
+  },
+  "membership:withdrawDeath": {
+    does: "withdraw a death report recorded in error",
+    allows: (viewer) => viewer.role === "ADMIN",
   },
   "payment:pay": {
     does: "pay contributions for a worker they may see",

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { currentMonth, monthStart } from "../../shared/calendar";
 import type { RegionScope } from "../participants/conditions";
-import { paidThroughCondition, statusPolicy } from "../participants/rules";
+import { type ParticipantStatus, statusCondition, statusPolicy } from "../participants/rules";
 import { coverageRollups } from "./tables";
 
 /**
@@ -23,9 +23,15 @@ export function rollupFoldHorizon(now: Date): string {
   );
 }
 
+/** The rollup buckets of a status: `statusCondition` over the buckets' paid-through month and exit. */
+export function rolledUpStatus(status: ParticipantStatus, asOf: Date): SQL {
+  const r = coverageRollups;
+  return statusCondition(r.paidThrough, sql`${r.exited}`, status, asOf);
+}
+
 /**
- * How many participants of a region (null: the country) with the scope's ecosystem, segment and
- * status are paid through one of `months`, as a scalar subquery over the coverage rollups: at most
+ * How many members (participants who have not exited) of a region (null: the country) with the
+ * scope's ecosystem, segment and status are paid through one of `months`, as a scalar subquery over the coverage rollups: at most
  * a few thousand rollup rows instead of one index entry per worker, and exact in the same
  * transaction as the participants (the rollups' triggers). `months` must not be older than
  * `rollupFoldHorizon`: older ones are folded together.
@@ -37,7 +43,9 @@ export function rolledUpParticipants(scope: RegionScope, months: string[], now: 
     scope.regionCode === null ? isNull(r.parentCode) : eq(r.regionCode, scope.regionCode),
     scope.ecosystem ? eq(r.ecosystemCode, scope.ecosystem) : undefined,
     scope.segment ? eq(r.segment, scope.segment) : undefined,
-    scope.status ? paidThroughCondition(r.paidThrough, scope.status, now) : undefined,
+    scope.status ? rolledUpStatus(scope.status, now) : undefined,
     inArray(r.paidThrough, months),
+    // Work lists count members: whoever left for good is in no list.
+    eq(r.exited, false),
   )})`;
 }

@@ -38,6 +38,7 @@ const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
     active: t.exposeInt("active"),
     grace: t.exposeInt("grace"),
     inactive: t.exposeInt("inactive"),
+    exited: t.exposeInt("exited", { description: "Left membership for good: in registered, in no other count." }),
     target: t.exposeInt("target", {
       nullable: true,
       description:
@@ -62,6 +63,7 @@ const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDas
     active: t.exposeInt("active", { description: "Paid through the month of asOf: the figure the target counts." }),
     grace: t.exposeInt("grace"),
     inactive: t.exposeInt("inactive"),
+    exited: t.exposeInt("exited", { description: "Left membership for good: in registered, in no other count." }),
     target: t.exposeInt("target", {
       nullable: true,
       description:

@@ -7,6 +7,8 @@ export interface StatusCounts {
   active: number;
   grace: number;
   inactive: number;
+  /** Left membership for good: counted as registered, never as pending, active, grace or inactive. */
+  exited: number;
 }
 
 /** Share of the target reached, 0 when there is no target. */

@@ -63,13 +63,14 @@ export function dashboardScopeFor(viewer: Viewer, regionCode: string | null | un
 }
 
 function countsOf(rows: readonly FigureRow[]): StatusCounts {
-  const counts: StatusCounts = { registered: 0, pending: 0, active: 0, grace: 0, inactive: 0 };
+  const counts: StatusCounts = { registered: 0, pending: 0, active: 0, grace: 0, inactive: 0, exited: 0 };
   for (const row of rows) {
     counts.registered += row.total;
     counts.pending += row.pending;
     counts.active += row.active;
     counts.grace += row.grace;
     counts.inactive += row.inactive;
+    counts.exited += row.exited;
   }
   return counts;
 }

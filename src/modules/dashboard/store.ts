@@ -4,9 +4,9 @@ import type { Database, Executor, Transaction } from "../../db/client";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
 import type { ParticipantStatus } from "../participants/rules";
-import { paidThroughCondition } from "../participants/rules";
 import type { Segment } from "../participants/tables";
 import { regions } from "../regions/tables";
+import { rolledUpStatus } from "./conditions";
 import {
   coverageRollups,
   monthlyActiveRollups,
@@ -56,6 +56,7 @@ export interface FigureRow {
   active: number;
   grace: number;
   inactive: number;
+  exited: number;
 }
 
 /** Participants of each status in the month of `asOf`: the same paid-through ranges as a status filter. */
@@ -63,13 +64,14 @@ function statusSums(asOf: Date) {
   const r = coverageRollups;
   const sum = (condition: SQL) =>
     sql<number>`coalesce(sum(${r.participants}) filter (where ${condition}), 0)::bigint`.mapWith(Number);
-  const range = (status: ParticipantStatus) => paidThroughCondition(r.paidThrough, status, asOf);
+  const range = (status: ParticipantStatus) => rolledUpStatus(status, asOf);
   return {
     total: sql<number>`sum(${r.participants})::bigint`.mapWith(Number).as("total"),
     pending: sum(range("PENDING")).as("pending"),
     active: sum(range("ACTIVE")).as("active"),
     grace: sum(range("GRACE")).as("grace"),
     inactive: sum(range("INACTIVE")).as("inactive"),
+    exited: sum(range("EXITED")).as("exited"),
   };
 }
 
@@ -84,6 +86,7 @@ function figure(dimension: FigureDimension, key: SQL, total: SQL, label: SQL = s
     active: sql<number>`0::bigint`.mapWith(Number),
     grace: sql<number>`0::bigint`.mapWith(Number),
     inactive: sql<number>`0::bigint`.mapWith(Number),
+    exited: sql<number>`0::bigint`.mapWith(Number),
   };
 }
 
@@ -227,9 +230,9 @@ export async function upsertEcosystemTarget(
 const expected = {
   coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
       p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, folded_paid_through(p.paid_through) as paid_through,
-      count(*)::bigint as participants
+      p.exited_on is not null as exited, count(*)::bigint as participants
     from participants p cross join (values (1, 2), (2, 5), (3, 8)) as l(level, len) left join sponsors s on s.id = p.sponsor_id
-    group by 1, 2, 3, 4, 5, 6`,
+    group by 1, 2, 3, 4, 5, 6, 7`,
   monthly_active_rollups: sql`select c.month, left(p.village_code, 2) as province_code, p.ecosystem_code, count(*)::bigint as participants
     from covered_months c join participants p on p.id = c.participant_id group by 1, 2, 3`,
   retention_rollups: sql`select wib_month(p.registered_at) as cohort_month, p.ecosystem_code, 0::smallint as months_after, count(*)::bigint as participants
@@ -250,7 +253,7 @@ const expected = {
 } as const;
 
 const keys: Record<string, string[]> = {
-  coverage_rollups: ["region_code", "ecosystem_code", "segment", "sponsor_program", "paid_through"],
+  coverage_rollups: ["region_code", "ecosystem_code", "segment", "sponsor_program", "paid_through", "exited"],
   monthly_active_rollups: ["month", "province_code", "ecosystem_code"],
   retention_rollups: ["cohort_month", "ecosystem_code", "months_after"],
   regional_retention_rollups: ["region_code", "cohort_month", "months_after", "region_level"],
@@ -311,11 +314,11 @@ export async function foldCoverageRollups(tx: Transaction, before: string): Prom
     with old as (
       delete from coverage_rollups
       where paid_through is not null and paid_through > date '0001-01-01' and paid_through < ${before}::date
-      returning region_code, region_level, ecosystem_code, segment, sponsor_program, participants
+      returning region_code, region_level, ecosystem_code, segment, sponsor_program, exited, participants
     ), merged as (
-      insert into coverage_rollups as r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, participants)
-      select region_code, region_level, ecosystem_code, segment, sponsor_program, date '0001-01-01', sum(participants)
-      from old group by 1, 2, 3, 4, 5 order by 1, 2, 3, 4, 5
+      insert into coverage_rollups as r (region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, exited, participants)
+      select region_code, region_level, ecosystem_code, segment, sponsor_program, date '0001-01-01', exited, sum(participants)
+      from old group by 1, 2, 3, 4, 5, 7 order by 1, 2, 3, 4, 5, 7
       on conflict on constraint coverage_rollups_key do update set participants = r.participants + excluded.participants
       returning 1
     )
@@ -333,7 +336,7 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable) {
   await tx.execute(sql`delete from ${sql.identifier(table)}`);
   const columns =
     table === "coverage_rollups"
-      ? sql`(region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, participants)`
+      ? sql`(region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, exited, participants)`
       : table === "monthly_active_rollups"
         ? sql`(month, province_code, ecosystem_code, participants)`
         : table === "regional_retention_rollups"

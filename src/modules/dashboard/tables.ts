@@ -25,11 +25,13 @@ export const coverageRollups = pgTable(
     sponsorProgram: varchar("sponsor_program", { length: 16 }).notNull(),
     /** Null for participants who never paid (PENDING). */
     paidThrough: date("paid_through", { mode: "string" }),
+    /** Participants who left membership for good (EXITED whatever they paid through). */
+    exited: boolean("exited").notNull().default(false),
     participants: bigint("participants", { mode: "number" }).notNull(),
   },
   (t) => [
     unique("coverage_rollups_key")
-      .on(t.regionCode, t.ecosystemCode, t.segment, t.sponsorProgram, t.paidThrough)
+      .on(t.regionCode, t.ecosystemCode, t.segment, t.sponsorProgram, t.paidThrough, t.exited)
       .nullsNotDistinct(),
     // Every column, so a dashboard is an index-only scan of its scope's children (provinces for
     // national figures) filtered by ecosystem and segment, never a visit to scattered heap pages.
@@ -40,6 +42,7 @@ export const coverageRollups = pgTable(
       t.regionCode,
       t.sponsorProgram,
       t.paidThrough,
+      t.exited,
       t.participants,
     ),
     check("coverage_rollups_level", sql`${t.regionLevel} in (1, 2, 3)`),

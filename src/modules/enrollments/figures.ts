@@ -1,6 +1,6 @@
 import { contributionLines, totalOf } from "../contributions/rules";
 import type { Program } from "../contributions/tables";
-import { membershipStatus } from "../participants/rules";
+import { participantStatus } from "../participants/rules";
 import type { RiskLevel, Segment } from "../participants/tables";
 
 export interface SponsorshipFigures {
@@ -19,6 +19,7 @@ export function sponsorshipFigures(
     reportedMonthlyIncome: bigint;
     riskLevel: RiskLevel;
     paidThrough: string | null;
+    exitedOn: string | null;
   }[],
   sponsorship: { programs: readonly Program[]; monthsPerPeriod: number },
   now: Date,
@@ -26,7 +27,9 @@ export function sponsorshipFigures(
   let active = 0;
   let upcomingAmountDue = 0n;
   for (const worker of workers) {
-    if (membershipStatus(worker.paidThrough, now) === "ACTIVE") active += 1;
+    // Someone who left membership is neither covered nor owed a next period.
+    if (worker.exitedOn !== null) continue;
+    if (participantStatus(worker, now) === "ACTIVE") active += 1;
     const lines = contributionLines(
       worker.segment,
       sponsorship.programs,

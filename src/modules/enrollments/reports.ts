@@ -8,7 +8,7 @@ import { isMonth } from "../../shared/scalars";
 import { may } from "../access/actions";
 import type { Viewer } from "../access/rules";
 import { maskNik, mayReadPersonalData } from "../participants/masking";
-import { membershipStatus } from "../participants/rules";
+import { participantStatus } from "../participants/rules";
 import { participants } from "../participants/tables";
 import { coveredMonths, payments } from "../payments/tables";
 
@@ -81,6 +81,7 @@ export async function sponsorWorkersCsv(deps: ReportDeps, params: ReportParams):
       fullName: participants.fullName,
       villageCode: participants.villageCode,
       paidThrough: participants.paidThrough,
+      exitedOn: participants.exitedOn,
     })
     .from(participants)
     .where(eq(participants.sponsorId, sponsorId))
@@ -111,7 +112,7 @@ export async function sponsorWorkersCsv(deps: ReportDeps, params: ReportParams):
     mayReadPersonalData(deps.viewer, worker) ? worker.nik : maskNik(worker.nik),
     worker.fullName,
     worker.villageCode,
-    membershipStatus(worker.paidThrough, now),
+    participantStatus(worker, now),
     worker.paidThrough?.slice(0, 7) ?? null,
     ...months.map((m) => byWorkerMonth.get(`${worker.id}|${monthStart(m)}`) ?? null),
   ]);

@@ -58,6 +58,7 @@ export function coveredWorkers(db: Executor, sponsorshipId: number, viewer: View
       reportedMonthlyIncome: participants.reportedMonthlyIncome,
       riskLevel: participants.riskLevel,
       paidThrough: participants.paidThrough,
+      exitedOn: participants.exitedOn,
     })
     .from(sponsorshipEnrollments)
     .innerJoin(participants, eq(participants.id, sponsorshipEnrollments.participantId))

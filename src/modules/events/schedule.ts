@@ -39,7 +39,7 @@ export async function emitStatusTransitions(db: Database, now: Date): Promise<nu
           'status', ${to}::text, 'cause', 'month_boundary', 'month', ${monthLabel(month)}::text),
         'participant.status_changed:' || p.id || ':' || ${monthLabel(month)}::text || ':' || ${to}::text,
         ${now.toISOString()}::timestamptz
-      from participants p where p.paid_through = ${paidThrough}
+      from participants p where p.paid_through = ${paidThrough} and p.exited_on is null
       order by p.id
       on conflict (dedupe_key) do nothing`);
     emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
@@ -75,7 +75,7 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
             'daysBefore', ${days}::int),
           'participant.payment_due:' || p.id || ':' || ${dueDate}::text || ':' || ${days}::int,
           ${now.toISOString()}::timestamptz
-        from participants p where p.paid_through = ${monthStart(dueMonth - 1)}
+        from participants p where p.paid_through = ${monthStart(dueMonth - 1)} and p.exited_on is null
         order by p.id
         on conflict (dedupe_key) do nothing`);
       emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);

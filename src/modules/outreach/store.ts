@@ -1,4 +1,4 @@
-import { and, inArray, type SQL, sql } from "drizzle-orm";
+import { and, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
 import { monthNumber, monthStart } from "../../shared/calendar";
 import { drizzleCursorValues } from "../../shared/cursors";
@@ -30,6 +30,8 @@ export function workListCondition(
   return and(
     visibleParticipants(table, filter, viewer, now),
     inArray(table.paidThrough, paidThroughMonths(range)),
+    // Someone who left membership (death, retirement, …) is nobody's call to make.
+    isNull(table.exitedOn),
   ) as SQL;
 }
 
@@ -45,7 +47,7 @@ function workListParts(
   viewer: Viewer,
   now: Date,
 ): SQL[] {
-  const months = inArray(participants.paidThrough, paidThroughMonths(range));
+  const months = and(inArray(participants.paidThrough, paidThroughMonths(range)), isNull(participants.exitedOn));
   return visibleParticipantParts(participants, filter, viewer, now).map((part) => and(part, months) as SQL);
 }
 

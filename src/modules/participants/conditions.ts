@@ -3,7 +3,7 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { type AuthenticatedViewer, hasScope, inRegion, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
-import { type ParticipantStatus, paidThroughCondition } from "./rules";
+import { hasExited, type ParticipantStatus, statusCondition } from "./rules";
 import type { participants, Segment } from "./tables";
 
 /**
@@ -208,7 +208,7 @@ export function participantConditions(
   if (filter.segment) conditions.push(eq(table.segment, filter.segment));
   if (filter.sponsorId != null) conditions.push(eq(table.sponsorId, filter.sponsorId));
   if (filter.regionCode) conditions.push(regionCondition(table, filter.regionCode));
-  if (filter.status) conditions.push(paidThroughCondition(table.paidThrough, filter.status, now));
+  if (filter.status) conditions.push(statusCondition(table.paidThrough, hasExited(table), filter.status, now));
   if (filter.registeredFrom) conditions.push(gte(table.registeredAt, wibDayStart(filter.registeredFrom)));
   if (filter.registeredTo) conditions.push(lt(table.registeredAt, wibDayEnd(filter.registeredTo)));
   const search = filter.search?.trim();

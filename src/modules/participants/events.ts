@@ -6,7 +6,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { encodeGlobalId } from "../../shared/ids";
 import { insertEvent, type NewEvent } from "../outbox/outbox";
-import { membershipStatus, nextDueDate } from "./rules";
+import { nextDueDate, participantStatus } from "./rules";
 import type { participants } from "./tables";
 
 type ParticipantRow = typeof participants.$inferSelect;
@@ -35,7 +35,7 @@ export function participantSnapshot(row: ParticipantRow, now: Date): Participant
     ecosystem: row.ecosystemCode,
     regionCode: row.villageCode,
     sponsorId: row.sponsorId === null ? null : encodeGlobalId("Sponsor", row.sponsorId),
-    status: membershipStatus(row.paidThrough, now),
+    status: participantStatus(row, now),
     paidThrough: row.paidThrough?.slice(0, 7) ?? null,
     nextDueDate: nextDueDate(row.paidThrough, row.registeredAt),
   };
@@ -43,7 +43,12 @@ export function participantSnapshot(row: ParticipantRow, now: Date): Participant
 
 export function recordParticipantEvent(
   tx: Executor,
-  type: "participant.registered" | "participant.updated",
+  type:
+    | "participant.registered"
+    | "participant.updated"
+    | "participant.exited"
+    | "participant.exit_withdrawn"
+    | "participant.returned",
   row: ParticipantRow,
   now: Date,
   extra: Record<string, unknown> = {},
@@ -59,8 +64,8 @@ export function recordParticipantEvent(
 
 /** The status change a write caused, if it caused one. */
 export function statusChange(before: ParticipantRow, after: ParticipantRow, now: Date, cause: string): NewEvent | null {
-  const from = membershipStatus(before.paidThrough, now);
-  const to = membershipStatus(after.paidThrough, now);
+  const from = participantStatus(before, now);
+  const to = participantStatus(after, now);
   if (from === to) return null;
   return {
     type: "participant.status_changed",

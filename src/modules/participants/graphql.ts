@@ -36,12 +36,13 @@ export const OccupationCodeEnum = builder.enumType("OccupationCode", {
 
 import { parseKpj } from "./kpj";
 import {
-  membershipStatus,
+  hasExited,
   monthsInArrears,
   monthsInArrearsSql,
   nextDueDate,
-  paidThroughCondition,
+  participantStatus,
   participantStatuses,
+  statusCondition,
 } from "./rules";
 import {
   type RegisterParticipantResult,
@@ -57,7 +58,7 @@ import { showParticipant } from "./visibility";
 export const SexEnum = builder.enumType("Sex", { values: sexes });
 export const ParticipantStatusEnum = builder.enumType("ParticipantStatus", {
   description:
-    "PENDING never paid; ACTIVE paid through the current month; GRACE one or two months unpaid; INACTIVE three or more (protection stopped).",
+    "PENDING never paid; ACTIVE paid through the current month; GRACE one or two months unpaid; INACTIVE three or more (protection stopped); EXITED left membership for good (death, retirement age, permanent total disability, leaving Indonesia, a BPU member's own stop or a duplicate record), whatever was paid.",
   values: participantStatuses,
 });
 
@@ -66,12 +67,14 @@ const personal = (row: string) => predicate((input) => personalDataReadable(alia
 const participantColumn = (row: string, name: keyof typeof participants.$inferSelect) =>
   column(row, participants[name].name);
 
-/** The status rule in SQL: the same branches as `membershipStatus`, one per status. */
+/** The status rule in SQL: the same branches as `participantStatus`, one per status. */
 const statusSql = (row: string): Fragment => {
-  const paidThrough = (input: PlanInput, status: (typeof participantStatuses)[number]) =>
-    paidThroughCondition(aliased(participants, row).paidThrough, status, input.now);
+  const holds = (input: PlanInput, status: (typeof participantStatuses)[number]) => {
+    const table = aliased(participants, row);
+    return statusCondition(table.paidThrough, hasExited(table), status, input.now);
+  };
   const branches = participantStatuses.map(
-    (status) => q`when ${predicate((input) => paidThrough(input, status))} then '${[status]}'`,
+    (status) => q`when ${predicate((input) => holds(input, status))} then '${[status]}'`,
   );
   return q`case ${branches.flat()} end`;
 };
@@ -192,9 +195,16 @@ export const Participant = builder.drizzleNode("participants", {
       resolve: (row) => row.paidThrough,
       extensions: plan.column(participants.paidThrough),
     }),
+    exitedOn: t.field({
+      type: "Date",
+      nullable: true,
+      description: "The day the participant left membership for good (see memberships for why); null while a member.",
+      resolve: (row) => row.exitedOn,
+      extensions: plan.column(participants.exitedOn),
+    }),
     status: t.field({
       type: ParticipantStatusEnum,
-      resolve: (participant, _args, ctx) => membershipStatus(participant.paidThrough, ctx.clock.now()),
+      resolve: (participant, _args, ctx) => participantStatus(participant, ctx.clock.now()),
       extensions: plan.expression(statusSql),
     }),
     monthsInArrears: t.int({
@@ -608,6 +618,10 @@ export const Membership = builder.drizzleObject("memberships", {
     startedOn: t.field({ type: "Date", resolve: (membership) => membership.startedOn }),
     endedOn: t.field({ type: "Date", nullable: true, resolve: (membership) => membership.endedOn }),
     endReason: t.expose("endReason", { type: MembershipEndReasonEnum, nullable: true }),
+    jkmClaimReference: t.exposeString("jkmClaimReference", {
+      nullable: true,
+      description: "A death's JKM claim at the agency, when it was recorded with one.",
+    }),
   }),
 });
 

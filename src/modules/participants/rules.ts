@@ -10,7 +10,12 @@ import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { currentMonth, monthNumber, monthStart, wibDate } from "../../shared/calendar";
 import { type Message, msg } from "../../shared/messages";
 
-export const participantStatuses = ["PENDING", "ACTIVE", "GRACE", "INACTIVE"] as const;
+/** The statuses that follow from paid-through months: a member's, while they have not exited. */
+export const coverageStatuses = ["PENDING", "ACTIVE", "GRACE", "INACTIVE"] as const;
+export type CoverageStatus = (typeof coverageStatuses)[number];
+
+/** A participant's status: their coverage status, or EXITED once they left membership for good. */
+export const participantStatuses = [...coverageStatuses, "EXITED"] as const;
 export type ParticipantStatus = (typeof participantStatuses)[number];
 
 /**
@@ -29,7 +34,7 @@ export function membershipStatus(
   paidThrough: string | null,
   now: Date,
   policy: typeof statusPolicy = statusPolicy,
-): ParticipantStatus {
+): CoverageStatus {
   const arrears = monthsInArrears(paidThrough, now);
   if (arrears === null) return "PENDING";
   if (arrears === 0) return "ACTIVE";
@@ -37,11 +42,22 @@ export function membershipStatus(
 }
 
 /**
+ * A participant's status: EXITED once they left (death, retirement, …: the exit is recorded on a
+ * day not after today, so it holds from then on), otherwise what their paid-through month says.
+ */
+export function participantStatus(
+  participant: { paidThrough: string | null; exitedOn: string | null },
+  now: Date,
+): ParticipantStatus {
+  return participant.exitedOn !== null ? "EXITED" : membershipStatus(participant.paidThrough, now);
+}
+
+/**
  * The `paid_through` range that holds each status today, so a status filter is an index range
  * scan rather than a per-row computation. `from` is inclusive, `before` exclusive (month starts).
  */
 export function paidThroughRange(
-  status: ParticipantStatus,
+  status: CoverageStatus,
   now: Date,
   policy: typeof statusPolicy = statusPolicy,
 ): { isNull: true } | { from?: string; before?: string } {
@@ -63,13 +79,27 @@ export function paidThroughRange(
  * Participants of a status today as a condition on a paid-through column (participants, or the
  * dashboard's rollup buckets): the ranges of `paidThroughRange`, so an index range scan.
  */
-export function paidThroughCondition(column: AnyPgColumn, status: ParticipantStatus, now: Date): SQL {
+export function paidThroughCondition(column: AnyPgColumn, status: CoverageStatus, now: Date): SQL {
   const range = paidThroughRange(status, now);
   if ("isNull" in range) return isNull(column);
   return (
     and(range.from ? gte(column, range.from) : undefined, range.before ? lt(column, range.before) : undefined) ??
     sql`true`
   );
+}
+
+/**
+ * `participantStatus` as a condition, given whether a row has exited: EXITED is that, every other
+ * status a paid-through range among those who have not (an index range scan, the exit a filter).
+ */
+export function statusCondition(paidThrough: AnyPgColumn, exited: SQL, status: ParticipantStatus, now: Date): SQL {
+  if (status === "EXITED") return exited;
+  return and(sql`not ${exited}`, paidThroughCondition(paidThrough, status, now)) as SQL;
+}
+
+/** Whether a participant has exited, as `statusCondition` takes it. */
+export function hasExited(table: { exitedOn: AnyPgColumn }): SQL {
+  return sql`(${table.exitedOn} is not null)`;
 }
 
 /**

@@ -12,7 +12,14 @@ import { recordParticipantEvent } from "./events";
 import { findOccupation } from "./occupations";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import * as store from "./store";
-import { findParticipantByNik, insertParticipant, type ParticipantRow, sponsoredProgramsOf } from "./store";
+import {
+  findParticipantByNik,
+  insertParticipant,
+  type MembershipRow,
+  type ParticipantRow,
+  sponsoredProgramsOf,
+} from "./store";
+import type { participants } from "./tables";
 import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
 
 /** A participant the viewer may see, for other modules' services; null for any other id. */
@@ -67,6 +74,30 @@ export async function registerParticipant(
     const created = await insertParticipant(tx, input);
     if (!created) {
       const existing = await findParticipantByNik(tx, input.nik);
+      if (existing && existing.exitedOn !== null) {
+        // A former member comes back: the same person, a new membership, the history kept.
+        const former = await lockParticipant(tx, existing.id);
+        if (former && former.exitedOn !== null) {
+          const history = await store.membershipsOf(tx, former.id);
+          if (
+            history.some((membership) => membership.endReason === "DEATH" && membership.endedOn === former.exitedOn)
+          ) {
+            return rejected([
+              userError("PARTICIPANT_EXITED", msg("PARTICIPANT_EXITED.deceased", { exitedOn: former.exitedOn }), [
+                "input",
+                "nik",
+              ]),
+            ]);
+          }
+          const returned = await returnParticipant(tx, former, input, now);
+          return {
+            result: { participant: returned, existingParticipant: null, userErrors: [] },
+            targetIds: [`participant:${returned.id}`],
+            outcome: "SUCCEEDED",
+            details: { returned: true, exitedOn: former.exitedOn },
+          };
+        }
+      }
       return rejected(
         [userError("NIK_ALREADY_REGISTERED", msg("NIK_ALREADY_REGISTERED"), ["input", "nik"])],
         existing && canSeeParticipant(viewer, existing) ? existing : null,
@@ -79,6 +110,31 @@ export async function registerParticipant(
       outcome: "SUCCEEDED",
     };
   });
+}
+
+/**
+ * Opens a new membership for a former member registering again: the registration's details (work,
+ * place, income, programs, who registered them) replace the old ones, the registration date and
+ * every past membership and payment stay, and they are a member from today. Emits
+ * `participant.returned`, which partners and the dashboard count as won back.
+ */
+async function returnParticipant(
+  tx: Transaction,
+  former: ParticipantRow,
+  input: typeof participants.$inferInsert,
+  now: Date,
+): Promise<ParticipantRow> {
+  const { nik: _nik, registeredAt: _registeredAt, birthDate: _birthDate, sex: _sex, ...details } = input;
+  const returned = await store.updateParticipantRow(tx, former.id, { ...details, exitedOn: null }, now);
+  if (!returned) throw new Error(`participant ${former.id} vanished under its lock`);
+  await store.insertMembership(tx, {
+    participantId: returned.id,
+    segment: returned.segment,
+    programs: returned.programs,
+    startedOn: wibDate(now),
+  });
+  await recordParticipantEvent(tx, "participant.returned", returned, now, { exitedOn: former.exitedOn });
+  return returned;
 }
 
 export interface UpdateParticipantResult {
@@ -243,4 +299,41 @@ export function creditableRegistrantIds(db: Executor, ids: number[], viewer: Vie
 /** Which of these region codes exist, with their levels. */
 export function regionLevels(db: Executor, codes: string[]): Promise<Map<string, string>> {
   return store.regionLevels(db, codes);
+}
+
+// Memberships, for the module that moves members between segments and records exits
+// (membership-changes): it holds the participant's lock while it calls these.
+
+export type { MembershipRow };
+
+/** A participant's open memberships (one per segment at most), newest first. */
+export function openMemberships(db: Executor, participantId: number): Promise<MembershipRow[]> {
+  return store.openMemberships(db, participantId);
+}
+
+/** A participant's memberships, newest first. */
+export function membershipsOf(db: Executor, participantId: number): Promise<MembershipRow[]> {
+  return store.membershipsOf(db, participantId);
+}
+
+/** Ends open memberships on a day for a reason. */
+export function endMemberships(
+  tx: Transaction,
+  ids: number[],
+  end: Parameters<typeof store.endMemberships>[2],
+): Promise<MembershipRow[]> {
+  return store.endMemberships(tx, ids, end);
+}
+
+/** Opens ended memberships again (a death report withdrawn). */
+export function reopenMemberships(tx: Transaction, ids: number[]): Promise<MembershipRow[]> {
+  return store.reopenMemberships(tx, ids);
+}
+
+/** Opens a membership with a new KPJ number. */
+export function insertMembership(
+  tx: Transaction,
+  row: Parameters<typeof store.insertMembership>[1],
+): Promise<MembershipRow> {
+  return store.insertMembership(tx, row);
 }

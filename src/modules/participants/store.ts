@@ -10,8 +10,8 @@ import {
   participantVisibility,
   visibleParticipants,
 } from "./conditions";
-import { paidThroughCondition } from "./rules";
-import { participants, sponsorshipEnrollments } from "./tables";
+import { hasExited, statusCondition } from "./rules";
+import { type MembershipEndReason, memberships, participants, sponsorshipEnrollments } from "./tables";
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
   return db.$count(participants, visibleParticipants(participants, filter, viewer, now));
@@ -107,7 +107,7 @@ export async function referralTallies(
   options: { regionCode?: string | null; registeredFrom?: string | null; registeredTo?: string | null; limit: number },
 ): Promise<ReferralTally[]> {
   const registrant = alias(participants, "registrant");
-  const isActive = paidThroughCondition(participants.paidThrough, "ACTIVE", now);
+  const isActive = statusCondition(participants.paidThrough, hasExited(participants), "ACTIVE", now);
   const active = sql<number>`count(*) filter (where ${isActive})`.mapWith(Number);
   const registered = sql<number>`count(*)`.mapWith(Number);
   return db
@@ -191,4 +191,53 @@ export async function sponsoredProgramsOf(
     .innerJoin(sponsorships, eq(sponsorships.id, sponsorshipEnrollments.sponsorshipId))
     .where(and(eq(sponsorshipEnrollments.participantId, participantId), gte(sponsorships.endsOn, today)));
   return rows.length === 0 ? null : [...new Set(rows.flatMap((row) => row.programs))];
+}
+
+export type MembershipRow = typeof memberships.$inferSelect;
+
+/** A participant's open memberships (one per segment at most), newest first. */
+export function openMemberships(db: Executor, participantId: number): Promise<MembershipRow[]> {
+  return db.query.memberships.findMany({
+    where: { participantId, endedOn: { isNull: true } },
+    orderBy: { startedOn: "desc", id: "desc" },
+  });
+}
+
+/** A participant's memberships, newest first. */
+export function membershipsOf(db: Executor, participantId: number): Promise<MembershipRow[]> {
+  return db.query.memberships.findMany({ where: { participantId }, orderBy: { startedOn: "desc", id: "desc" } });
+}
+
+/** Ends the given open memberships on `endedOn` for `reason`; returns the rows as they now are. */
+export function endMemberships(
+  tx: Transaction,
+  ids: number[],
+  end: { endedOn: string; reason: MembershipEndReason; jkmClaimReference?: string | null },
+): Promise<MembershipRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return tx
+    .update(memberships)
+    .set({ endedOn: end.endedOn, endReason: end.reason, jkmClaimReference: end.jkmClaimReference ?? null })
+    .where(and(inArray(memberships.id, ids), isNull(memberships.endedOn)))
+    .returning();
+}
+
+/** Opens ended memberships again (a death report withdrawn); returns them as they now are. */
+export function reopenMemberships(tx: Transaction, ids: number[]): Promise<MembershipRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return tx
+    .update(memberships)
+    .set({ endedOn: null, endReason: null, jkmClaimReference: null })
+    .where(inArray(memberships.id, ids))
+    .returning();
+}
+
+/** Opens a membership (its KPJ number from the column's default: the next serial with its check digit). */
+export async function insertMembership(
+  tx: Transaction,
+  row: Omit<typeof memberships.$inferInsert, "id" | "kpj">,
+): Promise<MembershipRow> {
+  const [created] = await tx.insert(memberships).values(row).returning();
+  if (!created) throw new Error("a membership insert returned no row");
+  return created;
 }

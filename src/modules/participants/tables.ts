@@ -57,6 +57,12 @@ export const participants = pgTable(
     channel: varchar("channel", { length: 40 }).notNull(),
     /** First day of the last month covered by settled contributions; null until the first payment. */
     paidThrough: date("paid_through", { mode: "string" }),
+    /**
+     * The day (WIB) the participant left membership for good (death, retirement, …): their last
+     * membership's end when it ended by an exit, null while they are a member. Kept here beside
+     * `paid_through` so every status filter stays on this table; the membership says why.
+     */
+    exitedOn: date("exited_on", { mode: "string" }),
     registeredAt: timestamp("registered_at", { withTimezone: true, mode: "string" }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull(),
   },
@@ -163,6 +169,8 @@ export const memberships = pgTable(
     startedOn: date("started_on", { mode: "string" }).notNull(),
     endedOn: date("ended_on", { mode: "string" }),
     endReason: membershipEndReasonEnum("end_reason"),
+    /** A death's JKM claim at the agency (PP 82/2019), when the officer recording it has one. */
+    jkmClaimReference: varchar("jkm_claim_reference", { length: 60 }),
   },
   (t) => [
     check("memberships_kpj_format", sql`${t.kpj} ~ '^[0-9]{11}$'`),

@@ -44,6 +44,8 @@ export type PaySponsoredContributionsInput = z.input<typeof batchInput>;
 export interface BatchResult {
   batch: typeof paymentBatches.$inferSelect | null;
   sponsorship: SponsorshipRow | null;
+  /** Enrolled workers the batch did not pay for, and why (they left membership). */
+  skippedWorkers: UserError[];
   userErrors: UserError[];
 }
 
@@ -193,7 +195,10 @@ export async function paySponsoredContributions(
   const now = ctx.clock.now();
   return audited<BatchResult>(ctx, "paySponsoredContributions", async (tx) => {
     const rejected = (userErrors: UserError[], sponsorship: SponsorshipRow | null = null) =>
-      rejection({ batch: null, sponsorship, userErrors }, sponsorship ? [`sponsorship:${sponsorship.id}`] : []);
+      rejection(
+        { batch: null, sponsorship, skippedWorkers: [], userErrors },
+        sponsorship ? [`sponsorship:${sponsorship.id}`] : [],
+      );
     const parsed = batchInput.safeParse(raw);
     if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
     const input = parsed.data;
@@ -215,14 +220,25 @@ export async function paySponsoredContributions(
         );
       }
       return {
-        result: { batch: earlier, sponsorship, userErrors: [] },
+        result: { batch: earlier, sponsorship, skippedWorkers: [], userErrors: [] },
         targetIds: [`payment-batch:${earlier.id}`],
         outcome: "REPLAYED",
       };
     }
 
     // The period is checked before the workers are locked: an inactive sponsorship locks nobody.
-    const workers = sponsorshipRunning(sponsorship, now) ? await lockEnrolledParticipants(tx, sponsorship.id) : [];
+    const enrolled = sponsorshipRunning(sponsorship, now) ? await lockEnrolledParticipants(tx, sponsorship.id) : [];
+    // A worker who left membership is owed nothing: the batch pays the others and names them.
+    const workers = enrolled.filter((worker) => worker.exitedOn === null);
+    const skippedWorkers = enrolled
+      .filter((worker) => worker.exitedOn !== null)
+      .map((worker) =>
+        userError(
+          "PARTICIPANT_EXITED",
+          msg("PARTICIPANT_EXITED.batch", { participant: worker.id, exitedOn: worker.exitedOn ?? "" }),
+          ["input", "sponsorshipId"],
+        ),
+      );
     const pricing = priceSponsoredBatch(sponsorship, workers, input.months, now);
     if ("problems" in pricing) return rejected(pricing.problems, sponsorship);
     const { priced, total } = pricing;
@@ -268,10 +284,21 @@ export async function paySponsoredContributions(
     await recordBatchPaymentEvents(tx, batch.id, ["payment.created"], now);
     await recordBudgetLowIfCrossed(tx, sponsorship, sponsorship.spent, sponsorship.spent + total, now);
     return {
-      result: { batch, sponsorship: { ...sponsorship, spent: sponsorship.spent + total }, userErrors: [] },
+      result: {
+        batch,
+        sponsorship: { ...sponsorship, spent: sponsorship.spent + total },
+        skippedWorkers,
+        userErrors: [],
+      },
       targetIds: [`payment-batch:${batch.id}`, `sponsorship:${sponsorship.id}`],
       outcome: "SUCCEEDED",
-      details: { payments: workers.length, total: total.toString(), months: input.months, channel },
+      details: {
+        payments: workers.length,
+        skipped: skippedWorkers.length,
+        total: total.toString(),
+        months: input.months,
+        channel,
+      },
     };
   });
 }
@@ -340,7 +367,9 @@ export async function applyBatchOutcome(
   const outside = [];
   for (const row of rows) {
     const coverage = coverageFor(row.paidThrough, row.months, now);
-    if (monthNumber(coverage.from) < first || monthNumber(coverage.through) > last) outside.push(row);
+    // A worker who left membership since the batch was made is not paid for: as outside the period.
+    if (row.exitedOn !== null) outside.push(row);
+    else if (monthNumber(coverage.from) < first || monthNumber(coverage.through) > last) outside.push(row);
     else settled.push({ ...row, months: coverage.months, from: coverage.from, through: coverage.through });
   }
   await settleBatchPayments(tx, settled, at);

@@ -368,6 +368,12 @@ function paymentBatchPayload(name: string) {
         resolve: (query, result, _args, ctx) =>
           result.batch ? ctx.db.query.paymentBatches.findFirst(query({ where: { id: result.batch.id } })) : null,
       }),
+      skippedWorkers: t.field({
+        type: [UserError],
+        description:
+          "Enrolled workers the batch did not pay for, each with why (PARTICIPANT_EXITED: they left membership). Empty on a replay and when settling.",
+        resolve: (result) => ("skippedWorkers" in result ? result.skippedWorkers : []),
+      }),
       userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
     }),
   });

@@ -30,6 +30,7 @@ import {
   lockPaymentEvent,
   monthsCoveredBy,
   type PaymentRow,
+  paymentsCoveringAfter,
   setPaymentEventOutcome,
   uncoverMonths,
   updatePayment,
@@ -112,6 +113,17 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
     return refuse([userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"])]);
   }
   const target = [`participant:${participant.id}`];
+  if (participant.exitedOn !== null) {
+    return refuse(
+      [
+        userError("PARTICIPANT_EXITED", msg("PARTICIPANT_EXITED.pay", { exitedOn: participant.exitedOn }), [
+          "input",
+          "participantId",
+        ]),
+      ],
+      target,
+    );
+  }
   if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
     return refuse([userError("PAYER_NOT_SPONSOR", msg("PAYER_NOT_SPONSOR"), ["input", "payerSponsorId"])], target);
   }
@@ -239,6 +251,19 @@ export async function applyPaymentOutcome(
     await recordPaymentEvent(tx, "payment.failed", failed, participant, now);
     return { kind: "APPLIED", payment: failed, participant };
   }
+  if (outcome === "SETTLED" && participant.exitedOn !== null) {
+    // The money arrived after the member left (the payment was made before the exit was recorded):
+    // it covers nothing and goes back in full, so nothing paid is lost or counts as coverage.
+    const returned = await updatePayment(tx, payment.id, {
+      status: "REFUNDED",
+      settledAt: at,
+      refundedAt: at,
+      refundedAmount: payment.amount,
+      ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
+    });
+    await recordPaymentEvent(tx, "payment.refunded", returned, participant, now);
+    return { kind: "APPLIED", payment: returned, participant };
+  }
   if (outcome === "SETTLED") {
     const coverage = coverageFor(participant.paidThrough, payment.months, now);
     await coverMonths(tx, participant.id, payment.id, coverage.months);
@@ -277,6 +302,79 @@ export async function applyPaymentOutcome(
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough }, now);
   await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
   return { kind: "APPLIED", payment: refunded, participant: shortened ?? participant };
+}
+
+/** A payment's months given back at an exit, and their worth. */
+export interface ExitRefund {
+  payment: PaymentRow;
+  months: string[];
+  amount: bigint;
+  /** The sponsorship whose budget the amount went back to (a sponsor batch's payment), or null. */
+  sponsorshipId: number | null;
+}
+
+/**
+ * Locks what an exit after `lastMonth` changes, in the order a settlement takes them (the payments
+ * covering later months, their batches' sponsorships, then the participant), so an exit and a
+ * settlement of the same member queue rather than deadlock. Returns the locked participant.
+ */
+export async function lockCoverageAfter(
+  tx: Transaction,
+  participantId: number,
+  lastMonth: string,
+): Promise<ParticipantRow | null> {
+  const covering = await paymentsCoveringAfter(tx, participantId, lastMonth);
+  for (const { paymentId } of covering) await lockPayment(tx, paymentId);
+  const sponsorshipIds = [
+    ...new Set(covering.flatMap((row) => (row.sponsorshipId === null ? [] : [row.sponsorshipId]))),
+  ];
+  for (const id of sponsorshipIds.sort((a, b) => a - b)) await lockSponsorshipForSpending(tx, id);
+  return lockParticipant(tx, participantId);
+}
+
+/**
+ * Gives back every month the participant's payments cover after `lastMonth`, and exactly its worth
+ * (each program's monthly amount, as any refund): to the sponsorship's budget for a sponsor
+ * batch's payment, to whoever paid otherwise. A payment that keeps earlier months is REFUNDED
+ * with the amount given back, as a channel's refund leaves it; one refunded before gives back the
+ * rest on top. Call after `lockCoverageAfter` in the same transaction.
+ */
+export async function refundMonthsAfter(
+  tx: Transaction,
+  participant: ParticipantRow,
+  lastMonth: string,
+  now: Date,
+): Promise<ExitRefund[]> {
+  const refunds: ExitRefund[] = [];
+  for (const covering of await paymentsCoveringAfter(tx, participant.id, lastMonth)) {
+    const payment = await lockPayment(tx, covering.paymentId);
+    if (!payment) throw new Error(`covered month of missing payment ${covering.paymentId}`);
+    const worth = refundAmount(payment.lines, covering.months.length);
+    await uncoverMonths(tx, payment.id, covering.months);
+    const refunded = await updatePayment(tx, payment.id, {
+      status: "REFUNDED",
+      refundedAt: now.toISOString(),
+      refundedAmount: (payment.refundedAmount ?? 0n) + worth,
+    });
+    if (covering.sponsorshipId !== null) await recordSponsorshipSpending(tx, covering.sponsorshipId, -worth);
+    refunds.push({ payment: refunded, months: covering.months, amount: worth, sponsorshipId: covering.sponsorshipId });
+  }
+  return refunds;
+}
+
+/** The last month the participant's settled payments cover: what their `paid_through` must be. */
+export function paidThroughFromPayments(tx: Transaction, participantId: number): Promise<string | null> {
+  return lastCoveredMonth(tx, participantId);
+}
+
+/** Records the `payment.refunded` events of an exit's refunds, with the participant as they now are. */
+export async function recordExitRefunds(
+  tx: Transaction,
+  refunds: readonly ExitRefund[],
+  participant: ParticipantRow,
+  now: Date,
+): Promise<void> {
+  for (const refund of refunds) await recordPaymentEvent(tx, "payment.refunded", refund.payment, participant, now);
 }
 
 /** settlePayment: a back office records a channel's outcome by hand; the webhook is the usual path. */

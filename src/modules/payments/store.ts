@@ -114,6 +114,30 @@ export async function closeCoverageHole(tx: Transaction, participantId: number, 
   return moved;
 }
 
+/**
+ * Each of a participant's payments that covers months after `month`, with those months and the
+ * sponsorship its batch was paid from (null when the worker or a sponsor paid it one by one).
+ */
+export async function paymentsCoveringAfter(
+  db: Executor,
+  participantId: number,
+  month: string,
+): Promise<{ paymentId: number; sponsorshipId: number | null; months: string[] }[]> {
+  const rows = await db
+    .select({
+      paymentId: coveredMonths.paymentId,
+      sponsorshipId: paymentBatches.sponsorshipId,
+      months: sql<string[]>`array_agg(${coveredMonths.month}::text order by ${coveredMonths.month})`,
+    })
+    .from(coveredMonths)
+    .innerJoin(payments, eq(payments.id, coveredMonths.paymentId))
+    .leftJoin(paymentBatches, eq(paymentBatches.id, payments.batchId))
+    .where(and(eq(coveredMonths.participantId, participantId), gt(coveredMonths.month, month)))
+    .groupBy(coveredMonths.paymentId, paymentBatches.sponsorshipId)
+    .orderBy(coveredMonths.paymentId);
+  return rows;
+}
+
 /** The last month any settled payment covers for a participant: what `paid_through` must equal. */
 export async function lastCoveredMonth(tx: Transaction, participantId: number): Promise<string | null> {
   const [row] = await tx
@@ -170,6 +194,7 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
       reportedMonthlyIncome: participants.reportedMonthlyIncome,
       riskLevel: participants.riskLevel,
       paidThrough: participants.paidThrough,
+      exitedOn: participants.exitedOn,
     })
     .from(participants)
     .innerJoin(
@@ -217,6 +242,7 @@ export async function lockBatchPayments(tx: Transaction, batchId: number) {
       months: payments.months,
       amount: payments.amount,
       paidThrough: participants.paidThrough,
+      exitedOn: participants.exitedOn,
     })
     .from(payments)
     .innerJoin(participants, eq(participants.id, payments.participantId))

@@ -259,6 +259,27 @@ export const en = {
   "FORBIDDEN.outcomes": "Forbidden: retention outcomes are for ADMIN, officers, sponsors and Nyalakan registrants",
   "FORBIDDEN.targets": "Forbidden: targets are set by ADMIN",
 
+  // Membership changes: exits and returns
+  PARTICIPANT_EXITED: "This participant has left membership.",
+  INVALID_EXIT_DATE: "This exit date is not possible.",
+  EXIT_NOT_ALLOWED: "This exit reason does not apply to this member.",
+  NOT_EXITED: "There is no such exit to withdraw.",
+  "PARTICIPANT_EXITED.pay": "This participant left membership on {exitedOn}; no contributions are due",
+  "PARTICIPANT_EXITED.exit": "This participant already left membership on {exitedOn}",
+  "PARTICIPANT_EXITED.deceased":
+    "This NIK belongs to a participant recorded as deceased on {exitedOn}; an administrator may withdraw the death report if it was wrong",
+  "PARTICIPANT_EXITED.batch": "{participant} left membership on {exitedOn}; nothing was paid for them",
+  "INVALID_EXIT_DATE.future": "An exit cannot be dated after today ({today})",
+  "INVALID_EXIT_DATE.beforeStart": "The membership began on {startedOn}; an exit cannot be dated before it",
+  "EXIT_NOT_ALLOWED.retirementAge": "JHT is paid for retirement from age {age}; this member is {actual} on {on}",
+  "EXIT_NOT_ALLOWED.voluntaryStop": "Only a BPU member may stop their own membership; this member is {segment}",
+  "EXIT_NOT_ALLOWED.claimReference": "A JKM claim reference goes with a death only",
+  "NOT_EXITED.death": "Only a recorded death can be withdrawn; this participant has none",
+  "INVALID_INPUT.claimReference": "A JKM claim reference is 1 to 60 characters",
+  "INVALID_INPUT.withdrawalReason": "Say why the report is withdrawn, in 10 to 500 characters",
+  "FORBIDDEN.recordExit": "Forbidden: exits are recorded by officers (in their region) and ADMIN",
+  "FORBIDDEN.withdrawDeath": "Forbidden: only ADMIN may withdraw a death report",
+
   // REST details
   "PAYLOAD_TOO_LARGE.notification": "Notifications are at most 64 KB",
   "INVALID_SIGNATURE.MISSING": "X-Signature header is missing",

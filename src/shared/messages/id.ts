@@ -245,6 +245,31 @@ export const id: Record<keyof typeof en, string> = {
   "FORBIDDEN.outcomes": "Ditolak: hasil retensi untuk ADMIN, petugas, sponsor dan pendaftar Nyalakan.",
   "FORBIDDEN.targets": "Target ditetapkan oleh ADMIN.",
 
+  // Perubahan kepesertaan: berhenti dan kembali menjadi peserta
+  PARTICIPANT_EXITED: "Peserta ini sudah berhenti dari kepesertaan.",
+  INVALID_EXIT_DATE: "Tanggal berhenti ini tidak mungkin.",
+  EXIT_NOT_ALLOWED: "Alasan berhenti ini tidak berlaku untuk peserta ini.",
+  NOT_EXITED: "Tidak ada data berhenti seperti itu yang dapat dibatalkan.",
+  "PARTICIPANT_EXITED.pay":
+    "Peserta ini berhenti dari kepesertaan pada {exitedOn}; tidak ada iuran yang perlu dibayar.",
+  "PARTICIPANT_EXITED.exit": "Peserta ini sudah berhenti dari kepesertaan pada {exitedOn}.",
+  "PARTICIPANT_EXITED.deceased":
+    "NIK ini milik peserta yang tercatat meninggal dunia pada {exitedOn}; administrator dapat membatalkan laporan kematian itu bila keliru.",
+  "PARTICIPANT_EXITED.batch":
+    "{participant} berhenti dari kepesertaan pada {exitedOn}; tidak ada iuran yang dibayarkan untuknya.",
+  "INVALID_EXIT_DATE.future": "Tanggal berhenti tidak boleh sesudah hari ini ({today}).",
+  "INVALID_EXIT_DATE.beforeStart": "Kepesertaan ini dimulai pada {startedOn}; tanggal berhenti tidak boleh sebelumnya.",
+  "EXIT_NOT_ALLOWED.retirementAge":
+    "JHT karena pensiun dibayarkan mulai usia {age}; peserta ini berusia {actual} pada {on}.",
+  "EXIT_NOT_ALLOWED.voluntaryStop":
+    "Hanya peserta BPU yang dapat menghentikan kepesertaannya sendiri; peserta ini {segment}.",
+  "EXIT_NOT_ALLOWED.claimReference": "Nomor klaim JKM hanya untuk peserta yang meninggal dunia.",
+  "NOT_EXITED.death": "Hanya laporan kematian yang dapat dibatalkan; peserta ini tidak memilikinya.",
+  "INVALID_INPUT.claimReference": "Nomor klaim JKM terdiri dari 1 sampai 60 karakter.",
+  "INVALID_INPUT.withdrawalReason": "Tuliskan alasan pembatalan laporan, 10 sampai 500 karakter.",
+  "FORBIDDEN.recordExit": "Berhentinya peserta dicatat oleh petugas (di wilayahnya) dan ADMIN.",
+  "FORBIDDEN.withdrawDeath": "Hanya ADMIN yang dapat membatalkan laporan kematian.",
+
   // Rincian REST
   "PAYLOAD_TOO_LARGE.notification": "Pemberitahuan paling besar 64 KB.",
   "INVALID_SIGNATURE.MISSING": "Header X-Signature tidak ada.",

@@ -1,0 +1,125 @@
+/**
+ * Exits: why a member leaves for good, and what follows, as data with its legal source. Coverage is
+ * counted in WIB months (participants/rules.ts).
+ */
+import { monthNumber, monthStart, wibDate } from "../../shared/calendar";
+import { type Message, msg } from "../../shared/messages";
+import { ageOn } from "../participants/rules";
+import type { MembershipEndReason, Segment } from "../participants/tables";
+
+/** The membership end reasons that are exits (the other, MOVED_SEGMENT, opens the next membership). */
+export const exitReasons = [
+  "DEATH",
+  "RETIREMENT_AGE",
+  "PERMANENT_TOTAL_DISABILITY",
+  "LEFT_INDONESIA",
+  "VOLUNTARY_STOP",
+  "DUPLICATE",
+] as const satisfies readonly MembershipEndReason[];
+export type ExitReason = (typeof exitReasons)[number];
+
+/**
+ * Each exit reason with the rule it comes from. The JHT reasons (age 56, permanent total
+ * disability, death, leaving Indonesia for good) are Permenaker 4/2022 art. 3–4 on JHT benefits;
+ * the death's JKM benefit is PP 82/2019 (Rp42 million, claimed with the death). A BPU member
+ * chooses to join and may stop (Permenaker 5/2021 on BPU membership); a duplicate record is the
+ * agency's own data correction, not a benefit event.
+ */
+export const exitReasonSources: Record<ExitReason, { source: string; paysJht: boolean; mayReturn: boolean }> = {
+  DEATH: { source: "PP 82/2019 (JKM); Permenaker 4/2022 art. 3(1)(c) (JHT to heirs)", paysJht: true, mayReturn: false },
+  RETIREMENT_AGE: { source: "Permenaker 4/2022 art. 3(1)(a), 4 (age 56)", paysJht: true, mayReturn: true },
+  PERMANENT_TOTAL_DISABILITY: { source: "Permenaker 4/2022 art. 3(1)(b)", paysJht: true, mayReturn: true },
+  LEFT_INDONESIA: {
+    source: "Permenaker 4/2022 art. 3(2)–(3) (leaving Indonesia for good)",
+    paysJht: true,
+    mayReturn: true,
+  },
+  VOLUNTARY_STOP: {
+    source: "Permenaker 5/2021 (BPU membership is the worker's choice)",
+    paysJht: false,
+    mayReturn: true,
+  },
+  DUPLICATE: { source: "the agency's data correction (one person, one NIK)", paysJht: false, mayReturn: true },
+};
+
+/** JHT's retirement age (Permenaker 4/2022 art. 4; PP 46/2015 art. 26 as amended). */
+export const exitPolicy = { retirementAge: 56 } as const;
+
+export interface ExitRequest {
+  reason: ExitReason;
+  /** The day it happened (WIB): the death, the 56th birthday or later, the departure, the stop. */
+  effectiveOn: string;
+  jkmClaimReference: string | null;
+}
+
+export interface ExitingMember {
+  birthDate: string;
+  segment: Segment;
+  /** The first day of the earliest open membership the exit ends. */
+  startedOn: string;
+}
+
+/** What is wrong with an exit for this member today, field by field; empty when it may be recorded. */
+export function exitProblems(
+  request: ExitRequest,
+  member: ExitingMember,
+  now: Date,
+): {
+  field: "effectiveOn" | "reason" | "jkmClaimReference";
+  code: "INVALID_EXIT_DATE" | "EXIT_NOT_ALLOWED";
+  message: Message;
+}[] {
+  const problems: ReturnType<typeof exitProblems> = [];
+  const today = wibDate(now);
+  if (request.effectiveOn > today) {
+    problems.push({
+      field: "effectiveOn",
+      code: "INVALID_EXIT_DATE",
+      message: msg("INVALID_EXIT_DATE.future", { today }),
+    });
+  } else if (request.effectiveOn < member.startedOn) {
+    problems.push({
+      field: "effectiveOn",
+      code: "INVALID_EXIT_DATE",
+      message: msg("INVALID_EXIT_DATE.beforeStart", { startedOn: member.startedOn }),
+    });
+  }
+  if (request.reason === "RETIREMENT_AGE") {
+    const actual = ageOn(member.birthDate, request.effectiveOn);
+    if (actual < exitPolicy.retirementAge) {
+      problems.push({
+        field: "reason",
+        code: "EXIT_NOT_ALLOWED",
+        message: msg("EXIT_NOT_ALLOWED.retirementAge", {
+          age: exitPolicy.retirementAge,
+          actual,
+          on: request.effectiveOn,
+        }),
+      });
+    }
+  }
+  if (request.reason === "VOLUNTARY_STOP" && member.segment !== "BPU") {
+    problems.push({
+      field: "reason",
+      code: "EXIT_NOT_ALLOWED",
+      message: msg("EXIT_NOT_ALLOWED.voluntaryStop", { segment: member.segment }),
+    });
+  }
+  if (request.jkmClaimReference !== null && request.reason !== "DEATH") {
+    problems.push({
+      field: "jkmClaimReference",
+      code: "EXIT_NOT_ALLOWED",
+      message: msg("EXIT_NOT_ALLOWED.claimReference"),
+    });
+  }
+  return problems;
+}
+
+/**
+ * The last month an exit leaves covered: the month it happened in. The member was protected that
+ * month (a death in a paid month is a JKM claim), and nothing after it can be used, so every month
+ * paid beyond it is given back.
+ */
+export function lastCoveredMonthOfExit(effectiveOn: string): string {
+  return monthStart(monthNumber(effectiveOn));
+}
