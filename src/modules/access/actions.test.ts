@@ -18,6 +18,7 @@ const expected: Record<Action, Record<Role, Cell>> = {
   "participant:lookUpByNik": row("yes", "with scope", "with scope", "with scope", "no"),
   "membership:recordExit": row("yes", "yes", "no", "no", "no"),
   "membership:withdrawDeath": row("yes", "no", "no", "no", "no"),
+  "membership:move": row("yes", "yes", "no", "with scope", "no"),
   "payment:pay": row("yes", "yes", "yes", "with scope", "yes"),
   "payment:settle": row("yes", "no", "no", "with scope", "no"),
   "payment:readAll": row("yes", "no", "no", "with scope", "no"),

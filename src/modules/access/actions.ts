@@ -19,6 +19,7 @@ interface ActionResources {
   "participant:lookUpByNik": undefined;
   "membership:recordExit": undefined;
   "membership:withdrawDeath": undefined;
+  "membership:move": undefined;
   "payment:pay": undefined;
   "payment:settle": undefined;
   "payment:readAll": undefined;
@@ -67,6 +68,13 @@ export const actions: { [A in Action]: ActionRule<ActionResources[A]> } = {
   "membership:withdrawDeath": {
     does: "withdraw a death report recorded in error",
     allows: (viewer) => viewer.role === "ADMIN",
+  },
+  "membership:move": {
+    does: "move a worker they may see between BPU and PU (hired, or the job ended)",
+    allows: (viewer) =>
+      viewer.role === "PARTNER"
+        ? viewer.scopes.has("participants:write")
+        : viewer.role === "ADMIN" || viewer.role === "OFFICER",
   },
   "payment:pay": {
     does: "pay contributions for a worker they may see",

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
 import type { Viewer } from "../access/rules";
 import { participantVisibility } from "../participants/conditions";
@@ -14,7 +14,10 @@ export async function insertEnrollmentBatch(tx: Transaction, row: typeof enrollm
 }
 
 export function countActiveEnrollments(db: Executor, sponsorshipId: number): Promise<number> {
-  return db.$count(sponsorshipEnrollments, eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId));
+  return db.$count(
+    sponsorshipEnrollments,
+    and(eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId), isNull(sponsorshipEnrollments.endedOn)),
+  );
 }
 
 /** Which of these participants the sponsorship already covers. */

@@ -1,11 +1,19 @@
 import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
+import { ProgramEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { Participant } from "../participants/graphql";
 import { Payment } from "../payments/graphql";
 import type { ExitRefund } from "../payments/service";
 import { type ExitReason, exitReasonSources, exitReasons } from "./rules";
-import { type RecordExitResult, recordExit, type WithdrawDeathReportResult, withdrawDeathReport } from "./service";
+import {
+  type MoveSegmentResult,
+  moveSegment,
+  type RecordExitResult,
+  recordExit,
+  type WithdrawDeathReportResult,
+  withdrawDeathReport,
+} from "./service";
 
 const ExitReasonEnum = builder.enumType("ExitReason", {
   description:
@@ -89,7 +97,71 @@ const WithdrawDeathReportPayload = builder
     }),
   });
 
+const EmployerInput = builder.inputType("EmployerInput", {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    registrationNumber: t.string({ description: "The employer's registration number with the agency." }),
+  }),
+});
+
+const MoveSegmentInput = builder.inputType("MoveSegmentInput", {
+  fields: (t) => ({
+    participantId: t.globalID({ required: true, for: Participant }),
+    to: t.field({ type: SegmentEnum, required: true, description: "PU when hired, BPU when the job ended." }),
+    effectiveOn: t.field({
+      type: "Date",
+      required: true,
+      description:
+        "The first day in the new segment (WIB; not after today). The old membership ends at that month's end; the new segment is paid from the next month.",
+    }),
+    employer: t.field({ type: EmployerInput, description: "Required for PU; not allowed for BPU." }),
+    reportedMonthlyIncome: t.field({
+      type: "Rupiah",
+      required: true,
+      description: "PU: the monthly wage; BPU: the reported income (Rp1,000,000 to Rp20,700,000).",
+    }),
+    programs: t.field({ type: [ProgramEnum], required: true, description: "The new segment's programs." }),
+    occupation: t.string({ description: "A new occupation (a code or a name), when the work changes too." }),
+  }),
+});
+
+const MoveSegmentPayload = builder.objectRef<MoveSegmentResult>("MoveSegmentPayload").implement({
+  fields: (t) => ({
+    participant: t.field({
+      type: Participant,
+      nullable: true,
+      description: "In the new segment, with a new open membership; null when userErrors is not empty.",
+      resolve: (result) => result.participant,
+    }),
+    refunds: t.field({
+      type: [ExitRefundRef],
+      description: "Months paid under the old segment after the move's month, given back.",
+      resolve: (result) => result.refunds,
+    }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
 builder.mutationFields((t) => ({
+  moveSegment: t.field({
+    type: MoveSegmentPayload,
+    description:
+      "Moves a worker between BPU and PU (hired, or the job ended): a new membership with its own KPJ number, the old one ended at the move's month end, later months refunded, and a move to PU ends the worker's sponsorships. Emits `participant.moved`.",
+    authScopes: { action: "membership:move" },
+    args: { input: t.arg({ type: MoveSegmentInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      moveSegment(ctx, {
+        participantId: rowId(input.participantId.id) ?? -1,
+        to: input.to,
+        effectiveOn: input.effectiveOn,
+        employer: input.employer
+          ? { name: input.employer.name, registrationNumber: input.employer.registrationNumber ?? null }
+          : null,
+        reportedMonthlyIncome: input.reportedMonthlyIncome,
+        programs: input.programs,
+        occupation: input.occupation ?? null,
+      }),
+  }),
   recordExit: t.field({
     type: RecordExitPayload,
     description:

@@ -2,7 +2,7 @@
  * Exits: why a member leaves for good, and what follows, as data with its legal source. Coverage is
  * counted in WIB months (participants/rules.ts).
  */
-import { monthNumber, monthStart, wibDate } from "../../shared/calendar";
+import { addDays, monthNumber, monthStart, wibDate } from "../../shared/calendar";
 import { type Message, msg } from "../../shared/messages";
 import { ageOn } from "../participants/rules";
 import type { MembershipEndReason, Segment } from "../participants/tables";
@@ -122,4 +122,59 @@ export function exitProblems(
  */
 export function lastCoveredMonthOfExit(effectiveOn: string): string {
   return monthStart(monthNumber(effectiveOn));
+}
+
+/**
+ * Moves between the two segments that change with a job: hired (BPU → PU, the employer registers
+ * and pays: PP 44/2015 art. 4) and the job ended (PU → BPU, the worker pays for themself again:
+ * Permenaker 5/2021). JAKON and PMI memberships follow a project or a placement, not a move.
+ */
+export const movableSegments = ["BPU", "PU"] as const satisfies readonly Segment[];
+export type MovableSegment = (typeof movableSegments)[number];
+
+export interface MoveRequest {
+  to: Segment;
+  /** The first day in the new segment (WIB): the first working day, or the first day after the job. */
+  effectiveOn: string;
+  employerName: string | null;
+}
+
+/** What is wrong with a move for this member today, field by field; empty when it may be recorded. */
+export function moveProblems(
+  request: MoveRequest,
+  member: { segment: Segment; startedOn: string },
+  now: Date,
+): { field: "to" | "effectiveOn" | "employer"; message: Message }[] {
+  const problems: ReturnType<typeof moveProblems> = [];
+  const movable = (segment: Segment): segment is MovableSegment =>
+    (movableSegments as readonly Segment[]).includes(segment);
+  if (request.to === member.segment) {
+    problems.push({ field: "to", message: msg("INVALID_MOVE.sameSegment", { segment: member.segment }) });
+  } else if (!movable(request.to) || !movable(member.segment)) {
+    problems.push({ field: "to", message: msg("INVALID_MOVE.segments", { from: member.segment, to: request.to }) });
+  }
+  const today = wibDate(now);
+  if (request.effectiveOn > today) {
+    problems.push({ field: "effectiveOn", message: msg("INVALID_MOVE.future", { today }) });
+  } else if (request.effectiveOn < member.startedOn) {
+    problems.push({ field: "effectiveOn", message: msg("INVALID_MOVE.beforeStart", { startedOn: member.startedOn }) });
+  }
+  if (request.to === "PU" && request.employerName === null) {
+    problems.push({ field: "employer", message: msg("INVALID_MOVE.employerRequired") });
+  }
+  if (request.to !== "PU" && request.employerName !== null) {
+    problems.push({ field: "employer", message: msg("INVALID_MOVE.employerNotPu") });
+  }
+  return problems;
+}
+
+/**
+ * A move's months: the old membership covers through the end of the month the move happens in
+ * (what was paid for it stays), the new segment is paid from the next month, and every month paid
+ * beyond that under the old segment is given back.
+ */
+export function moveMonths(effectiveOn: string): { lastOldMonth: string; oldEndsOn: string; firstNewMonth: string } {
+  const month = monthNumber(effectiveOn);
+  const next = monthStart(month + 1);
+  return { lastOldMonth: monthStart(month), oldEndsOn: addDays(next, -1), firstNewMonth: next };
 }

@@ -1,7 +1,8 @@
 /**
- * Changes to membership over a working life that reach across modules: an exit ends the member's
- * memberships (participants), gives back the months paid beyond it (payments, and a sponsor's
- * budget), and tells partners. Each runs in one transaction with its audit row.
+ * Changes to membership over a working life that reach across modules: an exit or a move between
+ * segments ends the member's memberships (participants), gives back the months paid beyond it
+ * (payments, and a sponsor's budget), and tells partners. Each runs in one transaction with its
+ * audit row.
  */
 import type { ServiceContext } from "../../context";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
@@ -9,9 +10,13 @@ import { msg } from "../../shared/messages";
 import { may } from "../access/actions";
 import { audited, rejection } from "../audit/service";
 import { recordParticipantEvent } from "../participants/events";
+import { findOccupation } from "../participants/occupations";
 import {
   endMemberships,
+  endSponsorshipsOf,
+  enrollmentErrors,
   findVisibleParticipant,
+  insertMembership,
   lockParticipant,
   membershipsOf,
   openMemberships,
@@ -26,8 +31,10 @@ import {
   recordExitRefunds,
   refundMonthsAfter,
 } from "../payments/service";
-import { exitProblems, lastCoveredMonthOfExit } from "./rules";
+import { exitProblems, lastCoveredMonthOfExit, moveMonths, moveProblems } from "./rules";
 import {
+  type MoveSegmentInput,
+  moveSegmentInput,
   type RecordExitInput,
   recordExitInput,
   type WithdrawDeathReportInput,
@@ -170,6 +177,122 @@ export async function withdrawDeathReport(
       targetIds: target,
       outcome: "SUCCEEDED",
       details: { withdrawalReason: input.reason, reported },
+    };
+  });
+}
+
+export interface MoveSegmentResult {
+  participant: ParticipantRow | null;
+  refunds: ExitRefund[];
+  userErrors: UserError[];
+}
+
+/**
+ * Moves a member between BPU and PU: hired (the employer pays from the next month) or the job
+ * ended (the worker pays for themself again). The old membership ends at the end of the month the
+ * move happens in and a new one opens with its own KPJ number; months paid beyond that month under
+ * the old segment are given back (a sponsor's to its budget), and a move to PU ends every
+ * sponsorship of the worker: the employer pays now. Nothing is written unless every check passes.
+ */
+export async function moveSegment(ctx: ServiceContext, raw: MoveSegmentInput): Promise<MoveSegmentResult> {
+  if (!may(ctx.viewer, "membership:move")) throw forbidden(msg("FORBIDDEN.move"));
+  const now = ctx.clock.now();
+  return audited<MoveSegmentResult>(ctx, "moveSegment", async (tx) => {
+    const rejected = (userErrors: UserError[], targetIds: string[] = []) =>
+      rejection<MoveSegmentResult>({ participant: null, refunds: [], userErrors }, targetIds);
+    const parsed = moveSegmentInput.safeParse(raw);
+    if (!parsed.success) return rejected(zodUserErrors(parsed.error, ["input"]));
+    const input = parsed.data;
+    const notFound = userError("NOT_FOUND", msg("NOT_FOUND.participant"), ["input", "participantId"]);
+    const visible = await findVisibleParticipant(tx, ctx.viewer, input.participantId);
+    if (!visible) return rejected([notFound]);
+    const months = moveMonths(input.effectiveOn);
+    const participant = await lockCoverageAfter(tx, visible.id, months.lastOldMonth);
+    if (!participant) return rejected([notFound]);
+    const target = [`participant:${participant.id}`];
+    if (participant.exitedOn !== null) {
+      return rejected(
+        [
+          userError("PARTICIPANT_EXITED", msg("PARTICIPANT_EXITED.move", { exitedOn: participant.exitedOn }), [
+            "input",
+            "participantId",
+          ]),
+        ],
+        target,
+      );
+    }
+    const open = (await openMemberships(tx, participant.id)).filter((m) => m.segment === participant.segment);
+    const startedOn = open[0]?.startedOn ?? participant.registeredAt.slice(0, 10);
+    const errors = [
+      ...moveProblems(
+        { to: input.to, effectiveOn: input.effectiveOn, employerName: input.employer?.name ?? null },
+        { segment: participant.segment, startedOn },
+        now,
+      ).map((problem) => userError("INVALID_MOVE", problem.message, ["input", problem.field])),
+      ...enrollmentErrors(
+        input.to,
+        {
+          programs: input.programs,
+          reportedMonthlyIncome: input.reportedMonthlyIncome,
+          ...(input.occupation ? { occupation: input.occupation } : {}),
+        },
+        ["input"],
+      ),
+    ];
+    if (errors.length > 0) return rejected(errors, target);
+
+    await endMemberships(
+      tx,
+      open.map((membership) => membership.id),
+      { endedOn: months.oldEndsOn, reason: "MOVED_SEGMENT" },
+    );
+    const refunds = await refundMonthsAfter(tx, participant, months.lastOldMonth, now);
+    const endedSponsorships = input.to === "PU" ? await endSponsorshipsOf(tx, participant.id, input.effectiveOn) : [];
+    const occupation = input.occupation ? findOccupation(input.occupation) : undefined;
+    const moved = await updateParticipantRow(
+      tx,
+      participant.id,
+      {
+        segment: input.to,
+        programs: input.programs,
+        reportedMonthlyIncome: input.reportedMonthlyIncome,
+        paidThrough: await paidThroughFromPayments(tx, participant.id),
+        ...(occupation ? { occupation: occupation.name, riskLevel: occupation.riskLevel } : {}),
+        ...(input.to === "PU" ? { sponsorId: null } : {}),
+      },
+      now,
+    );
+    if (!moved) throw new Error(`participant ${participant.id} vanished under its lock`);
+    const opened = await insertMembership(tx, {
+      participantId: moved.id,
+      segment: input.to,
+      programs: input.programs,
+      employerName: input.employer?.name ?? null,
+      employerRegistrationNumber: input.employer?.registrationNumber ?? null,
+      startedOn: input.effectiveOn,
+    });
+    await recordExitRefunds(tx, refunds, moved, now);
+    const refunded = refunds.map((refund) => ({
+      paymentId: refund.payment.id,
+      months: refund.months.map((month) => month.slice(0, 7)),
+      amount: refund.amount.toString(),
+      returnedTo: refund.sponsorshipId === null ? "PAYER" : "SPONSORSHIP_BUDGET",
+    }));
+    const facts = {
+      from: participant.segment,
+      to: input.to,
+      effectiveOn: input.effectiveOn,
+      kpj: opened.kpj,
+      ...(input.employer ? { employer: input.employer } : {}),
+      endedSponsorships: endedSponsorships.length,
+      refunds: refunded,
+    };
+    await recordParticipantEvent(tx, "participant.moved", moved, now, facts);
+    return {
+      result: { participant: moved, refunds, userErrors: [] },
+      targetIds: [...target, ...refunds.map((refund) => `payment:${refund.payment.id}`)],
+      outcome: "SUCCEEDED",
+      details: facts,
     };
   });
 }

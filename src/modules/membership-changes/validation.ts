@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { says } from "../../shared/messages";
+import { programs } from "../contributions/tables";
+import { segments } from "../participants/tables";
 import { exitReasons } from "./rules";
 
 const ISO_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
@@ -29,3 +31,27 @@ export const withdrawDeathReportInput = z.object({
     .max(500, says("INVALID_INPUT.withdrawalReason")),
 });
 export type WithdrawDeathReportInput = z.input<typeof withdrawDeathReportInput>;
+
+/** moveSegment's input; whether the move applies to this member follows in the service (`moveProblems`). */
+export const moveSegmentInput = z.object({
+  participantId: z.number().int(),
+  to: z.enum(segments),
+  effectiveOn: z.string().regex(ISO_DATE, says("INVALID_INPUT.date")),
+  employer: z
+    .object({
+      name: z.string().trim().min(2, says("INVALID_INPUT.employerName")).max(150, says("INVALID_INPUT.employerName")),
+      registrationNumber: z
+        .string()
+        .trim()
+        .min(1, says("INVALID_INPUT.employerNumber"))
+        .max(40, says("INVALID_INPUT.employerNumber"))
+        .nullish()
+        .transform((value) => value ?? null),
+    })
+    .nullish()
+    .transform((value) => value ?? null),
+  reportedMonthlyIncome: z.bigint(says("INVALID_INPUT.incomeWhole")).positive(says("INVALID_INPUT.incomePositive")),
+  programs: z.array(z.enum(programs)),
+  occupation: z.string().trim().min(2, says("INVALID_INPUT.occupationRequired")).max(120).nullish(),
+});
+export type MoveSegmentInput = z.input<typeof moveSegmentInput>;

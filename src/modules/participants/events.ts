@@ -48,7 +48,8 @@ export function recordParticipantEvent(
     | "participant.updated"
     | "participant.exited"
     | "participant.exit_withdrawn"
-    | "participant.returned",
+    | "participant.returned"
+    | "participant.moved",
   row: ParticipantRow,
   now: Date,
   extra: Record<string, unknown> = {},

@@ -337,3 +337,11 @@ export function insertMembership(
 ): Promise<MembershipRow> {
   return store.insertMembership(tx, row);
 }
+
+/** Ends every sponsorship still covering the worker (a move to PU: the employer pays now). */
+export function endSponsorshipsOf(tx: Transaction, participantId: number, endedOn: string): Promise<number[]> {
+  return store.endSponsorshipsOf(tx, participantId, endedOn);
+}
+
+/** Whether programs, income and occupation suit a segment, as at registration. */
+export { enrollmentErrors };

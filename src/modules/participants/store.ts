@@ -189,7 +189,13 @@ export async function sponsoredProgramsOf(
     .select({ programs: sponsorships.programs })
     .from(sponsorshipEnrollments)
     .innerJoin(sponsorships, eq(sponsorships.id, sponsorshipEnrollments.sponsorshipId))
-    .where(and(eq(sponsorshipEnrollments.participantId, participantId), gte(sponsorships.endsOn, today)));
+    .where(
+      and(
+        eq(sponsorshipEnrollments.participantId, participantId),
+        isNull(sponsorshipEnrollments.endedOn),
+        gte(sponsorships.endsOn, today),
+      ),
+    );
   return rows.length === 0 ? null : [...new Set(rows.flatMap((row) => row.programs))];
 }
 
@@ -240,4 +246,14 @@ export async function insertMembership(
   const [created] = await tx.insert(memberships).values(row).returning();
   if (!created) throw new Error("a membership insert returned no row");
   return created;
+}
+
+/** Ends every sponsorship still covering the worker, on `endedOn`; returns those sponsorships' ids. */
+export async function endSponsorshipsOf(tx: Transaction, participantId: number, endedOn: string): Promise<number[]> {
+  const ended = await tx
+    .update(sponsorshipEnrollments)
+    .set({ endedOn })
+    .where(and(eq(sponsorshipEnrollments.participantId, participantId), isNull(sponsorshipEnrollments.endedOn)))
+    .returning({ sponsorshipId: sponsorshipEnrollments.sponsorshipId });
+  return ended.map((row) => row.sponsorshipId);
 }

@@ -115,6 +115,8 @@ export const sponsorshipEnrollments = pgTable(
       .notNull()
       .references(() => participants.id),
     enrolledAt: timestamp("enrolled_at", { withTimezone: true, mode: "string" }).notNull(),
+    /** The day the sponsorship stopped covering the worker (hired: a move to PU); null while it does. */
+    endedOn: date("ended_on", { mode: "string" }),
   },
   (t) => [
     primaryKey({ columns: [t.sponsorshipId, t.participantId] }),

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { insertList, rowOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
@@ -202,6 +202,7 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
       and(
         eq(sponsorshipEnrollments.participantId, participants.id),
         eq(sponsorshipEnrollments.sponsorshipId, sponsorshipId),
+        isNull(sponsorshipEnrollments.endedOn),
       ),
     )
     .orderBy(participants.id)

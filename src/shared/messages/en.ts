@@ -277,6 +277,19 @@ export const en = {
   "NOT_EXITED.death": "Only a recorded death can be withdrawn; this participant has none",
   "INVALID_INPUT.claimReference": "A JKM claim reference is 1 to 60 characters",
   "INVALID_INPUT.withdrawalReason": "Say why the report is withdrawn, in 10 to 500 characters",
+  INVALID_MOVE: "This move is not possible for this member.",
+  "PARTICIPANT_EXITED.move":
+    "This participant left membership on {exitedOn}; a former member comes back by registering again",
+  "INVALID_MOVE.sameSegment": "This member is {segment} already",
+  "INVALID_MOVE.segments": "Moves are between BPU and PU; this member is {from} and cannot move to {to}",
+  "INVALID_MOVE.future": "A move cannot be dated after today ({today})",
+  "INVALID_MOVE.beforeStart": "The current membership began on {startedOn}; a move cannot be dated before it",
+  "INVALID_MOVE.employerRequired": "A move to PU names the employer",
+  "INVALID_MOVE.employerNotPu": "Only a PU membership has an employer",
+  "INVALID_INPUT.employerName": "The employer's name is 2 to 150 characters",
+  "INVALID_INPUT.employerNumber": "The employer's registration number is 1 to 40 characters",
+  "FORBIDDEN.move":
+    "Forbidden: moves between segments are recorded by officers, ADMIN and partners with participants:write",
   "FORBIDDEN.recordExit": "Forbidden: exits are recorded by officers (in their region) and ADMIN",
   "FORBIDDEN.withdrawDeath": "Forbidden: only ADMIN may withdraw a death report",
 

@@ -267,6 +267,19 @@ export const id: Record<keyof typeof en, string> = {
   "NOT_EXITED.death": "Hanya laporan kematian yang dapat dibatalkan; peserta ini tidak memilikinya.",
   "INVALID_INPUT.claimReference": "Nomor klaim JKM terdiri dari 1 sampai 60 karakter.",
   "INVALID_INPUT.withdrawalReason": "Tuliskan alasan pembatalan laporan, 10 sampai 500 karakter.",
+  INVALID_MOVE: "Perpindahan ini tidak dapat dilakukan untuk peserta ini.",
+  "PARTICIPANT_EXITED.move":
+    "Peserta ini berhenti dari kepesertaan pada {exitedOn}; mantan peserta kembali dengan mendaftar lagi.",
+  "INVALID_MOVE.sameSegment": "Peserta ini sudah {segment}.",
+  "INVALID_MOVE.segments": "Perpindahan hanya antara BPU dan PU; peserta ini {from} dan tidak dapat pindah ke {to}.",
+  "INVALID_MOVE.future": "Tanggal perpindahan tidak boleh sesudah hari ini ({today}).",
+  "INVALID_MOVE.beforeStart":
+    "Kepesertaan saat ini dimulai pada {startedOn}; tanggal perpindahan tidak boleh sebelumnya.",
+  "INVALID_MOVE.employerRequired": "Perpindahan ke PU harus menyebutkan pemberi kerja.",
+  "INVALID_MOVE.employerNotPu": "Hanya kepesertaan PU yang memiliki pemberi kerja.",
+  "INVALID_INPUT.employerName": "Nama pemberi kerja terdiri dari 2 sampai 150 karakter.",
+  "INVALID_INPUT.employerNumber": "Nomor pendaftaran pemberi kerja terdiri dari 1 sampai 40 karakter.",
+  "FORBIDDEN.move": "Perpindahan segmen dicatat oleh petugas, ADMIN, dan mitra dengan izin participants:write.",
   "FORBIDDEN.recordExit": "Berhentinya peserta dicatat oleh petugas (di wilayahnya) dan ADMIN.",
   "FORBIDDEN.withdrawDeath": "Hanya ADMIN yang dapat membatalkan laporan kematian.",
 

@@ -1,0 +1,1 @@
+ALTER TABLE "sponsorship_enrollments" ADD COLUMN "ended_on" date;

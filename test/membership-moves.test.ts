@@ -1,0 +1,283 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  coveredMonths,
+  memberships,
+  outboxEvents,
+  participants,
+  paymentBatches,
+  payments,
+  sponsorshipEnrollments,
+  sponsorships,
+} from "../src/db/tables";
+import { contributionLines, totalOf } from "../src/modules/contributions/rules";
+import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
+import { daysFromToday, lastDateOf, month, monthKey, TODAY_DATE } from "./testkit/dates";
+import { givenParticipant, givenSponsor, givenSponsorship } from "./testkit/fixtures";
+import { gid, newKey, pay, payAndSettle } from "./testkit/payments";
+
+/**
+ * Segment moves (#30 item 3): hired (BPU → PU) and the job ended (PU → BPU). Each move ends one
+ * membership at the month's end and opens the next with its own KPJ number; what was paid beyond
+ * that month goes back, once, to whoever paid it.
+ */
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi(); // today: TODAY (month 0 is its WIB month)
+});
+afterAll(async () => api?.close());
+
+const MOVE = `mutation ($input: MoveSegmentInput!) {
+  moveSegment(input: $input) {
+    participant { id segment programs reportedMonthlyIncome kpj sponsor { id } paidThrough status
+      memberships { kpj segment startedOn endedOn endReason employer { name registrationNumber } } }
+    refunds { payment { id status refundedAmount } months amount returnedTo }
+    userErrors { field code message }
+  }
+}`;
+type Moved = {
+  moveSegment: {
+    participant: {
+      id: string;
+      segment: string;
+      programs: string[];
+      reportedMonthlyIncome: string;
+      kpj: string;
+      sponsor: { id: string } | null;
+      paidThrough: string | null;
+      status: string;
+      memberships: {
+        kpj: string;
+        segment: string;
+        startedOn: string;
+        endedOn: string | null;
+        endReason: string | null;
+        employer: { name: string; registrationNumber: string | null } | null;
+      }[];
+    } | null;
+    refunds: {
+      payment: { id: string; status: string; refundedAmount: string | null };
+      months: string[];
+      amount: string;
+      returnedTo: string;
+    }[];
+    userErrors: { field: string[]; code: string; message: string }[];
+  };
+};
+
+const hired = (participantId: number, input: Record<string, unknown> = {}) => ({
+  participantId: gid("Participant", participantId),
+  to: "PU",
+  effectiveOn: TODAY_DATE,
+  employer: { name: "PT Maju Bersama", registrationNumber: "JKT-0012345" },
+  reportedMonthlyIncome: "5000000",
+  programs: ["JKK", "JKM", "JHT", "JP"],
+  ...input,
+});
+
+async function move(input: Record<string, unknown>, headers?: Record<string, string>) {
+  return dataOf(await api.graphql<Moved>(MOVE, { input }, headers)).moveSegment;
+}
+
+describe("hired: BPU to PU", () => {
+  it("ends the BPU membership at the month's end, opens a PU one with a new KPJ, and refunds later BPU months", async () => {
+    const worker = await givenParticipant(api.db);
+    const paymentId = await payAndSettle(api, worker.id, 3); // this month and the next two, as BPU
+    const before = await api.db.select().from(memberships).where(eq(memberships.participantId, worker.id));
+
+    const moved = await move(
+      hired(worker.id),
+      await bearer({ role: "OFFICER", region: "31.71", scopes: ["pii:read"] }),
+    );
+
+    expect(moved.userErrors).toEqual([]);
+    expect(moved.participant).toMatchObject({
+      segment: "PU",
+      programs: ["JKK", "JKM", "JHT", "JP"],
+      reportedMonthlyIncome: "5000000",
+      paidThrough: monthKey(0),
+      status: "ACTIVE",
+    });
+    const [pu, bpu] = moved.participant?.memberships ?? [];
+    expect(pu).toMatchObject({
+      segment: "PU",
+      startedOn: TODAY_DATE,
+      endedOn: null,
+      employer: { name: "PT Maju Bersama", registrationNumber: "JKT-0012345" },
+      kpj: moved.participant?.kpj,
+    });
+    expect(bpu).toMatchObject({
+      segment: "BPU",
+      kpj: before[0]?.kpj,
+      endedOn: lastDateOf(0),
+      endReason: "MOVED_SEGMENT",
+      employer: null,
+    });
+    expect(pu?.kpj).not.toBe(bpu?.kpj);
+    expect(moved.refunds).toEqual([
+      {
+        payment: { id: paymentId, status: "REFUNDED", refundedAmount: "73600" },
+        months: [monthKey(1), monthKey(2)],
+        amount: "73600",
+        returnedTo: "PAYER",
+      },
+    ]);
+    const [event] = await api.db.select().from(outboxEvents).where(eq(outboxEvents.type, "participant.moved"));
+    expect(event?.data).toMatchObject({ from: "BPU", to: "PU", effectiveOn: TODAY_DATE, kpj: pu?.kpj });
+  });
+
+  it("ends the worker's sponsorship and returns its unused months to the sponsor's budget", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Peduli Pasar" });
+    const sponsorship = await givenSponsorship(api.db, sponsor.id);
+    const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"], sponsorId: sponsor.id });
+    await api.db
+      .insert(sponsorshipEnrollments)
+      .values({ sponsorshipId: sponsorship.id, participantId: worker.id, enrolledAt: TODAY });
+    const lines = contributionLines("BPU", ["JKK", "JKM"], 1_000_000n, "LOW", 3) ?? [];
+    const [batch] = await api.db
+      .insert(paymentBatches)
+      .values({
+        sponsorshipId: sponsorship.id,
+        months: 3,
+        total: totalOf(lines),
+        idempotencyScope: "test-fixture",
+        idempotencyKey: newKey(),
+        paymentCount: 1,
+        status: "SETTLED",
+        createdAt: TODAY,
+        settledAt: TODAY,
+      })
+      .returning();
+    const [paid] = await api.db
+      .insert(payments)
+      .values({
+        participantId: worker.id,
+        months: 3,
+        coverageFrom: month(0),
+        coverageThrough: month(2),
+        amount: totalOf(lines),
+        lines,
+        payer: "SPONSOR",
+        payerSponsorId: sponsor.id,
+        channel: "SPONSOR_BUDGET",
+        status: "SETTLED",
+        idempotencyScope: "test-fixture",
+        idempotencyKey: newKey(),
+        createdAt: TODAY,
+        settledAt: TODAY,
+        batchId: batch?.id ?? null,
+      })
+      .returning();
+    await api.db
+      .insert(coveredMonths)
+      .values(
+        [0, 1, 2].map((offset) => ({ participantId: worker.id, paymentId: paid?.id ?? 0, month: month(offset) })),
+      );
+    await api.db
+      .update(participants)
+      .set({ paidThrough: month(2) })
+      .where(eq(participants.id, worker.id));
+    await api.db.update(sponsorships).set({ spent: 50_400n }).where(eq(sponsorships.id, sponsorship.id));
+
+    const moved = await move(hired(worker.id));
+
+    expect(moved.userErrors).toEqual([]);
+    expect(moved.participant?.sponsor).toBeNull();
+    expect(moved.refunds).toMatchObject([
+      { months: [monthKey(1), monthKey(2)], amount: "33600", returnedTo: "SPONSORSHIP_BUDGET" },
+    ]);
+    const [after] = await api.db.select().from(sponsorships).where(eq(sponsorships.id, sponsorship.id));
+    expect(after?.spent).toBe(16_800n);
+    const [enrollment] = await api.db
+      .select()
+      .from(sponsorshipEnrollments)
+      .where(eq(sponsorshipEnrollments.participantId, worker.id));
+    expect(enrollment?.endedOn).toBe(TODAY_DATE);
+    // The sponsor's next batch has nobody left to pay for.
+    const PAY_BATCH = `mutation ($input: PaySponsoredContributionsInput!) { paySponsoredContributions(input: $input) { batch { id } userErrors { code } } }`;
+    const next = dataOf(
+      await api.graphql<{ paySponsoredContributions: { batch: null; userErrors: { code: string }[] } }>(PAY_BATCH, {
+        input: { sponsorshipId: gid("Sponsorship", sponsorship.id), months: 1, idempotencyKey: newKey() },
+      }),
+    ).paySponsoredContributions;
+    expect(next.userErrors).toMatchObject([{ code: "NOTHING_TO_PAY" }]);
+  });
+});
+
+describe("the job ended: PU to BPU", () => {
+  it("opens a BPU membership again, which the worker pays for", async () => {
+    const worker = await givenParticipant(api.db, {
+      segment: "PU",
+      programs: ["JKK", "JKM", "JHT", "JP"],
+      reportedMonthlyIncome: 4_000_000n,
+    });
+    const moved = await move({
+      participantId: gid("Participant", worker.id),
+      to: "BPU",
+      effectiveOn: TODAY_DATE,
+      reportedMonthlyIncome: "1500000",
+      programs: ["JKK", "JKM", "JHT"],
+      occupation: "Pedagang pasar",
+    });
+    expect(moved.userErrors).toEqual([]);
+    expect(moved.participant).toMatchObject({ segment: "BPU", reportedMonthlyIncome: "1500000" });
+    expect(moved.participant?.memberships.map((m) => [m.segment, m.endReason])).toEqual([
+      ["BPU", null],
+      ["PU", "MOVED_SEGMENT"],
+    ]);
+    // JKK 1% + JKM Rp6,800 + JHT 2% of Rp1,500,000.
+    expect((await pay(api, worker.id, 1)).amount).toBe("51800");
+  });
+});
+
+describe("a refused move changes nothing", () => {
+  async function state(participantId: number) {
+    const [row] = await api.db.select().from(participants).where(eq(participants.id, participantId));
+    const held = await api.db.select().from(memberships).where(eq(memberships.participantId, participantId));
+    const covered = await api.db.$count(coveredMonths, eq(coveredMonths.participantId, participantId));
+    return { row, held, covered };
+  }
+
+  it.each([
+    [
+      "to the segment the member is in",
+      { to: "BPU", employer: null, reportedMonthlyIncome: "1000000", programs: ["JKK", "JKM"] },
+      "INVALID_MOVE",
+      "to",
+    ],
+    ["to a segment moves do not reach", { to: "JAKON", employer: null }, "INVALID_MOVE", "to"],
+    ["dated after today", { effectiveOn: daysFromToday(1) }, "INVALID_MOVE", "effectiveOn"],
+    ["dated before the membership began", { effectiveOn: daysFromToday(-40) }, "INVALID_MOVE", "effectiveOn"],
+    ["to PU without an employer", { employer: null }, "INVALID_MOVE", "employer"],
+    ["without a program PU must have", { programs: ["JKK", "JKM"] }, "PROGRAM_REQUIRED", "programs"],
+  ])("%s", async (_case, input, code, field) => {
+    const worker = await givenParticipant(api.db);
+    await payAndSettle(api, worker.id, 3);
+    const before = await state(worker.id);
+    const refused = await move(hired(worker.id, input));
+    expect(refused.participant).toBeNull();
+    expect(refused.userErrors).toContainEqual(expect.objectContaining({ code, field: ["input", field] }));
+    expect(refused.userErrors.every((e) => e.message !== "")).toBe(true);
+    expect(await state(worker.id)).toEqual(before);
+  });
+
+  it("for someone who left membership", async () => {
+    const worker = await givenParticipant(api.db);
+    await api.db.update(participants).set({ exitedOn: TODAY_DATE }).where(eq(participants.id, worker.id));
+    const refused = await move(hired(worker.id));
+    expect(refused.userErrors).toMatchObject([{ code: "PARTICIPANT_EXITED", field: ["input", "participantId"] }]);
+  });
+
+  it("for callers who may not move workers, or not this one", async () => {
+    const worker = await givenParticipant(api.db, { villageCode: "31.71.01.1001" });
+    const sponsor = await api.graphql(
+      MOVE,
+      { input: hired(worker.id) },
+      await bearer({ role: "SPONSOR", sponsorId: 1 }),
+    );
+    expect(sponsor.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const elsewhere = await move(hired(worker.id), await bearer({ role: "OFFICER", region: "32" }));
+    expect(elsewhere.userErrors).toMatchObject([{ code: "NOT_FOUND" }]);
+  });
+});
