@@ -12,7 +12,7 @@ const layers = [
   ["sponsors"],
   ["participants", "credentials"],
   ["payments", "dashboard", "events"],
-  ["enrollments", "outreach"],
+  ["enrollments", "outreach", "cards"],
 ];
 
 const runtime = { dependencyTypesNot: ["type-only"] };

@@ -10,6 +10,7 @@ import "./modules/payments/graphql";
 import "./modules/enrollments/graphql";
 import "./modules/dashboard/graphql";
 import "./modules/outreach/graphql";
+import "./modules/cards/graphql";
 import "./modules/access/graphql";
 import "./modules/credentials/graphql";
 import "./modules/events/graphql";

@@ -16,6 +16,7 @@ const expected: Record<Action, Record<Role, Cell>> = {
   "participant:register": row("yes", "yes", "no", "with scope", "yes"),
   "participant:update": row("yes", "yes", "no", "with scope", "yes"),
   "participant:lookUpByNik": row("yes", "with scope", "with scope", "with scope", "no"),
+  "membership:readOwnCard": row("no", "no", "no", "no", "own"),
   "payment:pay": row("yes", "yes", "yes", "with scope", "yes"),
   "payment:settle": row("yes", "no", "no", "with scope", "no"),
   "payment:readAll": row("yes", "no", "no", "with scope", "no"),

@@ -17,6 +17,7 @@ interface ActionResources {
   "participant:register": undefined;
   "participant:update": undefined;
   "participant:lookUpByNik": undefined;
+  "membership:readOwnCard": undefined;
   "payment:pay": undefined;
   "payment:settle": undefined;
   "payment:readAll": undefined;
@@ -57,6 +58,10 @@ export const actions: { [A in Action]: ActionRule<ActionResources[A]> } = {
   "participant:lookUpByNik": {
     does: "find a worker by full NIK",
     allows: (viewer) => holds(viewer, "pii:read"),
+  },
+  "membership:readOwnCard": {
+    does: "read their own membership card, its verification code and their JHT savings (the JMO app)",
+    allows: (viewer) => viewer.role === "PARTICIPANT" && viewer.participantId !== undefined,
   },
   "payment:pay": {
     does: "pay contributions for a worker they may see",
