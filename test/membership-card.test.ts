@@ -1,5 +1,8 @@
 import { eq } from "drizzle-orm";
+import { print } from "graphql";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { documentId } from "../schema/client/client";
+import { MyMembership } from "../schema/client/operations";
 import { memberships, participants } from "../src/db/tables";
 import { parseCardSigningKeys, signCardCode } from "../src/modules/cards/card-code";
 import { bearer, dataOf, startTestApi, TEST_CARD_KEYS, type TestApi, TODAY } from "./testkit/api";
@@ -115,6 +118,16 @@ describe("the member's own card (myMembership)", () => {
     expect(Object.keys(JSON.parse(payload)).sort()).toEqual(["exp", "iat", "mid"]);
     for (const secret of [nik, "Wulan", membership.kpj]) expect(payload).not.toContain(secret);
     expect(JSON.stringify(response)).not.toContain(nik);
+  });
+
+  it("runs in the JMO app as a registered document (first-party tokens send ids, not text)", async () => {
+    const member = await givenParticipant(api.db, { nik: "3171015708900411" });
+    const response = await api.graphqlRaw<{ myMembership: Card }>(
+      { documentId: await documentId(print(MyMembership)) },
+      await bearer({ role: "PARTICIPANT", participantId: member.id, clientId: "jmo" }),
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data?.myMembership.kpj).toBe((await kpjOf(member.id)).kpj);
   });
 
   it("refuses every other role, and anonymous callers", async () => {
