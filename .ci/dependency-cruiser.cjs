@@ -12,7 +12,7 @@ const layers = [
   ["sponsors"],
   ["participants", "credentials"],
   ["payments", "dashboard", "events"],
-  ["enrollments", "outreach", "membership-changes"],
+  ["enrollments", "outreach", "membership-changes", "cards"],
 ];
 
 const runtime = { dependencyTypesNot: ["type-only"] };

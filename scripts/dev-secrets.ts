@@ -14,3 +14,9 @@ export const DEVELOPMENT_CHANNEL_SECRETS = JSON.stringify({
   ALFAMART: "dev-alfamart-webhook-secret",
   INDOMARET: "dev-indomaret-webhook-secret",
 });
+
+/**
+ * The key membership cards' verification codes are signed with under `npm run dev` (CARD_SIGNING_KEYS:
+ * `<kid>:<base64 key>`), fixed so a code shown before a restart still checks after it.
+ */
+export const DEVELOPMENT_CARD_SIGNING_KEYS = `dev:${Buffer.from("kepesertaan-dev-card-signing-key").toString("base64")}`;

@@ -53,6 +53,8 @@ const consequences: Record<string, (value: string) => string> = {
   JWT_SECRET: () => "tokens are checked with this secret; npm run token signs with it too",
   PAYMENT_CHANNEL_SECRETS: () =>
     "channel notifications must be signed with these secrets; the documented webhook examples use npm run dev's and will be refused (401)",
+  CARD_SIGNING_KEYS: () =>
+    "membership card codes are signed with the first of these keys and checked with all of them; codes signed with npm run dev's key stop checking unless it stays in the list",
   GRAPHIQL_ASSETS_URL: (value) => `GraphiQL's bundle comes from ${value}`,
 };
 

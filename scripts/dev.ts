@@ -19,7 +19,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cronMatches, cronsOf, scheduledUrl } from "./crons";
-import { DEVELOPMENT_CHANNEL_SECRETS, DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
+import { DEVELOPMENT_CARD_SIGNING_KEYS, DEVELOPMENT_CHANNEL_SECRETS, DEVELOPMENT_JWT_SECRET } from "./dev-secrets";
 import { devVarsFile, overridesReport, readDevVars, withoutPassword } from "./dev-vars";
 import { startEmbeddedPostgres } from "./embedded-postgres";
 import { startGraphiqlAssets } from "./graphiql-assets";
@@ -184,6 +184,7 @@ const developmentValues: Record<string, string> = {
   DATABASE_URL: postgres.url,
   JWT_SECRET: DEVELOPMENT_JWT_SECRET,
   PAYMENT_CHANNEL_SECRETS: DEVELOPMENT_CHANNEL_SECRETS,
+  CARD_SIGNING_KEYS: DEVELOPMENT_CARD_SIGNING_KEYS,
   GRAPHIQL_ASSETS_URL: graphiql.url,
 };
 await mkdir(envDir, { recursive: true });

@@ -11,8 +11,9 @@ import { admission, refusalResponse } from "./http/admission";
 import type { AppBindings } from "./http/app-bindings";
 import type { AuthFailureGuard } from "./http/auth-failures";
 import { limitedBody } from "./http/body-limit";
-import type { RateLimiter } from "./http/rate-limit";
+import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { anonymous } from "./modules/access/rules";
+import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
 import { foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
 import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
@@ -32,6 +33,8 @@ export interface AppOptions {
   rateLimiter?: RateLimiter;
   /** Counts failed authentications when there is no AUTH_FAILURE_LIMITER binding (Node, tests). */
   authFailures?: AuthFailureGuard;
+  /** Stands in for the CARD_VERIFY_LIMITER binding when there is none (Node, tests). */
+  cardVerifyLimiter?: RateLimiter;
   /** "Today" for status rules; tests pin it. */
   clock?: Clock;
   /** Sees every SQL statement (tests count round trips with it). */
@@ -121,6 +124,12 @@ export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
   const connect = options.database ?? connectPerRequest;
   const admitted = admission({ clock, rateLimiter: options.rateLimiter, authFailures: options.authFailures });
+  const cardVerifyFallback =
+    options.cardVerifyLimiter ??
+    memoryRateLimiter({
+      limit: CARD_VERIFICATION_LIMIT.requests,
+      periodSeconds: CARD_VERIFICATION_LIMIT.periodSeconds,
+    });
   const app = new Hono<AppBindings>();
 
   app.use(async (c, next) => {
@@ -211,6 +220,7 @@ export function createApp(options: AppOptions = {}) {
     c.set("preparedStatements", preparedStatements);
     c.set("statements", () => statements);
     c.set("viewer", anonymous);
+    c.set("rateLimitKey", "ip:unknown");
     c.set("wroteEvents", false);
     try {
       await next();
@@ -262,6 +272,8 @@ export function createApp(options: AppOptions = {}) {
       env: c.get("env"),
       language: currentLanguage(),
       viewer: c.get("viewer"),
+      rateLimitKey: c.get("rateLimitKey"),
+      cardVerifyLimiter: c.get("env").cardVerifyLimiter ?? cardVerifyFallback,
       statements: c.get("statements"),
       preparedStatements: c.get("preparedStatements"),
       log: options.log ?? consoleLog,

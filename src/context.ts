@@ -1,5 +1,6 @@
 import type { Database } from "./db/client";
 import type { AppEnv } from "./env";
+import type { RateLimiter } from "./http/rate-limit";
 import type { Viewer } from "./modules/access/rules";
 import type { Clock } from "./shared/clock";
 import type { Language } from "./shared/request-scope";
@@ -17,6 +18,10 @@ export interface Context extends ServiceContext {
   env: AppEnv;
   /** The language messages are written in for this request (Accept-Language, else the default). */
   language: Language;
+  /** Who the caller counts as for rate limits: `key:<id>`, `sub:<subject>` or `ip:<address>`. */
+  rateLimitKey: string;
+  /** `verifyMembershipCard`'s own limit per caller (the CARD_VERIFY_LIMITER binding, or in memory). */
+  cardVerifyLimiter: RateLimiter;
   /** SQL statements this request has sent so far (for its operation log). */
   statements: () => number;
   /** Writes one structured log object (console.log on Workers, where Workers Logs indexes it). */

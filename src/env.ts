@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { RateLimiter } from "./http/rate-limit";
+import { type CardSigningKey, parseCardSigningKeys } from "./modules/cards/card-code";
 import type { AuthConfig } from "./modules/credentials/authenticate";
 import { isSecretKey } from "./modules/events/secret-box";
 import type { Language } from "./shared/request-scope";
@@ -43,6 +44,16 @@ function channelSecrets(text: string, ctx: z.core.$RefinementCtx<string>): Recor
     }
   }
   return secrets;
+}
+
+/** `CARD_SIGNING_KEYS` read (modules/cards/card-code.ts); a problem never quotes a key. */
+function cardSigningKeys(text: string, ctx: z.core.$RefinementCtx<string>): CardSigningKey[] {
+  const parsed = parseCardSigningKeys(text);
+  if ("problem" in parsed) {
+    ctx.addIssue({ code: "custom", message: parsed.problem });
+    return [];
+  }
+  return parsed.keys;
 }
 
 /**
@@ -109,8 +120,16 @@ const bindingsSchema = z.object({
     .optional(),
   /** Secret: `{"BRIVA": "<secret>", ...}`, one HMAC secret per payment channel for its webhook. */
   PAYMENT_CHANNEL_SECRETS: z.string().transform(channelSecrets).optional(),
+  /**
+   * Secret: `<kid>:<base64 key>[,<kid>:<base64 key>…]`, the keys membership cards' verification codes
+   * are signed with (the first) and checked with (all): rotation puts a new key first. Without it no
+   * code is issued or checked (MISCONFIGURED on those fields only).
+   */
+  CARD_SIGNING_KEYS: z.string().transform(cardSigningKeys).optional(),
   /** Workers rate-limiting binding (`[[ratelimits]]`); an in-memory window stands in without it. */
   RATE_LIMITER: rateLimiterBinding,
+  /** `verifyMembershipCard` per client (`[[ratelimits]]`); an in-memory window stands in without it. */
+  CARD_VERIFY_LIMITER: rateLimiterBinding,
   /** Counts failed authentications per client address (`[[ratelimits]]`); in memory without it. */
   AUTH_FAILURE_LIMITER: rateLimiterBinding,
   /** Browser origins allowed to call the API (comma-separated, exact `https://app.example.id`); none by default. */
@@ -141,6 +160,9 @@ export interface AppEnv {
   auth: AuthConfig;
   rateLimiter: RateLimiter | undefined;
   authFailureLimiter: RateLimiter | undefined;
+  cardVerifyLimiter: RateLimiter | undefined;
+  /** Membership card codes' keys, the signing one first; empty when CARD_SIGNING_KEYS is unset. */
+  cardSigningKeys: readonly CardSigningKey[];
   corsAllowedOrigins: readonly string[];
   trustForwardedFor: boolean;
   paymentChannelSecrets: ReadonlyMap<string, string>;
@@ -181,6 +203,8 @@ export function parseEnv(bindings: unknown): AppEnv {
     },
     rateLimiter: env.RATE_LIMITER,
     authFailureLimiter: env.AUTH_FAILURE_LIMITER,
+    cardVerifyLimiter: env.CARD_VERIFY_LIMITER,
+    cardSigningKeys: env.CARD_SIGNING_KEYS ?? [],
     corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS,
     trustForwardedFor: env.TRUST_X_FORWARDED_FOR === "true",
     paymentChannelSecrets: new Map(Object.entries(env.PAYMENT_CHANNEL_SECRETS ?? {})),

@@ -99,5 +99,61 @@ export const CoverageDashboard = graphql(`
   }
 `);
 
+/**
+ * The member's card in the JMO app (their own PARTICIPANT token): put `verificationCode.code` into
+ * the card's QR as it is, and ask again when `expiresAt` is near (codes live 24 hours).
+ */
+export const MyMembership = graphql(`
+  query MyMembership {
+    myMembership {
+      fullName
+      nik
+      kpj
+      segment
+      programs
+      status
+      paidThrough
+      issuedOn
+      validUntil
+      verificationCode {
+        code
+        expiresAt
+      }
+      jhtSavings {
+        total
+        months {
+          month
+          amount
+        }
+      }
+    }
+  }
+`);
+
+/** A verifier app checks a scanned card (public): only a VALID card carries its holder's details. */
+export const VerifyMembershipCard = graphql(`
+  query VerifyMembershipCard($code: String!) {
+    verifyMembershipCard(code: $code) {
+      status
+      message
+      codeExpiresAt
+      card {
+        initials
+        kpj
+        segment
+        status
+        validUntil
+      }
+    }
+  }
+`);
+
 /** The documents the first-party apps may run, by name: the build registers each (trusted documents). */
-export const trustedDocuments = { ParticipantsPage, RegisterParticipant, QuoteContribution, CoverageDashboard };
+export const trustedDocuments = {
+  ParticipantsPage,
+  RegisterParticipant,
+  QuoteContribution,
+  CoverageDashboard,
+  MyMembership,
+  VerifyMembershipCard,
+};

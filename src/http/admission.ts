@@ -153,6 +153,8 @@ export function admission(options: {
     const key = rateLimitKey(viewer, address);
     const { success } = await limiter.limit({ key });
     if (!success) return refuse(c, db, viewer, "RATE_LIMITED", say("RATE_LIMITED"), key);
+    // Stricter limits of single operations (verifyMembershipCard) count against the same caller.
+    c.set("rateLimitKey", key);
     return viewer;
   }
 

@@ -17,6 +17,8 @@ export type AppBindings = {
     /** SQL statements sent for this request so far. */
     statements: () => number;
     viewer: Viewer;
+    /** The caller's rate budget (API key, token subject, or client address), set by admission. */
+    rateLimitKey: string;
     /** A write of this request committed partner events. */
     wroteEvents: boolean;
   };

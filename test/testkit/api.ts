@@ -24,6 +24,11 @@ export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-characters-long"
 export const TEST_WEBHOOK_SECRET_KEY = Buffer.alloc(32, 42).toString("base64");
 /** The one browser origin the test API allows (CORS_ALLOWED_ORIGINS). */
 export const TEST_ALLOWED_ORIGIN = "https://jmo.bpjs.test";
+/** Membership card codes' keys (CARD_SIGNING_KEYS): `current` signs, `previous` still checks (a rotation). */
+export const TEST_CARD_KEYS = {
+  current: { kid: "t2", secret: Buffer.alloc(32, 7).toString("base64") },
+  previous: { kid: "t1", secret: Buffer.alloc(32, 3).toString("base64") },
+};
 export const TEST_CHANNEL_SECRETS = { BRIVA: "briva-test-secret-0123456789", GOPAY: "gopay-test-secret-0123456789" };
 
 /** Headers for a caller with these claims (a signed HS256 token, as a real client sends). */
@@ -37,7 +42,9 @@ export async function bearer(
   return { authorization: `Bearer ${token}` };
 }
 
-export async function startTestApi(options: { now?: string; rateLimiter?: RateLimiter } = {}) {
+export async function startTestApi(
+  options: { now?: string; rateLimiter?: RateLimiter; cardVerifyLimiter?: RateLimiter } = {},
+) {
   const database: TestDatabase = await startTestDatabase();
   const proxy = await nodeProxy();
   const statements: string[] = [];
@@ -47,6 +54,7 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
   const clock = settableClock(options.now ?? TODAY);
   const appOptions = {
     ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    ...(options.cardVerifyLimiter ? { cardVerifyLimiter: options.cardVerifyLimiter } : {}),
     clock,
     log: (entry: object) => logs.push(entry as Record<string, unknown>),
     queryLogger: { logQuery: (query: string) => statements.push(query) },
@@ -61,6 +69,7 @@ export async function startTestApi(options: { now?: string; rateLimiter?: RateLi
     JWT_SECRET: TEST_JWT_SECRET,
     WEBHOOK_SECRET_KEY: TEST_WEBHOOK_SECRET_KEY,
     PAYMENT_CHANNEL_SECRETS: JSON.stringify(TEST_CHANNEL_SECRETS),
+    CARD_SIGNING_KEYS: `${TEST_CARD_KEYS.current.kid}:${TEST_CARD_KEYS.current.secret},${TEST_CARD_KEYS.previous.kid}:${TEST_CARD_KEYS.previous.secret}`,
     CORS_ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
     // Tests stand in for a trusted proxy, so each can act from its own client address.
     TRUST_X_FORWARDED_FOR: "true",

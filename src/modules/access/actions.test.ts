@@ -19,6 +19,7 @@ const expected: Record<Action, Record<Role, Cell>> = {
   "membership:recordExit": row("yes", "yes", "no", "no", "no"),
   "membership:withdrawDeath": row("yes", "no", "no", "no", "no"),
   "membership:move": row("yes", "yes", "no", "with scope", "no"),
+  "membership:readOwnCard": row("no", "no", "no", "no", "own"),
   "payment:pay": row("yes", "yes", "yes", "with scope", "yes"),
   "payment:settle": row("yes", "no", "no", "with scope", "no"),
   "payment:readAll": row("yes", "no", "no", "with scope", "no"),

@@ -20,6 +20,7 @@ interface ActionResources {
   "membership:recordExit": undefined;
   "membership:withdrawDeath": undefined;
   "membership:move": undefined;
+  "membership:readOwnCard": undefined;
   "payment:pay": undefined;
   "payment:settle": undefined;
   "payment:readAll": undefined;
@@ -75,6 +76,10 @@ export const actions: { [A in Action]: ActionRule<ActionResources[A]> } = {
       viewer.role === "PARTNER"
         ? viewer.scopes.has("participants:write")
         : viewer.role === "ADMIN" || viewer.role === "OFFICER",
+  },
+  "membership:readOwnCard": {
+    does: "read their own membership card, its verification code and their JHT savings (the JMO app)",
+    allows: (viewer) => viewer.role === "PARTICIPANT" && viewer.participantId !== undefined,
   },
   "payment:pay": {
     does: "pay contributions for a worker they may see",

@@ -258,6 +258,16 @@ export const en = {
   "FORBIDDEN.registrantOutcomes": "Forbidden: a registrant reads the outcomes of the workers they registered only",
   "FORBIDDEN.outcomes": "Forbidden: retention outcomes are for ADMIN, officers, sponsors and Nyalakan registrants",
   "FORBIDDEN.targets": "Forbidden: targets are set by ADMIN",
+  "FORBIDDEN.ownCard": "Forbidden: a membership card is shown to its member only, signed in to the JMO app",
+  "RATE_LIMITED.cardVerification":
+    "Too many card checks from this client: at most {limit} every {seconds} seconds; wait a minute and retry",
+
+  // Membership card checks (verifyMembershipCard): what a verifier app shows beside the status
+  "CARD_STATUS.VALID": "This membership card is genuine and its membership is open.",
+  "CARD_STATUS.EXPIRED":
+    "This card's code has expired. Ask the member to open their card in the JMO app and scan the new code.",
+  "CARD_STATUS.REVOKED": "The membership on this card has ended; the card no longer counts as proof of membership.",
+  "CARD_STATUS.INVALID": "This is not a genuine BPJS Ketenagakerjaan membership card code.",
 
   // Membership changes: exits and returns
   PARTICIPANT_EXITED: "This participant has left membership.",

@@ -244,6 +244,17 @@ export const id: Record<keyof typeof en, string> = {
   "FORBIDDEN.registrantOutcomes": "Ditolak: Anda hanya dapat melihat hasil retensi pekerja yang Anda daftarkan.",
   "FORBIDDEN.outcomes": "Ditolak: hasil retensi untuk ADMIN, petugas, sponsor dan pendaftar Nyalakan.",
   "FORBIDDEN.targets": "Target ditetapkan oleh ADMIN.",
+  "FORBIDDEN.ownCard":
+    "Ditolak: kartu peserta hanya ditampilkan kepada pesertanya sendiri, yang masuk lewat aplikasi JMO.",
+  "RATE_LIMITED.cardVerification":
+    "Terlalu banyak pemeriksaan kartu dari klien ini: paling banyak {limit} setiap {seconds} detik. Tunggu sebentar, lalu coba lagi.",
+
+  // Pemeriksaan kartu peserta (verifyMembershipCard): keterangan yang ditampilkan aplikasi pemeriksa
+  "CARD_STATUS.VALID": "Kartu peserta ini asli dan kepesertaannya masih berjalan.",
+  "CARD_STATUS.EXPIRED":
+    "Kode kartu ini sudah kedaluwarsa. Minta peserta membuka kartunya di aplikasi JMO, lalu pindai kode yang baru.",
+  "CARD_STATUS.REVOKED": "Kepesertaan pada kartu ini sudah berakhir; kartu ini tidak lagi menjadi bukti kepesertaan.",
+  "CARD_STATUS.INVALID": "Kode ini bukan kode kartu peserta BPJS Ketenagakerjaan yang asli.",
 
   // Perubahan kepesertaan: berhenti dan kembali menjadi peserta
   PARTICIPANT_EXITED: "Peserta ini sudah berhenti dari kepesertaan.",
