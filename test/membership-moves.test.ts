@@ -281,3 +281,88 @@ describe("a refused move changes nothing", () => {
     expect(elsewhere.userErrors).toMatchObject([{ code: "NOT_FOUND" }]);
   });
 });
+
+describe("the dashboard's changes by month", () => {
+  const CHANGES = `query ($from: Month!, $to: Month!, $regionCode: String) {
+    membershipChanges(from: $from, to: $to, regionCode: $regionCode) {
+      month exits { reason participants } exited movedToPu movedToBpu returned
+    }
+  }`;
+  type Changes = {
+    membershipChanges: {
+      month: string;
+      exits: { reason: string; participants: number }[];
+      exited: number;
+      movedToPu: number;
+      movedToBpu: number;
+      returned: number;
+    }[];
+  };
+  const village = "35.78.01.1001"; // Surabaya: no other test of this file has workers there
+  const RECORD_EXIT = `mutation ($input: RecordExitInput!) { recordExit(input: $input) { userErrors { code } } }`;
+  const REGISTER = `mutation ($input: RegisterParticipantInput!) { registerParticipant(input: $input) { participant { id } userErrors { code } } }`;
+
+  it("counts exits by reason, moves each way and members won back, in the month they happened", async () => {
+    const nik = (serial: number) => `357801010190${String(serial).padStart(4, "0")}`;
+    const [dies, leaves, hiredWorker, returns] = await Promise.all(
+      [1, 2, 3, 4].map((serial) => givenParticipant(api.db, { nik: nik(serial), villageCode: village })),
+    );
+    const exit = (id: number, reason: string) =>
+      api.graphql(RECORD_EXIT, { input: { participantId: gid("Participant", id), reason, effectiveOn: TODAY_DATE } });
+    await exit(dies?.id ?? 0, "DEATH");
+    await exit(leaves?.id ?? 0, "LEFT_INDONESIA");
+    await exit(returns?.id ?? 0, "VOLUNTARY_STOP");
+    expect((await move(hired(hiredWorker?.id ?? 0))).userErrors).toEqual([]);
+    const back = dataOf(
+      await api.graphql<{ registerParticipant: { userErrors: unknown[] } }>(REGISTER, {
+        input: {
+          nik: nik(4),
+          fullName: "Siti Rahayu",
+          segment: "BPU",
+          occupation: "Pedagang pasar",
+          ecosystem: "MARKET",
+          villageCode: village,
+          reportedMonthlyIncome: "1000000",
+          programs: ["JKK", "JKM"],
+        },
+      }),
+    ).registerParticipant;
+    expect(back.userErrors).toEqual([]);
+
+    const changes = dataOf(
+      await api.graphql<Changes>(CHANGES, { from: monthKey(-1), to: monthKey(0), regionCode: "35.78" }),
+    ).membershipChanges;
+    expect(changes.map((m) => m.month)).toEqual([monthKey(-1), monthKey(0)]);
+    expect(changes[0]).toMatchObject({ exited: 0, movedToPu: 0, movedToBpu: 0, returned: 0 });
+    expect(changes[1]).toMatchObject({ exited: 3, movedToPu: 1, movedToBpu: 0, returned: 1 });
+    expect(Object.fromEntries((changes[1]?.exits ?? []).map((e) => [e.reason, e.participants]))).toEqual({
+      DEATH: 1,
+      RETIREMENT_AGE: 0,
+      PERMANENT_TOTAL_DISABILITY: 0,
+      LEFT_INDONESIA: 1,
+      VOLUNTARY_STOP: 1,
+      DUPLICATE: 0,
+    });
+    // An officer of the region sees the same; one elsewhere is refused.
+    const officer = await bearer({ role: "OFFICER", region: "35.78" });
+    expect(
+      dataOf(await api.graphql<Changes>(CHANGES, { from: monthKey(0), to: monthKey(0) }, officer)).membershipChanges,
+    ).toMatchObject([{ exited: 3, returned: 1 }]);
+    const elsewhere = await api.graphql(
+      CHANGES,
+      { from: monthKey(0), to: monthKey(0), regionCode: "35.78" },
+      await bearer({ role: "OFFICER", region: "31" }),
+    );
+    expect(elsewhere.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it.each([
+    ["to before from", { from: monthKey(0), to: monthKey(-1) }],
+    ["more than 36 months", { from: monthKey(-36), to: monthKey(0) }],
+    ["a month still ahead", { from: monthKey(0), to: monthKey(1) }],
+  ])("refuses %s with a clear error", async (_case, range) => {
+    const refused = await api.graphql(CHANGES, range);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(refused.errors?.[0]?.message).not.toBe("");
+  });
+});

@@ -3,9 +3,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Viewer } from "../src/modules/access/rules";
 import { coverageDashboard, verifyRollups } from "../src/modules/dashboard/service";
-import { membershipStatus } from "../src/modules/participants/rules";
+import { moveSegment, recordExit } from "../src/modules/membership-changes/service";
+import { participantStatus } from "../src/modules/participants/rules";
 import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
-import { monthNumber, monthStart } from "../src/shared/calendar";
+import { monthNumber, monthStart, wibDate } from "../src/shared/calendar";
 import { fixedClock } from "../src/shared/clock";
 import { startTestApi, TODAY } from "./testkit/api";
 import { at, month } from "./testkit/dates";
@@ -13,18 +14,23 @@ import { givenParticipant } from "./testkit/fixtures";
 import { PaymentHistory, paymentSteps } from "./testkit/payment-steps";
 
 /**
- * Whatever order workers pay, settle, fail and refund in, and however time passes between:
- * `paidThrough` is the end of an unbroken run of covered months, the status follows from it, and
- * the dashboard counts what the covered months say.
+ * Whatever order workers pay, settle, fail and refund in, move between BPU and PU or leave
+ * membership, and however time passes between: `paidThrough` is the end of an unbroken run of
+ * covered months, the status follows from it (EXITED once a member left), what was paid and not
+ * given back is exactly the covered months' worth, and the dashboard counts what the rows say.
  */
-describe("coverage after any sequence of payments, settlements and refunds", () => {
-  it("keeps paidThrough, status and the dashboard equal to the covered months", { timeout: 300_000 }, async () => {
+describe("coverage after any sequence of payments, settlements, refunds, moves and exits", () => {
+  it("keeps paidThrough, status, money and the dashboard equal to the covered months", {
+    timeout: 300_000,
+  }, async () => {
     const api = await startTestApi();
     const admin: Viewer = { kind: "user", role: "ADMIN", subject: "coverage-property", scopes: new Set() };
     let serial = 0;
     const operation = fc.oneof(
       ...paymentSteps([1, 3, 6, 12]),
       fc.record({ kind: fc.constant("advance" as const), months: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ kind: fc.constant("exit" as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant("move" as const), pick: fc.nat() }),
     );
     // Each worker's history: none, or one month paid (months from TODAY's: six back, two, one, this one).
     const startMonths = fc.array(fc.constantFrom(null, -6, -2, -1, 0), {
@@ -55,22 +61,66 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
             }
           }
           const history = new PaymentHistory(api, admin);
+          const exited = new Set<number>();
           for (const op of ops) {
+            const context = { db: api.db, viewer: admin, clock: fixedClock(now.toISOString()), requestId: "step" };
+            const id = "pick" in op ? (ids[op.pick % ids.length] ?? 0) : 0;
             if (op.kind === "advance") {
               offset += op.months;
               now = new Date(at(offset, 15));
+            } else if (op.kind === "exit") {
+              const exit = await recordExit(context, {
+                participantId: id,
+                reason: "LEFT_INDONESIA",
+                effectiveOn: wibDate(now),
+              });
+              expect(exit.userErrors.map((e) => e.code)).toEqual(exited.has(id) ? ["PARTICIPANT_EXITED"] : []);
+              exited.add(id);
+            } else if (op.kind === "move") {
+              const [row] = (
+                (await api.db.execute(sql`select segment from participants where id = ${id}`)) as unknown as {
+                  rows: { segment: string }[];
+                }
+              ).rows;
+              const toPu = row?.segment === "BPU";
+              const moved = await moveSegment(context, {
+                participantId: id,
+                to: toPu ? "PU" : "BPU",
+                effectiveOn: wibDate(now),
+                employer: toPu ? { name: "PT Sentosa", registrationNumber: null } : null,
+                reportedMonthlyIncome: toPu ? 5_000_000n : 1_000_000n,
+                programs: toPu ? ["JKK", "JKM", "JHT"] : ["JKK", "JKM"],
+              });
+              expect(moved.userErrors.map((e) => e.code)).toEqual(exited.has(id) ? ["PARTICIPANT_EXITED"] : []);
+            } else if (op.kind === "pay" && exited.has(id)) {
+              await expect(history.apply(op, id, now)).rejects.toThrow("PARTICIPANT_EXITED");
             } else {
-              await history.apply(op, ids[op.pick % ids.length] ?? 0, now);
+              await history.apply(op, id, now);
             }
           }
 
           const current = monthNumber(month(offset));
           const rows = (await api.db.execute(sql`
-            select p.id, p.paid_through::text as paid_through,
-                   coalesce(array_agg(c.month::text order by c.month) filter (where c.month is not null), '{}') as months
+            select p.id, p.paid_through::text as paid_through, p.exited_on::text as exited_on,
+                   coalesce(array_agg(c.month::text order by c.month) filter (where c.month is not null), '{}') as months,
+                   (select coalesce(sum(y.amount - coalesce(y.refunded_amount, 0)), 0)::text from payments y
+                     where y.participant_id = p.id and y.status in ('SETTLED', 'REFUNDED')) as kept,
+                   (select coalesce(sum((select sum((l->>'monthlyAmount')::bigint) from jsonb_array_elements(y.lines) l)), 0)::text
+                     from covered_months k join payments y on y.id = k.payment_id where k.participant_id = p.id) as worth,
+                   (select count(*)::int from memberships m where m.participant_id = p.id and m.ended_on is null) as open
             from participants p left join covered_months c on c.participant_id = p.id
-            group by p.id`)) as unknown as { rows: { id: number; paid_through: string | null; months: string[] }[] };
-          const expected = { registered: 0, pending: 0, active: 0, grace: 0, inactive: 0 };
+            group by p.id`)) as unknown as {
+            rows: {
+              id: number;
+              paid_through: string | null;
+              exited_on: string | null;
+              months: string[];
+              kept: string;
+              worth: string;
+              open: number;
+            }[];
+          };
+          const expected = { registered: 0, pending: 0, active: 0, grace: 0, inactive: 0, exited: 0 };
           for (const row of rows.rows) {
             const months = row.months.map(monthNumber);
             const last = months.length === 0 ? null : Math.max(...months);
@@ -79,9 +129,13 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
               // Every month from the current one (or paidThrough, if earlier) to paidThrough is covered.
               for (let m = Math.min(current, last); m <= last; m++) expect(months).toContain(m);
             }
+            // Nothing paid is lost or counted twice; a member holds one open membership, someone who left none.
+            expect(row.kept).toBe(row.worth);
+            expect(row.open).toBe(row.exited_on === null ? 1 : 0);
+            if (row.exited_on !== null && last !== null) expect(last).toBeLessThanOrEqual(monthNumber(row.exited_on));
             expected.registered += 1;
-            const status = membershipStatus(row.paid_through, now);
-            expected[status.toLowerCase() as "pending" | "active" | "grace" | "inactive"] += 1;
+            const status = participantStatus({ paidThrough: row.paid_through, exitedOn: row.exited_on }, now);
+            expected[status.toLowerCase() as "pending" | "active" | "grace" | "inactive" | "exited"] += 1;
             if (status === "ACTIVE" && ids.includes(Number(row.id))) expect(months).toContain(current);
           }
           const dashboard = await coverageDashboard({ db: api.db, viewer: admin }, { asOf: now });
@@ -91,6 +145,7 @@ describe("coverage after any sequence of payments, settlements and refunds", () 
             active: dashboard.active,
             grace: dashboard.grace,
             inactive: dashboard.inactive,
+            exited: dashboard.exited,
           }).toEqual(expected);
           const drift = await verifyRollups(api.db, { repair: false });
           expect(Object.values(drift).every((table) => table.drift === 0)).toBe(true);

@@ -8,7 +8,7 @@ import { messageKey, msg, say } from "../../shared/messages";
 import { SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
-import { Participant } from "../participants/graphql";
+import { ExitReasonEnum, Participant } from "../participants/graphql";
 import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
 import {
@@ -16,6 +16,9 @@ import {
   coverageDashboard,
   type EcosystemCoverage as EcosystemCoverageShape,
   ecosystemCoverage,
+  type MembershipChangesMonth,
+  membershipChanges,
+  membershipChangesMaxMonths,
   type RetentionCohort as RetentionCohortShape,
   type RetentionOutcomes as RetentionOutcomesShape,
   retentionCohorts,
@@ -178,7 +181,47 @@ const regionCodeArg = {
   regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] as [RegExp, { message: string }],
 };
 
+const ExitCount = builder.objectRef<MembershipChangesMonth["exits"][number]>("ExitCount").implement({
+  fields: (t) => ({
+    reason: t.field({ type: ExitReasonEnum, resolve: (count) => count.reason }),
+    participants: t.exposeInt("participants"),
+  }),
+});
+
+const MembershipChangesMonthRef = builder.objectRef<MembershipChangesMonth>("MembershipChangesMonth").implement({
+  description:
+    "Why membership changed in a month: members who left for good (by the law's reason), moves between BPU and PU, and former members won back. Counted by the month the membership ended (exits: the day it happened; moves: the month of the move) or began (returns), for members whose village is in the scope today.",
+  fields: (t) => ({
+    month: t.field({ type: "Month", resolve: (m) => m.month }),
+    exits: t.field({ type: [ExitCount], description: "Every exit reason, zero included.", resolve: (m) => m.exits }),
+    exited: t.exposeInt("exited", { description: "All exits of the month." }),
+    movedToPu: t.exposeInt("movedToPu", { description: "BPU members hired (BPU → PU)." }),
+    movedToBpu: t.exposeInt("movedToBpu", { description: "PU members whose job ended (PU → BPU)." }),
+    returned: t.exposeInt("returned", {
+      description: "Former members who registered again (won back): a new membership on the same person.",
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  membershipChanges: t.field({
+    type: [MembershipChangesMonthRef],
+    description: `Exits by reason, moves between BPU and PU and members won back, per month: what explains the active count's rise and fall (ADMIN; OFFICER within their region). At most ${membershipChangesMaxMonths} months, not after the current one.`,
+    args: {
+      from: t.arg({ type: "Month", required: true }),
+      to: t.arg({ type: "Month", required: true }),
+      regionCode: t.arg.string({ validate: regionCodeArg }),
+      ecosystem: t.arg({ type: EcosystemCodeEnum }),
+    },
+    resolve: (_root, args, ctx) =>
+      membershipChanges(ctx, {
+        from: args.from,
+        to: args.to,
+        regionCode: args.regionCode ?? null,
+        ecosystem: args.ecosystem ?? null,
+        asOf: ctx.clock.now(),
+      }),
+  }),
   coverageDashboard: t.field({
     type: CoverageDashboard,
     description: "Progress to the active-participant target, from rollups (ADMIN; OFFICER within their region).",

@@ -7,6 +7,7 @@ import { may } from "../access/actions";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
+import { type ExitReason, exitReasons } from "../participants/exit-reasons";
 import { rollupFoldHorizon } from "./conditions";
 import {
   progress,
@@ -21,6 +22,7 @@ import {
   type FigureDimension,
   type FigureRow,
   foldCoverageRollups,
+  membershipChangeRows,
   rebuildRollup,
   regionalRetentionRows,
   regionLevel,
@@ -423,4 +425,58 @@ export async function verifyRollups(db: Database, options: { repair: boolean }) 
     report[table] = { drift, repaired: drift > 0 && options.repair };
   }
   return report;
+}
+
+/** The most months one `membershipChanges` answer spans: three years, the growth story's horizon. */
+export const membershipChangesMaxMonths = 36;
+
+export interface MembershipChangesMonth {
+  month: string;
+  /** Members who left for good in the month, by reason (every reason, zero included). */
+  exits: { reason: ExitReason; participants: number }[];
+  exited: number;
+  movedToPu: number;
+  movedToBpu: number;
+  /** Former members who registered again: won back. */
+  returned: number;
+}
+
+/**
+ * Why membership changed, month by month (the fall the active count shows): exits by reason, moves
+ * between BPU and PU, and former members won back, for the caller's dashboard scope.
+ */
+export async function membershipChanges(
+  ctx: { db: Database; viewer: Viewer },
+  args: { from: string; to: string; regionCode?: string | null; ecosystem?: EcosystemCode | null; asOf: Date },
+): Promise<MembershipChangesMonth[]> {
+  const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
+  const from = monthNumber(args.from);
+  const to = monthNumber(args.to);
+  if (to < from) throw badUserInput(msg("BAD_USER_INPUT.outcomeRange"));
+  if (to - from + 1 > membershipChangesMaxMonths)
+    throw badUserInput(msg("BAD_USER_INPUT.outcomeMonths", { max: membershipChangesMaxMonths }));
+  if (to > currentMonth(args.asOf)) throw badUserInput(msg("BAD_USER_INPUT.changesFuture"));
+  const rows = await membershipChangeRows(
+    ctx.db,
+    { regionCode, ecosystem: args.ecosystem ?? null },
+    monthStart(from),
+    monthStart(to),
+  );
+  const result: MembershipChangesMonth[] = [];
+  for (let month = from; month <= to; month += 1) {
+    const of = rows.filter((row) => row.month === monthStart(month));
+    const count = (kind: string, reason: string | null = null) =>
+      of
+        .filter((row) => row.kind === kind && (reason === null || row.reason === reason))
+        .reduce((n, row) => n + row.participants, 0);
+    result.push({
+      month: monthStart(month),
+      exits: exitReasons.map((reason) => ({ reason, participants: count("EXIT", reason) })),
+      exited: count("EXIT"),
+      movedToPu: count("MOVED_TO_PU"),
+      movedToBpu: count("MOVED_TO_BPU"),
+      returned: count("RETURNED"),
+    });
+  }
+  return result;
 }

@@ -1,10 +1,11 @@
-import { and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { type AnyPgColumn, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
+import { regionCondition } from "../participants/conditions";
 import type { ParticipantStatus } from "../participants/rules";
-import type { Segment } from "../participants/tables";
+import { memberships, participants, type Segment } from "../participants/tables";
 import { regions } from "../regions/tables";
 import { rolledUpStatus } from "./conditions";
 import {
@@ -345,4 +346,64 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable) {
             ? sql`(scope, scope_key, month, ${sql.raw(countsOf(table).join(", "))})`
             : sql`(cohort_month, ecosystem_code, months_after, participants)`;
   await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${expected[table]}`);
+}
+
+export interface MembershipChangeRow {
+  month: string;
+  kind: "EXIT" | "MOVED_TO_PU" | "MOVED_TO_BPU" | "RETURNED";
+  reason: string | null;
+  participants: number;
+}
+
+/**
+ * Memberships that ended by an exit or a move, and former members who came back, per WIB month
+ * from `from` to `through` (first days), for the members of a region (their village today) and
+ * ecosystem. Exits and moves come from `memberships_ended_on_idx`, returns from
+ * `memberships_returns_idx`: both partial, so a month reads its changes, not every membership.
+ */
+export async function membershipChangeRows(
+  db: Database,
+  scope: { regionCode: string | null; ecosystem: EcosystemCode | null },
+  from: string,
+  through: string,
+): Promise<MembershipChangeRow[]> {
+  const m = memberships;
+  const p = participants;
+  const inScope = and(
+    scope.regionCode ? regionCondition(p, scope.regionCode) : undefined,
+    scope.ecosystem ? eq(p.ecosystemCode, scope.ecosystem) : undefined,
+  );
+  const before = sql`(${through}::date + interval '1 month')::date`;
+  const ended = db
+    .select({
+      month: sql<string>`date_trunc('month', ${m.endedOn})::date::text`.as("month"),
+      kind: sql<MembershipChangeRow["kind"]>`case when ${m.endReason} <> 'MOVED_SEGMENT' then 'EXIT'
+        when ${m.segment} = 'BPU' then 'MOVED_TO_PU' else 'MOVED_TO_BPU' end`.as("kind"),
+      reason: sql<string | null>`case when ${m.endReason} <> 'MOVED_SEGMENT' then ${m.endReason}::text end`.as(
+        "reason",
+      ),
+    })
+    .from(m)
+    .innerJoin(p, eq(p.id, m.participantId))
+    .where(and(isNotNull(m.endReason), gte(m.endedOn, from), lt(m.endedOn, before), inScope));
+  const returned = db
+    .select({
+      month: sql<string>`date_trunc('month', ${m.startedOn})::date::text`.as("month"),
+      kind: sql<MembershipChangeRow["kind"]>`'RETURNED'`.as("kind"),
+      reason: sql<string | null>`null::text`.as("reason"),
+    })
+    .from(m)
+    .innerJoin(p, eq(p.id, m.participantId))
+    .where(and(eq(m.openReason, "RETURN"), gte(m.startedOn, from), lt(m.startedOn, before), inScope));
+  const changes = unionAll(ended, returned).as("changes");
+  return db
+    .select({
+      month: changes.month,
+      kind: changes.kind,
+      reason: changes.reason,
+      participants: sql<number>`count(*)::int`.mapWith(Number),
+    })
+    .from(changes)
+    .groupBy(changes.month, changes.kind, changes.reason)
+    .orderBy(changes.month, changes.kind, changes.reason);
 }

@@ -2,10 +2,9 @@ import { builder } from "../../builder";
 import { rowId } from "../../shared/ids";
 import { ProgramEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
-import { Participant } from "../participants/graphql";
+import { ExitReasonEnum, Participant } from "../participants/graphql";
 import { Payment } from "../payments/graphql";
 import type { ExitRefund } from "../payments/service";
-import { type ExitReason, exitReasonSources, exitReasons } from "./rules";
 import {
   type MoveSegmentResult,
   moveSegment,
@@ -14,14 +13,6 @@ import {
   type WithdrawDeathReportResult,
   withdrawDeathReport,
 } from "./service";
-
-const ExitReasonEnum = builder.enumType("ExitReason", {
-  description:
-    "Why a member leaves for good. The JHT reasons follow Permenaker 4/2022 and the death's JKM benefit PP 82/2019 (docs/apps.md, Exits).",
-  values: Object.fromEntries(
-    exitReasons.map((reason) => [reason, { description: exitReasonSources[reason].source }]),
-  ) as Record<ExitReason, { description: string }>,
-});
 
 const RefundDestinationEnum = builder.enumType("RefundDestination", {
   description:

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  exitPolicy,
-  exitProblems,
-  exitReasonSources,
-  exitReasons,
-  lastCoveredMonthOfExit,
-  moveMonths,
-  moveProblems,
-} from "./rules";
+import { exitReasonSources, exitReasons } from "../participants/exit-reasons";
+import { exitPolicy, exitProblems, lastCoveredMonthOfExit, moveMonths, moveProblems } from "./rules";
 
 // 15 Nov 2026, 10:00 WIB.
 const now = new Date("2026-11-15T03:00:00Z");

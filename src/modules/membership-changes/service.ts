@@ -270,6 +270,7 @@ export async function moveSegment(ctx: ServiceContext, raw: MoveSegmentInput): P
       employerName: input.employer?.name ?? null,
       employerRegistrationNumber: input.employer?.registrationNumber ?? null,
       startedOn: input.effectiveOn,
+      openReason: "MOVED_SEGMENT",
     });
     await recordExitRefunds(tx, refunds, moved, now);
     const refunded = refunds.map((refund) => ({

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { says } from "../../shared/messages";
 import { programs } from "../contributions/tables";
+import { exitReasons } from "../participants/exit-reasons";
 import { segments } from "../participants/tables";
-import { exitReasons } from "./rules";
 
 const ISO_DATE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 

@@ -34,6 +34,7 @@ export const OccupationCodeEnum = builder.enumType("OccupationCode", {
   ) as Record<OccupationCode, { description: string }>,
 });
 
+import { type ExitReason, exitReasonSources, exitReasons } from "./exit-reasons";
 import { parseKpj } from "./kpj";
 import {
   hasExited,
@@ -51,7 +52,7 @@ import {
   updateParticipant,
 } from "./service";
 import { countParticipants, referralTallies } from "./store";
-import { membershipEndReasons, participants, type RiskLevel, sexes } from "./tables";
+import { membershipEndReasons, membershipOpenReasons, participants, type RiskLevel, sexes } from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";
 
@@ -583,6 +584,16 @@ const MembershipEndReasonEnum = builder.enumType("MembershipEndReason", {
   values: membershipEndReasons,
 });
 
+export const ExitReasonEnum = builder.enumType("ExitReason", {
+  description:
+    "Why a member leaves for good. The JHT reasons follow Permenaker 4/2022 and the death's JKM benefit PP 82/2019 (docs/apps.md, Exits).",
+  values: Object.fromEntries(
+    exitReasons.map((reason) => [reason, { description: exitReasonSources[reason].source }]),
+  ) as Record<ExitReason, { description: string }>,
+});
+
+const MembershipOpenReasonEnum = builder.enumType("MembershipOpenReason", { values: membershipOpenReasons });
+
 const Employer = builder.objectRef<{ name: string; registrationNumber: string | null }>("Employer").implement({
   description: "A PU (wage earner) membership's employer.",
   fields: (t) => ({
@@ -616,6 +627,10 @@ export const Membership = builder.drizzleObject("memberships", {
           : { name: membership.employerName, registrationNumber: membership.employerRegistrationNumber },
     }),
     startedOn: t.field({ type: "Date", resolve: (membership) => membership.startedOn }),
+    openReason: t.expose("openReason", {
+      type: MembershipOpenReasonEnum,
+      description: "Why it opened: a registration, a move from the other segment, or a former member's return.",
+    }),
     endedOn: t.field({ type: "Date", nullable: true, resolve: (membership) => membership.endedOn }),
     endReason: t.expose("endReason", { type: MembershipEndReasonEnum, nullable: true }),
     jkmClaimReference: t.exposeString("jkmClaimReference", {

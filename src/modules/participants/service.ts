@@ -132,6 +132,7 @@ async function returnParticipant(
     segment: returned.segment,
     programs: returned.programs,
     startedOn: wibDate(now),
+    openReason: "RETURN",
   });
   await recordParticipantEvent(tx, "participant.returned", returned, now, { exitedOn: former.exitedOn });
   return returned;

@@ -145,6 +145,11 @@ export const membershipEndReasons = [
 export type MembershipEndReason = (typeof membershipEndReasons)[number];
 export const membershipEndReasonEnum = pgEnum("membership_end_reason", membershipEndReasons);
 
+/** Why a membership opened: a registration, a move from the other segment, or a former member's return. */
+export const membershipOpenReasons = ["REGISTRATION", "MOVED_SEGMENT", "RETURN"] as const;
+export type MembershipOpenReason = (typeof membershipOpenReasons)[number];
+export const membershipOpenReasonEnum = pgEnum("membership_open_reason", membershipOpenReasons);
+
 /**
  * A participant's memberships over a working life (one person, one NIK, many memberships), each with
  * its own KPJ number (src/modules/participants/kpj.ts). Registration opens the first: a trigger on
@@ -169,6 +174,7 @@ export const memberships = pgTable(
     employerRegistrationNumber: varchar("employer_registration_number", { length: 40 }),
     /** WIB dates. */
     startedOn: date("started_on", { mode: "string" }).notNull(),
+    openReason: membershipOpenReasonEnum("open_reason").notNull().default("REGISTRATION"),
     endedOn: date("ended_on", { mode: "string" }),
     endReason: membershipEndReasonEnum("end_reason"),
     /** A death's JKM claim at the agency (PP 82/2019), when the officer recording it has one. */
@@ -183,5 +189,9 @@ export const memberships = pgTable(
     // One open membership per segment: a second one is refused by the database, whatever the path.
     uniqueIndex("memberships_open_segment_key").on(t.participantId, t.segment).where(sql`${t.endedOn} is null`),
     index("memberships_participant_idx").on(t.participantId, t.startedOn, t.id),
+    // The dashboard's changes by month: exits and moves by the day they ended, returns by the day
+    // they began. Partial: most memberships are open, and most opened at registration.
+    index("memberships_ended_on_idx").on(t.endedOn).where(sql`${t.endReason} is not null`),
+    index("memberships_returns_idx").on(t.startedOn).where(sql`${t.openReason} = 'RETURN'`),
   ],
 );

@@ -215,6 +215,7 @@ export const en = {
   "BAD_USER_INPUT.outcomeRegion": "Outcomes are kept for provinces and regencies: give a code such as 31 or 31.71",
   "BAD_USER_INPUT.outcomeRange": "to is before from",
   "BAD_USER_INPUT.outcomeMonths": "At most {max} months at a time",
+  "BAD_USER_INPUT.changesFuture": "to is after the current month: its changes have not happened yet",
   "BAD_USER_INPUT.outcomeFuture": "to is after the current month: no episode of a later month has begun",
   "BAD_USER_INPUT.quote": "The quote's input is not valid: see extensions.userErrors.",
 
