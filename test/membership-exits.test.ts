@@ -6,18 +6,17 @@ import {
   memberships,
   outboxEvents,
   participants,
-  paymentBatches,
   payments,
   sponsorshipEnrollments,
   sponsorships,
 } from "../src/db/tables";
-import { contributionLines, totalOf } from "../src/modules/contributions/rules";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { at, daysFromToday, month, monthKey, TODAY_DATE } from "./testkit/dates";
 import {
   givenCoverage,
   givenParticipant,
   givenSponsor,
+  givenSponsoredQuarter,
   givenSponsorship,
   registrationInput,
   testNik,
@@ -166,51 +165,7 @@ describe("recording an exit", () => {
     const sponsor = await givenSponsor(api.db);
     const sponsorship = await givenSponsorship(api.db, sponsor.id);
     const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"], sponsorId: sponsor.id });
-    // A settled three-month batch of this sponsorship, as paySponsoredContributions leaves one.
-    const lines = contributionLines("BPU", ["JKK", "JKM"], 1_000_000n, "LOW", 3) ?? [];
-    const [batch] = await api.db
-      .insert(paymentBatches)
-      .values({
-        sponsorshipId: sponsorship.id,
-        months: 3,
-        total: totalOf(lines),
-        idempotencyScope: "test-fixture",
-        idempotencyKey: newKey(),
-        paymentCount: 1,
-        status: "SETTLED",
-        createdAt: TODAY,
-        settledAt: TODAY,
-      })
-      .returning();
-    const [paid] = await api.db
-      .insert(payments)
-      .values({
-        participantId: worker.id,
-        months: 3,
-        coverageFrom: month(0),
-        coverageThrough: month(2),
-        amount: totalOf(lines),
-        lines,
-        payer: "SPONSOR",
-        payerSponsorId: sponsor.id,
-        channel: "SPONSOR_BUDGET",
-        status: "SETTLED",
-        idempotencyScope: "test-fixture",
-        idempotencyKey: newKey(),
-        createdAt: TODAY,
-        settledAt: TODAY,
-        batchId: batch?.id ?? null,
-      })
-      .returning();
-    if (!paid) throw new Error("no payment");
-    await api.db
-      .insert(coveredMonths)
-      .values([0, 1, 2].map((offset) => ({ participantId: worker.id, paymentId: paid.id, month: month(offset) })));
-    await api.db
-      .update(participants)
-      .set({ paidThrough: month(2) })
-      .where(eq(participants.id, worker.id));
-    await api.db.update(sponsorships).set({ spent: 50_400n }).where(eq(sponsorships.id, sponsorship.id));
+    await givenSponsoredQuarter(api.db, sponsorship, worker.id);
 
     const exit = await recordExit(worker.id, { reason: "PERMANENT_TOTAL_DISABILITY", effectiveOn: TODAY_DATE });
 

@@ -5,15 +5,12 @@ import {
   memberships,
   outboxEvents,
   participants,
-  paymentBatches,
-  payments,
   sponsorshipEnrollments,
   sponsorships,
 } from "../src/db/tables";
-import { contributionLines, totalOf } from "../src/modules/contributions/rules";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
-import { daysFromToday, lastDateOf, month, monthKey, TODAY_DATE } from "./testkit/dates";
-import { givenParticipant, givenSponsor, givenSponsorship } from "./testkit/fixtures";
+import { daysFromToday, lastDateOf, monthKey, TODAY_DATE } from "./testkit/dates";
+import { givenParticipant, givenSponsor, givenSponsoredQuarter, givenSponsorship } from "./testkit/fixtures";
 import { gid, newKey, pay, payAndSettle } from "./testkit/payments";
 
 /**
@@ -134,51 +131,7 @@ describe("hired: BPU to PU", () => {
     await api.db
       .insert(sponsorshipEnrollments)
       .values({ sponsorshipId: sponsorship.id, participantId: worker.id, enrolledAt: TODAY });
-    const lines = contributionLines("BPU", ["JKK", "JKM"], 1_000_000n, "LOW", 3) ?? [];
-    const [batch] = await api.db
-      .insert(paymentBatches)
-      .values({
-        sponsorshipId: sponsorship.id,
-        months: 3,
-        total: totalOf(lines),
-        idempotencyScope: "test-fixture",
-        idempotencyKey: newKey(),
-        paymentCount: 1,
-        status: "SETTLED",
-        createdAt: TODAY,
-        settledAt: TODAY,
-      })
-      .returning();
-    const [paid] = await api.db
-      .insert(payments)
-      .values({
-        participantId: worker.id,
-        months: 3,
-        coverageFrom: month(0),
-        coverageThrough: month(2),
-        amount: totalOf(lines),
-        lines,
-        payer: "SPONSOR",
-        payerSponsorId: sponsor.id,
-        channel: "SPONSOR_BUDGET",
-        status: "SETTLED",
-        idempotencyScope: "test-fixture",
-        idempotencyKey: newKey(),
-        createdAt: TODAY,
-        settledAt: TODAY,
-        batchId: batch?.id ?? null,
-      })
-      .returning();
-    await api.db
-      .insert(coveredMonths)
-      .values(
-        [0, 1, 2].map((offset) => ({ participantId: worker.id, paymentId: paid?.id ?? 0, month: month(offset) })),
-      );
-    await api.db
-      .update(participants)
-      .set({ paidThrough: month(2) })
-      .where(eq(participants.id, worker.id));
-    await api.db.update(sponsorships).set({ spent: 50_400n }).where(eq(sponsorships.id, sponsorship.id));
+    await givenSponsoredQuarter(api.db, sponsorship, worker.id);
 
     const moved = await move(hired(worker.id));
 

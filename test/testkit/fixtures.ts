@@ -1,5 +1,6 @@
+import { eq } from "drizzle-orm";
 import type { Database } from "../../src/db/client";
-import { coveredMonths, participants, payments, sponsors, sponsorships } from "../../src/db/tables";
+import { coveredMonths, participants, paymentBatches, payments, sponsors, sponsorships } from "../../src/db/tables";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import { generateApiKey } from "../../src/modules/credentials/api-keys";
 import { insertApiKey } from "../../src/modules/credentials/store";
@@ -155,4 +156,65 @@ export function registrationInput(nik = testNik()) {
     reportedMonthlyIncome: "1000000",
     programs: ["JKK", "JKM"],
   };
+}
+
+/**
+ * A sponsored worker's settled three-month JKK + JKM batch payment (this month and the next two),
+ * as paySponsoredContributions and its settlement leave it: the batch, the payment, the covered
+ * months, the worker's paid-through month and the sponsorship's spending.
+ */
+export async function givenSponsoredQuarter(
+  db: Database,
+  sponsorship: { id: number; sponsorId: number },
+  participantId: number,
+) {
+  const lines = contributionLines("BPU", ["JKK", "JKM"], 1_000_000n, "LOW", 3) ?? [];
+  serial += 1;
+  const [batch] = await db
+    .insert(paymentBatches)
+    .values({
+      sponsorshipId: sponsorship.id,
+      months: 3,
+      total: totalOf(lines),
+      idempotencyScope: "test-fixture",
+      idempotencyKey: `fixture-batch-${serial}`,
+      paymentCount: 1,
+      status: "SETTLED",
+      createdAt: TODAY,
+      settledAt: TODAY,
+    })
+    .returning();
+  const [paid] = await db
+    .insert(payments)
+    .values({
+      participantId,
+      months: 3,
+      coverageFrom: month(0),
+      coverageThrough: month(2),
+      amount: totalOf(lines),
+      lines,
+      payer: "SPONSOR",
+      payerSponsorId: sponsorship.sponsorId,
+      channel: "SPONSOR_BUDGET",
+      status: "SETTLED",
+      idempotencyScope: "test-fixture",
+      idempotencyKey: `fixture-${serial}`,
+      createdAt: TODAY,
+      settledAt: TODAY,
+      batchId: batch?.id ?? null,
+    })
+    .returning();
+  if (!paid) throw new Error("payment insert returned nothing");
+  await db
+    .insert(coveredMonths)
+    .values([0, 1, 2].map((offset) => ({ participantId, paymentId: paid.id, month: month(offset) })));
+  await db
+    .update(participants)
+    .set({ paidThrough: month(2) })
+    .where(eq(participants.id, participantId));
+  await db
+    .update(sponsorships)
+    .set({ spent: totalOf(lines) })
+    .where(eq(sponsorships.id, sponsorship.id));
+  return paid;
 }
