@@ -339,6 +339,46 @@ describe("after an exit", () => {
   });
 });
 
+describe("a sponsor's enrollment file naming someone who left", () => {
+  it("refuses that row with the reason, and enrolls the others", async () => {
+    const sponsor = await givenSponsor(api.db, { name: "PT Daftar Ulang" });
+    const sponsorship = await givenSponsorship(api.db, sponsor.id);
+    const left = await givenParticipant(api.db, { fullName: "Pergi Jauh", programs: ["JKK", "JKM"] });
+    await recordExit(left.id, { reason: "LEFT_INDONESIA", effectiveOn: TODAY_DATE });
+    const row = (nik: string, fullName: string) => ({
+      nik,
+      fullName,
+      segment: "BPU",
+      occupation: "Pedagang pasar",
+      ecosystem: "MARKET",
+      villageCode: "31.71.01.1001",
+      reportedMonthlyIncome: "1000000",
+      programs: ["JKK", "JKM"],
+    });
+    const ENROLL = `mutation ($input: EnrollSponsoredParticipantsInput!) {
+      enrollSponsoredParticipants(input: $input) { created userErrors { field code message } }
+    }`;
+    const enrolled = dataOf(
+      await api.graphql<{
+        enrollSponsoredParticipants: {
+          created: number;
+          userErrors: { field: string[]; code: string; message: string }[];
+        };
+      }>(ENROLL, {
+        input: {
+          sponsorshipId: gid("Sponsorship", sponsorship.id),
+          idempotencyKey: newKey(),
+          participants: [row(left.nik, "Pergi Jauh"), row(testNik(), "Baru Daftar")],
+        },
+      }),
+    ).enrollSponsoredParticipants;
+    expect(enrolled.userErrors).toMatchObject([{ code: "PARTICIPANT_EXITED" }]);
+    expect(enrolled.userErrors[0]?.field).toContain("nik");
+    expect(enrolled.userErrors[0]?.message).toContain(TODAY_DATE);
+    expect(await api.db.$count(sponsorshipEnrollments, eq(sponsorshipEnrollments.participantId, left.id))).toBe(0);
+  });
+});
+
 describe("withdrawing a death report", () => {
   it("is ADMIN's, with a reason, and opens the memberships again (the refunds stay)", async () => {
     const worker = await givenParticipant(api.db);

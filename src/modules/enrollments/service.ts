@@ -150,6 +150,16 @@ async function placeRows(
       userErrors.push(notThisWorker(field));
       continue;
     }
+    // Someone who left membership is not enrolled: a former member comes back by registering again.
+    if (holder && holder.exitedOn !== null) {
+      userErrors.push(
+        userError("PARTICIPANT_EXITED", msg("PARTICIPANT_EXITED.enroll", { exitedOn: holder.exitedOn }), [
+          ...field,
+          "nik",
+        ]),
+      );
+      continue;
+    }
     if (holder && enrolledBefore.has(holder.id)) {
       outcomes[entry.index] = { status: "ALREADY_ENROLLED", participantId: holder.id };
       continue;

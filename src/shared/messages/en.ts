@@ -279,6 +279,8 @@ export const en = {
   "PARTICIPANT_EXITED.exit": "This participant already left membership on {exitedOn}",
   "PARTICIPANT_EXITED.deceased":
     "This NIK belongs to a participant recorded as deceased on {exitedOn}; an administrator may withdraw the death report if it was wrong",
+  "PARTICIPANT_EXITED.enroll":
+    "This worker left membership on {exitedOn}; a former member is registered again before a sponsor enrolls them",
   "PARTICIPANT_EXITED.batch": "{participant} left membership on {exitedOn}; nothing was paid for them",
   "INVALID_EXIT_DATE.future": "An exit cannot be dated after today ({today})",
   "INVALID_EXIT_DATE.beforeStart": "The membership began on {startedOn}; an exit cannot be dated before it",

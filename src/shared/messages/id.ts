@@ -267,6 +267,8 @@ export const id: Record<keyof typeof en, string> = {
   "PARTICIPANT_EXITED.exit": "Peserta ini sudah berhenti dari kepesertaan pada {exitedOn}.",
   "PARTICIPANT_EXITED.deceased":
     "NIK ini milik peserta yang tercatat meninggal dunia pada {exitedOn}; administrator dapat membatalkan laporan kematian itu bila keliru.",
+  "PARTICIPANT_EXITED.enroll":
+    "Pekerja ini berhenti dari kepesertaan pada {exitedOn}; mantan peserta didaftarkan kembali sebelum sponsor mengikutsertakannya.",
   "PARTICIPANT_EXITED.batch":
     "{participant} berhenti dari kepesertaan pada {exitedOn}; tidak ada iuran yang dibayarkan untuknya.",
   "INVALID_EXIT_DATE.future": "Tanggal berhenti tidak boleh sesudah hari ini ({today}).",
