@@ -12,7 +12,7 @@ const layers = [
   ["sponsors"],
   ["participants", "credentials"],
   ["payments", "dashboard", "events"],
-  ["enrollments", "outreach", "membership-changes", "cards"],
+  ["enrollments", "outreach", "membership-changes", "cards", "identity"],
 ];
 
 const runtime = { dependencyTypesNot: ["type-only"] };

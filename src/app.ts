@@ -12,6 +12,7 @@ import type { AppBindings } from "./http/app-bindings";
 import type { AuthFailureGuard } from "./http/auth-failures";
 import { limitedBody } from "./http/body-limit";
 import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
+import { relayIdentity } from "./identity-worker";
 import { anonymous } from "./modules/access/rules";
 import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
 import { foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
@@ -237,6 +238,11 @@ export function createApp(options: AppOptions = {}) {
    * misses. Only where a queue is bound.
    */
   function relayAfterWrite(c: HonoContext<AppBindings>): void {
+    // A registration's identity check leaves with its events (it was written with them).
+    afterResponse(
+      c,
+      relayIdentity(c.env, () => connect(c.get("env")), clock),
+    );
     if (!eventQueuesOf(c.env)) return;
     afterResponse(
       c,

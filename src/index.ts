@@ -1,7 +1,9 @@
 import type { ExecutionContext } from "hono";
 import { connectFor, createApp, runScheduledJob } from "./app";
 import { consumeEventQueue, relayEvents, runDailyEvents } from "./events-worker";
+import { consumeIdentityQueue, IDENTITY_QUEUE_NAME, relayIdentity } from "./identity-worker";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
+import type { IdentityCheckMessage } from "./modules/identity/queue";
 import { fixedClock, systemClock } from "./shared/clock";
 
 const app = createApp();
@@ -19,6 +21,7 @@ export default {
   scheduled(controller: { cron?: string; scheduledTime: number }, env: Env, ctx: ExecutionContext) {
     if (controller.cron === RELAY_CRON) {
       ctx.waitUntil(relayEvents(env, () => connectFor(env), systemClock));
+      ctx.waitUntil(relayIdentity(env, () => connectFor(env), systemClock));
       return;
     }
     // The daily job runs "at" the instant it was scheduled for, so a late start changes nothing.
@@ -26,7 +29,10 @@ export default {
     ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
     ctx.waitUntil(runDailyEvents(env, () => connectFor(env), scheduledAt));
   },
-  queue(batch: QueueBatch<DeliveryMessage>, env: Env) {
-    return consumeEventQueue(batch, env, () => connectFor(env), systemClock);
+  queue(batch: QueueBatch<DeliveryMessage> | QueueBatch<IdentityCheckMessage>, env: Env) {
+    if (batch.queue === IDENTITY_QUEUE_NAME) {
+      return consumeIdentityQueue(batch as QueueBatch<IdentityCheckMessage>, env, () => connectFor(env), systemClock);
+    }
+    return consumeEventQueue(batch as QueueBatch<DeliveryMessage>, env, () => connectFor(env), systemClock);
   },
 };

@@ -12,6 +12,7 @@ import "./modules/dashboard/graphql";
 import "./modules/outreach/graphql";
 import "./modules/membership-changes/graphql";
 import "./modules/cards/graphql";
+import "./modules/identity/graphql";
 import "./modules/access/graphql";
 import "./modules/credentials/graphql";
 import "./modules/events/graphql";

@@ -12,6 +12,8 @@ import {
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import type { Program } from "../../src/modules/contributions/tables";
 import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
+import { offlineVerifier } from "../../src/modules/identity/offline-verifier";
+import { drainIdentityChecks } from "../../src/modules/identity/queue";
 import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
 import { currentMonth, monthNumber, monthStart, wibDate } from "../../src/shared/calendar";
 
@@ -92,6 +94,9 @@ function paymentTermsCovering(first: number, last: number): [number, number][] {
  * and every status, with Nyalakan referrals, Sertakan sponsors and consistent payment histories.
  * Deterministic for a given seed and date. Skips when participants already exist.
  */
+/** NIK serials of the offline verifier's outcomes (src/modules/identity/offline-verifier.ts). */
+const DEMO_IDENTITY_SERIALS = [9997, 9998, 9995, 9990, 9999];
+
 export async function seedDemoData(
   db: Database,
   options: {
@@ -161,8 +166,12 @@ export async function seedDemoData(
       const female = faker.datatype.boolean();
       const birth = faker.date.birthdate({ mode: "age", min: 18, max: 60 });
       let nik = "";
-      do nik = composeNik(village.parentCode ?? "", birth, female, faker.number.int({ min: 1, max: 9999 }));
-      while (niks.has(nik));
+      // The first few carry the serials the offline identity verifier answers on purpose (a name and
+      // a birth-date mismatch, a death, an unknown NIK, a registry that never answers), so the demo
+      // shows each; everyone else draws an ordinary serial.
+      const serial = DEMO_IDENTITY_SERIALS[i] ?? faker.number.int({ min: 1, max: 9989 });
+      do nik = composeNik(village.parentCode ?? "", birth, female, serial);
+      while (niks.has(nik) && DEMO_IDENTITY_SERIALS[i] === undefined);
       niks.add(nik);
       const ecosystem = faker.helpers.weightedArrayElement(
         ECOSYSTEMS.map((value, k) => ({ value, weight: [30, 20, 15, 20, 15][k] ?? 1 })),
@@ -298,6 +307,9 @@ export async function seedDemoData(
     sql`update sponsorships s set spent = coalesce((select sum(p.amount) from payments p where p.payer_sponsor_id = s.sponsor_id and p.status = 'SETTLED'), 0)`,
   );
   await seedExits(db, now);
+  // Every registration asked the registry (a pending check each); the demo's answers are the
+  // offline verifier's, given now rather than a minute after `npm run dev` starts.
+  await drainIdentityChecks(db, offlineVerifier(), now);
   return { participants: insertedIds.length, payments: paymentCount };
 }
 

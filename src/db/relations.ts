@@ -44,6 +44,7 @@ export const relations = defineRelations(tables, (r) => ({
     payments: r.many.payments({ from: r.participants.id, to: r.payments.participantId }),
     outreachContacts: r.many.outreachContacts({ from: r.participants.id, to: r.outreachContacts.participantId }),
     memberships: r.many.memberships({ from: r.participants.id, to: r.memberships.participantId }),
+    identityChecks: r.many.identityChecks({ from: r.participants.id, to: r.identityChecks.participantId }),
   },
   memberships: {
     participant: r.one.participants({ from: r.memberships.participantId, to: r.participants.id, optional: false }),

@@ -7,6 +7,7 @@ export * from "../modules/dashboard/tables";
 export * from "../modules/ecosystems/tables";
 export * from "../modules/enrollments/tables";
 export * from "../modules/events/tables";
+export * from "../modules/identity/tables";
 export * from "../modules/outbox/tables";
 export * from "../modules/outreach/tables";
 export * from "../modules/participants/tables";

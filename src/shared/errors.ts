@@ -45,6 +45,8 @@ export const userErrorCodes = {
   EXIT_NOT_ALLOWED:
     "The exit's reason does not apply to this member (retirement age not reached, a voluntary stop of a non-BPU membership, a claim reference without a death).",
   NOT_EXITED: "The participant has no exit of that kind to withdraw.",
+  IDENTITY_NOT_VERIFIED:
+    "The civil registry has not verified the worker's identity (not yet asked, a mismatch, an unknown NIK, deceased, or unavailable).",
   INVALID_MOVE:
     "The move does not apply: not between BPU and PU, to the segment the member is in, dated after today or before the membership began, or without the employer a PU membership needs.",
 } as const;

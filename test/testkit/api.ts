@@ -2,6 +2,8 @@ import { nodeProxy } from "../../scripts/node-database";
 import { createApp } from "../../src/app";
 import type { RateLimiter } from "../../src/http/rate-limit";
 import { signDevelopmentToken, type TokenClaims } from "../../src/modules/credentials/tokens";
+import { offlineVerifier } from "../../src/modules/identity/offline-verifier";
+import { drainIdentityChecks } from "../../src/modules/identity/queue";
 import { settableClock } from "../../src/shared/clock";
 import { startTestDatabase, type TestDatabase } from "./database";
 import { TODAY } from "./dates";
@@ -43,7 +45,18 @@ export async function bearer(
 }
 
 export async function startTestApi(
-  options: { now?: string; rateLimiter?: RateLimiter; cardVerifyLimiter?: RateLimiter } = {},
+  options: {
+    now?: string;
+    rateLimiter?: RateLimiter;
+    cardVerifyLimiter?: RateLimiter;
+    /**
+     * false leaves identity checks pending: tests of the verification itself run its queue. By
+     * default each request is preceded and followed by a drain of the due checks through the
+     * offline verifier, the in-process stand-in for the identity queue, so a worker registered in
+     * one request is verified (or not) by the next, deterministically.
+     */
+    verifyIdentities?: boolean;
+  } = {},
 ) {
   const database: TestDatabase = await startTestDatabase();
   const proxy = await nodeProxy();
@@ -82,7 +95,15 @@ export async function startTestApi(
   async function request(path: string, init?: RequestInit): Promise<Response> {
     const headers = new Headers(init?.headers);
     if (!headers.has("accept-language")) headers.set("accept-language", "en");
-    return app.request(path, { ...init, headers }, env);
+    await verifyIdentities();
+    const response = await app.request(path, { ...init, headers }, env);
+    await verifyIdentities();
+    return response;
+  }
+
+  const verifier = offlineVerifier();
+  async function verifyIdentities(): Promise<void> {
+    if (options.verifyIdentities !== false) await drainIdentityChecks(database.db, verifier, clock.now());
   }
 
   /**
@@ -95,6 +116,7 @@ export async function startTestApi(
     headers: Record<string, string>,
     planned = true,
   ): Promise<string> {
+    await verifyIdentities();
     const response = await (planned ? app : executorApp).request(
       "/graphql",
       {

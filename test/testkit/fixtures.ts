@@ -34,6 +34,8 @@ export async function givenParticipant(db: Database, overrides: Partial<Particip
       reportedMonthlyIncome: 1_000_000n,
       programs: ["JKK", "JKM", "JHT"],
       channel: "JMO",
+      // A worker the civil registry verified; tests of verification itself say otherwise.
+      identityStatus: "VERIFIED",
       // Registered "now" by the tests' clock, never the database's.
       registeredAt: TODAY,
       ...overrides,

@@ -21,6 +21,7 @@ interface ActionResources {
   "membership:withdrawDeath": undefined;
   "membership:move": undefined;
   "membership:readOwnCard": undefined;
+  "identity:recheck": undefined;
   "payment:pay": undefined;
   "payment:settle": undefined;
   "payment:readAll": undefined;
@@ -80,6 +81,10 @@ export const actions: { [A in Action]: ActionRule<ActionResources[A]> } = {
   "membership:readOwnCard": {
     does: "read their own membership card, its verification code and their JHT savings (the JMO app)",
     allows: (viewer) => viewer.role === "PARTICIPANT" && viewer.participantId !== undefined,
+  },
+  "identity:recheck": {
+    does: "ask the civil registry again about a worker they may see (rate-limited, audited)",
+    allows: (viewer) => viewer.role === "ADMIN" || viewer.role === "OFFICER",
   },
   "payment:pay": {
     does: "pay contributions for a worker they may see",

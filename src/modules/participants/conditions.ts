@@ -4,7 +4,7 @@ import { wibDayEnd, wibDayStart } from "../../shared/calendar";
 import { type AuthenticatedViewer, hasScope, inRegion, type Viewer } from "../access/rules";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { hasExited, type ParticipantStatus, statusCondition } from "./rules";
-import type { participants, Segment } from "./tables";
+import type { IdentityStatus, participants, Segment } from "./tables";
 
 /**
  * SQL predicates on participants that other modules compose into their own statements (payments
@@ -110,7 +110,14 @@ export interface RegionScope {
  */
 export function scopeAsRegion(viewer: Viewer, filter: ParticipantFilter): RegionScope | null {
   if (viewer.kind !== "user") return null;
-  if (filter.sponsorId != null || filter.registeredFrom || filter.registeredTo || filter.search?.trim()) return null;
+  if (
+    filter.sponsorId != null ||
+    filter.identityStatus ||
+    filter.registeredFrom ||
+    filter.registeredTo ||
+    filter.search?.trim()
+  )
+    return null;
   const reach = roleReach(viewer);
   if (reach.kind !== "everyone" && reach.kind !== "region") return null;
   let regionCode = reach.kind === "region" ? reach.regionCode : null;
@@ -182,6 +189,8 @@ export function regionCondition(table: { villageCode: AnyPgColumn }, regionCode:
 export interface ParticipantFilter {
   ecosystem?: EcosystemCode | null;
   status?: ParticipantStatus | null;
+  /** What the civil registry said: an officer's list of DECEASED results to confirm, say. */
+  identityStatus?: IdentityStatus | null;
   segment?: Segment | null;
   /** A region code at any level; matches every village below it. */
   regionCode?: string | null;
@@ -206,6 +215,7 @@ export function participantConditions(
   const conditions: (SQL | undefined)[] = [];
   if (filter.ecosystem) conditions.push(eq(table.ecosystemCode, filter.ecosystem));
   if (filter.segment) conditions.push(eq(table.segment, filter.segment));
+  if (filter.identityStatus) conditions.push(eq(table.identityStatus, filter.identityStatus));
   if (filter.sponsorId != null) conditions.push(eq(table.sponsorId, filter.sponsorId));
   if (filter.regionCode) conditions.push(regionCondition(table, filter.regionCode));
   if (filter.status) conditions.push(statusCondition(table.paidThrough, hasExited(table), filter.status, now));

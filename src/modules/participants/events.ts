@@ -49,7 +49,9 @@ export function recordParticipantEvent(
     | "participant.exited"
     | "participant.exit_withdrawn"
     | "participant.returned"
-    | "participant.moved",
+    | "participant.moved"
+    | "participant.verified"
+    | "participant.verification_failed",
   row: ParticipantRow,
   now: Date,
   extra: Record<string, unknown> = {},

@@ -52,11 +52,19 @@ import {
   updateParticipant,
 } from "./service";
 import { countParticipants, referralTallies } from "./store";
-import { membershipEndReasons, membershipOpenReasons, participants, type RiskLevel, sexes } from "./tables";
+import {
+  identityStatuses,
+  membershipEndReasons,
+  membershipOpenReasons,
+  participants,
+  type RiskLevel,
+  sexes,
+} from "./tables";
 import type { RegisterParticipantInput as RegisterParticipantServiceInput } from "./validation";
 import { showParticipant } from "./visibility";
 
 export const SexEnum = builder.enumType("Sex", { values: sexes });
+export const IdentityStatusEnum = builder.enumType("IdentityStatus", { values: identityStatuses });
 export const ParticipantStatusEnum = builder.enumType("ParticipantStatus", {
   description:
     "PENDING never paid; ACTIVE paid through the current month; GRACE one or two months unpaid; INACTIVE three or more (protection stopped); EXITED left membership for good (death, retirement age, permanent total disability, leaving Indonesia, a BPU member's own stop or a duplicate record), whatever was paid.",
@@ -196,6 +204,13 @@ export const Participant = builder.drizzleNode("participants", {
       resolve: (row) => row.paidThrough,
       extensions: plan.column(participants.paidThrough),
     }),
+    identityStatus: t.field({
+      type: IdentityStatusEnum,
+      description:
+        "What the civil registry (Dukcapil) said of this identity: UNVERIFIED until it answers (registration never waits), then VERIFIED, MISMATCH, NOT_FOUND, DECEASED, or UNAVAILABLE after every retry.",
+      resolve: (row) => row.identityStatus,
+      extensions: plan.column(participants.identityStatus),
+    }),
     exitedOn: t.field({
       type: "Date",
       nullable: true,
@@ -269,6 +284,10 @@ export const ParticipantFilterInput = builder.inputType("ParticipantFilter", {
   fields: (t) => ({
     ecosystem: t.field({ type: EcosystemCodeEnum }),
     status: t.field({ type: ParticipantStatusEnum }),
+    identityStatus: t.field({
+      type: IdentityStatusEnum,
+      description: "What the civil registry said: DECEASED lists the deaths an officer should confirm (recordExit).",
+    }),
     segment: t.field({ type: SegmentEnum }),
     regionCode: t.string({
       description: "Any region level: province `31`, regency `31.71`, district `31.71.01` or village.",
@@ -409,7 +428,7 @@ builder.queryFields((t) => ({
   referralLeaderboard: t.field({
     type: [ReferralLeaderboardEntry],
     description:
-      "Nyalakan registrants ranked by how many of the workers they registered are still active (paying), then by registrations.",
+      "Nyalakan registrants ranked by how many of the workers they registered are still active (paying), then by registrations. Only referrals whose identity the civil registry verified count.",
     args: {
       regionCode: t.arg.string({
         description: "Only referrals living in this region (any level).",

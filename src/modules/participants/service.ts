@@ -346,3 +346,12 @@ export function endSponsorshipsOf(tx: Transaction, participantId: number, endedO
 
 /** Whether programs, income and occupation suit a segment, as at registration. */
 export { enrollmentErrors };
+
+/** Records what the civil registry decided of these participants (the identity module's consumer). */
+export function setIdentityStatuses(
+  tx: Transaction,
+  decisions: Parameters<typeof store.setIdentityStatuses>[1],
+  at: Date,
+): Promise<ParticipantRow[]> {
+  return store.setIdentityStatuses(tx, decisions, at);
+}

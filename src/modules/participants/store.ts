@@ -11,7 +11,13 @@ import {
   visibleParticipants,
 } from "./conditions";
 import { hasExited, statusCondition } from "./rules";
-import { type MembershipEndReason, memberships, participants, sponsorshipEnrollments } from "./tables";
+import {
+  type IdentityStatus,
+  type MembershipEndReason,
+  memberships,
+  participants,
+  sponsorshipEnrollments,
+} from "./tables";
 
 export function countParticipants(db: Database, filter: ParticipantFilter, viewer: Viewer, now: Date): Promise<number> {
   return db.$count(participants, visibleParticipants(participants, filter, viewer, now));
@@ -98,7 +104,8 @@ export interface ReferralTally {
 /**
  * Registrants ranked by how many of the workers they registered are still paying (Nyalakan is
  * measured by retention, not sign-ups); ties go to more registrations, then the earlier registrant.
- * Only referrals and registrants the viewer may see count.
+ * Only referrals the civil registry verified count (an invented or borrowed identity earns no
+ * credit), and only referrals and registrants the viewer may see.
  */
 export async function referralTallies(
   db: Database,
@@ -118,6 +125,7 @@ export async function referralTallies(
       and(
         participantVisibility(participants, viewer),
         participantVisibility(registrant, viewer),
+        eq(participants.identityStatus, "VERIFIED"),
         participantConditions(
           participants,
           {
@@ -256,4 +264,31 @@ export async function endSponsorshipsOf(tx: Transaction, participantId: number, 
     .where(and(eq(sponsorshipEnrollments.participantId, participantId), isNull(sponsorshipEnrollments.endedOn)))
     .returning({ sponsorshipId: sponsorshipEnrollments.sponsorshipId });
   return ended.map((row) => row.sponsorshipId);
+}
+
+/**
+ * Records what the civil registry decided of these participants, one statement per status; a row
+ * whose status stays keeps its `updated_at`. Returns every row as it now is.
+ */
+export async function setIdentityStatuses(
+  tx: Transaction,
+  decisions: { id: number; status: IdentityStatus }[],
+  at: Date,
+): Promise<ParticipantRow[]> {
+  const byStatus = new Map<IdentityStatus, number[]>();
+  for (const { id, status } of decisions) byStatus.set(status, [...(byStatus.get(status) ?? []), id]);
+  const rows: ParticipantRow[] = [];
+  for (const [status, ids] of byStatus) {
+    rows.push(
+      ...(await tx
+        .update(participants)
+        .set({
+          identityStatus: status,
+          updatedAt: sql`case when ${participants.identityStatus} = ${status}::identity_status then ${participants.updatedAt} else ${at.toISOString()}::timestamptz end`,
+        })
+        .where(inArray(participants.id, ids))
+        .returning()),
+    );
+  }
+  return rows;
 }

@@ -28,6 +28,16 @@ export const sexEnum = pgEnum("sex", sexes);
 
 export const riskLevelEnum = pgEnum("risk_level", riskLevels);
 
+/**
+ * What the civil registry (Dukcapil) said of the participant's identity, the last time it was
+ * asked (the identity module asks, through its queue): nothing yet, a match, a mismatch of name,
+ * birth date or face, an unknown NIK, a person the registry records as deceased, or no answer
+ * after every retry.
+ */
+export const identityStatuses = ["UNVERIFIED", "VERIFIED", "MISMATCH", "NOT_FOUND", "DECEASED", "UNAVAILABLE"] as const;
+export type IdentityStatus = (typeof identityStatuses)[number];
+export const identityStatusEnum = pgEnum("identity_status", identityStatuses);
+
 export const participants = pgTable(
   "participants",
   {
@@ -63,6 +73,8 @@ export const participants = pgTable(
      * `paid_through` so every status filter stays on this table; the membership says why.
      */
     exitedOn: date("exited_on", { mode: "string" }),
+    /** Kept here, beside the columns policies filter on (referral credit, sponsor batches). */
+    identityStatus: identityStatusEnum("identity_status").notNull().default("UNVERIFIED"),
     registeredAt: timestamp("registered_at", { withTimezone: true, mode: "string" }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "string" }).notNull(),
   },

@@ -228,17 +228,28 @@ export async function paySponsoredContributions(
 
     // The period is checked before the workers are locked: an inactive sponsorship locks nobody.
     const enrolled = sponsorshipRunning(sponsorship, now) ? await lockEnrolledParticipants(tx, sponsorship.id) : [];
-    // A worker who left membership is owed nothing: the batch pays the others and names them.
-    const workers = enrolled.filter((worker) => worker.exitedOn === null);
-    const skippedWorkers = enrolled
-      .filter((worker) => worker.exitedOn !== null)
-      .map((worker) =>
-        userError(
-          "PARTICIPANT_EXITED",
-          msg("PARTICIPANT_EXITED.batch", { participant: worker.id, exitedOn: worker.exitedOn ?? "" }),
-          ["input", "sponsorshipId"],
-        ),
-      );
+    // A worker who left membership is owed nothing, and a sponsor's money follows only identities
+    // the civil registry verified: the batch pays the others and names these with why.
+    const workers = enrolled.filter((worker) => worker.exitedOn === null && worker.identityStatus === "VERIFIED");
+    const skippedWorkers = enrolled.flatMap((worker) =>
+      worker.exitedOn !== null
+        ? [
+            userError(
+              "PARTICIPANT_EXITED",
+              msg("PARTICIPANT_EXITED.batch", { participant: worker.id, exitedOn: worker.exitedOn }),
+              ["input", "sponsorshipId"],
+            ),
+          ]
+        : worker.identityStatus !== "VERIFIED"
+          ? [
+              userError(
+                "IDENTITY_NOT_VERIFIED",
+                msg("IDENTITY_NOT_VERIFIED.batch", { participant: worker.id, status: worker.identityStatus }),
+                ["input", "sponsorshipId"],
+              ),
+            ]
+          : [],
+    );
     const pricing = priceSponsoredBatch(sponsorship, workers, input.months, now);
     if ("problems" in pricing) return rejected(pricing.problems, sponsorship);
     const { priced, total } = pricing;

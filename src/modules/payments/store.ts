@@ -195,6 +195,7 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
       riskLevel: participants.riskLevel,
       paidThrough: participants.paidThrough,
       exitedOn: participants.exitedOn,
+      identityStatus: participants.identityStatus,
     })
     .from(participants)
     .innerJoin(

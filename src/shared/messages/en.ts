@@ -303,6 +303,11 @@ export const en = {
   "INVALID_INPUT.employerNumber": "The employer's registration number is 1 to 40 characters",
   "FORBIDDEN.move":
     "Forbidden: moves between segments are recorded by officers, ADMIN and partners with participants:write",
+  IDENTITY_NOT_VERIFIED: "This worker's identity is not verified yet.",
+  "IDENTITY_NOT_VERIFIED.batch":
+    "{participant}'s identity is not verified by the civil registry ({status}); nothing was paid for them",
+  "LIMIT_REACHED.identityRerun": "At most {max} identity checks an hour per caller; try again later",
+  "FORBIDDEN.recheckIdentity": "Forbidden: identity checks are asked for again by officers (in their region) and ADMIN",
   "FORBIDDEN.recordExit": "Forbidden: exits are recorded by officers (in their region) and ADMIN",
   "FORBIDDEN.withdrawDeath": "Forbidden: only ADMIN may withdraw a death report",
 

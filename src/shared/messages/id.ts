@@ -294,6 +294,12 @@ export const id: Record<keyof typeof en, string> = {
   "INVALID_INPUT.employerName": "Nama pemberi kerja terdiri dari 2 sampai 150 karakter.",
   "INVALID_INPUT.employerNumber": "Nomor pendaftaran pemberi kerja terdiri dari 1 sampai 40 karakter.",
   "FORBIDDEN.move": "Perpindahan segmen dicatat oleh petugas, ADMIN, dan mitra dengan izin participants:write.",
+  IDENTITY_NOT_VERIFIED: "Identitas pekerja ini belum terverifikasi.",
+  "IDENTITY_NOT_VERIFIED.batch":
+    "Identitas {participant} belum terverifikasi oleh Dukcapil ({status}); tidak ada iuran yang dibayarkan untuknya.",
+  "LIMIT_REACHED.identityRerun":
+    "Paling banyak {max} pemeriksaan identitas per jam untuk setiap pengguna; coba lagi nanti.",
+  "FORBIDDEN.recheckIdentity": "Pemeriksaan identitas ulang diminta oleh petugas (di wilayahnya) dan ADMIN.",
   "FORBIDDEN.recordExit": "Berhentinya peserta dicatat oleh petugas (di wilayahnya) dan ADMIN.",
   "FORBIDDEN.withdrawDeath": "Hanya ADMIN yang dapat membatalkan laporan kematian.",
 

@@ -1,0 +1,63 @@
+/**
+ * The Worker's identity side: handing due identity checks to their queue (every minute, and after
+ * each write) and consuming it, asking the civil registry through the configured verifier.
+ */
+import type { Connect } from "./events-worker";
+import { isProductionBindings } from "./modules/events/bindings";
+import type { QueueBatch, QueueProducer } from "./modules/events/queue";
+import { offlineVerifier } from "./modules/identity/offline-verifier";
+import { consumeIdentityChecks, type IdentityCheckMessage, relayIdentityChecks } from "./modules/identity/queue";
+import type { IdentityVerifier } from "./modules/identity/verifier";
+import type { Clock } from "./shared/clock";
+
+/** The queue's name in wrangler.toml: the `queue` handler tells its batches from the webhooks'. */
+export const IDENTITY_QUEUE_NAME = "kepesertaan-identity-checks";
+
+function identityQueueOf(bindings: unknown): QueueProducer<IdentityCheckMessage> | null {
+  const candidate = ((bindings ?? {}) as Record<string, unknown>).IDENTITY_QUEUE as
+    | Partial<QueueProducer<IdentityCheckMessage>>
+    | undefined;
+  return typeof candidate?.sendBatch === "function" ? (candidate as QueueProducer<IdentityCheckMessage>) : null;
+}
+
+/**
+ * The verifier these bindings configure. Development and tests answer offline (src/modules/identity/
+ * offline-verifier.ts); production has no offline answer, since a made-up "verified" would pay
+ * sponsors' money on no evidence: without a configured registry its checks simply wait.
+ */
+export function configuredVerifier(bindings: unknown): IdentityVerifier | null {
+  return isProductionBindings(bindings) ? null : offlineVerifier();
+}
+
+/** Hands due checks to the queue; a no-op where no queue is bound or nothing could answer them. */
+export async function relayIdentity(bindings: unknown, connect: Connect, clock: Clock): Promise<void> {
+  const queue = identityQueueOf(bindings);
+  if (!queue || !configuredVerifier(bindings)) return;
+  const { db, end } = connect();
+  try {
+    const queued = await relayIdentityChecks(db, queue, clock.now());
+    if (queued > 0) console.log(JSON.stringify({ level: "info", job: "identity-relay", queued }));
+  } finally {
+    await end();
+  }
+}
+
+/** The identity queue's consumer. */
+export async function consumeIdentityQueue(
+  batch: QueueBatch<IdentityCheckMessage>,
+  bindings: unknown,
+  connect: Connect,
+  clock: Clock,
+): Promise<void> {
+  const verifier = configuredVerifier(bindings);
+  if (!verifier) {
+    for (const message of batch.messages) message.retry({ delaySeconds: 3600 });
+    return;
+  }
+  const { db, end } = connect();
+  try {
+    await consumeIdentityChecks(db, verifier, batch, () => clock.now());
+  } finally {
+    await end();
+  }
+}

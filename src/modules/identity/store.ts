@@ -1,0 +1,189 @@
+import { and, asc, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import type { Executor, Transaction } from "../../db/client";
+import { regionCondition } from "../participants/conditions";
+import { type IdentityStatus, participants } from "../participants/tables";
+import { type IdentityCheckReason, identityChecks } from "./tables";
+
+export type IdentityCheckRow = typeof identityChecks.$inferSelect;
+
+/**
+ * Pending checks the relay may hand to the queue now: due, and not handed over in the last
+ * `requeueAfterMs` (a message still on the queue is left alone; one lost is queued again). Marks
+ * them queued in the same statement, so two relays never send one check twice.
+ */
+export async function claimDueChecks(
+  db: Executor,
+  now: Date,
+  options: { limit: number; requeueAfterMs: number },
+): Promise<number[]> {
+  const at = now.toISOString();
+  const stale = new Date(now.getTime() - options.requeueAfterMs).toISOString();
+  const due = db
+    .select({ id: identityChecks.id })
+    .from(identityChecks)
+    .where(
+      and(
+        isNull(identityChecks.decidedAt),
+        lte(identityChecks.nextAttemptAt, at),
+        or(isNull(identityChecks.queuedAt), lte(identityChecks.queuedAt, stale)),
+      ),
+    )
+    .orderBy(asc(identityChecks.nextAttemptAt), asc(identityChecks.id))
+    .limit(options.limit)
+    .for("update", { skipLocked: true });
+  const claimed = await db
+    .update(identityChecks)
+    .set({ queuedAt: at })
+    .where(inArray(identityChecks.id, due))
+    .returning({ id: identityChecks.id });
+  return claimed.map((row) => row.id).sort((a, b) => a - b);
+}
+
+/** The pending ones of these checks, with what the registry is asked about their participants. */
+export function pendingChecksToAsk(db: Executor, ids: number[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db
+    .select({
+      id: identityChecks.id,
+      participantId: identityChecks.participantId,
+      nik: participants.nik,
+      fullName: participants.fullName,
+      birthDate: participants.birthDate,
+    })
+    .from(identityChecks)
+    .innerJoin(participants, eq(participants.id, identityChecks.participantId))
+    .where(and(inArray(identityChecks.id, ids), isNull(identityChecks.decidedAt)))
+    .orderBy(asc(identityChecks.id));
+}
+
+/**
+ * The pending ones of these checks with their participants' identity status, both locked until the
+ * transaction ends (checks, then participants, in id order): each check is decided once, however
+ * often the queue delivers it, and a participant's status moves one decision at a time.
+ */
+export async function lockPendingChecks(tx: Transaction, ids: number[]) {
+  if (ids.length === 0) return [];
+  return tx
+    .select({
+      id: identityChecks.id,
+      participantId: identityChecks.participantId,
+      reason: identityChecks.reason,
+      attempts: identityChecks.attempts,
+      identityStatus: participants.identityStatus,
+    })
+    .from(identityChecks)
+    .innerJoin(participants, eq(participants.id, identityChecks.participantId))
+    .where(and(inArray(identityChecks.id, ids), isNull(identityChecks.decidedAt)))
+    .orderBy(asc(identityChecks.id))
+    .for("update", { of: [identityChecks, participants] });
+}
+
+/** Writes many checks' outcomes in one statement: a retry's next attempt, or a decision. */
+export async function applyCheckOutcomes(
+  tx: Transaction,
+  rows: {
+    id: number;
+    attempts: number;
+    status: IdentityStatus;
+    mismatchedFields: string[] | null;
+    nextAttemptAt: string | null;
+    verifierVersion: string | null;
+    decidedAt: string | null;
+  }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.execute(sql`
+    update ${identityChecks} c set attempts = v.attempts, status = v.status::identity_status,
+      mismatched_fields = v.mismatched_fields, next_attempt_at = v.next_attempt_at,
+      verifier_version = v.verifier_version, decided_at = v.decided_at,
+      queued_at = case when v.decided_at is null then null else c.queued_at end
+    from jsonb_to_recordset(${JSON.stringify(rows.map((row) => ({ ...row, mismatched_fields: row.mismatchedFields, next_attempt_at: row.nextAttemptAt, verifier_version: row.verifierVersion, decided_at: row.decidedAt })))}::jsonb)
+      as v(id bigint, attempts smallint, status text, mismatched_fields text[], next_attempt_at timestamptz,
+           verifier_version text, decided_at timestamptz)
+    where c.id = v.id`);
+}
+
+/** Asks the registry again about a participant (an officer's re-run): a pending check, due now. */
+export async function insertCheck(
+  db: Executor,
+  row: { participantId: number; reason: IdentityCheckReason; requestedBy: string | null; at: Date },
+): Promise<IdentityCheckRow> {
+  const [created] = await db
+    .insert(identityChecks)
+    .values({
+      participantId: row.participantId,
+      reason: row.reason,
+      requestedBy: row.requestedBy,
+      requestedAt: row.at.toISOString(),
+      nextAttemptAt: row.at.toISOString(),
+    })
+    .returning();
+  if (!created) throw new Error("identity check insert returned nothing");
+  return created;
+}
+
+/** A participant's checks, newest first. */
+export function checksOf(db: Executor, participantId: number, limit: number): Promise<IdentityCheckRow[]> {
+  return db
+    .select()
+    .from(identityChecks)
+    .where(eq(identityChecks.participantId, participantId))
+    .orderBy(desc(identityChecks.id))
+    .limit(limit);
+}
+
+/** Whether a re-run of this participant's check is already pending (a second would ask twice). */
+export async function pendingCheckOf(db: Executor, participantId: number): Promise<IdentityCheckRow | null> {
+  const [row] = await db
+    .select()
+    .from(identityChecks)
+    .where(and(eq(identityChecks.participantId, participantId), isNull(identityChecks.decidedAt)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** How many re-runs one caller asked for since `since`: the re-run's rate limit. */
+export async function rerunsBy(db: Executor, requestedBy: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int`.mapWith(Number) })
+    .from(identityChecks)
+    .where(
+      and(
+        eq(identityChecks.requestedBy, requestedBy),
+        eq(identityChecks.reason, "OFFICER_RERUN"),
+        sql`${identityChecks.requestedAt} >= ${since.toISOString()}`,
+      ),
+    );
+  return row?.count ?? 0;
+}
+
+export type { IdentityStatus };
+
+export interface VerifiedShareRow {
+  regionCode: string;
+  channel: string;
+  registered: number;
+  verified: number;
+}
+
+/**
+ * Participants and those the registry verified, by the scope's child regions (provinces for the
+ * country) and registration channel: one grouped read of the scope's participants (the village
+ * index's prefix range), for the dashboard's verified share.
+ */
+export async function verifiedShares(db: Executor, regionCode: string | null): Promise<VerifiedShareRow[]> {
+  const childLength = regionCode === null ? 2 : ([5, 8, 13][regionCode.split(".").length - 1] ?? 13);
+  // Inlined (a number of ours), so the select and the group by are one expression to PostgreSQL.
+  const region = sql<string>`left(${participants.villageCode}, ${sql.raw(String(childLength))})`;
+  return db
+    .select({
+      regionCode: region.as("region_code"),
+      channel: participants.channel,
+      registered: sql<number>`count(*)::int`.mapWith(Number),
+      verified: sql<number>`(count(*) filter (where ${participants.identityStatus} = 'VERIFIED'))::int`.mapWith(Number),
+    })
+    .from(participants)
+    .where(regionCode === null ? undefined : regionCondition(participants, regionCode))
+    .groupBy(region, participants.channel)
+    .orderBy(region, participants.channel);
+}

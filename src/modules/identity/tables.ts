@@ -1,0 +1,49 @@
+import { sql } from "drizzle-orm";
+import { bigint, check, index, pgEnum, pgTable, smallint, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { identityStatusEnum, participants } from "../participants/tables";
+
+/**
+ * Why the registry is asked: a registration (every path: a trigger on participants writes the
+ * check in the same statement), or an officer's re-run. Nothing else calls it, so the registry
+ * is never asked out of curiosity.
+ */
+export const identityCheckReasons = ["REGISTRATION", "OFFICER_RERUN"] as const;
+export type IdentityCheckReason = (typeof identityCheckReasons)[number];
+export const identityCheckReasonEnum = pgEnum("identity_check_reason", identityCheckReasons);
+
+/**
+ * One request to verify a participant against the civil registry, and what it decided. PENDING
+ * (status UNVERIFIED, `decided_at` null) until the queue's consumer gets an answer; retried with
+ * backoff while the registry is unavailable, then UNAVAILABLE. Only the decision is kept (status,
+ * the fields that did not match, when, by which verifier), never the registry's reply.
+ */
+export const identityChecks = pgTable(
+  "identity_checks",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    reason: identityCheckReasonEnum("reason").notNull(),
+    /** A token subject or `api-key:<prefix>` for a re-run; null for a registration's own check. */
+    requestedBy: varchar("requested_by", { length: 128 }),
+    requestedAt: timestamp("requested_at", { withTimezone: true, mode: "string" }).notNull(),
+    /** UNVERIFIED while pending; the decision once made. */
+    status: identityStatusEnum("status").notNull().default("UNVERIFIED"),
+    /** MISMATCH: which of name, birthDate and face did not match. */
+    mismatchedFields: text("mismatched_fields").array(),
+    attempts: smallint("attempts").notNull().default(0),
+    /** When the relay may queue it (again): now for a new check, later after an unavailable registry. */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "string" }),
+    /** When it was last handed to the queue: the relay leaves it alone for a while after. */
+    queuedAt: timestamp("queued_at", { withTimezone: true, mode: "string" }),
+    verifierVersion: varchar("verifier_version", { length: 40 }),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    // The relay's sweep: pending checks by when they are due. Partial: decided checks are most.
+    index("identity_checks_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.decidedAt} is null`),
+    index("identity_checks_participant_idx").on(t.participantId, t.id),
+    check("identity_checks_decided", sql`(${t.decidedAt} is null) = (${t.status} = 'UNVERIFIED')`),
+  ],
+);
