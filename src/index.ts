@@ -1,7 +1,7 @@
 import type { ExecutionContext } from "hono";
 import { connectFor, createApp, runScheduledJob } from "./app";
 import { consumeEventQueue, relayEvents, runDailyEvents } from "./events-worker";
-import { consumeIdentityQueue, IDENTITY_QUEUE_NAME, relayIdentity } from "./identity-worker";
+import { consumeIdentityQueue, findDuplicatesDaily, IDENTITY_QUEUE_NAME, relayIdentity } from "./identity-worker";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 import type { IdentityCheckMessage } from "./modules/identity/queue";
 import { fixedClock, systemClock } from "./shared/clock";
@@ -28,6 +28,7 @@ export default {
     const scheduledAt = fixedClock(new Date(controller.scheduledTime).toISOString());
     ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
     ctx.waitUntil(runDailyEvents(env, () => connectFor(env), scheduledAt));
+    ctx.waitUntil(findDuplicatesDaily(() => connectFor(env), scheduledAt));
   },
   queue(batch: QueueBatch<DeliveryMessage> | QueueBatch<IdentityCheckMessage>, env: Env) {
     if (batch.queue === IDENTITY_QUEUE_NAME) {

@@ -12,6 +12,7 @@ import {
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import type { Program } from "../../src/modules/contributions/tables";
 import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
+import { findDuplicateCandidates } from "../../src/modules/identity/duplicates";
 import { offlineVerifier } from "../../src/modules/identity/offline-verifier";
 import { drainIdentityChecks } from "../../src/modules/identity/queue";
 import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
@@ -310,6 +311,7 @@ export async function seedDemoData(
   // Every registration asked the registry (a pending check each); the demo's answers are the
   // offline verifier's, given now rather than a minute after `npm run dev` starts.
   await drainIdentityChecks(db, offlineVerifier(), now);
+  await seedDuplicates(db, now);
   return { participants: insertedIds.length, payments: paymentCount };
 }
 
@@ -333,4 +335,23 @@ async function seedExits(db: Database, now: Date) {
       returning m.participant_id, m.ended_on
     )
     update participants p set exited_on = e.ended_on from ended e where p.id = e.participant_id`);
+}
+
+/**
+ * Three people registered twice, as duplicate review meets them: the same name and birth date
+ * under another NIK (one digit apart for the first), with the same phone, a day after the first
+ * registration; then the duplicate rules run over everyone, as the daily job does over a day.
+ */
+async function seedDuplicates(db: Database, now: Date) {
+  await db.execute(sql`
+    insert into participants (nik, full_name, birth_date, sex, phone, segment, occupation, risk_level, ecosystem_code,
+      village_code, reported_monthly_income, programs, channel, identity_status, registered_at, updated_at)
+    select left(p.nik, 12) || lpad(((right(p.nik, 4)::int % 9000) + 1)::text, 4, '0'), p.full_name, p.birth_date, p.sex,
+      coalesce(p.phone, '+6281200000000'), p.segment, p.occupation, p.risk_level, p.ecosystem_code, p.village_code,
+      p.reported_monthly_income, p.programs, 'NYALAKAN', 'VERIFIED', least(p.registered_at + interval '1 day', ${now.toISOString()}::timestamptz),
+      least(p.registered_at + interval '1 day', ${now.toISOString()}::timestamptz)
+    from participants p where p.exited_on is null and p.identity_status = 'VERIFIED'
+    order by p.id limit 3
+    on conflict (nik) do nothing`);
+  await findDuplicateCandidates(db, new Date(0), now);
 }

@@ -46,6 +46,19 @@ export const relations = defineRelations(tables, (r) => ({
     memberships: r.many.memberships({ from: r.participants.id, to: r.memberships.participantId }),
     identityChecks: r.many.identityChecks({ from: r.participants.id, to: r.identityChecks.participantId }),
   },
+  duplicateCandidates: {
+    participant: r.one.participants({
+      from: r.duplicateCandidates.participantId,
+      to: r.participants.id,
+      optional: false,
+    }),
+    otherParticipant: r.one.participants({
+      from: r.duplicateCandidates.otherParticipantId,
+      to: r.participants.id,
+      optional: false,
+    }),
+    keptParticipant: r.one.participants({ from: r.duplicateCandidates.keptParticipantId, to: r.participants.id }),
+  },
   memberships: {
     participant: r.one.participants({ from: r.memberships.participantId, to: r.participants.id, optional: false }),
   },

@@ -21,6 +21,7 @@ const expected: Record<Action, Record<Role, Cell>> = {
   "membership:move": row("yes", "yes", "no", "with scope", "no"),
   "membership:readOwnCard": row("no", "no", "no", "no", "own"),
   "identity:recheck": row("yes", "yes", "no", "no", "no"),
+  "identity:resolveDuplicate": row("yes", "yes", "no", "no", "no"),
   "payment:pay": row("yes", "yes", "yes", "with scope", "yes"),
   "payment:settle": row("yes", "no", "no", "with scope", "no"),
   "payment:readAll": row("yes", "no", "no", "with scope", "no"),

@@ -22,6 +22,7 @@ interface ActionResources {
   "membership:move": undefined;
   "membership:readOwnCard": undefined;
   "identity:recheck": undefined;
+  "identity:resolveDuplicate": undefined;
   "payment:pay": undefined;
   "payment:settle": undefined;
   "payment:readAll": undefined;
@@ -84,6 +85,10 @@ export const actions: { [A in Action]: ActionRule<ActionResources[A]> } = {
   },
   "identity:recheck": {
     does: "ask the civil registry again about a worker they may see (rate-limited, audited)",
+    allows: (viewer) => viewer.role === "ADMIN" || viewer.role === "OFFICER",
+  },
+  "identity:resolveDuplicate": {
+    does: "review duplicate candidates among workers they may see, and merge one person's two records",
     allows: (viewer) => viewer.role === "ADMIN" || viewer.role === "OFFICER",
   },
   "payment:pay": {

@@ -1,12 +1,20 @@
+import { type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { builder } from "../../builder";
 import { plan } from "../../read-plan/field-plan";
 import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
+import type { Viewer } from "../access/rules";
+import { dashboardScopeFor } from "../dashboard/service";
+import { ExitRefundRef as ExitRefund } from "../membership-changes/graphql";
+import { participantVisibility } from "../participants/conditions";
 import { IdentityStatusEnum, Participant } from "../participants/graphql";
+import { participants } from "../participants/tables";
 import { REGION_CODE } from "../regions/codes";
+import { type ResolveDuplicateResult, resolveDuplicate } from "./duplicates";
 import { type RecheckIdentityResult, recheckIdentity, type VerifiedShare, verifiedShare } from "./service";
-import { identityCheckReasons } from "./tables";
+import { type duplicateCandidates, duplicateResolutions, duplicateRules, identityCheckReasons } from "./tables";
 
 const IdentityCheckReasonEnum = builder.enumType("IdentityCheckReason", {
   description: "Why the registry was asked: the registration itself, or an officer's re-run.",
@@ -99,3 +107,114 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => verifiedShare(ctx, args.regionCode ?? null),
   }),
 }));
+
+const DuplicateRuleEnum = builder.enumType("DuplicateRule", {
+  description:
+    "Why two records may be one person: the same name and birth date under different NIKs, the same name under NIKs one digit apart, one phone on several workers, or a registrant's NIKs that follow one another.",
+  values: duplicateRules,
+});
+const DuplicateResolutionEnum = builder.enumType("DuplicateResolution", { values: duplicateResolutions });
+
+const DuplicateCandidate = builder.drizzleNode("duplicateCandidates", {
+  name: "DuplicateCandidate",
+  id: { column: (candidate) => candidate.id },
+  description: "Two records a rule says may be one person, for the officers of the later one's region to resolve.",
+  fields: (t) => ({
+    participant: t.relation("participant", {
+      nullable: true,
+      description: "The later registration; null when the caller may not see it.",
+    }),
+    otherParticipant: t.relation("otherParticipant", {
+      nullable: true,
+      description: "The earlier registration (it may live in another region); null when the caller may not see it.",
+    }),
+    rule: t.expose("rule", { type: DuplicateRuleEnum }),
+    foundAt: t.field({ type: "DateTime", resolve: (candidate) => candidate.foundAt }),
+    resolution: t.expose("resolution", { type: DuplicateResolutionEnum, nullable: true }),
+    keptParticipant: t.relation("keptParticipant", { nullable: true }),
+    resolvedAt: t.field({ type: "DateTime", nullable: true, resolve: (candidate) => candidate.resolvedAt }),
+  }),
+});
+
+const ResolveDuplicateInput = builder.inputType("ResolveDuplicateInput", {
+  fields: (t) => ({
+    candidateId: t.globalID({ required: true, for: DuplicateCandidate }),
+    resolution: t.field({ type: DuplicateResolutionEnum, required: true }),
+    keptParticipantId: t.globalID({
+      for: Participant,
+      description: "SAME_PERSON: the record to keep (one of the pair); the earlier registration by default.",
+    }),
+  }),
+});
+
+const ResolveDuplicatePayload = builder.objectRef<ResolveDuplicateResult>("ResolveDuplicatePayload").implement({
+  fields: (t) => ({
+    candidate: t.field({ type: DuplicateCandidate, nullable: true, resolve: (result) => result.candidate }),
+    kept: t.field({
+      type: Participant,
+      nullable: true,
+      description: "SAME_PERSON: the record kept, with the other's payments, memberships and referrals.",
+      resolve: (result) => result.kept,
+    }),
+    refunds: t.field({
+      type: [ExitRefund],
+      description: "Months both records had paid for, given back once from the duplicate's payments.",
+      resolve: (result) => result.refunds,
+    }),
+    userErrors: t.field({ type: [UserError], resolve: (result) => result.userErrors }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  duplicateCandidates: t.drizzleConnection({
+    type: "duplicateCandidates",
+    description:
+      "Open duplicate candidates (unresolved), oldest first: an officer's work list for their region (ADMIN: any region, or the country).",
+    authScopes: { action: "identity:resolveDuplicate" },
+    args: {
+      regionCode: t.arg.string({
+        validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
+      }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      const region = dashboardScopeFor(ctx.viewer, args.regionCode ?? null);
+      return ctx.db.query.duplicateCandidates.findMany(
+        query({
+          where: {
+            resolvedAt: { isNull: true },
+            ...(region ? { villageCode: { like: `${region}.%` } } : {}),
+            // A pair is the caller's to resolve only when they may see both of its records.
+            RAW: (table) => bothVisible(table, ctx.viewer),
+          },
+          orderBy: { id: "asc" },
+        }),
+      );
+    },
+    extensions: plan.executorOnly("an officer's short work list, not a page of the read path"),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  resolveDuplicate: t.field({
+    type: ResolveDuplicatePayload,
+    description:
+      "Resolves a duplicate candidate (officers of its region, ADMIN; audited): NOT_DUPLICATE closes it; SAME_PERSON keeps one record and merges the other into it — payments, covered months, memberships and referrals move, a month both paid is refunded once, and the other record ends as a DUPLICATE exit.",
+    authScopes: { action: "identity:resolveDuplicate" },
+    args: { input: t.arg({ type: ResolveDuplicateInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      resolveDuplicate(ctx, {
+        candidateId: rowId(input.candidateId.id) ?? -1,
+        resolution: input.resolution,
+        keptParticipantId: input.keptParticipantId ? (rowId(input.keptParticipantId.id) ?? -1) : null,
+      }),
+  }),
+}));
+
+function bothVisible(table: typeof duplicateCandidates, viewer: Viewer): SQL {
+  const one = alias(participants, "candidate_participant");
+  const other = alias(participants, "candidate_other");
+  return sql`exists (select 1 from ${participants} as ${sql.identifier("candidate_participant")}
+      where ${one.id} = ${table.participantId} and ${participantVisibility(one, viewer)})
+    and exists (select 1 from ${participants} as ${sql.identifier("candidate_other")}
+      where ${other.id} = ${table.otherParticipantId} and ${participantVisibility(other, viewer)})`;
+}

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
 import { regionCondition } from "../participants/conditions";
 import { type IdentityStatus, participants } from "../participants/tables";
-import { type IdentityCheckReason, identityChecks } from "./tables";
+import { type DuplicateResolution, duplicateCandidates, type IdentityCheckReason, identityChecks } from "./tables";
 
 export type IdentityCheckRow = typeof identityChecks.$inferSelect;
 
@@ -186,4 +186,90 @@ export async function verifiedShares(db: Executor, regionCode: string | null): P
     .where(regionCode === null ? undefined : regionCondition(participants, regionCode))
     .groupBy(region, participants.channel)
     .orderBy(region, participants.channel);
+}
+
+/**
+ * Runs the duplicate rules (tables.ts, `duplicateRules`) for the members registered since `since`
+ * against everyone registered before them, and records each new pair once. Every rule joins on an
+ * index (a name, a birth date, a phone, a NIK), so a day's registrations cost a day's lookups.
+ */
+export async function recordDuplicateCandidates(db: Executor, since: Date, now: Date): Promise<number> {
+  const result = await db.execute(sql`
+    with recent as (
+      select id, nik, full_name, birth_date, phone, village_code, registered_by_subject, registered_at
+      from participants where registered_at >= ${since.toISOString()}::timestamptz and exited_on is null
+    ), pairs as (
+      select r.id as participant_id, o.id as other_id, 'SAME_NAME_AND_BIRTH_DATE' as rule, r.village_code
+      from recent r join participants o
+        on lower(o.full_name) = lower(r.full_name) and o.birth_date = r.birth_date and o.nik <> r.nik
+      where o.exited_on is null and (o.registered_at, o.id) < (r.registered_at, r.id)
+      union all
+      select r.id, o.id, 'NIK_ONE_DIGIT_APART', r.village_code
+      from recent r join participants o on lower(o.full_name) = lower(r.full_name) and o.nik <> r.nik
+      where o.exited_on is null and (o.registered_at, o.id) < (r.registered_at, r.id)
+        and (select count(*) from generate_series(1, 16) i where substr(o.nik, i, 1) <> substr(r.nik, i, 1)) = 1
+      union all
+      select r.id, a.id, 'SHARED_PHONE', r.village_code
+      from recent r
+      join lateral (select o.id from participants o where o.phone = r.phone and o.exited_on is null
+                    order by o.registered_at, o.id limit 1) a on a.id <> r.id
+      where r.phone is not null
+        and (select count(*) from participants o where o.phone = r.phone and o.exited_on is null) >= ${duplicatePolicy.sharedPhoneWorkers}
+      union all
+      select r.id, o.id, 'SEQUENTIAL_NIKS', r.village_code
+      from recent r join participants o on o.nik = lpad((r.nik::bigint - 1)::text, 16, '0')
+      where r.registered_by_subject is not null and o.registered_by_subject = r.registered_by_subject
+        and o.exited_on is null
+    )
+    insert into duplicate_candidates (participant_id, other_participant_id, rule, village_code, found_at)
+    select participant_id, other_id, rule::duplicate_rule, village_code, ${now.toISOString()}::timestamptz
+    from pairs order by participant_id, other_id, rule
+    on conflict on constraint duplicate_candidates_pair_key do nothing`);
+  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+}
+
+/** When one phone number stands for a possible duplicate: shared by this many workers or more. */
+export const duplicatePolicy = { sharedPhoneWorkers: 3 } as const;
+
+export type DuplicateCandidateRow = typeof duplicateCandidates.$inferSelect;
+
+/** A candidate, its row locked until the transaction ends: one resolution at a time. */
+export async function lockCandidate(tx: Transaction, id: number): Promise<DuplicateCandidateRow | null> {
+  const [row] = await tx.select().from(duplicateCandidates).where(eq(duplicateCandidates.id, id)).for("update");
+  return row ?? null;
+}
+
+export async function resolveCandidate(
+  tx: Transaction,
+  id: number,
+  resolution: { resolution: DuplicateResolution; keptParticipantId: number | null; resolvedBy: string; at: Date },
+): Promise<DuplicateCandidateRow> {
+  const [row] = await tx
+    .update(duplicateCandidates)
+    .set({
+      resolution: resolution.resolution,
+      keptParticipantId: resolution.keptParticipantId,
+      resolvedBy: resolution.resolvedBy,
+      resolvedAt: resolution.at.toISOString(),
+    })
+    .where(eq(duplicateCandidates.id, id))
+    .returning();
+  if (!row) throw new Error(`duplicate candidate ${id} vanished under its lock`);
+  return row;
+}
+
+/** Other open candidates naming a participant merged away: nothing is left to decide about them. */
+export async function closeCandidatesOf(tx: Transaction, participantId: number, resolvedBy: string, at: Date) {
+  await tx
+    .update(duplicateCandidates)
+    .set({ resolution: "SAME_PERSON", resolvedBy, resolvedAt: at.toISOString() })
+    .where(
+      and(
+        isNull(duplicateCandidates.resolvedAt),
+        or(
+          eq(duplicateCandidates.participantId, participantId),
+          eq(duplicateCandidates.otherParticipantId, participantId),
+        ),
+      ),
+    );
 }

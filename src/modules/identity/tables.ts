@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, check, index, pgEnum, pgTable, smallint, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, check, index, pgEnum, pgTable, smallint, text, timestamp, unique, varchar } from "drizzle-orm/pg-core";
 import { identityStatusEnum, participants } from "../participants/tables";
 
 /**
@@ -45,5 +45,62 @@ export const identityChecks = pgTable(
     index("identity_checks_due_idx").on(t.nextAttemptAt, t.id).where(sql`${t.decidedAt} is null`),
     index("identity_checks_participant_idx").on(t.participantId, t.id),
     check("identity_checks_decided", sql`(${t.decidedAt} is null) = (${t.status} = 'UNVERIFIED')`),
+  ],
+);
+
+/**
+ * The rules that find possible duplicates (one person under two records, or records no person
+ * stands behind), each a reason an officer reads:
+ * - SAME_NAME_AND_BIRTH_DATE: the same normalised name and birth date under different NIKs;
+ * - NIK_ONE_DIGIT_APART: the same name under NIKs one digit apart (a typo registered twice);
+ * - SHARED_PHONE: one phone number on several workers (the first registered is the other);
+ * - SEQUENTIAL_NIKS: a registrant's registrations whose NIKs follow one another (generated).
+ */
+export const duplicateRules = [
+  "SAME_NAME_AND_BIRTH_DATE",
+  "NIK_ONE_DIGIT_APART",
+  "SHARED_PHONE",
+  "SEQUENTIAL_NIKS",
+] as const;
+export type DuplicateRule = (typeof duplicateRules)[number];
+export const duplicateRuleEnum = pgEnum("duplicate_rule", duplicateRules);
+
+export const duplicateResolutions = ["NOT_DUPLICATE", "SAME_PERSON"] as const;
+export type DuplicateResolution = (typeof duplicateResolutions)[number];
+export const duplicateResolutionEnum = pgEnum("duplicate_resolution", duplicateResolutions);
+
+/**
+ * A pair of participants a rule found, for the officers of the later one's region to resolve:
+ * not a duplicate, or the same person (one record kept, the other merged into it and ended as
+ * DUPLICATE). Found once per pair and rule; resolved once, audited.
+ */
+export const duplicateCandidates = pgTable(
+  "duplicate_candidates",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    /** The later registration of the pair. */
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    otherParticipantId: bigint("other_participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    rule: duplicateRuleEnum("rule").notNull(),
+    /** The later participant's village when found: the officers whose work list it is. */
+    villageCode: varchar("village_code", { length: 13 }).notNull(),
+    foundAt: timestamp("found_at", { withTimezone: true, mode: "string" }).notNull(),
+    resolution: duplicateResolutionEnum("resolution"),
+    keptParticipantId: bigint("kept_participant_id", { mode: "number" }).references(() => participants.id),
+    resolvedBy: varchar("resolved_by", { length: 128 }),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "string" }),
+  },
+  (t) => [
+    unique("duplicate_candidates_pair_key").on(t.participantId, t.otherParticipantId, t.rule),
+    // Officers' open work lists: a region's unresolved candidates, oldest first.
+    index("duplicate_candidates_open_idx")
+      .on(t.villageCode.op("text_pattern_ops"), t.id)
+      .where(sql`${t.resolvedAt} is null`),
+    check("duplicate_candidates_pair", sql`${t.participantId} <> ${t.otherParticipantId}`),
+    check("duplicate_candidates_resolved", sql`(${t.resolution} is null) = (${t.resolvedAt} is null)`),
   ],
 );

@@ -20,7 +20,7 @@ const RefundDestinationEnum = builder.enumType("RefundDestination", {
   values: ["SPONSORSHIP_BUDGET", "PAYER"] as const,
 });
 
-const ExitRefundRef = builder.objectRef<ExitRefund>("ExitRefund").implement({
+export const ExitRefundRef = builder.objectRef<ExitRefund>("ExitRefund").implement({
   description: "Months a payment covered after the exit's month, given back with their worth.",
   fields: (t) => ({
     payment: t.field({ type: Payment, resolve: (refund) => refund.payment }),

@@ -355,3 +355,11 @@ export function setIdentityStatuses(
 ): Promise<ParticipantRow[]> {
   return store.setIdentityStatuses(tx, decisions, at);
 }
+
+/**
+ * Moves a duplicate's referrals (Nyalakan credit) and its memberships (ended first) to the record
+ * kept: the identity module's merge, inside its transaction, both rows locked.
+ */
+export function moveRecordsTo(tx: Transaction, fromId: number, toId: number, at: Date): Promise<void> {
+  return store.moveRecordsTo(tx, fromId, toId, at);
+}

@@ -292,3 +292,12 @@ export async function setIdentityStatuses(
   }
   return rows;
 }
+
+/** Moves a participant's referrals and memberships to another record (a duplicate merged into it). */
+export async function moveRecordsTo(tx: Transaction, fromId: number, toId: number, at: Date): Promise<void> {
+  await tx
+    .update(participants)
+    .set({ registeredById: toId, updatedAt: at.toISOString() })
+    .where(eq(participants.registeredById, fromId));
+  await tx.update(memberships).set({ participantId: toId }).where(eq(memberships.participantId, fromId));
+}

@@ -105,6 +105,8 @@ export const participants = pgTable(
       .on(t.sponsorId, t.paidThrough, t.villageCode.op("text_pattern_ops"), t.id)
       .where(sql`${t.sponsorId} is not null`),
     index("participants_registered_by_idx").on(t.registeredById, t.id),
+    // Duplicate review: one phone on several workers. Partial: many have no phone.
+    index("participants_phone_idx").on(t.phone).where(sql`${t.phone} is not null`),
     index("participants_registered_at_idx").on(t.registeredAt, t.id),
     index("participants_name_search_idx").on(sql`lower(${t.fullName}) text_pattern_ops`),
     // Masked NIKs show the last four digits, so that is what callers without pii:read search by.

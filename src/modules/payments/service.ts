@@ -19,6 +19,7 @@ import { paymentCreatedEvent, recordPaymentEvent, recordPaymentOutcome } from ".
 import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   closeCoverageHole,
+  coveredMonthsOf,
   coverMonths,
   findPayment,
   findPaymentBatchById,
@@ -29,7 +30,9 @@ import {
   lockPayment,
   lockPaymentEvent,
   monthsCoveredBy,
+  moveCoverageTo,
   type PaymentRow,
+  paymentsCovering,
   paymentsCoveringAfter,
   setPaymentEventOutcome,
   uncoverMonths,
@@ -345,8 +348,17 @@ export async function refundMonthsAfter(
   lastMonth: string,
   now: Date,
 ): Promise<ExitRefund[]> {
+  return refundCovering(tx, await paymentsCoveringAfter(tx, participant.id, lastMonth), now);
+}
+
+/** Gives back these months of these payments, each payment's worth for its months. */
+async function refundCovering(
+  tx: Transaction,
+  rows: { paymentId: number; sponsorshipId: number | null; months: string[] }[],
+  now: Date,
+): Promise<ExitRefund[]> {
   const refunds: ExitRefund[] = [];
-  for (const covering of await paymentsCoveringAfter(tx, participant.id, lastMonth)) {
+  for (const covering of rows) {
     const payment = await lockPayment(tx, covering.paymentId);
     if (!payment) throw new Error(`covered month of missing payment ${covering.paymentId}`);
     const worth = refundAmount(payment.lines, covering.months.length);
@@ -359,6 +371,26 @@ export async function refundMonthsAfter(
     if (covering.sponsorshipId !== null) await recordSponsorshipSpending(tx, covering.sponsorshipId, -worth);
     refunds.push({ payment: refunded, months: covering.months, amount: worth, sponsorshipId: covering.sponsorshipId });
   }
+  return refunds;
+}
+
+/**
+ * Merges a duplicate's coverage into the record kept: a month both covered was paid twice, so the
+ * duplicate's payment gives it back (to the payer, or the sponsorship's budget); every other month
+ * and every payment moves to the record kept. Coverage stays one unbroken run from the current
+ * month: each record's run already is one, and their union of two such runs is too. Both
+ * participants must be locked by the caller.
+ */
+export async function mergeCoverageInto(
+  tx: Transaction,
+  duplicateId: number,
+  keptId: number,
+  now: Date,
+): Promise<ExitRefund[]> {
+  const kept = new Set(await coveredMonthsOf(tx, keptId));
+  const twice = (await coveredMonthsOf(tx, duplicateId)).filter((month) => kept.has(month));
+  const refunds = await refundCovering(tx, await paymentsCovering(tx, duplicateId, twice), now);
+  await moveCoverageTo(tx, duplicateId, keptId);
   return refunds;
 }
 

@@ -341,3 +341,46 @@ export async function reconciliationRows(
     order by 1, 2, 3, 4`);
   return (result as unknown as { rows: ReconciliationRow[] }).rows;
 }
+
+/** Each of the participant's payments that covers one of `months`, with those months. */
+export async function paymentsCovering(db: Executor, participantId: number, months: string[]) {
+  if (months.length === 0) return [];
+  return db
+    .select({
+      paymentId: coveredMonths.paymentId,
+      sponsorshipId: paymentBatches.sponsorshipId,
+      months: sql<string[]>`array_agg(${coveredMonths.month}::text order by ${coveredMonths.month})`,
+    })
+    .from(coveredMonths)
+    .innerJoin(payments, eq(payments.id, coveredMonths.paymentId))
+    .leftJoin(paymentBatches, eq(paymentBatches.id, payments.batchId))
+    .where(and(eq(coveredMonths.participantId, participantId), inArray(coveredMonths.month, months)))
+    .groupBy(coveredMonths.paymentId, paymentBatches.sponsorshipId)
+    .orderBy(coveredMonths.paymentId);
+}
+
+/** The months a participant's settled payments cover. */
+export async function coveredMonthsOf(db: Executor, participantId: number): Promise<string[]> {
+  const rows = await db
+    .select({ month: sql<string>`${coveredMonths.month}::text` })
+    .from(coveredMonths)
+    .where(eq(coveredMonths.participantId, participantId));
+  return rows.map((row) => row.month);
+}
+
+/**
+ * Moves a participant's payments and covered months to another (a duplicate merged into it).
+ * Covered months are deleted and inserted again, not updated, so the rollup triggers see them
+ * leave one participant and arrive at the other.
+ */
+export async function moveCoverageTo(tx: Transaction, fromId: number, toId: number): Promise<void> {
+  const moved = await tx.delete(coveredMonths).where(eq(coveredMonths.participantId, fromId)).returning();
+  await tx.update(payments).set({ participantId: toId }).where(eq(payments.participantId, fromId));
+  for (let i = 0; i < moved.length; i += 1_000) {
+    await tx
+      .insert(coveredMonths)
+      .values(
+        moved.slice(i, i + 1_000).map((row) => ({ participantId: toId, paymentId: row.paymentId, month: row.month })),
+      );
+  }
+}

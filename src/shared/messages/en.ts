@@ -306,6 +306,11 @@ export const en = {
   IDENTITY_NOT_VERIFIED: "This worker's identity is not verified yet.",
   "IDENTITY_NOT_VERIFIED.batch":
     "{participant}'s identity is not verified by the civil registry ({status}); nothing was paid for them",
+  "NOT_FOUND.duplicateCandidate": "No duplicate candidate with this id, or none whose workers you may see",
+  "INVALID_TRANSITION.duplicateResolved": "This candidate was resolved already ({resolution})",
+  "INVALID_INPUT.keptParticipant": "The record kept must be one of the candidate's two participants",
+  "PARTICIPANT_EXITED.merge": "{participant} left membership on {exitedOn}; a record that left is not merged",
+  "FORBIDDEN.resolveDuplicate": "Forbidden: duplicate candidates are resolved by officers (in their region) and ADMIN",
   "LIMIT_REACHED.identityRerun": "At most {max} identity checks an hour per caller; try again later",
   "FORBIDDEN.recheckIdentity": "Forbidden: identity checks are asked for again by officers (in their region) and ADMIN",
   "FORBIDDEN.recordExit": "Forbidden: exits are recorded by officers (in their region) and ADMIN",

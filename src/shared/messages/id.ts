@@ -297,6 +297,12 @@ export const id: Record<keyof typeof en, string> = {
   IDENTITY_NOT_VERIFIED: "Identitas pekerja ini belum terverifikasi.",
   "IDENTITY_NOT_VERIFIED.batch":
     "Identitas {participant} belum terverifikasi oleh Dukcapil ({status}); tidak ada iuran yang dibayarkan untuknya.",
+  "NOT_FOUND.duplicateCandidate": "Tidak ada kandidat duplikat dengan id ini, atau yang pekerjanya boleh Anda lihat.",
+  "INVALID_TRANSITION.duplicateResolved": "Kandidat ini sudah diputuskan ({resolution}).",
+  "INVALID_INPUT.keptParticipant": "Data yang dipertahankan harus salah satu dari dua peserta kandidat ini.",
+  "PARTICIPANT_EXITED.merge":
+    "{participant} berhenti dari kepesertaan pada {exitedOn}; data yang sudah berhenti tidak digabungkan.",
+  "FORBIDDEN.resolveDuplicate": "Kandidat duplikat diputuskan oleh petugas (di wilayahnya) dan ADMIN.",
   "LIMIT_REACHED.identityRerun":
     "Paling banyak {max} pemeriksaan identitas per jam untuk setiap pengguna; coba lagi nanti.",
   "FORBIDDEN.recheckIdentity": "Pemeriksaan identitas ulang diminta oleh petugas (di wilayahnya) dan ADMIN.",
