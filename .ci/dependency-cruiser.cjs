@@ -12,7 +12,8 @@ const layers = [
   ["sponsors"],
   ["participants", "credentials"],
   ["payments", "dashboard", "events"],
-  ["enrollments", "outreach", "membership-changes", "cards", "identity"],
+  ["enrollments", "outreach", "membership-changes", "cards"],
+  ["identity"],
 ];
 
 const runtime = { dependencyTypesNot: ["type-only"] };
