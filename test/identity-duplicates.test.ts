@@ -61,7 +61,7 @@ async function candidatesOf(participantId: number) {
 }
 
 describe("the rules", () => {
-  it("find the same name and birth date, NIKs one digit apart, a shared phone and sequential NIKs, once each", async () => {
+  it("find the same name and birth date, NIKs one digit apart, a shared phone, sequential NIKs and bursts, once each", async () => {
     const { first, second } = await givenTwice("31.71.01.1001", "Dewi Lestari");
     const typo = await givenParticipant(api.db, {
       fullName: "Dewi Lestari",
@@ -80,6 +80,18 @@ describe("the rules", () => {
       );
     }
 
+    const registrant = await givenParticipant(api.db, { fullName: "Perekrut Cepat" });
+    const burst = [];
+    for (let i = 0; i < 10; i++) {
+      burst.push(
+        await givenParticipant(api.db, {
+          fullName: `Rekrutan ${"ABCDEFGHIJ"[i]}`,
+          registeredById: registrant.id,
+          registeredAt: new Date(Date.parse(TODAY) - (10 - i) * 30_000).toISOString(),
+        }),
+      );
+    }
+
     const found = await findDuplicateCandidates(api.db, new Date("2026-01-01T00:00:00Z"), now());
     expect(found).toBeGreaterThanOrEqual(5);
     expect((await candidatesOf(second.id)).map((c) => [c.otherParticipantId, c.rule])).toContainEqual([
@@ -95,6 +107,12 @@ describe("the rules", () => {
       generated[0]?.id,
       "SEQUENTIAL_NIKS",
     ]);
+    // Ten registrations by one Nyalakan registrant within five minutes: the tenth is a burst's.
+    expect((await candidatesOf(burst[9]?.id ?? 0)).map((c) => [c.otherParticipantId, c.rule])).toContainEqual([
+      burst[0]?.id,
+      "REGISTRATION_BURST",
+    ]);
+    expect((await candidatesOf(burst[8]?.id ?? 0)).map((c) => c.rule)).not.toContain("REGISTRATION_BURST");
     // Found once: the daily job's next run adds nothing for the same pairs.
     expect(await findDuplicateCandidates(api.db, new Date("2026-01-01T00:00:00Z"), now())).toBe(0);
   });

@@ -196,7 +196,7 @@ export async function verifiedShares(db: Executor, regionCode: string | null): P
 export async function recordDuplicateCandidates(db: Executor, since: Date, now: Date): Promise<number> {
   const result = await db.execute(sql`
     with recent as (
-      select id, nik, full_name, birth_date, phone, village_code, registered_by_subject, registered_at
+      select id, nik, full_name, birth_date, phone, village_code, registered_by_id, registered_by_subject, registered_at
       from participants where registered_at >= ${since.toISOString()}::timestamptz and exited_on is null
     ), pairs as (
       select r.id as participant_id, o.id as other_id, 'SAME_NAME_AND_BIRTH_DATE' as rule, r.village_code
@@ -220,6 +220,18 @@ export async function recordDuplicateCandidates(db: Executor, since: Date, now: 
       from recent r join participants o on o.nik = lpad((r.nik::bigint - 1)::text, 16, '0')
       where r.registered_by_subject is not null and o.registered_by_subject = r.registered_by_subject
         and o.exited_on is null
+      union all
+      select r.id, f.id, 'REGISTRATION_BURST', r.village_code
+      from recent r
+      join lateral (select o.id from participants o
+                    where o.registered_by_id = r.registered_by_id
+                      and o.registered_at >= r.registered_at - make_interval(mins => ${duplicatePolicy.burst.minutes}::int)
+                      and o.registered_at <= r.registered_at
+                    order by o.registered_at, o.id limit 1) f on f.id <> r.id
+      where r.registered_by_id is not null
+        and (select count(*) from participants o where o.registered_by_id = r.registered_by_id
+              and o.registered_at >= r.registered_at - make_interval(mins => ${duplicatePolicy.burst.minutes}::int)
+              and o.registered_at <= r.registered_at) >= ${duplicatePolicy.burst.registrations}
     )
     insert into duplicate_candidates (participant_id, other_participant_id, rule, village_code, found_at)
     select participant_id, other_id, rule::duplicate_rule, village_code, ${now.toISOString()}::timestamptz
@@ -228,8 +240,13 @@ export async function recordDuplicateCandidates(db: Executor, since: Date, now: 
   return Number((result as { rowCount?: number | null }).rowCount ?? 0);
 }
 
-/** When one phone number stands for a possible duplicate: shared by this many workers or more. */
-export const duplicatePolicy = { sharedPhoneWorkers: 3 } as const;
+/**
+ * When one phone number stands for a possible duplicate (shared by this many workers or more), and
+ * what a registration burst is: a Nyalakan registrant entering this many workers within these
+ * minutes, faster than anyone registers the people around them by hand (sponsors' files, which
+ * enroll thousands at once, have no Nyalakan registrant and are not bursts).
+ */
+export const duplicatePolicy = { sharedPhoneWorkers: 3, burst: { registrations: 10, minutes: 10 } } as const;
 
 export type DuplicateCandidateRow = typeof duplicateCandidates.$inferSelect;
 

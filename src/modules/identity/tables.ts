@@ -54,13 +54,16 @@ export const identityChecks = pgTable(
  * - SAME_NAME_AND_BIRTH_DATE: the same normalised name and birth date under different NIKs;
  * - NIK_ONE_DIGIT_APART: the same name under NIKs one digit apart (a typo registered twice);
  * - SHARED_PHONE: one phone number on several workers (the first registered is the other);
- * - SEQUENTIAL_NIKS: a registrant's registrations whose NIKs follow one another (generated).
+ * - SEQUENTIAL_NIKS: a registrant's registrations whose NIKs follow one another (generated);
+ * - REGISTRATION_BURST: a Nyalakan registrant's burst of registrations, more than a person
+ *   registers by hand (the burst's first is the other).
  */
 export const duplicateRules = [
   "SAME_NAME_AND_BIRTH_DATE",
   "NIK_ONE_DIGIT_APART",
   "SHARED_PHONE",
   "SEQUENTIAL_NIKS",
+  "REGISTRATION_BURST",
 ] as const;
 export type DuplicateRule = (typeof duplicateRules)[number];
 export const duplicateRuleEnum = pgEnum("duplicate_rule", duplicateRules);

@@ -1,5 +1,5 @@
 CREATE TYPE "duplicate_resolution" AS ENUM('NOT_DUPLICATE', 'SAME_PERSON');--> statement-breakpoint
-CREATE TYPE "duplicate_rule" AS ENUM('SAME_NAME_AND_BIRTH_DATE', 'NIK_ONE_DIGIT_APART', 'SHARED_PHONE', 'SEQUENTIAL_NIKS');--> statement-breakpoint
+CREATE TYPE "duplicate_rule" AS ENUM('SAME_NAME_AND_BIRTH_DATE', 'NIK_ONE_DIGIT_APART', 'SHARED_PHONE', 'SEQUENTIAL_NIKS', 'REGISTRATION_BURST');--> statement-breakpoint
 CREATE TABLE "duplicate_candidates" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "duplicate_candidates_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"participant_id" bigint NOT NULL,
