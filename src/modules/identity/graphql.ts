@@ -1,20 +1,17 @@
-import { type SQL, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
 import { builder } from "../../builder";
 import { plan } from "../../read-plan/field-plan";
+import { countedConnection } from "../../shared/connections";
 import { rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
 import { UserError } from "../../shared/user-error-type";
-import type { Viewer } from "../access/rules";
 import { dashboardScopeFor } from "../dashboard/service";
 import { ExitRefundRef as ExitRefund } from "../membership-changes/graphql";
-import { participantVisibility } from "../participants/conditions";
 import { IdentityStatusEnum, Participant } from "../participants/graphql";
-import { participants } from "../participants/tables";
 import { REGION_CODE } from "../regions/codes";
 import { type ResolveDuplicateResult, resolveDuplicate } from "./duplicates";
 import { type RecheckIdentityResult, recheckIdentity, type VerifiedShare, verifiedShare } from "./service";
-import { type duplicateCandidates, duplicateResolutions, duplicateRules, identityCheckReasons } from "./tables";
+import { openCandidates } from "./store";
+import { duplicateCandidates, duplicateResolutions, duplicateRules, identityCheckReasons } from "./tables";
 
 const IdentityCheckReasonEnum = builder.enumType("IdentityCheckReason", {
   description: "Why the registry was asked: the registration itself, or an officer's re-run.",
@@ -136,6 +133,8 @@ const DuplicateCandidate = builder.drizzleNode("duplicateCandidates", {
   }),
 });
 
+const DuplicateCandidateConnection = countedConnection("DuplicateCandidateConnection", DuplicateCandidate);
+
 const ResolveDuplicateInput = builder.inputType("ResolveDuplicateInput", {
   fields: (t) => ({
     candidateId: t.globalID({ required: true, for: DuplicateCandidate }),
@@ -166,32 +165,35 @@ const ResolveDuplicatePayload = builder.objectRef<ResolveDuplicateResult>("Resol
 });
 
 builder.queryFields((t) => ({
-  duplicateCandidates: t.drizzleConnection({
-    type: "duplicateCandidates",
-    description:
-      "Open duplicate candidates (unresolved), oldest first: an officer's work list for their region (ADMIN: any region, or the country).",
-    authScopes: { action: "identity:resolveDuplicate" },
-    args: {
-      regionCode: t.arg.string({
-        validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
-      }),
-    },
-    resolve: (query, _root, args, ctx) => {
-      const region = dashboardScopeFor(ctx.viewer, args.regionCode ?? null);
-      return ctx.db.query.duplicateCandidates.findMany(
-        query({
-          where: {
-            resolvedAt: { isNull: true },
-            ...(region ? { villageCode: { like: `${region}.%` } } : {}),
-            // A pair is the caller's to resolve only when they may see both of its records.
-            RAW: (table) => bothVisible(table, ctx.viewer),
-          },
-          orderBy: { id: "asc" },
+  duplicateCandidates: t.drizzleConnection(
+    {
+      type: "duplicateCandidates",
+      description:
+        "Open duplicate candidates (unresolved), oldest first: an officer's work list for their region (ADMIN: any region, or the country). Pairs whose two records the caller may not both see are not listed.",
+      authScopes: { action: "identity:resolveDuplicate" },
+      args: {
+        regionCode: t.arg.string({
+          validate: { regex: [REGION_CODE, { message: messageKey("BAD_USER_INPUT.regionCode") }] },
         }),
-      );
+      },
+      totalCount: (_parent, args, ctx) =>
+        ctx.db.$count(
+          duplicateCandidates,
+          openCandidates(duplicateCandidates, dashboardScopeFor(ctx.viewer, args.regionCode ?? null), ctx.viewer),
+        ),
+      resolve: (query, _root, args, ctx) =>
+        ctx.db.query.duplicateCandidates.findMany(
+          query({
+            where: {
+              RAW: (table) => openCandidates(table, dashboardScopeFor(ctx.viewer, args.regionCode ?? null), ctx.viewer),
+            },
+            orderBy: { id: "asc" },
+          }),
+        ),
+      extensions: plan.executorOnly("an officer's short work list, not a page of the read path"),
     },
-    extensions: plan.executorOnly("an officer's short work list, not a page of the read path"),
-  }),
+    DuplicateCandidateConnection,
+  ),
 }));
 
 builder.mutationFields((t) => ({
@@ -209,12 +211,3 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
-
-function bothVisible(table: typeof duplicateCandidates, viewer: Viewer): SQL {
-  const one = alias(participants, "candidate_participant");
-  const other = alias(participants, "candidate_other");
-  return sql`exists (select 1 from ${participants} as ${sql.identifier("candidate_participant")}
-      where ${one.id} = ${table.participantId} and ${participantVisibility(one, viewer)})
-    and exists (select 1 from ${participants} as ${sql.identifier("candidate_other")}
-      where ${other.id} = ${table.otherParticipantId} and ${participantVisibility(other, viewer)})`;
-}

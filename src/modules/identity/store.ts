@@ -1,6 +1,8 @@
-import { and, asc, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, like, lte, or, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Executor, Transaction } from "../../db/client";
-import { regionCondition } from "../participants/conditions";
+import type { Viewer } from "../access/rules";
+import { participantVisibility, regionCondition } from "../participants/conditions";
 import { type IdentityStatus, participants } from "../participants/tables";
 import { type DuplicateResolution, duplicateCandidates, type IdentityCheckReason, identityChecks } from "./tables";
 
@@ -289,4 +291,22 @@ export async function closeCandidatesOf(tx: Transaction, participantId: number, 
         ),
       ),
     );
+}
+
+/** A caller's open candidates: unresolved, in the region (null: the country), both records visible to them. */
+export function openCandidates(table: typeof duplicateCandidates, region: string | null, viewer: Viewer): SQL {
+  return and(
+    isNull(table.resolvedAt),
+    region ? like(table.villageCode, `${region}.%`) : undefined,
+    bothVisible(table, viewer),
+  ) as SQL;
+}
+
+function bothVisible(table: typeof duplicateCandidates, viewer: Viewer): SQL {
+  const one = alias(participants, "candidate_participant");
+  const other = alias(participants, "candidate_other");
+  return sql`exists (select 1 from ${participants} as ${sql.identifier("candidate_participant")}
+      where ${one.id} = ${table.participantId} and ${participantVisibility(one, viewer)})
+    and exists (select 1 from ${participants} as ${sql.identifier("candidate_other")}
+      where ${other.id} = ${table.otherParticipantId} and ${participantVisibility(other, viewer)})`;
 }
