@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { insertList, rowOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
@@ -118,12 +118,21 @@ export async function closeCoverageHole(tx: Transaction, participantId: number, 
  * Each of a participant's payments that covers months after `month`, with those months and the
  * sponsorship its batch was paid from (null when the worker or a sponsor paid it one by one).
  */
-export async function paymentsCoveringAfter(
+export function paymentsCoveringAfter(db: Executor, participantId: number, month: string) {
+  return paymentsCoveringWhere(db, participantId, gt(coveredMonths.month, month));
+}
+
+/** The same for the payments covering one of `months`. */
+export async function paymentsCovering(db: Executor, participantId: number, months: string[]) {
+  return months.length === 0 ? [] : paymentsCoveringWhere(db, participantId, inArray(coveredMonths.month, months));
+}
+
+async function paymentsCoveringWhere(
   db: Executor,
   participantId: number,
-  month: string,
+  months: SQL,
 ): Promise<{ paymentId: number; sponsorshipId: number | null; months: string[] }[]> {
-  const rows = await db
+  return db
     .select({
       paymentId: coveredMonths.paymentId,
       sponsorshipId: paymentBatches.sponsorshipId,
@@ -132,10 +141,9 @@ export async function paymentsCoveringAfter(
     .from(coveredMonths)
     .innerJoin(payments, eq(payments.id, coveredMonths.paymentId))
     .leftJoin(paymentBatches, eq(paymentBatches.id, payments.batchId))
-    .where(and(eq(coveredMonths.participantId, participantId), gt(coveredMonths.month, month)))
+    .where(and(eq(coveredMonths.participantId, participantId), months))
     .groupBy(coveredMonths.paymentId, paymentBatches.sponsorshipId)
     .orderBy(coveredMonths.paymentId);
-  return rows;
 }
 
 /** The last month any settled payment covers for a participant: what `paid_through` must equal. */
@@ -340,23 +348,6 @@ export async function reconciliationRows(
     from notified where outcome not in ('APPLIED', 'ALREADY_APPLIED')
     order by 1, 2, 3, 4`);
   return (result as unknown as { rows: ReconciliationRow[] }).rows;
-}
-
-/** Each of the participant's payments that covers one of `months`, with those months. */
-export async function paymentsCovering(db: Executor, participantId: number, months: string[]) {
-  if (months.length === 0) return [];
-  return db
-    .select({
-      paymentId: coveredMonths.paymentId,
-      sponsorshipId: paymentBatches.sponsorshipId,
-      months: sql<string[]>`array_agg(${coveredMonths.month}::text order by ${coveredMonths.month})`,
-    })
-    .from(coveredMonths)
-    .innerJoin(payments, eq(payments.id, coveredMonths.paymentId))
-    .leftJoin(paymentBatches, eq(paymentBatches.id, payments.batchId))
-    .where(and(eq(coveredMonths.participantId, participantId), inArray(coveredMonths.month, months)))
-    .groupBy(coveredMonths.paymentId, paymentBatches.sponsorshipId)
-    .orderBy(coveredMonths.paymentId);
 }
 
 /** The months a participant's settled payments cover. */
