@@ -238,3 +238,36 @@ describe("a merge, whatever the two records paid", () => {
     expect(Object.values(drift).every((table) => table.drift === 0)).toBe(true);
   });
 });
+
+describe("a record merged away", () => {
+  it("is not registered again as a person of its own", async () => {
+    const { first, second } = await givenTwice("31.71.01.1001", "Bayu Pratama");
+    await findDuplicateCandidates(api.db, new Date("2026-01-01T00:00:00Z"), now());
+    const [candidate] = (await candidatesOf(second.id)).filter((c) => c.otherParticipantId === first.id);
+    await api.graphql(RESOLVE, {
+      input: { candidateId: gid("DuplicateCandidate", candidate?.id ?? 0), resolution: "SAME_PERSON" },
+    });
+    const again = dataOf(
+      await api.graphql<{
+        registerParticipant: { participant: unknown; userErrors: { code: string; message: string }[] };
+      }>(
+        `mutation ($input: RegisterParticipantInput!) { registerParticipant(input: $input) { participant { id } userErrors { code message } } }`,
+        {
+          input: {
+            nik: second.nik,
+            fullName: "Bayu Pratama",
+            segment: "BPU",
+            occupation: "Nelayan",
+            ecosystem: "VILLAGE",
+            villageCode: "31.71.01.1001",
+            reportedMonthlyIncome: "1000000",
+            programs: ["JKK", "JKM"],
+          },
+        },
+      ),
+    ).registerParticipant;
+    expect(again.participant).toBeNull();
+    expect(again.userErrors).toMatchObject([{ code: "PARTICIPANT_EXITED" }]);
+    expect(again.userErrors[0]?.message).toContain("merged");
+  });
+});

@@ -131,7 +131,12 @@ export async function resolveDuplicate(
     );
     await moveRecordsTo(tx, duplicate.id, kept.id, now);
     await endSponsorshipsOf(tx, duplicate.id, today);
-    const ended = await updateParticipantRow(tx, duplicate.id, { exitedOn: today, paidThrough: null }, now);
+    const ended = await updateParticipantRow(
+      tx,
+      duplicate.id,
+      { exitedOn: today, paidThrough: null, mergedIntoId: kept.id },
+      now,
+    );
     const merged = await updateParticipantRow(
       tx,
       kept.id,

@@ -56,9 +56,9 @@ describe("exit rules", () => {
     ).toEqual([["jkmClaimReference", "EXIT_NOT_ALLOWED"]]);
   });
 
-  it("name a source for every reason, and let no one come back from a death", () => {
+  it("name a source for every reason, and let no one come back from a death or a merged record", () => {
     for (const reason of exitReasons) expect(exitReasonSources[reason].source).not.toBe("");
-    expect(exitReasons.filter((reason) => !exitReasonSources[reason].mayReturn)).toEqual(["DEATH"]);
+    expect(exitReasons.filter((reason) => !exitReasonSources[reason].mayReturn)).toEqual(["DEATH", "DUPLICATE"]);
   });
 
   it("leave the exit's own month covered", () => {

@@ -36,5 +36,5 @@ export const exitReasonSources: Record<ExitReason, { source: string; paysJht: bo
     paysJht: false,
     mayReturn: true,
   },
-  DUPLICATE: { source: "the agency's data correction (one person, one NIK)", paysJht: false, mayReturn: true },
+  DUPLICATE: { source: "the agency's data correction (one person, one NIK)", paysJht: false, mayReturn: false },
 };

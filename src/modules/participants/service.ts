@@ -9,6 +9,7 @@ import { inRegion, type Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
 import { canSeeParticipant } from "./conditions";
 import { recordParticipantEvent } from "./events";
+import { exitReasonSources } from "./exit-reasons";
 import { findOccupation } from "./occupations";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import * as store from "./store";
@@ -78,15 +79,16 @@ export async function registerParticipant(
         // A former member comes back: the same person, a new membership, the history kept.
         const former = await lockParticipant(tx, existing.id);
         if (former && former.exitedOn !== null) {
+          // Who died does not come back, nor does a record merged into another (its person has one).
           const history = await store.membershipsOf(tx, former.id);
-          if (
-            history.some((membership) => membership.endReason === "DEATH" && membership.endedOn === former.exitedOn)
-          ) {
+          const reason =
+            former.mergedIntoId !== null
+              ? "DUPLICATE"
+              : history.find((membership) => membership.endedOn === former.exitedOn)?.endReason;
+          if (reason && reason !== "MOVED_SEGMENT" && !exitReasonSources[reason].mayReturn) {
+            const message = reason === "DEATH" ? "PARTICIPANT_EXITED.deceased" : "PARTICIPANT_EXITED.merged";
             return rejected([
-              userError("PARTICIPANT_EXITED", msg("PARTICIPANT_EXITED.deceased", { exitedOn: former.exitedOn }), [
-                "input",
-                "nik",
-              ]),
+              userError("PARTICIPANT_EXITED", msg(message, { exitedOn: former.exitedOn }), ["input", "nik"]),
             ]);
           }
           const returned = await returnParticipant(tx, former, input, now);

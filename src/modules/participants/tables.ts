@@ -73,6 +73,8 @@ export const participants = pgTable(
      * `paid_through` so every status filter stays on this table; the membership says why.
      */
     exitedOn: date("exited_on", { mode: "string" }),
+    /** A duplicate record merged into another (duplicate review): the record that holds the person now. */
+    mergedIntoId: bigint("merged_into_id", { mode: "number" }).references((): AnyPgColumn => participants.id),
     /** Kept here, beside the columns policies filter on (referral credit, sponsor batches). */
     identityStatus: identityStatusEnum("identity_status").notNull().default("UNVERIFIED"),
     registeredAt: timestamp("registered_at", { withTimezone: true, mode: "string" }).notNull(),

@@ -281,6 +281,8 @@ export const en = {
     "This NIK belongs to a participant recorded as deceased on {exitedOn}; an administrator may withdraw the death report if it was wrong",
   "PARTICIPANT_EXITED.enroll":
     "This worker left membership on {exitedOn}; a former member is registered again before a sponsor enrolls them",
+  "PARTICIPANT_EXITED.merged":
+    "This NIK's record was merged into another participant's on {exitedOn} (a duplicate): register nobody under it",
   "PARTICIPANT_EXITED.batch": "{participant} left membership on {exitedOn}; nothing was paid for them",
   "INVALID_EXIT_DATE.future": "An exit cannot be dated after today ({today})",
   "INVALID_EXIT_DATE.beforeStart": "The membership began on {startedOn}; an exit cannot be dated before it",

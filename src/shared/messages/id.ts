@@ -269,6 +269,8 @@ export const id: Record<keyof typeof en, string> = {
     "NIK ini milik peserta yang tercatat meninggal dunia pada {exitedOn}; administrator dapat membatalkan laporan kematian itu bila keliru.",
   "PARTICIPANT_EXITED.enroll":
     "Pekerja ini berhenti dari kepesertaan pada {exitedOn}; mantan peserta didaftarkan kembali sebelum sponsor mengikutsertakannya.",
+  "PARTICIPANT_EXITED.merged":
+    "Data dengan NIK ini sudah digabungkan ke data peserta lain pada {exitedOn} (duplikat): jangan daftarkan siapa pun dengannya.",
   "PARTICIPANT_EXITED.batch":
     "{participant} berhenti dari kepesertaan pada {exitedOn}; tidak ada iuran yang dibayarkan untuknya.",
   "INVALID_EXIT_DATE.future": "Tanggal berhenti tidak boleh sesudah hari ini ({today}).",

@@ -1,0 +1,2 @@
+ALTER TABLE "participants" ADD COLUMN "merged_into_id" bigint;--> statement-breakpoint
+ALTER TABLE "participants" ADD CONSTRAINT "participants_merged_into_id_participants_id_fkey" FOREIGN KEY ("merged_into_id") REFERENCES "participants"("id");
