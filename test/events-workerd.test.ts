@@ -68,6 +68,37 @@ describe("partner events in workerd", () => {
     }
   });
 
+  it("verifies a registration's identity through wrangler's local identity queue, with no cron and nothing run by hand", async () => {
+    const nik = `317101010190${9997}`; // the offline registry has another name for this serial
+    const query = `mutation($input: RegisterParticipantInput!) { registerParticipant(input: $input) { participant { id identityStatus } userErrors { code } } }`;
+    const registered = await local.graphql<{
+      registerParticipant: { participant: { id: string; identityStatus: string } | null; userErrors: unknown[] };
+    }>(query, {
+      input: {
+        nik,
+        fullName: "Citra Dewi",
+        segment: "BPU",
+        occupation: "Nelayan",
+        ecosystem: "VILLAGE",
+        villageCode: "31.71.01.1001",
+        reportedMonthlyIncome: "1000000",
+        programs: ["JKK", "JKM"],
+      },
+    });
+    expect(registered.registerParticipant?.participant?.identityStatus).toBe("UNVERIFIED");
+    const id = registered.registerParticipant?.participant?.id ?? "";
+    let status = "UNVERIFIED";
+    for (let waited = 0; status === "UNVERIFIED" && waited < 20_000; waited += 200) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const seen = await local.graphql<{ participant: { identityStatus: string } }>(
+        "query($id: ID!) { participant(id: $id) { identityStatus } }",
+        { id },
+      );
+      status = seen.participant?.identityStatus ?? status;
+    }
+    expect(status).toBe("MISMATCH");
+  });
+
   it("answers a syntax error as the client's mistake, as Node does (one copy of graphql in the bundle)", async () => {
     const response = await worker.fetch("/graphql", {
       method: "POST",
