@@ -119,7 +119,7 @@ async function loadRows(
     // NIK: the village's district, then a birth date and serial that encode g, so every NIK is unique.
     await db.execute(sql`
       insert into participants (nik, full_name, birth_date, sex, phone, segment, occupation, risk_level, ecosystem_code, village_code,
-        reported_monthly_income, programs, sponsor_id, channel, paid_through, registered_at, updated_at)
+        reported_monthly_income, programs, sponsor_id, channel, paid_through, identity_status, registered_at, updated_at)
       select replace(left(v.code, 8), '.', '') || lpad((1 + (g / 9999) % 28 + case when female then 40 else 0 end)::text, 2, '0')
                || lpad((1 + (g / 279972) % 12)::text, 2, '0') || lpad((60 + (g / 3359664) % 40)::text, 2, '0') || lpad((1 + g % 9999)::text, 4, '0'),
              (array['Siti','Budi','Ani','Agus','Dewi','Rudi','Sri','Joko','Rina','Eko','Wati','Andi'])[1 + (random() * 11)::int] || ' ' ||
@@ -134,6 +134,8 @@ async function loadRows(
                   when r < 0.7 then make_date(${monthStart(current).slice(0, 4)}::int, ${monthStart(current).slice(5, 7)}::int, 1) + ((random() * 2)::int || ' month')::interval
                   when r < 0.82 then make_date(${monthStart(current).slice(0, 4)}::int, ${monthStart(current).slice(5, 7)}::int, 1) - ((1 + (random())::int) || ' month')::interval
                   else make_date(${monthStart(current).slice(0, 4)}::int, ${monthStart(current).slice(5, 7)}::int, 1) - ((3 + (random() * 9)::int) || ' month')::interval end,
+             -- The registry has answered for almost everyone a bench meets (checks are not seeded).
+             case when random() < 0.97 then 'VERIFIED' else 'MISMATCH' end::identity_status,
              ${options.now.toISOString()}::timestamptz - ((random() * 900)::int || ' days')::interval,
              ${options.now.toISOString()}::timestamptz
       from (select g, random() as r, random() < 0.5 as female,
