@@ -15,7 +15,7 @@ import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { relayIdentity } from "./identity-worker";
 import { anonymous } from "./modules/access/rules";
 import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
-import { foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
+import { closeRecentMonths, foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
 import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
 import { paymentRoutes } from "./modules/payments/routes";
@@ -364,6 +364,8 @@ export async function runScheduledJob(
     // Long-lapsed months fold first, so the verification compares the folded rollups.
     const foldedRows = await foldLapsedRollups(db, new Date(options.scheduledTime ?? Date.now()));
     const report = await verifyRollups(db, { repair: true });
+    // Last month closed into the history, the two before it again for late corrections.
+    const historyRows = await closeRecentMonths(db, new Date(options.scheduledTime ?? Date.now()));
     const drifted = Object.entries(report).filter(([, table]) => table.drift > 0);
     log({
       level: drifted.length > 0 ? "warn" : "info",
@@ -372,6 +374,7 @@ export async function runScheduledJob(
       durationMs: Math.round(performance.now() - startedAt),
       drifted: Object.fromEntries(drifted.map(([table, { drift }]) => [table, drift])),
       foldedRows,
+      historyRows,
       report,
     });
     return report;

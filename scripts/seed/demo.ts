@@ -11,6 +11,7 @@ import {
 } from "../../src/db/tables";
 import { contributionLines, totalOf } from "../../src/modules/contributions/rules";
 import type { Program } from "../../src/modules/contributions/tables";
+import { backfillCoverageHistory } from "../../src/modules/dashboard/service";
 import type { EcosystemCode } from "../../src/modules/ecosystems/tables";
 import { findDuplicateCandidates } from "../../src/modules/identity/duplicates";
 import { offlineVerifier } from "../../src/modules/identity/offline-verifier";
@@ -312,6 +313,8 @@ export async function seedDemoData(
   // offline verifier's, given now rather than a minute after `npm run dev` starts.
   await drainIdentityChecks(db, offlineVerifier(), now);
   await seedDuplicates(db, now);
+  // The growth line from the first registration to last month, reconstructed as the backfill does.
+  await backfillCoverageHistory(db, now);
   return { participants: insertedIds.length, payments: paymentCount };
 }
 

@@ -13,7 +13,10 @@ import { REGION_CODE } from "../regions/codes";
 import { Sponsor } from "../sponsors/graphql";
 import {
   type CoverageDashboard as CoverageDashboardShape,
+  type CoverageHistoryMonth,
   coverageDashboard,
+  coverageHistory,
+  coverageHistoryMaxMonths,
   type EcosystemCoverage as EcosystemCoverageShape,
   ecosystemCoverage,
   type MembershipChangesMonth,
@@ -203,7 +206,58 @@ const MembershipChangesMonthRef = builder.objectRef<MembershipChangesMonth>("Mem
   }),
 });
 
+const CoverageHistoryMonthRef = builder.objectRef<CoverageHistoryMonth>("CoverageHistoryMonth").implement({
+  description:
+    "A closed month's figures for one scope, at their latest revision: registered (by the month's end, not exited by then) and active (with a covered month), against the year's target.",
+  fields: (t) => ({
+    month: t.field({ type: "Month", resolve: (m) => m.month }),
+    registered: t.exposeInt("registered", { nullable: true, description: "Null for a month not closed (kept) yet." }),
+    active: t.exposeInt("active", { nullable: true }),
+    target: t.exposeInt("target", {
+      nullable: true,
+      description:
+        "The year's active target: national, or the ecosystem's; null for other scopes and when none is set.",
+    }),
+    gapToTarget: t.exposeInt("gapToTarget", { nullable: true, description: "target - active." }),
+    revision: t.exposeInt("revision", {
+      nullable: true,
+      description:
+        "1 when the month closed; higher when a late correction (a refund, a back-dated settlement, an exit) changed it.",
+    }),
+    reconstructed: t.exposeBoolean("reconstructed", {
+      nullable: true,
+      description:
+        "Closed after the fact by the backfill, from the data as it was then known (docs/apps.md, Growth over time).",
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  coverageHistory: t.field({
+    type: [CoverageHistoryMonthRef],
+    description: `The growth line: each closed month's registered and active participants, with the year's target (ADMIN; OFFICER within their province or regency). At most one of regionCode, ecosystem, segment and channel; at most ${coverageHistoryMaxMonths} months, ending with a month that has ended.`,
+    args: {
+      from: t.arg({ type: "Month", required: true }),
+      to: t.arg({ type: "Month", required: true }),
+      regionCode: t.arg.string({
+        description: "A province (`31`) or regency (`31.71`). An officer's own region by default.",
+        validate: { regex: [/^[0-9]{2}(\.[0-9]{2})?$/, { message: messageKey("BAD_USER_INPUT.provinceOrRegency") }] },
+      }),
+      ecosystem: t.arg({ type: EcosystemCodeEnum }),
+      segment: t.arg({ type: SegmentEnum }),
+      channel: t.arg.string({ description: "A registration channel (JMO, NYALAKAN, SPONSOR_CSV, …)." }),
+    },
+    resolve: (_root, args, ctx) =>
+      coverageHistory(ctx, {
+        from: args.from,
+        to: args.to,
+        now: ctx.clock.now(),
+        regionCode: args.regionCode ?? null,
+        ecosystem: args.ecosystem ?? null,
+        segment: args.segment ?? null,
+        channel: args.channel ?? null,
+      }),
+  }),
   membershipChanges: t.field({
     type: [MembershipChangesMonthRef],
     description: `Exits by reason, moves between BPU and PU and members won back, per month: what explains the active count's rise and fall (ADMIN; OFFICER within their region). At most ${membershipChangesMaxMonths} months, not after the current one.`,

@@ -8,6 +8,7 @@ import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { type ExitReason, exitReasons } from "../participants/exit-reasons";
+import type { Segment } from "../participants/tables";
 import { rollupFoldHorizon } from "./conditions";
 import {
   progress,
@@ -17,11 +18,15 @@ import {
   type StatusCounts,
 } from "./rules";
 import {
+  closedMonths,
+  closeMonthFigures,
   coverageFigures,
   type DashboardScope,
   type FigureDimension,
   type FigureRow,
+  firstRegistrationMonth,
   foldCoverageRollups,
+  historyRows,
   membershipChangeRows,
   rebuildRollup,
   regionalRetentionRows,
@@ -30,10 +35,11 @@ import {
   retentionRows,
   rollupDrift,
   rollupTables,
+  targetsByYear,
   upsertEcosystemTarget,
   upsertNationalTarget,
 } from "./store";
-import type { RetentionOutcomeScope } from "./tables";
+import type { HistoryScope, RetentionOutcomeScope } from "./tables";
 
 export type Slice = StatusCounts & { key: string; label: string; target: number | null; progress: number | null };
 
@@ -479,4 +485,128 @@ export async function membershipChanges(
     });
   }
   return result;
+}
+
+/** The most months one coverageHistory answer spans: five years, 2024's target to 2028's. */
+export const coverageHistoryMaxMonths = 60;
+
+/**
+ * Closes a month that has ended: its figures kept as a new revision wherever they changed (the
+ * first close writes revision 1). The daily job closes last month, and closes the two before it
+ * again, so a late refund, back-dated settlement or exit shows as a revision, not a silent edit.
+ */
+export async function closeCoverageMonth(
+  db: Database,
+  month: string,
+  now: Date,
+  options: { reconstructed?: boolean } = {},
+): Promise<number> {
+  if (monthNumber(month) >= currentMonth(now)) throw new Error(`${month} has not ended on ${now.toISOString()}`);
+  return db.transaction((tx) =>
+    closeMonthFigures(tx, monthStart(monthNumber(month)), { now, reconstructed: options.reconstructed ?? false }),
+  );
+}
+
+/** The daily job's part: last month closed, the two before it closed again for late corrections. */
+export async function closeRecentMonths(db: Database, now: Date): Promise<number> {
+  let written = 0;
+  for (let back = 3; back >= 1; back -= 1) {
+    written += await closeCoverageMonth(db, monthStart(currentMonth(now) - back), now);
+  }
+  return written;
+}
+
+/**
+ * Reconstructs the months before history was kept, from the first registration to last month,
+ * skipping months already closed; each is marked `reconstructed` (docs/apps.md, "Growth over time").
+ */
+export async function backfillCoverageHistory(db: Database, now: Date): Promise<number> {
+  const first = await firstRegistrationMonth(db);
+  if (first === null) return 0;
+  const closed = await closedMonths(db);
+  let months = 0;
+  for (let month = monthNumber(first); month < currentMonth(now); month += 1) {
+    if (closed.has(monthStart(month))) continue;
+    await closeCoverageMonth(db, monthStart(month), now, { reconstructed: true });
+    months += 1;
+  }
+  return months;
+}
+
+export interface CoverageHistoryMonth {
+  month: string;
+  /** Null for a month not closed (kept) yet. */
+  registered: number | null;
+  active: number | null;
+  /** The year's active target for the nation or the ecosystem asked about; null elsewhere or unset. */
+  target: number | null;
+  /** target - active: how far the month was from its year's target. */
+  gapToTarget: number | null;
+  revision: number | null;
+  reconstructed: boolean | null;
+}
+
+/**
+ * The growth line: each closed month's registered and active participants of one scope (the
+ * nation, a province or regency, an ecosystem, a segment or a channel), with its year's target.
+ * The dashboard's readers and scopes: ADMIN anywhere, an officer in their region (their own by default).
+ */
+export async function coverageHistory(
+  ctx: { db: Database; viewer: Viewer },
+  args: {
+    from: string;
+    to: string;
+    now: Date;
+    regionCode?: string | null;
+    ecosystem?: EcosystemCode | null;
+    segment?: Segment | null;
+    channel?: string | null;
+  },
+): Promise<CoverageHistoryMonth[]> {
+  const given = [args.regionCode, args.ecosystem, args.segment, args.channel].filter((value) => value != null);
+  if (given.length > 1) throw badUserInput(msg("BAD_USER_INPUT.historyScopes"));
+  const region = dashboardScopeFor(ctx.viewer, args.regionCode);
+  // An officer's history is their region's (their own by default), never a national slice.
+  if (region !== null && given.length > (args.regionCode != null ? 1 : 0))
+    throw badUserInput(msg("BAD_USER_INPUT.historyScopes"));
+  if (region !== null && region.split(".").length > 2) throw badUserInput(msg("BAD_USER_INPUT.historyRegion"));
+  const from = monthNumber(args.from);
+  const to = monthNumber(args.to);
+  if (to < from) throw badUserInput(msg("BAD_USER_INPUT.outcomeRange"));
+  if (to - from + 1 > coverageHistoryMaxMonths)
+    throw badUserInput(msg("BAD_USER_INPUT.outcomeMonths", { max: coverageHistoryMaxMonths }));
+  if (to >= currentMonth(args.now)) throw badUserInput(msg("BAD_USER_INPUT.historyFuture"));
+  const scope: { scope: HistoryScope; key: string } =
+    region !== null
+      ? { scope: region.length === 2 ? "PROVINCE" : "REGENCY", key: region }
+      : args.ecosystem
+        ? { scope: "ECOSYSTEM", key: args.ecosystem }
+        : args.segment
+          ? { scope: "SEGMENT", key: args.segment }
+          : args.channel
+            ? { scope: "CHANNEL", key: args.channel }
+            : { scope: "NATIONAL", key: "" };
+  const rows = new Map(
+    (await historyRows(ctx.db, scope, monthStart(from), monthStart(to))).map((row) => [row.month, row]),
+  );
+  const yearOf = (month: number) => Number(monthStart(month).slice(0, 4));
+  const targets =
+    scope.scope === "NATIONAL" || scope.scope === "ECOSYSTEM"
+      ? await targetsByYear(ctx.db, args.ecosystem ?? null, yearOf(from), yearOf(to))
+      : new Map<number, number>();
+  const series: CoverageHistoryMonth[] = [];
+  for (let month = from; month <= to; month += 1) {
+    const row = rows.get(monthStart(month));
+    const target = targets.get(yearOf(month)) ?? null;
+    series.push({
+      month: monthStart(month),
+      registered: row?.registered ?? null,
+      active: row?.active ?? null,
+      target,
+      gapToTarget: target !== null && row ? target - row.active : null,
+      revision: row?.revision ?? null,
+      reconstructed: row?.reconstructed ?? null,
+    });
+  }
+  return series;
 }

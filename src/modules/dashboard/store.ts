@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
+import { monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
 import { regionCondition } from "../participants/conditions";
@@ -10,6 +11,7 @@ import { regions } from "../regions/tables";
 import { rolledUpStatus } from "./conditions";
 import {
   coverageRollups,
+  type HistoryScope,
   monthlyActiveRollups,
   nationalTargets,
   type RetentionOutcomeScope,
@@ -406,4 +408,105 @@ export async function membershipChangeRows(
     .from(changes)
     .groupBy(changes.month, changes.kind, changes.reason)
     .orderBy(changes.month, changes.kind, changes.reason);
+}
+
+/**
+ * Closes a month: its figures for every history scope, recounted from participants and covered
+ * months in one grouped pass, written as a new revision wherever they differ from the last one
+ * kept (a scope that has no one left gets a revision of zeros). Returns how many rows it wrote.
+ */
+export async function closeMonthFigures(
+  tx: Transaction,
+  month: string,
+  options: { now: Date; reconstructed: boolean },
+): Promise<number> {
+  const monthEnd = wibDayStart(monthStart(monthNumber(month) + 1));
+  const result = await tx.execute(sql`
+    with figures as (
+      select s.scope, s.key, count(*)::bigint as registered,
+        (count(*) filter (where exists (
+          select 1 from covered_months c where c.participant_id = p.id and c.month = ${month}::date)))::bigint as active
+      from participants p
+      cross join lateral (values ('NATIONAL', ''), ('PROVINCE', left(p.village_code, 2)), ('REGENCY', left(p.village_code, 5)),
+        ('ECOSYSTEM', p.ecosystem_code::text), ('SEGMENT', p.segment::text), ('CHANNEL', p.channel)) as s(scope, key)
+      where p.registered_at < ${monthEnd}::timestamptz
+        and (p.exited_on is null or p.exited_on >= (${monthEnd}::timestamptz at time zone 'Asia/Jakarta')::date)
+      group by 1, 2
+    ), latest as (
+      select distinct on (scope, scope_key) scope, scope_key, revision, registered, active
+      from coverage_history where month = ${month}::date
+      order by scope, scope_key, revision desc
+    )
+    insert into coverage_history (month, scope, scope_key, revision, registered, active, reconstructed, recorded_at)
+    select ${month}::date, coalesce(f.scope, l.scope), coalesce(f.key, l.scope_key), coalesce(l.revision + 1, 1),
+      coalesce(f.registered, 0), coalesce(f.active, 0), ${options.reconstructed}, ${options.now.toISOString()}::timestamptz
+    from figures f full join latest l on l.scope = f.scope and l.scope_key = f.key
+    where l.scope is null or (l.registered, l.active) is distinct from (coalesce(f.registered, 0), coalesce(f.active, 0))`);
+  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+}
+
+export interface HistoryRow {
+  month: string;
+  registered: number;
+  active: number;
+  revision: number;
+  reconstructed: boolean;
+}
+
+/** One scope's closed months from `from` to `to`, each at its latest revision: one key range. */
+export async function historyRows(
+  db: Database,
+  scope: { scope: HistoryScope; key: string },
+  from: string,
+  to: string,
+): Promise<HistoryRow[]> {
+  const result = await db.execute(sql`
+    select distinct on (month) month::text as month, registered::bigint as registered, active::bigint as active,
+      revision, reconstructed
+    from coverage_history
+    where scope = ${scope.scope} and scope_key = ${scope.key} and month between ${from}::date and ${to}::date
+    order by month, revision desc`);
+  return (
+    result as unknown as {
+      rows: { month: string; registered: string; active: string; revision: number; reconstructed: boolean }[];
+    }
+  ).rows.map((row) => ({ ...row, registered: Number(row.registered), active: Number(row.active) }));
+}
+
+/** The first month anyone registered in (WIB), or null on an empty database: where a backfill starts. */
+export async function firstRegistrationMonth(db: Executor): Promise<string | null> {
+  const result = await db.execute(sql`select wib_month(min(registered_at))::text as month from participants`);
+  return (result as unknown as { rows: { month: string | null }[] }).rows[0]?.month ?? null;
+}
+
+/** The closed months already kept (any revision), for the backfill to skip. */
+export async function closedMonths(db: Executor): Promise<Set<string>> {
+  const result = await db.execute(
+    sql`select distinct month::text as month from coverage_history where scope = 'NATIONAL'`,
+  );
+  return new Set((result as unknown as { rows: { month: string }[] }).rows.map((row) => row.month));
+}
+
+/** Each year's target between two years, national or one ecosystem's. */
+export async function targetsByYear(
+  db: Executor,
+  ecosystem: EcosystemCode | null,
+  fromYear: number,
+  toYear: number,
+): Promise<Map<number, number>> {
+  const rows = ecosystem
+    ? await db
+        .select({ year: ecosystemTargets.year, target: ecosystemTargets.activeTarget })
+        .from(ecosystemTargets)
+        .where(
+          and(
+            eq(ecosystemTargets.ecosystemCode, ecosystem),
+            sql`${ecosystemTargets.year} between ${fromYear} and ${toYear}`,
+          ),
+        )
+    : await db
+        .select({ year: nationalTargets.year, target: nationalTargets.activeTarget })
+        .from(nationalTargets)
+        .where(sql`${nationalTargets.year} between ${fromYear} and ${toYear}`);
+  return new Map(rows.map((row) => [row.year, row.target]));
 }

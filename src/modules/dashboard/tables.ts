@@ -1,5 +1,17 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, date, index, pgTable, smallint, unique, varchar } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  index,
+  pgTable,
+  primaryKey,
+  smallint,
+  timestamp,
+  unique,
+  varchar,
+} from "drizzle-orm/pg-core";
 import { ecosystemCodeEnum } from "../ecosystems/tables";
 import { segmentEnum } from "../participants/tables";
 
@@ -159,5 +171,37 @@ export const retentionOutcomeRollups = pgTable(
       "retention_outcome_rollups_scope",
       sql`${t.scope} in ('NATIONAL', 'PROVINCE', 'REGENCY', 'ECOSYSTEM', 'SPONSOR', 'REGISTRANT')`,
     ),
+  ],
+);
+
+/** The scopes a closed month's figures are kept for: the nation, each province and regency, ecosystem, segment and channel. */
+export const historyScopes = ["NATIONAL", "PROVINCE", "REGENCY", "ECOSYSTEM", "SEGMENT", "CHANNEL"] as const;
+export type HistoryScope = (typeof historyScopes)[number];
+
+/**
+ * Each closed month's figures, kept when the month closes and never edited: a later correction
+ * (a refund, a back-dated settlement, an exit) that changes a month's figures is recorded as the
+ * next revision, so the series shows what was reported then and what is known now. `registered`
+ * counts those registered by the month's end and not exited by then; `active` those with a covered
+ * month (settled contributions) for it. `reconstructed` marks months closed after the fact, from
+ * today's data (the backfill): their `registered` misses nobody but may count people whose exit
+ * was recorded later.
+ */
+export const coverageHistory = pgTable(
+  "coverage_history",
+  {
+    month: date("month", { mode: "string" }).notNull(),
+    scope: varchar("scope", { length: 16 }).notNull(),
+    /** A region code, ecosystem, segment or channel; '' for the nation. */
+    scopeKey: varchar("scope_key", { length: 40 }).notNull(),
+    revision: smallint("revision").notNull(),
+    registered: bigint("registered", { mode: "number" }).notNull(),
+    active: bigint("active", { mode: "number" }).notNull(),
+    reconstructed: boolean("reconstructed").notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.scope, t.scopeKey, t.month, t.revision] }),
+    check("coverage_history_month", sql`extract(day from ${t.month}) = 1`),
   ],
 );
