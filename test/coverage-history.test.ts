@@ -19,7 +19,7 @@ afterAll(async () => api?.close());
 
 const HISTORY = `query ($from: Month!, $to: Month!, $regionCode: String, $ecosystem: EcosystemCode, $channel: String) {
   coverageHistory(from: $from, to: $to, regionCode: $regionCode, ecosystem: $ecosystem, channel: $channel) {
-    month registered active target gapToTarget revision reconstructed
+    month registered active target targetSource gapToTarget revision reconstructed
   }
 }`;
 type History = {
@@ -28,6 +28,7 @@ type History = {
     registered: number | null;
     active: number | null;
     target: number | null;
+    targetSource: string | null;
     gapToTarget: number | null;
     revision: number | null;
     reconstructed: boolean | null;
@@ -98,14 +99,27 @@ describe("closing a month", () => {
 
 describe("the growth line", () => {
   it("carries each year's target and the gap, and leaves months not kept empty", async () => {
-    await api.db.execute(sql`insert into national_targets (year, active_target) values (${year(0)}, 70000000)
-      on conflict (year) do update set active_target = 70000000`);
+    const SET = `mutation ($input: SetCoverageTargetInput!) { setCoverageTarget(input: $input) { year userErrors { field code } } }`;
+    const source = "Rencana jangka panjang 2021-2026";
+    const set = dataOf(
+      await api.graphql<{ setCoverageTarget: { userErrors: unknown[] } }>(SET, {
+        input: { year: year(0), activeTarget: 70_000_000, source },
+      }),
+    ).setCoverageTarget;
+    expect(set.userErrors).toEqual([]);
+    const tooLong = dataOf(
+      await api.graphql<{ setCoverageTarget: { userErrors: { field: string[] }[] } }>(SET, {
+        input: { year: year(0), activeTarget: 1, source: "x".repeat(301) },
+      }),
+    ).setCoverageTarget;
+    expect(tooLong.userErrors).toMatchObject([{ field: ["input", "source"] }]);
     await closeCoverageMonth(api.db, month(-3), api.clock.now());
     const line = await history({ from: monthKey(-3), to: monthKey(-1) });
     const closed = line.find((m) => m.month === monthKey(-3));
     expect(closed?.registered).not.toBeNull();
     if (monthKey(-3).startsWith(String(year(0)))) {
       expect(closed?.target).toBe(70_000_000);
+      expect(closed?.targetSource).toBe("Rencana jangka panjang 2021-2026");
       expect(closed?.gapToTarget).toBe(70_000_000 - (closed?.active ?? 0));
     }
     expect(line.map((m) => m.month)).toEqual([monthKey(-3), monthKey(-2), monthKey(-1)]);

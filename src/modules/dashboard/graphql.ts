@@ -218,6 +218,10 @@ const CoverageHistoryMonthRef = builder.objectRef<CoverageHistoryMonth>("Coverag
       description:
         "The year's active target: national, or the ecosystem's; null for other scopes and when none is set.",
     }),
+    targetSource: t.exposeString("targetSource", {
+      nullable: true,
+      description: "Where the year's target comes from.",
+    }),
     gapToTarget: t.exposeInt("gapToTarget", { nullable: true, description: "target - active." }),
     revision: t.exposeInt("revision", {
       nullable: true,
@@ -395,6 +399,10 @@ const SetCoverageTargetInput = builder.inputType("SetCoverageTargetInput", {
     year: t.int({ required: true }),
     ecosystem: t.field({ type: EcosystemCodeEnum, description: "Omit for the national target." }),
     activeTarget: t.int({ required: true }),
+    source: t.string({
+      description:
+        "Where the figure comes from (a statement, a plan), shown with it on the growth line; up to 300 characters.",
+    }),
   }),
 });
 

@@ -389,7 +389,7 @@ export interface SetCoverageTargetResult {
 /** National or per-ecosystem targets of active participants for a year; ADMIN only. */
 export async function setCoverageTarget(
   ctx: ServiceContext,
-  input: { year: number; ecosystem?: EcosystemCode | null; activeTarget: number },
+  input: { year: number; ecosystem?: EcosystemCode | null; activeTarget: number; source?: string | null },
 ): Promise<SetCoverageTargetResult> {
   if (!may(ctx.viewer, "coverageTarget:set")) throw forbidden(msg("FORBIDDEN.targets"));
   return audited<SetCoverageTargetResult>(ctx, "setCoverageTarget", async (tx) => {
@@ -400,14 +400,18 @@ export async function setCoverageTarget(
     if (!Number.isSafeInteger(input.activeTarget) || input.activeTarget < 0) {
       errors.push(userError("INVALID_INPUT", msg("INVALID_INPUT.target"), ["input", "activeTarget"]));
     }
+    const source = input.source?.trim() || null;
+    if (source !== null && source.length > 300) {
+      errors.push(userError("INVALID_INPUT", msg("INVALID_INPUT.targetSource"), ["input", "source"]));
+    }
     if (errors.length > 0) return { result: { year: null, userErrors: errors }, targetIds: [], outcome: "REJECTED" };
-    if (input.ecosystem) await upsertEcosystemTarget(tx, input.ecosystem, input.year, input.activeTarget);
-    else await upsertNationalTarget(tx, input.year, input.activeTarget);
+    if (input.ecosystem) await upsertEcosystemTarget(tx, input.ecosystem, input.year, input.activeTarget, source);
+    else await upsertNationalTarget(tx, input.year, input.activeTarget, source);
     return {
       result: { year: input.year, userErrors: [] },
       targetIds: [`target:${input.ecosystem ?? "NATIONAL"}:${input.year}`],
       outcome: "SUCCEEDED",
-      details: { activeTarget: input.activeTarget },
+      details: { activeTarget: input.activeTarget, source },
     };
   });
 }
@@ -540,6 +544,8 @@ export interface CoverageHistoryMonth {
   active: number | null;
   /** The year's active target for the nation or the ecosystem asked about; null elsewhere or unset. */
   target: number | null;
+  /** Where that target comes from. */
+  targetSource: string | null;
   /** target - active: how far the month was from its year's target. */
   gapToTarget: number | null;
   revision: number | null;
@@ -593,16 +599,18 @@ export async function coverageHistory(
   const targets =
     scope.scope === "NATIONAL" || scope.scope === "ECOSYSTEM"
       ? await targetsByYear(ctx.db, args.ecosystem ?? null, yearOf(from), yearOf(to))
-      : new Map<number, number>();
+      : new Map<number, { target: number; source: string | null }>();
   const series: CoverageHistoryMonth[] = [];
   for (let month = from; month <= to; month += 1) {
     const row = rows.get(monthStart(month));
-    const target = targets.get(yearOf(month)) ?? null;
+    const goal = targets.get(yearOf(month));
+    const target = goal?.target ?? null;
     series.push({
       month: monthStart(month),
       registered: row?.registered ?? null,
       active: row?.active ?? null,
       target,
+      targetSource: goal?.source ?? null,
       gapToTarget: target !== null && row ? target - row.active : null,
       revision: row?.revision ?? null,
       reconstructed: row?.reconstructed ?? null,

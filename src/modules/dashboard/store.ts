@@ -210,11 +210,11 @@ export async function retentionOutcomeRows(
     .orderBy(r.month);
 }
 
-export async function upsertNationalTarget(db: Executor, year: number, activeTarget: number) {
+export async function upsertNationalTarget(db: Executor, year: number, activeTarget: number, source: string | null) {
   await db
     .insert(nationalTargets)
-    .values({ year, activeTarget })
-    .onConflictDoUpdate({ target: nationalTargets.year, set: { activeTarget } });
+    .values({ year, activeTarget, source })
+    .onConflictDoUpdate({ target: nationalTargets.year, set: { activeTarget, source } });
 }
 
 export async function upsertEcosystemTarget(
@@ -222,11 +222,15 @@ export async function upsertEcosystemTarget(
   ecosystemCode: EcosystemCode,
   year: number,
   activeTarget: number,
+  source: string | null,
 ) {
   await db
     .insert(ecosystemTargets)
-    .values({ ecosystemCode, year, activeTarget })
-    .onConflictDoUpdate({ target: [ecosystemTargets.ecosystemCode, ecosystemTargets.year], set: { activeTarget } });
+    .values({ ecosystemCode, year, activeTarget, source })
+    .onConflictDoUpdate({
+      target: [ecosystemTargets.ecosystemCode, ecosystemTargets.year],
+      set: { activeTarget, source },
+    });
 }
 
 /** What the rollups should hold, recounted from participants and covered months. */
@@ -493,10 +497,10 @@ export async function targetsByYear(
   ecosystem: EcosystemCode | null,
   fromYear: number,
   toYear: number,
-): Promise<Map<number, number>> {
+): Promise<Map<number, { target: number; source: string | null }>> {
   const rows = ecosystem
     ? await db
-        .select({ year: ecosystemTargets.year, target: ecosystemTargets.activeTarget })
+        .select({ year: ecosystemTargets.year, target: ecosystemTargets.activeTarget, source: ecosystemTargets.source })
         .from(ecosystemTargets)
         .where(
           and(
@@ -505,8 +509,8 @@ export async function targetsByYear(
           ),
         )
     : await db
-        .select({ year: nationalTargets.year, target: nationalTargets.activeTarget })
+        .select({ year: nationalTargets.year, target: nationalTargets.activeTarget, source: nationalTargets.source })
         .from(nationalTargets)
         .where(sql`${nationalTargets.year} between ${fromYear} and ${toYear}`);
-  return new Map(rows.map((row) => [row.year, row.target]));
+  return new Map(rows.map((row) => [row.year, { target: row.target, source: row.source }]));
 }

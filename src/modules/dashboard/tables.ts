@@ -128,6 +128,8 @@ export const rollupHorizon = pgTable(
 export const nationalTargets = pgTable("national_targets", {
   year: smallint("year").primaryKey(),
   activeTarget: bigint("active_target", { mode: "number" }).notNull(),
+  /** Where the figure comes from (a statement, a plan), shown with it on the growth line. */
+  source: varchar("source", { length: 300 }),
 });
 
 /** The scopes retention outcomes are kept for: each grace episode counts once in each that applies. */

@@ -21,6 +21,8 @@ export const ecosystemTargets = pgTable(
       .references(() => ecosystems.code),
     year: smallint("year").notNull(),
     activeTarget: bigint("active_target", { mode: "number" }).notNull(),
+    /** Where the figure comes from, shown with it on the growth line. */
+    source: varchar("source", { length: 300 }),
   },
   (t) => [
     primaryKey({ columns: [t.ecosystemCode, t.year] }),

@@ -199,9 +199,11 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.outcomeRange": "to tidak boleh sebelum from.",
   "BAD_USER_INPUT.outcomeMonths": "Paling banyak {max} bulan sekaligus.",
   "BAD_USER_INPUT.changesFuture": "to tidak boleh sesudah bulan ini: perubahannya belum terjadi.",
+  "INVALID_INPUT.targetSource": "Sumber target paling panjang 300 karakter.",
   "BAD_USER_INPUT.historyScopes": "Isi paling banyak satu dari regionCode, ecosystem, segment dan channel.",
   "BAD_USER_INPUT.historyRegion": "Riwayat disimpan untuk provinsi dan kabupaten/kota: isi kode seperti 31 atau 31.71.",
-  "BAD_USER_INPUT.historyFuture": "to harus bulan yang sudah berakhir: angka suatu bulan disimpan saat bulan itu ditutup.",
+  "BAD_USER_INPUT.historyFuture":
+    "to harus bulan yang sudah berakhir: angka suatu bulan disimpan saat bulan itu ditutup.",
   "BAD_USER_INPUT.outcomeFuture":
     "to tidak boleh setelah bulan ini: belum ada masa tenggang yang dimulai pada bulan sesudahnya.",
   "BAD_USER_INPUT.quote": "Isian perhitungan iuran tidak sesuai: lihat extensions.userErrors.",
