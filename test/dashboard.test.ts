@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ecosystemTargets, nationalTargets } from "../src/db/tables";
 import type { Viewer } from "../src/modules/access/rules";
-import { verifyRollups } from "../src/modules/dashboard/service";
+import { closeCoverageMonth, verifyRollups } from "../src/modules/dashboard/service";
 import { registerParticipant, updateParticipant } from "../src/modules/participants/service";
 import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
 import { fixedClock } from "../src/shared/clock";
@@ -165,14 +165,27 @@ describe("coverageDashboard", () => {
     expect({ active: d.active, grace: d.grace, inactive: d.inactive }).toEqual({ active: 1, grace: 3, inactive: 1 });
   });
 
-  it("refuses a month before the current one instead of counting today's workers in it", async () => {
-    // Today's workers must not count as registered, let alone ACTIVE, in a month five months back.
+  it("answers a month before the current one from the kept history, never from today's workers", async () => {
+    // Nothing kept for five months back yet: refused, rather than counting today's workers in it.
     const past = await api.graphql<Dashboard>(DASHBOARD, { asOf: dateIn(-5, 15) });
     expect(past.data?.coverageDashboard ?? null).toBeNull();
-    expect(past.errors?.[0]?.extensions).toMatchObject({
-      code: "BAD_USER_INPUT",
-      userErrors: [{ field: ["asOf"], code: "AS_OF_IN_THE_PAST" }],
-    });
+    expect(past.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(past.errors?.[0]?.message).toContain(monthKey(-5));
+    // Once the month is kept, it answers what was kept: registered and active, statuses null.
+    await closeCoverageMonth(api.db, month(-5), api.clock.now());
+    const kept = dataOf(
+      await api.graphql<{
+        coverageDashboard: { fromHistory: boolean; registered: number; active: number; grace: number | null };
+      }>(`query ($asOf: Date) { coverageDashboard(asOf: $asOf) { fromHistory registered active grace } }`, {
+        asOf: dateIn(-5, 15),
+      }),
+    ).coverageDashboard;
+    expect(kept).toMatchObject({ fromHistory: true, grace: null });
+    const recount = (await api.db.execute(sql`select count(*)::int as n from participants
+      where registered_at < ((${month(-4)}::date)::timestamp at time zone 'Asia/Jakarta')`)) as unknown as {
+      rows: { n: number }[];
+    };
+    expect(kept.registered).toBe(recount.rows[0]?.n);
     // Earlier days of the current month (its 1st; today itself when TODAY is the 1st) are the current month.
     expect(dataOf(await api.graphql<Dashboard>(DASHBOARD, { asOf: month(0) })).coverageDashboard.registered).toBe(6);
   });

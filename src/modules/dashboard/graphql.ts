@@ -1,10 +1,8 @@
-import { GraphQLError } from "graphql";
 import { builder } from "../../builder";
 import { plan } from "../../read-plan/field-plan";
 import { currentMonth } from "../../shared/calendar";
-import { userError } from "../../shared/errors";
 import { rowId } from "../../shared/ids";
-import { messageKey, msg, say } from "../../shared/messages";
+import { messageKey } from "../../shared/messages";
 import { SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
@@ -19,6 +17,7 @@ import {
   coverageHistoryMaxMonths,
   type EcosystemCoverage as EcosystemCoverageShape,
   ecosystemCoverage,
+  historyDashboard,
   type MembershipChangesMonth,
   membershipChanges,
   membershipChangesMaxMonths,
@@ -40,11 +39,24 @@ const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
     }),
     label: t.exposeString("label"),
     registered: t.exposeInt("registered"),
-    pending: t.exposeInt("pending"),
+    pending: t.exposeInt("pending", {
+      nullable: true,
+      description: "Null for a past month answered from the kept history, which keeps registered and active only.",
+    }),
     active: t.exposeInt("active"),
-    grace: t.exposeInt("grace"),
-    inactive: t.exposeInt("inactive"),
-    exited: t.exposeInt("exited", { description: "Left membership for good: in registered, in no other count." }),
+    grace: t.exposeInt("grace", {
+      nullable: true,
+      description: "Null for a past month answered from the kept history, which keeps registered and active only.",
+    }),
+    inactive: t.exposeInt("inactive", {
+      nullable: true,
+      description: "Null for a past month answered from the kept history, which keeps registered and active only.",
+    }),
+    exited: t.exposeInt("exited", {
+      nullable: true,
+      description:
+        "Left membership for good: in registered, in no other count. Null for a past month answered from the kept history.",
+    }),
     target: t.exposeInt("target", {
       nullable: true,
       description:
@@ -60,16 +72,33 @@ const CoverageSlice = builder.objectRef<Slice>("CoverageSlice").implement({
 const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDashboard").implement({
   fields: (t) => ({
     asOf: t.field({ type: "Date", resolve: (d) => d.asOf }),
+    fromHistory: t.exposeBoolean("fromHistory", {
+      description:
+        "True for a past month: answered from the kept monthly history (registered and active, by region, ecosystem and segment), not from today's rollups.",
+    }),
     regionCode: t.exposeString("regionCode", {
       nullable: true,
       description: "The region asked for; null for the national dashboard.",
     }),
     registered: t.exposeInt("registered"),
-    pending: t.exposeInt("pending"),
+    pending: t.exposeInt("pending", {
+      nullable: true,
+      description: "Null for a past month answered from the kept history, which keeps registered and active only.",
+    }),
     active: t.exposeInt("active", { description: "Paid through the month of asOf: the figure the target counts." }),
-    grace: t.exposeInt("grace"),
-    inactive: t.exposeInt("inactive"),
-    exited: t.exposeInt("exited", { description: "Left membership for good: in registered, in no other count." }),
+    grace: t.exposeInt("grace", {
+      nullable: true,
+      description: "Null for a past month answered from the kept history, which keeps registered and active only.",
+    }),
+    inactive: t.exposeInt("inactive", {
+      nullable: true,
+      description: "Null for a past month answered from the kept history, which keeps registered and active only.",
+    }),
+    exited: t.exposeInt("exited", {
+      nullable: true,
+      description:
+        "Left membership for good: in registered, in no other count. Null for a past month answered from the kept history.",
+    }),
     target: t.exposeInt("target", {
       nullable: true,
       description:
@@ -287,7 +316,7 @@ builder.queryFields((t) => ({
       asOf: t.arg({
         type: "Date",
         description:
-          "Defaults to today (WIB). The current month or later: rollups hold today's registrations and paid-through months, not past ones, so an earlier month is refused (AS_OF_IN_THE_PAST); month-over-month history is in activeThisMonth/activeLastMonth and retentionCohorts.",
+          "Defaults to today (WIB). The current month or later is answered from today's rollups; an earlier month from the kept monthly history (fromHistory: registered and active only, one of regionCode (province or regency), ecosystem and segment at a time; a month not kept is refused).",
       }),
       regionCode: t.arg.string({ validate: regionCodeArg }),
       ecosystem: t.arg({ type: EcosystemCodeEnum }),
@@ -296,12 +325,13 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx) => {
       const asOf = args.asOf ? new Date(`${args.asOf}T12:00:00+07:00`) : ctx.clock.now();
       if (currentMonth(asOf) < currentMonth(ctx.clock.now())) {
-        // Counting June with October's registrations and paid-through months would be wrong, not old.
-        throw new GraphQLError(say("BAD_USER_INPUT.asOf"), {
-          extensions: {
-            code: "BAD_USER_INPUT",
-            userErrors: [userError("AS_OF_IN_THE_PAST", msg("BAD_USER_INPUT.asOfField"), ["asOf"])],
-          },
+        // Today's rollups would count June with October's registrations: a past month is the one kept.
+        return historyDashboard(ctx, {
+          asOf,
+          now: ctx.clock.now(),
+          regionCode: args.regionCode ?? null,
+          ecosystem: args.ecosystem ?? null,
+          segment: args.segment ?? null,
         });
       }
       return coverageDashboard(ctx, {

@@ -27,6 +27,7 @@ import {
   firstRegistrationMonth,
   foldCoverageRollups,
   historyRows,
+  historySlices,
   membershipChangeRows,
   rebuildRollup,
   regionalRetentionRows,
@@ -41,9 +42,19 @@ import {
 } from "./store";
 import type { HistoryScope, RetentionOutcomeScope } from "./tables";
 
-export type Slice = StatusCounts & { key: string; label: string; target: number | null; progress: number | null };
+/**
+ * A dashboard's counts: every status today; for a past month, answered from the kept history,
+ * only what was kept (registered and active), the statuses null.
+ */
+export type DashboardCounts = Pick<StatusCounts, "registered" | "active"> & {
+  [K in Exclude<keyof StatusCounts, "registered" | "active">]: number | null;
+};
 
-export interface CoverageDashboard extends StatusCounts {
+export type Slice = DashboardCounts & { key: string; label: string; target: number | null; progress: number | null };
+
+export interface CoverageDashboard extends DashboardCounts {
+  /** True when asOf is a past month, answered from the kept monthly history. */
+  fromHistory: boolean;
   asOf: string;
   regionCode: string | null;
   target: number | null;
@@ -132,6 +143,7 @@ export async function coverageDashboard(
   const thisMonth = monthOverMonth ? (active.get(monthStart(month)) ?? 0) : null;
   const lastMonth = monthOverMonth ? (active.get(monthStart(month - 1)) ?? 0) : null;
   return {
+    fromHistory: false,
     asOf: args.asOf.toISOString().slice(0, 10),
     regionCode,
     ...totals,
@@ -617,4 +629,78 @@ export async function coverageHistory(
     });
   }
   return series;
+}
+
+/**
+ * A past month's dashboard, from the kept history (`coverage_history`): registered and active for
+ * the scope, its children (provinces for the nation, regencies for a province) and, nationally, its
+ * ecosystems and segments, at their latest revision; statuses and sponsor programs were not kept,
+ * so they are null and empty. One scope at a time, as history is kept; a month not kept is refused.
+ */
+export async function historyDashboard(
+  ctx: { db: Database; viewer: Viewer },
+  args: DashboardScope & { asOf: Date; now: Date },
+): Promise<CoverageDashboard> {
+  const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
+  if ([regionCode, args.ecosystem, args.segment].filter((value) => value != null).length > 1) {
+    throw badUserInput(msg("BAD_USER_INPUT.historyScopes"));
+  }
+  if (regionCode !== null && regionCode.split(".").length > 2) throw badUserInput(msg("BAD_USER_INPUT.historyRegion"));
+  const month = monthStart(currentMonth(args.asOf));
+  const scope: { scope: HistoryScope; key: string } =
+    regionCode !== null
+      ? { scope: regionCode.length === 2 ? "PROVINCE" : "REGENCY", key: regionCode }
+      : args.ecosystem
+        ? { scope: "ECOSYSTEM", key: args.ecosystem }
+        : args.segment
+          ? { scope: "SEGMENT", key: args.segment }
+          : { scope: "NATIONAL", key: "" };
+  const previous = monthStart(currentMonth(args.asOf) - 1);
+  const own = new Map((await historyRows(ctx.db, scope, previous, month)).map((row) => [row.month, row]));
+  const figures = own.get(month);
+  if (!figures) throw badUserInput(msg("BAD_USER_INPUT.historyNotKept", { month: month.slice(0, 7) }));
+  const slicesOf = async (childScope: HistoryScope, keyPrefix: string | null): Promise<Slice[]> =>
+    (await historySlices(ctx.db, childScope, keyPrefix, month)).map((row) => ({
+      key: row.key,
+      label: row.key,
+      registered: row.registered,
+      active: row.active,
+      pending: null,
+      grace: null,
+      inactive: null,
+      exited: null,
+      target: null,
+      progress: null,
+    }));
+  const national = scope.scope === "NATIONAL";
+  const targets =
+    national || scope.scope === "ECOSYSTEM"
+      ? await targetsByYear(ctx.db, args.ecosystem ?? null, wibYear(args.asOf), wibYear(args.asOf))
+      : new Map<number, { target: number; source: string | null }>();
+  const target = targets.get(wibYear(args.asOf))?.target ?? null;
+  const lastMonth = own.get(previous)?.active ?? null;
+  return {
+    fromHistory: true,
+    asOf: args.asOf.toISOString().slice(0, 10),
+    regionCode,
+    registered: figures.registered,
+    active: figures.active,
+    pending: null,
+    grace: null,
+    inactive: null,
+    exited: null,
+    target,
+    progress: progress(figures.active, target),
+    byEcosystem: national ? await slicesOf("ECOSYSTEM", null) : [],
+    byRegion: national
+      ? await slicesOf("PROVINCE", null)
+      : scope.scope === "PROVINCE"
+        ? await slicesOf("REGENCY", `${scope.key}.`)
+        : [],
+    bySegment: national ? await slicesOf("SEGMENT", null) : [],
+    bySponsorProgram: [],
+    activeThisMonth: figures.active,
+    activeLastMonth: lastMonth,
+    netGrowth: lastMonth === null ? null : figures.active - lastMonth,
+  };
 }

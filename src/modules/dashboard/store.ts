@@ -514,3 +514,23 @@ export async function targetsByYear(
         .where(sql`${nationalTargets.year} between ${fromYear} and ${toYear}`);
   return new Map(rows.map((row) => [row.year, { target: row.target, source: row.source }]));
 }
+
+/** A closed month's rows of one history scope (its keys under a prefix, when given), latest revisions. */
+export async function historySlices(
+  db: Database,
+  scope: HistoryScope,
+  keyPrefix: string | null,
+  month: string,
+): Promise<{ key: string; registered: number; active: number }[]> {
+  const result = await db.execute(sql`
+    select distinct on (scope_key) scope_key as key, registered::bigint as registered, active::bigint as active
+    from coverage_history
+    where scope = ${scope} and month = ${month}::date
+      ${keyPrefix === null ? sql`` : sql`and scope_key like ${`${keyPrefix}%`}`}
+    order by scope_key, revision desc`);
+  return (result as unknown as { rows: { key: string; registered: string; active: string }[] }).rows.map((row) => ({
+    key: row.key,
+    registered: Number(row.registered),
+    active: Number(row.active),
+  }));
+}

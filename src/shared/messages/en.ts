@@ -217,6 +217,7 @@ export const en = {
   "BAD_USER_INPUT.outcomeMonths": "At most {max} months at a time",
   "BAD_USER_INPUT.changesFuture": "to is after the current month: its changes have not happened yet",
   "INVALID_INPUT.targetSource": "A target's source is at most 300 characters",
+  "BAD_USER_INPUT.historyNotKept": "No figures are kept for {month}: a month is kept when it closes (and the months before history by the backfill)",
   "BAD_USER_INPUT.historyScopes": "Give at most one of regionCode, ecosystem, segment and channel",
   "BAD_USER_INPUT.historyRegion": "History is kept for provinces and regencies: give a code such as 31 or 31.71",
   "BAD_USER_INPUT.historyFuture": "to must be a month that has ended: a month's figures are kept when it closes",

@@ -200,6 +200,7 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.outcomeMonths": "Paling banyak {max} bulan sekaligus.",
   "BAD_USER_INPUT.changesFuture": "to tidak boleh sesudah bulan ini: perubahannya belum terjadi.",
   "INVALID_INPUT.targetSource": "Sumber target paling panjang 300 karakter.",
+  "BAD_USER_INPUT.historyNotKept": "Tidak ada angka yang disimpan untuk {month}: angka bulan disimpan saat bulan itu ditutup (bulan sebelum riwayat oleh backfill).",
   "BAD_USER_INPUT.historyScopes": "Isi paling banyak satu dari regionCode, ecosystem, segment dan channel.",
   "BAD_USER_INPUT.historyRegion": "Riwayat disimpan untuk provinsi dan kabupaten/kota: isi kode seperti 31 atau 31.71.",
   "BAD_USER_INPUT.historyFuture":
