@@ -15,6 +15,7 @@ import { memoryRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { relayIdentity } from "./identity-worker";
 import { anonymous } from "./modules/access/rules";
 import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
+import { dashboardRoutes } from "./modules/dashboard/routes";
 import { closeRecentMonths, foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
 import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
@@ -291,7 +292,7 @@ export function createApp(options: AppOptions = {}) {
   });
 
   // The modules' REST routes, each with the same request life as /graphql.
-  for (const route of [...enrollmentRoutes, ...paymentRoutes]) {
+  for (const route of [...enrollmentRoutes, ...paymentRoutes, ...dashboardRoutes]) {
     const handle = async (c: HonoContext<AppBindings>) => {
       const reply = await route.handle({
         service: { db: c.get("db"), viewer: c.get("viewer"), requestId: c.get("requestId"), clock },

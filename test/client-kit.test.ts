@@ -6,8 +6,10 @@ import { buildSchema, print, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, documentId } from "../schema/client/client";
 import type { ResultOf } from "../schema/client/graphql";
+import { growthChart } from "../schema/client/growth-chart";
 import {
   CoverageDashboard,
+  CoverageHistory,
   ParticipantsPage,
   QuoteContribution,
   RegisterParticipant,
@@ -16,7 +18,9 @@ import {
 import manifest from "../schema/client/persisted-operations.json";
 import { formatRupiah, rupiahToBigInt } from "../schema/client/rupiah";
 import { issueApiKey } from "../src/modules/credentials/api-keys";
+import { closeCoverageMonth } from "../src/modules/dashboard/service";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";
+import { month, monthKey } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
 
 /** The client kit in schema/client, as a frontend uses it: type-checked, registered, run against the API. */
@@ -116,6 +120,21 @@ describe("the client kit", () => {
     const dashboard = await app(CoverageDashboard, { regionCode: null, ecosystem: null });
     expect(dashboard.errors).toBeUndefined();
     expect(dashboard.data?.coverageDashboard).toMatchObject({ registered: 2, activeThisMonth: 0 });
+
+    // The growth line into a chart's data: a kept month is a point, one not kept yet a gap.
+    await closeCoverageMonth(api.db, month(-1), api.clock.now());
+    const history = await app(CoverageHistory, {
+      from: monthKey(-2),
+      to: monthKey(-1),
+      regionCode: null,
+      ecosystem: null,
+    });
+    expect(history.errors).toBeUndefined();
+    const chart = growthChart(history.data);
+    expect(chart.labels).toEqual([monthKey(-2), monthKey(-1)]);
+    expect(chart.active[0]).toBeNull();
+    expect(typeof chart.active[1]).toBe("number");
+    expect(chart.reconstructed).toEqual([]);
   });
 });
 

@@ -153,3 +153,35 @@ describe("the growth line", () => {
     expect(national.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("the growth line as a spreadsheet", () => {
+  const csv = async (query: string, headers: Record<string, string> = {}) => {
+    const response = await api.request(`/reports/coverage-history.csv?${query}`, {
+      headers: { ...(await bearer({ role: "ADMIN" })), ...headers },
+    });
+    return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
+  };
+
+  it("is the same series, ;-separated by default, with Indonesian numbers on request", async () => {
+    await closeCoverageMonth(api.db, month(-2), api.clock.now());
+    const line = await history({ from: monthKey(-2), to: monthKey(-2) });
+    const plain = await csv(`from=${monthKey(-2)}&to=${monthKey(-2)}`);
+    expect(plain.status).toBe(200);
+    expect(plain.type).toContain("text/csv");
+    const [header, row] = plain.text.replace("\uFEFF", "").trim().split("\r\n");
+    expect(header).toBe("month;registered;active;target;gapToTarget;targetSource;revision;reconstructed");
+    expect(row?.split(";").slice(0, 3)).toEqual([monthKey(-2), String(line[0]?.registered), String(line[0]?.active)]);
+    const indonesian = await csv(`from=${monthKey(-2)}&to=${monthKey(-2)}&numbers=id&separator=,`);
+    expect(indonesian.text).toContain(monthKey(-2));
+  });
+
+  it("refuses what the query refuses, and callers the dashboard refuses", async () => {
+    expect((await csv(`from=${monthKey(-1)}&to=${monthKey(0)}`)).status).toBe(400);
+    expect((await csv(`from=${monthKey(-1)}&to=${monthKey(-1)}&separator=|`)).status).toBe(400);
+    expect((await csv(`from=bad&to=${monthKey(-1)}`)).status).toBe(400);
+    const sponsor = await api.request(`/reports/coverage-history.csv?from=${monthKey(-1)}&to=${monthKey(-1)}`, {
+      headers: await bearer({ role: "SPONSOR", sponsorId: 1 }),
+    });
+    expect(sponsor.status).toBe(403);
+  });
+});

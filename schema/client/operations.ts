@@ -99,6 +99,22 @@ export const CoverageDashboard = graphql(`
   }
 `);
 
+/** The growth line (ADMIN, or an OFFICER within their region): closed months with the year's target. */
+export const CoverageHistory = graphql(`
+  query CoverageHistory($from: Month!, $to: Month!, $regionCode: String, $ecosystem: EcosystemCode) {
+    coverageHistory(from: $from, to: $to, regionCode: $regionCode, ecosystem: $ecosystem) {
+      month
+      registered
+      active
+      target
+      targetSource
+      gapToTarget
+      revision
+      reconstructed
+    }
+  }
+`);
+
 /**
  * The member's card in the JMO app (their own PARTICIPANT token): put `verificationCode.code` into
  * the card's QR as it is, and ask again when `expiresAt` is near (codes live 24 hours).
@@ -154,6 +170,7 @@ export const trustedDocuments = {
   RegisterParticipant,
   QuoteContribution,
   CoverageDashboard,
+  CoverageHistory,
   MyMembership,
   VerifyMembershipCard,
 };

@@ -436,6 +436,10 @@ export async function closeMonthFigures(
       where p.registered_at < ${monthEnd}::timestamptz
         and (p.exited_on is null or p.exited_on >= (${monthEnd}::timestamptz at time zone 'Asia/Jakarta')::date)
       group by 1, 2
+      -- A month with nobody registered yet is still a closed month: the nation's row says so.
+      union all
+      select 'NATIONAL', '', 0, 0
+      where not exists (select 1 from participants p where p.registered_at < ${monthEnd}::timestamptz)
     ), latest as (
       select distinct on (scope, scope_key) scope, scope_key, revision, registered, active
       from coverage_history where month = ${month}::date

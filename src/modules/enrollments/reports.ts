@@ -5,26 +5,13 @@ import type { Clock } from "../../shared/clock";
 import { decodeGlobalId, encodeGlobalId } from "../../shared/ids";
 import { say } from "../../shared/messages";
 import { isMonth } from "../../shared/scalars";
+import { spreadsheetCsv } from "../../shared/spreadsheet-csv";
 import { may } from "../access/actions";
 import type { Viewer } from "../access/rules";
 import { maskNik, mayReadPersonalData } from "../participants/masking";
 import { participantStatus } from "../participants/rules";
 import { participants } from "../participants/tables";
 import { coveredMonths, payments } from "../payments/tables";
-
-/**
- * Sponsor reports as CSV for Indonesian Excel: `;`-separated (Excel with Indonesian settings
- * splits on `;`), a UTF-8 BOM so names with accents open right, CRLF rows, quotes where needed.
- */
-export function toExcelCsv(rows: readonly (readonly (string | number | null)[])[]): string {
-  const cell = (value: string | number | null) => {
-    const text = value === null ? "" : String(value);
-    // A leading =, +, - or @ would be read as a formula (CSV injection): quote it as text.
-    const safe = /^[=+\-@]/.test(text) && !/^-?[0-9]+$/.test(text) ? `'${text}` : text;
-    return /[;"\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-  };
-  return `\uFEFF${rows.map((row) => row.map(cell).join(";")).join("\r\n")}\r\n`;
-}
 
 export interface ReportReply {
   status: 200 | 400 | 401 | 404;
@@ -116,7 +103,7 @@ export async function sponsorWorkersCsv(deps: ReportDeps, params: ReportParams):
     worker.paidThrough?.slice(0, 7) ?? null,
     ...months.map((m) => byWorkerMonth.get(`${worker.id}|${monthStart(m)}`) ?? null),
   ]);
-  return { status: 200, body: toExcelCsv([[...header, ...monthLabels], ...rows]) };
+  return { status: 200, body: spreadsheetCsv([[...header, ...monthLabels], ...rows]) };
 }
 
 /** `GET /sponsors/:sponsorId/receipts.csv?from=YYYY-MM&to=YYYY-MM`: the sponsor's payments created in those months. */
@@ -169,7 +156,7 @@ export async function sponsorReceiptsCsv(deps: ReportDeps, params: ReportParams)
   ];
   return {
     status: 200,
-    body: toExcelCsv([
+    body: spreadsheetCsv([
       header,
       ...rows.map((row) => [
         encodeGlobalId("Payment", row.id),

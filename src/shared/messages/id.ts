@@ -201,6 +201,11 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.changesFuture": "to tidak boleh sesudah bulan ini: perubahannya belum terjadi.",
   "INVALID_INPUT.targetSource": "Sumber target paling panjang 300 karakter.",
   "BAD_USER_INPUT.historyNotKept": "Tidak ada angka yang disimpan untuk {month}: angka bulan disimpan saat bulan itu ditutup (bulan sebelum riwayat oleh backfill).",
+  "BAD_USER_INPUT.reportMonths": "Isi from dan to dengan bulan, TTTT-BB.",
+  "BAD_USER_INPUT.csvSeparator": "separator berisi ; (bawaan) atau ,.",
+  "BAD_USER_INPUT.csvNumbers": "numbers berisi plain (bawaan) atau id (1.234.567).",
+  "BAD_USER_INPUT.ecosystem": "Bukan ekosistem: VILLAGE, MARKET, ECOMMERCE, UMKM atau VULNERABLE_WORKERS.",
+  "BAD_USER_INPUT.segment": "Bukan segmen: BPU, PU, JAKON atau PMI.",
   "BAD_USER_INPUT.historyScopes": "Isi paling banyak satu dari regionCode, ecosystem, segment dan channel.",
   "BAD_USER_INPUT.historyRegion": "Riwayat disimpan untuk provinsi dan kabupaten/kota: isi kode seperti 31 atau 31.71.",
   "BAD_USER_INPUT.historyFuture":
