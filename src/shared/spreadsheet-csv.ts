@@ -17,7 +17,11 @@ export function spreadsheetCsv(
 ): string {
   const cell = (value: string | number | null) => {
     const text =
-      value === null ? "" : typeof value === "number" && options.numbers === "id" ? indonesian.format(value) : String(value);
+      value === null
+        ? ""
+        : typeof value === "number" && options.numbers === "id"
+          ? indonesian.format(value)
+          : String(value);
     const safe = /^[=+\-@]/.test(text) && !/^-?[0-9][0-9.,]*$/.test(text) ? `'${text}` : text;
     const special = new RegExp(`[${options.separator}"\\r\\n]`);
     return special.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;

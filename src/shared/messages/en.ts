@@ -217,7 +217,8 @@ export const en = {
   "BAD_USER_INPUT.outcomeMonths": "At most {max} months at a time",
   "BAD_USER_INPUT.changesFuture": "to is after the current month: its changes have not happened yet",
   "INVALID_INPUT.targetSource": "A target's source is at most 300 characters",
-  "BAD_USER_INPUT.historyNotKept": "No figures are kept for {month}: a month is kept when it closes (and the months before history by the backfill)",
+  "BAD_USER_INPUT.historyNotKept":
+    "No figures are kept for {month}: a month is kept when it closes (and the months before history by the backfill)",
   "BAD_USER_INPUT.reportMonths": "Give from and to as months, YYYY-MM",
   "BAD_USER_INPUT.csvSeparator": "separator is ; (the default) or ,",
   "BAD_USER_INPUT.csvNumbers": "numbers is plain (the default) or id (1.234.567)",

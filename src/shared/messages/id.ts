@@ -200,7 +200,8 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.outcomeMonths": "Paling banyak {max} bulan sekaligus.",
   "BAD_USER_INPUT.changesFuture": "to tidak boleh sesudah bulan ini: perubahannya belum terjadi.",
   "INVALID_INPUT.targetSource": "Sumber target paling panjang 300 karakter.",
-  "BAD_USER_INPUT.historyNotKept": "Tidak ada angka yang disimpan untuk {month}: angka bulan disimpan saat bulan itu ditutup (bulan sebelum riwayat oleh backfill).",
+  "BAD_USER_INPUT.historyNotKept":
+    "Tidak ada angka yang disimpan untuk {month}: angka bulan disimpan saat bulan itu ditutup (bulan sebelum riwayat oleh backfill).",
   "BAD_USER_INPUT.reportMonths": "Isi from dan to dengan bulan, TTTT-BB.",
   "BAD_USER_INPUT.csvSeparator": "separator berisi ; (bawaan) atau ,.",
   "BAD_USER_INPUT.csvNumbers": "numbers berisi plain (bawaan) atau id (1.234.567).",
