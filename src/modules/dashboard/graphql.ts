@@ -1,7 +1,7 @@
 import { builder } from "../../builder";
 import { plan } from "../../read-plan/field-plan";
 import { currentMonth } from "../../shared/calendar";
-import { rowId } from "../../shared/ids";
+import { encodeGlobalId, rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
 import { SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
@@ -17,13 +17,18 @@ import {
   coverageHistoryMaxMonths,
   type EcosystemCoverage as EcosystemCoverageShape,
   ecosystemCoverage,
+  type FunnelCohort,
+  funnelMaxMonths,
   historyDashboard,
   type MembershipChangesMonth,
   membershipChanges,
   membershipChangesMaxMonths,
   type RetentionCohort as RetentionCohortShape,
+  type RetentionLeader,
   type RetentionOutcomes as RetentionOutcomesShape,
+  registrationFunnel,
   retentionCohorts,
+  retentionLeaderboard,
   retentionOutcomes,
   type SetCoverageTargetResult,
   type Slice,
@@ -265,7 +270,87 @@ const CoverageHistoryMonthRef = builder.objectRef<CoverageHistoryMonth>("Coverag
   }),
 });
 
+const FunnelDimensionEnum = builder.enumType("FunnelDimension", {
+  description: "How a funnel is split: how people came in (SELF, NYALAKAN, SPONSOR), ecosystem, or child region.",
+  values: ["CHANNEL", "ECOSYSTEM", "REGION"] as const,
+});
+
+const FunnelCohortRef = builder.objectRef<FunnelCohort>("FunnelCohort").implement({
+  description:
+    "Who registered in a month, by one key: when they first paid (a settled payment within 30 days of registering, later, never) and the share covered 3, 6 and 12 months later.",
+  fields: (t) => ({
+    cohort: t.field({ type: "Month", resolve: (c) => c.cohort }),
+    key: t.exposeString("key", {
+      description: "SELF, NYALAKAN or SPONSOR; an ecosystem code; or a region code one level below the scope.",
+    }),
+    registered: t.exposeInt("registered"),
+    paidWithin30Days: t.exposeInt("paidWithin30Days"),
+    paidLater: t.exposeInt("paidLater"),
+    neverPaid: t.exposeInt("neverPaid"),
+    activeShare3: t.exposeFloat("activeShare3", { nullable: true, description: "Null until that month has come." }),
+    activeShare6: t.exposeFloat("activeShare6", { nullable: true }),
+    activeShare12: t.exposeFloat("activeShare12", { nullable: true }),
+  }),
+});
+
+const RetentionLeaderKindEnum = builder.enumType("RetentionLeaderKind", { values: ["REGISTRANT", "SPONSOR"] as const });
+
+const RetentionLeaderRef = builder.objectRef<RetentionLeader>("RetentionLeader").implement({
+  description:
+    "A Nyalakan registrant or a sponsor, and how many of the workers they brought in stayed covered six months on.",
+  fields: (t) => ({
+    kind: t.field({ type: RetentionLeaderKindEnum, resolve: (l) => l.kind }),
+    id: t.id({
+      description: "The registrant's Participant id or the sponsor's Sponsor id (global ids).",
+      resolve: (l) => encodeGlobalId(l.kind === "REGISTRANT" ? "Participant" : "Sponsor", l.id),
+    }),
+    registered: t.exposeInt("registered"),
+    activeShare6: t.exposeFloat("activeShare6"),
+  }),
+});
+
+const RetentionLeaderboardRef = builder
+  .objectRef<{ best: RetentionLeader[]; worst: RetentionLeader[] }>("RetentionLeaderboard")
+  .implement({
+    fields: (t) => ({
+      best: t.field({ type: [RetentionLeaderRef], resolve: (b) => b.best }),
+      worst: t.field({ type: [RetentionLeaderRef], resolve: (b) => b.worst }),
+    }),
+  });
+
+const funnelArgs = (t: Parameters<Parameters<typeof builder.queryFields>[0]>[0]) => ({
+  from: t.arg({ type: "Month", required: true }),
+  to: t.arg({ type: "Month", required: true }),
+  regionCode: t.arg.string({ validate: regionCodeArg }),
+});
+
 builder.queryFields((t) => ({
+  registrationFunnel: t.field({
+    type: [FunnelCohortRef],
+    description: `Registration months from from to to (at most ${funnelMaxMonths}): first payment within 30 days, later or never, and the share still covered 3, 6 and 12 months on, by how people came in, ecosystem or region (ADMIN; OFFICER within their region).`,
+    args: { ...funnelArgs(t), by: t.arg({ type: FunnelDimensionEnum, defaultValue: "CHANNEL" }) },
+    resolve: (_root, args, ctx) =>
+      registrationFunnel(ctx, {
+        from: args.from,
+        to: args.to,
+        regionCode: args.regionCode ?? null,
+        by: args.by ?? "CHANNEL",
+        now: ctx.clock.now(),
+      }),
+  }),
+  retentionLeaderboard: t.field({
+    type: RetentionLeaderboardRef,
+    description:
+      "The five Nyalakan registrants and five sponsors whose workers registered in the months stayed most (best) and least (worst) six months on, each with at least five such workers (ADMIN; OFFICER within their region).",
+    args: funnelArgs(t),
+    resolve: (_root, args, ctx) =>
+      retentionLeaderboard(ctx, {
+        from: args.from,
+        to: args.to,
+        regionCode: args.regionCode ?? null,
+        now: ctx.clock.now(),
+      }),
+  }),
   coverageHistory: t.field({
     type: [CoverageHistoryMonthRef],
     description: `The growth line: each closed month's registered and active participants, with the year's target (ADMIN; OFFICER within their province or regency). At most one of regionCode, ecosystem, segment and channel; at most ${coverageHistoryMaxMonths} months, ending with a month that has ended.`,

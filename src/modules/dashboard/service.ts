@@ -24,14 +24,19 @@ import {
   type DashboardScope,
   type FigureDimension,
   type FigureRow,
+  type FunnelDimension,
+  type FunnelRow,
   firstRegistrationMonth,
   foldCoverageRollups,
+  funnelRows,
   historyRows,
   historySlices,
   membershipChangeRows,
+  type RetentionLeaderRow,
   rebuildRollup,
   regionalRetentionRows,
   regionLevel,
+  retentionLeaders,
   retentionOutcomeRows,
   retentionRows,
   rollupDrift,
@@ -702,5 +707,88 @@ export async function historyDashboard(
     activeThisMonth: figures.active,
     activeLastMonth: lastMonth,
     netGrowth: lastMonth === null ? null : figures.active - lastMonth,
+  };
+}
+
+/** The most registration months one funnel answer spans. */
+export const funnelMaxMonths = 24;
+
+export interface FunnelCohort extends FunnelRow {
+  /** Shares of the cohort covered 3, 6 and 12 months on; null while that month has not come. */
+  activeShare3: number | null;
+  activeShare6: number | null;
+  activeShare12: number | null;
+}
+
+/** Checks a funnel's months: `to` not before `from`, at most 24, none in the future. */
+function funnelMonths(from: string, to: string, now: Date): { from: number; to: number } {
+  const first = monthNumber(from);
+  const last = monthNumber(to);
+  if (last < first) throw badUserInput(msg("BAD_USER_INPUT.outcomeRange"));
+  if (last - first + 1 > funnelMaxMonths)
+    throw badUserInput(msg("BAD_USER_INPUT.outcomeMonths", { max: funnelMaxMonths }));
+  if (last > currentMonth(now)) throw badUserInput(msg("BAD_USER_INPUT.changesFuture"));
+  return { from: first, to: last };
+}
+
+/**
+ * The registration funnel: for each registration month, by how people came in (self, a Nyalakan
+ * registrant, a sponsor), ecosystem or child region, who paid within 30 days, later or never, and
+ * the share still covered 3, 6 and 12 months on. The dashboard's readers and scopes.
+ */
+export async function registrationFunnel(
+  ctx: { db: Database; viewer: Viewer },
+  args: { from: string; to: string; regionCode?: string | null; by: FunnelDimension; now: Date },
+): Promise<FunnelCohort[]> {
+  const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
+  const months = funnelMonths(args.from, args.to, args.now);
+  const current = currentMonth(args.now);
+  const rows = await funnelRows(ctx.db, {
+    from: monthStart(months.from),
+    to: monthStart(months.to),
+    regionCode,
+    by: args.by,
+  });
+  return rows.map((row) => {
+    const cohort = monthNumber(row.cohort);
+    const share = (active: number, after: number) => retentionShare(row.registered, active, cohort, after, current);
+    return {
+      ...row,
+      activeShare3: share(row.activeAt3, 3),
+      activeShare6: share(row.activeAt6, 6),
+      activeShare12: share(row.activeAt12, 12),
+    };
+  });
+}
+
+export interface RetentionLeader extends RetentionLeaderRow {
+  activeShare6: number;
+}
+
+/**
+ * The Nyalakan registrants and sponsors whose workers stay: the best and worst five of each by the
+ * share of the workers they brought in (at least five, registered six months ago or earlier)
+ * covered six months later, for the officers who run Nyalakan.
+ */
+export async function retentionLeaderboard(
+  ctx: { db: Database; viewer: Viewer },
+  args: { from: string; to: string; regionCode?: string | null; now: Date },
+): Promise<{ best: RetentionLeader[]; worst: RetentionLeader[] }> {
+  const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
+  const months = funnelMonths(args.from, args.to, args.now);
+  // Only cohorts whose sixth month has come count: a younger one would read as lapsed.
+  const last = Math.min(months.to, currentMonth(args.now) - 6);
+  if (last < months.from) return { best: [], worst: [] };
+  const rows = (
+    await retentionLeaders(ctx.db, { from: monthStart(months.from), to: monthStart(last), regionCode, minimum: 5 })
+  ).map((row) => ({ ...row, activeShare6: row.activeAt6 / row.registered }));
+  const ranked = (kind: RetentionLeaderRow["kind"], direction: 1 | -1) =>
+    rows
+      .filter((row) => row.kind === kind)
+      .sort((a, b) => direction * (b.activeShare6 - a.activeShare6) || b.registered - a.registered || a.id - b.id)
+      .slice(0, 5);
+  return {
+    best: [...ranked("REGISTRANT", 1), ...ranked("SPONSOR", 1)],
+    worst: [...ranked("REGISTRANT", -1), ...ranked("SPONSOR", -1)],
   };
 }

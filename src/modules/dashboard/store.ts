@@ -1,5 +1,5 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
-import { type AnyPgColumn, unionAll } from "drizzle-orm/pg-core";
+import { type AnyPgColumn, alias, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
 import type { EcosystemCode } from "../ecosystems/tables";
@@ -537,4 +537,121 @@ export async function historySlices(
     registered: Number(row.registered),
     active: Number(row.active),
   }));
+}
+
+export type FunnelDimension = "CHANNEL" | "ECOSYSTEM" | "REGION";
+
+export interface FunnelRow {
+  cohort: string;
+  key: string;
+  registered: number;
+  paidWithin30Days: number;
+  paidLater: number;
+  neverPaid: number;
+  activeAt3: number;
+  activeAt6: number;
+  activeAt12: number;
+}
+
+/**
+ * Who registered in each month from `from` to `to` (WIB) in a region, grouped by how they came in
+ * (self, a Nyalakan registrant, a sponsor), ecosystem or child region: when they first paid (a
+ * settled payment within 30 days of registering, later, never) and whether they were covered 3, 6
+ * and 12 months after the month they registered. One read of the months' registrations (the
+ * registration-time index), each with its first settlement and three covered-month lookups.
+ */
+export async function funnelRows(
+  db: Database,
+  options: { from: string; to: string; regionCode: string | null; by: FunnelDimension },
+): Promise<FunnelRow[]> {
+  const childLength = options.regionCode === null ? 2 : ([5, 8, 13][options.regionCode.split(".").length - 1] ?? 13);
+  const key =
+    options.by === "CHANNEL"
+      ? sql`case when p.sponsor_id is not null then 'SPONSOR' when p.registered_by_id is not null then 'NYALAKAN' else 'SELF' end`
+      : options.by === "ECOSYSTEM"
+        ? sql`p.ecosystem_code::text`
+        : sql`left(p.village_code, ${sql.raw(String(childLength))})`;
+  const covered = (months: number) =>
+    sql`exists (select 1 from covered_months c where c.participant_id = p.id
+      and c.month = (wib_month(p.registered_at) + make_interval(months => ${months}::int))::date)`;
+  const result = await db.execute(sql`
+    select wib_month(p.registered_at)::text as cohort, ${key} as key, count(*)::int as registered,
+      (count(*) filter (where f.first_paid < p.registered_at + interval '30 days'))::int as paid_within_30_days,
+      (count(*) filter (where f.first_paid >= p.registered_at + interval '30 days'))::int as paid_later,
+      (count(*) filter (where f.first_paid is null))::int as never_paid,
+      (count(*) filter (where ${covered(3)}))::int as active_at_3,
+      (count(*) filter (where ${covered(6)}))::int as active_at_6,
+      (count(*) filter (where ${covered(12)}))::int as active_at_12
+    from participants p
+    left join lateral (select min(y.settled_at) as first_paid from payments y
+                       where y.participant_id = p.id and y.settled_at is not null) f on true
+    where p.registered_at >= ${wibDayStart(options.from)}::timestamptz
+      and p.registered_at < ${wibDayStart(monthStart(monthNumber(options.to) + 1))}::timestamptz
+      ${options.regionCode === null ? sql`` : sql`and ${regionCondition(alias(participants, "p"), options.regionCode)}`}
+    group by 1, 2
+    order by 1, 2`);
+  return (
+    result as unknown as {
+      rows: {
+        cohort: string;
+        key: string;
+        registered: number;
+        paid_within_30_days: number;
+        paid_later: number;
+        never_paid: number;
+        active_at_3: number;
+        active_at_6: number;
+        active_at_12: number;
+      }[];
+    }
+  ).rows.map((row) => ({
+    cohort: row.cohort,
+    key: row.key,
+    registered: row.registered,
+    paidWithin30Days: row.paid_within_30_days,
+    paidLater: row.paid_later,
+    neverPaid: row.never_paid,
+    activeAt3: row.active_at_3,
+    activeAt6: row.active_at_6,
+    activeAt12: row.active_at_12,
+  }));
+}
+
+export interface RetentionLeaderRow {
+  kind: "REGISTRANT" | "SPONSOR";
+  id: number;
+  registered: number;
+  activeAt6: number;
+}
+
+/**
+ * Nyalakan registrants and sponsors by how many of the workers they brought in (registered in the
+ * months from `from` to `to`, at least six months ago) were covered six months later: each with at
+ * least `minimum` such workers, so one lucky registration does not top the list.
+ */
+export async function retentionLeaders(
+  db: Database,
+  options: { from: string; to: string; regionCode: string | null; minimum: number },
+): Promise<RetentionLeaderRow[]> {
+  const result = await db.execute(sql`
+    with brought as (
+      select p.registered_by_id as registrant, p.sponsor_id as sponsor,
+        exists (select 1 from covered_months c where c.participant_id = p.id
+          and c.month = (wib_month(p.registered_at) + interval '6 months')::date) as active_at_6
+      from participants p
+      where p.registered_at >= ${wibDayStart(options.from)}::timestamptz
+        and p.registered_at < ${wibDayStart(monthStart(monthNumber(options.to) + 1))}::timestamptz
+        and (p.registered_by_id is not null or p.sponsor_id is not null)
+        ${options.regionCode === null ? sql`` : sql`and ${regionCondition(alias(participants, "p"), options.regionCode)}`}
+    )
+    select 'REGISTRANT' as kind, registrant as id, count(*)::int as registered, (count(*) filter (where active_at_6))::int as active_at_6
+    from brought where registrant is not null group by registrant having count(*) >= ${options.minimum}
+    union all
+    select 'SPONSOR', sponsor, count(*)::int, (count(*) filter (where active_at_6))::int
+    from brought where sponsor is not null group by sponsor having count(*) >= ${options.minimum}`);
+  return (
+    result as unknown as {
+      rows: { kind: "REGISTRANT" | "SPONSOR"; id: string; registered: number; active_at_6: number }[];
+    }
+  ).rows.map((row) => ({ kind: row.kind, id: Number(row.id), registered: row.registered, activeAt6: row.active_at_6 }));
 }
