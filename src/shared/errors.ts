@@ -39,7 +39,8 @@ export const userErrorCodes = {
   OUT_OF_ORDER: "The outcome arrived before the one it depends on (a refund before the settlement); retry later.",
   LIMIT_REACHED: "A per-owner limit is reached (e.g. webhook endpoints); remove one first.",
   TOO_MANY_EVENTS: "More events than one replay may send; choose a later `since`.",
-  AS_OF_IN_THE_PAST: "The dashboard answers the current month or later, not an earlier one.",
+  AS_OF_IN_THE_PAST:
+    "No longer sent: coverageDashboard answers a past month from the kept monthly history (kept so code switching over these stays valid).",
   PARTICIPANT_EXITED: "The participant left membership for good (an exit is recorded): nothing more is paid for them.",
   INVALID_EXIT_DATE: "An exit's date is after today, or before the membership it ends began.",
   EXIT_NOT_ALLOWED:

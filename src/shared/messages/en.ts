@@ -207,8 +207,6 @@ export const en = {
   "BAD_USER_INPUT.nik": "NIK must be 16 digits",
   "BAD_USER_INPUT.period": "period.from must not be after period.to",
   "BAD_USER_INPUT.reconciliationRange": "from must not be after to, and the range is at most {days} days",
-  "BAD_USER_INPUT.asOf": "coverageDashboard answers the current month or later; asOf is in an earlier month",
-  "BAD_USER_INPUT.asOfField": "asOf must be in the current month or later",
   "BAD_USER_INPUT.regionalCohorts":
     "Regional cohorts are kept for all ecosystems together: leave out ecosystem and perEcosystem",
   "BAD_USER_INPUT.outcomeScopes": "Give at most one of regionCode, ecosystem, sponsorId and registrantId",

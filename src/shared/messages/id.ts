@@ -189,8 +189,6 @@ export const id: Record<keyof typeof en, string> = {
   "BAD_USER_INPUT.nik": "NIK harus 16 digit angka.",
   "BAD_USER_INPUT.period": "period.from tidak boleh setelah period.to.",
   "BAD_USER_INPUT.reconciliationRange": "from tidak boleh setelah to, dan rentangnya paling lama {days} hari.",
-  "BAD_USER_INPUT.asOf": "coverageDashboard hanya menjawab bulan ini atau sesudahnya; asOf berada di bulan sebelumnya.",
-  "BAD_USER_INPUT.asOfField": "asOf harus bulan ini atau sesudahnya.",
   "BAD_USER_INPUT.regionalCohorts":
     "Kohort wilayah disimpan untuk semua ekosistem sekaligus: jangan isi ecosystem dan perEcosystem.",
   "BAD_USER_INPUT.outcomeScopes": "Isi paling banyak satu dari regionCode, ecosystem, sponsorId dan registrantId.",
