@@ -17,7 +17,9 @@ import { PaymentHistory, paymentSteps } from "./testkit/payment-steps";
  * Whatever order workers pay, settle, fail and refund in, move between BPU and PU or leave
  * membership, and however time passes between: `paidThrough` is the end of an unbroken run of
  * covered months, the status follows from it (EXITED once a member left), what was paid and not
- * given back is exactly the covered months' worth, and the dashboard counts what the rows say.
+ * given back is exactly the worth of the program-months still paid (JKK + JKM from one payment, JHT
+ * perhaps as a part from another), no program is paid on a month whose JKK and JKM are not, and the
+ * dashboard counts what the rows say.
  */
 describe("coverage after any sequence of payments, settlements, refunds, moves and exits", () => {
   it("keeps paidThrough, status, money and the dashboard equal to the covered months", {
@@ -27,13 +29,13 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
     const admin: Viewer = { kind: "user", role: "ADMIN", subject: "coverage-property", scopes: new Set() };
     let serial = 0;
     const operation = fc.oneof(
-      ...paymentSteps([1, 3, 6, 12]),
+      ...paymentSteps([1, 3, 6, 12], true),
       fc.record({ kind: fc.constant("advance" as const), months: fc.integer({ min: 1, max: 4 }) }),
       fc.record({ kind: fc.constant("exit" as const), pick: fc.nat() }),
       fc.record({ kind: fc.constant("move" as const), pick: fc.nat() }),
     );
     // Each worker's history: none, or one month paid (months from TODAY's: six back, two, one, this one).
-    const startMonths = fc.array(fc.constantFrom(null, -6, -2, -1, 0), {
+    const startMonths = fc.array(fc.constantFrom(null, -6, -2, -1, 0, 0, 0), {
       minLength: 1,
       maxLength: 3,
     });
@@ -45,7 +47,8 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
           let offset = 0;
           const ids: number[] = [];
           for (const paidOffset of starts) {
-            const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM"] });
+            // JHT joined, so payments may pay JKK + JKM alone and JHT as a part beside them.
+            const worker = await givenParticipant(api.db, { programs: ["JKK", "JKM", "JHT"] });
             ids.push(worker.id);
             if (paidOffset !== null) {
               // An earlier settled month, as history: paid on its 10th, or at TODAY if this month's
@@ -53,7 +56,14 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
               const paidAt = [at(paidOffset, 10), TODAY].sort()[0] ?? TODAY;
               const paid = await payContribution(
                 { db: api.db, viewer: admin, clock: fixedClock(paidAt), requestId: "p" },
-                { participantId: worker.id, months: 1, channel: "BRIVA", idempotencyKey: `cov-prop-${++serial}` },
+                // JKK + JKM only, as a sponsor pays: the worker's JHT may be topped up by a part.
+                {
+                  participantId: worker.id,
+                  months: 1,
+                  channel: "BRIVA",
+                  idempotencyKey: `cov-prop-${++serial}`,
+                  programs: ["JKK", "JKM"],
+                },
               );
               const paymentId = paid.payment?.id;
               if (paymentId === undefined) throw new Error("history payment refused");
@@ -89,7 +99,7 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
                 effectiveOn: wibDate(now),
                 employer: toPu ? { name: "PT Sentosa", registrationNumber: null } : null,
                 reportedMonthlyIncome: toPu ? 5_000_000n : 1_000_000n,
-                programs: toPu ? ["JKK", "JKM", "JHT"] : ["JKK", "JKM"],
+                programs: ["JKK", "JKM", "JHT"],
               });
               expect(moved.userErrors.map((e) => e.code)).toEqual(exited.has(id) ? ["PARTICIPANT_EXITED"] : []);
             } else if (op.kind === "pay" && exited.has(id)) {
@@ -105,8 +115,15 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
                    coalesce(array_agg(c.month::text order by c.month) filter (where c.month is not null), '{}') as months,
                    (select coalesce(sum(y.amount - coalesce(y.refunded_amount, 0)), 0)::text from payments y
                      where y.participant_id = p.id and y.status in ('SETTLED', 'REFUNDED')) as kept,
-                   (select coalesce(sum((select sum((l->>'monthlyAmount')::bigint) from jsonb_array_elements(y.lines) l)), 0)::text
-                     from covered_months k join payments y on y.id = k.payment_id where k.participant_id = p.id) as worth,
+                   (select coalesce(sum((select (l->>'monthlyAmount')::bigint from jsonb_array_elements(y.lines) l
+                                          where l->>'program' = k.program::text)), 0)::text
+                     from program_months k join payments y on y.id = k.payment_id where k.participant_id = p.id) as worth,
+                   -- Program-months on a month whose JKK and JKM nobody paid, or a covered month missing them.
+                   (select count(*)::int from program_months k where k.participant_id = p.id and not exists (
+                      select 1 from covered_months c where c.participant_id = k.participant_id and c.month = k.month)) as stray,
+                   (select count(*)::int from covered_months c where c.participant_id = p.id and (
+                      select count(*) from program_months k where k.participant_id = c.participant_id and k.month = c.month
+                        and k.payment_id = c.payment_id and k.program in ('JKK', 'JKM')) <> 2) as unpaid,
                    (select count(*)::int from memberships m where m.participant_id = p.id and m.ended_on is null) as open
             from participants p left join covered_months c on c.participant_id = p.id
             group by p.id`)) as unknown as {
@@ -117,6 +134,8 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
               months: string[];
               kept: string;
               worth: string;
+              stray: number;
+              unpaid: number;
               open: number;
             }[];
           };
@@ -130,7 +149,10 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
               for (let m = Math.min(current, last); m <= last; m++) expect(months).toContain(m);
             }
             // Nothing paid is lost or counted twice; a member holds one open membership, someone who left none.
+            // Each program-month's worth counts once; every program is paid on JKK + JKM months only.
             expect(row.kept).toBe(row.worth);
+            expect(row.stray).toBe(0);
+            expect(row.unpaid).toBe(0);
             expect(row.open).toBe(row.exited_on === null ? 1 : 0);
             if (row.exited_on !== null && last !== null) expect(last).toBeLessThanOrEqual(monthNumber(row.exited_on));
             expected.registered += 1;
@@ -151,10 +173,22 @@ describe("coverage after any sequence of payments, settlements, refunds, moves a
           expect(Object.values(drift).every((table) => table.drift === 0)).toBe(true);
         }),
         {
-          numRuns: 20,
+          numRuns: 30,
           seed: 15_2026,
           // The issue's case: this month, then the next three, then the three after; the middle payment refunded.
           examples: [
+            // A sponsor-like payment of JKK + JKM for three months, the worker's JHT part on them,
+            // then the JKK + JKM payment refunded: the part's unused months go back with it.
+            [
+              [null],
+              [
+                { kind: "pay", pick: 0, months: 3, outcome: "SETTLED", programs: ["JKK", "JKM"] },
+                { kind: "pay", pick: 0, months: 3, outcome: "SETTLED", programs: ["JHT"] },
+                { kind: "pay", pick: 0, months: 1, outcome: "SETTLED", programs: null },
+                { kind: "refund", pick: 0 },
+                { kind: "pay", pick: 0, months: 1, outcome: "SETTLED", programs: ["JHT"] },
+              ],
+            ],
             [
               [null],
               [

@@ -294,53 +294,6 @@ describe("a sponsor's batch", () => {
   });
 });
 
-describe("a sponsored package", () => {
-  it("never bills part of a worker's programs and shows the month covered", async () => {
-    const sponsor = await givenSponsor(api.db, { name: "PT Paket Dasar" });
-    const created = await sponsorship({ sponsorId: gid("Sponsor", sponsor.id) }); // JKK + JKM
-    const withJht = dataOf(
-      await api.graphql<{
-        enrollSponsoredParticipants: { created: number; userErrors: { field: string[]; code: string }[] };
-      }>(
-        `mutation ($input: EnrollSponsoredParticipantsInput!) { enrollSponsoredParticipants(input: $input) { created userErrors { field code } } }`,
-        {
-          input: {
-            sponsorshipId: created.id,
-            idempotencyKey: newKey(),
-            participants: [worker({ programs: ["JKK", "JKM", "JHT"] })],
-          },
-        },
-      ),
-    ).enrollSponsoredParticipants;
-    expect(withJht.created).toBe(0);
-    expect(withJht.userErrors).toEqual([
-      { field: ["input", "participants", "0", "programs"], code: "PROGRAMS_NOT_SPONSORED" },
-    ]);
-
-    // A worker on the package cannot join JHT while the sponsorship covers them: it would go unpaid.
-    const [workerId] = await enroll(created.id, [worker()]);
-    const update = dataOf(
-      await api.graphql<{ updateParticipant: { userErrors: { field: string[]; code: string }[] } }>(
-        `mutation ($input: UpdateParticipantInput!) { updateParticipant(input: $input) { userErrors { field code } } }`,
-        { input: { id: gid("Participant", workerId ?? 0), programs: ["JKK", "JKM", "JHT"] } },
-      ),
-    );
-    expect(update.updateParticipant.userErrors).toEqual([
-      { field: ["input", "programs"], code: "PROGRAMS_NOT_SPONSORED" },
-    ]);
-
-    // Records from before that rule (JHT added anyway): the sponsor's batch names them, pays nobody.
-    await api.db
-      .update(participants)
-      .set({ programs: ["JKK", "JKM", "JHT"] })
-      .where(eq(participants.id, workerId ?? 0));
-    const batch = await payBatch(created.id);
-    expect(batch.batch).toBeNull();
-    expect(batch.userErrors.map((e) => e.code)).toEqual(["PROGRAMS_NOT_SPONSORED"]);
-    expect(await paidThrough(workerId ?? 0)).toBeNull();
-  });
-});
-
 describe("batch payments pair with their workers by key", () => {
   it("settle each worker's own months, whatever order the rows come back in", async () => {
     const sponsor = await givenSponsor(api.db, { name: "PT Urutan Bebas" });

@@ -33,7 +33,8 @@ export const userErrorCodes = {
   DUPLICATE_ROW: "The same worker appears in an earlier row.",
   DUPLICATE_PROGRAM: "The same program is listed twice.",
   AGE_OUT_OF_RANGE: "The worker's age (from the NIK) is outside the limits for joining.",
-  PROGRAMS_NOT_SPONSORED: "The worker is enrolled in programs the sponsorship does not pay.",
+  PROGRAMS_NOT_SPONSORED:
+    "No longer sent: a worker may join programs their sponsorship does not pay and pay those themselves (a part); kept so code switching over these stays valid.",
   OUTSIDE_SPONSORSHIP_PERIOD: "The months would fall outside the sponsorship's period.",
   BUDGET_BELOW_SPENT: "A budget may not be set below what is already committed.",
   OUT_OF_ORDER: "The outcome arrived before the one it depends on (a refund before the settlement); retry later.",
@@ -50,6 +51,10 @@ export const userErrorCodes = {
     "The civil registry has not verified the worker's identity (not yet asked, a mismatch, an unknown NIK, deceased, or unavailable).",
   INVALID_MOVE:
     "The move does not apply: not between BPU and PU, to the segment the member is in, dated after today or before the membership began, or without the employer a PU membership needs.",
+  PROGRAMS_SPLIT:
+    "A payment's programs split JKK and JKM (which together make a month covered), or name a program the participant does not have.",
+  PART_AHEAD_OF_COVERAGE:
+    "A part (a payment of programs beyond JKK and JKM) tops up months whose JKK and JKM are paid: fewer such months are open than it asks for.",
 } as const;
 
 export type UserErrorCode = keyof typeof userErrorCodes;

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull } from "drizzle-orm";
 import type { Executor } from "../../db/client";
 import { memberships, participants } from "../participants/tables";
-import { coveredMonths, payments } from "../payments/tables";
+import { payments, programMonths } from "../payments/tables";
 import type { CoveredMonthOfPayment } from "./rules";
 
 /** What a card shows of its holder and of the membership it is for. */
@@ -54,20 +54,27 @@ export async function cardByMembershipId(db: Executor, membershipId: number): Pr
 }
 
 /**
- * Every month the participant's payments still cover, with its payment's months and lines: a
- * settled payment's months, and a refunded one's used months (a refund removes only the unused).
- * One index range on covered_months' primary key, each payment by its primary key.
+ * Every month the participant's JHT is still paid for, with its payment's months and lines: a
+ * settled payment's months, and a refunded one's used months (a refund removes only the unused),
+ * whether JHT came with JKK and JKM or as the worker's own part beside a sponsor's payment.
+ * One index range on program_months' primary key, each payment by its primary key.
  */
 export function coveredMonthsWithPayments(db: Executor, participantId: number): Promise<CoveredMonthOfPayment[]> {
   return db
     .select({
-      month: coveredMonths.month,
+      month: programMonths.month,
       paymentId: payments.id,
       paymentMonths: payments.months,
       lines: payments.lines,
     })
-    .from(coveredMonths)
-    .innerJoin(payments, eq(payments.id, coveredMonths.paymentId))
-    .where(and(eq(coveredMonths.participantId, participantId), inArray(payments.status, ["SETTLED", "REFUNDED"])))
-    .orderBy(asc(coveredMonths.month));
+    .from(programMonths)
+    .innerJoin(payments, eq(payments.id, programMonths.paymentId))
+    .where(
+      and(
+        eq(programMonths.participantId, participantId),
+        eq(programMonths.program, "JHT"),
+        inArray(payments.status, ["SETTLED", "REFUNDED"]),
+      ),
+    )
+    .orderBy(asc(programMonths.month));
 }

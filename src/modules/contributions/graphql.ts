@@ -5,7 +5,7 @@ import { currentMonth } from "../../shared/calendar";
 import { type UserError as UserErrorShape, userError } from "../../shared/errors";
 import { ProgramEnum, RiskLevelEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
-import { type QuoteRequest, quoteContribution } from "./rules";
+import { type ContributionPart, type QuoteRequest, quoteContribution } from "./rules";
 import type { ContributionLineRow } from "./tables";
 
 export const ContributionLine = builder.objectRef<ContributionLineRow>("ContributionLine").implement({
@@ -45,10 +45,35 @@ const ContributionQuoteInput = builder.inputType("ContributionQuoteInput", {
       description:
         "PU: the workplace's JKK risk group, 1 to 5 (0.24, 0.54, 0.89, 1.27, 1.74 % of wage; PP 44/2015 annex I).",
     }),
+    sponsoredPrograms: t.field({
+      type: [ProgramEnum],
+      description:
+        "The programs a sponsor pays (JKK and JKM, perhaps JHT; among `programs`): `parts` then shows the sponsor's part and the worker's (the rest, e.g. JHT), each paid separately for the same months.",
+    }),
   }),
 });
 
-type QuoteShape = { lines: ContributionLineRow[]; total: bigint; months: number };
+type QuoteShape = { lines: ContributionLineRow[]; total: bigint; months: number; parts: ContributionPart[] };
+
+const ContributionPayerEnum = builder.enumType("ContributionPayer", {
+  description: "Who pays a part of a contribution.",
+  values: {
+    SPONSOR: { description: "The sponsor (Sertakan, CSR): JKK and JKM, and JHT if its sponsorship pays it." },
+    WORKER: { description: "The worker: whatever the sponsor does not pay, or everything when nobody sponsors them." },
+  } as const,
+});
+
+const ContributionPartType = builder.objectRef<ContributionPart & { months: number }>("ContributionPart").implement({
+  description:
+    "One payer's part of a contribution. A month counts as covered (active) once JKK and JKM are paid; each other program is covered on a month only once its part is paid.",
+  fields: (t) => ({
+    payer: t.field({ type: ContributionPayerEnum, resolve: (part) => part.payer }),
+    programs: t.field({ type: [ProgramEnum], resolve: (part) => part.lines.map((line) => line.program) }),
+    lines: t.field({ type: [ContributionLine], resolve: (part) => part.lines }),
+    total: t.field({ type: "Rupiah", resolve: (part) => part.total }),
+    monthlyTotal: t.field({ type: "Rupiah", resolve: (part) => part.total / BigInt(part.months) }),
+  }),
+});
 
 const ContributionQuote = builder.objectRef<QuoteShape>("ContributionQuote").implement({
   description: "What a contribution costs: per program and in total, for the months asked.",
@@ -57,6 +82,12 @@ const ContributionQuote = builder.objectRef<QuoteShape>("ContributionQuote").imp
     monthlyTotal: t.field({ type: "Rupiah", resolve: (quote) => quote.total / BigInt(quote.months) }),
     months: t.exposeInt("months"),
     lines: t.field({ type: [ContributionLine], resolve: (quote) => quote.lines }),
+    parts: t.field({
+      type: [ContributionPartType],
+      description:
+        "Each payer's part: one WORKER part without `sponsoredPrograms`; with them, the SPONSOR's part and the WORKER's (when the worker joined programs the sponsor does not pay). Parts add up to `total`.",
+      resolve: (quote) => quote.parts.map((part) => ({ ...part, months: quote.months })),
+    }),
   }),
 });
 

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { render } from "../../shared/messages";
 import {
   contributionLines,
+  contributionParts,
   incomeProblem,
   jpWageCap,
   monthlyProgramAmount,
+  paymentKind,
   programProblem,
   quoteContribution,
   totalOf,
@@ -115,5 +117,29 @@ describe("contribution quote", () => {
     ).toMatchObject({
       problems: [{ code: "NOT_PRICED_MONTHLY" }],
     });
+  });
+});
+
+describe("split payment", () => {
+  it("calls a payment full with JKK and JKM, a part without both, and refuses to split them", () => {
+    expect(paymentKind(["JKK", "JKM"])).toBe("FULL");
+    expect(paymentKind(["JKK", "JKM", "JHT"])).toBe("FULL");
+    expect(paymentKind(["JHT"])).toBe("PART");
+    expect(paymentKind(["JP", "JKP"])).toBe("PART");
+    expect(paymentKind(["JKK"])).toBeNull();
+    expect(paymentKind(["JKM", "JHT"])).toBeNull();
+    expect(paymentKind([])).toBeNull();
+  });
+
+  it("gives every line to exactly one payer, the parts adding up to the whole", () => {
+    const lines = contributionLines("BPU", ["JKK", "JKM", "JHT"], 1_000_000n, "LOW", 3) ?? [];
+    const parts = contributionParts(lines, ["JKK", "JKM"]);
+    expect(parts.map((part) => [part.payer, part.lines.map((line) => line.program), part.total])).toEqual([
+      ["SPONSOR", ["JKK", "JKM"], 50_400n],
+      ["WORKER", ["JHT"], 60_000n],
+    ]);
+    expect(parts.reduce((sum, part) => sum + part.total, 0n)).toBe(totalOf(lines));
+    expect(contributionParts(lines, []).map((part) => part.payer)).toEqual(["WORKER"]);
+    expect(contributionParts(lines, ["JKK", "JKM", "JHT"]).map((part) => part.payer)).toEqual(["SPONSOR"]);
   });
 });

@@ -82,6 +82,39 @@ export const segmentPolicies: Record<
   PMI: { required: ["JKK", "JKM"], optional: ["JHT"], minIncome: 1n, maxIncome: null },
 };
 
+/**
+ * The programs a month must have paid to count as covered: the two every segment must join
+ * (JKK and JKM). Status, `paidThrough` and the dashboard's active counts follow them alone; JHT,
+ * JP and JKP are tracked month by month beside them but do not make anyone active.
+ */
+export const activePrograms: readonly Program[] = ["JKK", "JKM"];
+
+/**
+ * What a payment of `programs` is: FULL when it pays every program that makes a month covered
+ * (and so extends `paidThrough`), PART when it pays none of them (a top-up of months already
+ * covered, such as a worker's JHT beside a sponsor's JKK + JKM), null when it splits them.
+ */
+export function paymentKind(programs: readonly Program[]): "FULL" | "PART" | null {
+  const held = activePrograms.filter((program) => programs.includes(program)).length;
+  return held === activePrograms.length ? "FULL" : held === 0 && programs.length > 0 ? "PART" : null;
+}
+
+/**
+ * Each payer's part of a contribution: the sponsor's lines (the programs it pays) and the worker's
+ * (the rest), in the quote's order. Every line lands in exactly one part.
+ */
+export function contributionParts(
+  lines: readonly ContributionLineRow[],
+  sponsoredPrograms: readonly Program[],
+): { payer: "SPONSOR" | "WORKER"; lines: ContributionLineRow[]; total: bigint }[] {
+  const sponsor = lines.filter((line) => sponsoredPrograms.includes(line.program));
+  const worker = lines.filter((line) => !sponsoredPrograms.includes(line.program));
+  return [
+    { payer: "SPONSOR" as const, lines: sponsor, total: totalOf(sponsor) },
+    { payer: "WORKER" as const, lines: worker, total: totalOf(worker) },
+  ].filter((part) => part.lines.length > 0);
+}
+
 export type ProgramProblem = {
   code: "PROGRAM_REQUIRED" | "PROGRAM_NOT_ALLOWED" | "DUPLICATE_PROGRAM";
   program: Program;
@@ -215,14 +248,18 @@ export interface QuoteRequest {
   riskGroup?: number | null;
   /** The first month priced (a month number); rates in force month by month from there. */
   firstMonth?: number | null;
+  /** The programs a sponsor pays (JKK and JKM, perhaps JHT): the quote shows its part and the worker's. */
+  sponsoredPrograms?: readonly Program[] | null;
 }
+
+export type ContributionPart = ReturnType<typeof contributionParts>[number];
 
 export type QuoteProblem = { field: keyof QuoteRequest; code: UserErrorCode; message: Message };
 
 /** A contribution quote, or every reason the request cannot be priced. */
 export function quoteContribution(
   request: QuoteRequest,
-): { lines: ContributionLineRow[]; total: bigint } | { problems: QuoteProblem[] } {
+): { lines: ContributionLineRow[]; total: bigint; parts: ContributionPart[] } | { problems: QuoteProblem[] } {
   const problems: QuoteProblem[] = [];
   if (!(paymentTerms as readonly number[]).includes(request.months)) {
     problems.push({ field: "months", code: "INVALID_MONTHS", message: msg("INVALID_MONTHS") });
@@ -239,6 +276,24 @@ export function quoteContribution(
   }
   const program = programProblem(request.segment, request.programs);
   if (program) problems.push({ field: "programs", code: program.code, message: program.message });
+  const sponsored = request.sponsoredPrograms ?? null;
+  if (sponsored !== null) {
+    const foreign = sponsored.filter((p) => !request.programs.includes(p));
+    if (foreign.length > 0) {
+      problems.push({
+        field: "sponsoredPrograms",
+        code: "PROGRAMS_SPLIT",
+        message: msg("PROGRAMS_SPLIT.notJoined", { programs: foreign.join(", "), joined: request.programs.join(", ") }),
+      });
+    } else if (paymentKind(sponsored) !== "FULL") {
+      const rest = request.programs.filter((p) => !activePrograms.includes(p));
+      problems.push({
+        field: "sponsoredPrograms",
+        code: "PROGRAMS_SPLIT",
+        message: msg("PROGRAMS_SPLIT.sponsored", { programs: rest.join(", ") || "-" }),
+      });
+    }
+  }
   const income = incomeProblem(request.segment, request.reportedMonthlyIncome);
   if (income) problems.push({ field: "reportedMonthlyIncome", code: "INCOME_OUT_OF_RANGE", message: income });
   const riskGroup = request.riskGroup ?? null;
@@ -265,5 +320,5 @@ export function quoteContribution(
     return {
       problems: [{ field: "programs", code: "PROGRAM_NOT_ALLOWED", message: msg("PROGRAM_NOT_ALLOWED.noRate") }],
     };
-  return { lines, total: totalOf(lines) };
+  return { lines, total: totalOf(lines), parts: contributionParts(lines, sponsored ?? []) };
 }

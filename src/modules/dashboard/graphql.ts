@@ -3,8 +3,9 @@ import { plan } from "../../read-plan/field-plan";
 import { currentMonth } from "../../shared/calendar";
 import { encodeGlobalId, rowId } from "../../shared/ids";
 import { messageKey } from "../../shared/messages";
-import { SegmentEnum } from "../../shared/program-enums";
+import { ProgramEnum, SegmentEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
+import { activePrograms } from "../contributions/rules";
 import { Ecosystem, EcosystemCodeEnum } from "../ecosystems/graphql";
 import { ExitReasonEnum, Participant } from "../participants/graphql";
 import { REGION_CODE } from "../regions/codes";
@@ -90,7 +91,16 @@ const CoverageDashboard = builder.objectRef<CoverageDashboardShape>("CoverageDas
       nullable: true,
       description: "Null for a past month answered from the kept history, which keeps registered and active only.",
     }),
-    active: t.exposeInt("active", { description: "Paid through the month of asOf: the figure the target counts." }),
+    active: t.exposeInt("active", {
+      description:
+        "Paid through the month of asOf: the figure the target counts. A month is paid when its JKK and JKM are (see activePrograms), whoever paid them; a worker's own JHT part does not make anyone active.",
+    }),
+    activePrograms: t.field({
+      type: [ProgramEnum],
+      description:
+        "The programs whose payment makes a month count as covered, for every count here: JKK and JKM. JHT, JP and JKP are tracked per program (Participant.programsPaidThrough) but count toward no figure.",
+      resolve: () => [...activePrograms],
+    }),
     grace: t.exposeInt("grace", {
       nullable: true,
       description: "Null for a past month answered from the kept history, which keeps registered and active only.",

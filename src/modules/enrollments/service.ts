@@ -92,22 +92,6 @@ async function checkRows(
       userErrors.push(...checked.errors);
       return;
     }
-    // A sponsorship pays for its programs only: a worker enrolled in more would be billed for
-    // part of a month and shown covered while the rest goes unpaid.
-    const unsponsored = (checked.row.programs ?? []).filter((program) => !sponsorship.programs.includes(program));
-    if (unsponsored.length > 0) {
-      userErrors.push(
-        userError(
-          "PROGRAMS_NOT_SPONSORED",
-          msg("PROGRAMS_NOT_SPONSORED.enrollment", {
-            sponsored: sponsorship.programs.join(", "),
-            programs: unsponsored.join(", "),
-          }),
-          [...field, "programs"],
-        ),
-      );
-      return;
-    }
     const first = firstRowOfNik.get(checked.row.nik);
     if (first !== undefined) {
       userErrors.push(userError("DUPLICATE_ROW", msg("DUPLICATE_ROW.row", { row: first }), [...field, "nik"]));

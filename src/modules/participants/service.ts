@@ -13,13 +13,7 @@ import { exitReasonSources } from "./exit-reasons";
 import { findOccupation } from "./occupations";
 import { checkRegistration, enrollmentErrors, lookupsNeeded, type RegistrationLookups } from "./registration";
 import * as store from "./store";
-import {
-  findParticipantByNik,
-  insertParticipant,
-  type MembershipRow,
-  type ParticipantRow,
-  sponsoredProgramsOf,
-} from "./store";
+import { findParticipantByNik, insertParticipant, type MembershipRow, type ParticipantRow } from "./store";
 import type { participants } from "./tables";
 import { type RegisterParticipantInput, type UpdateParticipantInput, updateParticipantInput } from "./validation";
 
@@ -178,24 +172,6 @@ export async function updateParticipant(
     if (input.villageCode !== undefined) {
       const problem = await villageError(tx, input.villageCode);
       if (problem) errors.push(problem);
-    }
-    if (input.programs !== undefined) {
-      // A sponsored package covers what it pays: a program no running sponsorship pays would be
-      // billed to nobody while the month shows covered, and would block the sponsor's batches.
-      const sponsored = await sponsoredProgramsOf(tx, current.id, wibDate(ctx.clock.now()));
-      const unsponsored = sponsored ? input.programs.filter((program) => !sponsored.includes(program)) : [];
-      if (unsponsored.length > 0) {
-        errors.push(
-          userError(
-            "PROGRAMS_NOT_SPONSORED",
-            msg("PROGRAMS_NOT_SPONSORED.update", {
-              sponsored: sponsored?.join(", ") ?? "",
-              programs: unsponsored.join(", "),
-            }),
-            ["input", "programs"],
-          ),
-        );
-      }
     }
     if (errors.length > 0) return rejected(errors, target);
     if (

@@ -1,9 +1,7 @@
-import { and, asc, desc, eq, gte, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import type { Viewer } from "../access/rules";
-import type { Program } from "../contributions/tables";
-import { sponsorships } from "../sponsors/tables";
 import {
   type ParticipantFilter,
   participantConditions,
@@ -182,29 +180,6 @@ export async function attachSponsor(tx: Transaction, ids: number[], sponsorId: n
       .set({ sponsorId, updatedAt: at.toISOString() })
       .where(and(inArray(participants.id, ids.slice(i, i + 5_000)), isNull(participants.sponsorId)));
   }
-}
-
-/**
- * The programs the worker's running sponsorships pay, or null when no running sponsorship covers
- * them: a sponsored worker's package is what their sponsorships pay.
- */
-export async function sponsoredProgramsOf(
-  db: Executor,
-  participantId: number,
-  today: string,
-): Promise<Program[] | null> {
-  const rows = await db
-    .select({ programs: sponsorships.programs })
-    .from(sponsorshipEnrollments)
-    .innerJoin(sponsorships, eq(sponsorships.id, sponsorshipEnrollments.sponsorshipId))
-    .where(
-      and(
-        eq(sponsorshipEnrollments.participantId, participantId),
-        isNull(sponsorshipEnrollments.endedOn),
-        gte(sponsorships.endsOn, today),
-      ),
-    );
-  return rows.length === 0 ? null : [...new Set(rows.flatMap((row) => row.programs))];
 }
 
 export type MembershipRow = typeof memberships.$inferSelect;

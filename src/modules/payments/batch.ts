@@ -87,29 +87,13 @@ export function priceSponsoredBatch(
   if (workers.length === 0) {
     return { problems: [userError("NOTHING_TO_PAY", msg("NOTHING_TO_PAY.noWorkers"), ["input", "sponsorshipId"])] };
   }
-  // A worker enrolled in programs the sponsorship does not pay (e.g. JHT on a JKK+JKM sponsorship)
-  // would be billed Rp16,800 and shown covered with JHT unpaid: the batch names them instead.
-  const partial = workers.filter((worker) => worker.programs.some((p) => !sponsorship.programs.includes(p)));
-  if (partial.length > 0) {
-    return {
-      problems: partial.slice(0, NAMED_WORKERS).map((worker) =>
-        userError(
-          "PROGRAMS_NOT_SPONSORED",
-          msg("PROGRAMS_NOT_SPONSORED.batch", {
-            participant: worker.id,
-            programs: worker.programs.join(", "),
-            sponsored: sponsorship.programs.join(", "),
-          }),
-          ["input", "sponsorshipId"],
-        ),
-      ),
-    };
-  }
   const priced = workers.map((worker) => ({
     worker,
+    // The sponsor's part: the programs it pays that the worker joined. Whatever else the worker
+    // joined (JHT on a JKK + JKM sponsorship) is the worker's own part, paid beside it.
     lines: contributionLines(
       worker.segment,
-      sponsorship.programs,
+      sponsorship.programs.filter((program) => worker.programs.includes(program)),
       worker.reportedMonthlyIncome,
       worker.riskLevel,
       months,

@@ -5,9 +5,9 @@ import { countedConnection } from "../../shared/connections";
 import { badUserInput } from "../../shared/errors";
 import { encodeGlobalId, rowId } from "../../shared/ids";
 import { msg } from "../../shared/messages";
+import { ProgramEnum } from "../../shared/program-enums";
 import { UserError } from "../../shared/user-error-type";
 import { may } from "../access/actions";
-
 import { ContributionLine } from "../contributions/graphql";
 import { Participant, participantCheck } from "../participants/graphql";
 import { participantVisible } from "../participants/visibility";
@@ -21,7 +21,13 @@ import {
   type ReconciliationMismatch as ReconciliationMismatchShape,
   reconciliationDays,
 } from "./reconciliation";
-import { type PaymentResult, payContribution, settlePayment } from "./service";
+import {
+  type PaymentResult,
+  type ProgramPaidThrough,
+  payContribution,
+  programsPaidThroughOf,
+  settlePayment,
+} from "./service";
 import { countPayments, reconciliationRows } from "./store";
 import { payerKinds, paymentStatuses, payments } from "./tables";
 
@@ -140,8 +146,34 @@ export function toPaymentFilter(input: typeof PaymentFilterInput.$inferInput | n
   };
 }
 
+const ProgramPaidThroughRef = builder.objectRef<ProgramPaidThrough>("ProgramPaidThrough").implement({
+  description:
+    "How far one of the participant's programs is paid. A month counts as covered (status, paidThrough, the dashboard's active) when JKK and JKM are paid for it; JHT, JP and JKP are covered on a month only when a payment (the participant's own, a sponsor's, or a part beside a sponsor's) paid them for it.",
+  fields: (t) => ({
+    program: t.field({ type: ProgramEnum, resolve: (row) => row.program }),
+    paidThrough: t.field({
+      type: "Month",
+      nullable: true,
+      description: "The last month this program is paid for; null when never paid.",
+      resolve: (row) => row.paidThrough,
+    }),
+    countsTowardActive: t.boolean({
+      description: "Whether this program decides a month's coverage (JKK and JKM do; the others do not).",
+      resolve: (row) => row.countsTowardActive,
+    }),
+  }),
+});
+
 // The payments module owns a participant's payments: the field lives here, beside its filter.
 builder.drizzleObjectFields(Participant, (t) => ({
+  programsPaidThrough: t.field({
+    type: [ProgramPaidThroughRef],
+    description:
+      "Each program the participant joined, with the last month it is paid for: a sponsored worker's JHT shows how far their own part reaches beside the sponsor's JKK and JKM.",
+    select: { columns: { programs: true } },
+    resolve: (participant, _args, ctx) => programsPaidThroughOf(ctx.db, participant.id, participant.programs),
+    extensions: plan.executorOnly("read on one worker's page, not on lists"),
+  }),
   payments: t.relatedConnection(
     "payments",
     {
@@ -217,6 +249,11 @@ const PayContributionInput = builder.inputType("PayContributionInput", {
       for: Sponsor,
       description: "When a sponsor pays (Sertakan); a SPONSOR caller pays as itself.",
     }),
+    programs: t.field({
+      type: [ProgramEnum],
+      description:
+        "Which of the participant's programs this payment pays; all of them when omitted. JKK and JKM go together: with them it is a full payment for the next months (as always); without them it is a part (e.g. a sponsored worker's JHT), topping up months from this one on whose JKK and JKM are paid (PART_AHEAD_OF_COVERAGE when fewer are open). Splitting JKK from JKM, or naming a program the participant has not joined, is PROGRAMS_SPLIT.",
+    }),
     channel: t.field({
       type: "PaymentChannel",
       required: true,
@@ -281,6 +318,7 @@ builder.mutationFields((t) => ({
         participantId: rowId(input.participantId.id) ?? -1,
         months: input.months,
         payerSponsorId: input.payerSponsorId ? (rowId(input.payerSponsorId.id) ?? -1) : null,
+        programs: input.programs ?? null,
         channel: input.channel,
         idempotencyKey: input.idempotencyKey,
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { coverageFor, refundAmount, transition, unusedMonths } from "./rules";
+import { coverageFor, partMonths, refundAmount, transition, unusedMonths } from "./rules";
 
 const now = new Date("2026-11-15T03:00:00Z");
 
@@ -49,5 +49,19 @@ describe("payment status transitions", () => {
     expect(transition("FAILED", "SETTLED")).toBe("INVALID");
     expect(transition("PENDING", "REFUNDED")).toBe("INVALID");
     expect(transition("REFUNDED", "SETTLED")).toBe("INVALID");
+  });
+});
+
+describe("the months a part tops up", () => {
+  const covered = ["2026-10-01", "2026-11-01", "2026-12-01", "2027-01-01"];
+
+  it("takes the first months from the current one whose JKK and JKM are paid and the part's programs are not", () => {
+    expect(partMonths(covered, new Set(), 2, now)).toEqual(["2026-11-01", "2026-12-01"]);
+    expect(partMonths(covered, new Set(["2026-11-01"]), 2, now)).toEqual(["2026-12-01", "2027-01-01"]);
+  });
+
+  it("never reaches back before the current month, nor past the last month JKK and JKM are paid", () => {
+    expect(partMonths(covered, new Set(), 12, now)).toEqual(["2026-11-01", "2026-12-01", "2027-01-01"]);
+    expect(partMonths(["2026-10-01"], new Set(), 1, now)).toEqual([]);
   });
 });

@@ -24,6 +24,20 @@ export function coverageFor(
   return { from: monthStart(first), through: monthStart(first + months - 1), months: covered };
 }
 
+/**
+ * The months a part (a payment of programs beyond JKK and JKM) tops up: the first `months` months,
+ * from the current one on, whose JKK and JKM are paid (`covered`) and whose part programs are not
+ * (`paid`, the months already paid for any of them). Fewer than asked means the part cannot
+ * settle: it never covers a month nobody paid JKK and JKM for, nor pays a program-month twice.
+ */
+export function partMonths(covered: readonly string[], paid: ReadonlySet<string>, months: number, now: Date): string[] {
+  const current = currentMonth(now);
+  return [...covered]
+    .filter((month) => monthNumber(month) >= current && !paid.has(month))
+    .sort()
+    .slice(0, months);
+}
+
 /** Months of a refunded payment not yet used: those after the current month. */
 export function unusedMonths(covered: readonly string[], now: Date): string[] {
   const current = currentMonth(now);

@@ -1,6 +1,6 @@
 import type { ServiceContext } from "../../context";
-import type { Transaction } from "../../db/client";
-import { monthNumber } from "../../shared/calendar";
+import type { Executor, Transaction } from "../../db/client";
+import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
 import { decodeGlobalId } from "../../shared/ids";
@@ -9,18 +9,20 @@ import { may } from "../access/actions";
 import { idempotencyScopeOf, type Viewer } from "../access/rules";
 import { auditActor } from "../audit/rules";
 import { type AuditedResult, audited, rejection } from "../audit/service";
-import { contributionLines, totalOf } from "../contributions/rules";
+import { activePrograms, contributionLines, paymentKind, totalOf } from "../contributions/rules";
+import type { Program } from "../contributions/tables";
 import { outboxRow } from "../outbox/outbox";
 import { canSeeParticipant } from "../participants/conditions";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
 import { lockSponsorshipForSpending, recordSponsorshipSpending } from "../sponsors/service";
 import { applyBatchOutcome } from "./batch";
 import { paymentCreatedEvent, recordPaymentEvent, recordPaymentOutcome } from "./events";
-import { coverageFor, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
+import { coverageFor, partMonths, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
   closeCoverageHole,
   coveredMonthsOf,
   coverMonths,
+  coverPartMonths,
   findPayment,
   findPaymentBatchById,
   findPaymentByKey,
@@ -30,10 +32,12 @@ import {
   lockPayment,
   lockPaymentEvent,
   monthsCoveredBy,
+  monthsOpenToPart,
   moveCoverageTo,
   type PaymentRow,
   paymentsCovering,
   paymentsCoveringAfter,
+  programsPaidThrough,
   setPaymentEventOutcome,
   uncoverMonths,
   updatePayment,
@@ -55,10 +59,74 @@ export interface PaymentResult {
 /** Same caller and same input give the same fingerprint: what makes a retry a retry. */
 function fingerprint(
   viewer: Viewer,
-  input: { participantId: number; months: number; payerSponsorId: number | null; channel: string },
+  input: {
+    participantId: number;
+    months: number;
+    payerSponsorId: number | null;
+    channel: string;
+    programs: readonly Program[] | null;
+  },
 ) {
   const subject = viewer.kind === "user" ? viewer.subject : "anonymous";
-  return sha256Hex(JSON.stringify([subject, input.participantId, input.months, input.payerSponsorId, input.channel]));
+  // Without programs the array is the one every earlier payment was fingerprinted with.
+  const request = [subject, input.participantId, input.months, input.payerSponsorId, input.channel];
+  return sha256Hex(JSON.stringify(input.programs === null ? request : [...request, [...input.programs].sort()]));
+}
+
+/**
+ * Why a payment of `programs` cannot be made for a participant enrolled in `joined`, or null:
+ * each named program must be one they joined, listed once, and JKK and JKM go together (a full
+ * payment) or not at all (a part).
+ */
+function paidProgramsProblem(programs: readonly Program[], joined: readonly Program[]): UserError | null {
+  const field = ["input", "programs"];
+  const repeated = programs.find((program, i) => programs.indexOf(program) !== i);
+  if (repeated) return userError("DUPLICATE_PROGRAM", msg("DUPLICATE_PROGRAM.program", { program: repeated }), field);
+  const foreign = programs.filter((program) => !joined.includes(program));
+  if (foreign.length > 0) {
+    return userError(
+      "PROGRAMS_SPLIT",
+      msg("PROGRAMS_SPLIT.notJoined", { programs: foreign.join(", "), joined: joined.join(", ") }),
+      field,
+    );
+  }
+  if (paymentKind(programs) === null) {
+    const others = joined.filter((program) => !activePrograms.includes(program));
+    return userError("PROGRAMS_SPLIT", msg("PROGRAMS_SPLIT.active", { programs: others.join(", ") || "-" }), field);
+  }
+  return null;
+}
+
+export interface ProgramPaidThrough {
+  program: Program;
+  paidThrough: string | null;
+  countsTowardActive: boolean;
+}
+
+/** Each program the participant joined, in their order, with its own last paid month. */
+export async function programsPaidThroughOf(
+  db: Executor,
+  participantId: number,
+  joined: readonly Program[],
+): Promise<ProgramPaidThrough[]> {
+  const paid = new Map((await programsPaidThrough(db, participantId)).map((row) => [row.program, row.paidThrough]));
+  return joined.map((program) => ({
+    program,
+    paidThrough: paid.get(program) ?? null,
+    countsTowardActive: activePrograms.includes(program),
+  }));
+}
+
+/** The months a part of `programs` would top up now (at most `months`), oldest first. */
+async function openPartMonths(
+  db: Executor,
+  participantId: number,
+  programs: readonly Program[],
+  months: number,
+  now: Date,
+): Promise<string[]> {
+  const open = await monthsOpenToPart(db, participantId, programs, monthStart(currentMonth(now)));
+  return partMonths(open.covered, open.paid, months, now);
 }
 
 /**
@@ -84,7 +152,13 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
   if (viewer.kind === "user" && viewer.role === "SPONSOR" && payerSponsorId !== viewer.sponsorId) {
     throw forbidden(msg("FORBIDDEN.sponsorPaysAsItself"));
   }
-  const request = { participantId: input.participantId, months: input.months, payerSponsorId, channel: input.channel };
+  const request = {
+    participantId: input.participantId,
+    months: input.months,
+    payerSponsorId,
+    channel: input.channel,
+    programs: input.programs ?? null,
+  };
   const requestFingerprint = await fingerprint(viewer, request);
   const scope = idempotencyScopeOf(viewer);
 
@@ -130,11 +204,33 @@ export async function payContribution(ctx: ServiceContext, raw: PayContributionI
   if (payerSponsorId !== null && participant.sponsorId !== payerSponsorId) {
     return refuse([userError("PAYER_NOT_SPONSOR", msg("PAYER_NOT_SPONSOR"), ["input", "payerSponsorId"])], target);
   }
+  const paid = input.programs ?? participant.programs;
+  const programsProblem = input.programs ? paidProgramsProblem(input.programs, participant.programs) : null;
+  if (programsProblem) return refuse([programsProblem], target);
   // Shown to the payer now; settlement fixes the months in case other payments settle first.
-  const provisional = coverageFor(participant.paidThrough, input.months, now);
+  let provisional = coverageFor(participant.paidThrough, input.months, now);
+  if (paymentKind(paid) === "PART") {
+    // A part tops up months whose JKK and JKM are paid: there must be as many open as it asks for.
+    const open = await openPartMonths(ctx.db, participant.id, paid, input.months, now);
+    const [first] = open;
+    const last = open.at(-1);
+    if (open.length < input.months || first === undefined || last === undefined) {
+      return refuse(
+        [
+          userError(
+            "PART_AHEAD_OF_COVERAGE",
+            msg("PART_AHEAD_OF_COVERAGE.months", { open: open.length, programs: paid.join(", ") }),
+            ["input", "months"],
+          ),
+        ],
+        target,
+      );
+    }
+    provisional = { from: first, through: last, months: open };
+  }
   const lines = contributionLines(
     participant.segment,
-    participant.programs,
+    paid,
     participant.reportedMonthlyIncome,
     participant.riskLevel,
     input.months,
@@ -267,6 +363,36 @@ export async function applyPaymentOutcome(
     await recordPaymentEvent(tx, "payment.refunded", returned, participant, now);
     return { kind: "APPLIED", payment: returned, participant };
   }
+  if (outcome === "SETTLED" && paymentKind(payment.lines.map((line) => line.program)) === "PART") {
+    const programs = payment.lines.map((line) => line.program);
+    const months = await openPartMonths(tx, participant.id, programs, payment.months, now);
+    const first = months[0];
+    const last = months.at(-1);
+    if (months.length < payment.months || first === undefined || last === undefined) {
+      // The JKK and JKM months it was to top up are gone (refunded, or taken by another part since
+      // it was made): it covers nothing and goes back in full, like money arriving after an exit.
+      const returned = await updatePayment(tx, payment.id, {
+        status: "REFUNDED",
+        settledAt: at,
+        refundedAt: at,
+        refundedAmount: payment.amount,
+        ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
+      });
+      await recordPaymentEvent(tx, "payment.refunded", returned, participant, now);
+      return { kind: "APPLIED", payment: returned, participant };
+    }
+    await coverPartMonths(tx, participant.id, payment.id, programs, months);
+    const settled = await updatePayment(tx, payment.id, {
+      status: "SETTLED",
+      settledAt: at,
+      coverageFrom: first,
+      coverageThrough: last,
+      ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
+    });
+    // A part changes no paid-through: JKK and JKM alone decide it.
+    await recordPaymentOutcome(tx, "payment.settled", settled, participant, participant, now);
+    return { kind: "APPLIED", payment: settled, participant };
+  }
   if (outcome === "SETTLED") {
     const coverage = coverageFor(participant.paidThrough, payment.months, now);
     await coverMonths(tx, participant.id, payment.id, coverage.months);
@@ -282,19 +408,23 @@ export async function applyPaymentOutcome(
     return { kind: "APPLIED", payment: settled, participant: extended ?? participant };
   }
   // REFUNDED: give back the months not used yet, and exactly their worth; coverage already used stays.
-  const covered = await monthsCoveredBy(tx, payment.id);
-  const unused = unusedMonths(
-    covered.map((row) => row.month),
-    now,
-  );
+  const unused = unusedMonths(await monthsCoveredBy(tx, payment.id), now);
   const worth = refundAmount(payment.lines, unused.length);
   if (amount !== null && amount !== worth) {
     return mismatch(msg("AMOUNT_MISMATCH.refund", { reported: amount ?? "", expected: worth, months: unused.length }));
   }
+  const part = paymentKind(payment.lines.map((line) => line.program)) === "PART";
+  // The parts topping up the months a full payment gives back lose what they topped up: they go
+  // back to their payers with it, so no program stays paid on a month whose JKK and JKM are not.
+  const toppedUp = part
+    ? []
+    : (await paymentsCovering(tx, participant.id, unused)).filter((row) => row.paymentId !== payment.id);
+  const partRefunds = await refundCovering(tx, toppedUp, now);
   await uncoverMonths(tx, payment.id, unused);
-  // Months paid by later payments move back into the hole: coverage stays one unbroken run.
+  // Months paid by later payments move back into the hole: coverage stays one unbroken run. A
+  // part leaves no hole in it (JKK and JKM are still paid on its months).
   const [hole] = unused;
-  if (hole !== undefined) await closeCoverageHole(tx, participant.id, hole);
+  if (hole !== undefined && !part) await closeCoverageHole(tx, participant.id, hole);
   const refunded = await updatePayment(tx, payment.id, {
     status: "REFUNDED",
     refundedAt: at,
@@ -303,6 +433,7 @@ export async function applyPaymentOutcome(
   if (sponsorshipId !== null) await recordSponsorshipSpending(tx, sponsorshipId, -worth);
   const paidThrough = await lastCoveredMonth(tx, participant.id);
   const shortened = await updateParticipantRow(tx, participant.id, { paidThrough }, now);
+  await recordExitRefunds(tx, partRefunds, shortened ?? participant, now);
   await recordPaymentOutcome(tx, "payment.refunded", refunded, participant, shortened ?? participant, now);
   return { kind: "APPLIED", payment: refunded, participant: shortened ?? participant };
 }

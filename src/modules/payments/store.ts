@@ -1,13 +1,14 @@
-import { and, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { insertList, rowOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
 import { auditLog } from "../audit/tables";
+import type { Program } from "../contributions/tables";
 import { outboxEvents } from "../outbox/tables";
 import { participants, sponsorshipEnrollments } from "../participants/tables";
 import { type PaymentFilter, visiblePayments } from "./conditions";
-import { coveredMonths, paymentBatches, paymentEvents, payments } from "./tables";
+import { coveredMonths, paymentBatches, paymentEvents, payments, programMonths } from "./tables";
 
 export function countPayments(db: Database, filter: PaymentFilter, viewer: Viewer): Promise<number> {
   return db.$count(payments, visiblePayments(payments, filter, viewer));
@@ -77,15 +78,64 @@ export async function coverMonths(tx: Transaction, participantId: number, paymen
   await tx.insert(coveredMonths).values(months.map((month) => ({ participantId, paymentId, month })));
 }
 
-export function monthsCoveredBy(tx: Transaction, paymentId: number) {
-  return tx.query.coveredMonths.findMany({ where: { paymentId }, orderBy: { month: "asc" } });
+/** The months a payment (full or part) covers, oldest first. */
+export async function monthsCoveredBy(tx: Transaction, paymentId: number): Promise<string[]> {
+  const rows = await tx
+    .selectDistinct({ month: sql<string>`${programMonths.month}::text` })
+    .from(programMonths)
+    .where(eq(programMonths.paymentId, paymentId))
+    .orderBy(sql`1`);
+  return rows.map((row) => row.month);
 }
 
+/** A part's months: its programs on months whose JKK and JKM another payment covers. */
+export async function coverPartMonths(
+  tx: Transaction,
+  participantId: number,
+  paymentId: number,
+  programs: readonly Program[],
+  months: readonly string[],
+) {
+  const rows = programs.flatMap((program) => months.map((month) => ({ participantId, program, month, paymentId })));
+  if (rows.length > 0) await tx.insert(programMonths).values(rows);
+}
+
+/**
+ * The months from `from` on whose JKK and JKM are paid, and those of them already paid for any
+ * of `programs`: what a part may still top up.
+ */
+export async function monthsOpenToPart(
+  db: Executor,
+  participantId: number,
+  programs: readonly Program[],
+  from: string,
+) {
+  const covered = await db
+    .select({ month: sql<string>`${coveredMonths.month}::text` })
+    .from(coveredMonths)
+    .where(and(eq(coveredMonths.participantId, participantId), gte(coveredMonths.month, from)));
+  const paid = await db
+    .selectDistinct({ month: sql<string>`${programMonths.month}::text` })
+    .from(programMonths)
+    .where(
+      and(
+        eq(programMonths.participantId, participantId),
+        inArray(programMonths.program, [...programs]),
+        gte(programMonths.month, from),
+      ),
+    );
+  return { covered: covered.map((row) => row.month), paid: new Set(paid.map((row) => row.month)) };
+}
+
+/** Gives up a payment's months: its covered months (a full payment's program rows follow by trigger) and a part's program months. */
 export async function uncoverMonths(tx: Transaction, paymentId: number, months: string[]) {
   if (months.length === 0) return;
   await tx
     .delete(coveredMonths)
     .where(and(eq(coveredMonths.paymentId, paymentId), inArray(coveredMonths.month, months)));
+  await tx
+    .delete(programMonths)
+    .where(and(eq(programMonths.paymentId, paymentId), inArray(programMonths.month, months)));
 }
 
 /**
@@ -102,29 +152,49 @@ export async function closeCoverageHole(tx: Transaction, participantId: number, 
   if (later.length === 0) return [];
   later.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
   const start = monthNumber(hole);
+  const shifted = new Map(later.map((row, i) => [row.month, monthStart(start + i)]));
+  // What is left after the month is parts' rows (full payments' went with their covered months):
+  // a part tops up the months it was paid on, so it moves with them.
+  const parts = await tx
+    .delete(programMonths)
+    .where(and(eq(programMonths.participantId, participantId), gt(programMonths.month, hole)))
+    .returning();
   await tx
     .insert(coveredMonths)
-    .values(later.map((row, i) => ({ participantId, paymentId: row.paymentId, month: monthStart(start + i) })));
-  const moved = [...new Set(later.map((row) => row.paymentId))];
+    .values(
+      later.map((row) => ({ participantId, paymentId: row.paymentId, month: shifted.get(row.month) ?? row.month })),
+    );
+  if (parts.length > 0) {
+    await tx.insert(programMonths).values(
+      parts.map((row) => {
+        const month = shifted.get(row.month);
+        if (month === undefined)
+          throw new Error(`part of payment ${row.paymentId} on ${row.month}, a month nobody covers`);
+        return { ...row, month };
+      }),
+    );
+  }
+  const moved = [...new Set([...later, ...parts].map((row) => row.paymentId))];
   await tx.execute(sql`
     update ${payments} p set coverage_from = c.first, coverage_through = c.last
-    from (select payment_id, min(month) as first, max(month) as last from ${coveredMonths}
-          where participant_id = ${participantId} and ${inArray(coveredMonths.paymentId, moved)} group by payment_id) c
+    from (select payment_id, min(month) as first, max(month) as last from ${programMonths}
+          where participant_id = ${participantId} and ${inArray(programMonths.paymentId, moved)} group by payment_id) c
     where p.id = c.payment_id`);
   return moved;
 }
 
 /**
- * Each of a participant's payments that covers months after `month`, with those months and the
- * sponsorship its batch was paid from (null when the worker or a sponsor paid it one by one).
+ * Each of a participant's payments (full or part) that covers months after `month`, with those
+ * months and the sponsorship its batch was paid from (null when the worker or a sponsor paid it
+ * one by one).
  */
 export function paymentsCoveringAfter(db: Executor, participantId: number, month: string) {
-  return paymentsCoveringWhere(db, participantId, gt(coveredMonths.month, month));
+  return paymentsCoveringWhere(db, participantId, gt(programMonths.month, month));
 }
 
 /** The same for the payments covering one of `months`. */
 export async function paymentsCovering(db: Executor, participantId: number, months: string[]) {
-  return months.length === 0 ? [] : paymentsCoveringWhere(db, participantId, inArray(coveredMonths.month, months));
+  return months.length === 0 ? [] : paymentsCoveringWhere(db, participantId, inArray(programMonths.month, months));
 }
 
 async function paymentsCoveringWhere(
@@ -134,16 +204,25 @@ async function paymentsCoveringWhere(
 ): Promise<{ paymentId: number; sponsorshipId: number | null; months: string[] }[]> {
   return db
     .select({
-      paymentId: coveredMonths.paymentId,
+      paymentId: programMonths.paymentId,
       sponsorshipId: paymentBatches.sponsorshipId,
-      months: sql<string[]>`array_agg(${coveredMonths.month}::text order by ${coveredMonths.month})`,
+      months: sql<string[]>`array_agg(distinct ${programMonths.month}::text order by ${programMonths.month}::text)`,
     })
-    .from(coveredMonths)
-    .innerJoin(payments, eq(payments.id, coveredMonths.paymentId))
+    .from(programMonths)
+    .innerJoin(payments, eq(payments.id, programMonths.paymentId))
     .leftJoin(paymentBatches, eq(paymentBatches.id, payments.batchId))
-    .where(and(eq(coveredMonths.participantId, participantId), months))
-    .groupBy(coveredMonths.paymentId, paymentBatches.sponsorshipId)
-    .orderBy(coveredMonths.paymentId);
+    .where(and(eq(programMonths.participantId, participantId), months))
+    .groupBy(programMonths.paymentId, paymentBatches.sponsorshipId)
+    .orderBy(programMonths.paymentId);
+}
+
+/** Each program's last paid month for a participant: what each program's own paid-through is. */
+export function programsPaidThrough(db: Executor, participantId: number) {
+  return db
+    .select({ program: programMonths.program, paidThrough: sql<string>`max(${programMonths.month})::text` })
+    .from(programMonths)
+    .where(eq(programMonths.participantId, participantId))
+    .groupBy(programMonths.program);
 }
 
 /** The last month any settled payment covers for a participant: what `paid_through` must equal. */
@@ -367,6 +446,8 @@ export async function coveredMonthsOf(db: Executor, participantId: number): Prom
 export async function moveCoverageTo(tx: Transaction, fromId: number, toId: number): Promise<void> {
   const moved = await tx.delete(coveredMonths).where(eq(coveredMonths.participantId, fromId)).returning();
   await tx.update(payments).set({ participantId: toId }).where(eq(payments.participantId, fromId));
+  // Parts' rows (full payments' left with their covered months and come back with them below).
+  await tx.update(programMonths).set({ participantId: toId }).where(eq(programMonths.participantId, fromId));
   for (let i = 0; i < moved.length; i += 1_000) {
     await tx
       .insert(coveredMonths)

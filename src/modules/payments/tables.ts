@@ -14,7 +14,7 @@ import {
   unique,
   varchar,
 } from "drizzle-orm/pg-core";
-import type { ContributionLineRow } from "../contributions/tables";
+import { type ContributionLineRow, programEnum } from "../contributions/tables";
 import { participants } from "../participants/tables";
 import { sponsors, sponsorships } from "../sponsors/tables";
 
@@ -131,6 +131,32 @@ export const coveredMonths = pgTable(
     primaryKey({ columns: [t.participantId, t.month] }),
     index("covered_months_payment_idx").on(t.paymentId),
     check("covered_months_first_day", sql`extract(day from ${t.month}) = 1`),
+  ],
+);
+
+/**
+ * Which program each covered month is paid for, and by which payment: one row per participant,
+ * program and month, so no program-month is ever paid twice. A payment holding JKK and JKM (the
+ * programs that make a month count as covered) writes its rows through a trigger on
+ * `covered_months`; a part (a payment for the other programs only, such as a worker's JHT on top
+ * of a sponsor's JKK + JKM) writes its own, always on months whose JKK and JKM are paid.
+ */
+export const programMonths = pgTable(
+  "program_months",
+  {
+    participantId: bigint("participant_id", { mode: "number" })
+      .notNull()
+      .references(() => participants.id),
+    program: programEnum("program").notNull(),
+    month: date("month", { mode: "string" }).notNull(),
+    paymentId: bigint("payment_id", { mode: "number" })
+      .notNull()
+      .references(() => payments.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.participantId, t.program, t.month] }),
+    index("program_months_payment_idx").on(t.paymentId, t.month),
+    check("program_months_first_day", sql`extract(day from ${t.month}) = 1`),
   ],
 );
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { says } from "../../shared/messages";
 import { paymentTerms } from "../contributions/rules";
+import { programs } from "../contributions/tables";
 
 export const channelCode = z
   .string()
@@ -16,6 +17,8 @@ export const payContributionInput = z.object({
     .int()
     .refine((months) => (paymentTerms as readonly number[]).includes(months), says("INVALID_MONTHS")),
   payerSponsorId: z.number().int().positive().nullish(),
+  /** The programs this payment pays, when not all of the participant's: JKK and JKM (with or without others), or a part without them. */
+  programs: z.array(z.enum(programs)).min(1).max(programs.length).nullish(),
   channel: channelCode,
   idempotencyKey,
 });

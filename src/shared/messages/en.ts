@@ -334,6 +334,15 @@ export const en = {
   "INVALID_SIGNATURE.STALE": "The signature timestamp is too far from now (replay?)",
   "INVALID_CSV.quoteNotClosed": "A quoted cell is never closed: check for a missing closing quote",
   "INVALID_CSV.cellCount": "This row has a different number of cells than the header",
+  // Split payment: parts of a month's programs paid by different payers
+  PROGRAMS_SPLIT: "These programs cannot be paid together this way.",
+  PART_AHEAD_OF_COVERAGE: "This part would cover months whose JKK and JKM are not paid.",
+  "PROGRAMS_SPLIT.active":
+    "JKK and JKM are paid together, in one payment; a part pays only the other programs ({programs})",
+  "PROGRAMS_SPLIT.notJoined": "The participant has not joined {programs}; they are enrolled in {joined}",
+  "PROGRAMS_SPLIT.sponsored": "A sponsor pays JKK and JKM together; {programs} can only be the worker's part",
+  "PART_AHEAD_OF_COVERAGE.months":
+    "JKK and JKM are paid for {open} month(s) from this month on without {programs}; pay a part of at most that many months, or after the next JKK and JKM payment settles",
   "INVALID_CSV.quoteInCell": 'A quote inside a cell must be doubled (""), and the cell itself quoted',
   "INVALID_CSV.empty": "The file is empty",
   "INVALID_CSV.missingColumns": "Missing columns: {columns}",

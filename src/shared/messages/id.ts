@@ -328,6 +328,15 @@ export const id: Record<keyof typeof en, string> = {
   "INVALID_SIGNATURE.STALE": "Waktu tanda tangan terlalu jauh dari sekarang (dikirim ulang?).",
   "INVALID_CSV.quoteNotClosed": "Ada sel bertanda kutip yang tidak ditutup: periksa tanda kutip penutup.",
   "INVALID_CSV.cellCount": "Jumlah kolom di baris ini berbeda dengan baris judul.",
+  // Pembayaran terbagi: program satu bulan dibayar oleh pembayar yang berbeda
+  PROGRAMS_SPLIT: "Program-program ini tidak dapat dibayar bersama dengan cara ini.",
+  PART_AHEAD_OF_COVERAGE: "Bagian ini akan menanggung bulan yang iuran JKK dan JKM-nya belum dibayar.",
+  "PROGRAMS_SPLIT.active":
+    "JKK dan JKM dibayar bersama dalam satu pembayaran; sebuah bagian hanya membayar program lainnya ({programs})",
+  "PROGRAMS_SPLIT.notJoined": "Peserta tidak ikut program {programs}; programnya {joined}",
+  "PROGRAMS_SPLIT.sponsored": "Sponsor membayar JKK dan JKM bersama; {programs} hanya dapat menjadi bagian pekerja",
+  "PART_AHEAD_OF_COVERAGE.months":
+    "JKK dan JKM sudah dibayar untuk {open} bulan mulai bulan ini tanpa {programs}; bayar bagian paling banyak sebanyak itu, atau setelah pembayaran JKK dan JKM berikutnya lunas",
   "INVALID_CSV.quoteInCell": 'Tanda kutip di dalam sel harus ditulis dua kali (""), dan selnya diberi tanda kutip.',
   "INVALID_CSV.empty": "Berkas kosong.",
   "INVALID_CSV.missingColumns": "Kolom yang belum ada: {columns}.",
