@@ -138,3 +138,41 @@ describe("the registration funnel", () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 });
+
+describe("the funnel as a spreadsheet", () => {
+  const csv = async (query: string, headers?: Record<string, string>) => {
+    const response = await api.request(`/reports/registration-funnel.csv?${query}`, {
+      headers: headers ?? (await bearer({ role: "ADMIN" })),
+    });
+    return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
+  };
+
+  it("is the funnel's rows, with shares as Indonesian readers write them on request", async () => {
+    const query = `from=${monthKey(-7)}&to=${monthKey(-7)}&regionCode=32.73`;
+    const plain = await csv(query);
+    expect(plain.status).toBe(200);
+    expect(plain.type).toContain("text/csv");
+    const [header, ...rows] = plain.text.replace("\uFEFF", "").trim().split("\r\n");
+    expect(header).toBe(
+      "registrationMonth;channel;registered;paidWithin30Days;paidLater;neverPaid;activeAt3;activeShare3;activeAt6;activeShare6;activeAt12;activeShare12",
+    );
+    // The first test's cohort: three Nyalakan registrations (one paid at once and stays), one sponsored.
+    expect(rows[0]).toBe(`${monthKey(-7)};NYALAKAN;3;1;1;1;1;${1 / 3};1;${1 / 3};;`);
+    const indonesian = await csv(`${query}&numbers=id&separator=,`);
+    expect(indonesian.text).toContain(`${monthKey(-7)},NYALAKAN,3,1,1,1,1,"0,3333",1,"0,3333",,`);
+    const byEcosystem = await csv(`${query}&by=ECOSYSTEM`);
+    expect(byEcosystem.text.split("\r\n")[0]).toContain(";ecosystem;");
+  });
+
+  it("refuses what the query refuses, and callers the dashboard refuses", async () => {
+    expect((await csv(`from=${monthKey(-1)}&to=${monthKey(1)}`)).status).toBe(400);
+    expect((await csv(`from=${monthKey(-30)}&to=${monthKey(-1)}`)).status).toBe(400);
+    expect((await csv(`from=${monthKey(-1)}&to=${monthKey(-1)}&by=SEGMENT`)).status).toBe(400);
+    expect((await csv(`from=${monthKey(-1)}&to=${monthKey(-1)}&numbers=en`)).status).toBe(400);
+    const officer = await bearer({ role: "OFFICER", region: "32" });
+    expect((await csv(`from=${monthKey(-1)}&to=${monthKey(-1)}&regionCode=31`, officer)).status).toBe(403);
+    expect(
+      (await csv(`from=${monthKey(-1)}&to=${monthKey(-1)}`, await bearer({ role: "SPONSOR", sponsorId: 1 }))).status,
+    ).toBe(403);
+  });
+});

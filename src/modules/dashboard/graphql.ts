@@ -19,6 +19,7 @@ import {
   type EcosystemCoverage as EcosystemCoverageShape,
   ecosystemCoverage,
   type FunnelCohort,
+  funnelDimensions,
   funnelMaxMonths,
   historyDashboard,
   type MembershipChangesMonth,
@@ -282,7 +283,7 @@ const CoverageHistoryMonthRef = builder.objectRef<CoverageHistoryMonth>("Coverag
 
 const FunnelDimensionEnum = builder.enumType("FunnelDimension", {
   description: "How a funnel is split: how people came in (SELF, NYALAKAN, SPONSOR), ecosystem, or child region.",
-  values: ["CHANNEL", "ECOSYSTEM", "REGION"] as const,
+  values: funnelDimensions,
 });
 
 const FunnelCohortRef = builder.objectRef<FunnelCohort>("FunnelCohort").implement({

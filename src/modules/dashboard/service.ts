@@ -710,6 +710,9 @@ export async function historyDashboard(
   };
 }
 
+/** How a funnel may be split: how people came in, ecosystem, or child region. */
+export { funnelDimensions } from "./store";
+
 /** The most registration months one funnel answer spans. */
 export const funnelMaxMonths = 24;
 

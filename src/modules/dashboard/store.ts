@@ -539,7 +539,8 @@ export async function historySlices(
   }));
 }
 
-export type FunnelDimension = "CHANNEL" | "ECOSYSTEM" | "REGION";
+export const funnelDimensions = ["CHANNEL", "ECOSYSTEM", "REGION"] as const;
+export type FunnelDimension = (typeof funnelDimensions)[number];
 
 export interface FunnelRow {
   cohort: string;

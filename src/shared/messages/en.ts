@@ -219,6 +219,7 @@ export const en = {
     "No figures are kept for {month}: a month is kept when it closes (and the months before history by the backfill)",
   "BAD_USER_INPUT.reportMonths": "Give from and to as months, YYYY-MM",
   "BAD_USER_INPUT.csvSeparator": "separator is ; (the default) or ,",
+  "BAD_USER_INPUT.funnelBy": "by is CHANNEL (the default), ECOSYSTEM or REGION",
   "BAD_USER_INPUT.csvNumbers": "numbers is plain (the default) or id (1.234.567)",
   "BAD_USER_INPUT.ecosystem": "Not an ecosystem: VILLAGE, MARKET, ECOMMERCE, UMKM or VULNERABLE_WORKERS",
   "BAD_USER_INPUT.segment": "Not a segment: BPU, PU, JAKON or PMI",

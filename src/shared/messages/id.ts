@@ -202,6 +202,7 @@ export const id: Record<keyof typeof en, string> = {
     "Tidak ada angka yang disimpan untuk {month}: angka bulan disimpan saat bulan itu ditutup (bulan sebelum riwayat oleh backfill).",
   "BAD_USER_INPUT.reportMonths": "Isi from dan to dengan bulan, TTTT-BB.",
   "BAD_USER_INPUT.csvSeparator": "separator berisi ; (bawaan) atau ,.",
+  "BAD_USER_INPUT.funnelBy": "by berisi CHANNEL (bawaan), ECOSYSTEM atau REGION.",
   "BAD_USER_INPUT.csvNumbers": "numbers berisi plain (bawaan) atau id (1.234.567).",
   "BAD_USER_INPUT.ecosystem": "Bukan ekosistem: VILLAGE, MARKET, ECOMMERCE, UMKM atau VULNERABLE_WORKERS.",
   "BAD_USER_INPUT.segment": "Bukan segmen: BPU, PU, JAKON atau PMI.",
