@@ -1,12 +1,11 @@
 import { neonConfig } from "@neondatabase/serverless";
-import { migrate as migrateNeon } from "drizzle-orm/neon-serverless/migrator";
 import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import ws from "ws";
 import { openDatabase, useWebSocketProxy } from "../src/db/client";
 import { type Relations, relations } from "../src/db/relations";
 import { nodeRouteFor } from "./database-route";
+import { applyMigrations } from "./migrator";
 import { startWebSocketProxy } from "./ws-proxy";
 
 let proxy: Promise<{ port: number; close(): Promise<void> }> | undefined;
@@ -32,8 +31,8 @@ export type ScriptDatabase = NodePgDatabase<Relations>;
 
 export interface NodeConnection {
   db: ScriptDatabase;
-  /** Applies the checked-in drizzle-kit migrations with the migrator of this connection's driver. */
-  migrate(migrationsFolder: string): Promise<void>;
+  /** Applies the checked-in drizzle-kit migrations, each in its own transaction (scripts/migrator.ts). */
+  migrate(migrationsFolder: string, log?: (line: string) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,9 +44,7 @@ export async function connectNode(url: string): Promise<NodeConnection> {
     const { db, pool } = openDatabase(url);
     return {
       db: db as unknown as ScriptDatabase,
-      migrate: async (migrationsFolder) => {
-        await migrateNeon(db, { migrationsFolder });
-      },
+      migrate: (migrationsFolder, log) => migrateOn(pool, migrationsFolder, log),
       close: () => pool.end(),
     };
   }
@@ -59,11 +56,27 @@ export async function connectNode(url: string): Promise<NodeConnection> {
   const db = drizzlePg({ client: pool, relations });
   return {
     db,
-    migrate: async (migrationsFolder) => {
-      await migratePg(db, { migrationsFolder });
-    },
+    migrate: (migrationsFolder, log) => migrateOn(pool, migrationsFolder, log),
     close: () => pool.end(),
   };
+}
+
+/** Runs the migrator on one connection of `pool`, held for the whole run and then given back. */
+async function migrateOn(
+  pool: { connect(): Promise<{ query(text: string): Promise<{ rows: unknown[] }>; release(): void }> },
+  migrationsFolder: string,
+  log?: (line: string) => void,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await applyMigrations(
+      { query: async (text) => ({ rows: (await client.query(text)).rows as Record<string, unknown>[] }) },
+      migrationsFolder,
+      log,
+    );
+  } finally {
+    client.release();
+  }
 }
 
 export async function closeNodeProxy(): Promise<void> {

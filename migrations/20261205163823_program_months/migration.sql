@@ -33,9 +33,3 @@ CREATE TRIGGER covered_months_programs_insert AFTER INSERT ON covered_months
 --> statement-breakpoint
 CREATE TRIGGER covered_months_programs_delete AFTER DELETE ON covered_months
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION covered_months_programs_after_delete();
---> statement-breakpoint
--- Every month covered so far was paid for all of its payment's programs.
-INSERT INTO program_months (participant_id, program, month, payment_id)
-SELECT c.participant_id, (l->>'program')::program, c.month, c.payment_id
-FROM covered_months c JOIN payments p ON p.id = c.payment_id CROSS JOIN jsonb_array_elements(p.lines) l
-ON CONFLICT DO NOTHING;
