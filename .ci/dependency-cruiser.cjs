@@ -8,7 +8,7 @@
  */
 const layers = [
   // Leaves: who may do what, the audit log, contribution rates, reference data, the outbox.
-  ["access", "audit", "contributions", "ecosystems", "regions", "outbox"],
+  ["access", "audit", "contributions", "ecosystems", "regions", "outbox", "jobs"],
   ["sponsors"],
   ["participants", "credentials"],
   ["payments", "dashboard", "events"],

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:history [-- --backfill | --backfill-months N] [--reads N] [--out FILE]`: the growth story's costs (#32) on
+ * `npm run bench:history [-- --backfill | --backfill-months N] [--daily] [--reads N] [--out FILE] [--json FILE]`: the growth story's costs (#32) on
  * a seeded bench database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/bench; seed it
  * with `npm run bench -- --scale N --seed-only`). Applies pending migrations (timed: a migration's
  * backfill is part of the bill), optionally reconstructs every month before history was kept,
@@ -14,14 +14,17 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { migrationsFolder } from "../scripts/migrate";
 import { connectNode } from "../scripts/node-database";
-import type { Database } from "../src/db/client";
+import type { Database, Transaction } from "../src/db/client";
 import type { Viewer } from "../src/modules/access/rules";
 import {
   backfillCoverageHistory,
   closeCoverageMonth,
   coverageHistory,
+  DAILY_ROLLUP_JOB,
+  dailyRollupSteps,
   registrationFunnel,
 } from "../src/modules/dashboard/service";
+import { runJobSteps } from "../src/modules/jobs/service";
 import { currentMonth, monthStart } from "../src/shared/calendar";
 
 const { values } = parseArgs({
@@ -29,7 +32,10 @@ const { values } = parseArgs({
     backfill: { type: "boolean", default: false },
     /** Reconstruct only the N months before last (as the backfill does each), to time a month of it. */
     "backfill-months": { type: "string" },
+    /** Also run the daily job's steps (fold, every rollup verification, three closes), each timed. */
+    daily: { type: "boolean", default: false },
     reads: { type: "string", default: "200" },
+    json: { type: "string" },
     out: { type: "string", default: fileURLToPath(new URL("RESULTS-HISTORY.md", import.meta.url)) },
   },
 });
@@ -42,6 +48,8 @@ const log = (line: string) => {
   lines.push(line);
 };
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Every figure measured, by name, for bench:scale to fit a line through sizes. */
+const figures: Record<string, number> = {};
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = performance.now();
@@ -82,6 +90,8 @@ try {
   log("| step | time |");
   log("| --- | --- |");
   log(`| pending migrations applied (their backfills included) | ${seconds(migration.ms)} |`);
+  figures.participants = participants;
+  figures.migrationMs = migration.ms;
   if (values.backfill) {
     const backfill = await timed(() => backfillCoverageHistory(db, now));
     log(
@@ -97,12 +107,42 @@ try {
     const months = await count(
       sql`select (extract(year from age(date_trunc('month', now()), date_trunc('month', min(registered_at)))) * 12 + extract(month from age(date_trunc('month', now()), date_trunc('month', min(registered_at)))))::text as n from participants`,
     );
+    figures.backfillMonthMs = sampled.ms / sample;
+    figures.backfillMonths = months;
     log(
       `| backfill sample: ${sample} months reconstructed as the backfill does each (${months} months since the first registration) | ${seconds(sampled.ms)} (${seconds(sampled.ms / sample)} a month; the whole backfill ≈ ${seconds((sampled.ms / sample) * months)}) |`,
     );
   }
   const close = await timed(() => closeCoverageMonth(db, lastMonth, now));
   log(`| month-end close of ${lastMonth.slice(0, 7)} (${close.value} history rows) | ${seconds(close.ms)} |`);
+  figures.closeMs = close.ms;
+  if (values.daily) {
+    // The cron's steps as one run, each timed: which one a budget at 70 M would have to split.
+    const timings: { step: string; ms: number }[] = [];
+    const steps = dailyRollupSteps(now).map((step) => ({
+      name: step.name,
+      run: async (tx: Transaction) => {
+        const started = performance.now();
+        const result = await step.run(tx);
+        timings.push({ step: step.name, ms: performance.now() - started });
+        return result;
+      },
+    }));
+    const daily = await timed(() =>
+      runJobSteps(db, {
+        job: DAILY_ROLLUP_JOB,
+        runKey: `bench:${now.toISOString()}`,
+        steps,
+        budgetMs: Number.POSITIVE_INFINITY,
+        elapsedMs: () => 0,
+        finishedAt: () => new Date().toISOString(),
+      }),
+    );
+    figures.dailyJobMs = daily.ms;
+    figures.dailyLongestStepMs = Math.max(...timings.map((t) => t.ms));
+    log(`| the daily job, all ${timings.length} steps in one run | ${seconds(daily.ms)} |`);
+    for (const t of timings) log(`| · step \`${t.step}\` | ${seconds(t.ms)} |`);
+  }
   log("");
 
   const from = monthStart(current - 36);
@@ -115,8 +155,9 @@ try {
     ["coverageHistory, province 32, 36 months", history("32")],
     ["coverageHistory, regency 32.73, 36 months", history("32.73")],
   ] as const) {
-    const figures = await latency(reads, call);
-    log(`| ${label} | ${figures.p50.toFixed(2)} | ${figures.p95.toFixed(2)} | ${figures.max.toFixed(2)} |`);
+    const measured = await latency(reads, call);
+    figures[`${label.split(" (")[0]} p95`] = measured.p95;
+    log(`| ${label} | ${measured.p50.toFixed(2)} | ${measured.p95.toFixed(2)} | ${measured.max.toFixed(2)} |`);
   }
   const funnel = (regionCode: string | null, months: number) => () =>
     registrationFunnel(
@@ -128,12 +169,16 @@ try {
     ["registrationFunnel, province 32, 12 months", funnel("32", 12)],
     ["registrationFunnel, national, 12 months", funnel(null, 12)],
   ] as const) {
-    const figures = await latency(3, call);
-    log(`| ${label} (3 calls) | ${figures.p50.toFixed(2)} | ${figures.p95.toFixed(2)} | ${figures.max.toFixed(2)} |`);
+    const measured = await latency(3, call);
+    figures[`${label} p50`] = measured.p50;
+    log(
+      `| ${label} (3 calls) | ${measured.p50.toFixed(2)} | ${measured.p95.toFixed(2)} | ${measured.max.toFixed(2)} |`,
+    );
   }
   log("");
   log(`Load average ${load()} at the end.`);
   await writeFile(values.out, `${lines.join("\n")}\n`);
+  if (values.json) await writeFile(values.json, JSON.stringify(figures, null, 2));
 } finally {
   await connection.close();
 }

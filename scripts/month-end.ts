@@ -1,17 +1,19 @@
 /**
  * `DATABASE_URL=<postgres-url> npm run month-end -- [--check-only] [--backfill-history]`: what the daily Cron
- * Trigger runs. Compares every dashboard rollup with a full recount and rebuilds those that
- * drifted, after folding long-lapsed months, and closes last month into the coverage history (the
- * two before it again, for late corrections); exits 1 on drift with --check-only.
+ * Trigger runs (its steps, `dailyRollupSteps`, all at once). Folds long-lapsed months, compares
+ * every dashboard rollup with a full recount and rebuilds those that drifted, and closes last month
+ * into the coverage history (the two before it again, for late corrections); with --check-only it
+ * writes nothing and exits 1 on drift.
  * --backfill-history first reconstructs every month before history was kept, reporting how long.
  */
 import { parseArgs } from "node:util";
 import {
   backfillCoverageHistory,
-  closeRecentMonths,
-  foldLapsedRollups,
+  DAILY_ROLLUP_JOB,
+  dailyRollupSteps,
   verifyRollups,
 } from "../src/modules/dashboard/service";
+import { runJobSteps } from "../src/modules/jobs/service";
 import { scriptDatabaseUrl } from "./database-route";
 import { connectNode } from "./node-database";
 
@@ -29,11 +31,11 @@ if (!url) {
 }
 const { db, close } = await connectNode(url);
 try {
-  // As the cron does: long-lapsed months fold first (not with --check-only, which writes nothing).
-  if (!values["check-only"]) console.log(`folded ${await foldLapsedRollups(db, new Date())} rollup rows`);
-  const report = await verifyRollups(db, { repair: !values["check-only"] });
-  console.table(report);
-  if (!values["check-only"]) {
+  if (values["check-only"]) {
+    const report = await verifyRollups(db, { repair: false });
+    console.table(report);
+    if (Object.values(report).some((r) => r.drift > 0)) process.exitCode = 1;
+  } else {
     const now = new Date();
     if (values["backfill-history"]) {
       const started = performance.now();
@@ -42,13 +44,19 @@ try {
         `reconstructed ${months} months of coverage history in ${Math.round(performance.now() - started)} ms`,
       );
     }
+    // The cron's steps, all of them now (a run of its own: the cron's checkpoints are not touched).
     const started = performance.now();
-    const written = await closeRecentMonths(db, now);
-    console.log(
-      `closed recent months: ${written} history rows written in ${Math.round(performance.now() - started)} ms`,
-    );
+    const run = await runJobSteps(db, {
+      job: DAILY_ROLLUP_JOB,
+      runKey: `by-hand:${now.toISOString()}`,
+      steps: dailyRollupSteps(now),
+      budgetMs: Number.POSITIVE_INFINITY,
+      elapsedMs: () => performance.now() - started,
+      finishedAt: () => new Date().toISOString(),
+    });
+    console.table(Object.fromEntries(run.finished.map(({ step, result }) => [step, result])));
+    console.log(`daily job by hand: ${run.finished.length} steps in ${Math.round(performance.now() - started)} ms`);
   }
-  if (values["check-only"] && Object.values(report).some((r) => r.drift > 0)) process.exitCode = 1;
 } finally {
   await close();
 }

@@ -53,6 +53,9 @@ export async function connectNode(url: string): Promise<NodeConnection> {
   // An idle connection the server ends (a test database dropped WITH (FORCE), a restart) is
   // replaced on next use; unhandled, node-postgres would throw it as an uncaught exception.
   pool.on("error", (error) => console.warn(`idle database connection lost: ${error.message}`));
+  // A connection lost while in use (the server restarted or terminated it) fails its query, which
+  // is how the caller hears of it; node-postgres also emits it on the client, unhandled otherwise.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzlePg({ client: pool, relations });
   return {
     db,

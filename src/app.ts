@@ -16,10 +16,12 @@ import { relayIdentity } from "./identity-worker";
 import { anonymous } from "./modules/access/rules";
 import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
 import { dashboardRoutes } from "./modules/dashboard/routes";
-import { closeRecentMonths, foldLapsedRollups, verifyRollups } from "./modules/dashboard/service";
+import { DAILY_ROLLUP_JOB, dailyRollupSteps } from "./modules/dashboard/service";
 import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
+import { forgetOldRuns, runJobSteps } from "./modules/jobs/service";
 import { paymentRoutes } from "./modules/payments/routes";
+import { wibDate } from "./shared/calendar";
 import { type Clock, systemClock } from "./shared/clock";
 import { AccessDenied } from "./shared/errors";
 import { languageFromHeader, msg, render, say } from "./shared/messages";
@@ -341,41 +343,71 @@ export function createApp(options: AppOptions = {}) {
   return app;
 }
 
+/** An invocation starts no new step after this long: the next cron tick carries the run forward. */
+const DAILY_JOB_BUDGET_MS = 5 * 60_000;
+
 /**
- * The Cron Trigger: verifies every dashboard rollup against a full recount and rebuilds any that
- * drifted (see `verifyRollups`). Logs one structured object per run: what drifted and was
- * repaired, how long it took, and on failure the error with its stack (then fails the run, so
- * the Cron Trigger shows it as failed).
+ * The daily job's invocation (the 00:05 WIB Cron Trigger starts the day's run; an hourly one
+ * carries a run that needed more than one invocation forward): folds long-lapsed rollup months,
+ * proves every dashboard rollup against a full recount, rebuilding any that drifted, and closes
+ * recent months into the history (`dailyRollupSteps`), each step checkpointed with its work
+ * (`runJobSteps`), so a run cut off resumes where it stopped and nothing is applied twice. Logs one
+ * structured object per invocation: what drifted and was repaired, what is left for the next one,
+ * how long it took, and on failure the error with its stack (then fails the invocation, so the
+ * Cron Trigger shows it as failed). Returns the drift of the rollups this invocation checked.
  */
 export async function runScheduledJob(
   bindings: unknown,
-  options: { log?: (entry: object) => void; scheduledTime?: number; database?: AppOptions["database"] } = {},
+  options: {
+    log?: (entry: object) => void;
+    scheduledTime?: number;
+    database?: AppOptions["database"];
+    budgetMs?: number;
+  } = {},
 ): Promise<Record<string, { drift: number; repaired: boolean }>> {
   const log = options.log ?? consoleLog;
   const runId = crypto.randomUUID();
   const startedAt = performance.now();
+  const scheduledAt = new Date(options.scheduledTime ?? Date.now());
   const base = {
     event: "cron.rollup-verification",
     runId,
-    scheduledTime: options.scheduledTime ? new Date(options.scheduledTime).toISOString() : null,
+    scheduledTime: options.scheduledTime ? scheduledAt.toISOString() : null,
   };
   const env = envFor(bindings);
   const { db, end } = (options.database ?? connectPerRequest)(env);
   try {
-    // Long-lapsed months fold first, so the verification compares the folded rollups.
-    const foldedRows = await foldLapsedRollups(db, new Date(options.scheduledTime ?? Date.now()));
-    const report = await verifyRollups(db, { repair: true });
-    // Last month closed into the history, the two before it again for late corrections.
-    const historyRows = await closeRecentMonths(db, new Date(options.scheduledTime ?? Date.now()));
+    const run = await runJobSteps(db, {
+      job: DAILY_ROLLUP_JOB,
+      // One run per WIB day: the invocations of a day carry the same run forward.
+      runKey: wibDate(scheduledAt),
+      steps: dailyRollupSteps(scheduledAt),
+      budgetMs: options.budgetMs ?? DAILY_JOB_BUDGET_MS,
+      elapsedMs: () => performance.now() - startedAt,
+      finishedAt: () => new Date().toISOString(),
+    });
+    await forgetOldRuns(db, scheduledAt);
+    const report = Object.fromEntries(
+      run.finished.flatMap(({ step, result }) =>
+        step.startsWith("verify:")
+          ? [[step.slice("verify:".length), { drift: Number(result.drift), repaired: Boolean(result.repaired) }]]
+          : [],
+      ),
+    );
     const drifted = Object.entries(report).filter(([, table]) => table.drift > 0);
+    const count = (prefix: string, field: string) =>
+      run.finished
+        .filter(({ step }) => step.startsWith(prefix))
+        .reduce((sum, { result }) => sum + Number(result[field] ?? 0), 0);
     log({
       level: drifted.length > 0 ? "warn" : "info",
       ...base,
-      outcome: drifted.length > 0 ? "REPAIRED" : "OK",
+      outcome: run.remaining.length > 0 ? "PARTIAL" : drifted.length > 0 ? "REPAIRED" : "OK",
       durationMs: Math.round(performance.now() - startedAt),
       drifted: Object.fromEntries(drifted.map(([table, { drift }]) => [table, drift])),
-      foldedRows,
-      historyRows,
+      foldedRows: count("fold-lapsed", "folded"),
+      historyRows: count("close:", "historyRows"),
+      steps: { finished: run.finished.map(({ step }) => step), earlier: run.earlier.length, remaining: run.remaining },
       report,
     });
     return report;

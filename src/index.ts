@@ -8,8 +8,10 @@ import { fixedClock, systemClock } from "./shared/clock";
 
 const app = createApp();
 
-/** Every minute: the outbox sweep (see wrangler.toml); the other cron is the daily job. */
+/** Every minute: the outbox sweep (see wrangler.toml). */
 const RELAY_CRON = "* * * * *";
+/** Hourly: carries forward a daily rollup run that needed more than one invocation (a no-op once it is done). */
+const DAILY_JOB_CONTINUATION_CRON = "35 * * * *";
 
 /**
  * The Worker: one app (and one GraphQL schema) per isolate, the daily rollup check, and partner
@@ -22,6 +24,10 @@ export default {
     if (controller.cron === RELAY_CRON) {
       ctx.waitUntil(relayEvents(env, () => connectFor(env), systemClock));
       ctx.waitUntil(relayIdentity(env, () => connectFor(env), systemClock));
+      return;
+    }
+    if (controller.cron === DAILY_JOB_CONTINUATION_CRON) {
+      ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
       return;
     }
     // The daily job runs "at" the instant it was scheduled for, so a late start changes nothing.

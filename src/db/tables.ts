@@ -8,6 +8,7 @@ export * from "../modules/ecosystems/tables";
 export * from "../modules/enrollments/tables";
 export * from "../modules/events/tables";
 export * from "../modules/identity/tables";
+export * from "../modules/jobs/tables";
 export * from "../modules/outbox/tables";
 export * from "../modules/outreach/tables";
 export * from "../modules/participants/tables";

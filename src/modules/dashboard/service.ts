@@ -1,5 +1,5 @@
 import type { ServiceContext } from "../../context";
-import type { Database } from "../../db/client";
+import type { Database, Transaction } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { badUserInput, forbidden, type UserError, userError } from "../../shared/errors";
 import { msg } from "../../shared/messages";
@@ -7,6 +7,7 @@ import { may } from "../access/actions";
 import { inRegion, type Viewer } from "../access/rules";
 import { audited } from "../audit/service";
 import type { EcosystemCode } from "../ecosystems/tables";
+import type { JobStep } from "../jobs/service";
 import { type ExitReason, exitReasons } from "../participants/exit-reasons";
 import type { Segment } from "../participants/tables";
 import { rollupFoldHorizon } from "./conditions";
@@ -439,6 +440,38 @@ export async function foldLapsedRollups(db: Database, now: Date): Promise<number
   return db.transaction((tx) => foldCoverageRollups(tx, before));
 }
 
+/** The daily rollup job's name in its checkpoints. */
+export const DAILY_ROLLUP_JOB = "daily-rollups";
+
+/**
+ * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
+ * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it
+ * on drift), then close last month into the history and the two before it again. A step is the
+ * unit a cut-off run resumes from.
+ */
+export function dailyRollupSteps(now: Date): JobStep[] {
+  return [
+    { name: "fold-lapsed", run: async (tx) => ({ folded: await foldCoverageRollups(tx, rollupFoldHorizon(now)) }) },
+    ...rollupTables.map((table) => ({
+      name: `verify:${table}`,
+      run: async (tx: Transaction) => {
+        const drift = await rollupDrift(tx, table);
+        if (drift > 0) await rebuildRollup(tx, table);
+        return { drift, repaired: drift > 0 };
+      },
+    })),
+    ...[3, 2, 1].map((back) => {
+      const month = monthStart(currentMonth(now) - back);
+      return {
+        name: `close:${month.slice(0, 7)}`,
+        run: async (tx: Transaction) => ({
+          historyRows: await closeMonthFigures(tx, month, { now, reconstructed: false }),
+        }),
+      };
+    }),
+  ];
+}
+
 /**
  * The scheduled job (daily Cron Trigger; `npm run month-end` locally). Statuses move at month
  * end by themselves (they are ranges of paid-through months against today), so the job's work is
@@ -526,15 +559,6 @@ export async function closeCoverageMonth(
   return db.transaction((tx) =>
     closeMonthFigures(tx, monthStart(monthNumber(month)), { now, reconstructed: options.reconstructed ?? false }),
   );
-}
-
-/** The daily job's part: last month closed, the two before it closed again for late corrections. */
-export async function closeRecentMonths(db: Database, now: Date): Promise<number> {
-  let written = 0;
-  for (let back = 3; back >= 1; back -= 1) {
-    written += await closeCoverageMonth(db, monthStart(currentMonth(now) - back), now);
-  }
-  return written;
 }
 
 /**

@@ -1,0 +1,109 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScheduledJob } from "../src/app";
+import { DAILY_ROLLUP_JOB, dailyRollupSteps, verifyRollups } from "../src/modules/dashboard/service";
+import { type JobStep, runJobSteps } from "../src/modules/jobs/service";
+import { startTestApi, type TestApi } from "./testkit/api";
+import { daysFromToday, month } from "./testkit/dates";
+import { givenCoverage, givenParticipant } from "./testkit/fixtures";
+
+/**
+ * The daily job as checkpointed steps (#33 item 1): an invocation starts no step after its budget
+ * and the next one carries the run forward; a run killed half-way (its connection terminated by
+ * PostgreSQL in the middle of a step) resumes at that step, and no step is applied twice.
+ */
+let api: TestApi;
+const nextCronRun = () => new Date(`${daysFromToday(1)}T00:05:00+07:00`);
+const rows = async <T>(query: ReturnType<typeof sql>) => (await api.db.execute(query)) as unknown as { rows: T[] };
+
+beforeAll(async () => {
+  api = await startTestApi();
+  for (const village of ["32.73.01.1001", "31.71.01.1001", "32.73.01.1001"]) {
+    const worker = await givenParticipant(api.db, { villageCode: village });
+    await givenCoverage(api.db, worker.id, [month(-3), month(-2), month(-1), month(0)]);
+  }
+});
+afterAll(async () => api?.close());
+
+async function checkpoints(runKey: string) {
+  return (
+    await rows<{ step: string }>(
+      sql`select step from job_checkpoints where job = ${DAILY_ROLLUP_JOB} and run_key = ${runKey} order by step`,
+    )
+  ).rows.map((row) => row.step);
+}
+
+describe("the daily job's invocations", () => {
+  it("stop starting steps at their budget, and the next one carries the run forward", async () => {
+    const scheduledTime = nextCronRun().getTime();
+    const logs: Record<string, unknown>[] = [];
+    const log = (entry: object) => logs.push(entry as Record<string, unknown>);
+    // No time at all: nothing done, everything left for the next tick.
+    await runScheduledJob(api.env, { log, scheduledTime, budgetMs: 0 });
+    const steps = dailyRollupSteps(new Date(scheduledTime)).map((step) => step.name);
+    expect(logs.at(-1)).toMatchObject({ outcome: "PARTIAL", steps: { finished: [], remaining: steps } });
+    await runScheduledJob(api.env, { log, scheduledTime: scheduledTime + 30 * 60_000 });
+    expect(logs.at(-1)).toMatchObject({ outcome: "OK", steps: { finished: steps, earlier: 0, remaining: [] } });
+    // Done for the day: the hourly ticks after it do nothing.
+    await runScheduledJob(api.env, { log, scheduledTime: scheduledTime + 90 * 60_000 });
+    expect(logs.at(-1)).toMatchObject({ outcome: "OK", steps: { finished: [], earlier: steps.length, remaining: [] } });
+  });
+});
+
+describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed half-way", () => {
+  it("resumes at the step it lost and applies every step once", async () => {
+    const now = new Date(`${daysFromToday(2)}T00:05:00+07:00`);
+    const runKey = "killed-run";
+    // Two rollups drifted: the step repairing the first commits, the second is killed mid-step.
+    await api.db.execute(sql`update coverage_rollups set participants = participants + 5 where region_level = 1`);
+    await api.db.execute(sql`update monthly_active_rollups set participants = participants + 7`);
+    const steps = dailyRollupSteps(now);
+    const killAt = steps.findIndex((step) => step.name === "verify:monthly_active_rollups");
+    expect(killAt).toBeGreaterThan(steps.findIndex((step) => step.name === "verify:coverage_rollups"));
+    const killed: JobStep[] = steps.map((step, i) =>
+      i === killAt
+        ? {
+            name: step.name,
+            run: async (tx) => {
+              const result = await step.run(tx); // the rebuild is done, not committed...
+              await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`); // ...and the server ends it
+              return result;
+            },
+          }
+        : step,
+    );
+    const run = (list: readonly JobStep[]) =>
+      runJobSteps(api.db, {
+        job: DAILY_ROLLUP_JOB,
+        runKey,
+        steps: list,
+        budgetMs: Number.POSITIVE_INFINITY,
+        elapsedMs: () => 0,
+        finishedAt: () => now.toISOString(),
+      });
+    await expect(run(killed)).rejects.toThrow();
+    const before = await checkpoints(runKey);
+    expect(before.sort()).toEqual(
+      steps
+        .slice(0, killAt)
+        .map((step) => step.name)
+        .sort(),
+    );
+    const drift = await verifyRollups(api.db, { repair: false });
+    expect(drift.coverage_rollups?.drift).toBe(0); // repaired and committed before the kill
+    expect(drift.monthly_active_rollups?.drift).toBeGreaterThan(0); // the killed repair left nothing
+
+    const resumed = await run(steps);
+    expect(resumed.earlier).toEqual(steps.slice(0, killAt).map((step) => step.name));
+    expect(resumed.finished.map((f) => f.step)).toEqual(steps.slice(killAt).map((step) => step.name));
+    expect(resumed.finished[0]?.result).toMatchObject({ repaired: true });
+    expect(Object.values(await verifyRollups(api.db, { repair: false })).every((r) => r.drift === 0)).toBe(true);
+    // Each step once; each closed month once per scope, not twice over the two invocations.
+    expect(await checkpoints(runKey)).toHaveLength(steps.length);
+    const twice = await rows<{ n: number }>(sql`
+      select count(*)::int as n from (select scope, scope_key, month from coverage_history
+        group by 1, 2, 3 having count(*) > 1) duplicated`);
+    expect(twice.rows).toEqual([{ n: 0 }]);
+    expect((await run(steps)).finished).toEqual([]);
+  });
+});
