@@ -21,7 +21,7 @@ import {
   closeCoverageMonth,
   coverageHistory,
   DAILY_ROLLUP_JOB,
-  dailyRollupSteps,
+  dailyRollupStepsFor,
   registrationFunnel,
 } from "../src/modules/dashboard/service";
 import { runJobSteps } from "../src/modules/jobs/service";
@@ -119,7 +119,7 @@ try {
   if (values.daily) {
     // The cron's steps as one run, each timed: which one a budget at 70 M would have to split.
     const timings: { step: string; ms: number }[] = [];
-    const steps = dailyRollupSteps(now).map((step) => ({
+    const steps = (await dailyRollupStepsFor(db, now)).map((step) => ({
       name: step.name,
       run: async (tx: Transaction) => {
         const started = performance.now();
@@ -178,7 +178,7 @@ try {
   log("");
   log(`Load average ${load()} at the end.`);
   await writeFile(values.out, `${lines.join("\n")}\n`);
-  if (values.json) await writeFile(values.json, JSON.stringify(figures, null, 2));
+  if (values.json) await writeFile(values.json, `${JSON.stringify(figures, null, 2)}\n`);
 } finally {
   await connection.close();
 }

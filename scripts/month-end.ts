@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import {
   backfillCoverageHistory,
   DAILY_ROLLUP_JOB,
-  dailyRollupSteps,
+  dailyRollupStepsFor,
   verifyRollups,
 } from "../src/modules/dashboard/service";
 import { runJobSteps } from "../src/modules/jobs/service";
@@ -49,7 +49,7 @@ try {
     const run = await runJobSteps(db, {
       job: DAILY_ROLLUP_JOB,
       runKey: `by-hand:${now.toISOString()}`,
-      steps: dailyRollupSteps(now),
+      steps: await dailyRollupStepsFor(db, now),
       budgetMs: Number.POSITIVE_INFINITY,
       elapsedMs: () => performance.now() - started,
       finishedAt: () => new Date().toISOString(),

@@ -16,7 +16,7 @@ import { relayIdentity } from "./identity-worker";
 import { anonymous } from "./modules/access/rules";
 import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
 import { dashboardRoutes } from "./modules/dashboard/routes";
-import { DAILY_ROLLUP_JOB, dailyRollupSteps } from "./modules/dashboard/service";
+import { DAILY_ROLLUP_JOB, dailyRollupStepsFor } from "./modules/dashboard/service";
 import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
 import { forgetOldRuns, runJobSteps } from "./modules/jobs/service";
@@ -381,19 +381,23 @@ export async function runScheduledJob(
       job: DAILY_ROLLUP_JOB,
       // One run per WIB day: the invocations of a day carry the same run forward.
       runKey: wibDate(scheduledAt),
-      steps: dailyRollupSteps(scheduledAt),
+      steps: await dailyRollupStepsFor(db, scheduledAt),
       budgetMs: options.budgetMs ?? DAILY_JOB_BUDGET_MS,
       elapsedMs: () => performance.now() - startedAt,
       finishedAt: () => new Date().toISOString(),
     });
     await forgetOldRuns(db, scheduledAt);
-    const report = Object.fromEntries(
-      run.finished.flatMap(({ step, result }) =>
-        step.startsWith("verify:")
-          ? [[step.slice("verify:".length), { drift: Number(result.drift), repaired: Boolean(result.repaired) }]]
-          : [],
-      ),
-    );
+    // Per rollup table, whether verified whole or province by province (`verify:<table>[:<province>]`).
+    const report: Record<string, { drift: number; repaired: boolean }> = {};
+    for (const { step, result } of run.finished) {
+      const table = step.startsWith("verify:") ? step.split(":")[1] : undefined;
+      if (table === undefined) continue;
+      const sofar = report[table] ?? { drift: 0, repaired: false };
+      report[table] = {
+        drift: sofar.drift + Number(result.drift),
+        repaired: sofar.repaired || Boolean(result.repaired),
+      };
+    }
     const drifted = Object.entries(report).filter(([, table]) => table.drift > 0);
     const count = (prefix: string, field: string) =>
       run.finished

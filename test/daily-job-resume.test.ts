@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScheduledJob } from "../src/app";
-import { DAILY_ROLLUP_JOB, dailyRollupSteps, verifyRollups } from "../src/modules/dashboard/service";
+import { DAILY_ROLLUP_JOB, dailyRollupStepsFor, verifyRollups } from "../src/modules/dashboard/service";
 import { type JobStep, runJobSteps } from "../src/modules/jobs/service";
 import { startTestApi, type TestApi } from "./testkit/api";
 import { daysFromToday, month } from "./testkit/dates";
@@ -40,7 +40,9 @@ describe("the daily job's invocations", () => {
     const log = (entry: object) => logs.push(entry as Record<string, unknown>);
     // No time at all: nothing done, everything left for the next tick.
     await runScheduledJob(api.env, { log, scheduledTime, budgetMs: 0 });
-    const steps = dailyRollupSteps(new Date(scheduledTime)).map((step) => step.name);
+    const steps = (await dailyRollupStepsFor(api.db, new Date(scheduledTime))).map((step) => step.name);
+    // Rollups kept by province are verified province by province: 38 small steps, not one pass.
+    expect(steps.filter((step) => step.startsWith("verify:coverage_rollups:"))).toHaveLength(38);
     expect(logs.at(-1)).toMatchObject({ outcome: "PARTIAL", steps: { finished: [], remaining: steps } });
     await runScheduledJob(api.env, { log, scheduledTime: scheduledTime + 30 * 60_000 });
     expect(logs.at(-1)).toMatchObject({ outcome: "OK", steps: { finished: steps, earlier: 0, remaining: [] } });
@@ -57,9 +59,10 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     // Two rollups drifted: the step repairing the first commits, the second is killed mid-step.
     await api.db.execute(sql`update coverage_rollups set participants = participants + 5 where region_level = 1`);
     await api.db.execute(sql`update monthly_active_rollups set participants = participants + 7`);
-    const steps = dailyRollupSteps(now);
-    const killAt = steps.findIndex((step) => step.name === "verify:monthly_active_rollups");
-    expect(killAt).toBeGreaterThan(steps.findIndex((step) => step.name === "verify:coverage_rollups"));
+    const steps = await dailyRollupStepsFor(api.db, now);
+    // Killed in the first province's step of the second rollup, after every province of the first.
+    const killAt = steps.findIndex((step) => step.name.startsWith("verify:monthly_active_rollups:"));
+    expect(killAt).toBeGreaterThan(steps.findLastIndex((step) => step.name.startsWith("verify:coverage_rollups:")));
     const killed: JobStep[] = steps.map((step, i) =>
       i === killAt
         ? {
@@ -96,7 +99,10 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     const resumed = await run(steps);
     expect(resumed.earlier).toEqual(steps.slice(0, killAt).map((step) => step.name));
     expect(resumed.finished.map((f) => f.step)).toEqual(steps.slice(killAt).map((step) => step.name));
-    expect(resumed.finished[0]?.result).toMatchObject({ repaired: true });
+    expect(
+      resumed.finished.filter((f) => f.step.startsWith("verify:monthly_active_rollups:") && f.result.repaired),
+    ).toHaveLength(2); // provinces 31 and 32, the two with workers
+    expect(resumed.finished.some((f) => f.step.startsWith("verify:coverage_rollups:"))).toBe(false);
     expect(Object.values(await verifyRollups(api.db, { repair: false })).every((r) => r.drift === 0)).toBe(true);
     // Each step once; each closed month once per scope, not twice over the two invocations.
     expect(await checkpoints(runKey)).toHaveLength(steps.length);

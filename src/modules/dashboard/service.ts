@@ -33,7 +33,10 @@ import {
   historyRows,
   historySlices,
   membershipChangeRows,
+  provinceCodes,
+  provinceShardedRollups,
   type RetentionLeaderRow,
+  type RollupTable,
   rebuildRollup,
   regionalRetentionRows,
   regionLevel,
@@ -446,20 +449,27 @@ export const DAILY_ROLLUP_JOB = "daily-rollups";
 /**
  * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
  * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it
- * on drift), then close last month into the history and the two before it again. A step is the
- * unit a cut-off run resumes from.
+ * on drift), province by province for those kept by province, then close last month into the
+ * history and the two before it again. A step is the unit a cut-off run resumes from, and the
+ * unit an invocation's budget counts in: no step reads more than a province's participants,
+ * except the national retention rollups' and each month's close.
  */
-export function dailyRollupSteps(now: Date): JobStep[] {
+export function dailyRollupSteps(now: Date, provinces: readonly string[]): JobStep[] {
+  const verify = (table: RollupTable, province: string | null): JobStep => ({
+    name: `verify:${table}${province === null ? "" : `:${province}`}`,
+    run: async (tx: Transaction) => {
+      const drift = await rollupDrift(tx, table, province);
+      if (drift > 0) await rebuildRollup(tx, table, province);
+      return { drift, repaired: drift > 0 };
+    },
+  });
   return [
     { name: "fold-lapsed", run: async (tx) => ({ folded: await foldCoverageRollups(tx, rollupFoldHorizon(now)) }) },
-    ...rollupTables.map((table) => ({
-      name: `verify:${table}`,
-      run: async (tx: Transaction) => {
-        const drift = await rollupDrift(tx, table);
-        if (drift > 0) await rebuildRollup(tx, table);
-        return { drift, repaired: drift > 0 };
-      },
-    })),
+    ...rollupTables.flatMap((table) =>
+      (provinceShardedRollups as readonly RollupTable[]).includes(table)
+        ? provinces.map((province) => verify(table, province))
+        : [verify(table, null)],
+    ),
     ...[3, 2, 1].map((back) => {
       const month = monthStart(currentMonth(now) - back);
       return {
@@ -470,6 +480,11 @@ export function dailyRollupSteps(now: Date): JobStep[] {
       };
     }),
   ];
+}
+
+/** The daily job's steps for a database: its provinces are the shards of the province-kept rollups. */
+export async function dailyRollupStepsFor(db: Database, now: Date): Promise<JobStep[]> {
+  return dailyRollupSteps(now, await provinceCodes(db));
 }
 
 /**

@@ -233,31 +233,65 @@ export async function upsertEcosystemTarget(
     });
 }
 
-/** What the rollups should hold, recounted from participants and covered months. */
-const expected = {
-  coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
+/**
+ * What the rollups should hold, recounted from participants and covered months; `inShard` narrows
+ * the participants (a province, for the rollups whose rows each belong to one) or is `true`.
+ */
+const expectedIn = (inShard: SQL) =>
+  ({
+    coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
       p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, folded_paid_through(p.paid_through) as paid_through,
       p.exited_on is not null as exited, count(*)::bigint as participants
     from participants p cross join (values (1, 2), (2, 5), (3, 8)) as l(level, len) left join sponsors s on s.id = p.sponsor_id
+    where ${inShard}
     group by 1, 2, 3, 4, 5, 6, 7`,
-  monthly_active_rollups: sql`select c.month, left(p.village_code, 2) as province_code, p.ecosystem_code, count(*)::bigint as participants
-    from covered_months c join participants p on p.id = c.participant_id group by 1, 2, 3`,
-  retention_rollups: sql`select wib_month(p.registered_at) as cohort_month, p.ecosystem_code, 0::smallint as months_after, count(*)::bigint as participants
+    monthly_active_rollups: sql`select c.month, left(p.village_code, 2) as province_code, p.ecosystem_code, count(*)::bigint as participants
+    from covered_months c join participants p on p.id = c.participant_id where ${inShard} group by 1, 2, 3`,
+    retention_rollups: sql`select wib_month(p.registered_at) as cohort_month, p.ecosystem_code, 0::smallint as months_after, count(*)::bigint as participants
       from participants p group by 1, 2
     union all
     select wib_month(p.registered_at), p.ecosystem_code, (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id
       where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) group by 1, 2, 3`,
-  regional_retention_rollups: sql`select left(p.village_code, l.len)::varchar as region_code, wib_month(p.registered_at) as cohort_month,
+    regional_retention_rollups: sql`select left(p.village_code, l.len)::varchar as region_code, wib_month(p.registered_at) as cohort_month,
       0::smallint as months_after, l.level::smallint as region_level, count(*)::bigint as participants
-      from participants p cross join (values (1, 2), (2, 5)) as l(level, len) group by 1, 2, 3, 4
+      from participants p cross join (values (1, 2), (2, 5)) as l(level, len) where ${inShard} group by 1, 2, 3, 4
     union all
     select left(p.village_code, l.len)::varchar, wib_month(p.registered_at),
       (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, l.level::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id cross join (values (1, 2), (2, 5)) as l(level, len)
-      where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) group by 1, 2, 3, 4`,
-  retention_outcome_rollups: sql`select * from retention_outcome_recount()`,
+      where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) and ${inShard} group by 1, 2, 3, 4`,
+    retention_outcome_rollups: sql`select * from retention_outcome_recount()`,
+  }) as const;
+const expected = expectedIn(sql`true`);
+
+/**
+ * The rollups each of whose rows belongs to one province: verified and rebuilt province by
+ * province, so the daily job's steps stay small as participants grow. The rollup's rows of a
+ * province, and the participants the recount reads for it (`participants_village_idx`).
+ */
+const provinceShards = {
+  coverage_rollups: (province: string) => sql`left(region_code, 2) = ${province}`,
+  monthly_active_rollups: (province: string) => sql`province_code = ${province}`,
+  regional_retention_rollups: (province: string) => sql`left(region_code, 2) = ${province}`,
 } as const;
+export type ProvinceShardedRollup = keyof typeof provinceShards;
+export const provinceShardedRollups = Object.keys(provinceShards) as ProvinceShardedRollup[];
+const participantsOf = (province: string) => sql`p.village_code like ${`${province}.%`}`;
+
+/** One rollup, or one province of a province-sharded one. */
+function portion(table: RollupTable, province: string | null): { recount: SQL; rows: SQL } {
+  if (province === null) return { recount: expected[table], rows: sql`true` };
+  const shard = provinceShards[table as ProvinceShardedRollup];
+  if (!shard) throw new Error(`${table} is not kept by province`);
+  return { recount: expectedIn(participantsOf(province))[table], rows: shard(province) };
+}
+
+/** The province codes: the shards of the province-sharded rollups. */
+export async function provinceCodes(db: Executor): Promise<string[]> {
+  const rows = await db.select({ code: regions.code }).from(regions).where(eq(regions.level, "PROVINCE"));
+  return rows.map((row) => row.code).sort();
+}
 
 const keys: Record<string, string[]> = {
   coverage_rollups: ["region_code", "ecosystem_code", "segment", "sponsor_program", "paid_through", "exited"],
@@ -287,7 +321,12 @@ export const rollupTables = Object.keys(expected) as RollupTable[];
  * Keys whose count differs between a rollup and a full recount (a zero count and a missing row are
  * the same). EXCEPT compares nulls as equal, which a join on the key would not (never-paid rows).
  */
-export async function rollupDrift(tx: Transaction, table: RollupTable): Promise<number> {
+export async function rollupDrift(
+  tx: Transaction,
+  table: RollupTable,
+  province: string | null = null,
+): Promise<number> {
+  const part = portion(table, province);
   const key = sql.raw((keys[table] ?? []).join(", "));
   const values = sql.raw(countsOf(table).join(", "));
   const zero = sql.raw(
@@ -296,8 +335,8 @@ export async function rollupDrift(tx: Transaction, table: RollupTable): Promise<
       .join(", "),
   );
   const result = await tx.execute(sql`
-    with expected as (select ${key}, ${values} from (${expected[table]}) recount),
-         actual as (select ${key}, ${values} from ${sql.identifier(table)} where (${values}) <> (${zero}))
+    with expected as (select ${key}, ${values} from (${part.recount}) recount),
+         actual as (select ${key}, ${values} from ${sql.identifier(table)} where (${values}) <> (${zero}) and ${part.rows})
     select count(*)::int as drift from (
       select ${key} from (select * from expected except select * from actual) missing
       union
@@ -333,14 +372,15 @@ export async function foldCoverageRollups(tx: Transaction, before: string): Prom
   return Number((folded as unknown as { rows: { folded: number }[] }).rows[0]?.folded ?? 0);
 }
 
-/** Replaces a rollup with its recount, holding writers off the base tables meanwhile. */
-export async function rebuildRollup(tx: Transaction, table: RollupTable) {
+/** Replaces a rollup (or a province of it) with its recount, holding writers off the base tables meanwhile. */
+export async function rebuildRollup(tx: Transaction, table: RollupTable, province: string | null = null) {
+  const part = portion(table, province);
   await tx.execute(sql`lock table participants, covered_months in share row exclusive mode`);
   // Outcomes read settlement times and outreach too.
   if (table === "retention_outcome_rollups") {
     await tx.execute(sql`lock table payments, outreach_contacts in share row exclusive mode`);
   }
-  await tx.execute(sql`delete from ${sql.identifier(table)}`);
+  await tx.execute(sql`delete from ${sql.identifier(table)} where ${part.rows}`);
   const columns =
     table === "coverage_rollups"
       ? sql`(region_code, region_level, ecosystem_code, segment, sponsor_program, paid_through, exited, participants)`
@@ -351,7 +391,7 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable) {
           : table === "retention_outcome_rollups"
             ? sql`(scope, scope_key, month, ${sql.raw(countsOf(table).join(", "))})`
             : sql`(cohort_month, ecosystem_code, months_after, participants)`;
-  await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${expected[table]}`);
+  await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${part.recount}`);
 }
 
 export interface MembershipChangeRow {

@@ -350,9 +350,8 @@ export async function applyPaymentOutcome(
     await recordPaymentEvent(tx, "payment.failed", failed, participant, now);
     return { kind: "APPLIED", payment: failed, participant };
   }
-  if (outcome === "SETTLED" && participant.exitedOn !== null) {
-    // The money arrived after the member left (the payment was made before the exit was recorded):
-    // it covers nothing and goes back in full, so nothing paid is lost or counts as coverage.
+  /** Money that arrived with nothing left for it to cover goes back in full: nothing paid is lost or counts as coverage. */
+  const returnInFull = async (): Promise<OutcomeResult> => {
     const returned = await updatePayment(tx, payment.id, {
       status: "REFUNDED",
       settledAt: at,
@@ -362,25 +361,16 @@ export async function applyPaymentOutcome(
     });
     await recordPaymentEvent(tx, "payment.refunded", returned, participant, now);
     return { kind: "APPLIED", payment: returned, participant };
-  }
+  };
+  // The member left before the money arrived (the payment was made before the exit was recorded).
+  if (outcome === "SETTLED" && participant.exitedOn !== null) return returnInFull();
   if (outcome === "SETTLED" && paymentKind(payment.lines.map((line) => line.program)) === "PART") {
     const programs = payment.lines.map((line) => line.program);
     const months = await openPartMonths(tx, participant.id, programs, payment.months, now);
     const first = months[0];
     const last = months.at(-1);
-    if (months.length < payment.months || first === undefined || last === undefined) {
-      // The JKK and JKM months it was to top up are gone (refunded, or taken by another part since
-      // it was made): it covers nothing and goes back in full, like money arriving after an exit.
-      const returned = await updatePayment(tx, payment.id, {
-        status: "REFUNDED",
-        settledAt: at,
-        refundedAt: at,
-        refundedAmount: payment.amount,
-        ...(evidence.externalReference ? { externalReference: evidence.externalReference } : {}),
-      });
-      await recordPaymentEvent(tx, "payment.refunded", returned, participant, now);
-      return { kind: "APPLIED", payment: returned, participant };
-    }
+    // The JKK and JKM months it was to top up are gone (refunded, or taken by another part since it was made).
+    if (months.length < payment.months || first === undefined || last === undefined) return returnInFull();
     await coverPartMonths(tx, participant.id, payment.id, programs, months);
     const settled = await updatePayment(tx, payment.id, {
       status: "SETTLED",
