@@ -47,11 +47,17 @@ export async function seedBench(
     // recount afterwards), and secondary indexes built once at the end instead of row by row.
     await tx.execute(sql`set local session_replication_role = replica`);
     await tx.execute(sql`set local maintenance_work_mem = '512MB'`);
-    await tx.execute(sql`truncate bench_marker, audit_log, payment_events, covered_months, payments, payment_batches,
+    await tx.execute(sql`truncate bench_marker, audit_log, payment_events, program_months, covered_months, payments, payment_batches,
       sponsorship_enrollments, enrollment_batches, participants, sponsorships, api_keys, sponsors,
       coverage_rollups, monthly_active_rollups, retention_rollups restart identity cascade`);
     const deferred = await dropSecondaryIndexes(tx, BULK_TABLES);
     await loadRows(tx, options, started);
+    // Each covered month paid for each program of its payment, as the covered_months trigger
+    // writes them outside bulk-load mode (the seed pays full payments only).
+    options.log(`  program months (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    await tx.execute(sql`insert into program_months (participant_id, program, month, payment_id)
+      select c.participant_id, (l->>'program')::program, c.month, c.payment_id
+      from covered_months c join payments p on p.id = c.payment_id cross join jsonb_array_elements(p.lines) l`);
     for (const statement of deferred) {
       options.log(`  ${statement.label} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       await tx.execute(sql.raw(statement.create));
@@ -65,7 +71,7 @@ export async function seedBench(
   options.log(`Seeded in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 }
 
-const BULK_TABLES = ["participants", "payments", "covered_months"];
+const BULK_TABLES = ["participants", "payments", "covered_months", "program_months"];
 
 /**
  * Drops the plain indexes and the unique constraints no foreign key depends on, returning the

@@ -25,16 +25,19 @@ describe("benchmark harness", () => {
     const { db, close } = connection;
     try {
       // The seed drops secondary indexes and unique constraints to bulk-load; all must come back.
-      const indexes = sql`select indexdef from pg_indexes where tablename in ('participants', 'payments', 'covered_months') order by indexname`;
+      const indexes = sql`select indexdef from pg_indexes where tablename in ('participants', 'payments', 'covered_months', 'program_months') order by indexname`;
       const before = (await db.execute(indexes)).rows;
       await seedBench(connection, { participants: 500, seed: 7, now: new Date(TODAY), log: () => {} });
       expect((await db.execute(indexes)).rows).toEqual(before);
       const counts = (
         await db.execute(sql`select (select count(*) from participants)::int as participants,
         (select count(*) from payments)::int as payments,
-        (select count(*) from participants p where p.paid_through is distinct from (select max(month) from covered_months c where c.participant_id = p.id))::int as inconsistent`)
+        (select count(*) from participants p where p.paid_through is distinct from (select max(month) from covered_months c where c.participant_id = p.id))::int as inconsistent,
+        -- Every covered month paid for JKK and JKM by its payment, as outside bulk-load mode.
+        (select count(*) from covered_months c where (select count(*) from program_months k where k.participant_id = c.participant_id
+          and k.month = c.month and k.payment_id = c.payment_id and k.program in ('JKK', 'JKM')) <> 2)::int as unpaid`)
       ).rows[0];
-      expect(counts).toMatchObject({ participants: 500, inconsistent: 0 });
+      expect(counts).toMatchObject({ participants: 500, inconsistent: 0, unpaid: 0 });
       expect((counts as { payments: number }).payments).toBeGreaterThan(500);
       const report = await verifyRollups(db, { repair: false });
       expect(Object.values(report).every((r) => r.drift === 0)).toBe(true);
