@@ -384,7 +384,8 @@ export async function runScheduledJob(
       steps: await dailyRollupStepsFor(db, scheduledAt),
       budgetMs: options.budgetMs ?? DAILY_JOB_BUDGET_MS,
       elapsedMs: () => performance.now() - startedAt,
-      finishedAt: () => new Date().toISOString(),
+      // On the job's own clock (the scheduled instant, plus the time spent), as its pruning reads it.
+      finishedAt: () => new Date(scheduledAt.getTime() + (performance.now() - startedAt)).toISOString(),
     });
     await forgetOldRuns(db, scheduledAt);
     // Per rollup table, whether verified whole or province by province (`verify:<table>[:<province>]`).
