@@ -14,9 +14,7 @@
  * Bookkeeping is drizzle's own table (`drizzle.__drizzle_migrations`, one row per applied
  * migration, by name), so databases migrated before keep their history and drizzle-kit reads it.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 
 /** One connection the migrator holds for the whole run: session settings and transactions stay on it. */
 export interface MigrationConnection {
@@ -36,33 +34,21 @@ export const noTransactionDirective = "-- migrate: no-transaction";
 const lockTimeout = "5s";
 const attempts = 5;
 
-/** Every migration in `folder` (`<YYYYMMDDHHMMSS>_<name>/migration.sql`), oldest first. */
+/**
+ * Every migration in `folder` (`<YYYYMMDDHHMMSS>_<name>/migration.sql`), oldest first, as drizzle
+ * reads them (its name, hash and timestamp are what its bookkeeping holds), with empty statements
+ * left out and whether it runs in a transaction.
+ */
 export function readMigrations(folder: string): Migration[] {
-  return readdirSync(folder)
-    .filter((name) => existsSync(join(folder, name, "migration.sql")))
-    .sort()
-    .map((name) => {
-      const text = readFileSync(join(folder, name, "migration.sql"), "utf8");
-      const stamp = name.slice(0, 14);
-      const createdAt = Date.UTC(
-        Number(stamp.slice(0, 4)),
-        Number(stamp.slice(4, 6)) - 1,
-        Number(stamp.slice(6, 8)),
-        Number(stamp.slice(8, 10)),
-        Number(stamp.slice(10, 12)),
-        Number(stamp.slice(12, 14)),
-      );
-      return {
-        name,
-        hash: createHash("sha256").update(text).digest("hex"),
-        createdAt,
-        statements: text
-          .split("--> statement-breakpoint")
-          .map((statement) => statement.trim())
-          .filter((statement) => statement.replace(/^\s*--.*$/gm, "").trim() !== ""),
-        transactional: !text.trimStart().startsWith(noTransactionDirective),
-      };
-    });
+  return readMigrationFiles({ migrationsFolder: folder }).map((migration) => ({
+    name: migration.name,
+    hash: migration.hash,
+    createdAt: migration.folderMillis,
+    statements: migration.sql
+      .map((statement) => statement.trim())
+      .filter((statement) => statement.replace(/^\s*--.*$/gm, "").trim() !== ""),
+    transactional: !(migration.sql[0] ?? "").trimStart().startsWith(noTransactionDirective),
+  }));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -121,13 +121,18 @@ export type ProgramProblem = {
   message: Message;
 };
 
+/** The first program listed twice, if any: a program is never priced or paid twice. */
+export function repeatedProgram(programs: readonly Program[]): Program | undefined {
+  return programs.find((program, i) => programs.indexOf(program) !== i);
+}
+
 /**
  * The first reason `programs` is not a valid enrollment for `segment`, or null: the one check
  * registration, updates and contributionQuote share (a program listed twice is never priced twice).
  */
 export function programProblem(segment: Segment, programs: readonly Program[]): ProgramProblem | null {
   const policy = segmentPolicies[segment];
-  const repeated = programs.find((program, i) => programs.indexOf(program) !== i);
+  const repeated = repeatedProgram(programs);
   if (repeated)
     return {
       code: "DUPLICATE_PROGRAM",

@@ -9,7 +9,7 @@ import { may } from "../access/actions";
 import { idempotencyScopeOf, type Viewer } from "../access/rules";
 import { auditActor } from "../audit/rules";
 import { type AuditedResult, audited, rejection } from "../audit/service";
-import { activePrograms, contributionLines, paymentKind, totalOf } from "../contributions/rules";
+import { activePrograms, contributionLines, paymentKind, repeatedProgram, totalOf } from "../contributions/rules";
 import type { Program } from "../contributions/tables";
 import { outboxRow } from "../outbox/outbox";
 import { canSeeParticipant } from "../participants/conditions";
@@ -80,7 +80,7 @@ function fingerprint(
  */
 function paidProgramsProblem(programs: readonly Program[], joined: readonly Program[]): UserError | null {
   const field = ["input", "programs"];
-  const repeated = programs.find((program, i) => programs.indexOf(program) !== i);
+  const repeated = repeatedProgram(programs);
   if (repeated) return userError("DUPLICATE_PROGRAM", msg("DUPLICATE_PROGRAM.program", { program: repeated }), field);
   const foreign = programs.filter((program) => !joined.includes(program));
   if (foreign.length > 0) {
@@ -345,6 +345,10 @@ export async function applyPaymentOutcome(
   }
 
   const at = now.toISOString();
+  const programs = payment.lines.map((line) => line.program);
+  // A part (programs beyond JKK and JKM) tops up months another payment covers: it settles and
+  // refunds on its own months, and moves no paid-through.
+  const part = paymentKind(programs) === "PART";
   if (outcome === "FAILED") {
     const failed = await updatePayment(tx, payment.id, { status: "FAILED", failedAt: at });
     await recordPaymentEvent(tx, "payment.failed", failed, participant, now);
@@ -364,8 +368,7 @@ export async function applyPaymentOutcome(
   };
   // The member left before the money arrived (the payment was made before the exit was recorded).
   if (outcome === "SETTLED" && participant.exitedOn !== null) return returnInFull();
-  if (outcome === "SETTLED" && paymentKind(payment.lines.map((line) => line.program)) === "PART") {
-    const programs = payment.lines.map((line) => line.program);
+  if (outcome === "SETTLED" && part) {
     const months = await openPartMonths(tx, participant.id, programs, payment.months, now);
     const first = months[0];
     const last = months.at(-1);
@@ -403,7 +406,6 @@ export async function applyPaymentOutcome(
   if (amount !== null && amount !== worth) {
     return mismatch(msg("AMOUNT_MISMATCH.refund", { reported: amount ?? "", expected: worth, months: unused.length }));
   }
-  const part = paymentKind(payment.lines.map((line) => line.program)) === "PART";
   // The parts topping up the months a full payment gives back lose what they topped up: they go
   // back to their payers with it, so no program stays paid on a month whose JKK and JKM are not.
   const toppedUp = part
