@@ -14,14 +14,13 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { migrationsFolder } from "../scripts/migrate";
 import { connectNode } from "../scripts/node-database";
+import { DAILY_JOB, dailyJobSteps } from "../src/daily-job";
 import type { Database, Transaction } from "../src/db/client";
 import type { Viewer } from "../src/modules/access/rules";
 import {
   backfillCoverageHistory,
   closeCoverageMonth,
   coverageHistory,
-  DAILY_ROLLUP_JOB,
-  dailyRollupStepsFor,
   registrationFunnel,
 } from "../src/modules/dashboard/service";
 import { runJobSteps } from "../src/modules/jobs/service";
@@ -119,7 +118,7 @@ try {
   if (values.daily) {
     // The cron's steps as one run, each timed: which one a budget at 70 M would have to split.
     const timings: { step: string; ms: number }[] = [];
-    const steps = (await dailyRollupStepsFor(db, now)).map((step) => ({
+    const steps = (await dailyJobSteps(db, now)).map((step) => ({
       name: step.name,
       run: async (tx: Transaction) => {
         const started = performance.now();
@@ -130,7 +129,7 @@ try {
     }));
     const daily = await timed(() =>
       runJobSteps(db, {
-        job: DAILY_ROLLUP_JOB,
+        job: DAILY_JOB,
         runKey: `bench:${now.toISOString()}`,
         steps,
         budgetMs: Number.POSITIVE_INFINITY,

@@ -46,7 +46,7 @@ export function normalised(statement: string): string {
     .replace(/^CREATE (?:OR REPLACE )?FUNCTION/i, "CREATE OR REPLACE FUNCTION");
 }
 
-/** What the migrations define now: each function's last definition, in migration order. */
+/** What the migrations define now: each function's last definition, in migration order, less those dropped since. */
 export function definedByMigrations(): Map<string, string> {
   const latest = new Map<string, string>();
   for (const folder of readdirSync(migrationsFolder).sort()) {
@@ -56,7 +56,18 @@ export function definedByMigrations(): Map<string, string> {
     } catch {
       continue;
     }
-    for (const { name, statement } of functionDefinitions(text)) latest.set(name, statement);
+    const changes = [
+      ...functionDefinitions(text).map(({ name, statement }) => ({ at: text.indexOf(statement), name, statement })),
+      ...[...text.matchAll(/DROP\s+FUNCTION\s+(?:IF\s+EXISTS\s+)?([a-z_][a-z0-9_]*)/gi)].map((drop) => ({
+        at: drop.index,
+        name: (drop[1] as string).toLowerCase(),
+        statement: null,
+      })),
+    ].sort((a, b) => a.at - b.at);
+    for (const { name, statement } of changes) {
+      if (statement === null) latest.delete(name);
+      else latest.set(name, statement);
+    }
   }
   return latest;
 }

@@ -1,18 +1,14 @@
 /**
  * `DATABASE_URL=<postgres-url> npm run month-end -- [--check-only] [--backfill-history]`: what the daily Cron
- * Trigger runs (its steps, `dailyRollupSteps`, all at once). Folds long-lapsed months, compares
+ * Trigger runs (its steps, `dailyJobSteps`, all at once). Folds long-lapsed months, compares
  * every dashboard rollup with a full recount and rebuilds those that drifted, and closes last month
  * into the coverage history (the two before it again, for late corrections); with --check-only it
  * writes nothing and exits 1 on drift.
  * --backfill-history first reconstructs every month before history was kept, reporting how long.
  */
 import { parseArgs } from "node:util";
-import {
-  backfillCoverageHistory,
-  DAILY_ROLLUP_JOB,
-  dailyRollupStepsFor,
-  verifyRollups,
-} from "../src/modules/dashboard/service";
+import { DAILY_JOB, dailyJobSteps } from "../src/daily-job";
+import { backfillCoverageHistory, verifyRollups } from "../src/modules/dashboard/service";
 import { runJobSteps } from "../src/modules/jobs/service";
 import { scriptDatabaseUrl } from "./database-route";
 import { connectNode } from "./node-database";
@@ -47,9 +43,9 @@ try {
     // The cron's steps, all of them now (a run of its own: the cron's checkpoints are not touched).
     const started = performance.now();
     const run = await runJobSteps(db, {
-      job: DAILY_ROLLUP_JOB,
+      job: DAILY_JOB,
       runKey: `by-hand:${now.toISOString()}`,
-      steps: await dailyRollupStepsFor(db, now),
+      steps: await dailyJobSteps(db, now),
       budgetMs: Number.POSITIVE_INFINITY,
       elapsedMs: () => performance.now() - started,
       finishedAt: () => new Date().toISOString(),

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Context as HonoContext, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { DAILY_JOB, dailyJobSteps } from "./daily-job";
 import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
 import { type AppEnv, ConfigurationError, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
@@ -16,7 +17,6 @@ import { relayIdentity } from "./identity-worker";
 import { anonymous } from "./modules/access/rules";
 import { CARD_VERIFICATION_LIMIT } from "./modules/cards/rules";
 import { dashboardRoutes } from "./modules/dashboard/routes";
-import { DAILY_ROLLUP_JOB, dailyRollupStepsFor } from "./modules/dashboard/service";
 import { enrollmentRoutes } from "./modules/enrollments/routes";
 import { eventQueuesOf } from "./modules/events/bindings";
 import { forgetOldRuns, runJobSteps } from "./modules/jobs/service";
@@ -350,7 +350,7 @@ const DAILY_JOB_BUDGET_MS = 5 * 60_000;
  * The daily job's invocation (the 00:05 WIB Cron Trigger starts the day's run; an hourly one
  * carries a run that needed more than one invocation forward): folds long-lapsed rollup months,
  * proves every dashboard rollup against a full recount, rebuilding any that drifted, and closes
- * recent months into the history (`dailyRollupSteps`), each step checkpointed with its work
+ * recent months into the history and keeps the partitioned tables (`dailyJobSteps`), each step checkpointed with its work
  * (`runJobSteps`), so a run cut off resumes where it stopped and nothing is applied twice. Logs one
  * structured object per invocation: what drifted and was repaired, what is left for the next one,
  * how long it took, and on failure the error with its stack (then fails the invocation, so the
@@ -378,10 +378,10 @@ export async function runScheduledJob(
   const { db, end } = (options.database ?? connectPerRequest)(env);
   try {
     const run = await runJobSteps(db, {
-      job: DAILY_ROLLUP_JOB,
+      job: DAILY_JOB,
       // One run per WIB day: the invocations of a day carry the same run forward.
       runKey: wibDate(scheduledAt),
-      steps: await dailyRollupStepsFor(db, scheduledAt),
+      steps: await dailyJobSteps(db, scheduledAt),
       budgetMs: options.budgetMs ?? DAILY_JOB_BUDGET_MS,
       elapsedMs: () => performance.now() - startedAt,
       // On the job's own clock (the scheduled instant, plus the time spent), as its pruning reads it.

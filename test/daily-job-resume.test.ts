@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScheduledJob } from "../src/app";
-import { DAILY_ROLLUP_JOB, dailyRollupStepsFor, verifyRollups } from "../src/modules/dashboard/service";
+import { DAILY_JOB, dailyJobSteps } from "../src/daily-job";
+import { verifyRollups } from "../src/modules/dashboard/service";
 import { type JobStep, runJobSteps } from "../src/modules/jobs/service";
 import { startTestApi, type TestApi } from "./testkit/api";
 import { daysFromToday, month } from "./testkit/dates";
@@ -28,7 +29,7 @@ afterAll(async () => api?.close());
 async function checkpoints(runKey: string) {
   return (
     await rows<{ step: string }>(
-      sql`select step from job_checkpoints where job = ${DAILY_ROLLUP_JOB} and run_key = ${runKey} order by step`,
+      sql`select step from job_checkpoints where job = ${DAILY_JOB} and run_key = ${runKey} order by step`,
     )
   ).rows.map((row) => row.step);
 }
@@ -40,7 +41,7 @@ describe("the daily job's invocations", () => {
     const log = (entry: object) => logs.push(entry as Record<string, unknown>);
     // No time at all: nothing done, everything left for the next tick.
     await runScheduledJob(api.env, { log, scheduledTime, budgetMs: 0 });
-    const steps = (await dailyRollupStepsFor(api.db, new Date(scheduledTime))).map((step) => step.name);
+    const steps = (await dailyJobSteps(api.db, new Date(scheduledTime))).map((step) => step.name);
     // Rollups kept by province are verified province by province: 38 small steps, not one pass.
     expect(steps.filter((step) => step.startsWith("verify:coverage_rollups:"))).toHaveLength(38);
     expect(logs.at(-1)).toMatchObject({ outcome: "PARTIAL", steps: { finished: [], remaining: steps } });
@@ -59,7 +60,7 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     // Two rollups drifted: the step repairing the first commits, the second is killed mid-step.
     await api.db.execute(sql`update coverage_rollups set participants = participants + 5 where region_level = 1`);
     await api.db.execute(sql`update monthly_active_rollups set participants = participants + 7`);
-    const steps = await dailyRollupStepsFor(api.db, now);
+    const steps = await dailyJobSteps(api.db, now);
     // Killed in the first province's step of the second rollup, after every province of the first.
     const killAt = steps.findIndex((step) => step.name.startsWith("verify:monthly_active_rollups:"));
     expect(killAt).toBeGreaterThan(steps.findLastIndex((step) => step.name.startsWith("verify:coverage_rollups:")));
@@ -77,7 +78,7 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     );
     const run = (list: readonly JobStep[]) =>
       runJobSteps(api.db, {
-        job: DAILY_ROLLUP_JOB,
+        job: DAILY_JOB,
         runKey,
         steps: list,
         budgetMs: Number.POSITIVE_INFINITY,

@@ -138,11 +138,14 @@ describe("payContribution", () => {
     api.statements.length = 0;
     const { payContribution } = dataOf(await pay({ participantId: gid("Participant", worker.id), months: 1 }, self));
     const sent = [...api.statements];
-    // Read the participant; insert payment + event + audit row (one CTE, atomic without BEGIN/COMMIT);
+    // Read the participant; take the key, insert payment + event + audit row (one CTE, atomic
+    // without BEGIN/COMMIT);
     // read the payment back with the client's selection. No transaction round trips.
     expect(sent).toHaveLength(3);
     expect(sent.some((statement) => /^(begin|commit)/i.test(statement.trim()))).toBe(false);
-    expect(sent[1]).toMatch(/^\s*with created as \(\s*insert into "payments"/);
+    expect(sent[1]).toMatch(
+      /^\s*with taken as \(\s*insert into "payment_keys"[\s\S]*created as \(\s*insert into "payments"/,
+    );
     const paymentId = Number(
       Buffer.from(payContribution.payment?.id ?? "", "base64")
         .toString()

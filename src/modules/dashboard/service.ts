@@ -443,9 +443,6 @@ export async function foldLapsedRollups(db: Database, now: Date): Promise<number
   return db.transaction((tx) => foldCoverageRollups(tx, before));
 }
 
-/** The daily rollup job's name in its checkpoints. */
-export const DAILY_ROLLUP_JOB = "daily-rollups";
-
 /**
  * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
  * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it

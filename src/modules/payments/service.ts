@@ -11,6 +11,7 @@ import { auditActor } from "../audit/rules";
 import { type AuditedResult, audited, rejection } from "../audit/service";
 import { activePrograms, contributionLines, paymentKind, repeatedProgram, totalOf } from "../contributions/rules";
 import type { Program } from "../contributions/tables";
+import type { JobStep } from "../jobs/service";
 import { outboxRow } from "../outbox/outbox";
 import { canSeeParticipant } from "../participants/conditions";
 import { findParticipant, lockParticipant, type ParticipantRow, updateParticipantRow } from "../participants/service";
@@ -19,6 +20,7 @@ import { applyBatchOutcome } from "./batch";
 import { paymentCreatedEvent, recordPaymentEvent, recordPaymentOutcome } from "./events";
 import { coverageFor, partMonths, refundAmount, type SettlementOutcome, transition, unusedMonths } from "./rules";
 import {
+  addPaymentPartitions,
   closeCoverageHole,
   coveredMonthsOf,
   coverMonths,
@@ -26,6 +28,7 @@ import {
   findPayment,
   findPaymentBatchById,
   findPaymentByKey,
+  forgetPaymentKeys,
   insertPaymentEventUnlessSeen,
   insertPaymentRecorded,
   lastCoveredMonth,
@@ -42,6 +45,7 @@ import {
   uncoverMonths,
   updatePayment,
 } from "./store";
+import { paymentKeyDays } from "./tables";
 import {
   type ChannelNotification,
   type PayContributionInput,
@@ -685,4 +689,20 @@ export async function receiveChannelNotification(
       };
     },
   );
+}
+
+/**
+ * The payments' part of the daily job (`src/daily-job.ts`): partitions for the ids to come, made
+ * days before they are needed, and keys past the days they are honoured forgotten.
+ */
+export function paymentUpkeepSteps(now: Date): JobStep[] {
+  return [
+    { name: "payments:partitions-ahead", run: async (tx) => ({ created: await addPaymentPartitions(tx) }) },
+    {
+      name: "payments:keys-forgotten",
+      run: async (tx) => ({
+        forgotten: await forgetPaymentKeys(tx, new Date(now.getTime() - paymentKeyDays * 86_400_000).toISOString()),
+      }),
+    },
+  ];
 }

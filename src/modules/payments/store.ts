@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { insertList, rowOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
@@ -8,7 +8,7 @@ import type { Program } from "../contributions/tables";
 import { outboxEvents } from "../outbox/tables";
 import { participants, sponsorshipEnrollments } from "../participants/tables";
 import { type PaymentFilter, visiblePayments } from "./conditions";
-import { coveredMonths, paymentBatches, paymentEvents, payments, programMonths } from "./tables";
+import { coveredMonths, paymentBatches, paymentEvents, paymentKeys, payments, programMonths } from "./tables";
 
 export function countPayments(db: Database, filter: PaymentFilter, viewer: Viewer): Promise<number> {
   return db.$count(payments, visiblePayments(payments, filter, viewer));
@@ -20,8 +20,19 @@ export function findPayment(db: Executor, id: number) {
   return db.query.payments.findFirst({ where: { id } });
 }
 
-export function findPaymentByKey(db: Executor, idempotencyScope: string, idempotencyKey: string) {
-  return db.query.payments.findFirst({ where: { idempotencyScope, idempotencyKey } });
+/** The payment a key still honoured was taken by (the key register, `paymentKeys`), if any. */
+export async function findPaymentByKey(db: Executor, idempotencyScope: string, idempotencyKey: string) {
+  const [row] = await db
+    .select()
+    .from(payments)
+    .where(
+      eq(
+        payments.id,
+        sql`(select ${paymentKeys.paymentId} from ${paymentKeys}
+             where ${paymentKeys.idempotencyScope} = ${idempotencyScope} and ${paymentKeys.idempotencyKey} = ${idempotencyKey})`,
+      ),
+    );
+  return row;
 }
 
 /** The relay global id of the payment a statement's CTE `created` inserted, as shared/ids encodes it. */
@@ -31,8 +42,9 @@ const createdPaymentGlobalId = sql`translate(encode(convert_to('Payment:' || cre
  * A new payment, its partner event and its audit row in ONE statement: data-modifying CTEs
  * commit together, so the hottest write pays no BEGIN/COMMIT round trips and still leaves no
  * payment without its event or its audit row. The event's `data.payment.id` and the audit row's
- * first target are the inserted row's. Nothing is written when the caller's idempotency key is
- * taken, possibly by a concurrent request (null): the caller answers with that key's payment.
+ * first target are the inserted row's. The key is taken first, in the key register, with the id
+ * the payment will have; nothing is written when the caller's idempotency key is taken, possibly
+ * by a concurrent request (null): the caller answers with that key's payment.
  */
 export async function insertPaymentRecorded(
   db: Executor,
@@ -48,9 +60,13 @@ export async function insertPaymentRecorded(
     targetIds: sql`array_prepend('payment:' || created.id, ${sql.param(audit.targetIds, auditLog.targetIds)}::text[])`,
   });
   const result = await db.execute(sql`
-    with created as (
-      insert into ${payments} (${payment.columns}) values (${payment.values})
-      on conflict (idempotency_scope, idempotency_key) do nothing
+    with taken as (
+      insert into ${paymentKeys} (idempotency_scope, idempotency_key, payment_id, created_at)
+      values (${row.idempotencyScope}, ${row.idempotencyKey}, nextval('payments_id_seq'), ${row.createdAt}::timestamptz)
+      on conflict do nothing
+      returning payment_id
+    ), created as (
+      insert into ${payments} (id, ${payment.columns}) overriding system value select taken.payment_id, ${payment.values} from taken
       returning *
     ), event as (
       insert into ${outboxEvents} (${outbox.columns}) select ${outbox.values} from created
@@ -297,9 +313,38 @@ export async function lockEnrolledParticipants(tx: Transaction, sponsorshipId: n
     .for("update", { of: participants });
 }
 
-/** Writes a batch's payments, PENDING until the sponsor's money arrives, in set-sized statements. */
+/**
+ * Writes a batch's payments, PENDING until the sponsor's money arrives, in set-sized statements,
+ * and registers their keys: a key already taken fails the batch (its transaction), as the batch's
+ * own key makes a retry find the batch before it gets here.
+ */
 export async function insertBatchPayments(tx: Transaction, rows: (typeof payments.$inferInsert)[]) {
-  for (let i = 0; i < rows.length; i += 1_000) await tx.insert(payments).values(rows.slice(i, i + 1_000));
+  for (let i = 0; i < rows.length; i += 1_000) {
+    const written = await tx
+      .insert(payments)
+      .values(rows.slice(i, i + 1_000))
+      .returning({
+        idempotencyScope: payments.idempotencyScope,
+        idempotencyKey: payments.idempotencyKey,
+        paymentId: payments.id,
+        createdAt: payments.createdAt,
+      });
+    await tx.insert(paymentKeys).values(written);
+  }
+}
+
+/** Forgets the keys taken before `before` (no longer honoured); returns how many. */
+export async function forgetPaymentKeys(tx: Transaction, before: string): Promise<number> {
+  const result = await tx.execute(sql`
+    with forgotten as (delete from ${paymentKeys} where ${lt(paymentKeys.createdAt, before)} returning 1)
+    select count(*)::int as forgotten from forgotten`);
+  return Number((result as unknown as { rows: { forgotten: number }[] }).rows[0]?.forgotten ?? 0);
+}
+
+/** Creates the partitions of payments the ids will need next; returns those it created. */
+export async function addPaymentPartitions(tx: Transaction): Promise<string[]> {
+  const result = await tx.execute(sql`select payments_partitions_ahead() as created`);
+  return (result as unknown as { rows: { created: string[] }[] }).rows[0]?.created ?? [];
 }
 
 /** Reads a batch and holds its row lock: outcomes of one batch queue here. */

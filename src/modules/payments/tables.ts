@@ -58,6 +58,40 @@ export const paymentBatches = pgTable(
   ],
 );
 
+/**
+ * How long a payment's idempotency key is honoured: a retry within it answers with the key's
+ * payment; after it, the key is free again (Stripe keeps keys 24 hours). Channels retry within
+ * hours and reconcile within a month; the register stays a bounded table while payments grow.
+ */
+export const paymentKeyDays = 45;
+
+/**
+ * The register of payment idempotency keys, one row per key still honoured. `payments` is
+ * partitioned by id range (docs/operators.md, "Partitioned tables"), and a unique constraint on a
+ * partitioned table must hold its partition key, so the key's uniqueness lives here: a new payment
+ * takes its key here first, in the statement that writes it. Keys older than `paymentKeyDays` are
+ * pruned by the daily job.
+ */
+export const paymentKeys = pgTable(
+  "payment_keys",
+  {
+    idempotencyScope: varchar("idempotency_scope", { length: 160 }).notNull(),
+    idempotencyKey: varchar("idempotency_key", { length: 128 }).notNull(),
+    paymentId: bigint("payment_id", { mode: "number" }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "string" }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.idempotencyScope, t.idempotencyKey] }),
+    index("payment_keys_created_idx").on(t.createdAt),
+  ],
+);
+
+/**
+ * Payments, partitioned by ranges of `id` (`payments_p<k>` holds ids from k × 50 M): every
+ * reference to a payment (covered and program months, channel events, settlement) is by id, so
+ * each lookup prunes to one partition and foreign keys to `payments(id)` stay; ids rise with time,
+ * so a partition is also a period. The daily job keeps two empty partitions ahead.
+ */
 export const payments = pgTable(
   "payments",
   {
@@ -90,7 +124,6 @@ export const payments = pgTable(
     refundedAmount: bigint("refunded_amount", { mode: "bigint" }),
   },
   (t) => [
-    unique("payments_idempotency_key").on(t.idempotencyScope, t.idempotencyKey),
     // "Last 3 payments" of a participant is an index range scan.
     index("payments_participant_created_idx").on(t.participantId, t.createdAt.desc(), t.id.desc()),
     index("payments_status_created_idx").on(t.status, t.createdAt),
