@@ -47,7 +47,7 @@ export async function seedBench(
     // recount afterwards), and secondary indexes built once at the end instead of row by row.
     await tx.execute(sql`set local session_replication_role = replica`);
     await tx.execute(sql`set local maintenance_work_mem = '512MB'`);
-    await tx.execute(sql`truncate bench_marker, audit_log, payment_events, program_months, covered_months, payments, payment_batches,
+    await tx.execute(sql`truncate bench_marker, audit_log, payment_events, program_months, covered_months, payment_keys, payments, payment_batches,
       sponsorship_enrollments, enrollment_batches, participants, sponsorships, api_keys, sponsors,
       coverage_rollups, monthly_active_rollups, retention_rollups restart identity cascade`);
     const deferred = await dropSecondaryIndexes(tx, BULK_TABLES);
@@ -80,7 +80,9 @@ const BULK_TABLES = ["participants", "payments", "covered_months", "program_mont
 async function dropSecondaryIndexes(tx: Transaction, tables: string[]) {
   const found = await tx.execute(sql`
     select format('index %s', i.indexrelid::regclass) as label, format('drop index %s', i.indexrelid::regclass) as drop,
-           pg_get_indexdef(i.indexrelid) as create
+           -- A partitioned table's index prints as ON ONLY (the parent alone): recreated on the
+           -- whole table, so its partitions get theirs.
+           replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') as create
       from pg_index i join pg_class t on t.oid = i.indrelid
      where t.relname = any(${`{${tables.join(",")}}`}::name[]) and t.relnamespace = 'public'::regnamespace
        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid)
@@ -177,6 +179,8 @@ async function loadRows(
         where p.paid_through is not null and p.id between ${from} and ${to}
         returning participant_id, coverage_from, id)
       insert into covered_months (participant_id, month, payment_id) select participant_id, coverage_from, id from paid`);
+    // What the daily job does in production: partitions ready before the ids reach them.
+    await db.execute(sql`select payments_partitions_ahead()`);
     options.log(
       `  payments of participants ${to.toLocaleString("en")} / ${options.participants.toLocaleString("en")} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
     );

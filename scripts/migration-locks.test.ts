@@ -55,6 +55,29 @@ describe("the migration lock check", () => {
     ).toEqual([]);
   });
 
+  it("reads the statements inside a DO block as if written out", () => {
+    const block = (body: string) => `DO $$\nBEGIN\n  IF true THEN\n${body}\n  END IF;\nEND $$;`;
+    expect(problems([block("    LOCK TABLE payments IN ACCESS EXCLUSIVE MODE;")])).toEqual([
+      "VACUUM FULL, CLUSTER, REINDEX without CONCURRENTLY and LOCK TABLE hold an exclusive lock",
+    ]);
+    expect(
+      problems([block("    -- lock-ok: the swap only\n    LOCK TABLE payments IN ACCESS EXCLUSIVE MODE;")]),
+    ).toEqual([]);
+    expect(problems([block("    UPDATE participants SET channel = 'JMO';")])).toHaveLength(1);
+    expect(problems([block("    UPDATE participants SET channel = 'JMO';\n    COMMIT;")], false)).toEqual([]);
+    expect(
+      problems([
+        block(
+          '    ALTER TABLE "payments" ADD CONSTRAINT "p_fk" FOREIGN KEY ("batch_id") REFERENCES "payment_batches"("id");',
+        ),
+      ]),
+    ).toHaveLength(1);
+    // A table the block creates is empty: anything goes on it.
+    expect(
+      problems([block("    CREATE TABLE ledgers (id bigint);\n    CREATE INDEX ledgers_idx ON ledgers (id);")]),
+    ).toEqual([]);
+  });
+
   it("refuses backfills inside a transaction, and lets batched ones and reference data through", () => {
     expect(problems(["UPDATE participants SET channel = 'JMO' WHERE channel IS NULL;"])).toHaveLength(1);
     expect(problems(["INSERT INTO program_months SELECT * FROM covered_months;"])).toHaveLength(1);

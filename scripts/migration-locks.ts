@@ -17,7 +17,9 @@
  *   migration that COMMITs between batches;
  * - VACUUM FULL, CLUSTER, REINDEX without CONCURRENTLY, LOCK TABLE.
  * A statement may be let through with a comment `-- lock-ok: <why>` right before it (a table known
- * to stay small, such as reference data).
+ * to stay small, such as reference data, or a swap that holds its lock for catalog changes only).
+ * The statements inside a `DO` block are checked one by one; SQL a block builds at run time
+ * (EXECUTE) is not, so a reviewer reads those.
  */
 import { fileURLToPath } from "node:url";
 import { type Migration, readMigrations } from "./migrator";
@@ -45,11 +47,32 @@ function existing(table: string | undefined, created: ReadonlySet<string>): bool
 
 const ident = String.raw`("?[a-zA-Z_][a-zA-Z0-9_.]*"?)`;
 
+/**
+ * The statements of a DO block's body that a lock rule reads (ALTER, CREATE, LOCK, UPDATE, DELETE,
+ * INSERT, VACUUM, CLUSTER, REINDEX, each from its line's start to its `;`), with the comments
+ * before each, so `-- lock-ok:` works inside a block too.
+ */
+function innerStatements(block: string): string[] {
+  const body = block.slice(
+    block.indexOf("$", block.indexOf("$") + 1) + 1,
+    block.lastIndexOf("$", block.lastIndexOf("$") - 1),
+  );
+  return body
+    .split(";")
+    .map((piece) =>
+      /(?:^|\n)((?:[ \t]*--[^\n]*\n)*)[ \t]*((?:alter|create|lock|update|delete|insert|vacuum|cluster|reindex)\b[\s\S]*)$/i.exec(
+        piece,
+      ),
+    )
+    .filter((found): found is RegExpExecArray => found !== null)
+    .map((found) => `${found[1] ?? ""}${found[2] ?? ""}`);
+}
+
 /** The problems of one migration's statements, given the tables it creates before them. */
 export function lockProblems(migration: Migration): LockProblem[] {
   const created = new Set<string>();
   const problems: LockProblem[] = [];
-  for (const raw of migration.statements) {
+  const check = (raw: string): void => {
     const allowed = /--\s*lock-ok:\s*\S/.test(raw);
     const statement = withoutComments(raw)
       .replace(/--\s*lock-ok:.*$/gm, "")
@@ -57,20 +80,26 @@ export function lockProblems(migration: Migration): LockProblem[] {
     const refuse = (problem: string) => {
       if (!allowed) problems.push({ migration: migration.name, statement: statement.slice(0, 120), problem });
     };
+    // A DO block's statements are checked one by one, as if written out (what EXECUTE builds is not).
+    const block = /^do\s+\$([a-z_]*)\$([\s\S]*)\$\1\$\s*;?$/i.exec(withoutComments(raw).trim());
+    if (block) {
+      for (const inner of innerStatements(raw)) check(inner);
+      return;
+    }
     const createTable = new RegExp(
       String.raw`^create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?${ident}`,
       "i",
     ).exec(statement);
     if (createTable) {
       created.add(name(createTable[1]));
-      continue;
+      return;
     }
     const index = new RegExp(
       String.raw`^create\s+(?:unique\s+)?index\s+(concurrently\s+)?(if\s+not\s+exists\s+)?(?:"?[a-zA-Z0-9_]+"?\s+)?on\s+(?:only\s+)?${ident}`,
       "i",
     ).exec(statement);
     if (index) {
-      if (!existing(index[3], created)) continue;
+      if (!existing(index[3], created)) return;
       if (!index[1])
         refuse(
           "CREATE INDEX on an existing table: use CREATE INDEX CONCURRENTLY IF NOT EXISTS in a no-transaction migration",
@@ -78,7 +107,7 @@ export function lockProblems(migration: Migration): LockProblem[] {
       else if (migration.transactional)
         refuse("CREATE INDEX CONCURRENTLY needs a migration starting with `-- migrate: no-transaction`");
       else if (!index[2]) refuse("CREATE INDEX CONCURRENTLY needs IF NOT EXISTS: a cut-off migration runs again");
-      continue;
+      return;
     }
     const alter = new RegExp(
       String.raw`^alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${ident}\s+([\s\S]*)$`,
@@ -104,14 +133,14 @@ export function lockProblems(migration: Migration): LockProblem[] {
         )
       )
         refuse("ADD COLUMN with a volatile default rewrites the table: add it without, then backfill in batches");
-      continue;
+      return;
     }
     const write = /^(update|delete\s+from)\s+(?:only\s+)?("?[a-zA-Z_][a-zA-Z0-9_.]*"?)/i.exec(statement);
     if (write && migration.transactional && existing(write[2], created)) {
       refuse(
         `${(write[1] ?? "").toUpperCase()} in a transactional migration holds its row locks to the end: batch it in a no-transaction migration`,
       );
-      continue;
+      return;
     }
     const insert =
       /^insert\s+into\s+("?[a-zA-Z_][a-zA-Z0-9_.]*"?)[\s\S]*?\bselect\b[\s\S]*?\bfrom\s+("?[a-zA-Z_][a-zA-Z0-9_.]*"?)/i.exec(
@@ -119,14 +148,15 @@ export function lockProblems(migration: Migration): LockProblem[] {
       );
     if (insert && migration.transactional && existing(insert[2], created)) {
       refuse("INSERT … SELECT from an existing table is a backfill: batch it in a no-transaction migration");
-      continue;
+      return;
     }
     if (
       /^(vacuum\s+full|cluster\b|lock\s+table\b)/i.test(statement) ||
       /^reindex\s+(?!.*concurrently)/i.test(statement)
     )
       refuse("VACUUM FULL, CLUSTER, REINDEX without CONCURRENTLY and LOCK TABLE hold an exclusive lock");
-  }
+  };
+  for (const raw of migration.statements) check(raw);
   return problems;
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from "./db/client";
+import { auditUpkeepSteps } from "./modules/audit/service";
 import { dailyRollupStepsFor } from "./modules/dashboard/service";
 import type { JobStep } from "./modules/jobs/service";
 import { paymentUpkeepSteps } from "./modules/payments/service";
@@ -12,5 +13,5 @@ export const DAILY_JOB = "daily-rollups";
  * tables that grow by design (docs/operators.md, "Partitioned tables").
  */
 export async function dailyJobSteps(db: Database, now: Date): Promise<JobStep[]> {
-  return [...(await dailyRollupStepsFor(db, now)), ...paymentUpkeepSteps(now)];
+  return [...(await dailyRollupStepsFor(db, now)), ...paymentUpkeepSteps(now), ...auditUpkeepSteps(now)];
 }

@@ -68,6 +68,7 @@ BEGIN
   IF (SELECT relkind FROM pg_class WHERE oid = 'payments'::regclass) <> 'r' THEN
     RETURN;
   END IF;
+  -- lock-ok: held only for the swap (renames, a parent built empty, an attach its checked bound spares a scan)
   LOCK TABLE payments IN ACCESS EXCLUSIVE MODE;
   bound := substring(pg_get_constraintdef((SELECT oid FROM pg_constraint WHERE conname = 'payments_p0_bound'))
                      FROM '< \(?(\d+)')::bigint;

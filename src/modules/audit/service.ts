@@ -1,7 +1,9 @@
 import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
 import type { UserError } from "../../shared/errors";
-import { type AuditOutcome, recordAudit } from "./store";
+import type { JobStep } from "../jobs/service";
+import { type AuditOutcome, keepAuditPartitions, recordAudit } from "./store";
+import { auditKeptMonths } from "./tables";
 
 /** What an audited mutation needs of its ServiceContext. */
 export type MutationContext = Pick<ServiceContext, "db" | "viewer" | "requestId" | "clock">;
@@ -41,4 +43,9 @@ export async function audited<T>(
     });
     return result;
   });
+}
+
+/** The audit log's part of the daily job (`src/daily-job.ts`): its months' partitions made and archived. */
+export function auditUpkeepSteps(now: Date): JobStep[] {
+  return [{ name: "audit:partitions", run: async (tx) => keepAuditPartitions(tx, now, auditKeptMonths) }];
 }

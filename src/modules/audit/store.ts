@@ -1,4 +1,5 @@
-import type { Executor } from "../../db/client";
+import { sql } from "drizzle-orm";
+import type { Executor, Transaction } from "../../db/client";
 import type { Viewer } from "../access/rules";
 import { auditActor } from "./rules";
 import { auditLog } from "./tables";
@@ -26,4 +27,20 @@ export async function recordAudit(executor: Executor, viewer: Viewer, requestId:
     details: entry.details ?? null,
     occurredAt: entry.at.toISOString(),
   });
+}
+
+/**
+ * Makes this month's and next month's partitions of the audit log and archives months past
+ * `keptMonths` (`audit_log_partitions`); returns the partitions created and archived.
+ */
+export async function keepAuditPartitions(
+  tx: Transaction,
+  now: Date,
+  keptMonths: number,
+): Promise<{ created: string[]; archived: string[] }> {
+  const result = await tx.execute(
+    sql`select audit_log_partitions(${now.toISOString()}::timestamptz, ${keptMonths}::integer) as upkeep`,
+  );
+  const [row] = (result as unknown as { rows: { upkeep: { created: string[]; archived: string[] } }[] }).rows;
+  return row?.upkeep ?? { created: [], archived: [] };
 }

@@ -1,10 +1,18 @@
-import { bigint, index, jsonb, pgTable, text, timestamp, varchar } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, varchar } from "drizzle-orm/pg-core";
 
-/** Who did what, when, with which outcome: written in the same transaction as the change. */
+/** How many months of the audit log stay in it; older months are archived (`audit_log_partitions`). */
+export const auditKeptMonths = 24;
+
+/**
+ * Who did what, when, with which outcome: written in the same transaction as the change.
+ * Partitioned by month of `occurred_at` (`audit_log_yYYYYmMM`; a default partition catches a row
+ * for a month not made yet), so a period's rows are one partition and a month past
+ * `auditKeptMonths` leaves whole (docs/operators.md, "Partitioned tables").
+ */
 export const auditLog = pgTable(
   "audit_log",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).generatedAlwaysAsIdentity(),
     occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "string" }).notNull(),
     requestId: varchar("request_id", { length: 64 }),
     actorId: varchar("actor_id", { length: 128 }),
@@ -14,5 +22,10 @@ export const auditLog = pgTable(
     outcome: varchar("outcome", { length: 32 }).notNull(),
     details: jsonb("details").$type<Record<string, unknown>>(),
   },
-  (t) => [index("audit_log_occurred_idx").on(t.occurredAt), index("audit_log_targets_idx").using("gin", t.targetIds)],
+  (t) => [
+    // A partitioned table's key holds its partition key.
+    primaryKey({ name: "audit_log_pkey", columns: [t.id, t.occurredAt] }),
+    index("audit_log_occurred_idx").on(t.occurredAt),
+    index("audit_log_targets_idx").using("gin", t.targetIds),
+  ],
 );
