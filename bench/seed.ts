@@ -180,7 +180,7 @@ async function loadRows(
         returning participant_id, coverage_from, id)
       insert into covered_months (participant_id, month, payment_id) select participant_id, coverage_from, id from paid`);
     // What the daily job does in production: partitions ready before the ids reach them.
-    await db.execute(sql`select payments_partitions_ahead()`);
+    await db.execute(sql`select id_partitions_ahead('payments')`);
     options.log(
       `  payments of participants ${to.toLocaleString("en")} / ${options.participants.toLocaleString("en")} (${((Date.now() - started) / 1000).toFixed(0)} s)`,
     );

@@ -1,6 +1,7 @@
 import type { Database } from "./db/client";
 import { auditUpkeepSteps } from "./modules/audit/service";
 import { dailyRollupStepsFor } from "./modules/dashboard/service";
+import { outboxUpkeepSteps } from "./modules/events/schedule";
 import type { JobStep } from "./modules/jobs/service";
 import { paymentUpkeepSteps } from "./modules/payments/service";
 
@@ -13,5 +14,10 @@ export const DAILY_JOB = "daily-rollups";
  * tables that grow by design (docs/operators.md, "Partitioned tables").
  */
 export async function dailyJobSteps(db: Database, now: Date): Promise<JobStep[]> {
-  return [...(await dailyRollupStepsFor(db, now)), ...paymentUpkeepSteps(now), ...auditUpkeepSteps(now)];
+  return [
+    ...(await dailyRollupStepsFor(db, now)),
+    ...paymentUpkeepSteps(now),
+    ...outboxUpkeepSteps(now),
+    ...auditUpkeepSteps(now),
+  ];
 }

@@ -108,9 +108,10 @@ describe("retention outcomes after any sequence of payments, settlements, refund
               }
             }
             const rollup = (await api.db.execute(sql`
-              select month::text as month, entered, entered_with_outreach as reached, recovered,
-                     recovered_with_outreach as "recoveredReached", lapsed, won_back as "wonBack"
-              from retention_outcome_rollups where scope = 'NATIONAL' and entered <> 0`)) as unknown as {
+              select month::text as month, sum(entered) as entered, sum(entered_with_outreach) as reached,
+                     sum(recovered) as recovered, sum(recovered_with_outreach) as "recoveredReached",
+                     sum(lapsed) as lapsed, sum(won_back) as "wonBack"
+              from retention_outcome_rollups where scope = 'NATIONAL' group by month having sum(entered) <> 0`)) as unknown as {
               rows: ({ month: string } & Counts)[];
             };
             const actual = new Map(

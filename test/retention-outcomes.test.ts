@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyRollups } from "../src/modules/dashboard/service";
+import { dailyRollupStepsFor, verifyRollups } from "../src/modules/dashboard/service";
+import { runJobSteps } from "../src/modules/jobs/service";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { at, month, monthKey } from "./testkit/dates";
 import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
@@ -186,14 +187,27 @@ describe("retention outcomes", () => {
     expect(report.retention_outcome_rollups).toEqual({ drift: 0, repaired: false });
   });
 
-  it("are repaired by the daily job when they drift", async () => {
+  it("are repaired by the daily job when they drift, province by province", async () => {
     await api.db.execute(
-      sql`update retention_outcome_rollups set recovered = recovered + 5 where scope = 'NATIONAL' and month = ${month(-2)}`,
+      sql`update retention_outcome_rollups set recovered = recovered + 5
+          where scope = 'NATIONAL' and province_code = '31' and month = ${month(-2)}`,
     );
-    expect((await verifyRollups(api.db, { repair: true })).retention_outcome_rollups).toEqual({
-      drift: 1,
-      repaired: true,
+    // The daily job's step for Jakarta's rows finds the drift and rebuilds them; Bandung's has none.
+    const steps = (await dailyRollupStepsFor(api.db, api.clock.now())).filter((step) =>
+      ["verify:retention_outcome_rollups:31", "verify:retention_outcome_rollups:32"].includes(step.name),
+    );
+    const run = await runJobSteps(api.db, {
+      job: "outcome-drift",
+      runKey: "test",
+      steps,
+      budgetMs: Number.POSITIVE_INFINITY,
+      elapsedMs: () => 0,
+      finishedAt: () => api.clock.now().toISOString(),
     });
+    expect(run.finished).toEqual([
+      { step: "verify:retention_outcome_rollups:31", result: { drift: 1, repaired: true } },
+      { step: "verify:retention_outcome_rollups:32", result: { drift: 0, repaired: false } },
+    ]);
     const [closed] = await outcomes(await bearer({ role: "ADMIN" }), { from: twoBack, to: twoBack });
     expect(closed?.recovered).toBe(1);
     expect((await verifyRollups(api.db, { repair: false })).retention_outcome_rollups?.drift).toBe(0);

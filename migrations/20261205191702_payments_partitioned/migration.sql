@@ -30,26 +30,26 @@ BEGIN
   END IF;
 END $$;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION payments_partitions_ahead() RETURNS text[] LANGUAGE plpgsql AS $$
--- Keeps at least two empty partitions of payments ahead of the ids taken, 50 M ids each
--- (payments_p<k> holds ids from k x 50 M), so an insert always finds its partition. The first
--- partition, payments_p0 (the table as it was before partitioning), holds every id below its
--- bound. Run by the daily job and by the migration that partitioned payments; returns the
--- partitions it created.
+CREATE OR REPLACE FUNCTION id_partitions_ahead(parent text) RETURNS text[] LANGUAGE plpgsql AS $$
+-- Keeps at least two empty partitions of a table partitioned by ranges of id (payments,
+-- outbox_events) ahead of the ids taken, 50 M ids each (<parent>_p<k> holds ids from k x 50 M),
+-- so an insert always finds its partition. The first partition, <parent>_p0 (the table as it was
+-- before partitioning), holds every id below its bound. Run by the daily job and by the migrations
+-- that partitioned the tables; returns the partitions it created.
 DECLARE
   width constant bigint := 50000000;
-  taken bigint := coalesce(pg_sequence_last_value(pg_get_serial_sequence('payments', 'id')), 0);
+  taken bigint := coalesce(pg_sequence_last_value(pg_get_serial_sequence(parent, 'id')), 0);
   first_bound bigint;
   created text[] := '{}';
   k bigint;
 BEGIN
   SELECT substring(pg_get_expr(relpartbound, oid) FROM 'TO \(''?(\d+)')::bigint INTO first_bound
-  FROM pg_class WHERE oid = 'payments_p0'::regclass;
+  FROM pg_class WHERE oid = format('%s_p0', parent)::regclass;
   FOR k IN greatest(first_bound, taken) / width .. greatest(taken / width + 2, first_bound / width + 1) LOOP
-    CONTINUE WHEN to_regclass(format('payments_p%s', k)) IS NOT NULL;
-    EXECUTE format('CREATE TABLE payments_p%s PARTITION OF payments FOR VALUES FROM (%s) TO (%s)',
-                   k, k * width, (k + 1) * width);
-    created := created || format('payments_p%s', k);
+    CONTINUE WHEN to_regclass(format('%s_p%s', parent, k)) IS NOT NULL;
+    EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%s) TO (%s)',
+                   format('%s_p%s', parent, k), parent, k * width, (k + 1) * width);
+    created := created || format('%s_p%s', parent, k);
   END LOOP;
   RETURN created;
 END $$;
@@ -106,7 +106,7 @@ BEGIN
   EXECUTE format('ALTER TABLE payments ATTACH PARTITION payments_p0 FOR VALUES FROM (MINVALUE) TO (%s)', bound);
   ALTER TABLE payments_p0 DROP CONSTRAINT payments_p0_bound;
   EXECUTE format('ALTER TABLE payments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME payments_id_seq START WITH %s)', next_id);
-  PERFORM payments_partitions_ahead();
+  PERFORM id_partitions_ahead('payments');
 
   CREATE TRIGGER payments_retention_update AFTER UPDATE ON payments
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payments_retention_after_update();

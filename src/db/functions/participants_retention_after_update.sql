@@ -29,20 +29,20 @@ BEGIN
     SELECT k.*, 1, m.n_village, m.n_eco, m.n_sponsor, m.n_registrant
     FROM marks k JOIN moved m ON m.id = k.participant_id
   )
-  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, month, entered, entered_with_outreach, recovered,
+  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, province_code, month, entered, entered_with_outreach, recovered,
     recovered_with_outreach, lapsed, won_back)
   SELECT * FROM (
-    SELECT s.scope, s.scope_key, month_of_index(d.month) AS month, sum(d.sign) AS entered,
+    SELECT s.scope, s.scope_key, left(d.village, 2) AS province_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
            coalesce(sum(d.sign) FILTER (WHERE d.reached), 0) AS entered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered), 0) AS recovered,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered AND d.reached), 0) AS recovered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.lapsed), 0) AS lapsed,
            coalesce(sum(d.sign) FILTER (WHERE d.won_back), 0) AS won_back
     FROM deltas d CROSS JOIN LATERAL retention_outcome_scopes(d.village, d.eco, d.sponsor, d.registrant) s
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4
   ) delta
   WHERE (entered, entered_with_outreach, recovered, recovered_with_outreach, lapsed, won_back) <> (0, 0, 0, 0, 0, 0)
-  ORDER BY 1, 2, 3
+  ORDER BY 1, 2, 3, 4
   ON CONFLICT ON CONSTRAINT retention_outcome_rollups_key DO UPDATE SET
     entered = r.entered + excluded.entered,
     entered_with_outreach = r.entered_with_outreach + excluded.entered_with_outreach,

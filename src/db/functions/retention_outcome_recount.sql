@@ -1,15 +1,20 @@
 -- retention_outcome_recount: its current definition, the one place to read or change it. After a change, npm run db:functions
 -- writes the migration that brings it to the databases (docs/contributors.md "Database functions").
-CREATE OR REPLACE FUNCTION retention_outcome_recount()
-  RETURNS TABLE (scope varchar, scope_key varchar, month date, entered bigint, entered_with_outreach bigint, recovered bigint,
-                 recovered_with_outreach bigint, lapsed bigint, won_back bigint)
-  LANGUAGE sql STABLE AS $$
+CREATE OR REPLACE FUNCTION retention_outcome_recount(province varchar)
+  RETURNS TABLE (scope varchar, scope_key varchar, province_code varchar, month date, entered bigint, entered_with_outreach bigint,
+                 recovered bigint, recovered_with_outreach bigint, lapsed bigint, won_back bigint)
+  LANGUAGE plpgsql STABLE AS $$
+-- The retention outcomes recounted from the timelines of one province's participants (null: of
+-- all), counted per scope and province: what retention_outcome_rollups should hold for them. The
+-- province is written into the statement, so its plan reads that province's participants by index.
+BEGIN
+  RETURN QUERY EXECUTE format($recount$
   WITH w AS (
-    SELECT c.participant_id AS pid, month_index(c.month) AS j, p.settled_at AS s,
-           min(p.settled_at) OVER (PARTITION BY c.participant_id ORDER BY c.month RANGE BETWEEN interval '1 month' FOLLOWING AND UNBOUNDED FOLLOWING) AS after1,
-           min(p.settled_at) OVER (PARTITION BY c.participant_id ORDER BY c.month RANGE BETWEEN interval '2 months' FOLLOWING AND UNBOUNDED FOLLOWING) AS after2
-    FROM covered_months c JOIN payments p ON p.id = c.payment_id
-    WHERE p.settled_at IS NOT NULL
+    SELECT c.participant_id AS pid, month_index(c.month) AS j, pay.settled_at AS s,
+           min(pay.settled_at) OVER (PARTITION BY c.participant_id ORDER BY c.month RANGE BETWEEN interval '1 month' FOLLOWING AND UNBOUNDED FOLLOWING) AS after1,
+           min(pay.settled_at) OVER (PARTITION BY c.participant_id ORDER BY c.month RANGE BETWEEN interval '2 months' FOLLOWING AND UNBOUNDED FOLLOWING) AS after2
+    FROM participants pp JOIN covered_months c ON c.participant_id = pp.id JOIN payments pay ON pay.id = c.payment_id
+    WHERE pay.settled_at IS NOT NULL AND %s
   ), e AS (
     SELECT w.pid, w.j + 1 AS month, grace_recovered_at(w.j, w.after1, w.after2) AS recovered_at,
            grace_lapsed(w.j, w.after1) AS lapsed, grace_won_back(w.j, w.after1) AS won_back
@@ -33,8 +38,10 @@ CREATE OR REPLACE FUNCTION retention_outcome_recount()
     FROM k JOIN participants p ON p.id = k.pid
     GROUP BY 1, 2, 3, 4, 5
   )
-  SELECT s.scope, s.scope_key, month_of_index(g.month), sum(g.entered)::bigint, sum(g.entered_with_outreach)::bigint,
-         sum(g.recovered)::bigint, sum(g.recovered_with_outreach)::bigint, sum(g.lapsed)::bigint, sum(g.won_back)::bigint
+  SELECT s.scope, s.scope_key, left(g.regency, 2)::varchar, month_of_index(g.month), sum(g.entered)::bigint,
+         sum(g.entered_with_outreach)::bigint, sum(g.recovered)::bigint, sum(g.recovered_with_outreach)::bigint,
+         sum(g.lapsed)::bigint, sum(g.won_back)::bigint
   FROM g CROSS JOIN LATERAL retention_outcome_scopes(g.regency, g.ecosystem_code, g.sponsor_id, g.registered_by_id) s
-  GROUP BY 1, 2, 3
-$$;
+  GROUP BY 1, 2, 3, 4
+  $recount$, CASE WHEN province IS NULL THEN 'true' ELSE format('pp.village_code LIKE %L', province || '.%') END);
+END $$;

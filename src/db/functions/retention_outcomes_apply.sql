@@ -3,10 +3,10 @@
 CREATE OR REPLACE FUNCTION retention_outcomes_apply(pids bigint[], months date[], before_settled timestamptz[],
     after_settled timestamptz[], unseen_contacts bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, month, entered, entered_with_outreach, recovered,
+  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, province_code, month, entered, entered_with_outreach, recovered,
     recovered_with_outreach, lapsed, won_back)
   SELECT * FROM (
-    SELECT s.scope, s.scope_key, month_of_index(d.month) AS month, sum(d.sign) AS entered,
+    SELECT s.scope, s.scope_key, left(p.village_code, 2) AS province_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
            coalesce(sum(d.sign) FILTER (WHERE d.reached), 0) AS entered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered), 0) AS recovered,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered AND d.reached), 0) AS recovered_with_outreach,
@@ -19,10 +19,10 @@ BEGIN
     ) d
     JOIN participants p ON p.id = d.participant_id
     CROSS JOIN LATERAL retention_outcome_scopes(p.village_code, p.ecosystem_code, p.sponsor_id, p.registered_by_id) s
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4
   ) delta
   WHERE (entered, entered_with_outreach, recovered, recovered_with_outreach, lapsed, won_back) <> (0, 0, 0, 0, 0, 0)
-  ORDER BY 1, 2, 3
+  ORDER BY 1, 2, 3, 4
   ON CONFLICT ON CONSTRAINT retention_outcome_rollups_key DO UPDATE SET
     entered = r.entered + excluded.entered,
     entered_with_outreach = r.entered_with_outreach + excluded.entered_with_outreach,

@@ -186,7 +186,10 @@ export async function regionalRetentionRows(db: Database, from: string, to: stri
     );
 }
 
-/** One scope's outcome rows for a range of months: a range scan of the rollup's key. */
+/**
+ * One scope's outcomes for a range of months: a range scan of the rollup's key, each month the sum
+ * of its provinces' rows (one for a province or regency, up to one per province for the others).
+ */
 export async function retentionOutcomeRows(
   db: Database,
   scope: RetentionOutcomeScope,
@@ -195,18 +198,20 @@ export async function retentionOutcomeRows(
   to: string,
 ) {
   const r = retentionOutcomeRollups;
+  const total = (column: typeof r.entered) => sql<number>`sum(${column})::bigint`.mapWith(Number);
   return db
     .select({
       month: sql<string>`${r.month}::text`,
-      entered: r.entered,
-      enteredWithOutreach: r.enteredWithOutreach,
-      recovered: r.recovered,
-      recoveredWithOutreach: r.recoveredWithOutreach,
-      lapsed: r.lapsed,
-      wonBack: r.wonBack,
+      entered: total(r.entered),
+      enteredWithOutreach: total(r.enteredWithOutreach),
+      recovered: total(r.recovered),
+      recoveredWithOutreach: total(r.recoveredWithOutreach),
+      lapsed: total(r.lapsed),
+      wonBack: total(r.wonBack),
     })
     .from(r)
     .where(and(eq(r.scope, scope), eq(r.scopeKey, scopeKey), sql`${r.month} between ${from}::date and ${to}::date`))
+    .groupBy(r.month)
     .orderBy(r.month);
 }
 
@@ -233,12 +238,16 @@ export async function upsertEcosystemTarget(
     });
 }
 
+/** The participants of a province (`participants_village_idx`). */
+const participantsOf = (province: string) => sql`p.village_code like ${`${province}.%`}`;
+
 /**
- * What the rollups should hold, recounted from participants and covered months; `inShard` narrows
- * the participants (a province, for the rollups whose rows each belong to one) or is `true`.
+ * What the rollups should hold, recounted from participants and covered months: of one province's
+ * participants (for the rollups whose rows each belong to one), or of all (null).
  */
-const expectedIn = (inShard: SQL) =>
-  ({
+const expectedIn = (province: string | null) => {
+  const inShard = province === null ? sql`true` : participantsOf(province);
+  return {
     coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
       p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, folded_paid_through(p.paid_through) as paid_through,
       p.exited_on is not null as exited, count(*)::bigint as participants
@@ -261,9 +270,10 @@ const expectedIn = (inShard: SQL) =>
       (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, l.level::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id cross join (values (1, 2), (2, 5)) as l(level, len)
       where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) and ${inShard} group by 1, 2, 3, 4`,
-    retention_outcome_rollups: sql`select * from retention_outcome_recount()`,
-  }) as const;
-const expected = expectedIn(sql`true`);
+    retention_outcome_rollups: sql`select * from retention_outcome_recount(${province}::varchar)`,
+  } as const;
+};
+const expected = expectedIn(null);
 
 /**
  * The rollups each of whose rows belongs to one province: verified and rebuilt province by
@@ -274,17 +284,17 @@ const provinceShards = {
   coverage_rollups: (province: string) => sql`left(region_code, 2) = ${province}`,
   monthly_active_rollups: (province: string) => sql`province_code = ${province}`,
   regional_retention_rollups: (province: string) => sql`left(region_code, 2) = ${province}`,
+  retention_outcome_rollups: (province: string) => sql`province_code = ${province}`,
 } as const;
 export type ProvinceShardedRollup = keyof typeof provinceShards;
 export const provinceShardedRollups = Object.keys(provinceShards) as ProvinceShardedRollup[];
-const participantsOf = (province: string) => sql`p.village_code like ${`${province}.%`}`;
 
 /** One rollup, or one province of a province-sharded one. */
 function portion(table: RollupTable, province: string | null): { recount: SQL; rows: SQL } {
   if (province === null) return { recount: expected[table], rows: sql`true` };
   const shard = provinceShards[table as ProvinceShardedRollup];
   if (!shard) throw new Error(`${table} is not kept by province`);
-  return { recount: expectedIn(participantsOf(province))[table], rows: shard(province) };
+  return { recount: expectedIn(province)[table], rows: shard(province) };
 }
 
 /** The province codes: the shards of the province-sharded rollups. */
@@ -298,7 +308,7 @@ const keys: Record<string, string[]> = {
   monthly_active_rollups: ["month", "province_code", "ecosystem_code"],
   retention_rollups: ["cohort_month", "ecosystem_code", "months_after"],
   regional_retention_rollups: ["region_code", "cohort_month", "months_after", "region_level"],
-  retention_outcome_rollups: ["scope", "scope_key", "month"],
+  retention_outcome_rollups: ["scope", "scope_key", "province_code", "month"],
 };
 
 /** The counts each rollup keeps beside its key (most keep one: participants). */
@@ -389,7 +399,7 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable, provinc
         : table === "regional_retention_rollups"
           ? sql`(region_code, cohort_month, months_after, region_level, participants)`
           : table === "retention_outcome_rollups"
-            ? sql`(scope, scope_key, month, ${sql.raw(countsOf(table).join(", "))})`
+            ? sql`(scope, scope_key, province_code, month, ${sql.raw(countsOf(table).join(", "))})`
             : sql`(cohort_month, ecosystem_code, months_after, participants)`;
   await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${part.recount}`);
 }

@@ -5,10 +5,12 @@
  * and writes one event per participant and transition, keyed so that running it again, or on
  * every day of the month, adds nothing.
  */
-import { and, arrayContains, isNull, sql } from "drizzle-orm";
-import type { Database } from "../../db/client";
+import { and, arrayContains, isNull, type SQL, sql } from "drizzle-orm";
+import type { Database, Transaction } from "../../db/client";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
+import type { JobStep } from "../jobs/service";
 import { eventVersions } from "../outbox/event-types";
+import { EVENT_RETENTION_DAYS } from "../outbox/tables";
 import { snapshotSql } from "../participants/events";
 import { membershipStatus, statusPolicy } from "../participants/rules";
 import { webhookEndpoints } from "./tables";
@@ -16,6 +18,26 @@ import { webhookEndpoints } from "./tables";
 /** A month number as `YYYY-MM`. */
 function monthLabel(month: number): string {
   return monthStart(month).slice(0, 7);
+}
+
+/**
+ * Writes the events `candidates` selects (type, version, participant_id, sponsor_id, data,
+ * dedupe_key, occurred_at) whose keys it takes, in participant order: an event already emitted
+ * (its key held) is not written again. Its row count is the events written.
+ */
+function oncePerKey(candidates: SQL): SQL {
+  return sql`
+    with candidates as (${candidates}),
+    taken as (
+      insert into outbox_dedupe_keys (dedupe_key, occurred_at)
+      select dedupe_key, occurred_at from candidates order by participant_id
+      on conflict do nothing
+      returning dedupe_key
+    )
+    insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key, occurred_at)
+    select c.type, c.version, c.participant_id, c.sponsor_id, c.data, c.dedupe_key, c.occurred_at
+    from candidates c join taken t on t.dedupe_key = c.dedupe_key
+    order by c.participant_id`;
 }
 
 /**
@@ -32,16 +54,16 @@ export async function emitStatusTransitions(db: Database, now: Date): Promise<nu
     const from = membershipStatus(paidThrough, lastMonth);
     const to = membershipStatus(paidThrough, now);
     if (from === to) continue;
-    const result = await db.execute(sql`
-      insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key, occurred_at)
-      select 'participant.status_changed', ${eventVersions["participant.status_changed"]}, p.id, p.sponsor_id,
+    const result = await db.execute(
+      oncePerKey(sql`
+      select 'participant.status_changed' as type, ${eventVersions["participant.status_changed"]}::smallint as version,
+        p.id as participant_id, p.sponsor_id,
         jsonb_build_object('participant', ${snapshotSql(sql`${to}::text`)}, 'previousStatus', ${from}::text,
-          'status', ${to}::text, 'cause', 'month_boundary', 'month', ${monthLabel(month)}::text),
-        'participant.status_changed:' || p.id || ':' || ${monthLabel(month)}::text || ':' || ${to}::text,
-        ${now.toISOString()}::timestamptz
-      from participants p where p.paid_through = ${paidThrough} and p.exited_on is null
-      order by p.id
-      on conflict (dedupe_key) do nothing`);
+          'status', ${to}::text, 'cause', 'month_boundary', 'month', ${monthLabel(month)}::text) as data,
+        'participant.status_changed:' || p.id || ':' || ${monthLabel(month)}::text || ':' || ${to}::text as dedupe_key,
+        ${now.toISOString()}::timestamptz as occurred_at
+      from participants p where p.paid_through = ${paidThrough} and p.exited_on is null`),
+    );
     emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
   }
   return emitted;
@@ -68,24 +90,21 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
       const dueDate = `${monthLabel(dueMonth)}-15`;
       if (!(dueDate > today && dueDate <= horizon)) continue;
       const status = membershipStatus(monthStart(dueMonth - 1), now);
-      const result = await db.execute(sql`
-        insert into outbox_events (type, version, participant_id, sponsor_id, data, dedupe_key, occurred_at)
-        select 'participant.payment_due', ${eventVersions["participant.payment_due"]}, p.id, p.sponsor_id,
+      const result = await db.execute(
+        oncePerKey(sql`
+        select 'participant.payment_due' as type, ${eventVersions["participant.payment_due"]}::smallint as version,
+          p.id as participant_id, p.sponsor_id,
           jsonb_build_object('participant', ${snapshotSql(sql`${status}::text`)}, 'dueDate', ${dueDate}::text,
-            'daysBefore', ${days}::int),
-          'participant.payment_due:' || p.id || ':' || ${dueDate}::text || ':' || ${days}::int,
-          ${now.toISOString()}::timestamptz
-        from participants p where p.paid_through = ${monthStart(dueMonth - 1)} and p.exited_on is null
-        order by p.id
-        on conflict (dedupe_key) do nothing`);
+            'daysBefore', ${days}::int) as data,
+          'participant.payment_due:' || p.id || ':' || ${dueDate}::text || ':' || ${days}::int as dedupe_key,
+          ${now.toISOString()}::timestamptz as occurred_at
+        from participants p where p.paid_through = ${monthStart(dueMonth - 1)} and p.exited_on is null`),
+      );
       emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
     }
   }
   return emitted;
 }
-
-/** How long events, deliveries and attempts are kept: the replay window and a few days more. */
-export const EVENT_RETENTION_DAYS = 35;
 
 /**
  * Forgets relayed events older than the retention, with their finished deliveries and attempts
@@ -120,4 +139,82 @@ export async function emitScheduledEvents(db: Database, now: Date) {
     paymentDue: await emitPaymentDue(db, now),
     pruned: await pruneEvents(db, now),
   };
+}
+
+/** Rows of a raw statement, as every driver returns them. */
+const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
+
+/**
+ * Drops the outbox partitions whose events are all past the retention, relayed, and without a
+ * delivery still open, each with its deliveries and their attempts: at national volume the
+ * retention's work is dropping a partition a week, not deleting millions of rows a day. The
+ * partition holding the newest ids is never dropped. Returns the partitions dropped.
+ */
+export async function retireEventPartitions(tx: Transaction, now: Date): Promise<string[]> {
+  const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+  const partitions = rowsOf<{ name: string; lo: string | null; hi: string }>(
+    await tx.execute(sql`
+      select c.relname as name,
+             substring(pg_get_expr(c.relpartbound, c.oid) from 'FROM \\(''?(\\d+)') as lo,
+             substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)') as hi
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'outbox_events'::regclass
+        and substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)')::bigint
+            <= (select coalesce(max(id), 0) from outbox_events)
+      order by 3`),
+  );
+  const retired: string[] = [];
+  for (const { name, lo, hi } of partitions) {
+    const from = lo ?? "0";
+    const [state] = rowsOf<{ done: boolean }>(
+      await tx.execute(sql`
+        select (select max(occurred_at) from ${sql.identifier(name)}) < ${cutoff}::timestamptz
+           and not exists (select 1 from ${sql.identifier(name)} where relayed_at is null)
+           and not exists (select 1 from webhook_deliveries d
+                           where d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint
+                             and d.status in ('PENDING', 'FAILED', 'HELD')) as done`),
+    );
+    // An empty partition (max is null) below the newest ids is done too.
+    if (state?.done === false) break;
+    await tx.execute(sql`
+      delete from webhook_attempts a using webhook_deliveries d
+      where a.delivery_id = d.id and d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint`);
+    await tx.execute(
+      sql`delete from webhook_deliveries where event_id >= ${from}::bigint and event_id < ${hi}::bigint`,
+    );
+    await tx.execute(sql`alter table outbox_events detach partition ${sql.identifier(name)}`);
+    await tx.execute(sql`drop table ${sql.identifier(name)}`);
+    retired.push(name);
+  }
+  return retired;
+}
+
+/**
+ * The outbox's part of the daily job (`src/daily-job.ts`): partitions for the ids to come,
+ * partitions past the retention dropped, dedupe keys past it forgotten.
+ */
+export function outboxUpkeepSteps(now: Date): JobStep[] {
+  return [
+    {
+      name: "outbox:partitions-ahead",
+      run: async (tx) => ({
+        created: rowsOf<{ created: string[] }>(
+          await tx.execute(sql`select id_partitions_ahead('outbox_events') as created`),
+        )[0]?.created,
+      }),
+    },
+    { name: "outbox:partitions-retired", run: async (tx) => ({ dropped: await retireEventPartitions(tx, now) }) },
+    {
+      name: "outbox:keys-forgotten",
+      run: async (tx) => {
+        const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+        const [row] = rowsOf<{ forgotten: number }>(
+          await tx.execute(sql`
+            with forgotten as (delete from outbox_dedupe_keys where occurred_at < ${cutoff}::timestamptz returning 1)
+            select count(*)::int as forgotten from forgotten`),
+        );
+        return { forgotten: row?.forgotten ?? 0 };
+      },
+    },
+  ];
 }

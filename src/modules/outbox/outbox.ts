@@ -5,7 +5,7 @@
  */
 import type { Executor } from "../../db/client";
 import { type EventType, eventVersions } from "./event-types";
-import { outboxEvents } from "./tables";
+import { outboxDedupeKeys, outboxEvents } from "./tables";
 
 export interface NewEvent {
   type: EventType;
@@ -30,10 +30,25 @@ export function outboxRow(event: NewEvent): typeof outboxEvents.$inferInsert {
   };
 }
 
-/** One statement for all of a change's events: each round trip counts inside a settling transaction. */
+/**
+ * One statement for all of a change's events (each round trip counts inside a settling
+ * transaction), and one before it when some carry a dedupe key: an event with a key is written
+ * only if this call took its key (`outboxDedupeKeys`), once per key.
+ */
 export async function insertEvents(tx: Executor, events: readonly NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await tx.insert(outboxEvents).values(events.map(outboxRow)).onConflictDoNothing({ target: outboxEvents.dedupeKey });
+  const rows = events.map(outboxRow);
+  const keyed = rows.filter((row) => row.dedupeKey);
+  let taken = new Set<string>();
+  if (keyed.length > 0) {
+    const registered = await tx
+      .insert(outboxDedupeKeys)
+      .values(keyed.map((row) => ({ dedupeKey: row.dedupeKey as string, occurredAt: row.occurredAt })))
+      .onConflictDoNothing()
+      .returning({ dedupeKey: outboxDedupeKeys.dedupeKey });
+    taken = new Set(registered.map((row) => row.dedupeKey));
+  }
+  const fresh = rows.filter((row) => !row.dedupeKey || taken.delete(row.dedupeKey));
+  if (fresh.length > 0) await tx.insert(outboxEvents).values(fresh);
 }
 
 export function insertEvent(tx: Executor, event: NewEvent): Promise<void> {

@@ -261,7 +261,8 @@ const PayContributionInput = builder.inputType("PayContributionInput", {
     }),
     idempotencyKey: t.string({
       required: true,
-      description: "Unique per payment attempt: a retry with the same key and input returns the same payment.",
+      description:
+        "Unique per payment attempt: a retry with the same key and input within 45 days returns the same payment; after 45 days the key is free again.",
     }),
   }),
 });

@@ -343,7 +343,7 @@ export async function forgetPaymentKeys(tx: Transaction, before: string): Promis
 
 /** Creates the partitions of payments the ids will need next; returns those it created. */
 export async function addPaymentPartitions(tx: Transaction): Promise<string[]> {
-  const result = await tx.execute(sql`select payments_partitions_ahead() as created`);
+  const result = await tx.execute(sql`select id_partitions_ahead('payments') as created`);
   return (result as unknown as { rows: { created: string[] }[] }).rows[0]?.created ?? [];
 }
 
