@@ -3,13 +3,13 @@
  * (#33 item 3) on a seeded benchmark database migrated up to the release before them (seed it with
  * `npm run bench -- --scale N --seed-only` from that release's checkout):
  *  1. applies the pending migrations (partitioning payments, the outbox and the audit log, keying retention
- *     outcomes by province) while two probes keep writing and reading, one statement every 20 ms:
+ *     outcomes by regency) while two probes keep writing and reading, one statement every 20 ms:
  *     the longest a probe waited is the longest any request would have;
- *  2. checks what the hand-out of retention outcomes to provinces must keep: every scope's figure
+ *  2. checks what the hand-out of retention outcomes to regencies must keep: every scope's figure
  *     for every month the same before and after, and no counts left unattributed;
  *  3. EXPLAIN ANALYZE of the statements that read the partitioned tables: which partitions each
  *     read, and how long it took;
- *  4. the daily job's upkeep steps and a province's retention-outcome proof, timed.
+ *  4. the daily job's upkeep steps and the retention outcomes' proofs by regency, timed.
  * Writes bench/RESULTS-PARTITIONS.md. Not part of `npm test`.
  */
 import { writeFile } from "node:fs/promises";
@@ -119,12 +119,12 @@ log("");
 const after = await outcomeFigures();
 const changed = [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key));
 const unattributed = Number(
-  (await one<{ n: string }>("select count(*) as n from retention_outcome_rollups where province_code = ''")).n,
+  (await one<{ n: string }>("select count(*) as n from retention_outcome_rollups where regency_code = ''")).n,
 );
-log("## Retention outcomes handed to their provinces");
+log("## Retention outcomes handed to their regencies");
 log("");
 log(
-  `${before.size.toLocaleString("en")} scope-months with figures before, ${after.size.toLocaleString("en")} after; **${changed.length}** differ; rows left under '' (every province): **${unattributed}**.`,
+  `${before.size.toLocaleString("en")} scope-months with figures before, ${after.size.toLocaleString("en")} after; **${changed.length}** differ; rows left under '' (everywhere): **${unattributed}**.`,
 );
 log("");
 
@@ -210,7 +210,7 @@ for (const [label, text, params] of reads) {
 }
 log("");
 
-// 4. The upkeep steps and the province proof.
+// 4. The upkeep steps and the regency proofs.
 const db = connection.db;
 const now = new Date();
 const steps = (await dailyJobSteps(db, now)).filter(
@@ -248,7 +248,7 @@ log("| step | took | reported |\n| --- | --- | --- |");
 for (const t of timings.filter((t) => !t.step.startsWith("verify:")))
   log(`| \`${t.step}\` | ${(t.ms / 1000).toFixed(2)} s | \`${JSON.stringify(t.result)}\` |`);
 log(
-  `| \`verify:retention_outcome_rollups:<province>\` × ${outcomeSteps.length} | ${(outcomeSteps.reduce((s, t) => s + t.ms, 0) / 1000).toFixed(1)} s in all, the longest ${(slowest.ms / 1000).toFixed(2)} s (\`${slowest.step}\`) | drift ${outcomeSteps.reduce((s, t) => s + Number((t.result as { drift?: number }).drift ?? 0), 0)} |`,
+  `| \`verify:retention_outcome_rollups:<regency>\` × ${outcomeSteps.length} | ${(outcomeSteps.reduce((s, t) => s + t.ms, 0) / 1000).toFixed(1)} s in all, the longest ${(slowest.ms / 1000).toFixed(2)} s (\`${slowest.step}\`) | drift ${outcomeSteps.reduce((s, t) => s + Number((t.result as { drift?: number }).drift ?? 0), 0)} |`,
 );
 log("");
 log(`Load average ${load()} at the end.`);

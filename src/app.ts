@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { DAILY_JOB, dailyJobSteps } from "./daily-job";
 import { type DatabaseConnection, openDatabase, openHyperdriveDatabase, useWebSocketProxy } from "./db/client";
-import { type AppEnv, ConfigurationError, parseEnv } from "./env";
+import { type AppEnv, ConfigurationError, type DatabaseRoute, parseEnv } from "./env";
 import { relayEvents } from "./events-worker";
 import { GRAPHIQL_BUNDLE_PATH, yogaFor } from "./graphql/server";
 import { admission, refusalResponse } from "./http/admission";
@@ -33,6 +33,12 @@ export interface AppOptions {
    * a long-lived Node server passes a shared pool here instead.
    */
   database?: (env: AppEnv, logger?: Logger) => DatabaseConnection;
+  /**
+   * Where lag-tolerant reads get their database (`lagTolerantReads`), opened on first use in a
+   * request: by default the environment's replica (DATABASE_REPLICA_URL / HYPERDRIVE_REPLICA), one
+   * connection per request; null: the primary.
+   */
+  replica?: (env: AppEnv, logger?: Logger) => DatabaseConnection | null;
   /** Stands in for the Workers rate-limiting binding when there is none (Node, tests). */
   rateLimiter?: RateLimiter;
   /** Counts failed authentications when there is no AUTH_FAILURE_LIMITER binding (Node, tests). */
@@ -105,11 +111,19 @@ function misconfigured(c: HonoContext<AppBindings>, requestId: string, error: Co
 }
 
 /** A connection for one request, through the driver the bindings call for. */
+function openRoute(route: DatabaseRoute, logger?: Logger): DatabaseConnection {
+  if (route.driver === "hyperdrive") return openHyperdriveDatabase(route.url, logger);
+  if (route.webSocketProxy) useWebSocketProxy(route.webSocketProxy);
+  return openDatabase(route.url, logger);
+}
+
 function connectPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection {
-  const { database } = env;
-  if (database.driver === "hyperdrive") return openHyperdriveDatabase(database.url, logger);
-  if (database.webSocketProxy) useWebSocketProxy(database.webSocketProxy);
-  return openDatabase(database.url, logger);
+  return openRoute(env.database, logger);
+}
+
+/** The replica's connection for a request, if the environment binds one. */
+function connectReplicaPerRequest(env: AppEnv, logger?: Logger): DatabaseConnection | null {
+  return env.replica ? openRoute(env.replica, logger) : null;
 }
 
 /** Large enough for a 10,000-row sponsored enrollment, small enough to refuse abuse. */
@@ -127,6 +141,7 @@ const CORS_ALLOWED_HEADERS = [
 export function createApp(options: AppOptions = {}) {
   const clock = options.clock ?? systemClock;
   const connect = options.database ?? connectPerRequest;
+  const connectReplica = options.replica ?? connectReplicaPerRequest;
   const admitted = admission({ clock, rateLimiter: options.rateLimiter, authFailures: options.authFailures });
   const cardVerifyFallback =
     options.cardVerifyLimiter ??
@@ -220,7 +235,12 @@ export function createApp(options: AppOptions = {}) {
       },
     };
     const { db, end, preparedStatements = false } = connect(c.get("env"), counting);
+    let replica: DatabaseConnection | null | undefined;
     c.set("db", db);
+    c.set("lagTolerant", () => {
+      replica ??= connectReplica(c.get("env"), counting);
+      return replica?.db ?? db;
+    });
     c.set("preparedStatements", preparedStatements);
     c.set("statements", () => statements);
     c.set("viewer", anonymous);
@@ -231,6 +251,7 @@ export function createApp(options: AppOptions = {}) {
     } finally {
       // Ending the connection inside the handler would close it before lazy resolvers run.
       afterResponse(c, end());
+      if (replica) afterResponse(c, replica.end());
       if (c.get("wroteEvents")) relayAfterWrite(c);
     }
   };
@@ -276,6 +297,7 @@ export function createApp(options: AppOptions = {}) {
   app.on(["GET", "POST", "OPTIONS"], "/graphql", connected, admitted, async (c) => {
     const response = await yogaFor(c.get("env").environment).fetch(c.req.raw, {
       db: c.get("db"),
+      lagTolerant: c.get("lagTolerant"),
       clock,
       requestId: c.get("requestId"),
       env: c.get("env"),
@@ -297,7 +319,13 @@ export function createApp(options: AppOptions = {}) {
   for (const route of [...enrollmentRoutes, ...paymentRoutes, ...dashboardRoutes]) {
     const handle = async (c: HonoContext<AppBindings>) => {
       const reply = await route.handle({
-        service: { db: c.get("db"), viewer: c.get("viewer"), requestId: c.get("requestId"), clock },
+        service: {
+          db: c.get("db"),
+          lagTolerant: c.get("lagTolerant"),
+          viewer: c.get("viewer"),
+          requestId: c.get("requestId"),
+          clock,
+        },
         env: c.get("env"),
         param: (name) => c.req.param(name) ?? "",
         query: (name) => c.req.query(name),

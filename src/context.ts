@@ -11,6 +11,22 @@ export interface ServiceContext {
   viewer: Viewer;
   requestId: string;
   clock: Clock;
+  /**
+   * The read replica, where one is bound (opened on first use): only for `lagTolerantReads`.
+   * Absent in jobs, scripts and tests that pass none.
+   */
+  lagTolerant?: () => Database;
+}
+
+/**
+ * Where a read that tolerates seconds of lag goes: the replica if one is bound, else the primary.
+ * The rule (docs/operators.md, "Read replicas"): figures over many workers that a write of the same
+ * request or flow does not precede (dashboards, history, cohorts, outcomes, the funnel, their CSV
+ * reports). Never a read inside a mutation, a participant's or payment's own page, or anything a
+ * caller reads back after writing it.
+ */
+export function lagTolerantReads(ctx: Pick<ServiceContext, "db" | "lagTolerant">): Database {
+  return ctx.lagTolerant?.() ?? ctx.db;
 }
 
 /** Everything a resolver may use for one request. */

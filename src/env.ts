@@ -103,6 +103,14 @@ const bindingsSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   /** Optional Cloudflare Hyperdrive binding; its connection string wins over DATABASE_URL. */
   HYPERDRIVE: z.object({ connectionString: z.string().min(1) }).optional(),
+  /**
+   * A read replica (Neon read replica, or a PostgreSQL standby) for the reads that tolerate
+   * seconds of lag: dashboards and reports (docs/operators.md, "Read replicas"). Without it they
+   * read the primary.
+   */
+  DATABASE_REPLICA_URL: z.string().min(1).optional(),
+  /** The replica through its own Hyperdrive binding; wins over DATABASE_REPLICA_URL. */
+  HYPERDRIVE_REPLICA: z.object({ connectionString: z.string().min(1) }).optional(),
   /** `host:port/path` of a plain-WebSocket proxy to PostgreSQL (local development and tests only). */
   DATABASE_WS_PROXY: z.string().min(1).optional(),
   /** `npm run dev` serves GraphiQL's assets from an npm package here (development only, no CDN). */
@@ -150,13 +158,19 @@ const bindingsSchema = z.object({
   TRUST_X_FORWARDED_FOR: z.enum(["true", "false"]).default("false"),
 });
 
+export type DatabaseRoute =
+  | { driver: "neon"; url: string; webSocketProxy: string | undefined }
+  | { driver: "hyperdrive"; url: string };
+
 export interface AppEnv {
   environment: "development" | "test" | "production";
   defaultLanguage: Language;
   firstPartyClients: ReadonlySet<string>;
   graphiqlAssetsUrl: string | undefined;
   /** Neon (WebSocket) by default; node-postgres over TCP when a Hyperdrive binding is present. */
-  database: { driver: "neon"; url: string; webSocketProxy: string | undefined } | { driver: "hyperdrive"; url: string };
+  database: DatabaseRoute;
+  /** Where lag-tolerant reads go; absent: the primary. */
+  replica?: DatabaseRoute;
   auth: AuthConfig;
   rateLimiter: RateLimiter | undefined;
   authFailureLimiter: RateLimiter | undefined;
@@ -210,7 +224,14 @@ export function parseEnv(bindings: unknown): AppEnv {
     paymentChannelSecrets: new Map(Object.entries(env.PAYMENT_CHANNEL_SECRETS ?? {})),
     webhookSecretKey: env.WEBHOOK_SECRET_KEY,
   };
-  if (env.HYPERDRIVE) return { ...common, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
+  const replica: DatabaseRoute | undefined = env.HYPERDRIVE_REPLICA
+    ? { driver: "hyperdrive", url: env.HYPERDRIVE_REPLICA.connectionString }
+    : env.DATABASE_REPLICA_URL
+      ? { driver: "neon", url: env.DATABASE_REPLICA_URL, webSocketProxy: env.DATABASE_WS_PROXY }
+      : undefined;
+  const withReplica = { ...common, ...(replica ? { replica } : {}) };
+  if (env.HYPERDRIVE)
+    return { ...withReplica, database: { driver: "hyperdrive", url: env.HYPERDRIVE.connectionString } };
   if (!env.DATABASE_URL) throw new ConfigurationError(["DATABASE_URL: required (or a HYPERDRIVE binding)"]);
-  return { ...common, database: { driver: "neon", url: env.DATABASE_URL, webSocketProxy: env.DATABASE_WS_PROXY } };
+  return { ...withReplica, database: { driver: "neon", url: env.DATABASE_URL, webSocketProxy: env.DATABASE_WS_PROXY } };
 }

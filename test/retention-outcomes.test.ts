@@ -187,14 +187,14 @@ describe("retention outcomes", () => {
     expect(report.retention_outcome_rollups).toEqual({ drift: 0, repaired: false });
   });
 
-  it("are repaired by the daily job when they drift, province by province", async () => {
+  it("are repaired by the daily job when they drift, regency by regency", async () => {
     await api.db.execute(
       sql`update retention_outcome_rollups set recovered = recovered + 5
-          where scope = 'NATIONAL' and province_code = '31' and month = ${month(-2)}`,
+          where scope = 'NATIONAL' and regency_code = '31.71' and month = ${month(-2)}`,
     );
-    // The daily job's step for Jakarta's rows finds the drift and rebuilds them; Bandung's has none.
+    // The daily job's step for Jakarta Selatan's rows finds the drift and rebuilds them; Bandung's has none.
     const steps = (await dailyRollupStepsFor(api.db, api.clock.now())).filter((step) =>
-      ["verify:retention_outcome_rollups:31", "verify:retention_outcome_rollups:32"].includes(step.name),
+      ["verify:retention_outcome_rollups:31.71", "verify:retention_outcome_rollups:32.73"].includes(step.name),
     );
     const run = await runJobSteps(api.db, {
       job: "outcome-drift",
@@ -205,8 +205,8 @@ describe("retention outcomes", () => {
       finishedAt: () => api.clock.now().toISOString(),
     });
     expect(run.finished).toEqual([
-      { step: "verify:retention_outcome_rollups:31", result: { drift: 1, repaired: true } },
-      { step: "verify:retention_outcome_rollups:32", result: { drift: 0, repaired: false } },
+      { step: "verify:retention_outcome_rollups:31.71", result: { drift: 1, repaired: true } },
+      { step: "verify:retention_outcome_rollups:32.73", result: { drift: 0, repaired: false } },
     ]);
     const [closed] = await outcomes(await bearer({ role: "ADMIN" }), { from: twoBack, to: twoBack });
     expect(closed?.recovered).toBe(1);

@@ -12,6 +12,8 @@ export type AppBindings = {
     requestId: string;
     env: AppEnv;
     db: Database;
+    /** The database for reads that tolerate seconds of lag: the replica, opened on first use, else `db`. */
+    lagTolerant: () => Database;
     /** The connection keeps named statements prepared beyond the request (see DatabaseConnection). */
     preparedStatements: boolean;
     /** SQL statements sent for this request so far. */

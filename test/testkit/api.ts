@@ -56,9 +56,15 @@ export async function startTestApi(
      * one request is verified (or not) by the next, deterministically.
      */
     verifyIdentities?: boolean;
+    /**
+     * Binds a read replica (DATABASE_REPLICA_URL): a second database of its own, which the test
+     * fills as it likes, so which reads go where shows in the answers.
+     */
+    replica?: boolean;
   } = {},
 ) {
   const database: TestDatabase = await startTestDatabase();
+  const replica: TestDatabase | null = options.replica ? await startTestDatabase() : null;
   const proxy = await nodeProxy();
   const statements: string[] = [];
   /** Every structured log object the API wrote (operation logs), in order. */
@@ -86,6 +92,7 @@ export async function startTestApi(
     CORS_ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
     // Tests stand in for a trusted proxy, so each can act from its own client address.
     TRUST_X_FORWARDED_FOR: "true",
+    ...(replica ? { DATABASE_REPLICA_URL: replica.url } : {}),
   };
 
   /**
@@ -173,7 +180,12 @@ export async function startTestApi(
     setToday: (iso: string) => clock.set(iso),
     /** The API's clock: jobs and consumers a test runs outside requests take "now" from it too. */
     clock,
-    close: database.close,
+    /** The bound read replica's database (`replica: true`). */
+    replica,
+    close: async () => {
+      await replica?.close();
+      await database.close();
+    },
   };
 }
 

@@ -29,10 +29,10 @@ BEGIN
     SELECT k.*, 1, m.n_village, m.n_eco, m.n_sponsor, m.n_registrant
     FROM marks k JOIN moved m ON m.id = k.participant_id
   )
-  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, province_code, month, entered, entered_with_outreach, recovered,
+  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, regency_code, month, entered, entered_with_outreach, recovered,
     recovered_with_outreach, lapsed, won_back)
   SELECT * FROM (
-    SELECT s.scope, s.scope_key, left(d.village, 2) AS province_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
+    SELECT s.scope, s.scope_key, left(d.village, 5) AS regency_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
            coalesce(sum(d.sign) FILTER (WHERE d.reached), 0) AS entered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered), 0) AS recovered,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered AND d.reached), 0) AS recovered_with_outreach,

@@ -1,12 +1,12 @@
 -- retention_outcome_recount: its current definition, the one place to read or change it. After a change, npm run db:functions
 -- writes the migration that brings it to the databases (docs/contributors.md "Database functions").
-CREATE OR REPLACE FUNCTION retention_outcome_recount(province varchar)
-  RETURNS TABLE (scope varchar, scope_key varchar, province_code varchar, month date, entered bigint, entered_with_outreach bigint,
+CREATE OR REPLACE FUNCTION retention_outcome_recount(regency varchar)
+  RETURNS TABLE (scope varchar, scope_key varchar, regency_code varchar, month date, entered bigint, entered_with_outreach bigint,
                  recovered bigint, recovered_with_outreach bigint, lapsed bigint, won_back bigint)
   LANGUAGE plpgsql STABLE AS $$
--- The retention outcomes recounted from the timelines of one province's participants (null: of
--- all), counted per scope and province: what retention_outcome_rollups should hold for them. The
--- province is written into the statement, so its plan reads that province's participants by index.
+-- The retention outcomes recounted from the timelines of one regency's participants (null: of
+-- all), counted per scope and regency: what retention_outcome_rollups should hold for them. The
+-- regency is written into the statement, so its plan reads that regency's participants by index.
 BEGIN
   RETURN QUERY EXECUTE format($recount$
   WITH w AS (
@@ -38,10 +38,10 @@ BEGIN
     FROM k JOIN participants p ON p.id = k.pid
     GROUP BY 1, 2, 3, 4, 5
   )
-  SELECT s.scope, s.scope_key, left(g.regency, 2)::varchar, month_of_index(g.month), sum(g.entered)::bigint,
+  SELECT s.scope, s.scope_key, g.regency::varchar, month_of_index(g.month), sum(g.entered)::bigint,
          sum(g.entered_with_outreach)::bigint, sum(g.recovered)::bigint, sum(g.recovered_with_outreach)::bigint,
          sum(g.lapsed)::bigint, sum(g.won_back)::bigint
   FROM g CROSS JOIN LATERAL retention_outcome_scopes(g.regency, g.ecosystem_code, g.sponsor_id, g.registered_by_id) s
   GROUP BY 1, 2, 3, 4
-  $recount$, CASE WHEN province IS NULL THEN 'true' ELSE format('pp.village_code LIKE %L', province || '.%') END);
+  $recount$, CASE WHEN regency IS NULL THEN 'true' ELSE format('pp.village_code LIKE %L', regency || '.%') END);
 END $$;

@@ -3,10 +3,10 @@
 CREATE OR REPLACE FUNCTION retention_outcomes_apply(pids bigint[], months date[], before_settled timestamptz[],
     after_settled timestamptz[], unseen_contacts bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, province_code, month, entered, entered_with_outreach, recovered,
+  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, regency_code, month, entered, entered_with_outreach, recovered,
     recovered_with_outreach, lapsed, won_back)
   SELECT * FROM (
-    SELECT s.scope, s.scope_key, left(p.village_code, 2) AS province_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
+    SELECT s.scope, s.scope_key, left(p.village_code, 5) AS regency_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
            coalesce(sum(d.sign) FILTER (WHERE d.reached), 0) AS entered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered), 0) AS recovered,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered AND d.reached), 0) AS recovered_with_outreach,

@@ -1,4 +1,4 @@
-import type { ServiceContext } from "../../context";
+import { lagTolerantReads, type ServiceContext } from "../../context";
 import type { Database, Transaction } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { badUserInput, forbidden, type UserError, userError } from "../../shared/errors";
@@ -33,18 +33,20 @@ import {
   historyRows,
   historySlices,
   membershipChangeRows,
-  provinceCodes,
-  provinceShardedRollups,
+  type RegionShardedRollup,
   type RetentionLeaderRow,
   type RollupTable,
   rebuildRollup,
   regionalRetentionRows,
+  regionCodes,
   regionLevel,
+  regionShardedRollups,
   retentionLeaders,
   retentionOutcomeRows,
   retentionRows,
   rollupDrift,
   rollupTables,
+  shardLevelOf,
   targetsByYear,
   upsertEcosystemTarget,
   upsertNationalTarget,
@@ -118,13 +120,16 @@ function wibYear(at: Date): number {
   return Number(monthStart(currentMonth(at)).slice(0, 4));
 }
 
+/** Who reads a dashboard, and where its lag-tolerant reads go (`lagTolerantReads`). */
+export type DashboardReader = Pick<ServiceContext, "db" | "viewer" | "lagTolerant">;
+
 /**
  * Registered, active, grace and inactive participants against the year's target, by ecosystem,
  * region, segment and sponsor program, all summed from rollups in one statement: no participant
  * row is read.
  */
 export async function coverageDashboard(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: DashboardScope & { asOf: Date },
 ): Promise<CoverageDashboard> {
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
@@ -132,7 +137,7 @@ export async function coverageDashboard(
   const month = currentMonth(args.asOf);
   // Covered months are rolled up by province and ecosystem only.
   const monthOverMonth = !scope.segment && regionLevel(regionCode) <= 1;
-  const rows = await coverageFigures(ctx.db, scope, {
+  const rows = await coverageFigures(lagTolerantReads(ctx), scope, {
     asOf: args.asOf,
     months: monthOverMonth ? [monthStart(month), monthStart(month - 1)] : [],
     year: wibYear(args.asOf),
@@ -201,7 +206,11 @@ export async function ecosystemCoverage(
   ecosystem: EcosystemCode,
   now: Date,
 ): Promise<EcosystemCoverage> {
-  const rows = await coverageFigures(ctx.db, { ecosystem }, { asOf: now, months: [], year: wibYear(now) });
+  const rows = await coverageFigures(
+    lagTolerantReads(ctx),
+    { ecosystem },
+    { asOf: now, months: [], year: wibYear(now) },
+  );
   const counts = countsOf(rows.filter((row) => row.dimension === "ecosystem"));
   const target = rows.find((row) => row.dimension === "ecosystemTarget" && row.key === ecosystem)?.total ?? null;
   return { registered: counts.registered, active: counts.active, target, progress: progress(counts.active, target) };
@@ -238,7 +247,7 @@ function cohortScopeFor(viewer: Viewer, regionCode: string | null | undefined): 
 
 /** Retention cohorts by registration month: overall, per ecosystem, or of a province or regency. */
 export async function retentionCohorts(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: {
     from: string;
     to: string;
@@ -254,8 +263,8 @@ export async function retentionCohorts(
   }
   const rows =
     regionCode === null
-      ? await retentionRows(ctx.db, args.from, args.to, args.ecosystem)
-      : (await regionalRetentionRows(ctx.db, args.from, args.to, regionCode)).map((row) => ({
+      ? await retentionRows(lagTolerantReads(ctx), args.from, args.to, args.ecosystem)
+      : (await regionalRetentionRows(lagTolerantReads(ctx), args.from, args.to, regionCode)).map((row) => ({
           ...row,
           ecosystemCode: null,
         }));
@@ -370,7 +379,7 @@ export function retentionOutcomeScopeFor(
  * decided here against `asOf`, the clock statuses use.
  */
 export async function retentionOutcomes(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: RetentionOutcomeArgs,
 ): Promise<RetentionOutcomes[]> {
   const { scope, scopeKey } = retentionOutcomeScopeFor(ctx.viewer, args);
@@ -383,10 +392,9 @@ export async function retentionOutcomes(
   // Later months' episodes have not begun; the rollup holds them only as paid-ahead workers' next due month.
   if (to > asOfMonth) throw badUserInput(msg("BAD_USER_INPUT.outcomeFuture"));
   const rows = new Map(
-    (await retentionOutcomeRows(ctx.db, scope, scopeKey, monthStart(from), monthStart(to))).map((row) => [
-      row.month,
-      row,
-    ]),
+    (await retentionOutcomeRows(lagTolerantReads(ctx), scope, scopeKey, monthStart(from), monthStart(to))).map(
+      (row) => [row.month, row],
+    ),
   );
   const none = { entered: 0, enteredWithOutreach: 0, recovered: 0, recoveredWithOutreach: 0, lapsed: 0, wonBack: 0 };
   const result: RetentionOutcomes[] = [];
@@ -446,25 +454,28 @@ export async function foldLapsedRollups(db: Database, now: Date): Promise<number
 /**
  * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
  * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it
- * on drift), province by province for those kept by province, then close last month into the
- * history and the two before it again. A step is the unit a cut-off run resumes from, and the
- * unit an invocation's budget counts in: no step reads more than a province's participants,
- * except the national retention rollups' and each month's close.
+ * on drift), region by region for those kept by region (province, or regency for the retention
+ * outcomes), then close last month into the history and the two before it again. A step is the
+ * unit a cut-off run resumes from, and the unit an invocation's budget counts in: no step reads
+ * more than a province's participants, except the national retention rollups' and each month's close.
  */
-export function dailyRollupSteps(now: Date, provinces: readonly string[]): JobStep[] {
-  const verify = (table: RollupTable, province: string | null): JobStep => ({
-    name: `verify:${table}${province === null ? "" : `:${province}`}`,
+export function dailyRollupSteps(
+  now: Date,
+  regions: { PROVINCE: readonly string[]; REGENCY: readonly string[] },
+): JobStep[] {
+  const verify = (table: RollupTable, region: string | null): JobStep => ({
+    name: `verify:${table}${region === null ? "" : `:${region}`}`,
     run: async (tx: Transaction) => {
-      const drift = await rollupDrift(tx, table, province);
-      if (drift > 0) await rebuildRollup(tx, table, province);
+      const drift = await rollupDrift(tx, table, region);
+      if (drift > 0) await rebuildRollup(tx, table, region);
       return { drift, repaired: drift > 0 };
     },
   });
   return [
     { name: "fold-lapsed", run: async (tx) => ({ folded: await foldCoverageRollups(tx, rollupFoldHorizon(now)) }) },
     ...rollupTables.flatMap((table) =>
-      (provinceShardedRollups as readonly RollupTable[]).includes(table)
-        ? provinces.map((province) => verify(table, province))
+      (regionShardedRollups as readonly RollupTable[]).includes(table)
+        ? regions[shardLevelOf(table as RegionShardedRollup)].map((region) => verify(table, region))
         : [verify(table, null)],
     ),
     ...[3, 2, 1].map((back) => {
@@ -479,9 +490,12 @@ export function dailyRollupSteps(now: Date, provinces: readonly string[]): JobSt
   ];
 }
 
-/** The daily job's steps for a database: its provinces are the shards of the province-kept rollups. */
+/** The daily job's steps for a database: its provinces and regencies are the shards of the region-kept rollups. */
 export async function dailyRollupStepsFor(db: Database, now: Date): Promise<JobStep[]> {
-  return dailyRollupSteps(now, await provinceCodes(db));
+  return dailyRollupSteps(now, {
+    PROVINCE: await regionCodes(db, "PROVINCE"),
+    REGENCY: await regionCodes(db, "REGENCY"),
+  });
 }
 
 /**
@@ -518,7 +532,7 @@ export interface MembershipChangesMonth {
  * between BPU and PU, and former members won back, for the caller's dashboard scope.
  */
 export async function membershipChanges(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: { from: string; to: string; regionCode?: string | null; ecosystem?: EcosystemCode | null; asOf: Date },
 ): Promise<MembershipChangesMonth[]> {
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
@@ -529,7 +543,7 @@ export async function membershipChanges(
     throw badUserInput(msg("BAD_USER_INPUT.outcomeMonths", { max: membershipChangesMaxMonths }));
   if (to > currentMonth(args.asOf)) throw badUserInput(msg("BAD_USER_INPUT.changesFuture"));
   const rows = await membershipChangeRows(
-    ctx.db,
+    lagTolerantReads(ctx),
     { regionCode, ecosystem: args.ecosystem ?? null },
     monthStart(from),
     monthStart(to),
@@ -611,7 +625,7 @@ export interface CoverageHistoryMonth {
  * The dashboard's readers and scopes: ADMIN anywhere, an officer in their region (their own by default).
  */
 export async function coverageHistory(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: {
     from: string;
     to: string;
@@ -646,12 +660,12 @@ export async function coverageHistory(
             ? { scope: "CHANNEL", key: args.channel }
             : { scope: "NATIONAL", key: "" };
   const rows = new Map(
-    (await historyRows(ctx.db, scope, monthStart(from), monthStart(to))).map((row) => [row.month, row]),
+    (await historyRows(lagTolerantReads(ctx), scope, monthStart(from), monthStart(to))).map((row) => [row.month, row]),
   );
   const yearOf = (month: number) => Number(monthStart(month).slice(0, 4));
   const targets =
     scope.scope === "NATIONAL" || scope.scope === "ECOSYSTEM"
-      ? await targetsByYear(ctx.db, args.ecosystem ?? null, yearOf(from), yearOf(to))
+      ? await targetsByYear(lagTolerantReads(ctx), args.ecosystem ?? null, yearOf(from), yearOf(to))
       : new Map<number, { target: number; source: string | null }>();
   const series: CoverageHistoryMonth[] = [];
   for (let month = from; month <= to; month += 1) {
@@ -679,7 +693,7 @@ export async function coverageHistory(
  * so they are null and empty. One scope at a time, as history is kept; a month not kept is refused.
  */
 export async function historyDashboard(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: DashboardScope & { asOf: Date; now: Date },
 ): Promise<CoverageDashboard> {
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
@@ -697,11 +711,13 @@ export async function historyDashboard(
           ? { scope: "SEGMENT", key: args.segment }
           : { scope: "NATIONAL", key: "" };
   const previous = monthStart(currentMonth(args.asOf) - 1);
-  const own = new Map((await historyRows(ctx.db, scope, previous, month)).map((row) => [row.month, row]));
+  const own = new Map(
+    (await historyRows(lagTolerantReads(ctx), scope, previous, month)).map((row) => [row.month, row]),
+  );
   const figures = own.get(month);
   if (!figures) throw badUserInput(msg("BAD_USER_INPUT.historyNotKept", { month: month.slice(0, 7) }));
   const slicesOf = async (childScope: HistoryScope, keyPrefix: string | null): Promise<Slice[]> =>
-    (await historySlices(ctx.db, childScope, keyPrefix, month)).map((row) => ({
+    (await historySlices(lagTolerantReads(ctx), childScope, keyPrefix, month)).map((row) => ({
       key: row.key,
       label: row.key,
       registered: row.registered,
@@ -716,7 +732,7 @@ export async function historyDashboard(
   const national = scope.scope === "NATIONAL";
   const targets =
     national || scope.scope === "ECOSYSTEM"
-      ? await targetsByYear(ctx.db, args.ecosystem ?? null, wibYear(args.asOf), wibYear(args.asOf))
+      ? await targetsByYear(lagTolerantReads(ctx), args.ecosystem ?? null, wibYear(args.asOf), wibYear(args.asOf))
       : new Map<number, { target: number; source: string | null }>();
   const target = targets.get(wibYear(args.asOf))?.target ?? null;
   const lastMonth = own.get(previous)?.active ?? null;
@@ -776,13 +792,13 @@ function funnelMonths(from: string, to: string, now: Date): { from: number; to: 
  * the share still covered 3, 6 and 12 months on. The dashboard's readers and scopes.
  */
 export async function registrationFunnel(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: { from: string; to: string; regionCode?: string | null; by: FunnelDimension; now: Date },
 ): Promise<FunnelCohort[]> {
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
   const months = funnelMonths(args.from, args.to, args.now);
   const current = currentMonth(args.now);
-  const rows = await funnelRows(ctx.db, {
+  const rows = await funnelRows(lagTolerantReads(ctx), {
     from: monthStart(months.from),
     to: monthStart(months.to),
     regionCode,
@@ -810,7 +826,7 @@ export interface RetentionLeader extends RetentionLeaderRow {
  * covered six months later, for the officers who run Nyalakan.
  */
 export async function retentionLeaderboard(
-  ctx: { db: Database; viewer: Viewer },
+  ctx: DashboardReader,
   args: { from: string; to: string; regionCode?: string | null; now: Date },
 ): Promise<{ best: RetentionLeader[]; worst: RetentionLeader[] }> {
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
@@ -819,7 +835,12 @@ export async function retentionLeaderboard(
   const last = Math.min(months.to, currentMonth(args.now) - 6);
   if (last < months.from) return { best: [], worst: [] };
   const rows = (
-    await retentionLeaders(ctx.db, { from: monthStart(months.from), to: monthStart(last), regionCode, minimum: 5 })
+    await retentionLeaders(lagTolerantReads(ctx), {
+      from: monthStart(months.from),
+      to: monthStart(last),
+      regionCode,
+      minimum: 5,
+    })
   ).map((row) => ({ ...row, activeShare6: row.activeAt6 / row.registered }));
   const ranked = (kind: RetentionLeaderRow["kind"], direction: 1 | -1) =>
     rows

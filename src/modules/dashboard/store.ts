@@ -188,7 +188,7 @@ export async function regionalRetentionRows(db: Database, from: string, to: stri
 
 /**
  * One scope's outcomes for a range of months: a range scan of the rollup's key, each month the sum
- * of its provinces' rows (one for a province or regency, up to one per province for the others).
+ * of its regencies' rows (one for a regency, up to one per regency for the others).
  */
 export async function retentionOutcomeRows(
   db: Database,
@@ -238,15 +238,15 @@ export async function upsertEcosystemTarget(
     });
 }
 
-/** The participants of a province (`participants_village_idx`). */
-const participantsOf = (province: string) => sql`p.village_code like ${`${province}.%`}`;
+/** The participants of a region: a province or a regency (`participants_village_idx`). */
+const participantsOf = (region: string) => sql`p.village_code like ${`${region}.%`}`;
 
 /**
- * What the rollups should hold, recounted from participants and covered months: of one province's
- * participants (for the rollups whose rows each belong to one), or of all (null).
+ * What the rollups should hold, recounted from participants and covered months: of one region's
+ * participants (for the rollups whose rows each belong to one province or regency), or of all (null).
  */
-const expectedIn = (province: string | null) => {
-  const inShard = province === null ? sql`true` : participantsOf(province);
+const expectedIn = (region: string | null) => {
+  const inShard = region === null ? sql`true` : participantsOf(region);
   return {
     coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
       p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, folded_paid_through(p.paid_through) as paid_through,
@@ -270,36 +270,42 @@ const expectedIn = (province: string | null) => {
       (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, l.level::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id cross join (values (1, 2), (2, 5)) as l(level, len)
       where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) and ${inShard} group by 1, 2, 3, 4`,
-    retention_outcome_rollups: sql`select * from retention_outcome_recount(${province}::varchar)`,
+    retention_outcome_rollups: sql`select * from retention_outcome_recount(${region}::varchar)`,
   } as const;
 };
 const expected = expectedIn(null);
 
 /**
- * The rollups each of whose rows belongs to one province: verified and rebuilt province by
- * province, so the daily job's steps stay small as participants grow. The rollup's rows of a
- * province, and the participants the recount reads for it (`participants_village_idx`).
+ * The rollups each of whose rows belongs to one region: verified and rebuilt region by region, so
+ * the daily job's steps stay small as participants grow. Each is sharded by province, except the
+ * retention outcomes, by regency (one province's recount is a tenth of the nation's: minutes at
+ * 70 M). The rollup's rows of a region, and the participants its recount reads.
  */
-const provinceShards = {
-  coverage_rollups: (province: string) => sql`left(region_code, 2) = ${province}`,
-  monthly_active_rollups: (province: string) => sql`province_code = ${province}`,
-  regional_retention_rollups: (province: string) => sql`left(region_code, 2) = ${province}`,
-  retention_outcome_rollups: (province: string) => sql`province_code = ${province}`,
+const regionShards = {
+  coverage_rollups: { level: "PROVINCE", rows: (province: string) => sql`left(region_code, 2) = ${province}` },
+  monthly_active_rollups: { level: "PROVINCE", rows: (province: string) => sql`province_code = ${province}` },
+  regional_retention_rollups: {
+    level: "PROVINCE",
+    rows: (province: string) => sql`left(region_code, 2) = ${province}`,
+  },
+  retention_outcome_rollups: { level: "REGENCY", rows: (regency: string) => sql`regency_code = ${regency}` },
 } as const;
-export type ProvinceShardedRollup = keyof typeof provinceShards;
-export const provinceShardedRollups = Object.keys(provinceShards) as ProvinceShardedRollup[];
+export type RegionShardedRollup = keyof typeof regionShards;
+export const regionShardedRollups = Object.keys(regionShards) as RegionShardedRollup[];
+/** The level of region a sharded rollup is verified by. */
+export const shardLevelOf = (table: RegionShardedRollup) => regionShards[table].level;
 
-/** One rollup, or one province of a province-sharded one. */
-function portion(table: RollupTable, province: string | null): { recount: SQL; rows: SQL } {
-  if (province === null) return { recount: expected[table], rows: sql`true` };
-  const shard = provinceShards[table as ProvinceShardedRollup];
-  if (!shard) throw new Error(`${table} is not kept by province`);
-  return { recount: expectedIn(province)[table], rows: shard(province) };
+/** One rollup, or one region of a region-sharded one. */
+function portion(table: RollupTable, region: string | null): { recount: SQL; rows: SQL } {
+  if (region === null) return { recount: expected[table], rows: sql`true` };
+  const shard = regionShards[table as RegionShardedRollup];
+  if (!shard) throw new Error(`${table} is not kept by region`);
+  return { recount: expectedIn(region)[table], rows: shard.rows(region) };
 }
 
-/** The province codes: the shards of the province-sharded rollups. */
-export async function provinceCodes(db: Executor): Promise<string[]> {
-  const rows = await db.select({ code: regions.code }).from(regions).where(eq(regions.level, "PROVINCE"));
+/** The codes of a level's regions: the shards of the region-sharded rollups. */
+export async function regionCodes(db: Executor, level: "PROVINCE" | "REGENCY"): Promise<string[]> {
+  const rows = await db.select({ code: regions.code }).from(regions).where(eq(regions.level, level));
   return rows.map((row) => row.code).sort();
 }
 
@@ -308,7 +314,7 @@ const keys: Record<string, string[]> = {
   monthly_active_rollups: ["month", "province_code", "ecosystem_code"],
   retention_rollups: ["cohort_month", "ecosystem_code", "months_after"],
   regional_retention_rollups: ["region_code", "cohort_month", "months_after", "region_level"],
-  retention_outcome_rollups: ["scope", "scope_key", "province_code", "month"],
+  retention_outcome_rollups: ["scope", "scope_key", "regency_code", "month"],
 };
 
 /** The counts each rollup keeps beside its key (most keep one: participants). */
@@ -331,12 +337,8 @@ export const rollupTables = Object.keys(expected) as RollupTable[];
  * Keys whose count differs between a rollup and a full recount (a zero count and a missing row are
  * the same). EXCEPT compares nulls as equal, which a join on the key would not (never-paid rows).
  */
-export async function rollupDrift(
-  tx: Transaction,
-  table: RollupTable,
-  province: string | null = null,
-): Promise<number> {
-  const part = portion(table, province);
+export async function rollupDrift(tx: Transaction, table: RollupTable, region: string | null = null): Promise<number> {
+  const part = portion(table, region);
   const key = sql.raw((keys[table] ?? []).join(", "));
   const values = sql.raw(countsOf(table).join(", "));
   const zero = sql.raw(
@@ -382,9 +384,9 @@ export async function foldCoverageRollups(tx: Transaction, before: string): Prom
   return Number((folded as unknown as { rows: { folded: number }[] }).rows[0]?.folded ?? 0);
 }
 
-/** Replaces a rollup (or a province of it) with its recount, holding writers off the base tables meanwhile. */
-export async function rebuildRollup(tx: Transaction, table: RollupTable, province: string | null = null) {
-  const part = portion(table, province);
+/** Replaces a rollup (or a region of it) with its recount, holding writers off the base tables meanwhile. */
+export async function rebuildRollup(tx: Transaction, table: RollupTable, region: string | null = null) {
+  const part = portion(table, region);
   await tx.execute(sql`lock table participants, covered_months in share row exclusive mode`);
   // Outcomes read settlement times and outreach too.
   if (table === "retention_outcome_rollups") {
@@ -399,7 +401,7 @@ export async function rebuildRollup(tx: Transaction, table: RollupTable, provinc
         : table === "regional_retention_rollups"
           ? sql`(region_code, cohort_month, months_after, region_level, participants)`
           : table === "retention_outcome_rollups"
-            ? sql`(scope, scope_key, province_code, month, ${sql.raw(countsOf(table).join(", "))})`
+            ? sql`(scope, scope_key, regency_code, month, ${sql.raw(countsOf(table).join(", "))})`
             : sql`(cohort_month, ecosystem_code, months_after, participants)`;
   await tx.execute(sql`insert into ${sql.identifier(table)} ${columns} ${part.recount}`);
 }

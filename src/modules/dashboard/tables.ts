@@ -160,12 +160,12 @@ export const retentionOutcomeRollups = pgTable(
     /** '' for NATIONAL; a region code, an ecosystem code, or a sponsor's or registrant's id. */
     scopeKey: varchar("scope_key", { length: 24 }).notNull(),
     /**
-     * The province of the participants a row counts: a scope's figure is the sum over provinces,
-     * so each row belongs to one province and the daily job proves the rollup province by province.
-     * '' counted participants of every province, before rows were kept by province (#33); the
-     * migration `retention_outcome_provinces` hands those counts back to their provinces.
+     * The regency of the participants a row counts: a scope's figure is the sum over regencies, so
+     * each row belongs to one regency and the daily job proves the rollup regency by regency. ''
+     * counted participants everywhere, before rows were kept by regency (#33); the migration
+     * `retention_outcome_regencies` hands those counts to their regencies.
      */
-    provinceCode: varchar("province_code", { length: 2 }).notNull().default(""),
+    regencyCode: varchar("regency_code", { length: 5 }).notNull().default(""),
     entered: bigint("entered", { mode: "number" }).notNull(),
     enteredWithOutreach: bigint("entered_with_outreach", { mode: "number" }).notNull(),
     recovered: bigint("recovered", { mode: "number" }).notNull(),
@@ -175,7 +175,7 @@ export const retentionOutcomeRollups = pgTable(
     wonBack: bigint("won_back", { mode: "number" }).notNull(),
   },
   (t) => [
-    unique("retention_outcome_rollups_key").on(t.scope, t.scopeKey, t.provinceCode, t.month),
+    unique("retention_outcome_rollups_key").on(t.scope, t.scopeKey, t.regencyCode, t.month),
     check(
       "retention_outcome_rollups_scope",
       sql`${t.scope} in ('NATIONAL', 'PROVINCE', 'REGENCY', 'ECOSYSTEM', 'SPONSOR', 'REGISTRANT')`,

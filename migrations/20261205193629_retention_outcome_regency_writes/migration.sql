@@ -1,20 +1,20 @@
--- The rollup's key becomes (scope, scope_key, province_code, month), on the index the previous
--- migration built; from here the triggers write each participant's province, and the recount
--- counts by province (it takes the province to recount, null for all). Rows written before stay
--- under '' (every province) until the next migration hands them out; reads sum the provinces, so
+-- The rollup's key becomes (scope, scope_key, regency_code, month), on the index the previous
+-- migration built; from here the triggers write each participant's regency, and the recount
+-- counts by regency (it takes the regency to recount, null for all). Rows written before stay
+-- under '' (everywhere) until the next migration hands them out; reads sum the regencies, so
 -- every figure is right meanwhile.
 ALTER TABLE retention_outcome_rollups DROP CONSTRAINT retention_outcome_rollups_key,
-  ADD CONSTRAINT retention_outcome_rollups_key UNIQUE USING INDEX retention_outcome_rollups_province_key;
+  ADD CONSTRAINT retention_outcome_rollups_key UNIQUE USING INDEX retention_outcome_rollups_regency_key;
 --> statement-breakpoint
 DROP FUNCTION retention_outcome_recount();
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION retention_outcome_recount(province varchar)
-  RETURNS TABLE (scope varchar, scope_key varchar, province_code varchar, month date, entered bigint, entered_with_outreach bigint,
+CREATE OR REPLACE FUNCTION retention_outcome_recount(regency varchar)
+  RETURNS TABLE (scope varchar, scope_key varchar, regency_code varchar, month date, entered bigint, entered_with_outreach bigint,
                  recovered bigint, recovered_with_outreach bigint, lapsed bigint, won_back bigint)
   LANGUAGE plpgsql STABLE AS $$
--- The retention outcomes recounted from the timelines of one province's participants (null: of
--- all), counted per scope and province: what retention_outcome_rollups should hold for them. The
--- province is written into the statement, so its plan reads that province's participants by index.
+-- The retention outcomes recounted from the timelines of one regency's participants (null: of
+-- all), counted per scope and regency: what retention_outcome_rollups should hold for them. The
+-- regency is written into the statement, so its plan reads that regency's participants by index.
 BEGIN
   RETURN QUERY EXECUTE format($recount$
   WITH w AS (
@@ -46,21 +46,21 @@ BEGIN
     FROM k JOIN participants p ON p.id = k.pid
     GROUP BY 1, 2, 3, 4, 5
   )
-  SELECT s.scope, s.scope_key, left(g.regency, 2)::varchar, month_of_index(g.month), sum(g.entered)::bigint,
+  SELECT s.scope, s.scope_key, g.regency::varchar, month_of_index(g.month), sum(g.entered)::bigint,
          sum(g.entered_with_outreach)::bigint, sum(g.recovered)::bigint, sum(g.recovered_with_outreach)::bigint,
          sum(g.lapsed)::bigint, sum(g.won_back)::bigint
   FROM g CROSS JOIN LATERAL retention_outcome_scopes(g.regency, g.ecosystem_code, g.sponsor_id, g.registered_by_id) s
   GROUP BY 1, 2, 3, 4
-  $recount$, CASE WHEN province IS NULL THEN 'true' ELSE format('pp.village_code LIKE %L', province || '.%') END);
+  $recount$, CASE WHEN regency IS NULL THEN 'true' ELSE format('pp.village_code LIKE %L', regency || '.%') END);
 END $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION retention_outcomes_apply(pids bigint[], months date[], before_settled timestamptz[],
     after_settled timestamptz[], unseen_contacts bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, province_code, month, entered, entered_with_outreach, recovered,
+  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, regency_code, month, entered, entered_with_outreach, recovered,
     recovered_with_outreach, lapsed, won_back)
   SELECT * FROM (
-    SELECT s.scope, s.scope_key, left(p.village_code, 2) AS province_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
+    SELECT s.scope, s.scope_key, left(p.village_code, 5) AS regency_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
            coalesce(sum(d.sign) FILTER (WHERE d.reached), 0) AS entered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered), 0) AS recovered,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered AND d.reached), 0) AS recovered_with_outreach,
@@ -115,10 +115,10 @@ BEGIN
     SELECT k.*, 1, m.n_village, m.n_eco, m.n_sponsor, m.n_registrant
     FROM marks k JOIN moved m ON m.id = k.participant_id
   )
-  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, province_code, month, entered, entered_with_outreach, recovered,
+  INSERT INTO retention_outcome_rollups AS r (scope, scope_key, regency_code, month, entered, entered_with_outreach, recovered,
     recovered_with_outreach, lapsed, won_back)
   SELECT * FROM (
-    SELECT s.scope, s.scope_key, left(d.village, 2) AS province_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
+    SELECT s.scope, s.scope_key, left(d.village, 5) AS regency_code, month_of_index(d.month) AS month, sum(d.sign) AS entered,
            coalesce(sum(d.sign) FILTER (WHERE d.reached), 0) AS entered_with_outreach,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered), 0) AS recovered,
            coalesce(sum(d.sign) FILTER (WHERE d.recovered AND d.reached), 0) AS recovered_with_outreach,

@@ -1,5 +1,0 @@
--- migrate: no-transaction
--- The rollup's key with the province, built beside the old one without blocking writes; the next
--- migration makes it the key.
-CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS retention_outcome_rollups_province_key
-  ON retention_outcome_rollups (scope, scope_key, province_code, month);
