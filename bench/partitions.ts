@@ -144,6 +144,9 @@ function scanned(node: PlanNode, found: Set<string>, removed: { n: number }) {
 const somePayment = await one<{ id: string; participant_id: string; created_at: Date }>(
   "select id, participant_id, created_at from payments order by id desc limit 1",
 );
+const someKey = await one<{ idempotency_scope: string; idempotency_key: string } | undefined>(
+  "select idempotency_scope, idempotency_key from payment_keys order by created_at desc limit 1",
+);
 const paymentPartitions = Number(
   (await one<{ n: string }>("select count(*) as n from pg_inherits where inhparent = 'payments'::regclass")).n,
 );
@@ -160,7 +163,7 @@ const reads: [string, string, unknown[]][] = [
   [
     "a payment by its idempotency key (replay)",
     "select * from payments where id = (select payment_id from payment_keys where idempotency_scope = $1 and idempotency_key = $2)",
-    ["bench", "none"],
+    [someKey?.idempotency_scope ?? "", someKey?.idempotency_key ?? ""],
   ],
   [
     "a participant's covered months with their payments (refund, history)",
