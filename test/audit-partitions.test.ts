@@ -2,9 +2,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditUpkeepSteps } from "../src/modules/audit/service";
 import { auditKeptMonths } from "../src/modules/audit/tables";
-import { runJobSteps } from "../src/modules/jobs/service";
 import { startTestApi, type TestApi } from "./testkit/api";
 import { givenParticipant } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 import { pay } from "./testkit/payments";
 
 /**
@@ -35,15 +35,10 @@ const partitionName = (at: Date) =>
   `audit_log_y${at.getUTCFullYear()}m${String(at.getUTCMonth() + 1).padStart(2, "0")}`;
 
 async function keepPartitions(now: Date) {
-  const run = await runJobSteps(api.db, {
-    job: "daily-rollups",
-    runKey: `audit:${now.toISOString()}`,
-    steps: auditUpkeepSteps(now),
-    budgetMs: Number.POSITIVE_INFINITY,
-    elapsedMs: () => 0,
-    finishedAt: () => now.toISOString(),
-  });
-  return run.finished[0]?.result as { created: string[]; archived: string[] };
+  return (await runSteps(api.db, auditUpkeepSteps(now), now))["audit:partitions"] as {
+    created: string[];
+    archived: string[];
+  };
 }
 
 async function auditRowsOf(paymentGid: string) {

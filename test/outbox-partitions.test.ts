@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outboxUpkeepSteps } from "../src/modules/events/schedule";
-import { runJobSteps } from "../src/modules/jobs/service";
 import { insertEvents } from "../src/modules/outbox/outbox";
 import { EVENT_RETENTION_DAYS } from "../src/modules/outbox/tables";
 import { startTestApi, type TestApi } from "./testkit/api";
 import { daysFromToday } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 import { pay } from "./testkit/payments";
 
 /**
@@ -29,18 +29,7 @@ const partitions = async () =>
     )
   ).map((row) => row.relname);
 
-let runs = 0;
-async function upkeep(now: Date) {
-  const run = await runJobSteps(api.db, {
-    job: "daily-rollups",
-    runKey: `outbox:${++runs}`,
-    steps: outboxUpkeepSteps(now),
-    budgetMs: Number.POSITIVE_INFINITY,
-    elapsedMs: () => 0,
-    finishedAt: () => now.toISOString(),
-  });
-  return Object.fromEntries(run.finished.map(({ step, result }) => [step, result]));
-}
+const upkeep = (now: Date) => runSteps(api.db, outboxUpkeepSteps(now), now);
 
 /** A delivery of an event to a test endpoint, in the given state. */
 async function delivered(eventId: number, status: "DELIVERED" | "PENDING") {

@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dailyJobSteps } from "../src/daily-job";
-import { runJobSteps } from "../src/modules/jobs/service";
 import { paymentKeyDays } from "../src/modules/payments/tables";
 import { dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { daysFromToday } from "./testkit/dates";
 import { givenParticipant } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 import { gid, newKey, notify, type PaymentView, viewParticipant } from "./testkit/payments";
 
 /**
@@ -47,15 +47,13 @@ async function partitions(): Promise<string[]> {
   return (result as unknown as { rows: { relname: string }[] }).rows.map((row) => row.relname);
 }
 
+/** The payments' steps of the daily job, run at `now`. */
 async function runDailyJob(now: Date) {
-  return runJobSteps(api.db, {
-    job: "daily-rollups",
-    runKey: `partitions:${now.toISOString()}`,
-    steps: (await dailyJobSteps(api.db, now)).filter((step) => step.name.startsWith("payments:")),
-    budgetMs: Number.POSITIVE_INFINITY,
-    elapsedMs: () => 0,
-    finishedAt: () => now.toISOString(),
-  });
+  return runSteps(
+    api.db,
+    (await dailyJobSteps(api.db, now)).filter((step) => step.name.startsWith("payments:")),
+    now,
+  );
 }
 
 beforeAll(async () => {
@@ -120,13 +118,10 @@ describe("payments partitioned by id range", () => {
 
   it("keeps two partitions ahead of the ids taken (the daily job)", async () => {
     const run = await runDailyJob(api.clock.now());
-    const created = run.finished.find(({ step }) => step === "payments:partitions-ahead")?.result.created;
-    expect(created).toEqual(["payments_p3"]);
+    expect(run["payments:partitions-ahead"]).toEqual({ created: ["payments_p3"] });
     expect(await partitions()).toEqual(["payments_p0", "payments_p1", "payments_p2", "payments_p3"]);
-    // Run again the same day: nothing more to create.
-    await api.db.execute(sql`delete from job_checkpoints`);
-    const again = await runDailyJob(api.clock.now());
-    expect(again.finished.find(({ step }) => step === "payments:partitions-ahead")?.result.created).toEqual([]);
+    // Run again: nothing more to create.
+    expect((await runDailyJob(api.clock.now()))["payments:partitions-ahead"]).toEqual({ created: [] });
   });
 
   it("reads a payment by id from its one partition", async () => {

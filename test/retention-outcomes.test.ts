@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dailyRollupStepsFor, verifyRollups } from "../src/modules/dashboard/service";
-import { runJobSteps } from "../src/modules/jobs/service";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { at, month, monthKey } from "./testkit/dates";
 import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 
 // Months relative to TODAY's: the grace window of the month two back (it and the next) closed at
 // the start of this month; last month's is still open.
@@ -196,18 +196,10 @@ describe("retention outcomes", () => {
     const steps = (await dailyRollupStepsFor(api.db, api.clock.now())).filter((step) =>
       ["verify:retention_outcome_rollups:31.71", "verify:retention_outcome_rollups:32.73"].includes(step.name),
     );
-    const run = await runJobSteps(api.db, {
-      job: "outcome-drift",
-      runKey: "test",
-      steps,
-      budgetMs: Number.POSITIVE_INFINITY,
-      elapsedMs: () => 0,
-      finishedAt: () => api.clock.now().toISOString(),
+    expect(await runSteps(api.db, steps, api.clock.now())).toEqual({
+      "verify:retention_outcome_rollups:31.71": { drift: 1, repaired: true },
+      "verify:retention_outcome_rollups:32.73": { drift: 0, repaired: false },
     });
-    expect(run.finished).toEqual([
-      { step: "verify:retention_outcome_rollups:31.71", result: { drift: 1, repaired: true } },
-      { step: "verify:retention_outcome_rollups:32.73", result: { drift: 0, repaired: false } },
-    ]);
     const [closed] = await outcomes(await bearer({ role: "ADMIN" }), { from: twoBack, to: twoBack });
     expect(closed?.recovered).toBe(1);
     expect((await verifyRollups(api.db, { repair: false })).retention_outcome_rollups?.drift).toBe(0);
