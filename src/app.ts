@@ -440,6 +440,8 @@ export async function runScheduledJob(
       drifted: Object.fromEntries(drifted.map(([table, { drift }]) => [table, drift])),
       foldedRows: count("fold-lapsed", "folded"),
       historyRows: count("close:", "historyRows"),
+      eventsEmitted: count("events:", "emitted"),
+      duplicateCandidates: count("identity:duplicate-candidates", "found"),
       steps: { finished: run.finished.map(({ step }) => step), earlier: run.earlier.length, remaining: run.remaining },
       report,
     });

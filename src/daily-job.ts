@@ -1,20 +1,25 @@
 import type { Database } from "./db/client";
 import { auditUpkeepSteps } from "./modules/audit/service";
 import { dailyRollupStepsFor } from "./modules/dashboard/service";
-import { outboxUpkeepSteps } from "./modules/events/schedule";
+import { eventCalendarSteps, outboxUpkeepSteps } from "./modules/events/schedule";
+import { duplicateSearchSteps } from "./modules/identity/duplicates";
 import type { JobStep } from "./modules/jobs/service";
 import { paymentUpkeepSteps } from "./modules/payments/service";
+import { regionCodesAt } from "./modules/regions/service";
 
 /** The daily job's name in its checkpoints (one run per WIB day). */
 export const DAILY_JOB = "daily-rollups";
 
 /**
  * Every step of the daily job, in order, for the scheduled invocations (`runScheduledJob`), `npm run
- * month-end` and the bench: the dashboard's rollup proofs and month closes, then the upkeep of the
- * tables that grow by design (docs/operators.md, "Partitioned tables").
+ * month-end` and the bench: the event calendar and the duplicate search first (partners and
+ * officers hear of the day early), the dashboard's rollup proofs and month closes, then the upkeep
+ * of the tables that grow by design (docs/operators.md, "Partitioned tables").
  */
 export async function dailyJobSteps(db: Database, now: Date): Promise<JobStep[]> {
   return [
+    ...eventCalendarSteps(now, await regionCodesAt(db, "PROVINCE")),
+    ...duplicateSearchSteps(now),
     ...(await dailyRollupStepsFor(db, now)),
     ...paymentUpkeepSteps(now),
     ...outboxUpkeepSteps(now),

@@ -8,7 +8,6 @@ import { eventQueuesOf, isProductionBindings, webhookSecretKeyOf } from "./modul
 import { deliverBatch } from "./modules/events/delivery";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 import { relayOutbox } from "./modules/events/relay";
-import { emitScheduledEvents } from "./modules/events/schedule";
 import type { Clock } from "./shared/clock";
 
 export type Connect = () => DatabaseConnection;
@@ -60,17 +59,4 @@ export async function consumeEventQueue(
   } finally {
     await end();
   }
-}
-
-/** The daily job's part: status transitions at the month boundary and payment reminders, then a relay. */
-export async function runDailyEvents(bindings: unknown, connect: Connect, clock: Clock): Promise<void> {
-  const now = clock.now();
-  const { db, end } = connect();
-  try {
-    const emitted = await emitScheduledEvents(db, now);
-    console.log(JSON.stringify({ level: "info", job: "scheduled-events", ...emitted }));
-  } finally {
-    await end();
-  }
-  await relayEvents(bindings, connect, clock);
 }

@@ -7,7 +7,6 @@ import { z } from "zod";
 import type { Connect } from "./events-worker";
 import { isProductionBindings } from "./modules/events/bindings";
 import type { QueueBatch, QueueProducer } from "./modules/events/queue";
-import { findDuplicateCandidates } from "./modules/identity/duplicates";
 import { httpVerifier } from "./modules/identity/http-verifier";
 import { offlineVerifier } from "./modules/identity/offline-verifier";
 import { consumeIdentityChecks, type IdentityCheckMessage, relayIdentityChecks } from "./modules/identity/queue";
@@ -91,22 +90,6 @@ export async function consumeIdentityQueue(
   const { db, end } = connect();
   try {
     await consumeIdentityChecks(db, verifier, batch, () => clock.now());
-  } finally {
-    await end();
-  }
-}
-
-/** How far back the daily duplicate search looks: yesterday's registrations, with a day to spare. */
-const DUPLICATE_SEARCH_DAYS = 2;
-
-/** The daily job's part: the duplicate rules over the last days' registrations. */
-export async function findDuplicatesDaily(connect: Connect, clock: Clock): Promise<void> {
-  const now = clock.now();
-  const { db, end } = connect();
-  try {
-    const since = new Date(now.getTime() - DUPLICATE_SEARCH_DAYS * 86_400_000);
-    const found = await findDuplicateCandidates(db, since, now);
-    console.log(JSON.stringify({ level: "info", job: "duplicate-candidates", found }));
   } finally {
     await end();
   }

@@ -1,10 +1,10 @@
 import type { ExecutionContext } from "hono";
 import { connectFor, createApp, runScheduledJob } from "./app";
-import { consumeEventQueue, relayEvents, runDailyEvents } from "./events-worker";
-import { consumeIdentityQueue, findDuplicatesDaily, IDENTITY_QUEUE_NAME, relayIdentity } from "./identity-worker";
+import { consumeEventQueue, relayEvents } from "./events-worker";
+import { consumeIdentityQueue, IDENTITY_QUEUE_NAME, relayIdentity } from "./identity-worker";
 import type { DeliveryMessage, QueueBatch } from "./modules/events/queue";
 import type { IdentityCheckMessage } from "./modules/identity/queue";
-import { fixedClock, systemClock } from "./shared/clock";
+import { systemClock } from "./shared/clock";
 
 const app = createApp();
 
@@ -30,11 +30,9 @@ export default {
       ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
       return;
     }
-    // The daily job runs "at" the instant it was scheduled for, so a late start changes nothing.
-    const scheduledAt = fixedClock(new Date(controller.scheduledTime).toISOString());
+    // The daily job (event calendar, duplicate search, rollups, upkeep) runs "at" the instant it
+    // was scheduled for, so a late start changes nothing; its events leave with the next sweep.
     ctx.waitUntil(runScheduledJob(env, { scheduledTime: controller.scheduledTime }));
-    ctx.waitUntil(runDailyEvents(env, () => connectFor(env), scheduledAt));
-    ctx.waitUntil(findDuplicatesDaily(() => connectFor(env), scheduledAt));
   },
   queue(batch: QueueBatch<DeliveryMessage> | QueueBatch<IdentityCheckMessage>, env: Env) {
     if (batch.queue === IDENTITY_QUEUE_NAME) {

@@ -7,12 +7,14 @@ import { type DeliveryPolicy, deliverBatch } from "../src/modules/events/deliver
 import { InProcessQueue } from "../src/modules/events/memory-queue";
 import type { DeliveryMessage, QueueProducer } from "../src/modules/events/queue";
 import { relayOutbox } from "../src/modules/events/relay";
-import { emitScheduledEvents, pruneEvents } from "../src/modules/events/schedule";
+import { eventCalendarSteps, pruneEvents } from "../src/modules/events/schedule";
 import { claimDelivery } from "../src/modules/events/store";
 import { recordParticipantEvent } from "../src/modules/participants/events";
+import { regionCodesAt } from "../src/modules/regions/service";
 import { bearer, dataOf, startTestApi, TEST_WEBHOOK_SECRET_KEY, type TestApi, TODAY } from "./testkit/api";
 import { at, dateIn, instantDaysFromToday, lastDateOf, month, year } from "./testkit/dates";
 import { givenParticipant, givenPartnerKey, givenSponsor, registrationInput, testNik } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 import { type Answer, testDeliveryPolicy as policy, startReceiver } from "./testkit/receiver";
 
 /**
@@ -67,6 +69,11 @@ async function receiver(answer?: (index: number, body: string) => Answer) {
 }
 
 const gid = (type: string, id: number) => btoa(`${type}:${id}`);
+
+/** The daily job's event calendar at `now`, province by province, as the job runs it. */
+async function calendar(now: Date): Promise<void> {
+  await runSteps(api.db, eventCalendarSteps(now, await regionCodesAt(api.db, "PROVINCE")), now);
+}
 
 const CREATE = `mutation Create($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) {
@@ -574,7 +581,7 @@ describe("calendar events (the daily cron)", () => {
     const lapsing = await givenParticipant(api.db, { paidThrough: month(-2) });
     const steady = await givenParticipant(api.db, { paidThrough: month(-1) });
     for (const day of [at(1, 1, "01:00"), at(1, 1), at(1, 2)]) {
-      await emitScheduledEvents(api.db, new Date(day));
+      await calendar(new Date(day));
     }
     await flush();
     const changes = hook
@@ -596,13 +603,13 @@ describe("calendar events (the daily cron)", () => {
     // Paid through the month after next: due on the 15th of the month after that (three months
     // from now). Not yet on the 9th of that month, from the 10th, once.
     const due = await givenParticipant(api.db, { paidThrough: month(2) });
-    await emitScheduledEvents(api.db, new Date(at(3, 9)));
+    await calendar(new Date(at(3, 9)));
     await flush();
     const mine = () =>
       hook.delivered().filter((e) => (e.data.participant as { id: string }).id === gid("Participant", due.id));
     expect(mine()).toHaveLength(0);
-    await emitScheduledEvents(api.db, new Date(at(3, 10)));
-    await emitScheduledEvents(api.db, new Date(at(3, 11)));
+    await calendar(new Date(at(3, 10)));
+    await calendar(new Date(at(3, 11)));
     await flush();
     expect(mine()).toHaveLength(1);
     expect(mine()[0]?.data).toMatchObject({ dueDate: dateIn(3, 15), daysBefore: 5 });

@@ -17,6 +17,7 @@ import { findDuplicateCandidates } from "../../src/modules/identity/duplicates";
 import { offlineVerifier } from "../../src/modules/identity/offline-verifier";
 import { drainIdentityChecks } from "../../src/modules/identity/queue";
 import type { RiskLevel, Segment } from "../../src/modules/participants/tables";
+import { paymentKeyDays } from "../../src/modules/payments/tables";
 import { currentMonth, monthNumber, monthStart, wibDate } from "../../src/shared/calendar";
 
 type ParticipantRow = typeof participants.$inferInsert;
@@ -304,6 +305,12 @@ export async function seedDemoData(
     paymentCount += paymentRows.length;
   }
 
+  // The keys of the payments still within the days a key is honoured, as payContribution registers them.
+  await db.execute(sql`
+    insert into payment_keys (idempotency_scope, idempotency_key, payment_id, created_at)
+    select idempotency_scope, idempotency_key, id, created_at from payments
+    where created_at >= ${new Date(now.getTime() - paymentKeyDays * 86_400_000).toISOString()}::timestamptz
+    on conflict do nothing`);
   // What each sponsorship has spent so far is what its sponsor's settled payments add up to.
   await db.execute(
     sql`update sponsorships s set spent = coalesce((select sum(p.amount) from payments p where p.payer_sponsor_id = s.sponsor_id and p.status = 'SETTLED'), 0)`,

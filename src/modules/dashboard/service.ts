@@ -10,6 +10,7 @@ import type { EcosystemCode } from "../ecosystems/tables";
 import type { JobStep } from "../jobs/service";
 import { type ExitReason, exitReasons } from "../participants/exit-reasons";
 import type { Segment } from "../participants/tables";
+import { regionCodesAt } from "../regions/service";
 import { rollupFoldHorizon } from "./conditions";
 import {
   progress,
@@ -38,7 +39,6 @@ import {
   type RollupTable,
   rebuildRollup,
   regionalRetentionRows,
-  regionCodes,
   regionLevel,
   regionShardedRollups,
   retentionLeaders,
@@ -493,8 +493,8 @@ export function dailyRollupSteps(
 /** The daily job's steps for a database: its provinces and regencies are the shards of the region-kept rollups. */
 export async function dailyRollupStepsFor(db: Database, now: Date): Promise<JobStep[]> {
   return dailyRollupSteps(now, {
-    PROVINCE: await regionCodes(db, "PROVINCE"),
-    REGENCY: await regionCodes(db, "REGENCY"),
+    PROVINCE: await regionCodesAt(db, "PROVINCE"),
+    REGENCY: await regionCodesAt(db, "REGENCY"),
   });
 }
 

@@ -303,12 +303,6 @@ function portion(table: RollupTable, region: string | null): { recount: SQL; row
   return { recount: expectedIn(region)[table], rows: shard.rows(region) };
 }
 
-/** The codes of a level's regions: the shards of the region-sharded rollups. */
-export async function regionCodes(db: Executor, level: "PROVINCE" | "REGENCY"): Promise<string[]> {
-  const rows = await db.select({ code: regions.code }).from(regions).where(eq(regions.level, level));
-  return rows.map((row) => row.code).sort();
-}
-
 const keys: Record<string, string[]> = {
   coverage_rollups: ["region_code", "ecosystem_code", "segment", "sponsor_program", "paid_through", "exited"],
   monthly_active_rollups: ["month", "province_code", "ecosystem_code"],

@@ -6,7 +6,7 @@
  * every day of the month, adds nothing.
  */
 import { and, arrayContains, isNull, type SQL, sql } from "drizzle-orm";
-import type { Database, Transaction } from "../../db/client";
+import type { Executor, Transaction } from "../../db/client";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
 import type { JobStep } from "../jobs/service";
 import { eventVersions } from "../outbox/event-types";
@@ -40,12 +40,17 @@ function oncePerKey(candidates: SQL): SQL {
     order by c.participant_id`;
 }
 
+/** The participants of one province, or all of them (null). */
+const inProvince = (province: string | null) =>
+  province === null ? sql`true` : sql`p.village_code like ${`${province}.%`}`;
+
 /**
  * The status transitions of this month's boundary: for each `paidThrough` whose status differs
  * between last month and this one (ACTIVE → GRACE for last month's, GRACE → INACTIVE for the one
- * `inactiveAfterUnpaidMonths` back), one event per participant, once.
+ * `inactiveAfterUnpaidMonths` back), one event per participant, once; of one province's
+ * participants, or all (null).
  */
-export async function emitStatusTransitions(db: Database, now: Date): Promise<number> {
+export async function emitStatusTransitions(db: Executor, now: Date, province: string | null = null): Promise<number> {
   const month = currentMonth(now);
   const lastMonth = new Date(`${monthStart(month - 1)}T12:00:00Z`);
   let emitted = 0;
@@ -62,7 +67,7 @@ export async function emitStatusTransitions(db: Database, now: Date): Promise<nu
           'status', ${to}::text, 'cause', 'month_boundary', 'month', ${monthLabel(month)}::text) as data,
         'participant.status_changed:' || p.id || ':' || ${monthLabel(month)}::text || ':' || ${to}::text as dedupe_key,
         ${now.toISOString()}::timestamptz as occurred_at
-      from participants p where p.paid_through = ${paidThrough} and p.exited_on is null`),
+      from participants p where p.paid_through = ${paidThrough} and p.exited_on is null and ${inProvince(province)}`),
     );
     emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
   }
@@ -74,7 +79,7 @@ export async function emitStatusTransitions(db: Database, now: Date): Promise<nu
  * next due date (the 15th of their first unpaid month) falls within that many days, once per due
  * date and lead time.
  */
-export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
+export async function emitPaymentDue(db: Executor, now: Date, province: string | null = null): Promise<number> {
   const leads = await db
     .selectDistinct({ days: webhookEndpoints.paymentDueDays })
     .from(webhookEndpoints)
@@ -98,7 +103,8 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
             'daysBefore', ${days}::int) as data,
           'participant.payment_due:' || p.id || ':' || ${dueDate}::text || ':' || ${days}::int as dedupe_key,
           ${now.toISOString()}::timestamptz as occurred_at
-        from participants p where p.paid_through = ${monthStart(dueMonth - 1)} and p.exited_on is null`),
+        from participants p where p.paid_through = ${monthStart(dueMonth - 1)} and p.exited_on is null
+          and ${inProvince(province)}`),
       );
       emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
     }
@@ -111,7 +117,7 @@ export async function emitPaymentDue(db: Database, now: Date): Promise<number> {
  * (deliveries still open keep their event). At most `limit` events per run, so a backlog is worked
  * off over a few days instead of in one long transaction.
  */
-export async function pruneEvents(db: Database, now: Date, limit = 50_000): Promise<number> {
+export async function pruneEvents(db: Executor, now: Date, limit = 50_000): Promise<number> {
   const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
   const result = await db.execute(sql`
     with old as (
@@ -132,13 +138,25 @@ export async function pruneEvents(db: Database, now: Date, limit = 50_000): Prom
   return Number((result as { rowCount?: number | null }).rowCount ?? 0);
 }
 
-/** The daily job's events, and the retention of old ones. */
-export async function emitScheduledEvents(db: Database, now: Date) {
-  return {
-    statusChanged: await emitStatusTransitions(db, now),
-    paymentDue: await emitPaymentDue(db, now),
-    pruned: await pruneEvents(db, now),
-  };
+/**
+ * The event calendar's part of the daily job (`src/daily-job.ts`), first in it so partners hear
+ * of the day's changes early: the month boundary's status transitions and the payment reminders
+ * province by province (at national scale a month boundary moves millions of workers), then the
+ * retention of old events. Each step is checkpointed, and each event is written once per key, so
+ * a step run again after a cut-off writes nothing twice.
+ */
+export function eventCalendarSteps(now: Date, provinces: readonly string[]): JobStep[] {
+  return [
+    ...provinces.map((province) => ({
+      name: `events:status-changed:${province}`,
+      run: async (tx: Transaction) => ({ emitted: await emitStatusTransitions(tx, now, province) }),
+    })),
+    ...provinces.map((province) => ({
+      name: `events:payment-due:${province}`,
+      run: async (tx: Transaction) => ({ emitted: await emitPaymentDue(tx, now, province) }),
+    })),
+    { name: "events:pruned", run: async (tx) => ({ pruned: await pruneEvents(tx, now) }) },
+  ];
 }
 
 /** Rows of a raw statement, as every driver returns them. */

@@ -5,13 +5,14 @@
  * month both covered is refunded once, and the other record ends as a DUPLICATE exit.
  */
 import type { ServiceContext } from "../../context";
-import type { Database, Executor } from "../../db/client";
+import type { Executor } from "../../db/client";
 import { wibDate } from "../../shared/calendar";
 import { forbidden, type UserError, userError } from "../../shared/errors";
 import { msg } from "../../shared/messages";
 import { may } from "../access/actions";
 import type { Viewer } from "../access/rules";
 import { audited, rejection } from "../audit/service";
+import type { JobStep } from "../jobs/service";
 import { canSeeParticipant } from "../participants/conditions";
 import { recordParticipantEvent } from "../participants/events";
 import {
@@ -34,9 +35,24 @@ import {
 } from "./store";
 import type { DuplicateResolution } from "./tables";
 
-/** Finds the pairs the rules name among those registered since `since` (the daily job: the last two days). */
-export function findDuplicateCandidates(db: Database, since: Date, now: Date): Promise<number> {
+/** How far back the daily duplicate search looks: yesterday's registrations, with a day to spare. */
+export const DUPLICATE_SEARCH_DAYS = 2;
+
+/** Finds the pairs the rules name among those registered since `since`. */
+export function findDuplicateCandidates(db: Executor, since: Date, now: Date): Promise<number> {
   return recordDuplicateCandidates(db, since, now);
+}
+
+/** The duplicate search's part of the daily job (`src/daily-job.ts`): one checkpointed step. */
+export function duplicateSearchSteps(now: Date): JobStep[] {
+  return [
+    {
+      name: "identity:duplicate-candidates",
+      run: async (tx) => ({
+        found: await findDuplicateCandidates(tx, new Date(now.getTime() - DUPLICATE_SEARCH_DAYS * 86_400_000), now),
+      }),
+    },
+  ];
 }
 
 export interface ResolveDuplicateResult {
