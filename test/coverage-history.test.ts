@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backfillCoverageHistory, closeCoverageMonth } from "../src/modules/dashboard/service";
+import { backfillCoverageHistory, closeCoverageMonth, dailyRollupStepsFor } from "../src/modules/dashboard/service";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { at, month, monthKey, year } from "./testkit/dates";
 import { givenCoverage, givenParticipant } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 import { gid } from "./testkit/payments";
 
 /**
@@ -90,6 +91,35 @@ describe("closing a month", () => {
       [1, 2, 1],
       [2, 1, 0],
     ]);
+  });
+
+  it("is the same counted province by province (the daily job) as in one pass", async () => {
+    // Participants in three provinces, some covered in month -3.
+    for (const villageCode of ["31.71.01.1001", "32.73.01.1001", "33.74.01.1001"]) {
+      const worker = await givenParticipant(api.db, { villageCode, registeredAt: at(-5, 2), channel: "JMO" });
+      await givenCoverage(api.db, worker.id, [month(-3)]);
+      await givenParticipant(api.db, { villageCode, registeredAt: at(-4, 2) });
+    }
+    const latest = async () =>
+      (
+        (await api.db.execute(sql`
+          select distinct on (scope, scope_key) scope, scope_key, registered::int, active::int from coverage_history
+          where month = ${month(-3)}::date order by scope, scope_key, revision desc`)) as unknown as {
+          rows: { scope: string; scope_key: string; registered: number; active: number }[];
+        }
+      ).rows;
+    const closeSteps = (await dailyRollupStepsFor(api.db, api.clock.now())).filter((step) =>
+      step.name.startsWith(`close:${monthKey(-3)}`),
+    );
+    expect(closeSteps.length).toBeGreaterThan(30); // one per province, then the sum
+    expect(closeSteps.at(-1)?.name).toBe(`close:${monthKey(-3)}`);
+    const steps = await runSteps(api.db, closeSteps, api.clock.now());
+    expect(steps[`close:${monthKey(-3)}:33`]).toMatchObject({ partRows: expect.any(Number) });
+    const byProvince = await latest();
+    expect(byProvince.find((row) => row.scope === "NATIONAL")).toMatchObject({ active: expect.any(Number) });
+    // The one-pass close of the same month finds nothing to revise.
+    expect(await closeCoverageMonth(api.db, month(-3), api.clock.now())).toBe(0);
+    expect(await latest()).toEqual(byProvince);
   });
 
   it("refuses a month that has not ended", async () => {

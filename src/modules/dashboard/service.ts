@@ -22,6 +22,8 @@ import {
 import {
   closedMonths,
   closeMonthFigures,
+  closeMonthFromParts,
+  countCloseOfProvince,
   coverageFigures,
   type DashboardScope,
   type FigureDimension,
@@ -455,9 +457,10 @@ export async function foldLapsedRollups(db: Database, now: Date): Promise<number
  * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
  * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it
  * on drift), region by region for those kept by region (province, or regency for the retention
- * outcomes), then close last month into the history and the two before it again. A step is the
- * unit a cut-off run resumes from, and the unit an invocation's budget counts in: no step reads
- * more than a province's participants, except the national retention rollups' and each month's close.
+ * outcomes), then close last month into the history and the two before it again, each month
+ * counted province by province and then summed. A step is the unit a cut-off run resumes from,
+ * and the unit an invocation's budget counts in: no step reads more than a province's
+ * participants, except the national cohort retention rollup's.
  */
 export function dailyRollupSteps(
   now: Date,
@@ -478,14 +481,20 @@ export function dailyRollupSteps(
         ? regions[shardLevelOf(table as RegionShardedRollup)].map((region) => verify(table, region))
         : [verify(table, null)],
     ),
-    ...[3, 2, 1].map((back) => {
+    ...[3, 2, 1].flatMap((back): JobStep[] => {
       const month = monthStart(currentMonth(now) - back);
-      return {
-        name: `close:${month.slice(0, 7)}`,
-        run: async (tx: Transaction) => ({
-          historyRows: await closeMonthFigures(tx, month, { now, reconstructed: false }),
-        }),
-      };
+      return [
+        ...regions.PROVINCE.map((province) => ({
+          name: `close:${month.slice(0, 7)}:${province}`,
+          run: async (tx: Transaction) => ({ partRows: await countCloseOfProvince(tx, month, province) }),
+        })),
+        {
+          name: `close:${month.slice(0, 7)}`,
+          run: async (tx: Transaction) => ({
+            historyRows: await closeMonthFromParts(tx, month, { now, reconstructed: false }),
+          }),
+        },
+      ];
     }),
   ];
 }

@@ -10,6 +10,7 @@ import { memberships, participants, type Segment } from "../participants/tables"
 import { regions } from "../regions/tables";
 import { rolledUpStatus } from "./conditions";
 import {
+  coverageCloseParts,
   coverageRollups,
   type HistoryScope,
   monthlyActiveRollups,
@@ -461,18 +462,13 @@ export async function membershipChangeRows(
 }
 
 /**
- * Closes a month: its figures for every history scope, recounted from participants and covered
- * months in one grouped pass, written as a new revision wherever they differ from the last one
- * kept (a scope that has no one left gets a revision of zeros). Returns how many rows it wrote.
+ * A month's figures for every history scope, recounted from the participants `inShard` narrows to
+ * (a province's, or all) and their covered months in one grouped pass: (scope, key, registered,
+ * active).
  */
-export async function closeMonthFigures(
-  tx: Transaction,
-  month: string,
-  options: { now: Date; reconstructed: boolean },
-): Promise<number> {
+function monthFigures(month: string, inShard: SQL): SQL {
   const monthEnd = wibDayStart(monthStart(monthNumber(month) + 1));
-  const result = await tx.execute(sql`
-    with figures as (
+  return sql`
       select s.scope, s.key, count(*)::bigint as registered,
         (count(*) filter (where exists (
           select 1 from covered_months c where c.participant_id = p.id and c.month = ${month}::date)))::bigint as active
@@ -481,11 +477,27 @@ export async function closeMonthFigures(
         ('ECOSYSTEM', p.ecosystem_code::text), ('SEGMENT', p.segment::text), ('CHANNEL', p.channel)) as s(scope, key)
       where p.registered_at < ${monthEnd}::timestamptz
         and (p.exited_on is null or p.exited_on >= (${monthEnd}::timestamptz at time zone 'Asia/Jakarta')::date)
-      group by 1, 2
-      -- A month with nobody registered yet is still a closed month: the nation's row says so.
+        and ${inShard}
+      group by 1, 2`;
+}
+
+/**
+ * Writes a month's figures (`figures`: scope, key, registered, active) as a new revision wherever
+ * they differ from the last one kept (a scope that has no one left gets a revision of zeros; a
+ * month with nobody registered yet still gets the nation's row). Returns how many rows it wrote.
+ */
+async function recordMonthFigures(
+  tx: Transaction,
+  month: string,
+  figures: SQL,
+  options: { now: Date; reconstructed: boolean },
+): Promise<number> {
+  const result = await tx.execute(sql`
+    with counted as (${figures}),
+    figures as (
+      select scope, key, registered, active from counted
       union all
-      select 'NATIONAL', '', 0, 0
-      where not exists (select 1 from participants p where p.registered_at < ${monthEnd}::timestamptz)
+      select 'NATIONAL', '', 0, 0 where not exists (select 1 from counted where scope = 'NATIONAL')
     ), latest as (
       select distinct on (scope, scope_key) scope, scope_key, revision, registered, active
       from coverage_history where month = ${month}::date
@@ -497,6 +509,51 @@ export async function closeMonthFigures(
     from figures f full join latest l on l.scope = f.scope and l.scope_key = f.key
     where l.scope is null or (l.registered, l.active) is distinct from (coalesce(f.registered, 0), coalesce(f.active, 0))`);
   return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+}
+
+/**
+ * Closes a month in one pass over every participant (the backfill, `npm run month-end`): its
+ * figures for every history scope, written as a new revision where they changed. Returns how
+ * many rows it wrote.
+ */
+export function closeMonthFigures(
+  tx: Transaction,
+  month: string,
+  options: { now: Date; reconstructed: boolean },
+): Promise<number> {
+  return recordMonthFigures(tx, month, monthFigures(month, sql`true`), options);
+}
+
+/**
+ * Counts one province's part of a month's close (the daily job's step per province): its
+ * participants' figures for every scope, replacing the part counted before. Returns the part's rows.
+ */
+export async function countCloseOfProvince(tx: Transaction, month: string, province: string): Promise<number> {
+  await tx
+    .delete(coverageCloseParts)
+    .where(and(eq(coverageCloseParts.month, month), eq(coverageCloseParts.provinceCode, province)));
+  const result = await tx.execute(sql`
+    insert into coverage_close_parts (month, province_code, scope, scope_key, registered, active)
+    select ${month}::date, ${province}, scope, key, registered, active from (${monthFigures(month, participantsOf(province))}) counted`);
+  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+}
+
+/**
+ * Closes a month from its provinces' parts (the daily job's step after them): the parts summed
+ * per scope, written as a new revision where they changed. Returns how many rows it wrote.
+ */
+export function closeMonthFromParts(
+  tx: Transaction,
+  month: string,
+  options: { now: Date; reconstructed: boolean },
+): Promise<number> {
+  return recordMonthFigures(
+    tx,
+    month,
+    sql`select scope, scope_key as key, sum(registered)::bigint as registered, sum(active)::bigint as active
+        from coverage_close_parts where month = ${month}::date group by 1, 2`,
+    options,
+  );
 }
 
 export interface HistoryRow {

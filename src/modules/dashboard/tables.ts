@@ -183,6 +183,25 @@ export const retentionOutcomeRollups = pgTable(
   ],
 );
 
+/**
+ * A month's close, province by province: the daily job counts each province's participants into
+ * its parts (every scope its participants count in), then sums the parts into `coverage_history`,
+ * so no step of the close reads more than one province's participants. A part is replaced each
+ * time its province is counted again; the sum reads the parts the same run just wrote.
+ */
+export const coverageCloseParts = pgTable(
+  "coverage_close_parts",
+  {
+    month: date("month", { mode: "string" }).notNull(),
+    provinceCode: varchar("province_code", { length: 2 }).notNull(),
+    scope: varchar("scope", { length: 16 }).notNull(),
+    scopeKey: varchar("scope_key", { length: 40 }).notNull(),
+    registered: bigint("registered", { mode: "number" }).notNull(),
+    active: bigint("active", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.month, t.provinceCode, t.scope, t.scopeKey] })],
+);
+
 /** The scopes a closed month's figures are kept for: the nation, each province and regency, ecosystem, segment and channel. */
 export const historyScopes = ["NATIONAL", "PROVINCE", "REGENCY", "ECOSYSTEM", "SEGMENT", "CHANNEL"] as const;
 export type HistoryScope = (typeof historyScopes)[number];
