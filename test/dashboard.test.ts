@@ -3,13 +3,14 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ecosystemTargets, nationalTargets } from "../src/db/tables";
 import type { Viewer } from "../src/modules/access/rules";
-import { closeCoverageMonth, verifyRollups } from "../src/modules/dashboard/service";
+import { closeCoverageMonth, dailyRollupStepsFor, verifyRollups } from "../src/modules/dashboard/service";
 import { registerParticipant, updateParticipant } from "../src/modules/participants/service";
 import { applyPaymentOutcome, payContribution } from "../src/modules/payments/service";
 import { fixedClock } from "../src/shared/clock";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { at, dateIn, month, monthKey, year } from "./testkit/dates";
 import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
+import { runSteps } from "./testkit/jobs";
 
 let api: TestApi;
 
@@ -370,6 +371,36 @@ describe("rollups stay exact", () => {
         ),
         { numRuns: 25, seed: 20_241_131 },
       );
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("finds and repairs the cohort retention rollup's drift cohort month by cohort month (the daily job)", async () => {
+    const local = await startTestApi();
+    try {
+      const worker = await givenParticipant(local.db, {});
+      const cohort = String(
+        (
+          (await local.db.execute(
+            sql`select to_char(wib_month(registered_at), 'YYYY-MM-DD') as month from participants where id = ${worker.id}`,
+          )) as unknown as { rows: { month: string }[] }
+        ).rows[0]?.month,
+      );
+      await local.db.execute(
+        sql`update retention_rollups set participants = participants + 5 where cohort_month = ${cohort}::date and months_after = 0`,
+      );
+      const steps = (await dailyRollupStepsFor(local.db, local.clock.now())).filter((step) =>
+        step.name.startsWith("verify:retention_rollups:"),
+      );
+      expect(steps.map((step) => step.name)).toContain(`verify:retention_rollups:${cohort}`);
+      const run = await runSteps(local.db, steps, local.clock.now());
+      expect(run[`verify:retention_rollups:${cohort}`]).toEqual({ drift: 1, repaired: true });
+      expect(Object.values(run).filter((result) => result.drift !== 0)).toHaveLength(1);
+      expect((await verifyRollups(local.db, { repair: false })).retention_rollups).toEqual({
+        drift: 0,
+        repaired: false,
+      });
     } finally {
       await local.close();
     }

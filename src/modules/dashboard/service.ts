@@ -23,6 +23,7 @@ import {
   closedMonths,
   closeMonthFigures,
   closeMonthFromParts,
+  cohortMonths,
   countCloseOfProvince,
   coverageFigures,
   type DashboardScope,
@@ -36,19 +37,18 @@ import {
   historyRows,
   historySlices,
   membershipChangeRows,
-  type RegionShardedRollup,
   type RetentionLeaderRow,
   type RollupTable,
   rebuildRollup,
   regionalRetentionRows,
   regionLevel,
-  regionShardedRollups,
   retentionLeaders,
   retentionOutcomeRows,
   retentionRows,
   rollupDrift,
   rollupTables,
-  shardLevelOf,
+  type ShardKind,
+  shardKindOf,
   targetsByYear,
   upsertEcosystemTarget,
   upsertNationalTarget,
@@ -456,35 +456,28 @@ export async function foldLapsedRollups(db: Database, now: Date): Promise<number
 /**
  * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
  * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it
- * on drift), region by region for those kept by region (province, or regency for the retention
- * outcomes), then close last month into the history and the two before it again, each month
- * counted province by province and then summed. A step is the unit a cut-off run resumes from,
- * and the unit an invocation's budget counts in: no step reads more than a province's
- * participants, except the national cohort retention rollup's.
+ * on drift) shard by shard (by province; the retention outcomes by regency; the cohort retention
+ * rollup by cohort month), then close last month into the history and the two before it again,
+ * each month counted province by province and then summed. A step is the unit a cut-off run
+ * resumes from, and the unit an invocation's budget counts in: no step reads more than a
+ * province's participants or a month's registrations.
  */
-export function dailyRollupSteps(
-  now: Date,
-  regions: { PROVINCE: readonly string[]; REGENCY: readonly string[] },
-): JobStep[] {
-  const verify = (table: RollupTable, region: string | null): JobStep => ({
-    name: `verify:${table}${region === null ? "" : `:${region}`}`,
+export function dailyRollupSteps(now: Date, shards: Record<ShardKind, readonly string[]>): JobStep[] {
+  const verify = (table: RollupTable, shard: string): JobStep => ({
+    name: `verify:${table}:${shard}`,
     run: async (tx: Transaction) => {
-      const drift = await rollupDrift(tx, table, region);
-      if (drift > 0) await rebuildRollup(tx, table, region);
+      const drift = await rollupDrift(tx, table, shard);
+      if (drift > 0) await rebuildRollup(tx, table, shard);
       return { drift, repaired: drift > 0 };
     },
   });
   return [
     { name: "fold-lapsed", run: async (tx) => ({ folded: await foldCoverageRollups(tx, rollupFoldHorizon(now)) }) },
-    ...rollupTables.flatMap((table) =>
-      (regionShardedRollups as readonly RollupTable[]).includes(table)
-        ? regions[shardLevelOf(table as RegionShardedRollup)].map((region) => verify(table, region))
-        : [verify(table, null)],
-    ),
+    ...rollupTables.flatMap((table) => shards[shardKindOf(table)].map((shard) => verify(table, shard))),
     ...[3, 2, 1].flatMap((back): JobStep[] => {
       const month = monthStart(currentMonth(now) - back);
       return [
-        ...regions.PROVINCE.map((province) => ({
+        ...shards.PROVINCE.map((province) => ({
           name: `close:${month.slice(0, 7)}:${province}`,
           run: async (tx: Transaction) => ({ partRows: await countCloseOfProvince(tx, month, province) }),
         })),
@@ -499,11 +492,12 @@ export function dailyRollupSteps(
   ];
 }
 
-/** The daily job's steps for a database: its provinces and regencies are the shards of the region-kept rollups. */
+/** The daily job's steps for a database: its provinces, regencies and cohort months are the rollups' shards. */
 export async function dailyRollupStepsFor(db: Database, now: Date): Promise<JobStep[]> {
   return dailyRollupSteps(now, {
     PROVINCE: await regionCodesAt(db, "PROVINCE"),
     REGENCY: await regionCodesAt(db, "REGENCY"),
+    COHORT: await cohortMonths(db, now),
   });
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, alias, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
-import { monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
+import { currentMonth, monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
 import { regionCondition } from "../participants/conditions";
@@ -242,12 +242,16 @@ export async function upsertEcosystemTarget(
 /** The participants of a region: a province or a regency (`participants_village_idx`). */
 const participantsOf = (region: string) => sql`p.village_code like ${`${region}.%`}`;
 
+/** The participants registered in a cohort month (WIB), by the registration time's index. */
+const registeredIn = (month: string) =>
+  sql`p.registered_at >= ${wibDayStart(month)}::timestamptz and p.registered_at < ${wibDayStart(monthStart(monthNumber(month) + 1))}::timestamptz`;
+
 /**
- * What the rollups should hold, recounted from participants and covered months: of one region's
- * participants (for the rollups whose rows each belong to one province or regency), or of all (null).
+ * What the rollups should hold, recounted from participants and covered months: of the
+ * participants `inShard` narrows to (a region's, a cohort month's, or all), and for the retention
+ * outcomes of one regency (`regency`) or all (null).
  */
-const expectedIn = (region: string | null) => {
-  const inShard = region === null ? sql`true` : participantsOf(region);
+const expectedIn = (inShard: SQL, regency: string | null) => {
   return {
     coverage_rollups: sql`select left(p.village_code, l.len) as region_code, l.level as region_level, p.ecosystem_code,
       p.segment, coalesce(s.program::text, 'NONE') as sponsor_program, folded_paid_through(p.paid_through) as paid_through,
@@ -258,11 +262,11 @@ const expectedIn = (region: string | null) => {
     monthly_active_rollups: sql`select c.month, left(p.village_code, 2) as province_code, p.ecosystem_code, count(*)::bigint as participants
     from covered_months c join participants p on p.id = c.participant_id where ${inShard} group by 1, 2, 3`,
     retention_rollups: sql`select wib_month(p.registered_at) as cohort_month, p.ecosystem_code, 0::smallint as months_after, count(*)::bigint as participants
-      from participants p group by 1, 2
+      from participants p where ${inShard} group by 1, 2
     union all
     select wib_month(p.registered_at), p.ecosystem_code, (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id
-      where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) group by 1, 2, 3`,
+      where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) and ${inShard} group by 1, 2, 3`,
     regional_retention_rollups: sql`select left(p.village_code, l.len)::varchar as region_code, wib_month(p.registered_at) as cohort_month,
       0::smallint as months_after, l.level::smallint as region_level, count(*)::bigint as participants
       from participants p cross join (values (1, 2), (2, 5)) as l(level, len) where ${inShard} group by 1, 2, 3, 4
@@ -271,37 +275,75 @@ const expectedIn = (region: string | null) => {
       (month_index(c.month) - month_index(wib_month(p.registered_at)))::smallint, l.level::smallint, count(*)::bigint
       from covered_months c join participants p on p.id = c.participant_id cross join (values (1, 2), (2, 5)) as l(level, len)
       where month_index(c.month) - month_index(wib_month(p.registered_at)) in (1, 3, 6, 12) and ${inShard} group by 1, 2, 3, 4`,
-    retention_outcome_rollups: sql`select * from retention_outcome_recount(${region}::varchar)`,
+    retention_outcome_rollups: sql`select * from retention_outcome_recount(${regency}::varchar)`,
   } as const;
 };
-const expected = expectedIn(null);
+const expected = expectedIn(sql`true`, null);
 
 /**
- * The rollups each of whose rows belongs to one region: verified and rebuilt region by region, so
- * the daily job's steps stay small as participants grow. Each is sharded by province, except the
- * retention outcomes, by regency (one province's recount is a tenth of the nation's: minutes at
- * 70 M). The rollup's rows of a region, and the participants its recount reads.
+ * Every rollup is verified and rebuilt shard by shard, so the daily job's steps stay small as
+ * participants grow: by province, except the retention outcomes, by regency (one province's
+ * recount is a tenth of the nation's: minutes at 70 M), and the cohort retention rollup, whose
+ * rows carry no region, by cohort month. A shard's rows of the rollup, and the participants its
+ * recount reads.
  */
-const regionShards = {
-  coverage_rollups: { level: "PROVINCE", rows: (province: string) => sql`left(region_code, 2) = ${province}` },
-  monthly_active_rollups: { level: "PROVINCE", rows: (province: string) => sql`province_code = ${province}` },
-  regional_retention_rollups: {
-    level: "PROVINCE",
+const rollupShards = {
+  coverage_rollups: {
+    kind: "PROVINCE",
     rows: (province: string) => sql`left(region_code, 2) = ${province}`,
+    participants: participantsOf,
   },
-  retention_outcome_rollups: { level: "REGENCY", rows: (regency: string) => sql`regency_code = ${regency}` },
-} as const;
-export type RegionShardedRollup = keyof typeof regionShards;
-export const regionShardedRollups = Object.keys(regionShards) as RegionShardedRollup[];
-/** The level of region a sharded rollup is verified by. */
-export const shardLevelOf = (table: RegionShardedRollup) => regionShards[table].level;
+  monthly_active_rollups: {
+    kind: "PROVINCE",
+    rows: (province: string) => sql`province_code = ${province}`,
+    participants: participantsOf,
+  },
+  retention_rollups: {
+    kind: "COHORT",
+    rows: (month: string) => sql`cohort_month = ${month}::date`,
+    participants: registeredIn,
+  },
+  regional_retention_rollups: {
+    kind: "PROVINCE",
+    rows: (province: string) => sql`left(region_code, 2) = ${province}`,
+    participants: participantsOf,
+  },
+  retention_outcome_rollups: {
+    kind: "REGENCY",
+    rows: (regency: string) => sql`regency_code = ${regency}`,
+    participants: participantsOf,
+  },
+} as const satisfies Record<
+  string,
+  { kind: ShardKind; rows: (shard: string) => SQL; participants: (shard: string) => SQL }
+>;
+/** What a rollup is cut by: a province or regency code, or a cohort month (YYYY-MM-01). */
+export type ShardKind = "PROVINCE" | "REGENCY" | "COHORT";
+/** How a rollup is cut into the daily job's steps. */
+export const shardKindOf = (table: RollupTable): ShardKind => rollupShards[table].kind;
 
-/** One rollup, or one region of a region-sharded one. */
-function portion(table: RollupTable, region: string | null): { recount: SQL; rows: SQL } {
-  if (region === null) return { recount: expected[table], rows: sql`true` };
-  const shard = regionShards[table as RegionShardedRollup];
-  if (!shard) throw new Error(`${table} is not kept by region`);
-  return { recount: expectedIn(region)[table], rows: shard.rows(region) };
+/** One rollup, or one shard of it. */
+function portion(table: RollupTable, shard: string | null): { recount: SQL; rows: SQL } {
+  if (shard === null) return { recount: expected[table], rows: sql`true` };
+  const cut = rollupShards[table];
+  return {
+    recount: expectedIn(cut.participants(shard), cut.kind === "REGENCY" ? shard : null)[table],
+    rows: cut.rows(shard),
+  };
+}
+
+/**
+ * The cohort months the cohort retention rollup is verified by: every WIB month from the first
+ * registration to `now`'s, and any the rollup holds beyond them.
+ */
+export async function cohortMonths(db: Executor, now: Date): Promise<string[]> {
+  const result = await db.execute(sql`
+    select to_char(m, 'YYYY-MM-DD') as month
+    from generate_series((select wib_month(min(registered_at)) from participants), ${monthStart(currentMonth(now))}::date, interval '1 month') m
+    union
+    select to_char(cohort_month, 'YYYY-MM-DD') from retention_rollups
+    order by 1`);
+  return (result as unknown as { rows: { month: string }[] }).rows.map((row) => row.month);
 }
 
 const keys: Record<string, string[]> = {
