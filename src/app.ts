@@ -375,11 +375,12 @@ export function createApp(options: AppOptions = {}) {
 const DAILY_JOB_BUDGET_MS = 5 * 60_000;
 
 /**
- * The daily job's invocation (the 00:05 WIB Cron Trigger starts the day's run; an hourly one
- * carries a run that needed more than one invocation forward): folds long-lapsed rollup months,
- * proves every dashboard rollup against a full recount, rebuilding any that drifted, and closes
- * recent months into the history and keeps the partitioned tables (`dailyJobSteps`), each step checkpointed with its work
- * (`runJobSteps`), so a run cut off resumes where it stopped and nothing is applied twice. Logs one
+ * The daily job's invocation (the 00:05 WIB Cron Trigger starts the day's run; one every 20 minutes
+ * carries a run that needed more than one invocation forward): the event calendar and the
+ * duplicate search, the proof of every dashboard rollup against a recount (rebuilding any that
+ * drifted), the close of recent months into the history and the upkeep of the partitioned tables
+ * (`dailyJobSteps`), each step checkpointed with its work (`runJobSteps`), so a run cut off
+ * resumes where it stopped and nothing is applied twice. Logs one
  * structured object per invocation: what drifted and was repaired, what is left for the next one,
  * how long it took, and on failure the error with its stack (then fails the invocation, so the
  * Cron Trigger shows it as failed). Returns the drift of the rollups this invocation checked.
