@@ -36,3 +36,8 @@ export function rowOf<T extends PgTable>(table: T, raw: Record<string, unknown>)
   }
   return row as InferSelectModel<T>;
 }
+
+/** The rows of a raw statement (`db.execute`), as every driver returns them. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows;
+}

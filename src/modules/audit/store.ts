@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
+import { rowsOf } from "../../db/rows";
 import type { Viewer } from "../access/rules";
 import { auditActor } from "./rules";
 import { auditLog } from "./tables";
@@ -41,6 +42,6 @@ export async function keepAuditPartitions(
   const result = await tx.execute(
     sql`select audit_log_partitions(${now.toISOString()}::timestamptz, ${keptMonths}::integer) as upkeep`,
   );
-  const [row] = (result as unknown as { rows: { upkeep: { created: string[]; archived: string[] } }[] }).rows;
+  const [row] = rowsOf<{ upkeep: { created: string[]; archived: string[] } }>(result);
   return row?.upkeep ?? { created: [], archived: [] };
 }

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, alias, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
+import { rowsOf } from "../../db/rows";
 import { currentMonth, monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
@@ -343,7 +344,7 @@ export async function cohortMonths(db: Executor, now: Date): Promise<string[]> {
     union
     select to_char(cohort_month, 'YYYY-MM-DD') from retention_rollups
     order by 1`);
-  return (result as unknown as { rows: { month: string }[] }).rows.map((row) => row.month);
+  return rowsOf<{ month: string }>(result).map((row) => row.month);
 }
 
 const keys: Record<string, string[]> = {

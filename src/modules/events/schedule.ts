@@ -7,10 +7,12 @@
  */
 import { and, arrayContains, isNull, type SQL, sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
+import { forgetRowsBefore, idPartitionsAhead } from "../../db/growth";
+import { rowsOf } from "../../db/rows";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
 import type { JobStep } from "../jobs/service";
 import { eventVersions } from "../outbox/event-types";
-import { EVENT_RETENTION_DAYS } from "../outbox/tables";
+import { EVENT_RETENTION_DAYS, outboxDedupeKeys } from "../outbox/tables";
 import { snapshotSql } from "../participants/events";
 import { membershipStatus, statusPolicy } from "../participants/rules";
 import { webhookEndpoints } from "./tables";
@@ -112,13 +114,16 @@ export async function emitPaymentDue(db: Executor, now: Date, province: string |
   return emitted;
 }
 
+/** The oldest instant events (and their dedupe keys) are kept from at `now`. */
+const keptSince = (now: Date) => new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+
 /**
  * Forgets relayed events older than the retention, with their finished deliveries and attempts
  * (deliveries still open keep their event). At most `limit` events per run, so a backlog is worked
  * off over a few days instead of in one long transaction.
  */
 export async function pruneEvents(db: Executor, now: Date, limit = 50_000): Promise<number> {
-  const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+  const cutoff = keptSince(now);
   const result = await db.execute(sql`
     with old as (
       select e.id from outbox_events e
@@ -159,9 +164,6 @@ export function eventCalendarSteps(now: Date, provinces: readonly string[]): Job
   ];
 }
 
-/** Rows of a raw statement, as every driver returns them. */
-const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
-
 /**
  * Drops the outbox partitions whose events are all past the retention, relayed, and without a
  * delivery still open, each with its deliveries and their attempts: at national volume the
@@ -169,7 +171,7 @@ const rowsOf = <T>(result: unknown) => (result as { rows: T[] }).rows;
  * partition holding the newest ids is never dropped. Returns the partitions dropped.
  */
 export async function retireEventPartitions(tx: Transaction, now: Date): Promise<string[]> {
-  const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
+  const cutoff = keptSince(now);
   const partitions = rowsOf<{ name: string; lo: string | null; hi: string }>(
     await tx.execute(sql`
       select c.relname as name,
@@ -216,23 +218,15 @@ export function outboxUpkeepSteps(now: Date): JobStep[] {
     {
       name: "outbox:partitions-ahead",
       run: async (tx) => ({
-        created: rowsOf<{ created: string[] }>(
-          await tx.execute(sql`select id_partitions_ahead('outbox_events') as created`),
-        )[0]?.created,
+        created: await idPartitionsAhead(tx, "outbox_events"),
       }),
     },
     { name: "outbox:partitions-retired", run: async (tx) => ({ dropped: await retireEventPartitions(tx, now) }) },
     {
       name: "outbox:keys-forgotten",
-      run: async (tx) => {
-        const cutoff = new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
-        const [row] = rowsOf<{ forgotten: number }>(
-          await tx.execute(sql`
-            with forgotten as (delete from outbox_dedupe_keys where occurred_at < ${cutoff}::timestamptz returning 1)
-            select count(*)::int as forgotten from forgotten`),
-        );
-        return { forgotten: row?.forgotten ?? 0 };
-      },
+      run: async (tx) => ({
+        forgotten: await forgetRowsBefore(tx, outboxDedupeKeys, outboxDedupeKeys.occurredAt, keptSince(now)),
+      }),
     },
   ];
 }

@@ -1,5 +1,6 @@
-import { and, eq, gt, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
+import { forgetRowsBefore, idPartitionsAhead } from "../../db/growth";
 import { insertList, rowOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
@@ -334,17 +335,13 @@ export async function insertBatchPayments(tx: Transaction, rows: (typeof payment
 }
 
 /** Forgets the keys taken before `before` (no longer honoured); returns how many. */
-export async function forgetPaymentKeys(tx: Transaction, before: string): Promise<number> {
-  const result = await tx.execute(sql`
-    with forgotten as (delete from ${paymentKeys} where ${lt(paymentKeys.createdAt, before)} returning 1)
-    select count(*)::int as forgotten from forgotten`);
-  return Number((result as unknown as { rows: { forgotten: number }[] }).rows[0]?.forgotten ?? 0);
+export function forgetPaymentKeys(tx: Transaction, before: string): Promise<number> {
+  return forgetRowsBefore(tx, paymentKeys, paymentKeys.createdAt, before);
 }
 
 /** Creates the partitions of payments the ids will need next; returns those it created. */
-export async function addPaymentPartitions(tx: Transaction): Promise<string[]> {
-  const result = await tx.execute(sql`select id_partitions_ahead('payments') as created`);
-  return (result as unknown as { rows: { created: string[] }[] }).rows[0]?.created ?? [];
+export function addPaymentPartitions(tx: Transaction): Promise<string[]> {
+  return idPartitionsAhead(tx, "payments");
 }
 
 /** Reads a batch and holds its row lock: outcomes of one batch queue here. */
