@@ -216,7 +216,7 @@ log("");
 // 4. The upkeep steps and the regency proofs.
 const db = connection.db;
 const now = new Date();
-const steps = (await dailyJobSteps(db, now)).filter(
+const steps = (await dailyJobSteps(db, now, { everyShard: true })).filter(
   (step) =>
     step.name.startsWith("payments:") ||
     step.name.startsWith("outbox:") ||

@@ -258,6 +258,11 @@ try {
       scenario: "dashboardProvince",
       contenders: ["api", "worker", "worker-pooled"],
     },
+    {
+      name: "Outreach work list: due within 7 days in a province, page of 100",
+      scenario: "workList",
+      contenders: ["api", "worker", "worker-pooled"],
+    },
     { name: "payContribution, unique keys", scenario: "pay", contenders: ["api", "worker", "worker-pooled"] },
   ];
   for (const scenario of scenarios) {

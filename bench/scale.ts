@@ -2,7 +2,7 @@
  * `npm run bench:scale [-- --sizes 1000000,5000000,10000000] [--seconds S]`: the growth curve (#33
  * item 4). For each size, a bench database of its own (`bench_<N>m`, seeded once, reproducibly)
  * gets the same measurements: the API under load (page, by id, national dashboard, region + status
- * list, payContribution: `npm run bench` with the api contender only) and the jobs and reads of
+ * list, an officer's work list, payContribution: `npm run bench` with the api contender only) and the jobs and reads of
  * the growth story (`npm run bench:history`: month-end close, a backfill month, the daily job step
  * by step, history reads, the funnel). Then a straight line through each figure by size gives its
  * slope and the 70 M projection, written to bench/RESULTS-SCALE.md with every run's own report in
@@ -90,7 +90,7 @@ for (const size of sizes) {
       "--contenders",
       "api",
       "--only",
-      "page,byId,regionStatus,dashboard,pay",
+      "page,byId,regionStatus,dashboard,workList,pay",
       "--seconds",
       values.seconds,
       "--rounds",

@@ -1,7 +1,7 @@
 /** What each contender is asked, in its own dialect, for each load scenario. */
 export interface LoadSpec {
   url: string;
-  scenario: "page" | "byId" | "regionStatus" | "dashboard" | "dashboardProvince" | "pay";
+  scenario: "page" | "byId" | "regionStatus" | "dashboard" | "dashboardProvince" | "workList" | "pay";
   /** `worker` and `worker-pooled` are this API under workerd: asked exactly what `api` is asked. */
   contender: "api" | "worker" | "worker-pooled" | "sql" | "postgraphile";
   connections: number;
@@ -84,6 +84,14 @@ export function requestFor(spec: LoadSpec, seed: number) {
       return graphql(
         spec.token,
         `query ($r: String) { coverageDashboard(regionCode: $r) { registered active grace inactive byEcosystem { key active } byRegion { key active } netGrowth } }`,
+        { r: province },
+      );
+    case "workList:api":
+      // An outreach officer's morning: who in their province falls due within a week, a page of 100.
+      return graphql(
+        spec.token,
+        `query ($r: String) { outreachList(list: DUE_SOON, withinDays: 7, first: 100, filter: { regionCode: $r }) {
+          totalCount nodes { id fullName phone nextDueDate status paidThrough } } }`,
         { r: province },
       );
     case "pay:api":

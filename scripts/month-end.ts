@@ -1,6 +1,7 @@
 /**
  * `DATABASE_URL=<postgres-url> npm run month-end -- [--check-only] [--backfill-history]`: what the daily Cron
- * Trigger runs (its steps, `dailyJobSteps`, all at once). Folds long-lapsed months, compares
+ * Trigger runs (its steps, `dailyJobSteps`, all at once, every regency's proof included rather
+ * than the day's turn of them). Folds long-lapsed months, compares
  * every dashboard rollup with a full recount and rebuilds those that drifted, and closes last month
  * into the coverage history (the two before it again, for late corrections); with --check-only it
  * writes nothing and exits 1 on drift.
@@ -40,12 +41,13 @@ try {
         `reconstructed ${months} months of coverage history in ${Math.round(performance.now() - started)} ms`,
       );
     }
-    // The cron's steps, all of them now (a run of its own: the cron's checkpoints are not touched).
+    // The cron's steps, all of them now, every regency proved rather than today's turn (a run of
+    // its own: the cron's checkpoints are not touched).
     const started = performance.now();
     const run = await runJobSteps(db, {
       job: DAILY_JOB,
       runKey: `by-hand:${now.toISOString()}`,
-      steps: await dailyJobSteps(db, now),
+      steps: await dailyJobSteps(db, now, { everyShard: true }),
       budgetMs: Number.POSITIVE_INFINITY,
       elapsedMs: () => performance.now() - started,
       finishedAt: () => new Date().toISOString(),

@@ -1,6 +1,6 @@
 import type { Database } from "./db/client";
 import { auditUpkeepSteps } from "./modules/audit/service";
-import { dailyRollupStepsFor } from "./modules/dashboard/service";
+import { type DailyProofs, dailyRollupStepsFor } from "./modules/dashboard/service";
 import { eventCalendarSteps, outboxUpkeepSteps } from "./modules/events/schedule";
 import { duplicateSearchSteps } from "./modules/identity/duplicates";
 import type { JobStep } from "./modules/jobs/service";
@@ -14,13 +14,14 @@ export const DAILY_JOB = "daily-rollups";
  * Every step of the daily job, in order, for the scheduled invocations (`runScheduledJob`), `npm run
  * month-end` and the bench: the event calendar and the duplicate search first (partners and
  * officers hear of the day early), the dashboard's rollup proofs and month closes, then the upkeep
- * of the tables that grow by design (docs/operators.md, "Partitioned tables").
+ * of the tables that grow by design (docs/operators.md, "Partitioned tables"). The regencies'
+ * proofs take turns over a week unless `proofs.everyShard` asks for all of them.
  */
-export async function dailyJobSteps(db: Database, now: Date): Promise<JobStep[]> {
+export async function dailyJobSteps(db: Database, now: Date, proofs: DailyProofs = {}): Promise<JobStep[]> {
   return [
     ...eventCalendarSteps(now, await regionCodesAt(db, "PROVINCE")),
     ...duplicateSearchSteps(now),
-    ...(await dailyRollupStepsFor(db, now)),
+    ...(await dailyRollupStepsFor(db, now, proofs)),
     ...paymentUpkeepSteps(now),
     ...outboxUpkeepSteps(now),
     ...auditUpkeepSteps(now),

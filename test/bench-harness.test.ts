@@ -60,7 +60,15 @@ describe("benchmark harness", () => {
       provinces: ["31", "32"],
       activeFrom: month(0),
     };
-    for (const scenario of ["page", "byId", "regionStatus", "dashboard", "dashboardProvince", "pay"] as const) {
+    for (const scenario of [
+      "page",
+      "byId",
+      "regionStatus",
+      "dashboard",
+      "dashboardProvince",
+      "workList",
+      "pay",
+    ] as const) {
       const request = requestFor({ ...spec, scenario }, 42);
       if (!("body" in request)) throw new Error(`${scenario} is not a GraphQL request`);
       const response = await api.request(request.path, {

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dailyRollupStepsFor, verifyRollups } from "../src/modules/dashboard/service";
+import { regionCodesAt } from "../src/modules/regions/service";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { at, month, monthKey } from "./testkit/dates";
 import { givenCoverage, givenParticipant, givenSponsor } from "./testkit/fixtures";
@@ -192,11 +193,42 @@ describe("retention outcomes", () => {
       sql`update retention_outcome_rollups set recovered = recovered + 5
           where scope = 'NATIONAL' and regency_code = '31.71' and month = ${month(-2)}`,
     );
-    // The daily job's step for Jakarta Selatan's rows finds the drift and rebuilds them; Bandung's has none.
-    const steps = (await dailyRollupStepsFor(api.db, api.clock.now())).filter((step) =>
-      ["verify:retention_outcome_rollups:31.71", "verify:retention_outcome_rollups:32.73"].includes(step.name),
+    // The regencies are proved in a weekly rotation: over the next seven days each regency's step
+    // comes exactly once, and on its day Jakarta Selatan's finds the drift and rebuilds its rows;
+    // Bandung's, on its own day, finds none.
+    const week = await Promise.all(
+      Array.from({ length: 7 }, async (_, d) => {
+        const day = new Date(api.clock.now().getTime() + d * 86_400_000);
+        const steps = (await dailyRollupStepsFor(api.db, day)).filter((step) =>
+          step.name.startsWith("verify:retention_outcome_rollups:"),
+        );
+        return { day, steps };
+      }),
     );
-    expect(await runSteps(api.db, steps, api.clock.now())).toEqual({
+    const proved = week.flatMap(({ steps }) => steps.map((step) => step.name));
+    expect(new Set(proved).size).toBe(proved.length);
+    expect(proved).toHaveLength((await regionCodesAt(api.db, "REGENCY")).length);
+    expect(week.every(({ steps }) => steps.length < proved.length / 6)).toBe(true);
+    // A run by hand (`npm run month-end`) proves every regency on the day.
+    const everyShard = (await dailyRollupStepsFor(api.db, api.clock.now(), { everyShard: true })).filter((step) =>
+      step.name.startsWith("verify:retention_outcome_rollups:"),
+    );
+    expect(everyShard.map((step) => step.name).sort()).toEqual([...proved].sort());
+    const results: Record<string, unknown> = {};
+    for (const regency of ["31.71", "32.73"]) {
+      const name = `verify:retention_outcome_rollups:${regency}`;
+      const turn = week.find(({ steps }) => steps.some((step) => step.name === name));
+      if (!turn) throw new Error(`${regency} is never proved in a week`);
+      Object.assign(
+        results,
+        await runSteps(
+          api.db,
+          turn.steps.filter((step) => step.name === name),
+          turn.day,
+        ),
+      );
+    }
+    expect(results).toEqual({
       "verify:retention_outcome_rollups:31.71": { drift: 1, repaired: true },
       "verify:retention_outcome_rollups:32.73": { drift: 0, repaired: false },
     });

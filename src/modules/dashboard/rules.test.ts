@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { monthNumber } from "../../shared/calendar";
-import { graceEpisodes, progress, retentionOutcomeFigures, retentionShare } from "./rules";
+import { graceEpisodes, progress, retentionOutcomeFigures, retentionShare, shardsInTurn } from "./rules";
 
 describe("dashboard figures", () => {
   it("measures progress against a target and retention only once the month has come", () => {
@@ -75,5 +76,35 @@ describe("grace episodes", () => {
     expect(
       retentionOutcomeFigures({ ...counts, entered: 0, enteredWithOutreach: 0 }, september, september).recoveryShare,
     ).toBeNull();
+  });
+});
+
+describe("proofs in rotation", () => {
+  const day = (start: Date, days: number) => new Date(start.getTime() + days * 86_400_000);
+
+  it("proves every shard exactly once in any run of `days` consecutive WIB days", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date("2035-12-31T00:00:00Z"), noInvalidDate: true }),
+        (shards, days, start) => {
+          const proved = Array.from({ length: days }, (_, d) => shardsInTurn(shards, day(start, d), days)).flat();
+          expect([...proved].sort()).toEqual([...shards].sort());
+        },
+      ),
+    );
+  });
+
+  it("turns at the WIB day's start, not UTC's, and proves everything daily when the rotation is one day", () => {
+    const shards = ["11.01", "11.02", "11.03"];
+    // 16:59 and 17:00 UTC are the last minute of one WIB day and the first of the next.
+    const before = shardsInTurn(shards, new Date("2026-12-03T16:59:00Z"), 3);
+    const after = shardsInTurn(shards, new Date("2026-12-03T17:00:00Z"), 3);
+    expect(before).toHaveLength(1);
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+    expect(shardsInTurn(shards, new Date("2026-12-03T17:00:00Z"), 1)).toEqual(shards);
+    expect(() => shardsInTurn(shards, new Date(), 0)).toThrow(RangeError);
   });
 });

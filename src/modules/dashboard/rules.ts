@@ -1,4 +1,4 @@
-import { monthStart, wibDayStart } from "../../shared/calendar";
+import { monthStart, wibDate, wibDayStart } from "../../shared/calendar";
 import { membershipStatus, statusPolicy } from "../participants/rules";
 
 export interface StatusCounts {
@@ -141,4 +141,15 @@ export function graceEpisodes(timeline: readonly SettledMonth[], contacts: reado
     });
   }
   return episodes.sort((a, b) => a.month - b.month);
+}
+
+/**
+ * The shards whose rollup proof falls on `now`'s WIB day when the proofs are spread over `days`
+ * days: every `days`-th shard of the list, the slice turning by one each day, so each shard is
+ * proved once in any `days` consecutive days (and every day when `days` is 1).
+ */
+export function shardsInTurn(shards: readonly string[], now: Date, days: number): string[] {
+  if (!Number.isSafeInteger(days) || days < 1) throw new RangeError(`a proof rotation of ${days} days`);
+  const day = Date.parse(wibDate(now)) / 86_400_000;
+  return shards.filter((_, index) => index % days === day % days);
 }

@@ -18,6 +18,7 @@ import {
   retentionOutcomeFigures,
   retentionShare,
   type StatusCounts,
+  shardsInTurn,
 } from "./rules";
 import {
   closedMonths,
@@ -454,15 +455,33 @@ export async function foldLapsedRollups(db: Database, now: Date): Promise<number
 }
 
 /**
+ * Over how many days each kind of shard is proved. The regencies' proofs (the retention outcomes)
+ * cost more in all than the data grows (83 s at 1 M, 365 s at 2.5 M: bench/RESULTS-SCALE.md), so
+ * each regency is proved once a week, a seventh of them each day. The triggers keep the rollup
+ * exact as it is written; the proof is the safety net, and a week is the longest a drift can show
+ * before it is repaired (`verifyRollups` and `npm run month-end` still prove everything at once).
+ */
+export const proofRotationDays: Record<ShardKind, number> = { PROVINCE: 1, REGENCY: 7, COHORT: 1 };
+
+/** `everyShard`: prove every shard today, the rotation aside (a run by hand: `npm run month-end`). */
+export interface DailyProofs {
+  everyShard?: boolean;
+}
+
+/**
  * The daily job's steps, in order, each one transaction (the job runner checkpoints each with its
  * work): fold long-lapsed rollup months, prove each rollup against a full recount (rebuilding it
- * on drift) shard by shard (by province; the retention outcomes by regency; the cohort retention
- * rollup by cohort month), then close last month into the history and the two before it again,
- * each month counted province by province and then summed. A step is the unit a cut-off run
- * resumes from, and the unit an invocation's budget counts in: no step reads more than a
- * province's participants or a month's registrations.
+ * on drift) shard by shard (by province; the retention outcomes by regency, in a weekly rotation;
+ * the cohort retention rollup by cohort month), then close last month into the history and the
+ * two before it again, each month counted province by province and then summed. A step is the
+ * unit a cut-off run resumes from, and the unit an invocation's budget counts in: no step reads
+ * more than a province's participants or a month's registrations.
  */
-export function dailyRollupSteps(now: Date, shards: Record<ShardKind, readonly string[]>): JobStep[] {
+export function dailyRollupSteps(
+  now: Date,
+  shards: Record<ShardKind, readonly string[]>,
+  options: DailyProofs = {},
+): JobStep[] {
   const verify = (table: RollupTable, shard: string): JobStep => ({
     name: `verify:${table}:${shard}`,
     run: async (tx: Transaction) => {
@@ -473,7 +492,11 @@ export function dailyRollupSteps(now: Date, shards: Record<ShardKind, readonly s
   });
   return [
     { name: "fold-lapsed", run: async (tx) => ({ folded: await foldCoverageRollups(tx, rollupFoldHorizon(now)) }) },
-    ...rollupTables.flatMap((table) => shards[shardKindOf(table)].map((shard) => verify(table, shard))),
+    ...rollupTables.flatMap((table) => {
+      const kind = shardKindOf(table);
+      const proved = options.everyShard ? shards[kind] : shardsInTurn(shards[kind], now, proofRotationDays[kind]);
+      return proved.map((shard) => verify(table, shard));
+    }),
     ...[3, 2, 1].flatMap((back): JobStep[] => {
       const month = monthStart(currentMonth(now) - back);
       return [
@@ -493,12 +516,16 @@ export function dailyRollupSteps(now: Date, shards: Record<ShardKind, readonly s
 }
 
 /** The daily job's steps for a database: its provinces, regencies and cohort months are the rollups' shards. */
-export async function dailyRollupStepsFor(db: Database, now: Date): Promise<JobStep[]> {
-  return dailyRollupSteps(now, {
-    PROVINCE: await regionCodesAt(db, "PROVINCE"),
-    REGENCY: await regionCodesAt(db, "REGENCY"),
-    COHORT: await cohortMonths(db, now),
-  });
+export async function dailyRollupStepsFor(db: Database, now: Date, options: DailyProofs = {}): Promise<JobStep[]> {
+  return dailyRollupSteps(
+    now,
+    {
+      PROVINCE: await regionCodesAt(db, "PROVINCE"),
+      REGENCY: await regionCodesAt(db, "REGENCY"),
+      COHORT: await cohortMonths(db, now),
+    },
+    options,
+  );
 }
 
 /**
