@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import pg from "pg";
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +81,12 @@ for (const size of sizes) {
   // Seeds on first use (a marker row keeps a seeded database from being seeded twice).
   run("bench/run.ts", ["--scale", String(size), "--database-url", database, "--seed-only"]);
   const figures: Record<string, number> = {};
+  // What the data takes on disk: beside the machine's memory, it tells which reads stay in cache.
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  const bytes = await client.query<{ bytes: string }>("select pg_database_size(current_database())::text as bytes");
+  await client.end();
+  figures["database size, GB"] = Number(bytes.rows[0]?.bytes ?? Number.NaN) / 1024 ** 3;
   if (!values["jobs-only"]) {
     const out = `${folder}load-${tag}.md`;
     run("bench/run.ts", [

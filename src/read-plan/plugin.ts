@@ -9,6 +9,7 @@ import {
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context";
 import { isDataException } from "../db/errors";
+import { rowsOf } from "../db/rows";
 import { PlanCache } from "./cache";
 import { compileOperation } from "./compile";
 import { DENIED_MARK } from "./sql-values";
@@ -87,7 +88,7 @@ async function answerPlanned(args: ExecutionArgs, context: Context): Promise<Exe
     if (isDataException(error)) return null;
     throw error;
   }
-  const rows = (result as { rows: { data: string }[] }).rows;
+  const rows = rowsOf<{ data: string }>(result);
   const text = rows[0]?.data;
   // A per-object check failed somewhere: the executor answers with its null and FORBIDDEN error.
   if (text === undefined || text.includes(DENIED_MARK)) return null;

@@ -392,7 +392,7 @@ export async function rollupDrift(tx: Transaction, table: RollupTable, region: s
       union
       select ${key} from (select * from actual except select * from expected) extra
     ) differing`);
-  return Number((result as unknown as { rows: { drift: number }[] }).rows[0]?.drift ?? 0);
+  return Number(rowsOf<{ drift: number }>(result)[0]?.drift ?? 0);
 }
 
 /**
@@ -403,7 +403,7 @@ export async function rollupDrift(tx: Transaction, table: RollupTable, region: s
 export async function foldCoverageRollups(tx: Transaction, before: string): Promise<number> {
   await tx.execute(sql`lock table participants in share row exclusive mode`);
   const current = await tx.execute(sql`select fold_before::text as fold_before from rollup_horizon`);
-  const foldBefore = (current as unknown as { rows: { fold_before: string }[] }).rows[0]?.fold_before;
+  const foldBefore = rowsOf<{ fold_before: string }>(current)[0]?.fold_before;
   if (foldBefore !== undefined && foldBefore >= before) return 0;
   await tx.execute(sql`update rollup_horizon set fold_before = ${before}::date`);
   const folded = await tx.execute(sql`
@@ -419,7 +419,7 @@ export async function foldCoverageRollups(tx: Transaction, before: string): Prom
       returning 1
     )
     select (select count(*) from old)::int as folded`);
-  return Number((folded as unknown as { rows: { folded: number }[] }).rows[0]?.folded ?? 0);
+  return Number(rowsOf<{ folded: number }>(folded)[0]?.folded ?? 0);
 }
 
 /** Replaces a rollup (or a region of it) with its recount, holding writers off the base tables meanwhile. */
@@ -620,17 +620,15 @@ export async function historyRows(
     from coverage_history
     where scope = ${scope.scope} and scope_key = ${scope.key} and month between ${from}::date and ${to}::date
     order by month, revision desc`);
-  return (
-    result as unknown as {
-      rows: { month: string; registered: string; active: string; revision: number; reconstructed: boolean }[];
-    }
-  ).rows.map((row) => ({ ...row, registered: Number(row.registered), active: Number(row.active) }));
+  return rowsOf<{ month: string; registered: string; active: string; revision: number; reconstructed: boolean }>(
+    result,
+  ).map((row) => ({ ...row, registered: Number(row.registered), active: Number(row.active) }));
 }
 
 /** The first month anyone registered in (WIB), or null on an empty database: where a backfill starts. */
 export async function firstRegistrationMonth(db: Executor): Promise<string | null> {
   const result = await db.execute(sql`select wib_month(min(registered_at))::text as month from participants`);
-  return (result as unknown as { rows: { month: string | null }[] }).rows[0]?.month ?? null;
+  return rowsOf<{ month: string | null }>(result)[0]?.month ?? null;
 }
 
 /** The closed months already kept (any revision), for the backfill to skip. */
@@ -638,7 +636,7 @@ export async function closedMonths(db: Executor): Promise<Set<string>> {
   const result = await db.execute(
     sql`select distinct month::text as month from coverage_history where scope = 'NATIONAL'`,
   );
-  return new Set((result as unknown as { rows: { month: string }[] }).rows.map((row) => row.month));
+  return new Set(rowsOf<{ month: string }>(result).map((row) => row.month));
 }
 
 /** Each year's target between two years, national or one ecosystem's. */
@@ -678,7 +676,7 @@ export async function historySlices(
     where scope = ${scope} and month = ${month}::date
       ${keyPrefix === null ? sql`` : sql`and scope_key like ${`${keyPrefix}%`}`}
     order by scope_key, revision desc`);
-  return (result as unknown as { rows: { key: string; registered: string; active: string }[] }).rows.map((row) => ({
+  return rowsOf<{ key: string; registered: string; active: string }>(result).map((row) => ({
     key: row.key,
     registered: Number(row.registered),
     active: Number(row.active),
@@ -737,21 +735,17 @@ export async function funnelRows(
       ${options.regionCode === null ? sql`` : sql`and ${regionCondition(alias(participants, "p"), options.regionCode)}`}
     group by 1, 2
     order by 1, 2`);
-  return (
-    result as unknown as {
-      rows: {
-        cohort: string;
-        key: string;
-        registered: number;
-        paid_within_30_days: number;
-        paid_later: number;
-        never_paid: number;
-        active_at_3: number;
-        active_at_6: number;
-        active_at_12: number;
-      }[];
-    }
-  ).rows.map((row) => ({
+  return rowsOf<{
+    cohort: string;
+    key: string;
+    registered: number;
+    paid_within_30_days: number;
+    paid_later: number;
+    never_paid: number;
+    active_at_3: number;
+    active_at_6: number;
+    active_at_12: number;
+  }>(result).map((row) => ({
     cohort: row.cohort,
     key: row.key,
     registered: row.registered,
@@ -796,9 +790,7 @@ export async function retentionLeaders(
     union all
     select 'SPONSOR', sponsor, count(*)::int, (count(*) filter (where active_at_6))::int
     from brought where sponsor is not null group by sponsor having count(*) >= ${options.minimum}`);
-  return (
-    result as unknown as {
-      rows: { kind: "REGISTRANT" | "SPONSOR"; id: string; registered: number; active_at_6: number }[];
-    }
-  ).rows.map((row) => ({ kind: row.kind, id: Number(row.id), registered: row.registered, activeAt6: row.active_at_6 }));
+  return rowsOf<{ kind: "REGISTRANT" | "SPONSOR"; id: string; registered: number; active_at_6: number }>(result).map(
+    (row) => ({ kind: row.kind, id: Number(row.id), registered: row.registered, activeAt6: row.active_at_6 }),
+  );
 }

@@ -1,5 +1,6 @@
 import { and, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor } from "../../db/client";
+import { rowsOf } from "../../db/rows";
 import { monthNumber, monthStart } from "../../shared/calendar";
 import { drizzleCursorValues } from "../../shared/cursors";
 import type { Viewer } from "../access/rules";
@@ -208,5 +209,5 @@ export async function countWorkList(
   );
   if (counts.length === 0) return 0;
   const result = await db.execute(sql`select (${sql.join(counts, sql` + `)})::integer as "total"`);
-  return Number((result as unknown as { rows: { total: number }[] }).rows[0]?.total ?? 0);
+  return Number(rowsOf<{ total: number }>(result)[0]?.total ?? 0);
 }

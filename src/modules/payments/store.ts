@@ -1,7 +1,7 @@
 import { and, eq, gt, gte, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { forgetRowsBefore, idPartitionsAhead } from "../../db/growth";
-import { insertList, rowOf } from "../../db/rows";
+import { insertList, rowOf, rowsOf } from "../../db/rows";
 import { monthNumber, monthStart, wibDayEnd, wibDayStart } from "../../shared/calendar";
 import type { Viewer } from "../access/rules";
 import { auditLog } from "../audit/tables";
@@ -75,7 +75,7 @@ export async function insertPaymentRecorded(
       insert into ${auditLog} (${record.columns}) select ${record.values} from created
     )
     select * from created`);
-  const [created] = (result as unknown as { rows: Record<string, unknown>[] }).rows;
+  const [created] = rowsOf<Record<string, unknown>>(result);
   return created ? rowOf(payments, created) : null;
 }
 
@@ -468,7 +468,7 @@ export async function reconciliationRows(
     select channel, day::text, 'NOTIFICATION_NOT_APPLIED', payment_id::text, reference, amount::text, outcome
     from notified where outcome not in ('APPLIED', 'ALREADY_APPLIED')
     order by 1, 2, 3, 4`);
-  return (result as unknown as { rows: ReconciliationRow[] }).rows;
+  return rowsOf<ReconciliationRow>(result);
 }
 
 /** The months a participant's settled payments cover. */
