@@ -18,9 +18,10 @@ export const DAILY_JOB = "daily-rollups";
  * proofs take turns over a week unless `proofs.everyShard` asks for all of them.
  */
 export async function dailyJobSteps(db: Database, now: Date, proofs: DailyProofs = {}): Promise<JobStep[]> {
+  const provinces = await regionCodesAt(db, "PROVINCE");
   return [
-    ...eventCalendarSteps(now, await regionCodesAt(db, "PROVINCE")),
-    ...duplicateSearchSteps(now),
+    ...eventCalendarSteps(now, provinces),
+    ...duplicateSearchSteps(now, provinces),
     ...(await dailyRollupStepsFor(db, now, proofs)),
     ...paymentUpkeepSteps(now),
     ...outboxUpkeepSteps(now),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duplicateCandidates, memberships, participants } from "../src/db/tables";
 import { verifyRollups } from "../src/modules/dashboard/service";
 import { findDuplicateCandidates } from "../src/modules/identity/duplicates";
+import { regionCodesAt } from "../src/modules/regions/service";
 import { bearer, dataOf, startTestApi, type TestApi, TODAY } from "./testkit/api";
 import { month, monthKey } from "./testkit/dates";
 import { givenCoverage, givenParticipant } from "./testkit/fixtures";
@@ -115,6 +116,20 @@ describe("the rules", () => {
     expect((await candidatesOf(burst[8]?.id ?? 0)).map((c) => c.rule)).not.toContain("REGISTRATION_BURST");
     // Found once: the daily job's next run adds nothing for the same pairs.
     expect(await findDuplicateCandidates(api.db, new Date("2026-01-01T00:00:00Z"), now())).toBe(0);
+
+    // The daily job searches province by province: together its steps find exactly these pairs.
+    const pairs = async () =>
+      (await api.db.select().from(duplicateCandidates))
+        .map((c) => `${c.participantId}:${c.otherParticipantId}:${c.rule}`)
+        .sort();
+    const whole = await pairs();
+    await api.db.delete(duplicateCandidates);
+    let byProvince = 0;
+    for (const province of await regionCodesAt(api.db, "PROVINCE")) {
+      byProvince += await findDuplicateCandidates(api.db, new Date("2026-01-01T00:00:00Z"), now(), province);
+    }
+    expect(byProvince).toBe(whole.length);
+    expect(await pairs()).toEqual(whole);
   });
 });
 

@@ -195,11 +195,17 @@ export async function verifiedShares(db: Executor, regionCode: string | null): P
  * against everyone registered before them, and records each new pair once. Every rule joins on an
  * index (a name, a birth date, a phone, a NIK), so a day's registrations cost a day's lookups.
  */
-export async function recordDuplicateCandidates(db: Executor, since: Date, now: Date): Promise<number> {
+export async function recordDuplicateCandidates(
+  db: Executor,
+  since: Date,
+  now: Date,
+  province: string | null = null,
+): Promise<number> {
   const result = await db.execute(sql`
     with recent as (
       select id, nik, full_name, birth_date, phone, village_code, registered_by_id, registered_by_subject, registered_at
       from participants where registered_at >= ${since.toISOString()}::timestamptz and exited_on is null
+        ${province === null ? sql`` : sql`and left(village_code, 2) = ${province}`}
     ), pairs as (
       select r.id as participant_id, o.id as other_id, 'SAME_NAME_AND_BIRTH_DATE' as rule, r.village_code
       from recent r join participants o
