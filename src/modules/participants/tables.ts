@@ -111,6 +111,9 @@ export const participants = pgTable(
     index("participants_phone_idx").on(t.phone).where(sql`${t.phone} is not null`),
     index("participants_registered_at_idx").on(t.registeredAt, t.id),
     index("participants_name_search_idx").on(sql`lower(${t.fullName}) text_pattern_ops`),
+    // The duplicate rule "same name and birth date": a new registration's namesakes born the same
+    // day, probed per registration rather than by hashing every participant (a full scan a step).
+    index("participants_namesake_idx").on(sql`lower(${t.fullName})`, t.birthDate),
     // Masked NIKs show the last four digits, so that is what callers without pii:read search by.
     index("participants_nik_suffix_idx").on(sql`right(${t.nik}, 4)`),
   ],
