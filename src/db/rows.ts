@@ -41,3 +41,8 @@ export function rowOf<T extends PgTable>(table: T, raw: Record<string, unknown>)
 export function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows;
 }
+
+/** How many rows a raw statement (`db.execute`) wrote, as every driver reports it. */
+export function rowCountOf(result: unknown): number {
+  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+}

@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { type AnyPgColumn, alias, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
-import { rowsOf } from "../../db/rows";
+import { rowCountOf, rowsOf } from "../../db/rows";
 import { currentMonth, monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
@@ -551,7 +551,7 @@ async function recordMonthFigures(
       coalesce(f.registered, 0), coalesce(f.active, 0), ${options.reconstructed}, ${options.now.toISOString()}::timestamptz
     from figures f full join latest l on l.scope = f.scope and l.scope_key = f.key
     where l.scope is null or (l.registered, l.active) is distinct from (coalesce(f.registered, 0), coalesce(f.active, 0))`);
-  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+  return rowCountOf(result);
 }
 
 /**
@@ -578,7 +578,7 @@ export async function countCloseOfProvince(tx: Transaction, month: string, provi
   const result = await tx.execute(sql`
     insert into coverage_close_parts (month, province_code, scope, scope_key, registered, active)
     select ${month}::date, ${province}, scope, key, registered, active from (${monthFigures(month, participantsOf(province))}) counted`);
-  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+  return rowCountOf(result);
 }
 
 /**

@@ -6,15 +6,18 @@
  * every day of the month, adds nothing.
  */
 import { and, arrayContains, isNull, type SQL, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import type { Executor, Transaction } from "../../db/client";
 import { forgetRowsBefore, idPartitionsAhead } from "../../db/growth";
-import { rowsOf } from "../../db/rows";
+import { rowCountOf, rowsOf } from "../../db/rows";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
 import type { JobStep } from "../jobs/service";
 import { eventVersions } from "../outbox/event-types";
 import { EVENT_RETENTION_DAYS, outboxDedupeKeys } from "../outbox/tables";
+import { regionCondition } from "../participants/conditions";
 import { snapshotSql } from "../participants/events";
 import { membershipStatus, statusPolicy } from "../participants/rules";
+import { participants } from "../participants/tables";
 import { webhookEndpoints } from "./tables";
 
 /** A month number as `YYYY-MM`. */
@@ -44,7 +47,7 @@ function oncePerKey(candidates: SQL): SQL {
 
 /** The participants of one province, or all of them (null). */
 const inProvince = (province: string | null) =>
-  province === null ? sql`true` : sql`p.village_code like ${`${province}.%`}`;
+  province === null ? sql`true` : regionCondition(alias(participants, "p"), province);
 
 /**
  * The status transitions of this month's boundary: for each `paidThrough` whose status differs
@@ -71,7 +74,7 @@ export async function emitStatusTransitions(db: Executor, now: Date, province: s
         ${now.toISOString()}::timestamptz as occurred_at
       from participants p where p.paid_through = ${paidThrough} and p.exited_on is null and ${inProvince(province)}`),
     );
-    emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
+    emitted += rowCountOf(result);
   }
   return emitted;
 }
@@ -108,7 +111,7 @@ export async function emitPaymentDue(db: Executor, now: Date, province: string |
         from participants p where p.paid_through = ${monthStart(dueMonth - 1)} and p.exited_on is null
           and ${inProvince(province)}`),
       );
-      emitted += Number((result as { rowCount?: number | null }).rowCount ?? 0);
+      emitted += rowCountOf(result);
     }
   }
   return emitted;
@@ -140,7 +143,7 @@ export async function pruneEvents(db: Executor, now: Date, limit = 50_000): Prom
         and (select count(*) from attempts) >= 0 returning 1
     )
     delete from outbox_events e where e.id in (select id from old) and (select count(*) from gone) >= 0`);
-  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+  return rowCountOf(result);
 }
 
 /**

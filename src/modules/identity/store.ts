@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, like, lte, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor, Transaction } from "../../db/client";
+import { rowCountOf } from "../../db/rows";
 import type { Viewer } from "../access/rules";
 import { participantVisibility, regionCondition } from "../participants/conditions";
 import { type IdentityStatus, participants } from "../participants/tables";
@@ -205,7 +206,7 @@ export async function recordDuplicateCandidates(
     with recent as (
       select id, nik, full_name, birth_date, phone, village_code, registered_by_id, registered_by_subject, registered_at
       from participants where registered_at >= ${since.toISOString()}::timestamptz and exited_on is null
-        ${province === null ? sql`` : sql`and left(village_code, 2) = ${province}`}
+        ${province === null ? sql`` : sql`and ${regionCondition(participants, province)}`}
     ), pairs as (
       select r.id as participant_id, o.id as other_id, 'SAME_NAME_AND_BIRTH_DATE' as rule, r.village_code
       from recent r join participants o
@@ -248,7 +249,7 @@ export async function recordDuplicateCandidates(
     select participant_id, other_id, rule::duplicate_rule, village_code, ${now.toISOString()}::timestamptz
     from pairs order by participant_id, other_id, rule
     on conflict on constraint duplicate_candidates_pair_key do nothing`);
-  return Number((result as { rowCount?: number | null }).rowCount ?? 0);
+  return rowCountOf(result);
 }
 
 /**
