@@ -37,6 +37,11 @@ export function monthStart(month: number): string {
   return `${String(year).padStart(4, "0")}-${String(m).padStart(2, "0")}-01`;
 }
 
+/** The instant the WIB month after the one `isoDate` falls in starts: a month's exclusive end. */
+export function wibMonthEnd(isoDate: string): string {
+  return wibDayStart(monthStart(monthNumber(isoDate) + 1));
+}
+
 /** The current billing month in WIB, as a month number. */
 export function currentMonth(now: Date): number {
   return monthNumber(new Date(now.getTime() + WIB_OFFSET_MS).toISOString());

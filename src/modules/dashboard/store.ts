@@ -2,7 +2,7 @@ import { and, eq, gte, inArray, isNotNull, isNull, lt, type SQL, sql } from "dri
 import { type AnyPgColumn, alias, unionAll } from "drizzle-orm/pg-core";
 import type { Database, Executor, Transaction } from "../../db/client";
 import { rowCountOf, rowsOf } from "../../db/rows";
-import { currentMonth, monthNumber, monthStart, wibDayStart } from "../../shared/calendar";
+import { currentMonth, monthStart, wibDayStart, wibMonthEnd } from "../../shared/calendar";
 import type { EcosystemCode } from "../ecosystems/tables";
 import { ecosystemTargets } from "../ecosystems/tables";
 import { regionCondition } from "../participants/conditions";
@@ -240,12 +240,15 @@ export async function upsertEcosystemTarget(
     });
 }
 
+/** Participants under the name the recounts' SQL gives them (`from participants p`). */
+const recounted = alias(participants, "p");
+
 /** The participants of a region: a province or a regency (`participants_village_idx`). */
-const participantsOf = (region: string) => sql`p.village_code like ${`${region}.%`}`;
+const participantsOf = (region: string) => regionCondition(recounted, region);
 
 /** The participants registered in a cohort month (WIB), by the registration time's index. */
 const registeredIn = (month: string) =>
-  sql`p.registered_at >= ${wibDayStart(month)}::timestamptz and p.registered_at < ${wibDayStart(monthStart(monthNumber(month) + 1))}::timestamptz`;
+  sql`p.registered_at >= ${wibDayStart(month)}::timestamptz and p.registered_at < ${wibMonthEnd(month)}::timestamptz`;
 
 /**
  * What the rollups should hold, recounted from participants and covered months: of the
@@ -510,7 +513,7 @@ export async function membershipChangeRows(
  * active).
  */
 function monthFigures(month: string, inShard: SQL): SQL {
-  const monthEnd = wibDayStart(monthStart(monthNumber(month) + 1));
+  const monthEnd = wibMonthEnd(month);
   return sql`
       select s.scope, s.key, count(*)::bigint as registered,
         (count(*) filter (where exists (
@@ -731,8 +734,8 @@ export async function funnelRows(
     left join lateral (select min(y.settled_at) as first_paid from payments y
                        where y.participant_id = p.id and y.settled_at is not null) f on true
     where p.registered_at >= ${wibDayStart(options.from)}::timestamptz
-      and p.registered_at < ${wibDayStart(monthStart(monthNumber(options.to) + 1))}::timestamptz
-      ${options.regionCode === null ? sql`` : sql`and ${regionCondition(alias(participants, "p"), options.regionCode)}`}
+      and p.registered_at < ${wibMonthEnd(options.to)}::timestamptz
+      ${options.regionCode === null ? sql`` : sql`and ${regionCondition(recounted, options.regionCode)}`}
     group by 1, 2
     order by 1, 2`);
   return rowsOf<{
@@ -781,9 +784,9 @@ export async function retentionLeaders(
           and c.month = (wib_month(p.registered_at) + interval '6 months')::date) as active_at_6
       from participants p
       where p.registered_at >= ${wibDayStart(options.from)}::timestamptz
-        and p.registered_at < ${wibDayStart(monthStart(monthNumber(options.to) + 1))}::timestamptz
+        and p.registered_at < ${wibMonthEnd(options.to)}::timestamptz
         and (p.registered_by_id is not null or p.sponsor_id is not null)
-        ${options.regionCode === null ? sql`` : sql`and ${regionCondition(alias(participants, "p"), options.regionCode)}`}
+        ${options.regionCode === null ? sql`` : sql`and ${regionCondition(recounted, options.regionCode)}`}
     )
     select 'REGISTRANT' as kind, registrant as id, count(*)::int as registered, (count(*) filter (where active_at_6))::int as active_at_6
     from brought where registrant is not null group by registrant having count(*) >= ${options.minimum}
