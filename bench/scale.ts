@@ -194,7 +194,7 @@ async function writeCurve() {
       return y === undefined || Number.isNaN(y) ? [] : [{ x: size / 1_000_000, y }];
     });
     const fit = points.length >= 2 ? line(points) : null;
-    return `| ${name} | ${sizes.map((size) => format(bySize.get(size)?.[name], name)).join(" | ")} | ${fit ? format(fit.slope, name) : "—"} | ${fit ? format(fit.at70, name) : "—"} |`;
+    return `| ${name} | ${sizes.map((size) => format(bySize.get(size)?.[name], name)).join(" | ")} | ${fit ? format(fit.slope, name) : "—"} | ${fit && fit.at70 >= 0 ? format(fit.at70, name) : "—"} |`;
   });
   const report = `## The growth curve, measured
 
@@ -204,8 +204,9 @@ start, ${load()} at the end. Each size is its own database seeded by the same ge
 Reports of each run: bench/scale/. Times in seconds are jobs run in-process against the database;
 req/s and p95 are the api contender under autocannon (-c 10, ${values.rounds} × ${values.seconds} s).
 The slope is per million participants (least squares through the sizes); the last column extends
-that line to 70 M. A straight line is the assumption: it holds for work that is one pass over
-participants or payments, and overstates work that reads a fixed number of rows (by id, history).
+that line to 70 M ("—" where the line falls below zero). A straight line is the assumption: it holds
+for work that is one pass over participants or payments, and overstates work that reads a fixed
+number of rows (by id, history).
 
 | figure | ${sizes.map(label).join(" | ")} | slope per 1 M | at 70 M (projected) |
 | --- | ${sizes.map(() => "---").join(" | ")} | --- | --- |

@@ -1,6 +1,9 @@
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { checkMigrationLocks, lockProblems } from "./migration-locks";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkMigrationLocks, loadSqlParser, lockProblems } from "./migration-locks";
 import type { Migration } from "./migrator";
 
 const migration = (statements: string[], transactional = true): Migration => ({
@@ -14,6 +17,8 @@ const problems = (statements: string[], transactional = true) =>
   lockProblems(migration(statements, transactional)).map((p) => p.problem);
 
 describe("the migration lock check", () => {
+  beforeAll(() => loadSqlParser());
+
   it("passes every migration written since the rule", () => {
     expect(checkMigrationLocks(fileURLToPath(new URL("../migrations", import.meta.url)))).toEqual([]);
   });
@@ -58,13 +63,12 @@ describe("the migration lock check", () => {
   it("reads the statements inside a DO block as if written out", () => {
     const block = (body: string) => `DO $$\nBEGIN\n  IF true THEN\n${body}\n  END IF;\nEND $$;`;
     expect(problems([block("    LOCK TABLE payments IN ACCESS EXCLUSIVE MODE;")])).toEqual([
-      "VACUUM FULL, CLUSTER, REINDEX without CONCURRENTLY and LOCK TABLE hold an exclusive lock",
+      "LOCK TABLE holds an exclusive lock until the migration's transaction ends",
     ]);
     expect(
       problems([block("    -- lock-ok: the swap only\n    LOCK TABLE payments IN ACCESS EXCLUSIVE MODE;")]),
     ).toEqual([]);
     expect(problems([block("    UPDATE participants SET channel = 'JMO';")])).toHaveLength(1);
-    expect(problems([block("    UPDATE participants SET channel = 'JMO';\n    COMMIT;")], false)).toEqual([]);
     expect(
       problems([
         block(
@@ -80,13 +84,96 @@ describe("the migration lock check", () => {
 
   it("refuses backfills inside a transaction, and lets batched ones and reference data through", () => {
     expect(problems(["UPDATE participants SET channel = 'JMO' WHERE channel IS NULL;"])).toHaveLength(1);
+    // Outside a transaction one statement still locks every row it touches until it ends.
+    expect(problems(["UPDATE participants SET channel = 'JMO' WHERE channel IS NULL;"], false)).toHaveLength(1);
+    expect(problems(["DO $$ BEGIN UPDATE participants SET channel = 'JMO'; END $$;"], false)).toHaveLength(1);
+    expect(
+      problems(
+        [
+          `DO $$
+DECLARE next_id bigint := 0;
+BEGIN
+  WHILE next_id < 100 LOOP
+    UPDATE participants SET channel = 'JMO' WHERE id > next_id AND id <= next_id + 10;
+    COMMIT;
+    next_id := next_id + 10;
+  END LOOP;
+END $$;`,
+        ],
+        false,
+      ),
+    ).toEqual([]);
     expect(problems(["INSERT INTO program_months SELECT * FROM covered_months;"])).toHaveLength(1);
     expect(problems(["DELETE FROM outbox_events WHERE sent_at < now() - interval '1 year';"])).toHaveLength(1);
-    expect(problems(["DO $$ BEGIN UPDATE participants SET channel = 'JMO'; COMMIT; END $$;"], false)).toEqual([]);
     expect(problems(["-- lock-ok: 38 provinces\nUPDATE national_targets SET source = 'RPJMN';"])).toEqual([]);
     expect(problems(["INSERT INTO national_targets (year, target) VALUES (2027, 75000000);"])).toEqual([]);
     expect(problems(["LOCK TABLE payments;"])).toHaveLength(1);
     expect(problems(["REINDEX INDEX payments_created_idx;"])).toHaveLength(1);
     expect(problems(["REINDEX INDEX CONCURRENTLY payments_created_idx;"])).toEqual([]);
+  });
+
+  it("reads every statement of a chunk, however it is written", () => {
+    // Two statements between breakpoints: the second is checked too.
+    expect(
+      problems(["ALTER TABLE participants ADD COLUMN note text; CREATE INDEX ON participants (note);"]),
+    ).toHaveLength(1);
+    // Unnamed constraints, in any case and spacing.
+    expect(problems(["alter table payments add foreign key (batch_id) references payment_batches (id);"])).toHaveLength(
+      1,
+    );
+    expect(problems(["ALTER TABLE payments\n  ADD CHECK (amount > 0);"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE payments ADD CHECK (amount > 0) NOT VALID;"])).toEqual([]);
+    // A schema-qualified, quoted name is the same table.
+    expect(problems(['CREATE INDEX "x" ON "public"."payments" ("channel");'])).toHaveLength(1);
+  });
+
+  it("refuses columns that rewrite or scan the table", () => {
+    expect(problems(["ALTER TABLE participants ADD COLUMN seq bigserial;"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants ADD COLUMN n bigint GENERATED ALWAYS AS IDENTITY;"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants ADD COLUMN y int GENERATED ALWAYS AS (1 + 1) STORED;"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants ADD COLUMN z int CHECK (z > 0);"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants ADD COLUMN s bigint REFERENCES sponsors (id);"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants SET UNLOGGED;"])).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants ADD COLUMN flag boolean NOT NULL DEFAULT false;"])).toEqual([]);
+  });
+
+  it("treats only a table the migration creates as new", () => {
+    expect(
+      problems(["CREATE TABLE IF NOT EXISTS payments (id bigint);", "CREATE INDEX payments_x_idx ON payments (id);"]),
+    ).toHaveLength(1);
+    expect(problems(["TRUNCATE payments;"])).toHaveLength(1);
+    expect(problems(["CREATE TABLE scratch (id bigint);", "TRUNCATE scratch;"])).toEqual([]);
+  });
+
+  it("reads what EXECUTE format(…) runs, and refuses SQL it cannot read", () => {
+    const block = (body: string) => `DO $$\nDECLARE bound bigint := 5;\nBEGIN\n${body}\nEND $$;`;
+    expect(
+      problems([block("  EXECUTE format('ALTER TABLE payments ADD CONSTRAINT b CHECK (id < %s)', bound);")], false),
+    ).toHaveLength(1);
+    expect(
+      problems(
+        [block("  EXECUTE format('ALTER TABLE %I ADD CONSTRAINT b CHECK (id < %s) NOT VALID', 'payments', bound);")],
+        false,
+      ),
+    ).toEqual([]);
+    expect(problems([block("  EXECUTE 'CREATE INDEX x ON payments (' || 'channel)';")], false)).toHaveLength(1);
+    expect(problems([block("  -- lock-ok: reviewed, builds nothing\n  EXECUTE 'SELECT ' || bound;")], false)).toEqual(
+      [],
+    );
+  });
+
+  it("refuses a migration added later with a date from before the rule", () => {
+    const folder = mkdtempSync(join(tmpdir(), "migrations-"));
+    try {
+      cpSync(fileURLToPath(new URL("../migrations", import.meta.url)), folder, { recursive: true });
+      cpSync(join(folder, "20261205132302_target_sources"), join(folder, "20261101000000_backdated"), {
+        recursive: true,
+      });
+      expect(checkMigrationLocks(folder).map((p) => p.problem)).toEqual([
+        expect.stringContaining("carries an older date"),
+      ]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

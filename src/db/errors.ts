@@ -4,6 +4,14 @@
  * driver's error, which carries the code, as its `cause`.
  */
 export function isDataException(error: unknown): boolean {
-  const sqlState = (error as { cause?: { code?: unknown } } | null | undefined)?.cause?.code;
-  return typeof sqlState === "string" && sqlState.startsWith("22");
+  return sqlStateOf(error)?.startsWith("22") ?? false;
+}
+
+/** The SQLSTATE behind an error, however deep the driver and Drizzle wrapped it. */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
 }

@@ -5,12 +5,56 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Transaction } from "./client";
+import { sqlStateOf } from "./errors";
 import { rowsOf } from "./rows";
 
-/** Makes the partitions a table partitioned by id ranges will need next (`id_partitions_ahead`); returns them. */
-export async function idPartitionsAhead(tx: Transaction, table: "payments" | "outbox_events"): Promise<string[]> {
-  const [row] = rowsOf<{ created: string[] }>(await tx.execute(sql`select id_partitions_ahead(${table}) as created`));
-  return row?.created ?? [];
+/** The longest a change to a table's partitions waits for the table's lock. */
+const partitionLockWait = "2s";
+
+/**
+ * Runs a change to a partitioned table's partitions (CREATE … PARTITION OF, ATTACH, DETACH), which
+ * holds the parent's exclusive lock for a moment. Queued behind a long reader, that lock would
+ * hold up every read and write of the table after it, so the change waits at most
+ * `partitionLockWait` and, refused, is undone (a savepoint) and left for the next run: null.
+ * Partitions are made two ahead and retired long after their retention, so a day late is harmless.
+ */
+export async function changePartitions<T>(tx: Transaction, change: (tx: Transaction) => Promise<T>): Promise<T | null> {
+  const [setting] = rowsOf<{ before: string }>(await tx.execute(sql`select current_setting('lock_timeout') as before`));
+  try {
+    return await tx.transaction(async (savepoint) => {
+      await savepoint.execute(sql`select set_config('lock_timeout', ${partitionLockWait}, true)`);
+      return change(savepoint);
+    });
+  } catch (error) {
+    // lock_not_available: the wait ran out.
+    if (sqlStateOf(error) === "55P03") return null;
+    throw error;
+  } finally {
+    // A released savepoint keeps its SET LOCAL to the transaction's end: the step's own work after
+    // the change waits as it did before.
+    await tx.execute(sql`select set_config('lock_timeout', ${setting?.before ?? "0"}, true)`);
+  }
+}
+
+/** What a partition step reports: what it changed, or that the table was busy and it is left for the next run. */
+export function partitionsChanged<T extends Record<string, unknown>>(changed: T | null): T | { busy: string } {
+  return changed ?? { busy: "the table's lock was held longer than the wait: left for the next run" };
+}
+
+/**
+ * Makes the partitions a table partitioned by id ranges will need next (`id_partitions_ahead`);
+ * returns them, or null when the table was too busy to lock (left for the next run).
+ */
+export async function idPartitionsAhead(
+  tx: Transaction,
+  table: "payments" | "outbox_events",
+): Promise<string[] | null> {
+  return changePartitions(tx, async (change) => {
+    const [row] = rowsOf<{ created: string[] }>(
+      await change.execute(sql`select id_partitions_ahead(${table}) as created`),
+    );
+    return row?.created ?? [];
+  });
 }
 
 /** Deletes a table's rows whose `column` is before `before`; returns how many. */

@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import type { Transaction } from "../../db/client";
+import { partitionsChanged } from "../../db/growth";
 import type { UserError } from "../../shared/errors";
 import type { JobStep } from "../jobs/service";
 import { type AuditOutcome, keepAuditPartitions, recordAudit } from "./store";
@@ -47,5 +48,10 @@ export async function audited<T>(
 
 /** The audit log's part of the daily job (`src/daily-job.ts`): its months' partitions made and archived. */
 export function auditUpkeepSteps(now: Date): JobStep[] {
-  return [{ name: "audit:partitions", run: async (tx) => keepAuditPartitions(tx, now, auditKeptMonths) }];
+  return [
+    {
+      name: "audit:partitions",
+      run: async (tx) => partitionsChanged(await keepAuditPartitions(tx, now, auditKeptMonths)),
+    },
+  ];
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Executor, Transaction } from "../../db/client";
+import { changePartitions } from "../../db/growth";
 import { rowsOf } from "../../db/rows";
 import type { Viewer } from "../access/rules";
 import { auditActor } from "./rules";
@@ -32,16 +33,19 @@ export async function recordAudit(executor: Executor, viewer: Viewer, requestId:
 
 /**
  * Makes this month's and next month's partitions of the audit log and archives months past
- * `keptMonths` (`audit_log_partitions`); returns the partitions created and archived.
+ * `keptMonths` (`audit_log_partitions`); returns the partitions created and archived, or null when
+ * the audit log was too busy to lock (left for the next run).
  */
-export async function keepAuditPartitions(
+export function keepAuditPartitions(
   tx: Transaction,
   now: Date,
   keptMonths: number,
-): Promise<{ created: string[]; archived: string[] }> {
-  const result = await tx.execute(
-    sql`select audit_log_partitions(${now.toISOString()}::timestamptz, ${keptMonths}::integer) as upkeep`,
-  );
-  const [row] = rowsOf<{ upkeep: { created: string[]; archived: string[] } }>(result);
-  return row?.upkeep ?? { created: [], archived: [] };
+): Promise<{ created: string[]; archived: string[] } | null> {
+  return changePartitions(tx, async (change) => {
+    const result = await change.execute(
+      sql`select audit_log_partitions(${now.toISOString()}::timestamptz, ${keptMonths}::integer) as upkeep`,
+    );
+    const [row] = rowsOf<{ upkeep: { created: string[]; archived: string[] } }>(result);
+    return row?.upkeep ?? { created: [], archived: [] };
+  });
 }

@@ -8,7 +8,7 @@
 import { and, arrayContains, isNull, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Executor, Transaction } from "../../db/client";
-import { forgetRowsBefore, idPartitionsAhead } from "../../db/growth";
+import { changePartitions, forgetRowsBefore, idPartitionsAhead, partitionsChanged } from "../../db/growth";
 import { rowCountOf, rowsOf } from "../../db/rows";
 import { addDays, currentMonth, monthStart, wibDate } from "../../shared/calendar";
 import type { JobStep } from "../jobs/service";
@@ -199,14 +199,19 @@ export async function retireEventPartitions(tx: Transaction, now: Date): Promise
     );
     // An empty partition (max is null) below the newest ids is done too.
     if (state?.done === false) break;
-    await tx.execute(sql`
-      delete from webhook_attempts a using webhook_deliveries d
-      where a.delivery_id = d.id and d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint`);
-    await tx.execute(
-      sql`delete from webhook_deliveries where event_id >= ${from}::bigint and event_id < ${hi}::bigint`,
-    );
-    await tx.execute(sql`alter table outbox_events detach partition ${sql.identifier(name)}`);
-    await tx.execute(sql`drop table ${sql.identifier(name)}`);
+    const dropped = await changePartitions(tx, async (change) => {
+      await change.execute(sql`
+        delete from webhook_attempts a using webhook_deliveries d
+        where a.delivery_id = d.id and d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint`);
+      await change.execute(
+        sql`delete from webhook_deliveries where event_id >= ${from}::bigint and event_id < ${hi}::bigint`,
+      );
+      await change.execute(sql`alter table outbox_events detach partition ${sql.identifier(name)}`);
+      await change.execute(sql`drop table ${sql.identifier(name)}`);
+      return name;
+    });
+    // The outbox was busy: this partition and those after it wait for the next run.
+    if (dropped === null) break;
     retired.push(name);
   }
   return retired;
@@ -220,9 +225,10 @@ export function outboxUpkeepSteps(now: Date): JobStep[] {
   return [
     {
       name: "outbox:partitions-ahead",
-      run: async (tx) => ({
-        created: await idPartitionsAhead(tx, "outbox_events"),
-      }),
+      run: async (tx) => {
+        const created = await idPartitionsAhead(tx, "outbox_events");
+        return partitionsChanged(created && { created });
+      },
     },
     { name: "outbox:partitions-retired", run: async (tx) => ({ dropped: await retireEventPartitions(tx, now) }) },
     {

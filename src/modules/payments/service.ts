@@ -1,5 +1,6 @@
 import type { ServiceContext } from "../../context";
 import type { Executor, Transaction } from "../../db/client";
+import { partitionsChanged } from "../../db/growth";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { sha256Hex } from "../../shared/digest";
 import { forbidden, type UserError, userError, zodUserErrors } from "../../shared/errors";
@@ -697,7 +698,13 @@ export async function receiveChannelNotification(
  */
 export function paymentUpkeepSteps(now: Date): JobStep[] {
   return [
-    { name: "payments:partitions-ahead", run: async (tx) => ({ created: await addPaymentPartitions(tx) }) },
+    {
+      name: "payments:partitions-ahead",
+      run: async (tx) => {
+        const created = await addPaymentPartitions(tx);
+        return partitionsChanged(created && { created });
+      },
+    },
     {
       name: "payments:keys-forgotten",
       run: async (tx) => ({
