@@ -15,6 +15,7 @@
  * migration, by name), so databases migrated before keep their history and drizzle-kit reads it.
  */
 import { readMigrationFiles } from "drizzle-orm/migrator";
+import { sqlStateOf } from "../src/db/errors";
 
 /** One connection the migrator holds for the whole run: session settings and transactions stay on it. */
 export interface MigrationConnection {
@@ -53,17 +54,8 @@ export function readMigrations(folder: string): Migration[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The SQLSTATE of a database error, if it has one. */
-function sqlState(error: unknown): string | undefined {
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
 /** Lock timeouts, deadlocks and serialization failures: worth another try once the other side is done. */
-const retriable = (error: unknown) => ["55P03", "40P01", "40001"].includes(sqlState(error) ?? "");
+const retriable = (error: unknown) => ["55P03", "40P01", "40001"].includes(sqlStateOf(error) ?? "");
 
 const concurrentIndex = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?"?([a-z0-9_]+)"?/im;
 
