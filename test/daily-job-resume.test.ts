@@ -113,4 +113,47 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     expect(twice.rows).toEqual([{ n: 0 }]);
     expect((await run(steps)).finished).toEqual([]);
   });
+
+  it("killed in a province's part of a month's close, counts every worker once", async () => {
+    // A run early next month closes this month: its provinces' parts first, then their sum.
+    const now = new Date(`${month(1).slice(0, 7)}-05T00:05:00+07:00`);
+    const closing = month(0);
+    const steps = await dailyJobSteps(api.db, now);
+    const killAt = steps.findIndex((step) => step.name === `close:${closing.slice(0, 7)}:32`);
+    expect(killAt).toBeGreaterThan(steps.findIndex((step) => step.name === `close:${closing.slice(0, 7)}:31`));
+    const killed = steps.map((step, i) =>
+      i === killAt
+        ? {
+            name: step.name,
+            run: async (tx: Parameters<JobStep["run"]>[0]) => {
+              const result = await step.run(tx); // province 32's part is written, not committed...
+              await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`); // ...and the server ends it
+              return result;
+            },
+          }
+        : step,
+    );
+    const run = (list: readonly JobStep[]) =>
+      runJobSteps(api.db, {
+        job: DAILY_JOB,
+        runKey: "killed-in-close",
+        steps: list,
+        budgetMs: Number.POSITIVE_INFINITY,
+        elapsedMs: () => 0,
+        finishedAt: () => now.toISOString(),
+      });
+    await expect(run(killed)).rejects.toThrow();
+    await run(steps);
+    const latest = await rows<{ scope: string; key: string; registered: number; active: number }>(sql`
+      select distinct on (scope, scope_key) scope, scope_key as key, registered::int as registered, active::int as active
+      from coverage_history where month = ${closing}::date and scope in ('NATIONAL', 'PROVINCE')
+      order by scope, scope_key, revision desc`);
+    // Three workers (two in province 32, one in 31), each covered this month: counted once each.
+    expect(latest.rows).toEqual([
+      { scope: "NATIONAL", key: "", registered: 3, active: 3 },
+      { scope: "PROVINCE", key: "31", registered: 1, active: 1 },
+      { scope: "PROVINCE", key: "32", registered: 2, active: 2 },
+    ]);
+    expect(await checkpoints("killed-in-close")).toHaveLength(steps.length);
+  });
 });
