@@ -298,6 +298,7 @@ export function createApp(options: AppOptions = {}) {
     const response = await yogaFor(c.get("env").environment).fetch(c.req.raw, {
       db: c.get("db"),
       lagTolerant: c.get("lagTolerant"),
+      reportBudgetMs: c.get("env").reportBudgetMs,
       clock,
       requestId: c.get("requestId"),
       env: c.get("env"),
@@ -322,6 +323,7 @@ export function createApp(options: AppOptions = {}) {
         service: {
           db: c.get("db"),
           lagTolerant: c.get("lagTolerant"),
+          reportBudgetMs: c.get("env").reportBudgetMs,
           viewer: c.get("viewer"),
           requestId: c.get("requestId"),
           clock,

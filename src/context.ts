@@ -16,6 +16,12 @@ export interface ServiceContext {
    * Absent in jobs, scripts and tests that pass none.
    */
   lagTolerant?: () => Database;
+  /**
+   * How long a report that counts people live (the registration funnel, the retention leaderboard)
+   * may run before the database cancels it (REPORT_BUDGET_MS). Absent in jobs, scripts and the
+   * bench, which wait for their answer however long it takes.
+   */
+  reportBudgetMs?: number;
 }
 
 /**

@@ -60,3 +60,16 @@ describe("required production secrets (issue 29, finding 8)", () => {
     expect((error as ConfigurationError).bindings).toEqual(["WEBHOOK_SECRET_KEY", "PAYMENT_CHANNEL_SECRETS"]);
   });
 });
+
+describe("the live reports' budget", () => {
+  it("is 30 s unless set, and refuses a budget that is not a number of milliseconds in range", () => {
+    expect(parseEnv(production).reportBudgetMs).toBe(30_000);
+    expect(parseEnv({ ...production, REPORT_BUDGET_MS: "90000" }).reportBudgetMs).toBe(90_000);
+    expect(problemsOf({ ...production, REPORT_BUDGET_MS: "fast" })).toEqual([
+      expect.stringMatching(/^REPORT_BUDGET_MS: /),
+    ]);
+    expect(problemsOf({ ...production, REPORT_BUDGET_MS: "10" })).toEqual([
+      expect.stringMatching(/^REPORT_BUDGET_MS: /),
+    ]);
+  });
+});

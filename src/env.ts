@@ -111,6 +111,11 @@ const bindingsSchema = z.object({
   DATABASE_REPLICA_URL: z.string().min(1).optional(),
   /** The replica through its own Hyperdrive binding; wins over DATABASE_REPLICA_URL. */
   HYPERDRIVE_REPLICA: z.object({ connectionString: z.string().min(1) }).optional(),
+  /**
+   * Milliseconds a report that counts people live may run before the database cancels it and the
+   * caller is asked to narrow it (docs/operators.md, "Reports at national scale").
+   */
+  REPORT_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** `host:port/path` of a plain-WebSocket proxy to PostgreSQL (local development and tests only). */
   DATABASE_WS_PROXY: z.string().min(1).optional(),
   /** `npm run dev` serves GraphiQL's assets from an npm package here (development only, no CDN). */
@@ -171,6 +176,8 @@ export interface AppEnv {
   database: DatabaseRoute;
   /** Where lag-tolerant reads go; absent: the primary. */
   replica?: DatabaseRoute;
+  /** How long a live-count report may run (REPORT_BUDGET_MS). */
+  reportBudgetMs: number;
   auth: AuthConfig;
   rateLimiter: RateLimiter | undefined;
   authFailureLimiter: RateLimiter | undefined;
@@ -223,6 +230,7 @@ export function parseEnv(bindings: unknown): AppEnv {
     trustForwardedFor: env.TRUST_X_FORWARDED_FOR === "true",
     paymentChannelSecrets: new Map(Object.entries(env.PAYMENT_CHANNEL_SECRETS ?? {})),
     webhookSecretKey: env.WEBHOOK_SECRET_KEY,
+    reportBudgetMs: env.REPORT_BUDGET_MS,
   };
   const replica: DatabaseRoute | undefined = env.HYPERDRIVE_REPLICA
     ? { driver: "hyperdrive", url: env.HYPERDRIVE_REPLICA.connectionString }

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, dataOf, startTestApi, type TestApi } from "./testkit/api";
 import { at, month, monthKey } from "./testkit/dates";
@@ -174,5 +175,43 @@ describe("the funnel as a spreadsheet", () => {
     expect(
       (await csv(`from=${monthKey(-1)}&to=${monthKey(-1)}`, await bearer({ role: "SPONSOR", sponsorId: 1 }))).status,
     ).toBe(403);
+  });
+});
+
+describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a funnel past its budget", () => {
+  let narrow: TestApi;
+  beforeAll(async () => {
+    narrow = await startTestApi({ bindings: { REPORT_BUDGET_MS: "1000" } });
+  });
+  afterAll(async () => narrow?.close());
+
+  it("is stopped by the database and answered with how to narrow it, in GraphQL and as a spreadsheet", async () => {
+    const months = { from: monthKey(-12), to: monthKey(-1), by: "CHANNEL" };
+    const holder = new pg.Client({ connectionString: String(narrow.env.DATABASE_URL) });
+    await holder.connect();
+    try {
+      // Another transaction holds covered_months: the count waits past its budget, as a count of
+      // the whole nation would run past it.
+      await holder.query("begin");
+      await holder.query("lock table covered_months in access exclusive mode");
+      const answer = await narrow.graphql<{ registrationFunnel: Cohort[] }>(FUNNEL, months);
+      expect(answer.errors?.[0]).toMatchObject({
+        message:
+          "Counting this ran past its budget of 1 s and was stopped: ask for fewer months, or a province or regency",
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+      const sheet = await narrow.request(`/reports/registration-funnel.csv?from=${months.from}&to=${months.to}`, {
+        headers: await bearer({ role: "ADMIN" }),
+      });
+      expect(sheet.status).toBe(400);
+      expect(await sheet.json()).toMatchObject({ error: { code: "BAD_USER_INPUT" } });
+    } finally {
+      await holder.query("rollback");
+      await holder.end();
+    }
+    // Nothing is left behind: the same report answers once the count can run.
+    expect(dataOf(await narrow.graphql<{ registrationFunnel: Cohort[] }>(FUNNEL, months)).registrationFunnel).toEqual(
+      [],
+    );
   });
 });

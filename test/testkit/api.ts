@@ -61,6 +61,8 @@ export async function startTestApi(
      * fills as it likes, so which reads go where shows in the answers.
      */
     replica?: boolean;
+    /** More Worker bindings, over the test defaults (REPORT_BUDGET_MS, say). */
+    bindings?: Record<string, string>;
   } = {},
 ) {
   const database: TestDatabase = await startTestDatabase();
@@ -93,6 +95,7 @@ export async function startTestApi(
     // Tests stand in for a trusted proxy, so each can act from its own client address.
     TRUST_X_FORWARDED_FOR: "true",
     ...(replica ? { DATABASE_REPLICA_URL: replica.url } : {}),
+    ...options.bindings,
   };
 
   /**

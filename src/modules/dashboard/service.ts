@@ -1,5 +1,6 @@
 import { lagTolerantReads, type ServiceContext } from "../../context";
-import type { Database, Transaction } from "../../db/client";
+import { ReadOverBudget, readWithinBudget } from "../../db/budget";
+import type { Database, Executor, Transaction } from "../../db/client";
 import { currentMonth, monthNumber, monthStart } from "../../shared/calendar";
 import { badUserInput, forbidden, type UserError, userError } from "../../shared/errors";
 import { msg } from "../../shared/messages";
@@ -124,7 +125,24 @@ function wibYear(at: Date): number {
 }
 
 /** Who reads a dashboard, and where its lag-tolerant reads go (`lagTolerantReads`). */
-export type DashboardReader = Pick<ServiceContext, "db" | "viewer" | "lagTolerant">;
+export type DashboardReader = Pick<ServiceContext, "db" | "viewer" | "lagTolerant" | "reportBudgetMs">;
+
+/**
+ * Runs a report that counts people live (not from a rollup), on the lag-tolerant reads, within the
+ * request's budget: one over it (a year of the whole nation, at tens of millions of participants)
+ * is cancelled by the database and answered BAD_USER_INPUT, naming how to narrow it.
+ */
+async function countedWithinBudget<T>(ctx: DashboardReader, count: (db: Executor) => Promise<T>): Promise<T> {
+  const db = lagTolerantReads(ctx);
+  if (ctx.reportBudgetMs === undefined) return count(db);
+  try {
+    return await readWithinBudget(db, ctx.reportBudgetMs, count);
+  } catch (error) {
+    if (error instanceof ReadOverBudget)
+      throw badUserInput(msg("BAD_USER_INPUT.reportTooBroad", { seconds: Math.ceil(error.budgetMs / 1000) }));
+    throw error;
+  }
+}
 
 /**
  * Registered, active, grace and inactive participants against the year's target, by ecosystem,
@@ -828,12 +846,9 @@ export async function registrationFunnel(
   const regionCode = dashboardScopeFor(ctx.viewer, args.regionCode);
   const months = funnelMonths(args.from, args.to, args.now);
   const current = currentMonth(args.now);
-  const rows = await funnelRows(lagTolerantReads(ctx), {
-    from: monthStart(months.from),
-    to: monthStart(months.to),
-    regionCode,
-    by: args.by,
-  });
+  const rows = await countedWithinBudget(ctx, (db) =>
+    funnelRows(db, { from: monthStart(months.from), to: monthStart(months.to), regionCode, by: args.by }),
+  );
   return rows.map((row) => {
     const cohort = monthNumber(row.cohort);
     const share = (active: number, after: number) => retentionShare(row.registered, active, cohort, after, current);
@@ -865,12 +880,9 @@ export async function retentionLeaderboard(
   const last = Math.min(months.to, currentMonth(args.now) - 6);
   if (last < months.from) return { best: [], worst: [] };
   const rows = (
-    await retentionLeaders(lagTolerantReads(ctx), {
-      from: monthStart(months.from),
-      to: monthStart(last),
-      regionCode,
-      minimum: 5,
-    })
+    await countedWithinBudget(ctx, (db) =>
+      retentionLeaders(db, { from: monthStart(months.from), to: monthStart(last), regionCode, minimum: 5 }),
+    )
   ).map((row) => ({ ...row, activeShare6: row.activeAt6 / row.registered }));
   const ranked = (kind: RetentionLeaderRow["kind"], direction: 1 | -1) =>
     rows

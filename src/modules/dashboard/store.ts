@@ -709,7 +709,7 @@ export interface FunnelRow {
  * registration-time index), each with its first settlement and three covered-month lookups.
  */
 export async function funnelRows(
-  db: Database,
+  db: Executor,
   options: { from: string; to: string; regionCode: string | null; by: FunnelDimension },
 ): Promise<FunnelRow[]> {
   const childLength = options.regionCode === null ? 2 : ([5, 8, 13][options.regionCode.split(".").length - 1] ?? 13);
@@ -774,7 +774,7 @@ export interface RetentionLeaderRow {
  * least `minimum` such workers, so one lucky registration does not top the list.
  */
 export async function retentionLeaders(
-  db: Database,
+  db: Executor,
   options: { from: string; to: string; regionCode: string | null; minimum: number },
 ): Promise<RetentionLeaderRow[]> {
   const result = await db.execute(sql`

@@ -213,6 +213,8 @@ export const en = {
   "BAD_USER_INPUT.outcomeRegion": "Outcomes are kept for provinces and regencies: give a code such as 31 or 31.71",
   "BAD_USER_INPUT.outcomeRange": "to is before from",
   "BAD_USER_INPUT.outcomeMonths": "At most {max} months at a time",
+  "BAD_USER_INPUT.reportTooBroad":
+    "Counting this ran past its budget of {seconds} s and was stopped: ask for fewer months, or a province or regency",
   "BAD_USER_INPUT.changesFuture": "to is after the current month: its changes have not happened yet",
   "INVALID_INPUT.targetSource": "A target's source is at most 300 characters",
   "BAD_USER_INPUT.historyNotKept":

@@ -196,6 +196,8 @@ export const id: Record<keyof typeof en, string> = {
     "Hasil retensi disimpan per provinsi dan kabupaten/kota: isi kode seperti 31 atau 31.71.",
   "BAD_USER_INPUT.outcomeRange": "to tidak boleh sebelum from.",
   "BAD_USER_INPUT.outcomeMonths": "Paling banyak {max} bulan sekaligus.",
+  "BAD_USER_INPUT.reportTooBroad":
+    "Penghitungan ini melewati batas {seconds} detik dan dihentikan: minta lebih sedikit bulan, atau satu provinsi atau kabupaten/kota.",
   "BAD_USER_INPUT.changesFuture": "to tidak boleh sesudah bulan ini: perubahannya belum terjadi.",
   "INVALID_INPUT.targetSource": "Sumber target paling panjang 300 karakter.",
   "BAD_USER_INPUT.historyNotKept":
