@@ -53,6 +53,33 @@ describe("the daily job's invocations", () => {
   });
 });
 
+/** The steps with the one at `killAt` killed once its work is done: the server ends its connection before the commit. */
+function killedAt(steps: readonly JobStep[], killAt: number): JobStep[] {
+  return steps.map((step, i) =>
+    i === killAt
+      ? {
+          name: step.name,
+          run: async (tx) => {
+            const result = await step.run(tx); // the step's work is done, not committed...
+            await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`); // ...and the server ends it
+            return result;
+          },
+        }
+      : step,
+  );
+}
+
+/** Runs steps to the end as the daily job's run `runKey` on the day of `now`. */
+const runAs = (runKey: string, now: Date) => (list: readonly JobStep[]) =>
+  runJobSteps(api.db, {
+    job: DAILY_JOB,
+    runKey,
+    steps: list,
+    budgetMs: Number.POSITIVE_INFINITY,
+    elapsedMs: () => 0,
+    finishedAt: () => now.toISOString(),
+  });
+
 describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed half-way", () => {
   it("resumes at the step it lost and applies every step once", async () => {
     const now = new Date(`${daysFromToday(2)}T00:05:00+07:00`);
@@ -64,27 +91,8 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     // Killed in the first province's step of the second rollup, after every province of the first.
     const killAt = steps.findIndex((step) => step.name.startsWith("verify:monthly_active_rollups:"));
     expect(killAt).toBeGreaterThan(steps.findLastIndex((step) => step.name.startsWith("verify:coverage_rollups:")));
-    const killed: JobStep[] = steps.map((step, i) =>
-      i === killAt
-        ? {
-            name: step.name,
-            run: async (tx) => {
-              const result = await step.run(tx); // the rebuild is done, not committed...
-              await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`); // ...and the server ends it
-              return result;
-            },
-          }
-        : step,
-    );
-    const run = (list: readonly JobStep[]) =>
-      runJobSteps(api.db, {
-        job: DAILY_JOB,
-        runKey,
-        steps: list,
-        budgetMs: Number.POSITIVE_INFINITY,
-        elapsedMs: () => 0,
-        finishedAt: () => now.toISOString(),
-      });
+    const killed = killedAt(steps, killAt);
+    const run = runAs(runKey, now);
     await expect(run(killed)).rejects.toThrow();
     const before = await checkpoints(runKey);
     expect(before.sort()).toEqual(
@@ -121,27 +129,8 @@ describe.skipIf(process.env.TEST_DATABASE !== "postgres")("a daily run killed ha
     const steps = await dailyJobSteps(api.db, now);
     const killAt = steps.findIndex((step) => step.name === `close:${closing.slice(0, 7)}:32`);
     expect(killAt).toBeGreaterThan(steps.findIndex((step) => step.name === `close:${closing.slice(0, 7)}:31`));
-    const killed = steps.map((step, i) =>
-      i === killAt
-        ? {
-            name: step.name,
-            run: async (tx: Parameters<JobStep["run"]>[0]) => {
-              const result = await step.run(tx); // province 32's part is written, not committed...
-              await tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`); // ...and the server ends it
-              return result;
-            },
-          }
-        : step,
-    );
-    const run = (list: readonly JobStep[]) =>
-      runJobSteps(api.db, {
-        job: DAILY_JOB,
-        runKey: "killed-in-close",
-        steps: list,
-        budgetMs: Number.POSITIVE_INFINITY,
-        elapsedMs: () => 0,
-        finishedAt: () => now.toISOString(),
-      });
+    const killed = killedAt(steps, killAt);
+    const run = runAs("killed-in-close", now);
     await expect(run(killed)).rejects.toThrow();
     await run(steps);
     const latest = await rows<{ scope: string; key: string; registered: number; active: number }>(sql`
