@@ -176,4 +176,59 @@ END $$;`,
       rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it("reads what a review of this check tried to slip past it", () => {
+    // A trailing lock-ok belongs to its own line's statement, not the next one.
+    expect(
+      problems([
+        "UPDATE national_targets SET source = 'x'; -- lock-ok: 38 rows\nUPDATE participants SET channel = 'JMO';",
+      ]),
+    ).toHaveLength(2);
+    // Only format() as the whole expression is read; a %s standing for a type or an expression is not.
+    const block = (body: string) => `DO $$\nBEGIN\n${body}\nEND $$;`;
+    expect(
+      problems([block("  EXECUTE 'ALTER TABLE payments ALTER COLUMN a TYPE bigint; ' || format('SELECT 1');")], false),
+    ).toHaveLength(1);
+    expect(
+      problems([block("  EXECUTE format('ALTER TABLE %I ADD COLUMN c %s', 'payments', 'bigserial');")], false),
+    ).toHaveLength(1);
+    // A templated CREATE TABLE makes no table this check knows.
+    expect(
+      problems(
+        [
+          block(
+            "  EXECUTE format('CREATE TABLE %I (id bigint)', 'x');\n  EXECUTE format('CREATE INDEX ON %I (id)', 'payments');",
+          ),
+        ],
+        false,
+      ),
+    ).toHaveLength(1);
+    expect(
+      problems(["DO $$\nDECLARE r record;\nBEGIN\n  FOR r IN EXECUTE 'SELECT 1' LOOP\n  END LOOP;\nEND $$;"], false),
+    ).toHaveLength(1);
+    // Writes in a CTE, MERGE, EXCLUDE, access methods, refreshes and procedures.
+    expect(
+      problems(["WITH d AS (DELETE FROM payments WHERE id < 5 RETURNING 1) SELECT count(*) FROM d;"]),
+    ).toHaveLength(1);
+    expect(
+      problems(["MERGE INTO participants p USING sponsors s ON s.id = p.sponsor_id WHEN MATCHED THEN DELETE;"]),
+    ).toHaveLength(1);
+    expect(
+      problems(["ALTER TABLE sponsorships ADD CONSTRAINT no_overlap EXCLUDE USING gist (sponsor_id WITH =);"]),
+    ).toHaveLength(1);
+    expect(problems(["ALTER TABLE participants SET ACCESS METHOD heap;"])).toHaveLength(1);
+    expect(problems(["ALTER INDEX participants_pkey SET TABLESPACE fast;"])).toHaveLength(1);
+    expect(problems(["REFRESH MATERIALIZED VIEW coverage_summary;"])).toHaveLength(1);
+    expect(problems(["REFRESH MATERIALIZED VIEW CONCURRENTLY coverage_summary;"])).toEqual([]);
+    expect(problems(["CALL backfill_everything();"])).toHaveLength(1);
+    // CREATE TABLE AS makes its table; a quoted or other schema's namesake is another table.
+    expect(problems(["CREATE TABLE t2 AS SELECT 1 AS id;", "CREATE INDEX ON t2 (id);"])).toEqual([]);
+    expect(problems(['CREATE TABLE "Payments" (id bigint);', "CREATE INDEX ON payments (id);"])).toHaveLength(1);
+    expect(problems(["CREATE TABLE archive.payments (id bigint);", "CREATE INDEX ON payments (id);"])).toHaveLength(1);
+    // A body holding this check's own dollar tag still reads; a lock-ok above a DO is not one for inside it.
+    expect(problems([`DO $body$ BEGIN PERFORM '$lock_check$'; END $body$;`])).toEqual([]);
+    expect(problems(["-- lock-ok: the block\nDO $$ BEGIN LOCK TABLE payments; END $$;"])).toHaveLength(1);
+    // The parent's own index on a partitioned table is a catalog change.
+    expect(problems(["CREATE INDEX payments_x_idx ON ONLY payments (channel);"])).toEqual([]);
+  });
 });

@@ -5,31 +5,38 @@
  * before the rule and stay as they are. scripts/migration-locks.test.ts runs it in `npm test`.
  *
  * Each statement is read by PostgreSQL's own parser (libpg-query), so what a rule sees is what the
- * server will run: statements split where the server splits them, constraints named or not, and the
- * statements of a `DO` block (PL/pgSQL) one by one. Refused on an existing table, each with the way
- * to do it instead:
+ * server will run: statements split where the server splits them, constraints named or not, names
+ * as the server resolves them (schema, quoting), and the statements of a `DO` block (PL/pgSQL) one
+ * by one. Refused on an existing table, each with the way to do it instead:
  * - CREATE INDEX without CONCURRENTLY (a write lock for the whole build); CREATE INDEX
  *   CONCURRENTLY outside a `-- migrate: no-transaction` migration, or without IF NOT EXISTS (the
- *   migrator runs such a migration again from its start if cut off);
- * - ADD CONSTRAINT (foreign key or check) without NOT VALID, and ADD PRIMARY KEY / UNIQUE without
- *   USING INDEX (a full scan under the lock; VALIDATE CONSTRAINT afterwards takes a light lock);
+ *   migrator runs such a migration again from its start if cut off). CREATE INDEX … ON ONLY a
+ *   partitioned table passes: the parent's index alone is a catalog change;
+ * - ADD CONSTRAINT (foreign key or check) without NOT VALID, ADD PRIMARY KEY / UNIQUE without
+ *   USING INDEX (a full scan under the lock; VALIDATE CONSTRAINT afterwards takes a light lock),
+ *   ADD … EXCLUDE (its index built under the lock);
  * - ADD COLUMN that rewrites or scans the table: a volatile default, serial, identity, a stored
  *   generated column, or a constraint of its own (checked by a scan under the lock);
- * - ALTER COLUMN … TYPE, SET NOT NULL, SET LOGGED / UNLOGGED, SET TABLESPACE (a rewrite or a full
- *   scan under an exclusive lock);
- * - UPDATE or DELETE of an existing table's rows unless in batches: inside a loop of a `DO` block
- *   that COMMITs in the loop, in a no-transaction migration (one statement over every row holds
- *   every row's lock until it ends); INSERT … SELECT from an existing table in a transactional
- *   migration (a backfill holds its locks until the end);
- * - VACUUM FULL, CLUSTER, REINDEX without CONCURRENTLY, LOCK TABLE, TRUNCATE.
- * What `EXECUTE format('<template>', …)` runs is checked as its template, each placeholder read
- * as a name; SQL built any other way cannot be read here and is refused.
+ * - ALTER COLUMN … TYPE, SET NOT NULL, SET LOGGED / UNLOGGED, SET TABLESPACE, SET ACCESS METHOD
+ *   (a rewrite or a full scan under an exclusive lock), an index moved to another tablespace;
+ * - UPDATE, DELETE or MERGE of an existing table's rows, a CTE's included, unless in batches:
+ *   inside a loop of a `DO` block that COMMITs in the loop, in a no-transaction migration (one
+ *   statement over every row holds every row's lock until it ends); INSERT … SELECT from an
+ *   existing table in a transactional migration (a backfill holds its locks until the end);
+ * - VACUUM FULL, CLUSTER, REINDEX or REFRESH MATERIALIZED VIEW without CONCURRENTLY, LOCK TABLE,
+ *   TRUNCATE, and CALL of a procedure (which this check cannot read).
+ * What `EXECUTE format('<template>', …)` runs (as the whole expression) is checked as its template,
+ * `%I` read as a name, `%L` as a literal and `%s` as a number; SQL built any other way, or a `%s`
+ * that stands for more than a value, cannot be read here and is refused.
  *
- * A statement may be let through with a comment `-- lock-ok: <why>` right before it (a table known
- * to stay small, such as reference data, or a swap that holds its lock for catalog changes only).
- * Brief catalog-only locks (a rename, DROP INDEX, CREATE TABLE … PARTITION OF, ATTACH of a
- * partition whose CHECK proves its bound, DETACH) are not refused: the migrator's `lock_timeout`
- * bounds how long they wait, and they hold their lock for no scan.
+ * A statement may be let through with a comment `-- lock-ok: <why>` on the lines right before it (a
+ * table known to stay small, such as reference data, or a swap that holds its lock for catalog
+ * changes only); above a `DO` block it covers the block's own statement, not those inside it,
+ * which say their own. Brief catalog-only locks (a rename, DROP INDEX, CREATE TABLE … PARTITION
+ * OF, DETACH, ATTACH) are not refused: the migrator's `lock_timeout` bounds how long they wait. An
+ * ATTACH scans the partition under its lock unless a validated CHECK proves the bound, which a
+ * reviewer makes sure of (the partitioning migrations add the CHECK NOT VALID and validate it
+ * first).
  */
 import { fileURLToPath } from "node:url";
 import { loadModule, parsePlPgSQLSync, parseSync } from "libpg-query";
@@ -77,10 +84,14 @@ function nodesOf(tree: unknown, type: string): Tree[] {
     key === type && isTree(value) ? [value, ...nodesOf(value, type)] : nodesOf(value, type),
   );
 }
-/** A table's name, from a RangeVar node or the bare fields a statement's `relation` holds. */
+/**
+ * A table as `schema.name`, from a RangeVar node or the bare fields a statement's `relation` holds:
+ * the parser has folded unquoted names to lower case already, so `"Payments"` stays another table.
+ */
 const relationName = (relation: unknown) => {
   const fields = fieldsOf(relation, "RangeVar") ?? (isTree(relation) ? relation : {});
-  return typeof fields.relname === "string" ? fields.relname : "";
+  if (typeof fields.relname !== "string") return "";
+  return `${typeof fields.schemaname === "string" ? fields.schemaname : "public"}.${fields.relname}`;
 };
 const optionNames = (options: unknown) =>
   listOf(options).map((option) => String(fieldsOf(option, "DefElem")?.defname ?? "").toLowerCase());
@@ -108,6 +119,8 @@ interface Statement {
   allowed: boolean;
   /** Inside a loop of a DO block that COMMITs in that loop: a batch. */
   batched: boolean;
+  /** Read from an EXECUTE format() template: its names are placeholders, never a table it makes. */
+  templated?: boolean;
 }
 
 /** The statements of a chunk of SQL, each with the comments before it. */
@@ -117,9 +130,12 @@ function statementsOf(sql: string, allowed = false): Statement[] {
   return (parsed.stmts ?? []).map(({ stmt, stmt_location = 0, stmt_len }) => {
     const end = stmt_len ? stmt_location + stmt_len : sql.length;
     // The parser starts the first statement after its comments, a later one after the previous `;`:
-    // the comments before a statement lie between the previous one's end and its first word.
+    // the comments before a statement lie between the previous one's line and its first word (a
+    // comment on the previous statement's own line is that statement's).
+    const lineAfter = previousEnd === 0 ? 0 : sql.indexOf("\n", previousEnd);
     const before =
-      sql.slice(previousEnd, stmt_location) + (sql.slice(stmt_location, end).match(/^(?:\s*--[^\n]*\n)*/)?.[0] ?? "");
+      (lineAfter < 0 || lineAfter > stmt_location ? "" : sql.slice(lineAfter, stmt_location)) +
+      (sql.slice(stmt_location, end).match(/^(?:\s*--[^\n]*\n)*/)?.[0] ?? "");
     previousEnd = end;
     return {
       tree: stmt,
@@ -135,7 +151,9 @@ function statementsOf(sql: string, allowed = false): Statement[] {
  * it and whether a loop that COMMITs holds it; EXECUTE format('…') as its template.
  */
 function blockStatements(body: string): Statement[] {
-  const wrapped = `CREATE FUNCTION lock_check() RETURNS void LANGUAGE plpgsql AS $lock_check$${body}$lock_check$`;
+  let tag = "$lock_check$";
+  while (body.includes(tag)) tag = `$lock_check_${tag.length}$`;
+  const wrapped = `CREATE FUNCTION lock_check() RETURNS void LANGUAGE plpgsql AS ${tag}${body}${tag}`;
   const lines = wrapped.split("\n");
   /** The comment lines right above line `lineno` (1-based) of the body. */
   const commentsAbove = (lineno: number) => {
@@ -157,10 +175,12 @@ function blockStatements(body: string): Statement[] {
       if (type === "PLpgSQL_stmt_execsql") {
         const query = String(fieldsOf(fields.sqlstmt, "PLpgSQL_expr")?.query ?? "");
         found.push(...statementsOf(query, allowed).map((statement) => ({ ...statement, batched })));
-      } else if (type === "PLpgSQL_stmt_dynexecute") {
+      } else if (type === "PLpgSQL_stmt_dynexecute" || type === "PLpgSQL_stmt_dynfors") {
+        // EXECUTE …, and FOR … IN EXECUTE … LOOP (whose body is read as any loop's).
         const query = String(fieldsOf(fields.query, "PLpgSQL_expr")?.query ?? "");
         found.push(...executedStatements(query, allowed).map((statement) => ({ ...statement, batched })));
-      } else if (/^PLpgSQL_stmt_(loop|while|fori|fors|foreach_a|forc|dynfors)$/.test(type)) {
+        if (type === "PLpgSQL_stmt_dynfors") walk({ PLpgSQL_stmt_loop: { body: fields.body } }, batched);
+      } else if (/^PLpgSQL_stmt_(loop|while|fori|fors|foreach_a|forc)$/.test(type)) {
         const commits = JSON.stringify(fields.body ?? []).includes('"PLpgSQL_stmt_commit"');
         walk(fields.body, batched || commits);
       } else {
@@ -173,30 +193,30 @@ function blockStatements(body: string): Statement[] {
 }
 
 /**
- * What `EXECUTE <expression>` runs, when the expression is `format('<template>', …)`: the template
- * with each placeholder as a name (`%I`, `%s`) or a literal (`%L`). Anything else is unreadable.
+ * What `EXECUTE <expression>` runs, when the expression is `format('<template>', …)` itself: the
+ * template with `%I` read as a name, `%L` as a literal and `%s` as a number (its use for values:
+ * a `%s` that stands for a name, a type or an expression does not read, and is refused).
+ * Anything else is unreadable.
  */
 function executedStatements(expression: string, allowed: boolean): Statement[] {
-  const call = nodesOf(parseSync(`SELECT ${expression}`), "FuncCall")[0];
+  const unreadable = [{ tree: { Unreadable: {} }, text: `EXECUTE ${expression}`, allowed, batched: false }];
+  const select = fieldsOf(listOf(parseSync(`SELECT ${expression}`).stmts)[0], "stmt");
+  const targets = listOf(fieldsOf(select, "SelectStmt")?.targetList);
+  const call = fieldsOf(fieldsOf(targets[0], "ResTarget")?.val, "FuncCall");
   const constant = fieldsOf(listOf(call?.args)[0], "A_Const")?.sval;
   const template = isTree(constant) ? constant.sval : undefined;
-  if (!call || lastName(call.funcname) !== "format" || typeof template !== "string") {
-    return [{ tree: { Unreadable: {} }, text: `EXECUTE ${expression}`, allowed, batched: false }];
+  if (targets.length !== 1 || !call || lastName(call.funcname) !== "format" || typeof template !== "string")
+    return unreadable;
+  const sql = template
+    .replace(/%(\d+\$)?I/g, "placeholder")
+    .replace(/%(\d+\$)?s/g, "0")
+    .replace(/%(\d+\$)?L/g, "'placeholder'")
+    .replaceAll("%%", "%");
+  try {
+    return statementsOf(sql, allowed).map((statement) => ({ ...statement, templated: true }));
+  } catch {
+    return unreadable;
   }
-  // A placeholder stands for a name or a value: read as a name first, then as a number.
-  for (const stand of ["placeholder", "0"]) {
-    const sql = template
-      .replace(/%(\d+\$)?I/g, "placeholder")
-      .replace(/%(\d+\$)?s/g, stand)
-      .replace(/%(\d+\$)?L/g, "'placeholder'")
-      .replaceAll("%%", "%");
-    try {
-      return statementsOf(sql, allowed);
-    } catch {
-      // Not SQL with this reading of the placeholders: try the next.
-    }
-  }
-  return [{ tree: { Unreadable: {} }, text: `EXECUTE ${expression}`, allowed, batched: false }];
 }
 
 /** Why one ALTER TABLE action holds a long lock on an existing table, or null. */
@@ -215,6 +235,8 @@ function alterProblem(command: Tree): string | null {
         !constraint.indexname
       )
         return "ADD PRIMARY KEY / UNIQUE scans under the lock: build a unique index CONCURRENTLY, then ADD … USING INDEX";
+      if (constraint?.contype === "CONSTR_EXCLUSION")
+        return "ADD … EXCLUDE builds its index under an exclusive lock: there is no concurrent way, so plan the window (or -- lock-ok: for a small table)";
       return null;
     case "AT_AddColumn": {
       const column = fieldsOf(definition, "ColumnDef") ?? {};
@@ -246,7 +268,8 @@ function alterProblem(command: Tree): string | null {
     case "AT_SetLogged":
     case "AT_SetUnLogged":
     case "AT_SetTableSpace":
-      return "SET LOGGED / UNLOGGED / TABLESPACE rewrites the table under an exclusive lock";
+    case "AT_SetAccessMethod":
+      return "SET LOGGED / UNLOGGED / TABLESPACE / ACCESS METHOD rewrites the table under an exclusive lock";
     default:
       return null;
   }
@@ -256,7 +279,7 @@ function alterProblem(command: Tree): string | null {
 export function lockProblems(migration: Migration): LockProblem[] {
   const created = new Set<string>();
   const problems: LockProblem[] = [];
-  const existing = (table: string) => table !== "" && !created.has(table.toLowerCase());
+  const existing = (table: string) => table !== "" && !created.has(table);
   const check = (statement: Statement): void => {
     const refuse = (problem: string) => {
       if (!statement.allowed)
@@ -264,25 +287,47 @@ export function lockProblems(migration: Migration): LockProblem[] {
     };
     const [type, fields] = Object.entries(statement.tree)[0] ?? ["", {}];
     const node = isTree(fields) ? fields : {};
+    // Rows written anywhere in it, a CTE's included: each holds its rows' locks until it ends.
+    for (const [kind, verb] of [
+      ["UpdateStmt", "UPDATE"],
+      ["DeleteStmt", "DELETE"],
+      ["MergeStmt", "MERGE"],
+    ] as const) {
+      for (const write of nodesOf(statement.tree, kind)) {
+        if (!existing(relationName(write.relation))) continue;
+        if (migration.transactional)
+          refuse(
+            `${verb} in a transactional migration holds its row locks to the end: batch it in a no-transaction migration`,
+          );
+        else if (!statement.batched)
+          refuse(
+            `${verb} of every row at once holds their locks until it ends: batch it in a DO block's loop that COMMITs each batch`,
+          );
+      }
+    }
     switch (type) {
       case "DoStmt": {
         const body = listOf(node.args)
           .map((arg) => fieldsOf(arg, "DefElem"))
           .find((arg) => arg?.defname === "as");
-        for (const inner of blockStatements(String(fieldsOf(body?.arg, "String")?.sval ?? ""))) {
-          check({ ...inner, allowed: inner.allowed || statement.allowed });
-        }
+        // A `-- lock-ok:` above the block is not one for each statement in it: each says its own.
+        for (const inner of blockStatements(String(fieldsOf(body?.arg, "String")?.sval ?? ""))) check(inner);
         return;
       }
       case "CreateStmt":
       case "CreateTableAsStmt": {
-        const relation = type === "CreateStmt" ? node.relation : fieldsOf(node.into, "IntoClause")?.rel;
-        // IF NOT EXISTS may meet a table that is there, full: only a table this migration makes is new.
-        if (!node.if_not_exists) created.add(relationName(relation).toLowerCase());
+        const into = fieldsOf(node.into, "IntoClause") ?? node.into;
+        const relation = type === "CreateStmt" ? node.relation : isTree(into) ? into.rel : undefined;
+        // IF NOT EXISTS may meet a table that is there, full, and a template's name is anyone's:
+        // only a table this migration surely makes is new.
+        if (!node.if_not_exists && !statement.templated) created.add(relationName(relation));
         return;
       }
-      case "IndexStmt":
-        if (!existing(relationName(node.relation))) return;
+      case "IndexStmt": {
+        const relation = fieldsOf(node.relation, "RangeVar") ?? (isTree(node.relation) ? node.relation : {});
+        // ON ONLY a partitioned table (the parser leaves `inh` out): an index of the parent alone, a
+        // catalog change (the partitions' own are built concurrently and attached).
+        if (!existing(relationName(node.relation)) || relation.inh !== true) return;
         if (!node.concurrent)
           refuse(
             "CREATE INDEX on an existing table: use CREATE INDEX CONCURRENTLY IF NOT EXISTS in a no-transaction migration",
@@ -292,29 +337,22 @@ export function lockProblems(migration: Migration): LockProblem[] {
         else if (!node.if_not_exists)
           refuse("CREATE INDEX CONCURRENTLY needs IF NOT EXISTS: a cut-off migration runs again");
         return;
-      case "AlterTableStmt":
+      }
+      case "AlterTableStmt": {
+        if (node.objtype === "OBJECT_INDEX") {
+          const moves = listOf(node.cmds).some((c) => fieldsOf(c, "AlterTableCmd")?.subtype === "AT_SetTableSpace");
+          if (moves) refuse("ALTER INDEX … SET TABLESPACE copies the index under an exclusive lock");
+          return;
+        }
         if (node.objtype !== "OBJECT_TABLE" || !existing(relationName(node.relation))) return;
         for (const command of listOf(node.cmds)) {
           const problem = alterProblem(fieldsOf(command, "AlterTableCmd") ?? {});
           if (problem) refuse(problem);
         }
         return;
-      case "UpdateStmt":
-      case "DeleteStmt": {
-        if (!existing(relationName(node.relation))) return;
-        const verb = type === "UpdateStmt" ? "UPDATE" : "DELETE";
-        if (migration.transactional)
-          refuse(
-            `${verb} in a transactional migration holds its row locks to the end: batch it in a no-transaction migration`,
-          );
-        else if (!statement.batched)
-          refuse(
-            `${verb} of every row at once holds their locks until it ends: batch it in a DO block's loop that COMMITs each batch`,
-          );
-        return;
       }
       case "InsertStmt": {
-        const sources = nodesOf(node.selectStmt, "RangeVar").map((relation) => String(relation.relname ?? ""));
+        const sources = nodesOf(node.selectStmt, "RangeVar").map((relation) => relationName(relation));
         if (migration.transactional && sources.some(existing))
           refuse("INSERT … SELECT from an existing table is a backfill: batch it in a no-transaction migration");
         return;
@@ -327,6 +365,10 @@ export function lockProblems(migration: Migration): LockProblem[] {
         if (!optionNames(node.params).includes("concurrently"))
           refuse("REINDEX without CONCURRENTLY blocks writes for the build");
         return;
+      case "RefreshMatViewStmt":
+        if (!node.concurrent)
+          refuse("REFRESH MATERIALIZED VIEW without CONCURRENTLY locks the view against reads for the whole refresh");
+        return;
       case "ClusterStmt":
         refuse("CLUSTER rewrites the table under an exclusive lock");
         return;
@@ -337,9 +379,12 @@ export function lockProblems(migration: Migration): LockProblem[] {
         if (listOf(node.relations).map(relationName).some(existing))
           refuse("TRUNCATE empties the table under an exclusive lock");
         return;
+      case "CallStmt":
+        refuse("CALL runs a procedure this check cannot read: say why it is safe with -- lock-ok:");
+        return;
       case "Unreadable":
         refuse(
-          "EXECUTE of SQL this check cannot read (only format('<template>', …) is read): say why it is safe with -- lock-ok:",
+          "EXECUTE of SQL this check cannot read (only format('<template>', …) is read, %s as a number): say why it is safe with -- lock-ok:",
         );
         return;
       default:
@@ -348,6 +393,15 @@ export function lockProblems(migration: Migration): LockProblem[] {
   };
   for (const raw of migration.statements) for (const statement of statementsOf(raw)) check(statement);
   return problems;
+}
+
+/** A migration's problems, or that PostgreSQL's parser refuses it (named, so it is found). */
+function problemsOf(migration: Migration): LockProblem[] {
+  try {
+    return lockProblems(migration);
+  } catch (error) {
+    return [{ migration: migration.name, statement: "", problem: `PostgreSQL's parser refuses it: ${String(error)}` }];
+  }
 }
 
 /** The problems of every checked migration in `folder`, and any dated before the rule that came later. */
@@ -372,7 +426,7 @@ export function checkMigrationLocks(
     ...misdated,
     ...migrations
       .filter((migration) => migration.name > baseline && !Object.hasOwn(reviewed, migration.name))
-      .flatMap(lockProblems),
+      .flatMap(problemsOf),
   ];
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "./client";
-import { sqlStateOf } from "./errors";
+import { messagesOf, sqlStateOf } from "./errors";
 
 /** A read PostgreSQL cancelled at its time budget (statement_timeout: SQLSTATE 57014). */
 export class ReadOverBudget extends Error {
@@ -33,7 +33,9 @@ export async function readWithinBudget<T>(
       { accessMode: "read only" },
     );
   } catch (error) {
-    if (sqlStateOf(error) === "57014") throw new ReadOverBudget(budgetMs, { cause: error });
+    // query_canceled is also an operator's pg_cancel_backend: only the timeout is the budget's.
+    if (sqlStateOf(error) === "57014" && /statement timeout/.test(messagesOf(error)))
+      throw new ReadOverBudget(budgetMs, { cause: error });
     throw error;
   }
 }

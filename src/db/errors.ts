@@ -15,3 +15,12 @@ export function sqlStateOf(error: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Every message along an error's causes (Drizzle's "Failed query", then the server's own). */
+export function messagesOf(error: unknown): string {
+  const messages: string[] = [];
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    if (cause instanceof Error) messages.push(cause.message);
+  }
+  return messages.join("\n");
+}

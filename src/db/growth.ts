@@ -13,27 +13,30 @@ const partitionLockWait = "2s";
 
 /**
  * Runs a change to a partitioned table's partitions (CREATE … PARTITION OF, ATTACH, DETACH), which
- * holds the parent's exclusive lock for a moment. Queued behind a long reader, that lock would
- * hold up every read and write of the table after it, so the change waits at most
- * `partitionLockWait` and, refused, is undone (a savepoint) and left for the next run: null.
- * Partitions are made two ahead and retired long after their retention, so a day late is harmless.
+ * takes the parent's exclusive lock and holds it until the step's transaction commits, so it is the
+ * step's last work. Queued behind a long reader, that lock would hold up every read and write of
+ * the table after it, so the change waits at most `partitionLockWait` and, refused, is undone (a
+ * savepoint) and left for the next run: null. Partitions are made two ahead and retired long after
+ * their retention, so a day late is harmless.
  */
 export async function changePartitions<T>(tx: Transaction, change: (tx: Transaction) => Promise<T>): Promise<T | null> {
   const [setting] = rowsOf<{ before: string }>(await tx.execute(sql`select current_setting('lock_timeout') as before`));
+  // A released savepoint keeps its SET LOCAL to the transaction's end: put the step's own back.
+  const restore = () => tx.execute(sql`select set_config('lock_timeout', ${setting?.before ?? "0"}, true)`);
+  let changed: T;
   try {
-    return await tx.transaction(async (savepoint) => {
+    changed = await tx.transaction(async (savepoint) => {
       await savepoint.execute(sql`select set_config('lock_timeout', ${partitionLockWait}, true)`);
       return change(savepoint);
     });
   } catch (error) {
-    // lock_not_available: the wait ran out.
-    if (sqlStateOf(error) === "55P03") return null;
-    throw error;
-  } finally {
-    // A released savepoint keeps its SET LOCAL to the transaction's end: the step's own work after
-    // the change waits as it did before.
-    await tx.execute(sql`select set_config('lock_timeout', ${setting?.before ?? "0"}, true)`);
+    // lock_not_available: the wait ran out, and the savepoint's rollback undid the change.
+    if (sqlStateOf(error) !== "55P03") throw error;
+    await restore();
+    return null;
   }
+  await restore();
+  return changed;
 }
 
 /** What a partition step reports: what it changed, or that the table was busy and it is left for the next run. */

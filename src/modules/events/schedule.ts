@@ -168,12 +168,14 @@ export function eventCalendarSteps(now: Date, provinces: readonly string[]): Job
 }
 
 /**
- * Drops the outbox partitions whose events are all past the retention, relayed, and without a
- * delivery still open, each with its deliveries and their attempts: at national volume the
- * retention's work is dropping a partition a week, not deleting millions of rows a day. The
- * partition holding the newest ids is never dropped. Returns the partitions dropped.
+ * Drops the oldest outbox partition once its events are all past the retention, relayed, and
+ * without a delivery still open, with its deliveries and their attempts: at national volume the
+ * retention's work is dropping a partition a week, not deleting millions of rows a day. One a run:
+ * the detach holds the outbox's lock until the step commits, so nothing else follows it in the
+ * step (a backlog clears at one a day). The partition holding the newest ids is never dropped.
+ * Returns the partition dropped, none, or null when the outbox was too busy to lock.
  */
-export async function retireEventPartitions(tx: Transaction, now: Date): Promise<string[]> {
+export async function retireEventPartitions(tx: Transaction, now: Date): Promise<{ dropped: string[] } | null> {
   const cutoff = keptSince(now);
   const partitions = rowsOf<{ name: string; lo: string | null; hi: string }>(
     await tx.execute(sql`
@@ -186,35 +188,32 @@ export async function retireEventPartitions(tx: Transaction, now: Date): Promise
             <= (select coalesce(max(id), 0) from outbox_events)
       order by 3`),
   );
-  const retired: string[] = [];
-  for (const { name, lo, hi } of partitions) {
-    const from = lo ?? "0";
-    const [state] = rowsOf<{ done: boolean }>(
-      await tx.execute(sql`
-        select (select max(occurred_at) from ${sql.identifier(name)}) < ${cutoff}::timestamptz
-           and not exists (select 1 from ${sql.identifier(name)} where relayed_at is null)
-           and not exists (select 1 from webhook_deliveries d
-                           where d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint
-                             and d.status in ('PENDING', 'FAILED', 'HELD')) as done`),
+  const oldest = partitions[0];
+  if (!oldest) return { dropped: [] };
+  const { name, lo, hi } = oldest;
+  const from = lo ?? "0";
+  const [state] = rowsOf<{ done: boolean }>(
+    await tx.execute(sql`
+      select (select max(occurred_at) from ${sql.identifier(name)}) < ${cutoff}::timestamptz
+         and not exists (select 1 from ${sql.identifier(name)} where relayed_at is null)
+         and not exists (select 1 from webhook_deliveries d
+                         where d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint
+                           and d.status in ('PENDING', 'FAILED', 'HELD')) as done`),
+  );
+  // An empty partition (max is null) below the newest ids is done too.
+  if (state?.done === false) return { dropped: [] };
+  const dropped = await changePartitions(tx, async (change) => {
+    await change.execute(sql`
+      delete from webhook_attempts a using webhook_deliveries d
+      where a.delivery_id = d.id and d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint`);
+    await change.execute(
+      sql`delete from webhook_deliveries where event_id >= ${from}::bigint and event_id < ${hi}::bigint`,
     );
-    // An empty partition (max is null) below the newest ids is done too.
-    if (state?.done === false) break;
-    const dropped = await changePartitions(tx, async (change) => {
-      await change.execute(sql`
-        delete from webhook_attempts a using webhook_deliveries d
-        where a.delivery_id = d.id and d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint`);
-      await change.execute(
-        sql`delete from webhook_deliveries where event_id >= ${from}::bigint and event_id < ${hi}::bigint`,
-      );
-      await change.execute(sql`alter table outbox_events detach partition ${sql.identifier(name)}`);
-      await change.execute(sql`drop table ${sql.identifier(name)}`);
-      return name;
-    });
-    // The outbox was busy: this partition and those after it wait for the next run.
-    if (dropped === null) break;
-    retired.push(name);
-  }
-  return retired;
+    await change.execute(sql`alter table outbox_events detach partition ${sql.identifier(name)}`);
+    await change.execute(sql`drop table ${sql.identifier(name)}`);
+    return name;
+  });
+  return dropped === null ? null : { dropped: [dropped] };
 }
 
 /**
@@ -227,10 +226,13 @@ export function outboxUpkeepSteps(now: Date): JobStep[] {
       name: "outbox:partitions-ahead",
       run: async (tx) => {
         const created = await idPartitionsAhead(tx, "outbox_events");
-        return partitionsChanged(created && { created });
+        return partitionsChanged(created === null ? null : { created });
       },
     },
-    { name: "outbox:partitions-retired", run: async (tx) => ({ dropped: await retireEventPartitions(tx, now) }) },
+    {
+      name: "outbox:partitions-retired",
+      run: async (tx) => partitionsChanged(await retireEventPartitions(tx, now)),
+    },
     {
       name: "outbox:keys-forgotten",
       run: async (tx) => ({

@@ -702,7 +702,7 @@ export function paymentUpkeepSteps(now: Date): JobStep[] {
       name: "payments:partitions-ahead",
       run: async (tx) => {
         const created = await addPaymentPartitions(tx);
-        return partitionsChanged(created && { created });
+        return partitionsChanged(created === null ? null : { created });
       },
     },
     {
