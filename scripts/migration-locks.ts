@@ -75,6 +75,8 @@ const isTree = (value: unknown): value is Tree => typeof value === "object" && v
 /** The fields of a node of the given type, when `node` is one. */
 const fieldsOf = (node: unknown, type: string): Tree | undefined =>
   isTree(node) && isTree(node[type]) ? (node[type] as Tree) : undefined;
+/** A field's node, which the parser gives wrapped in its type (`{ RangeVar: {…} }`) or bare. */
+const unwrapped = (node: unknown, type: string): Tree => fieldsOf(node, type) ?? (isTree(node) ? node : {});
 const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 /** Every node of the given type anywhere below `tree`. */
 function nodesOf(tree: unknown, type: string): Tree[] {
@@ -89,7 +91,7 @@ function nodesOf(tree: unknown, type: string): Tree[] {
  * the parser has folded unquoted names to lower case already, so `"Payments"` stays another table.
  */
 const relationName = (relation: unknown) => {
-  const fields = fieldsOf(relation, "RangeVar") ?? (isTree(relation) ? relation : {});
+  const fields = unwrapped(relation, "RangeVar");
   if (typeof fields.relname !== "string") return "";
   return `${typeof fields.schemaname === "string" ? fields.schemaname : "public"}.${fields.relname}`;
 };
@@ -248,8 +250,7 @@ function alterProblem(command: Tree): string | null {
         )
       )
         return "ADD COLUMN with a volatile default rewrites the table: add it without, then backfill in batches";
-      const typeName = fieldsOf(column.typeName, "TypeName") ?? (isTree(column.typeName) ? column.typeName : {});
-      if (serialTypes.has(lastName(typeName.names)))
+      if (serialTypes.has(lastName(unwrapped(column.typeName, "TypeName").names)))
         return "ADD COLUMN of a serial type fills every row from a sequence, a rewrite: add a plain column, a default, then backfill in batches";
       if (kinds.some((kind) => kind.contype === "CONSTR_IDENTITY" || kind.contype === "CONSTR_GENERATED"))
         return "ADD COLUMN … GENERATED (identity or stored) rewrites the table: add a plain column, then backfill in batches";
@@ -316,15 +317,14 @@ export function lockProblems(migration: Migration): LockProblem[] {
       }
       case "CreateStmt":
       case "CreateTableAsStmt": {
-        const into = fieldsOf(node.into, "IntoClause") ?? node.into;
-        const relation = type === "CreateStmt" ? node.relation : isTree(into) ? into.rel : undefined;
+        const relation = type === "CreateStmt" ? node.relation : unwrapped(node.into, "IntoClause").rel;
         // IF NOT EXISTS may meet a table that is there, full, and a template's name is anyone's:
         // only a table this migration surely makes is new.
         if (!node.if_not_exists && !statement.templated) created.add(relationName(relation));
         return;
       }
       case "IndexStmt": {
-        const relation = fieldsOf(node.relation, "RangeVar") ?? (isTree(node.relation) ? node.relation : {});
+        const relation = unwrapped(node.relation, "RangeVar");
         // ON ONLY a partitioned table (the parser leaves `inh` out): an index of the parent alone, a
         // catalog change (the partitions' own are built concurrently and attached).
         if (!existing(relationName(node.relation)) || relation.inh !== true) return;

@@ -113,7 +113,7 @@ const bindingsSchema = z.object({
   HYPERDRIVE_REPLICA: z.object({ connectionString: z.string().min(1) }).optional(),
   /**
    * Milliseconds a report that counts people live may run before the database cancels it and the
-   * caller is asked to narrow it (docs/operators.md, "Reports at national scale").
+   * caller is asked to narrow it (docs/operators.md, "Reports that count live").
    */
   REPORT_BUDGET_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** `host:port/path` of a plain-WebSocket proxy to PostgreSQL (local development and tests only). */

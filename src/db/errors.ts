@@ -7,9 +7,14 @@ export function isDataException(error: unknown): boolean {
   return sqlStateOf(error)?.startsWith("22") ?? false;
 }
 
+/** An error and the causes it wraps, outermost first (Drizzle's error, then the driver's). */
+function* causesOf(error: unknown): Generator<unknown> {
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) yield cause;
+}
+
 /** The SQLSTATE behind an error, however deep the driver and Drizzle wrapped it. */
 export function sqlStateOf(error: unknown): string | undefined {
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+  for (const cause of causesOf(error)) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
@@ -18,9 +23,8 @@ export function sqlStateOf(error: unknown): string | undefined {
 
 /** Every message along an error's causes (Drizzle's "Failed query", then the server's own). */
 export function messagesOf(error: unknown): string {
-  const messages: string[] = [];
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    if (cause instanceof Error) messages.push(cause.message);
-  }
-  return messages.join("\n");
+  return [...causesOf(error)]
+    .filter((cause) => cause instanceof Error)
+    .map((cause) => cause.message)
+    .join("\n");
 }

@@ -48,15 +48,15 @@ export function partitionsChanged<T extends Record<string, unknown>>(changed: T 
  * Makes the partitions a table partitioned by id ranges will need next (`id_partitions_ahead`);
  * returns them, or null when the table was too busy to lock (left for the next run).
  */
-export async function idPartitionsAhead(
+export function idPartitionsAhead(
   tx: Transaction,
   table: "payments" | "outbox_events",
-): Promise<string[] | null> {
+): Promise<{ created: string[] } | null> {
   return changePartitions(tx, async (change) => {
     const [row] = rowsOf<{ created: string[] }>(
       await change.execute(sql`select id_partitions_ahead(${table}) as created`),
     );
-    return row?.created ?? [];
+    return { created: row?.created ?? [] };
   });
 }
 

@@ -45,9 +45,12 @@ function oncePerKey(candidates: SQL): SQL {
     order by c.participant_id`;
 }
 
+/** Participants under the name the calendar's SQL gives them (`from participants p`). */
+const calendarParticipants = alias(participants, "p");
+
 /** The participants of one province, or all of them (null). */
 const inProvince = (province: string | null) =>
-  province === null ? sql`true` : regionCondition(alias(participants, "p"), province);
+  province === null ? sql`true` : regionCondition(calendarParticipants, province);
 
 /**
  * The status transitions of this month's boundary: for each `paidThrough` whose status differs
@@ -177,7 +180,7 @@ export function eventCalendarSteps(now: Date, provinces: readonly string[]): Job
  */
 export async function retireEventPartitions(tx: Transaction, now: Date): Promise<{ dropped: string[] } | null> {
   const cutoff = keptSince(now);
-  const partitions = rowsOf<{ name: string; lo: string | null; hi: string }>(
+  const [oldest] = rowsOf<{ name: string; lo: string | null; hi: string }>(
     await tx.execute(sql`
       select c.relname as name,
              substring(pg_get_expr(c.relpartbound, c.oid) from 'FROM \\(''?(\\d+)') as lo,
@@ -186,9 +189,9 @@ export async function retireEventPartitions(tx: Transaction, now: Date): Promise
       where i.inhparent = 'outbox_events'::regclass
         and substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)')::bigint
             <= (select coalesce(max(id), 0) from outbox_events)
-      order by 3`),
+      order by substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)')::bigint
+      limit 1`),
   );
-  const oldest = partitions[0];
   if (!oldest) return { dropped: [] };
   const { name, lo, hi } = oldest;
   const from = lo ?? "0";
@@ -224,10 +227,7 @@ export function outboxUpkeepSteps(now: Date): JobStep[] {
   return [
     {
       name: "outbox:partitions-ahead",
-      run: async (tx) => {
-        const created = await idPartitionsAhead(tx, "outbox_events");
-        return partitionsChanged(created === null ? null : { created });
-      },
+      run: async (tx) => partitionsChanged(await idPartitionsAhead(tx, "outbox_events")),
     },
     {
       name: "outbox:partitions-retired",

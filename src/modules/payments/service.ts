@@ -700,10 +700,7 @@ export function paymentUpkeepSteps(now: Date): JobStep[] {
   return [
     {
       name: "payments:partitions-ahead",
-      run: async (tx) => {
-        const created = await addPaymentPartitions(tx);
-        return partitionsChanged(created === null ? null : { created });
-      },
+      run: async (tx) => partitionsChanged(await addPaymentPartitions(tx)),
     },
     {
       name: "payments:keys-forgotten",

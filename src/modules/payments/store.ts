@@ -340,7 +340,7 @@ export function forgetPaymentKeys(tx: Transaction, before: string): Promise<numb
 }
 
 /** Creates the partitions of payments the ids will need next; returns those it created. */
-export function addPaymentPartitions(tx: Transaction): Promise<string[] | null> {
+export function addPaymentPartitions(tx: Transaction): Promise<{ created: string[] } | null> {
   return idPartitionsAhead(tx, "payments");
 }
 
