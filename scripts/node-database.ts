@@ -48,20 +48,31 @@ export async function connectNode(url: string): Promise<NodeConnection> {
       close: () => pool.end(),
     };
   }
-  // node-postgres reads `sslmode` from the URL itself (verify-full for `require` since pg 8).
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  // An idle connection the server ends (a test database dropped WITH (FORCE), a restart) is
-  // replaced on next use; unhandled, node-postgres would throw it as an uncaught exception.
-  pool.on("error", (error) => console.warn(`idle database connection lost: ${error.message}`));
-  // A connection lost while in use (the server restarted or terminated it) fails its query, which
-  // is how the caller hears of it; node-postgres also emits it on the client, unhandled otherwise.
-  pool.on("connect", (client) => client.on("error", () => {}));
+  const pool = nodePool(url, 4);
   const db = drizzlePg({ client: pool, relations });
   return {
     db,
     migrate: (migrationsFolder, log) => migrateOn(pool, migrationsFolder, log),
     close: () => pool.end(),
   };
+}
+
+/**
+ * A node-postgres pool that survives the server ending its connections. `pool.end()` resolves
+ * before its sockets have closed, so a database dropped WITH (FORCE) right after (every test
+ * file's teardown) can still end a connection the pool is letting go of: without a listener,
+ * node-postgres throws that as an uncaught exception.
+ */
+export function nodePool(url: string, max: number): pg.Pool {
+  // node-postgres reads `sslmode` from the URL itself (verify-full for `require` since pg 8).
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle connection the server ends (a test database dropped WITH (FORCE), a restart) is
+  // replaced on next use.
+  pool.on("error", (error) => console.warn(`idle database connection lost: ${error.message}`));
+  // A connection lost while in use (the server restarted or terminated it) fails its query, which
+  // is how the caller hears of it; node-postgres also emits it on the client, unhandled otherwise.
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
 
 /** Runs the migrator on one connection of `pool`, held for the whole run and then given back. */

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodePool } from "../scripts/node-database";
 import { createApp } from "../src/app";
 import { relations } from "../src/db/relations";
 import { bearer, startTestApi, type TestApi } from "./testkit/api";
@@ -29,7 +30,7 @@ beforeAll(async () => {
   }
   // One connection: the embedded database is one session shared by every client, so two pooled
   // clients would each try to prepare the same name on it.
-  pool = new pg.Pool({ connectionString: api.env.DATABASE_URL, max: 1 });
+  pool = nodePool(String(api.env.DATABASE_URL), 1);
   preparedApp = createApp({
     clock: api.clock,
     log: () => {},
