@@ -87,6 +87,10 @@ describe("the outbox partitioned by id range", () => {
     const [first] = await rows<{ id: number }>(sql`select min(id)::int as id from outbox_events_p0`);
     const firstId = Number(first?.id);
     await delivered(firstId, "PENDING");
+    // The newest event in p2, so p0 (up to 50000000) and p1 (up to 100000000) are both behind it:
+    // the oldest is the lower bound as a number, not as text, where "100000000" sorts first.
+    await api.db.execute(sql`select setval('outbox_events_id_seq', ${2 * width - 1})`);
+    await pay(api, (await givenParticipant(api.db, { programs: ["JKK", "JKM"] })).id, 1);
     const later = new Date(daysFromToday(EVENT_RETENTION_DAYS + 2));
 
     // Unrelayed events keep it.
@@ -100,7 +104,30 @@ describe("the outbox partitioned by id range", () => {
     // Not yet past the retention: kept.
     expect((await upkeep(new Date(daysFromToday(1))))["outbox:partitions-retired"]).toEqual({ dropped: [] });
     expect((await upkeep(later))["outbox:partitions-retired"]).toEqual({ dropped: ["outbox_events_p0"] });
-    expect(await partitions()).toEqual(["outbox_events_p1", "outbox_events_p2", "outbox_events_p3"]);
+    // Two partitions are kept ahead of p2's newest ids.
+    expect(await partitions()).toEqual([
+      "outbox_events_p1",
+      "outbox_events_p2",
+      "outbox_events_p3",
+      "outbox_events_p4",
+    ]);
     expect(await rows(sql`select id from webhook_deliveries where event_id = ${firstId}`)).toEqual([]);
+  });
+
+  it("drops one partition a run, oldest first, and never the one holding the newest ids", async () => {
+    // Past the retention of the event the dedupe test wrote into p1 a retention ahead.
+    const later = new Date(daysFromToday(2 * EVENT_RETENTION_DAYS + 2));
+    await api.db.execute(sql`update outbox_events set relayed_at = occurred_at where relayed_at is null`);
+    expect((await upkeep(later))["outbox:partitions-retired"]).toEqual({ dropped: ["outbox_events_p1"] });
+    expect((await upkeep(later))["outbox:partitions-retired"]).toEqual({ dropped: [] });
+    // With its first partition gone, partitions are still made ahead of the ids taken.
+    await api.db.execute(sql`select setval('outbox_events_id_seq', ${3 * width})`);
+    expect((await upkeep(later))["outbox:partitions-ahead"]).toEqual({ created: ["outbox_events_p5"] });
+    expect(await partitions()).toEqual([
+      "outbox_events_p2",
+      "outbox_events_p3",
+      "outbox_events_p4",
+      "outbox_events_p5",
+    ]);
   });
 });
