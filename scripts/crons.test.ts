@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { cronMatches, cronsOf, scheduledUrl } from "./crons";
 
 describe("the crons npm run dev fires", () => {
-  it("are wrangler.toml's: the daily job, its continuation every 20 minutes and the every-minute relay", () => {
+  it("are wrangler.toml's: the daily job, its continuation every 10 minutes and the every-minute relay", () => {
     const toml = readFileSync(new URL("../wrangler.toml", import.meta.url), "utf8");
-    expect(cronsOf(toml)).toEqual(["5 17 * * *", "*/20 * * * *", "* * * * *"]);
+    expect(cronsOf(toml)).toEqual(["5 17 * * *", "*/10 * * * *", "* * * * *"]);
   });
 
   it("reads only [triggers], ignoring crons commented out or elsewhere", () => {

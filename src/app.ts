@@ -377,7 +377,7 @@ export function createApp(options: AppOptions = {}) {
 const DAILY_JOB_BUDGET_MS = 5 * 60_000;
 
 /**
- * The daily job's invocation (the 00:05 WIB Cron Trigger starts the day's run; one every 20 minutes
+ * The daily job's invocation (the 00:05 WIB Cron Trigger starts the day's run; one every 10 minutes
  * carries a run that needed more than one invocation forward): the event calendar and the
  * duplicate search, the proof of every dashboard rollup against a recount (rebuilding any that
  * drifted), the close of recent months into the history and the upkeep of the partitioned tables

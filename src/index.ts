@@ -10,8 +10,8 @@ const app = createApp();
 
 /** Every minute: the outbox sweep (see wrangler.toml). */
 const RELAY_CRON = "* * * * *";
-/** Every 20 minutes: carries forward a daily run that needed more than one invocation (a no-op once it is done). */
-const DAILY_JOB_CONTINUATION_CRON = "*/20 * * * *";
+/** Every 10 minutes: carries forward a daily run that needed more than one invocation (a no-op once it is done). */
+const DAILY_JOB_CONTINUATION_CRON = "*/10 * * * *";
 
 /**
  * The Worker: one app (and one GraphQL schema) per isolate, the daily rollup check, and partner
