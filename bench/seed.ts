@@ -124,15 +124,21 @@ async function loadRows(
   const chunk = 100_000;
   for (let from = 1; from <= options.participants; from += chunk) {
     const to = Math.min(options.participants, from + chunk - 1);
-    // NIK: the village's district, then a birth date and serial that encode g, so every NIK is unique.
+    // NIK: the village's district, then a birth date and serial that encode g, so every NIK is unique
+    // (up to 131 M; born 1960-1998, since the bench's own registrations take 1999). Birth dates vary
+    // fastest, so neighbours in g are not born on one day: with 600 names, namesakes born on the
+    // same day stay rare, and the duplicate search's same-name-and-birth-date rule finds a bench's
+    // share of pairs, not every earlier namesake of a 10,000-strong birthday.
     await db.execute(sql`
       insert into participants (nik, full_name, birth_date, sex, phone, segment, occupation, risk_level, ecosystem_code, village_code,
         reported_monthly_income, programs, sponsor_id, channel, paid_through, identity_status, registered_at, updated_at)
-      select replace(left(v.code, 8), '.', '') || lpad((1 + (g / 9999) % 28 + case when female then 40 else 0 end)::text, 2, '0')
-               || lpad((1 + (g / 279972) % 12)::text, 2, '0') || lpad((60 + (g / 3359664) % 40)::text, 2, '0') || lpad((1 + g % 9999)::text, 4, '0'),
-             (array['Siti','Budi','Ani','Agus','Dewi','Rudi','Sri','Joko','Rina','Eko','Wati','Andi'])[1 + (random() * 11)::int] || ' ' ||
-             (array['Santoso','Lestari','Rahayu','Wijaya','Saputra','Hidayat','Kurniawan','Susanti','Pratama','Nugroho'])[1 + (random() * 9)::int],
-             make_date(1960 + (g / 3359664) % 40, 1 + (g / 279972) % 12, 1 + (g / 9999) % 28),
+      select replace(left(v.code, 8), '.', '') || lpad((1 + g % 28 + case when female then 40 else 0 end)::text, 2, '0')
+               || lpad((1 + (g / 28) % 12)::text, 2, '0') || lpad((60 + (g / 336) % 39)::text, 2, '0') || lpad((1 + (g / 13104) % 9999)::text, 4, '0'),
+             (array['Siti','Budi','Ani','Agus','Dewi','Rudi','Sri','Joko','Rina','Eko','Wati','Andi','Nur','Ahmad','Yuni',
+                    'Hendra','Lina','Dedi','Maya','Rizki','Putri','Fajar','Indah','Bayu','Ratna','Wahyu','Tuti','Arif','Fitri','Yusuf'])[1 + floor(random() * 30)::int] || ' ' ||
+             (array['Santoso','Lestari','Rahayu','Wijaya','Saputra','Hidayat','Kurniawan','Susanti','Pratama','Nugroho',
+                    'Setiawan','Purnomo','Siregar','Nasution','Simanjuntak','Harahap','Sembiring','Utami','Wibowo','Gunawan'])[1 + floor(random() * 20)::int],
+             make_date(1960 + (g / 336) % 39, 1 + (g / 28) % 12, 1 + g % 28),
              case when female then 'FEMALE' else 'MALE' end::sex,
              case when random() < 0.6 then '+628' || lpad((random() * 1e10)::bigint::text, 10, '0') end,
              p.segment, p.occupation, p.risk, eco, v.code, p.income, p.programs,
