@@ -722,4 +722,38 @@ describe("retention", () => {
     expect(left.map((row) => row.id)).toEqual([reopened.eventId]);
     expect(await api.db.$count(webhookDeliveries, eq(webhookDeliveries.id, dead.id))).toBe(0);
   });
+
+  it("keeps no event past the retention for a delivery held for a paused endpoint, or owed to a deleted one", async () => {
+    const hook = await receiver(() => 500);
+    await subscribe({ url: hook.url, eventTypes: ["PARTICIPANT_REGISTERED"] });
+    await register();
+    await register();
+    await flush(undefined, undefined, { ...policy, maxAttempts: 1, autoPauseAfter: 100 });
+    const [held, owed] = await api.db
+      .select({ id: webhookDeliveries.id, eventId: webhookDeliveries.eventId, endpointId: webhookEndpoints.id })
+      .from(webhookDeliveries)
+      .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+      .where(eq(webhookEndpoints.url, hook.url))
+      .orderBy(webhookDeliveries.id);
+    if (!held || !owed) throw new Error("two deliveries expected");
+    await api.db.execute(sql`update webhook_deliveries set status = 'HELD' where id = ${held.id}`);
+    await api.db.execute(sql`update webhook_deliveries set status = 'FAILED' where id = ${owed.id}`);
+    await api.db.execute(
+      sql`update outbox_events set occurred_at = ${instantDaysFromToday(-40)} where id in (${held.eventId}, ${owed.eventId})`,
+    );
+    const kept = async () =>
+      (
+        await api.db
+          .select({ id: outboxEvents.id })
+          .from(outboxEvents)
+          .where(sql`${outboxEvents.id} in (${held.eventId}, ${owed.eventId})`)
+      ).map((row) => row.id);
+    // Held past the retention: a paused partner does not hold the outbox's retention up for everyone.
+    await pruneEvents(api.db, new Date(TODAY));
+    expect(await kept()).toEqual([owed.eventId]);
+    // Its retry still owed, until the endpoint is deleted: then it never goes out.
+    await api.db.execute(sql`update webhook_endpoints set deleted_at = ${TODAY} where id = ${owed.endpointId}`);
+    expect(await pruneEvents(api.db, new Date(TODAY))).toBe(1);
+    expect(await kept()).toEqual([]);
+  });
 });

@@ -299,7 +299,8 @@ builder.mutationFields((t) => ({
   }),
   pauseWebhookEndpoint: t.field({
     type: webhookEndpointPayload("PauseWebhookEndpointPayload"),
-    description: "Stops deliveries; events keep being recorded and are held for the endpoint.",
+    description:
+      "Stops deliveries; events keep being recorded and are held for the endpoint for the retention (35 days), older ones going with their events.",
     args: { input: t.arg({ type: WebhookEndpointIdInput, required: true }) },
     resolve: (_root, { input }, ctx) => changeWebhookEndpoint(ctx, "pause", endpointId(input.id)),
   }),

@@ -18,6 +18,7 @@ import { regionCondition } from "../participants/conditions";
 import { snapshotSql } from "../participants/events";
 import { membershipStatus, statusPolicy } from "../participants/rules";
 import { participants } from "../participants/tables";
+import { stillOwed } from "./store";
 import { webhookEndpoints } from "./tables";
 
 /** A month number as `YYYY-MM`. */
@@ -124,8 +125,8 @@ export async function emitPaymentDue(db: Executor, now: Date, province: string |
 const keptSince = (now: Date) => new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
 
 /**
- * Forgets relayed events older than the retention, with their finished deliveries and attempts
- * (deliveries still open keep their event). At most `limit` events per run, so a backlog is worked
+ * Forgets relayed events older than the retention, with their deliveries and attempts (a delivery
+ * still owed to a partner, `stillOwed`, keeps its event). At most `limit` events per run, so a backlog is worked
  * off over a few days instead of in one long transaction.
  */
 export async function pruneEvents(db: Executor, now: Date, limit = 50_000): Promise<number> {
@@ -134,8 +135,7 @@ export async function pruneEvents(db: Executor, now: Date, limit = 50_000): Prom
     with old as (
       select e.id from outbox_events e
       where e.relayed_at is not null and e.occurred_at < ${cutoff}
-        and not exists (select 1 from webhook_deliveries d
-                        where d.event_id = e.id and d.status in ('PENDING', 'FAILED', 'HELD'))
+        and not ${stillOwed(sql`d.event_id = e.id`)}
       order by e.id limit ${limit}
     ), deliveries as (
       select d.id from webhook_deliveries d where d.event_id in (select id from old)
@@ -172,7 +172,7 @@ export function eventCalendarSteps(now: Date, provinces: readonly string[]): Job
 
 /**
  * Drops the oldest outbox partition once its events are all past the retention, relayed, and
- * without a delivery still open, with its deliveries and their attempts: at national volume the
+ * without a delivery still owed (`stillOwed`), with its deliveries and their attempts: at national volume the
  * retention's work is dropping a partition a week, not deleting millions of rows a day. One a run:
  * the detach holds the outbox's lock until the step commits, so nothing else follows it in the
  * step (a backlog clears at one a day). The partition holding the newest ids is never dropped.
@@ -199,9 +199,7 @@ export async function retireEventPartitions(tx: Transaction, now: Date): Promise
     await tx.execute(sql`
       select (select max(occurred_at) from ${sql.identifier(name)}) < ${cutoff}::timestamptz
          and not exists (select 1 from ${sql.identifier(name)} where relayed_at is null)
-         and not exists (select 1 from webhook_deliveries d
-                         where d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint
-                           and d.status in ('PENDING', 'FAILED', 'HELD')) as done`),
+         and not ${stillOwed(sql`d.event_id >= ${from}::bigint and d.event_id < ${hi}::bigint`)} as done`),
   );
   // An empty partition (max is null) below the newest ids is done too.
   if (state?.done === false) return { dropped: [] };

@@ -206,6 +206,21 @@ function receivesEvents(): SQL {
 }
 
 /**
+ * Whether an event is still owed to a partner, past the retention, so it and its partition are kept
+ * (`pruneEvents`, `retireEventPartitions`): a delivery of it PENDING or FAILED (its retries still to
+ * come, within a day) to an endpoint that still receives events. A deleted endpoint's or a revoked
+ * key's delivery never goes out; a paused endpoint's HELD ones are kept for the retention like any
+ * event, not beyond, or one paused partner would stop the outbox's retention for everyone.
+ * `events` says which deliveries, on the alias `d` of webhook_deliveries.
+ */
+export function stillOwed(events: SQL): SQL {
+  return sql`exists (select 1 from webhook_deliveries d
+    join ${webhookEndpoints} on ${webhookEndpoints.id} = d.endpoint_id
+    left join ${apiKeys} on ${apiKeys.id} = ${webhookEndpoints.ownerApiKeyId}
+    where ${events} and d.status in ('PENDING', 'FAILED') and ${receivesEvents()})`;
+}
+
+/**
  * Endpoints that may still receive events (`receivesEvents`). Paused endpoints are included: their
  * deliveries are held until they resume.
  */
