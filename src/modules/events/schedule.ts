@@ -125,9 +125,9 @@ export async function emitPaymentDue(db: Executor, now: Date, province: string |
 const keptSince = (now: Date) => new Date(now.getTime() - EVENT_RETENTION_DAYS * 86_400_000).toISOString();
 
 /**
- * Forgets relayed events older than the retention, with their deliveries and attempts (a delivery
- * still owed to a partner, `stillOwed`, keeps its event). At most `limit` events per run, so a backlog is worked
- * off over a few days instead of in one long transaction.
+ * Forgets relayed events older than the retention, with their deliveries and attempts (a
+ * delivery still owed to a partner, `stillOwed`, keeps its event). At most `limit` events per run,
+ * so a backlog is worked off over a few days instead of in one long transaction.
  */
 export async function pruneEvents(db: Executor, now: Date, limit = 50_000): Promise<number> {
   const cutoff = keptSince(now);
@@ -172,10 +172,11 @@ export function eventCalendarSteps(now: Date, provinces: readonly string[]): Job
 
 /**
  * Drops the oldest outbox partition once its events are all past the retention, relayed, and
- * without a delivery still owed (`stillOwed`), with its deliveries and their attempts: at national volume the
- * retention's work is dropping a partition a week, not deleting millions of rows a day. One a run:
- * the detach holds the outbox's lock until the step commits, so nothing else follows it in the
- * step (a backlog clears at one a day). The partition holding the newest ids is never dropped.
+ * without a delivery still owed (`stillOwed`), with its deliveries and their attempts: at national
+ * volume the retention's work is dropping a partition a week, not deleting millions of rows a day.
+ * One a run: the detach holds the outbox's lock until the step commits, so nothing else follows it
+ * in the step (a backlog clears at one a day). The partition holding the newest ids is never
+ * dropped.
  * Returns the partition dropped, none, or null when the outbox was too busy to lock.
  */
 export async function retireEventPartitions(tx: Transaction, now: Date): Promise<{ dropped: string[] } | null> {
