@@ -1,6 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dailyJobSteps } from "../src/daily-job";
+import { messagesOf } from "../src/db/errors";
+import { rowsOf } from "../src/db/rows";
 import { auditUpkeepSteps } from "../src/modules/audit/service";
 import { auditKeptMonths } from "../src/modules/audit/tables";
 import { revokeApiKey } from "../src/modules/credentials/store";
@@ -31,7 +33,7 @@ const width = 50_000_000;
 const DAY_MS = 86_400_000;
 
 async function rows<T>(query: SQL): Promise<T[]> {
-  return ((await api.db.execute(query)) as unknown as { rows: T[] }).rows;
+  return rowsOf<T>(await api.db.execute(query));
 }
 
 /** A partition and its bounds: ids, or epoch ms for the audit log (MINVALUE as -Infinity). */
@@ -82,16 +84,6 @@ async function tables(): Promise<Tables> {
   }
   for (const parts of Object.values(result.parts)) parts.sort((a, b) => a.hi - b.hi);
   return result;
-}
-
-/** An error's message and its causes' (a failed query's says only which query). */
-function messages(error: unknown): string {
-  const said: string[] = [];
-  for (let at: unknown = error; at !== undefined && said.length < 4; at = (at as { cause?: unknown }).cause) {
-    said.push(at instanceof Error ? (at.message.split("\n")[0] ?? "") : String(at));
-    if (!(at instanceof Error)) break;
-  }
-  return said.join(" <- ");
 }
 
 const utcMonthStart = (at: number, plus = 0) => {
@@ -214,7 +206,7 @@ describe("the partitioned tables' upkeep over years of daily runs", () => {
       try {
         await work();
       } catch (error) {
-        problem(day, `${what} threw`, `: ${messages(error)}`);
+        problem(day, `${what} threw`, `: ${messagesOf(error)}`);
       }
     };
 

@@ -183,14 +183,15 @@ export async function retireEventPartitions(tx: Transaction, now: Date): Promise
   const cutoff = keptSince(now);
   const [oldest] = rowsOf<{ name: string; lo: string | null; hi: string }>(
     await tx.execute(sql`
-      select c.relname as name,
-             substring(pg_get_expr(c.relpartbound, c.oid) from 'FROM \\(''?(\\d+)') as lo,
-             substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)') as hi
-      from pg_inherits i join pg_class c on c.oid = i.inhrelid
-      where i.inhparent = 'outbox_events'::regclass
-        and substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)')::bigint
-            <= (select coalesce(max(id), 0) from outbox_events)
-      order by substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)')::bigint
+      select name, lo, hi from (
+        select c.relname as name,
+               substring(pg_get_expr(c.relpartbound, c.oid) from 'FROM \\(''?(\\d+)') as lo,
+               substring(pg_get_expr(c.relpartbound, c.oid) from 'TO \\(''?(\\d+)') as hi
+        from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'outbox_events'::regclass
+      ) bounds
+      where hi::bigint <= (select coalesce(max(id), 0) from outbox_events)
+      order by hi::bigint
       limit 1`),
   );
   if (!oldest) return { dropped: [] };
